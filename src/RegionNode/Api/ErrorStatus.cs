@@ -1,0 +1,40 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Mrk.RegionNode.Domain.Errors;
+
+namespace Grpc.Mrk.RegionNode.Api;
+
+/// <summary>
+/// The one mapping from AWS exception names to gRPC status codes. The detail travels as google.rpc.Status with an
+/// ErrorInfo (reason = AWS exception name, domain = "mrk.v1"). UnsupportedOperationException maps to
+/// FAILED_PRECONDITION: the method exists, the key cannot do it.
+/// </summary>
+public static class ErrorStatus
+{
+    public const string Domain = "mrk.v1";
+
+    public static StatusCode CodeFor(string errorCode) => errorCode switch
+    {
+        KmsErrorCodes.NotFound => StatusCode.NotFound,
+        KmsErrorCodes.AlreadyExists => StatusCode.AlreadyExists,
+        KmsErrorCodes.Disabled or KmsErrorCodes.KMSInvalidState or KmsErrorCodes.UnsupportedOperation => StatusCode.FailedPrecondition,
+        KmsErrorCodes.AccessDenied => StatusCode.PermissionDenied,
+        KmsErrorCodes.LimitExceeded => StatusCode.ResourceExhausted,
+        KmsErrorCodes.Conflict => StatusCode.Aborted,
+        KmsErrorCodes.DependencyTimeout => StatusCode.Unavailable,
+        KmsErrorCodes.KMSInternal => StatusCode.Internal,
+        _ => StatusCode.InvalidArgument,
+    };
+
+    public static RpcException ToRpcException(string errorCode, string message)
+    {
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)CodeFor(errorCode),
+            Message = message,
+            Details = { Any.Pack(new ErrorInfo { Reason = errorCode, Domain = Domain }) },
+        };
+        return status.ToRpcException();
+    }
+}

@@ -1,0 +1,23 @@
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Operations;
+using Grpc.Mrk.V1;
+
+namespace Grpc.Mrk.RegionNode.Api;
+
+/// <summary>
+/// The public gRPC service: each method maps the request to a domain operation and the result back, nothing more.
+/// Refusals unwind to <see cref="ErrorMappingInterceptor"/>. The methods are grouped by area in partial files.
+/// </summary>
+public sealed partial class KeyManagementApi(
+    KeyLifecycleOperations lifecycle,
+    RotationOperations rotation,
+    EncryptionOperations encryption,
+    DataKeyOperations dataKeys,
+    SigningOperations signing,
+    MacOperations macs,
+    AliasOperations aliases,
+    TagOperations tags,
+    PolicyOperations policies,
+    RegionIdentity region) : KeyManagementService.KeyManagementServiceBase
+{
+}

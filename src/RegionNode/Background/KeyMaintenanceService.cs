@@ -1,0 +1,48 @@
+using Grpc.Mrk.RegionNode.Domain.Operations;
+using Grpc.Mrk.RegionNode.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Grpc.Mrk.RegionNode.Background;
+
+/// <summary>Carries out what comes due with time: deletions whose waiting period ended and scheduled rotations.</summary>
+public sealed class KeyMaintenanceService(
+    KeyLifecycleOperations lifecycle,
+    RotationOperations rotation,
+    TimeProvider time,
+    IOptions<RegionNodeOptions> options,
+    ILogger<KeyMaintenanceService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.MaintenanceIntervalSeconds), time);
+        do
+        {
+            await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    public async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var keyId in await lifecycle.DeleteDueKeysAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Log.KeyDeleted(logger, keyId);
+            }
+
+            foreach (var keyId in await rotation.RotateDueKeysAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Log.KeyRotated(logger, keyId);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            Log.MaintenanceFailed(logger, e);
+        }
+    }
+}

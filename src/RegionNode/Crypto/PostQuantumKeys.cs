@@ -1,0 +1,65 @@
+using Grpc.Mrk.RegionNode.Domain.Specs;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Generators;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Pkcs;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.X509;
+
+namespace Grpc.Mrk.RegionNode.Crypto;
+
+/// <summary>
+/// Ed25519 and ML-DSA through BouncyCastle (the runtime on this platform has neither), stored as PKCS#8 DER like
+/// every other asymmetric key.
+/// </summary>
+internal static class PostQuantumKeys
+{
+    private static readonly SecureRandom Random = new();
+
+    public static bool Handles(KeySpec spec) =>
+        spec is KeySpec.ECC_NIST_EDWARDS25519 or KeySpec.ML_DSA_44 or KeySpec.ML_DSA_65 or KeySpec.ML_DSA_87;
+
+    public static MLDsaParameters MlDsaParameters(KeySpec spec) => spec switch
+    {
+        KeySpec.ML_DSA_44 => Org.BouncyCastle.Crypto.Parameters.MLDsaParameters.ml_dsa_44,
+        KeySpec.ML_DSA_65 => Org.BouncyCastle.Crypto.Parameters.MLDsaParameters.ml_dsa_65,
+        KeySpec.ML_DSA_87 => Org.BouncyCastle.Crypto.Parameters.MLDsaParameters.ml_dsa_87,
+        _ => throw new ArgumentOutOfRangeException(nameof(spec), spec, "not an ML-DSA key spec"),
+    };
+
+    public static byte[] Generate(KeySpec spec)
+    {
+        IAsymmetricCipherKeyPairGenerator generator;
+        if (spec == KeySpec.ECC_NIST_EDWARDS25519)
+        {
+            generator = new Ed25519KeyPairGenerator();
+            generator.Init(new Ed25519KeyGenerationParameters(Random));
+        }
+        else
+        {
+            generator = new MLDsaKeyPairGenerator();
+            generator.Init(new MLDsaKeyGenerationParameters(Random, MlDsaParameters(spec)));
+        }
+
+        return PrivateKeyInfoFactory.CreatePrivateKeyInfo(generator.GenerateKeyPair().Private).GetDerEncoded();
+    }
+
+    public static AsymmetricKeyParameter PrivateKey(KeySpec spec, ReadOnlySpan<byte> pkcs8)
+    {
+        var key = PrivateKeyFactory.CreateKey(pkcs8.ToArray());
+        var matches = spec == KeySpec.ECC_NIST_EDWARDS25519
+            ? key is Ed25519PrivateKeyParameters
+            : key is MLDsaPrivateKeyParameters ml && ml.Parameters == MlDsaParameters(spec);
+        return matches ? key : throw new MaterialMismatchException($"stored material does not match key spec {spec}");
+    }
+
+    public static AsymmetricKeyParameter PublicOf(AsymmetricKeyParameter privateKey) => privateKey switch
+    {
+        Ed25519PrivateKeyParameters ed => ed.GeneratePublicKey(),
+        MLDsaPrivateKeyParameters ml => ml.GetPublicKey(),
+        _ => throw new ArgumentException("unsupported key type", nameof(privateKey)),
+    };
+
+    public static byte[] PublicKeyInfo(AsymmetricKeyParameter privateKey) =>
+        SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(PublicOf(privateKey)).GetDerEncoded();
+}

@@ -1,0 +1,27 @@
+namespace Grpc.Mrk.RegionNode.Domain.Errors;
+
+/// <summary>AWS KMS exception names, used as the ErrorInfo reason on the wire.</summary>
+public static class KmsErrorCodes
+{
+    public const string AccessDenied = "AccessDeniedException";
+    public const string AlreadyExists = "AlreadyExistsException";
+    public const string Conflict = "ConflictException";
+    public const string DependencyTimeout = "DependencyTimeoutException";
+    public const string Disabled = "DisabledException";
+    public const string IncorrectKey = "IncorrectKeyException";
+    public const string InvalidAliasName = "InvalidAliasNameException";
+    public const string InvalidArn = "InvalidArnException";
+    public const string InvalidCiphertext = "InvalidCiphertextException";
+    public const string InvalidKeyUsage = "InvalidKeyUsageException";
+    public const string InvalidMarker = "InvalidMarkerException";
+    public const string KMSInternal = "KMSInternalException";
+    public const string KMSInvalidMac = "KMSInvalidMacException";
+    public const string KMSInvalidSignature = "KMSInvalidSignatureException";
+    public const string KMSInvalidState = "KMSInvalidStateException";
+    public const string LimitExceeded = "LimitExceededException";
+    public const string MalformedPolicyDocument = "MalformedPolicyDocumentException";
+    public const string NotFound = "NotFoundException";
+    public const string Tag = "TagException";
+    public const string UnsupportedOperation = "UnsupportedOperationException";
+    public const string Validation = "ValidationException";
+}

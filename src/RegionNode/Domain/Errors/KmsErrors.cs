@@ -1,0 +1,64 @@
+namespace Grpc.Mrk.RegionNode.Domain.Errors;
+
+/// <summary>Factories for every refusal, with AWS's message texts in one place.</summary>
+public static class KmsErrors
+{
+    public static KmsException Validation(string message) => new(KmsErrorCodes.Validation, message);
+
+    /// <summary>AWS's wording for a constraint on one request field.</summary>
+    public static KmsException Constraint(string field, string constraint) =>
+        Validation($"1 validation error detected: Value at '{field}' failed to satisfy constraint: {constraint}");
+
+    public static KmsException KeyNotFound(string keyArn) => new(KmsErrorCodes.NotFound, $"Key '{keyArn}' does not exist");
+
+    public static KmsException InvalidKeyId(string keyId) => new(KmsErrorCodes.NotFound, $"Invalid keyId '{Printable(keyId)}'");
+
+    public static KmsException InvalidArn(string arn) => new(KmsErrorCodes.InvalidArn, $"Invalid arn {Printable(arn)}");
+
+    public static KmsException AliasNotFound(string aliasArn) => new(KmsErrorCodes.NotFound, $"Alias {aliasArn} is not found.");
+
+    public static KmsException AliasExists(string aliasArn) =>
+        new(KmsErrorCodes.AlreadyExists, $"An alias with the name {aliasArn} already exists");
+
+    public static KmsException InvalidAliasName(string message) => new(KmsErrorCodes.InvalidAliasName, message);
+
+    public static KmsException Disabled(string keyArn) => new(KmsErrorCodes.Disabled, $"{keyArn} is disabled.");
+
+    public static KmsException InvalidState(string keyArn, string what) => new(KmsErrorCodes.KMSInvalidState, $"{keyArn} is {what}.");
+
+    public static KmsException Unsupported(string message) => new(KmsErrorCodes.UnsupportedOperation, message);
+
+    public static KmsException InvalidKeyUsage(string message) => new(KmsErrorCodes.InvalidKeyUsage, message);
+
+    // One generic text for every way a ciphertext can fail, so a failure tells an attacker nothing.
+    public static KmsException InvalidCiphertext() => new(KmsErrorCodes.InvalidCiphertext, "The ciphertext is invalid.");
+
+    public static KmsException IncorrectKey() =>
+        new(KmsErrorCodes.IncorrectKey, "The key ID in the request does not identify a CMK that can perform this operation.");
+
+    /// <summary>AWS answers a ciphertext whose key is unknown here the same way as one the caller may not use.</summary>
+    public static KmsException CiphertextKeyNotAccessible() =>
+        new(KmsErrorCodes.AccessDenied,
+            "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.");
+
+    public static KmsException InvalidSignature() => new(KmsErrorCodes.KMSInvalidSignature, "The signature is invalid.");
+
+    public static KmsException InvalidMac() => new(KmsErrorCodes.KMSInvalidMac, "The MAC is invalid.");
+
+    public static KmsException LimitExceeded(string message) => new(KmsErrorCodes.LimitExceeded, message);
+
+    public static KmsException MalformedPolicy(string message) => new(KmsErrorCodes.MalformedPolicyDocument, message);
+
+    public static KmsException InvalidMarker() => new(KmsErrorCodes.InvalidMarker, "The marker is invalid.");
+
+    public static KmsException Tag(string message) => new(KmsErrorCodes.Tag, message);
+
+    public static KmsException AlreadyExists(string message) => new(KmsErrorCodes.AlreadyExists, message);
+
+    /// <summary>Echo a caller's value in a message without letting it forge log lines or flood them.</summary>
+    public static string Printable(string value)
+    {
+        var cut = value.Length > 256 ? value[..256] + "..." : value;
+        return new string(cut.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+    }
+}

@@ -1,0 +1,3 @@
+namespace Grpc.Mrk.RegionNode.Domain.Model;
+
+public sealed record Tag(string TagKey, string TagValue);

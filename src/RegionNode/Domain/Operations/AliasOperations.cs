@@ -1,0 +1,106 @@
+using System.Text.RegularExpressions;
+using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Specs;
+
+namespace Grpc.Mrk.RegionNode.Domain.Operations;
+
+/// <summary>Aliases: friendly names for keys, local to this Region.</summary>
+public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolver, KeyLocks locks, RegionIdentity region, TimeProvider time)
+{
+    private const string AliasTableLock = "alias-table";
+
+    public async Task CreateAliasAsync(string aliasName, string targetKeyId, CancellationToken cancellationToken)
+    {
+        ValidateAliasName(aliasName);
+        var key = await ResolveTargetAsync(targetKeyId, cancellationToken).ConfigureAwait(false);
+        key.Require(KeyOperation.CreateAlias);
+        using var held = await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false);
+        if (await store.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            throw KmsErrors.AliasExists(region.AliasArn(aliasName));
+        }
+
+        var now = time.GetUtcNow();
+        await store.InsertAliasAsync(new Alias(aliasName, key.KeyId, now, now), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task UpdateAliasAsync(string aliasName, string targetKeyId, CancellationToken cancellationToken)
+    {
+        ValidateAliasName(aliasName);
+        var key = await ResolveTargetAsync(targetKeyId, cancellationToken).ConfigureAwait(false);
+        key.Require(KeyOperation.UpdateAlias);
+        using var held = await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false);
+        var alias = await store.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false)
+            ?? throw KmsErrors.AliasNotFound(region.AliasArn(aliasName));
+        var current = await store.FindKeyAsync(alias.TargetKeyId, cancellationToken).ConfigureAwait(false);
+        if (current is not null && !SameKind(current, key))
+        {
+            throw KmsErrors.Validation(
+                $"{key.Arn} is not the same type of key as the alias's current target: both must have the same key spec and key usage.");
+        }
+
+        await store.UpdateAliasAsync(alias with { TargetKeyId = key.KeyId, LastUpdatedDate = time.GetUtcNow() }, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    public async Task DeleteAliasAsync(string aliasName, CancellationToken cancellationToken)
+    {
+        ValidateAliasName(aliasName);
+        using var held = await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false);
+        _ = await store.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false)
+            ?? throw KmsErrors.AliasNotFound(region.AliasArn(aliasName));
+        await store.DeleteAliasAsync(aliasName, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Page<Alias>> ListAliasesAsync(string keyId, int? limit, string marker, CancellationToken cancellationToken)
+    {
+        var take = Markers.Limit(limit, 50);
+        var after = Markers.Decode(marker);
+        string? targetKeyId = null;
+        if (!string.IsNullOrEmpty(keyId))
+        {
+            var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+            key.Require(KeyOperation.ListAliases);
+            targetKeyId = key.KeyId;
+        }
+
+        var aliases = await store.ListAliasesAsync(targetKeyId, after, take + 1, cancellationToken).ConfigureAwait(false);
+        return aliases.Count > take
+            ? new Page<Alias>(aliases.Take(take).ToList(), Markers.Encode(aliases[take - 1].AliasName))
+            : new Page<Alias>(aliases, null);
+    }
+
+    private async Task<KmsKey> ResolveTargetAsync(string targetKeyId, CancellationToken cancellationToken)
+    {
+        Require.Present(targetKeyId, "targetKeyId");
+        if (targetKeyId.StartsWith("alias/", StringComparison.Ordinal) || targetKeyId.Contains(":alias/", StringComparison.Ordinal))
+        {
+            throw KmsErrors.Validation("An alias must point to a key ID or key ARN, not to another alias.");
+        }
+
+        return await resolver.ResolveAsync(targetKeyId, cancellationToken, "targetKeyId").ConfigureAwait(false);
+    }
+
+    private static bool SameKind(KmsKey a, KmsKey b) => a.KeySpec == b.KeySpec && a.KeyUsage == b.KeyUsage;
+
+    private static void ValidateAliasName(string aliasName)
+    {
+        Require.Present(aliasName, "aliasName");
+        Require.Length(aliasName, "aliasName", 1, 256);
+        if (!AliasNamePattern().IsMatch(aliasName) || aliasName == "alias/")
+        {
+            throw KmsErrors.InvalidAliasName(
+                $"Alias name {KmsErrors.Printable(aliasName)} must begin with 'alias/' followed by letters, digits, '/', '_' or '-'.");
+        }
+
+        if (aliasName.StartsWith("alias/aws/", StringComparison.Ordinal))
+        {
+            throw KmsErrors.InvalidAliasName("Alias names beginning with 'alias/aws/' are reserved for AWS managed keys.");
+        }
+    }
+
+    [GeneratedRegex("^alias/[a-zA-Z0-9/_-]+$")]
+    private static partial Regex AliasNamePattern();
+}

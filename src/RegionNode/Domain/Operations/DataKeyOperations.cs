@@ -1,0 +1,94 @@
+using System.Security.Cryptography;
+using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Specs;
+
+namespace Grpc.Mrk.RegionNode.Domain.Operations;
+
+/// <summary>Data keys and data key pairs for envelope encryption, plus GenerateRandom.</summary>
+public sealed class DataKeyOperations(
+    KeyResolver resolver,
+    EncryptionOperations encryption,
+    IAsymmetricEngine asymmetric,
+    IRandomSource random)
+{
+    public const int MaxRandomBytes = 1024;
+
+    public async Task<DataKeyResult> GenerateDataKeyAsync(string keyId, IReadOnlyDictionary<string, string> context, int? numberOfBytes,
+        DataKeySpec? keySpec, IReadOnlyCollection<string> grantTokens, KeyOperation operation, CancellationToken cancellationToken)
+    {
+        var length = DataKeyLength(numberOfBytes, keySpec);
+        EncryptionContextRules.Validate(context, "encryptionContext");
+        Require.GrantTokens(grantTokens);
+        var key = await ResolveSymmetricAsync(keyId, operation, cancellationToken).ConfigureAwait(false);
+        var plaintext = random.GetBytes(length);
+        var encrypted = encryption.EncryptWith(key, operation, operation.ToString(), plaintext, context, EncryptionAlgorithm.SYMMETRIC_DEFAULT);
+        if (operation == KeyOperation.GenerateDataKeyWithoutPlaintext)
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+            plaintext = [];
+        }
+
+        return new DataKeyResult(key.Arn, encrypted.CiphertextBlob, plaintext, key.CurrentMaterial.MaterialId);
+    }
+
+    public async Task<DataKeyPairResult> GenerateDataKeyPairAsync(string keyId, IReadOnlyDictionary<string, string> context,
+        DataKeyPairSpec? keyPairSpec, IReadOnlyCollection<string> grantTokens, KeyOperation operation, CancellationToken cancellationToken)
+    {
+        var spec = keyPairSpec ?? throw KmsErrors.Constraint("keyPairSpec", "Member must not be null");
+        EncryptionContextRules.Validate(context, "encryptionContext");
+        Require.GrantTokens(grantTokens);
+        var key = await ResolveSymmetricAsync(keyId, operation, cancellationToken).ConfigureAwait(false);
+        var (privateKey, publicKey) = asymmetric.GenerateKeyPair(spec);
+        var encrypted = encryption.EncryptWith(key, operation, operation.ToString(), privateKey, context, EncryptionAlgorithm.SYMMETRIC_DEFAULT);
+        if (operation == KeyOperation.GenerateDataKeyPairWithoutPlaintext)
+        {
+            CryptographicOperations.ZeroMemory(privateKey);
+            privateKey = [];
+        }
+
+        return new DataKeyPairResult(key.Arn, encrypted.CiphertextBlob, privateKey, publicKey, spec, key.CurrentMaterial.MaterialId);
+    }
+
+    public byte[] GenerateRandom(int? numberOfBytes)
+    {
+        var count = numberOfBytes ?? throw KmsErrors.Constraint("numberOfBytes", "Member must not be null");
+        Require.Range(count, "numberOfBytes", 1, MaxRandomBytes);
+        return random.GetBytes(count);
+    }
+
+    private async Task<KmsKey> ResolveSymmetricAsync(string keyId, KeyOperation operation, CancellationToken cancellationToken)
+    {
+        Require.Present(keyId, "keyId");
+        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        key.Require(operation);
+        if (key.KeySpec != KeySpec.SYMMETRIC_DEFAULT)
+        {
+            throw KmsErrors.InvalidKeyUsage($"{key.Arn} key spec {key.KeySpec} is not valid for {operation}: it needs a symmetric encryption key.");
+        }
+
+        return key;
+    }
+
+    private static int DataKeyLength(int? numberOfBytes, DataKeySpec? keySpec)
+    {
+        if (numberOfBytes is not null && keySpec is not null)
+        {
+            throw KmsErrors.Validation("Please specify either number of bytes or key spec.");
+        }
+
+        if (numberOfBytes is { } bytes)
+        {
+            Require.Range(bytes, "numberOfBytes", 1, MaxRandomBytes);
+            return bytes;
+        }
+
+        return keySpec switch
+        {
+            DataKeySpec.AES_256 => 32,
+            DataKeySpec.AES_128 => 16,
+            _ => throw KmsErrors.Validation("Please specify either number of bytes or key spec."),
+        };
+    }
+}

@@ -1,0 +1,185 @@
+using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Specs;
+
+namespace Grpc.Mrk.RegionNode.Domain.Operations;
+
+/// <summary>Encrypt, Decrypt and ReEncrypt with symmetric and RSA keys.</summary>
+public sealed class EncryptionOperations(
+    IKeyStore store,
+    KeyResolver resolver,
+    KeyMaterials materials,
+    ISymmetricEnvelope envelope,
+    IAsymmetricEngine asymmetric)
+{
+    public const int MaxPlaintextLength = 4096;
+    public const int MaxCiphertextLength = 6144;
+
+    public async Task<EncryptResult> EncryptAsync(string keyId, byte[] plaintext, IReadOnlyDictionary<string, string> context,
+        IReadOnlyCollection<string> grantTokens, EncryptionAlgorithm? algorithm, CancellationToken cancellationToken)
+    {
+        Require.Length(plaintext, "plaintext", 1, MaxPlaintextLength);
+        EncryptionContextRules.Validate(context, "encryptionContext");
+        Require.GrantTokens(grantTokens);
+        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        return EncryptWith(key, KeyOperation.Encrypt, "Encrypt", plaintext, context, algorithm);
+    }
+
+    public async Task<DecryptResult> DecryptAsync(byte[] ciphertextBlob, IReadOnlyDictionary<string, string> context,
+        IReadOnlyCollection<string> grantTokens, string keyId, EncryptionAlgorithm? algorithm, CancellationToken cancellationToken)
+    {
+        Require.Length(ciphertextBlob, "ciphertextBlob", 1, MaxCiphertextLength);
+        EncryptionContextRules.Validate(context, "encryptionContext");
+        Require.GrantTokens(grantTokens);
+        return await DecryptCoreAsync(ciphertextBlob, context, keyId, "keyId", algorithm, KeyOperation.Decrypt, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    public async Task<ReEncryptResult> ReEncryptAsync(byte[] ciphertextBlob, IReadOnlyDictionary<string, string> sourceContext,
+        string sourceKeyId, string destinationKeyId, IReadOnlyDictionary<string, string> destinationContext,
+        EncryptionAlgorithm? sourceAlgorithm, EncryptionAlgorithm? destinationAlgorithm, IReadOnlyCollection<string> grantTokens,
+        CancellationToken cancellationToken)
+    {
+        Require.Length(ciphertextBlob, "ciphertextBlob", 1, MaxCiphertextLength);
+        EncryptionContextRules.Validate(sourceContext, "sourceEncryptionContext");
+        EncryptionContextRules.Validate(destinationContext, "destinationEncryptionContext");
+        Require.GrantTokens(grantTokens);
+        Require.Present(destinationKeyId, "destinationKeyId");
+        var destination = await resolver.ResolveAsync(destinationKeyId, cancellationToken, "destinationKeyId").ConfigureAwait(false);
+        destination.Require(KeyOperation.ReEncrypt);
+        var source = await DecryptCoreAsync(ciphertextBlob, sourceContext, sourceKeyId, "sourceKeyId", sourceAlgorithm,
+            KeyOperation.ReEncrypt, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var encrypted = EncryptWith(destination, KeyOperation.ReEncrypt, "ReEncrypt", source.Plaintext, destinationContext,
+                destinationAlgorithm);
+            var destinationMaterial = destination.KeySpec == KeySpec.SYMMETRIC_DEFAULT ? destination.CurrentMaterial.MaterialId : null;
+            return new ReEncryptResult(source with { Plaintext = [] }, encrypted, destinationMaterial);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(source.Plaintext);
+        }
+    }
+
+    /// <summary>Encrypts under <paramref name="key"/> after the state, usage and algorithm checks.</summary>
+    internal EncryptResult EncryptWith(KmsKey key, KeyOperation operation, string operationName, ReadOnlySpan<byte> plaintext,
+        IReadOnlyDictionary<string, string> context, EncryptionAlgorithm? requested)
+    {
+        key.Require(operation);
+        key.RequireUsage(KeyUsage.ENCRYPT_DECRYPT, operationName);
+        var algorithm = RequireAlgorithm(key, requested);
+        if (algorithm == EncryptionAlgorithm.SYMMETRIC_DEFAULT)
+        {
+            var current = key.CurrentMaterial;
+            var plain = plaintext.ToArray();
+            try
+            {
+                var blob = materials.Use(key, current, m => envelope.Encrypt(m, key.KeyId, current.MaterialId, plain, context));
+                return new EncryptResult(key.Arn, blob, algorithm);
+            }
+            finally
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
+            }
+        }
+
+        RequireNoContext(context);
+        var rsaPlain = plaintext.ToArray();
+        try
+        {
+            var max = MaxRsaPlaintext(key.KeySpec, algorithm);
+            if (rsaPlain.Length > max)
+            {
+                throw KmsErrors.Validation($"Plaintext is too long for {algorithm} with {key.KeySpec}: at most {max} bytes.");
+            }
+
+            var ciphertext = materials.Use(key, key.CurrentMaterial, m => asymmetric.Encrypt(m, algorithm, rsaPlain));
+            return new EncryptResult(key.Arn, ciphertext, algorithm);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(rsaPlain);
+        }
+    }
+
+    private async Task<DecryptResult> DecryptCoreAsync(byte[] blob, IReadOnlyDictionary<string, string> context, string keyId,
+        string keyField, EncryptionAlgorithm? requested, KeyOperation operation, CancellationToken cancellationToken)
+    {
+        var algorithm = requested ?? EncryptionAlgorithm.SYMMETRIC_DEFAULT;
+        if (algorithm != EncryptionAlgorithm.SYMMETRIC_DEFAULT)
+        {
+            if (string.IsNullOrEmpty(keyId))
+            {
+                throw KmsErrors.Constraint(keyField, $"Member must not be null when decrypting with {algorithm}");
+            }
+
+            var rsaKey = await resolver.ResolveAsync(keyId, cancellationToken, keyField).ConfigureAwait(false);
+            rsaKey.Require(operation);
+            rsaKey.RequireUsage(KeyUsage.ENCRYPT_DECRYPT, operation.ToString());
+            RequireAlgorithm(rsaKey, algorithm);
+            RequireNoContext(context);
+            var plain = materials.Use(rsaKey, rsaKey.CurrentMaterial, m => asymmetric.Decrypt(m, algorithm, blob))
+                ?? throw KmsErrors.InvalidCiphertext();
+            return new DecryptResult(rsaKey.Arn, plain, algorithm, null);
+        }
+
+        var header = envelope.ReadHeader(blob) ?? throw KmsErrors.InvalidCiphertext();
+        KmsKey key;
+        if (!string.IsNullOrEmpty(keyId))
+        {
+            key = await resolver.ResolveAsync(keyId, cancellationToken, keyField).ConfigureAwait(false);
+            if (key.KeyId != header.KeyId)
+            {
+                throw KmsErrors.IncorrectKey();
+            }
+        }
+        else
+        {
+            key = await store.FindKeyAsync(header.KeyId, cancellationToken).ConfigureAwait(false)
+                ?? throw KmsErrors.CiphertextKeyNotAccessible();
+        }
+
+        key.Require(operation);
+        if (key.KeySpec != KeySpec.SYMMETRIC_DEFAULT)
+        {
+            throw KmsErrors.IncorrectKey();
+        }
+
+        var version = key.FindMaterial(header.MaterialId) ?? throw KmsErrors.InvalidCiphertext();
+        var plaintext = materials.Use(key, version, m => envelope.Decrypt(m, blob, context)) ?? throw KmsErrors.InvalidCiphertext();
+        return new DecryptResult(key.Arn, plaintext, algorithm, version.MaterialId);
+    }
+
+    private static EncryptionAlgorithm RequireAlgorithm(KmsKey key, EncryptionAlgorithm? requested)
+    {
+        var algorithm = requested ?? EncryptionAlgorithm.SYMMETRIC_DEFAULT;
+        if (!key.SpecInfo.EncryptionAlgorithmsFor(key.KeyUsage).Contains(algorithm))
+        {
+            throw KmsErrors.InvalidKeyUsage($"{algorithm} is not a valid encryption algorithm for {key.Arn} (key spec {key.KeySpec}).");
+        }
+
+        return algorithm;
+    }
+
+    private static void RequireNoContext(IReadOnlyDictionary<string, string> context)
+    {
+        if (context.Count > 0)
+        {
+            throw KmsErrors.Validation("Encryption context is not supported with asymmetric KMS keys.");
+        }
+    }
+
+    private static int MaxRsaPlaintext(KeySpec spec, EncryptionAlgorithm algorithm)
+    {
+        var modulusBytes = spec switch
+        {
+            KeySpec.RSA_2048 => 256,
+            KeySpec.RSA_3072 => 384,
+            _ => 512,
+        };
+        var hashBytes = algorithm == EncryptionAlgorithm.RSAES_OAEP_SHA_1 ? 20 : 32;
+        return modulusBytes - (2 * hashBytes) - 2;
+    }
+}

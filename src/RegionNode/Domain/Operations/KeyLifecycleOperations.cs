@@ -1,0 +1,123 @@
+using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Specs;
+
+namespace Grpc.Mrk.RegionNode.Domain.Operations;
+
+/// <summary>Creating, describing, listing, enabling, disabling and deleting keys.</summary>
+public sealed class KeyLifecycleOperations(
+    IKeyStore store,
+    KeyResolver resolver,
+    KeyChanges changes,
+    KeyLocks locks,
+    KeyMaterials materials,
+    IRandomSource random,
+    RegionIdentity region,
+    TimeProvider time)
+{
+    public const int MaxDescriptionLength = 8192;
+    public const int MinPendingWindowInDays = 7;
+    public const int MaxPendingWindowInDays = 30;
+
+    public async Task<KmsKey> CreateKeyAsync(CreateKeyCommand command, CancellationToken cancellationToken)
+    {
+        ValidateDescription(command.Description);
+        var policy = string.IsNullOrEmpty(command.Policy) ? KeyPolicies.DefaultPolicy(region) : command.Policy;
+        KeyPolicies.Validate(policy);
+        var tags = TagRules.Validate(command.Tags);
+        var spec = command.KeySpec ?? KeySpec.SYMMETRIC_DEFAULT;
+        var usage = command.KeyUsage ?? KeyUsage.ENCRYPT_DECRYPT;
+        if (!KeySpecCatalog.Get(spec).Usages.Contains(usage))
+        {
+            throw KmsErrors.Validation($"KeyUsage {usage} is not compatible with KeySpec {spec}");
+        }
+
+        if (command.Origin is KeyOrigin.EXTERNAL)
+        {
+            throw KmsErrors.Unsupported("Origin EXTERNAL (imported key material) is not supported by this Region yet.");
+        }
+
+        var now = time.GetUtcNow();
+        var keyId = random.NewKeyId(command.MultiRegion);
+        var material = materials.CreateVersion(keyId, spec, 0, now, rotationType: null);
+        var multiRegion = command.MultiRegion ? new MultiRegionInfo(region.Region, [], epoch: 1, syncVersion: 1) : null;
+        var key = new KmsKey(keyId, region.KeyArn(keyId), now, spec, usage, KeyOrigin.AWS_KMS, KeyState.Enabled,
+            command.Description, policy, tags, multiRegion, [material]);
+        await store.InsertKeyAsync(key, cancellationToken).ConfigureAwait(false);
+        return key;
+    }
+
+    public async Task<KmsKey> DescribeKeyAsync(string keyId, IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
+    {
+        Require.GrantTokens(grantTokens);
+        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        key.Require(KeyOperation.DescribeKey);
+        return key;
+    }
+
+    public async Task<Page<string>> ListKeysAsync(int? limit, string marker, CancellationToken cancellationToken)
+    {
+        var take = Markers.Limit(limit, 100);
+        var after = Markers.Decode(marker);
+        if (after is not null && !KeyReference.IsKeyId(after))
+        {
+            throw KmsErrors.InvalidMarker();
+        }
+
+        var ids = await store.ListKeyIdsAsync(after, take + 1, cancellationToken).ConfigureAwait(false);
+        return ids.Count > take
+            ? new Page<string>(ids.Take(take).ToList(), Markers.Encode(ids[take - 1]))
+            : new Page<string>(ids, null);
+    }
+
+    public Task UpdateKeyDescriptionAsync(string keyId, string description, CancellationToken cancellationToken)
+    {
+        ValidateDescription(description);
+        return changes.ChangeAsync(keyId, key => key.UpdateDescription(description), cancellationToken);
+    }
+
+    public Task EnableKeyAsync(string keyId, CancellationToken cancellationToken) =>
+        changes.ChangeAsync(keyId, key => key.Enable(), cancellationToken);
+
+    public Task DisableKeyAsync(string keyId, CancellationToken cancellationToken) =>
+        changes.ChangeAsync(keyId, key => key.Disable(), cancellationToken);
+
+    public async Task<ScheduledDeletion> ScheduleKeyDeletionAsync(string keyId, int? pendingWindowInDays, CancellationToken cancellationToken)
+    {
+        var days = pendingWindowInDays ?? MaxPendingWindowInDays;
+        Require.Range(days, "pendingWindowInDays", MinPendingWindowInDays, MaxPendingWindowInDays);
+        var key = await changes.ChangeAsync(keyId, k => k.ScheduleDeletion(time.GetUtcNow(), days), cancellationToken).ConfigureAwait(false);
+        return new ScheduledDeletion(key.Arn, key.DeletionDate, key.State, days);
+    }
+
+    public async Task<string> CancelKeyDeletionAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var key = await changes.ChangeAsync(keyId, k => k.CancelDeletion(), cancellationToken).ConfigureAwait(false);
+        return key.Arn;
+    }
+
+    /// <summary>Deletes, for good, every key whose waiting period has ended. Returns the deleted key IDs.</summary>
+    public async Task<IReadOnlyList<string>> DeleteDueKeysAsync(CancellationToken cancellationToken)
+    {
+        var deleted = new List<string>();
+        foreach (var keyId in await store.KeysDueForDeletionAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        {
+            using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
+            var key = await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false);
+            if (key is { State: KeyState.PendingDeletion, DeletionDate: { } due } && due <= time.GetUtcNow())
+            {
+                await store.DeleteKeyAsync(keyId, cancellationToken).ConfigureAwait(false);
+                deleted.Add(keyId);
+            }
+        }
+
+        return deleted;
+    }
+
+    private static void ValidateDescription(string description)
+    {
+        Require.WellFormed(description, "description");
+        Require.Length(description, "description", 0, MaxDescriptionLength);
+    }
+}

@@ -1,0 +1,7 @@
+namespace Grpc.Mrk.RegionNode.Domain.Operations;
+
+/// <summary>One page of a list; <see cref="NextMarker"/> is null on the last page.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextMarker)
+{
+    public bool Truncated => NextMarker is not null;
+}

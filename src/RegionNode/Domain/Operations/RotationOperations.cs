@@ -1,0 +1,85 @@
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Specs;
+
+namespace Grpc.Mrk.RegionNode.Domain.Operations;
+
+/// <summary>Automatic and on-demand rotation of symmetric keys; old versions keep decrypting forever.</summary>
+public sealed class RotationOperations(
+    IKeyStore store,
+    KeyResolver resolver,
+    KeyChanges changes,
+    KeyMaterials materials,
+    TimeProvider time)
+{
+    public Task EnableKeyRotationAsync(string keyId, int? rotationPeriodInDays, CancellationToken cancellationToken)
+    {
+        var period = rotationPeriodInDays ?? RotationSettings.DefaultPeriodInDays;
+        Require.Range(period, "rotationPeriodInDays", RotationSettings.MinPeriodInDays, RotationSettings.MaxPeriodInDays);
+        return changes.ChangeAsync(keyId, key => key.EnableRotation(time.GetUtcNow(), period), cancellationToken);
+    }
+
+    public Task DisableKeyRotationAsync(string keyId, CancellationToken cancellationToken) =>
+        changes.ChangeAsync(keyId, key => key.DisableRotation(), cancellationToken);
+
+    public async Task<RotationStatus> GetKeyRotationStatusAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        key.RequireRotationSupported(KeyOperation.GetKeyRotationStatus);
+
+        // AWS reports rotation as off while a key waits for deletion; the setting returns if deletion is cancelled.
+        var pendingDeletion = key.State is KeyState.PendingDeletion or KeyState.PendingReplicaDeletion;
+        var enabled = key.Rotation.Enabled && !pendingDeletion;
+        return new RotationStatus(key.Arn, enabled, key.Rotation.Enabled ? key.Rotation.PeriodInDays : null,
+            enabled ? key.Rotation.NextRotationDate : null, key.Rotation.OnDemandRotationStartDate);
+    }
+
+    public async Task<string> RotateKeyOnDemandAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var key = await changes.ChangeAsync(keyId, k => RotateNow(k, RotationType.ON_DEMAND), cancellationToken).ConfigureAwait(false);
+        return key.Arn;
+    }
+
+    public async Task<(KmsKey Key, Page<KeyMaterialVersion> Page)> ListKeyRotationsAsync(string keyId,
+        IncludeKeyMaterial? include, int? limit, string marker, CancellationToken cancellationToken)
+    {
+        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        key.RequireRotationSupported(KeyOperation.ListKeyRotations);
+        var versions = include == IncludeKeyMaterial.ALL_KEY_MATERIAL
+            ? key.Materials
+            : key.Materials.Where(m => m.RotationType is not null).ToList();
+        return (key, Markers.PageOf(versions, limit, marker, 100));
+    }
+
+    /// <summary>Rotates every enabled key whose automatic rotation has come due. Returns the rotated key IDs.</summary>
+    public async Task<IReadOnlyList<string>> RotateDueKeysAsync(CancellationToken cancellationToken)
+    {
+        var rotated = new List<string>();
+        foreach (var keyId in await store.KeysDueForRotationAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        {
+            var done = false;
+            await changes.ChangeByIdAsync(keyId, key =>
+            {
+                // A disabled key is not rotated; it rotates as soon as it is enabled again if it is overdue.
+                if (key is { State: KeyState.Enabled, Rotation: { Enabled: true, NextRotationDate: { } due } } && due <= time.GetUtcNow())
+                {
+                    RotateNow(key, RotationType.AUTOMATIC);
+                    done = true;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+            if (done)
+            {
+                rotated.Add(keyId);
+            }
+        }
+
+        return rotated;
+    }
+
+    private void RotateNow(KmsKey key, RotationType type)
+    {
+        key.RequireRotationSupported(type == RotationType.ON_DEMAND ? KeyOperation.RotateKeyOnDemand : KeyOperation.EnableKeyRotation);
+        var now = time.GetUtcNow();
+        key.Rotate(materials.CreateVersion(key.KeyId, key.KeySpec, key.NextMaterialOrdinal, now, type), now);
+    }
+}

@@ -1,0 +1,40 @@
+using Grpc.Mrk.RegionNode.Domain.Model;
+
+namespace Grpc.Mrk.RegionNode.Domain.Operations;
+
+/// <summary>Tags on a key: independent per Region, as AWS keeps them.</summary>
+public sealed class TagOperations(KeyResolver resolver, KeyChanges changes)
+{
+    public Task TagResourceAsync(string keyId, IReadOnlyList<Tag> tags, CancellationToken cancellationToken)
+    {
+        if (tags.Count == 0)
+        {
+            throw Errors.KmsErrors.Constraint("tags", "Member must not be empty");
+        }
+
+        TagRules.Validate(tags);
+        return changes.ChangeAsync(keyId, key => key.Tag(tags, TagRules.MaxTagsPerKey), cancellationToken);
+    }
+
+    public Task UntagResourceAsync(string keyId, IReadOnlyList<string> tagKeys, CancellationToken cancellationToken)
+    {
+        if (tagKeys.Count == 0)
+        {
+            throw Errors.KmsErrors.Constraint("tagKeys", "Member must not be empty");
+        }
+
+        foreach (var tagKey in tagKeys)
+        {
+            TagRules.ValidateKey(tagKey);
+        }
+
+        return changes.ChangeAsync(keyId, key => key.Untag(tagKeys.ToHashSet(StringComparer.Ordinal)), cancellationToken);
+    }
+
+    public async Task<Page<Tag>> ListResourceTagsAsync(string keyId, int? limit, string marker, CancellationToken cancellationToken)
+    {
+        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        key.Require(KeyOperation.ListResourceTags);
+        return Markers.PageOf(key.Tags, limit, marker, 50);
+    }
+}

@@ -1,0 +1,36 @@
+using Grpc.Mrk.RegionNode.Domain.Model;
+
+namespace Grpc.Mrk.RegionNode.Domain.Ports;
+
+/// <summary>Durable storage of this Region's keys, material versions and aliases.</summary>
+public interface IKeyStore
+{
+    Task<KmsKey?> FindKeyAsync(string keyId, CancellationToken cancellationToken);
+
+    /// <summary>Stores a new key with its materials and aliases durably before returning.</summary>
+    Task InsertKeyAsync(KmsKey key, CancellationToken cancellationToken);
+
+    /// <summary>Stores every change to the key, including material versions it gained, in one transaction.</summary>
+    Task UpdateKeyAsync(KmsKey key, CancellationToken cancellationToken);
+
+    /// <summary>Removes the key, all its material versions and its aliases for good.</summary>
+    Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken);
+
+    /// <summary>Key IDs in order, those after <paramref name="afterKeyId"/>, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<string>> ListKeyIdsAsync(string? afterKeyId, int limit, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<string>> KeysDueForDeletionAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<string>> KeysDueForRotationAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<Alias?> FindAliasAsync(string aliasName, CancellationToken cancellationToken);
+
+    Task InsertAliasAsync(Alias alias, CancellationToken cancellationToken);
+
+    Task UpdateAliasAsync(Alias alias, CancellationToken cancellationToken);
+
+    Task DeleteAliasAsync(string aliasName, CancellationToken cancellationToken);
+
+    /// <summary>Aliases in name order after <paramref name="afterAliasName"/>; only those of one key when given.</summary>
+    Task<IReadOnlyList<Alias>> ListAliasesAsync(string? targetKeyId, string? afterAliasName, int limit, CancellationToken cancellationToken);
+}

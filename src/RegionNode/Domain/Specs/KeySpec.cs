@@ -1,0 +1,22 @@
+namespace Grpc.Mrk.RegionNode.Domain.Specs;
+
+/// <summary>AWS KMS's KeySpec values, spelled exactly as AWS spells them (they appear in messages, storage and policies).</summary>
+public enum KeySpec
+{
+    SYMMETRIC_DEFAULT,
+    RSA_2048,
+    RSA_3072,
+    RSA_4096,
+    ECC_NIST_P256,
+    ECC_NIST_P384,
+    ECC_NIST_P521,
+    ECC_SECG_P256K1,
+    ECC_NIST_EDWARDS25519,
+    HMAC_224,
+    HMAC_256,
+    HMAC_384,
+    HMAC_512,
+    ML_DSA_44,
+    ML_DSA_65,
+    ML_DSA_87,
+}

@@ -1,0 +1,35 @@
+namespace Grpc.Mrk.RegionNode.Hosting;
+
+/// <summary>The node's log catalogue. No message here ever carries plaintext, data keys or key material.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "{Method} refused: {ErrorCode}: {Message}")]
+    public static partial void CallRefused(ILogger logger, string method, string errorCode, string message);
+
+    [LoggerMessage(2, LogLevel.Error, "{Method} failed unexpectedly")]
+    public static partial void CallFailed(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Information, "Region {Region} store {Path} ready; migrations applied: {Migrations}")]
+    public static partial void StoreReady(ILogger logger, string region, string path, string migrations);
+
+    [LoggerMessage(4, LogLevel.Warning, "Created a new domain key at {Path}: back it up; without it this Region's keys cannot be read")]
+    public static partial void DomainKeyCreated(ILogger logger, string path);
+
+    [LoggerMessage(5, LogLevel.Information, "Deleted key {KeyId}: its waiting period ended")]
+    public static partial void KeyDeleted(ILogger logger, string keyId);
+
+    [LoggerMessage(6, LogLevel.Information, "Rotated key {KeyId} on its automatic schedule")]
+    public static partial void KeyRotated(ILogger logger, string keyId);
+
+    [LoggerMessage(7, LogLevel.Error, "Key maintenance pass failed; it will run again")]
+    public static partial void MaintenanceFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Warning, "TEST MODE: the TestClock service is served; time in this process can be moved forward")]
+    public static partial void TestModeOn(ILogger logger);
+
+    [LoggerMessage(9, LogLevel.Warning, "Test clock advanced by {Seconds} s; now {Now:o}")]
+    public static partial void ClockAdvanced(ILogger logger, long seconds, DateTimeOffset now);
+
+    [LoggerMessage(10, LogLevel.Warning, "Domain key file {Path} is readable by other users; restrict it to mode 0600")]
+    public static partial void DomainKeyTooOpen(ILogger logger, string path);
+}

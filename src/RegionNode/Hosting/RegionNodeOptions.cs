@@ -1,0 +1,29 @@
+namespace Grpc.Mrk.RegionNode.Hosting;
+
+/// <summary>Configuration of one RegionNode (section "Mrk"; environment variables Mrk__Region etc.).</summary>
+public sealed class RegionNodeOptions
+{
+    public const string Section = "Mrk";
+
+    /// <summary>This node's Region, for example us-east-1.</summary>
+    public string Region { get; set; } = string.Empty;
+
+    public string Partition { get; set; } = "aws";
+
+    public string AccountId { get; set; } = "111122223333";
+
+    /// <summary>Folder for the SQLite store and, by default, the domain key file.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Domain key file; default &lt;DataDirectory&gt;/domain.key. MRK_DOMAIN_KEY (base64) takes precedence.</summary>
+    public string? DomainKeyFile { get; set; }
+
+    /// <summary>How often due deletions and rotations are carried out.</summary>
+    public double MaintenanceIntervalSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Serves the TestClock service so tests can move time forward. Accepted only when every listening address is
+    /// loopback; never set it in production.
+    /// </summary>
+    public bool TestMode { get; set; }
+}

@@ -1,0 +1,173 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Grpc.Mrk.RegionNode.Api;
+using Grpc.Mrk.RegionNode.Background;
+using Grpc.Mrk.RegionNode.Crypto;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Operations;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Storage;
+using Grpc.Mrk.RegionNode.Testing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace Grpc.Mrk.RegionNode.Hosting;
+
+/// <summary>The node's wiring: what Program.cs calls, in the order it calls it.</summary>
+public static partial class RegionNodeSetup
+{
+    public const int MaxMessageBytes = 1024 * 1024;
+
+    private static readonly Dictionary<string, string> Switches = new()
+    {
+        ["--region"] = "Mrk:Region",
+        ["--data-dir"] = "Mrk:DataDirectory",
+        ["--domain-key-file"] = "Mrk:DomainKeyFile",
+        ["--partition"] = "Mrk:Partition",
+        ["--account-id"] = "Mrk:AccountId",
+        ["--test-mode"] = "Mrk:TestMode",
+        ["--maintenance-interval"] = "Mrk:MaintenanceIntervalSeconds",
+    };
+
+    public static WebApplicationBuilder AddRegionNode(this WebApplicationBuilder builder, string[] args)
+    {
+        builder.Configuration.AddCommandLine(args, Switches);
+        builder.Logging.ClearProviders();
+        if (string.Equals(builder.Configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Logging.AddJsonConsole();
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+
+        var services = builder.Services;
+        services.AddOptions<RegionNodeOptions>().Bind(builder.Configuration.GetSection(RegionNodeOptions.Section));
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2));
+
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value;
+            return new RegionIdentity(o.Region, o.Partition, o.AccountId);
+        });
+        services.AddSingleton<AdjustableClock>();
+        services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<AdjustableClock>());
+
+        services.AddSingleton(sp => new SqliteDatabase(StorePath(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value)));
+        services.AddSingleton<NodeMeta>();
+        services.AddSingleton<IKeyStore, SqliteKeyStore>();
+
+        services.AddSingleton<DomainKeyHolder>();
+        services.AddSingleton<IMaterialProtector>(sp => sp.GetRequiredService<DomainKeyHolder>().Protector);
+        services.AddSingleton<IKeyMaterialFactory, KeyMaterialFactory>();
+        services.AddSingleton<ISymmetricEnvelope, SymmetricEnvelope>();
+        services.AddSingleton<IAsymmetricEngine, AsymmetricEngine>();
+        services.AddSingleton<IMacEngine, MacEngine>();
+        services.AddSingleton<IRandomSource, RandomSource>();
+
+        services.AddSingleton<KeyLocks>();
+        services.AddSingleton<KeyResolver>();
+        services.AddSingleton<KeyChanges>();
+        services.AddSingleton<KeyMaterials>();
+        services.AddSingleton<KeyLifecycleOperations>();
+        services.AddSingleton<RotationOperations>();
+        services.AddSingleton<EncryptionOperations>();
+        services.AddSingleton<DataKeyOperations>();
+        services.AddSingleton<SigningOperations>();
+        services.AddSingleton<MacOperations>();
+        services.AddSingleton<AliasOperations>();
+        services.AddSingleton<TagOperations>();
+        services.AddSingleton<PolicyOperations>();
+        services.AddHostedService<KeyMaintenanceService>();
+
+        services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.MaxReceiveMessageSize = MaxMessageBytes;
+            o.EnableDetailedErrors = false;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+        return builder;
+    }
+
+    /// <summary>Checks the configuration, migrates the store and loads the domain key; throws <see cref="StartupRefusedException"/> if it must not start.</summary>
+    public static async Task PrepareRegionNodeAsync(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<RegionNodeOptions>>().Value;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Grpc.Mrk.RegionNode");
+        if (!RegionPattern().IsMatch(options.Region))
+        {
+            throw new StartupRefusedException($"--region must be a Region name such as us-east-1 (got '{options.Region}').");
+        }
+
+        if (options.MaintenanceIntervalSeconds is <= 0 or > 86400)
+        {
+            throw new StartupRefusedException("--maintenance-interval must be between 0 and 86400 seconds.");
+        }
+
+        if (options.TestMode)
+        {
+            RequireLoopbackOnly(app.Configuration["urls"]);
+            Log.TestModeOn(logger);
+        }
+
+        Directory.CreateDirectory(options.DataDirectory);
+        var database = app.Services.GetRequiredService<SqliteDatabase>();
+        var applied = await database.MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+        Log.StoreReady(logger, options.Region, database.Path, applied.Count == 0 ? "none" : string.Join(", ", applied));
+
+        var key = await DomainKeyLoader.LoadAsync(options, app.Services.GetRequiredService<NodeMeta>(), logger, app.Lifetime.ApplicationStopping)
+            .ConfigureAwait(false);
+        try
+        {
+            app.Services.GetRequiredService<DomainKeyHolder>().Set(new DomainKeyProtector(key, options.Region));
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    public static WebApplication MapRegionNode(this WebApplication app)
+    {
+        app.MapGrpcService<KeyManagementApi>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        if (app.Services.GetRequiredService<IOptions<RegionNodeOptions>>().Value.TestMode)
+        {
+            app.MapGrpcService<TestClockApi>();
+        }
+
+        return app;
+    }
+
+    public static string StorePath(RegionNodeOptions options) => Path.Combine(options.DataDirectory, "region.db");
+
+    private static void RequireLoopbackOnly(string? urls)
+    {
+        if (string.IsNullOrWhiteSpace(urls))
+        {
+            throw new StartupRefusedException("Test mode needs explicit loopback --urls (for example http://127.0.0.1:0).");
+        }
+
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var host = new Uri(url.Replace("://*", "://wildcard", StringComparison.Ordinal).Replace("://+", "://wildcard", StringComparison.Ordinal)).Host;
+            var loopback = host == "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+            if (!loopback)
+            {
+                throw new StartupRefusedException($"Test mode is refused on {url}: it is allowed only on loopback addresses.");
+            }
+        }
+    }
+
+    [GeneratedRegex(@"^([a-z]+-){2,3}\d+$")]
+    private static partial Regex RegionPattern();
+}

@@ -1,0 +1,318 @@
+using System.Text.Json;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Specs;
+using Microsoft.Data.Sqlite;
+
+namespace Grpc.Mrk.RegionNode.Storage;
+
+/// <summary>The Region's keys, material versions and aliases in SQLite. Every write is one transaction.</summary>
+public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity region) : IKeyStore
+{
+    private const string KeyColumns = """
+        key_id, creation_date, key_spec, key_usage, origin, key_state, description, policy, tags, deletion_date,
+        pending_window_days, rotation_enabled, rotation_period_days, next_rotation_date, on_demand_rotation_start,
+        multi_region, primary_region, replica_regions, mr_epoch, mr_sync_version
+        """;
+
+    public async Task<KmsKey?> FindKeyAsync(string keyId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {KeyColumns} FROM keys WHERE key_id = $id;";
+        command.Parameters.AddWithValue("$id", keyId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var row = ReadKeyRow(reader);
+        await reader.CloseAsync().ConfigureAwait(false);
+        var materials = await ReadMaterialsAsync(connection, keyId, cancellationToken).ConfigureAwait(false);
+        return row(materials);
+    }
+
+    public async Task InsertKeyAsync(KmsKey key, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = $"""
+                INSERT INTO keys ({KeyColumns}) VALUES ($key_id, $creation_date, $key_spec, $key_usage, $origin, $key_state,
+                  $description, $policy, $tags, $deletion_date, $pending_window_days, $rotation_enabled, $rotation_period_days,
+                  $next_rotation_date, $on_demand_rotation_start, $multi_region, $primary_region, $replica_regions, $mr_epoch,
+                  $mr_sync_version);
+                """;
+            BindKey(command, key);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await UpsertMaterialsAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task UpdateKeyAsync(KmsKey key, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = """
+                UPDATE keys SET key_state = $key_state, description = $description, policy = $policy, tags = $tags,
+                  deletion_date = $deletion_date, pending_window_days = $pending_window_days, rotation_enabled = $rotation_enabled,
+                  rotation_period_days = $rotation_period_days, next_rotation_date = $next_rotation_date,
+                  on_demand_rotation_start = $on_demand_rotation_start, primary_region = $primary_region,
+                  replica_regions = $replica_regions, mr_epoch = $mr_epoch, mr_sync_version = $mr_sync_version
+                WHERE key_id = $key_id;
+                """;
+            BindKey(command, key);
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+            {
+                throw new InvalidOperationException($"key {key.KeyId} vanished during an update");
+            }
+        }
+
+        await UpsertMaterialsAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var sql in new[]
+                 {
+                     "DELETE FROM aliases WHERE target_key_id = $id;",
+                     "DELETE FROM key_materials WHERE key_id = $id;",
+                     "DELETE FROM keys WHERE key_id = $id;",
+                 })
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            command.Parameters.AddWithValue("$id", keyId);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+
+        // Deleted material must not linger in free pages or the WAL: overwrite what was freed, then truncate the WAL.
+        using var scrub = connection.CreateCommand();
+        scrub.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+        await scrub.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<IReadOnlyList<string>> ListKeyIdsAsync(string? afterKeyId, int limit, CancellationToken cancellationToken) =>
+        StringsAsync("SELECT key_id FROM keys WHERE key_id > $after ORDER BY key_id LIMIT $limit;",
+            [("$after", afterKeyId ?? string.Empty), ("$limit", limit)], cancellationToken);
+
+    public Task<IReadOnlyList<string>> KeysDueForDeletionAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        StringsAsync("SELECT key_id FROM keys WHERE deletion_date IS NOT NULL AND deletion_date <= $now ORDER BY deletion_date LIMIT 500;",
+            [("$now", now.UtcTicks)], cancellationToken);
+
+    public Task<IReadOnlyList<string>> KeysDueForRotationAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        StringsAsync("""
+            SELECT key_id FROM keys WHERE next_rotation_date IS NOT NULL AND next_rotation_date <= $now AND key_state = 'Enabled'
+            ORDER BY next_rotation_date LIMIT 500;
+            """, [("$now", now.UtcTicks)], cancellationToken);
+
+    public async Task<Alias?> FindAliasAsync(string aliasName, CancellationToken cancellationToken)
+    {
+        var found = await AliasesAsync("SELECT alias_name, target_key_id, creation_date, last_updated_date FROM aliases WHERE alias_name = $name;",
+            [("$name", aliasName)], cancellationToken).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    public Task InsertAliasAsync(Alias alias, CancellationToken cancellationToken) =>
+        ExecuteAsync("INSERT INTO aliases (alias_name, target_key_id, creation_date, last_updated_date) VALUES ($name, $target, $created, $updated);",
+            AliasParameters(alias), cancellationToken);
+
+    public Task UpdateAliasAsync(Alias alias, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE aliases SET target_key_id = $target, last_updated_date = $updated WHERE alias_name = $name;",
+            AliasParameters(alias), cancellationToken);
+
+    public Task DeleteAliasAsync(string aliasName, CancellationToken cancellationToken) =>
+        ExecuteAsync("DELETE FROM aliases WHERE alias_name = $name;", [("$name", aliasName)], cancellationToken);
+
+    public Task<IReadOnlyList<Alias>> ListAliasesAsync(string? targetKeyId, string? afterAliasName, int limit, CancellationToken cancellationToken) =>
+        AliasesAsync("""
+            SELECT alias_name, target_key_id, creation_date, last_updated_date FROM aliases
+            WHERE alias_name > $after AND ($target IS NULL OR target_key_id = $target)
+            ORDER BY alias_name LIMIT $limit;
+            """, [("$after", afterAliasName ?? string.Empty), ("$target", (object?)targetKeyId ?? DBNull.Value), ("$limit", limit)],
+            cancellationToken);
+
+    private static (string, object)[] AliasParameters(Alias alias) =>
+    [
+        ("$name", alias.AliasName), ("$target", alias.TargetKeyId), ("$created", alias.CreationDate.UtcTicks),
+        ("$updated", alias.LastUpdatedDate.UtcTicks),
+    ];
+
+    private async Task ExecuteAsync(string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<string>> StringsAsync(string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        var result = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
+    }
+
+    private async Task<IReadOnlyList<Alias>> AliasesAsync(string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        var result = new List<Alias>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(new Alias(reader.GetString(0), reader.GetString(1), FromTicks(reader.GetInt64(2)), FromTicks(reader.GetInt64(3))));
+        }
+
+        return result;
+    }
+
+    private static async Task UpsertMaterialsAsync(SqliteConnection connection, SqliteTransaction transaction, KmsKey key,
+        CancellationToken cancellationToken)
+    {
+        foreach (var material in key.Materials)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT INTO key_materials (key_id, material_id, ordinal, created_at, rotation_type, state, wrapped)
+                VALUES ($key_id, $material_id, $ordinal, $created_at, $rotation_type, $state, $wrapped)
+                ON CONFLICT (key_id, material_id) DO UPDATE SET state = excluded.state;
+                """;
+            command.Parameters.AddWithValue("$key_id", key.KeyId);
+            command.Parameters.AddWithValue("$material_id", material.MaterialId);
+            command.Parameters.AddWithValue("$ordinal", material.Ordinal);
+            command.Parameters.AddWithValue("$created_at", material.CreatedAt.UtcTicks);
+            command.Parameters.AddWithValue("$rotation_type", (object?)material.RotationType?.ToString() ?? DBNull.Value);
+            command.Parameters.AddWithValue("$state", material.State.ToString());
+            command.Parameters.AddWithValue("$wrapped", material.WrappedMaterial);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<List<KeyMaterialVersion>> ReadMaterialsAsync(SqliteConnection connection, string keyId,
+        CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT material_id, ordinal, created_at, rotation_type, state, wrapped FROM key_materials
+            WHERE key_id = $id ORDER BY ordinal;
+            """;
+        command.Parameters.AddWithValue("$id", keyId);
+        var result = new List<KeyMaterialVersion>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(new KeyMaterialVersion(
+                reader.GetString(0),
+                reader.GetInt32(1),
+                FromTicks(reader.GetInt64(2)),
+                reader.IsDBNull(3) ? null : Enum.Parse<RotationType>(reader.GetString(3)),
+                Enum.Parse<KeyMaterialState>(reader.GetString(4)),
+                (byte[])reader.GetValue(5)));
+        }
+
+        return result;
+    }
+
+    private Func<List<KeyMaterialVersion>, KmsKey> ReadKeyRow(SqliteDataReader reader)
+    {
+        var keyId = reader.GetString(0);
+        var creation = FromTicks(reader.GetInt64(1));
+        var spec = Enum.Parse<KeySpec>(reader.GetString(2));
+        var usage = Enum.Parse<KeyUsage>(reader.GetString(3));
+        var origin = Enum.Parse<KeyOrigin>(reader.GetString(4));
+        var state = Enum.Parse<KeyState>(reader.GetString(5));
+        var description = reader.GetString(6);
+        var policy = reader.GetString(7);
+        var tags = JsonSerializer.Deserialize(reader.GetString(8), StoreJson.Default.ListTag) ?? [];
+        var deletionDate = NullableTicks(reader, 9);
+        int? pendingWindow = reader.IsDBNull(10) ? null : reader.GetInt32(10);
+        var rotationEnabled = reader.GetInt64(11) != 0;
+        int? rotationPeriod = reader.IsDBNull(12) ? null : reader.GetInt32(12);
+        var nextRotation = NullableTicks(reader, 13);
+        var onDemandStart = NullableTicks(reader, 14);
+        MultiRegionInfo? multiRegion = null;
+        if (reader.GetInt64(15) != 0)
+        {
+            var replicas = JsonSerializer.Deserialize(reader.GetString(17), StoreJson.Default.ListString) ?? [];
+            multiRegion = new MultiRegionInfo(reader.GetString(16), replicas, reader.GetInt64(18), reader.GetInt64(19));
+        }
+
+        return materials =>
+        {
+            var key = new KmsKey(keyId, region.KeyArn(keyId), creation, spec, usage, origin, state, description, policy, tags,
+                multiRegion, materials);
+            key.Restore(deletionDate, pendingWindow, rotationEnabled, rotationPeriod, nextRotation, onDemandStart);
+            return key;
+        };
+    }
+
+    private static void BindKey(SqliteCommand command, KmsKey key)
+    {
+        var p = command.Parameters;
+        p.AddWithValue("$key_id", key.KeyId);
+        p.AddWithValue("$creation_date", key.CreationDate.UtcTicks);
+        p.AddWithValue("$key_spec", key.KeySpec.ToString());
+        p.AddWithValue("$key_usage", key.KeyUsage.ToString());
+        p.AddWithValue("$origin", key.Origin.ToString());
+        p.AddWithValue("$key_state", key.State.ToString());
+        p.AddWithValue("$description", key.Description);
+        p.AddWithValue("$policy", key.Policy);
+        p.AddWithValue("$tags", JsonSerializer.Serialize(key.Tags, StoreJson.Default.ListTag));
+        p.AddWithValue("$deletion_date", (object?)key.DeletionDate?.UtcTicks ?? DBNull.Value);
+        p.AddWithValue("$pending_window_days", (object?)key.PendingWindowInDays ?? DBNull.Value);
+        p.AddWithValue("$rotation_enabled", key.Rotation.Enabled ? 1 : 0);
+        p.AddWithValue("$rotation_period_days", (object?)key.Rotation.PeriodInDays ?? DBNull.Value);
+        p.AddWithValue("$next_rotation_date", (object?)key.Rotation.NextRotationDate?.UtcTicks ?? DBNull.Value);
+        p.AddWithValue("$on_demand_rotation_start", (object?)key.Rotation.OnDemandRotationStartDate?.UtcTicks ?? DBNull.Value);
+        p.AddWithValue("$multi_region", key.IsMultiRegion ? 1 : 0);
+        p.AddWithValue("$primary_region", (object?)key.MultiRegion?.PrimaryRegion ?? DBNull.Value);
+        p.AddWithValue("$replica_regions", key.MultiRegion is { } mr ? JsonSerializer.Serialize(mr.ReplicaRegions, StoreJson.Default.ListString) : DBNull.Value);
+        p.AddWithValue("$mr_epoch", (object?)key.MultiRegion?.Epoch ?? DBNull.Value);
+        p.AddWithValue("$mr_sync_version", (object?)key.MultiRegion?.SyncVersion ?? DBNull.Value);
+    }
+
+    private static DateTimeOffset FromTicks(long ticks) => new(ticks, TimeSpan.Zero);
+
+    private static DateTimeOffset? NullableTicks(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : FromTicks(reader.GetInt64(ordinal));
+}

@@ -1,0 +1,23 @@
+namespace Grpc.Mrk.RegionNode.Testing;
+
+/// <summary>
+/// The node's TimeProvider: the system clock plus an offset that only the TestClock service, served only in test
+/// mode, can move forward. In production the offset stays zero.
+/// </summary>
+public sealed class AdjustableClock : TimeProvider
+{
+    private long _offsetTicks;
+
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow().AddTicks(Interlocked.Read(ref _offsetTicks));
+
+    public DateTimeOffset Advance(TimeSpan by)
+    {
+        if (by <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(by), "The clock only moves forward.");
+        }
+
+        Interlocked.Add(ref _offsetTicks, by.Ticks);
+        return GetUtcNow();
+    }
+}
