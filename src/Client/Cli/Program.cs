@@ -1,1 +1,3 @@
-return 0;
+using Grpc.Mrk.Cli;
+
+return await MrkCommandLine.Build().Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -36,7 +36,7 @@ public sealed class AsymmetricEngine : IAsymmetricEngine
         if (CurveNames.IsRsa(spec))
         {
             using var rsa = LoadRsa(spec, privateKey);
-            var (hash, padding) = RsaSignature(algorithm);
+            var (hash, padding) = Primitives.RsaSignature(algorithm);
             return messageType == MessageType.DIGEST ? rsa.SignHash(message.ToArray(), hash, padding) : rsa.SignData(message.ToArray(), hash, padding);
         }
 
@@ -45,10 +45,10 @@ public sealed class AsymmetricEngine : IAsymmetricEngine
             using var ec = LoadEcdsa(spec, privateKey);
             return messageType == MessageType.DIGEST
                 ? ec.SignHash(message, DSASignatureFormat.Rfc3279DerSequence)
-                : ec.SignData(message, EcdsaHash(algorithm), DSASignatureFormat.Rfc3279DerSequence);
+                : ec.SignData(message, Primitives.EcdsaHash(algorithm), DSASignatureFormat.Rfc3279DerSequence);
         }
 
-        var signer = BouncySigner(spec);
+        var signer = Primitives.BouncySigner(spec);
         signer.Init(true, PostQuantumKeys.PrivateKey(spec, privateKey));
         signer.BlockUpdate(message);
         return signer.GenerateSignature();
@@ -60,70 +60,35 @@ public sealed class AsymmetricEngine : IAsymmetricEngine
         if (CurveNames.IsRsa(spec))
         {
             using var rsa = LoadRsa(spec, privateKey);
-            var (hash, padding) = RsaSignature(algorithm);
-            return messageType == MessageType.DIGEST
-                ? rsa.VerifyHash(message, signature, hash, padding)
-                : rsa.VerifyData(message, signature, hash, padding);
+            return Primitives.Rsa(rsa, algorithm, message, messageType, signature);
         }
 
         if (CurveNames.IsEllipticCurve(spec))
         {
             using var ec = LoadEcdsa(spec, privateKey);
-            return messageType == MessageType.DIGEST
-                ? ec.VerifyHash(message, signature, DSASignatureFormat.Rfc3279DerSequence)
-                : ec.VerifyData(message, signature, EcdsaHash(algorithm), DSASignatureFormat.Rfc3279DerSequence);
+            return Primitives.Ecdsa(ec, algorithm, message, messageType, signature);
         }
 
-        var verifier = BouncySigner(spec);
-        verifier.Init(false, PostQuantumKeys.PublicOf(PostQuantumKeys.PrivateKey(spec, privateKey)));
-        verifier.BlockUpdate(message);
-        return verifier.VerifySignature(signature.ToArray());
+        return Primitives.Bouncy(spec, PostQuantumKeys.PublicOf(PostQuantumKeys.PrivateKey(spec, privateKey)), message, signature);
     }
 
     public byte[] Encrypt(ReadOnlySpan<byte> privateKey, EncryptionAlgorithm algorithm, ReadOnlySpan<byte> plaintext)
     {
         using var rsa = LoadRsa(null, privateKey);
-        return rsa.Encrypt(plaintext.ToArray(), OaepPadding(algorithm));
+        return rsa.Encrypt(plaintext.ToArray(), Primitives.OaepPadding(algorithm));
     }
 
     public byte[]? Decrypt(ReadOnlySpan<byte> privateKey, EncryptionAlgorithm algorithm, ReadOnlySpan<byte> ciphertext)
     {
         using var rsa = LoadRsa(null, privateKey);
-        if (ciphertext.Length != rsa.KeySize / 8)
-        {
-            return null;
-        }
-
-        try
-        {
-            return rsa.Decrypt(ciphertext.ToArray(), OaepPadding(algorithm));
-        }
-        catch (CryptographicException)
-        {
-            return null;
-        }
+        return Primitives.OaepDecrypt(rsa, algorithm, ciphertext);
     }
 
     public byte[]? DeriveSharedSecret(KeySpec spec, ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> peerPublicKey)
     {
         using var own = ECDiffieHellman.Create();
         own.ImportPkcs8PrivateKey(privateKey, out _);
-        using var peer = ECDiffieHellman.Create();
-        try
-        {
-            peer.ImportSubjectPublicKeyInfo(peerPublicKey, out var read);
-            var curve = peer.ExportParameters(false).Curve;
-            if (read != peerPublicKey.Length || !curve.IsNamed || curve.Oid.Value != CurveNames.Oid(spec))
-            {
-                return null;
-            }
-
-            return own.DeriveRawSecretAgreement(peer.PublicKey);
-        }
-        catch (CryptographicException)
-        {
-            return null;
-        }
+        return Primitives.Ecdh(own, peerPublicKey, CurveNames.Oid(spec));
     }
 
     public (byte[] PrivateKey, byte[] PublicKey) GenerateKeyPair(DataKeyPairSpec spec)
@@ -172,34 +137,4 @@ public sealed class AsymmetricEngine : IAsymmetricEngine
 
         return ec;
     }
-
-    private static ISigner BouncySigner(KeySpec spec) => spec == KeySpec.ECC_NIST_EDWARDS25519
-        ? new Ed25519Signer()
-        : new MLDsaSigner(PostQuantumKeys.MlDsaParameters(spec), deterministic: false);
-
-    private static (HashAlgorithmName, RSASignaturePadding) RsaSignature(SigningAlgorithm algorithm) => algorithm switch
-    {
-        SigningAlgorithm.RSASSA_PSS_SHA_256 => (HashAlgorithmName.SHA256, RSASignaturePadding.Pss),
-        SigningAlgorithm.RSASSA_PSS_SHA_384 => (HashAlgorithmName.SHA384, RSASignaturePadding.Pss),
-        SigningAlgorithm.RSASSA_PSS_SHA_512 => (HashAlgorithmName.SHA512, RSASignaturePadding.Pss),
-        SigningAlgorithm.RSASSA_PKCS1_V1_5_SHA_256 => (HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
-        SigningAlgorithm.RSASSA_PKCS1_V1_5_SHA_384 => (HashAlgorithmName.SHA384, RSASignaturePadding.Pkcs1),
-        SigningAlgorithm.RSASSA_PKCS1_V1_5_SHA_512 => (HashAlgorithmName.SHA512, RSASignaturePadding.Pkcs1),
-        _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "not an RSA signing algorithm"),
-    };
-
-    private static HashAlgorithmName EcdsaHash(SigningAlgorithm algorithm) => algorithm switch
-    {
-        SigningAlgorithm.ECDSA_SHA_256 => HashAlgorithmName.SHA256,
-        SigningAlgorithm.ECDSA_SHA_384 => HashAlgorithmName.SHA384,
-        SigningAlgorithm.ECDSA_SHA_512 => HashAlgorithmName.SHA512,
-        _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "not an ECDSA signing algorithm"),
-    };
-
-    private static RSAEncryptionPadding OaepPadding(EncryptionAlgorithm algorithm) => algorithm switch
-    {
-        EncryptionAlgorithm.RSAES_OAEP_SHA_1 => RSAEncryptionPadding.OaepSHA1,
-        EncryptionAlgorithm.RSAES_OAEP_SHA_256 => RSAEncryptionPadding.OaepSHA256,
-        _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "not an RSA encryption algorithm"),
-    };
 }

@@ -1,0 +1,169 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+
+namespace Grpc.Mrk.Cli;
+
+/// <summary>
+/// Turns command-line text into request field values the way the AWS CLI reads them: fileb:// for binary files,
+/// file:// for text files, base64 for other binary values, k=v pairs (or a JSON object) for maps.
+/// </summary>
+internal static class FieldValues
+{
+    public static void Set(IMessage message, FieldDescriptor field, IReadOnlyList<string> tokens)
+    {
+        var accessor = field.Accessor;
+        if (field.IsMap)
+        {
+            var map = (System.Collections.IDictionary)accessor.GetValue(message);
+            foreach (var (key, value) in Pairs(tokens, field))
+            {
+                map[key] = value;
+            }
+
+            return;
+        }
+
+        if (field.IsRepeated)
+        {
+            var list = (System.Collections.IList)accessor.GetValue(message);
+            foreach (var token in tokens)
+            {
+                if (field.FieldType == FieldType.Message)
+                {
+                    foreach (var item in Messages(field.MessageType, token))
+                    {
+                        list.Add(item);
+                    }
+                }
+                else
+                {
+                    list.Add(Scalar(field, token));
+                }
+            }
+
+            return;
+        }
+
+        accessor.SetValue(message, Scalar(field, tokens[^1]));
+    }
+
+    private static object Scalar(FieldDescriptor field, string token) => field.FieldType switch
+    {
+        FieldType.String => ReadText(token),
+        FieldType.Bytes => ByteString.CopyFrom(ReadBinary(token, field)),
+        FieldType.Int32 => int.TryParse(token, System.Globalization.CultureInfo.InvariantCulture, out var i)
+            ? i : throw new CliUsageException($"--{Names.Kebab(field.Name)} needs a whole number, not '{token}'."),
+        FieldType.Int64 => long.TryParse(token, System.Globalization.CultureInfo.InvariantCulture, out var l)
+            ? l : throw new CliUsageException($"--{Names.Kebab(field.Name)} needs a whole number, not '{token}'."),
+        FieldType.Bool => bool.TryParse(token, out var b)
+            ? b : throw new CliUsageException($"--{Names.Kebab(field.Name)} needs true or false, not '{token}'."),
+        FieldType.Enum => EnumNumber(field, token),
+        _ => throw new CliUsageException($"--{Names.Kebab(field.Name)} cannot be given on the command line."),
+    };
+
+    private static int EnumNumber(FieldDescriptor field, string token)
+    {
+        var value = field.EnumType.Values.FirstOrDefault(v => v.Number != 0 && Names.AwsEnumValue(v) == token);
+        return value?.Number ?? throw new CliUsageException(
+            $"--{Names.Kebab(field.Name)} must be one of: {string.Join(", ", AllowedValues(field.EnumType))}");
+    }
+
+    public static IEnumerable<string> AllowedValues(EnumDescriptor descriptor) =>
+        descriptor.Values.Where(v => v.Number != 0).Select(Names.AwsEnumValue);
+
+    private static string ReadText(string token) =>
+        token.StartsWith("file://", StringComparison.Ordinal) ? File.ReadAllText(token["file://".Length..]) : token;
+
+    private static byte[] ReadBinary(string token, FieldDescriptor field)
+    {
+        if (token.StartsWith("fileb://", StringComparison.Ordinal))
+        {
+            return File.ReadAllBytes(token["fileb://".Length..]);
+        }
+
+        var text = token.StartsWith("file://", StringComparison.Ordinal) ? File.ReadAllText(token["file://".Length..]).Trim() : token;
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            throw new CliUsageException(
+                $"--{Names.Kebab(field.Name)} takes base64 text or fileb://<path> for raw bytes (as the AWS CLI does).");
+        }
+    }
+
+    private static IEnumerable<(string Key, string Value)> Pairs(IReadOnlyList<string> tokens, FieldDescriptor field)
+    {
+        foreach (var token in tokens)
+        {
+            var text = ReadText(token).Trim();
+            if (text.StartsWith('{'))
+            {
+                Dictionary<string, string>? parsed;
+                try
+                {
+                    parsed = JsonSerializer.Deserialize<Dictionary<string, string>>(text);
+                }
+                catch (JsonException)
+                {
+                    throw new CliUsageException($"--{Names.Kebab(field.Name)} is not a JSON object of strings.");
+                }
+
+                foreach (var pair in parsed ?? [])
+                {
+                    yield return (pair.Key, pair.Value);
+                }
+
+                continue;
+            }
+
+            foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var equals = part.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                {
+                    throw new CliUsageException($"--{Names.Kebab(field.Name)} takes key=value pairs, not '{part}'.");
+                }
+
+                yield return (part[..equals], part[(equals + 1)..]);
+            }
+        }
+    }
+
+    /// <summary>Messages from shorthand: "TagKey=a,TagValue=b" (AWS CLI) or "a=b" for a two-field message.</summary>
+    private static IEnumerable<IMessage> Messages(MessageDescriptor descriptor, string token)
+    {
+        var fields = descriptor.Fields.InFieldNumberOrder();
+        var message = descriptor.Parser.ParseFrom(ByteString.Empty);
+        var pairs = token.Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2))
+            .ToList();
+        var named = pairs.All(p => p.Length == 2 && fields.Any(f => Names.Pascal(f.Name) == p[0]));
+        if (named)
+        {
+            foreach (var p in pairs)
+            {
+                var field = fields.First(f => Names.Pascal(f.Name) == p[0]);
+                field.Accessor.SetValue(message, p[1]);
+            }
+
+            yield return message;
+            yield break;
+        }
+
+        foreach (var p in pairs)
+        {
+            if (p.Length != 2 || fields.Count != 2)
+            {
+                throw new CliUsageException($"'{token}' should look like {string.Join(",", fields.Select(f => Names.Pascal(f.Name) + "=..."))}.");
+            }
+
+            var item = descriptor.Parser.ParseFrom(ByteString.Empty);
+            fields[0].Accessor.SetValue(item, p[0]);
+            fields[1].Accessor.SetValue(item, p[1]);
+            yield return item;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Grpc.Mrk.Client;
+using Grpc.Mrk.V1;
+
+namespace Grpc.Mrk.Cli;
+
+/// <summary>
+/// The `mrk` command line, shaped like `aws kms`: one command per RPC of the public service (kebab-case), one
+/// option per request field. Commands are built from the service descriptor, so every RPC of the contract is here
+/// and named exactly as the contract names it.
+/// </summary>
+public static class MrkCommandLine
+{
+    public const int ServiceErrorExitCode = 254;
+    public const int UsageErrorExitCode = 252;
+    public const string EndpointVariable = "MRK_ENDPOINT";
+    public const string DefaultEndpoint = "http://127.0.0.1:7101";
+
+    private static readonly Option<string> Endpoint = new("--endpoint", "--endpoint-url")
+    {
+        Description = $"RegionNode address (default ${EndpointVariable} or {DefaultEndpoint})",
+        Recursive = true,
+    };
+
+    private static readonly Option<string> Output = new("--output")
+    {
+        Description = "json (default), table or text",
+        Recursive = true,
+        DefaultValueFactory = _ => "json",
+    };
+
+    private static readonly Option<string> Query = new("--query")
+    {
+        Description = "Print only this part of the response, e.g. KeyMetadata.KeyId or Plaintext",
+        Recursive = true,
+    };
+
+    private static readonly Option<double> Timeout = new("--cli-read-timeout")
+    {
+        Description = "Seconds to wait for each attempt (default 10)",
+        Recursive = true,
+        DefaultValueFactory = _ => 10,
+    };
+
+    public static RootCommand Build()
+    {
+        Output.AcceptOnlyFromAmong("json", "table", "text");
+        var root = new RootCommand("mrk: the Grpc.Mrk key management command line (commands and options follow `aws kms`).")
+        {
+            Endpoint, Output, Query, Timeout,
+        };
+        foreach (var method in KeyManagementService.Descriptor.Methods)
+        {
+            root.Subcommands.Add(CommandFor(method));
+        }
+
+        return root;
+    }
+
+    private static Command CommandFor(MethodDescriptor method)
+    {
+        var command = new Command(Names.Kebab(method.Name), $"Calls {method.Name} (see the AWS KMS API reference).");
+        var fields = new List<(FieldDescriptor Field, Option Option)>();
+        foreach (var field in method.InputType.Fields.InFieldNumberOrder())
+        {
+            var option = OptionFor(field);
+            command.Options.Add(option);
+            fields.Add((field, option));
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                var request = method.InputType.Parser.ParseFrom(ByteString.Empty);
+                foreach (var (field, option) in fields)
+                {
+                    var tokens = parse.GetResult(option)?.Tokens.Select(t => t.Value).ToList();
+                    if (option is Option<bool> flag && parse.GetResult(option) is not null)
+                    {
+                        field.Accessor.SetValue(request, parse.GetValue(flag));
+                    }
+                    else if (tokens is { Count: > 0 })
+                    {
+                        FieldValues.Set(request, field, tokens);
+                    }
+                }
+
+                var endpoint = parse.GetValue(Endpoint) ?? Environment.GetEnvironmentVariable(EndpointVariable) ?? DefaultEndpoint;
+                using var client = new MrkClient(new Uri(endpoint), new MrkClientOptions { Timeout = TimeSpan.FromSeconds(parse.GetValue(Timeout)) });
+                var response = await client.InvokeAsync(method, request, cancellationToken).ConfigureAwait(false);
+                OutputWriter.Write(Console.Out, ResponseJson.From(response), parse.GetValue(Output) ?? "json", parse.GetValue(Query));
+                return 0;
+            }
+            catch (MrkException e)
+            {
+                await Console.Error.WriteLineAsync($"An error occurred ({e.ErrorCode}) when calling the {method.Name} operation: {e.Message}")
+                    .ConfigureAwait(false);
+                return ServiceErrorExitCode;
+            }
+            catch (Exception e) when (e is CliUsageException or IOException or UriFormatException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"mrk {Names.Kebab(method.Name)}: {e.Message}").ConfigureAwait(false);
+                return UsageErrorExitCode;
+            }
+        });
+        return command;
+    }
+
+    private static Option OptionFor(FieldDescriptor field)
+    {
+        var name = "--" + Names.Kebab(field.Name);
+        if (field.FieldType == FieldType.Bool && !field.IsRepeated)
+        {
+            return new Option<bool>(name) { Description = "flag" };
+        }
+
+        var description = field.FieldType switch
+        {
+            FieldType.Bytes => "base64, or fileb://<path> for raw bytes",
+            FieldType.Enum => "one of: " + string.Join(", ", FieldValues.AllowedValues(field.EnumType)),
+            _ when field.IsMap => "key=value[,key=value...] or a JSON object",
+            FieldType.Message => string.Join(",", field.MessageType.Fields.InFieldNumberOrder().Select(f => Names.Pascal(f.Name) + "=...")) + " (repeatable)",
+            FieldType.String => "text, or file://<path>",
+            _ => field.FieldType.ToString().ToLowerInvariant(),
+        };
+        Option option = field.IsRepeated || field.IsMap
+            ? new Option<string[]>(name) { AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.OneOrMore }
+            : new Option<string>(name);
+        option.Description = description;
+        if (field.FieldType == FieldType.Enum)
+        {
+            option.HelpName = "value";
+        }
+
+        return option;
+    }
+}

@@ -1,0 +1,12 @@
+namespace Grpc.Mrk.Client;
+
+public sealed class MrkClientOptions
+{
+    /// <summary>Deadline of each attempt.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Further attempts after a transient failure (UNAVAILABLE: the node could not be reached).</summary>
+    public int MaxRetries { get; set; } = 2;
+
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+}

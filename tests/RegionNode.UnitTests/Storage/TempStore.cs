@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using Grpc.Mrk.RegionNode.Crypto;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Operations;
+using Grpc.Mrk.RegionNode.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Grpc.Mrk.RegionNode.UnitTests.Storage;
+
+/// <summary>A real SQLite store and crypto engine in a temporary folder, with a fake clock, wired as the node wires them.</summary>
+internal sealed class TempStore : IDisposable
+{
+    public TempStore()
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("mrk-unit-");
+        Database = new SqliteDatabase(Path.Combine(Directory.FullName, "region.db"));
+        Database.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
+        Region = new RegionIdentity("us-east-1", "aws", "111122223333");
+        Store = new SqliteKeyStore(Database, Region);
+        Protector = new DomainKeyProtector(RandomNumberGenerator.GetBytes(32), Region.Region);
+        Clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        Factory = new KeyMaterialFactory();
+        Materials = new KeyMaterials(Factory, Protector);
+        var resolver = new KeyResolver(Store, Region);
+        var changes = new KeyChanges(Store, resolver, Locks, Region);
+        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), Region, Clock);
+        Rotation = new RotationOperations(Store, resolver, changes, Materials, Clock);
+        Encryption = new EncryptionOperations(Store, resolver, Materials, new SymmetricEnvelope(), new AsymmetricEngine());
+        Aliases = new AliasOperations(Store, resolver, Locks, Region, Clock);
+    }
+
+    public DirectoryInfo Directory { get; }
+
+    public SqliteDatabase Database { get; }
+
+    public RegionIdentity Region { get; }
+
+    public SqliteKeyStore Store { get; }
+
+    public DomainKeyProtector Protector { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    public KeyMaterialFactory Factory { get; }
+
+    public KeyMaterials Materials { get; }
+
+    public KeyLocks Locks { get; } = new();
+
+    public KeyLifecycleOperations Lifecycle { get; }
+
+    public RotationOperations Rotation { get; }
+
+    public EncryptionOperations Encryption { get; }
+
+    public AliasOperations Aliases { get; }
+
+    /// <summary>Every byte the store has on disk: the database file and its WAL.</summary>
+    public byte[] FileBytes()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        return System.IO.Directory.EnumerateFiles(Directory.FullName, "region.db*")
+            .SelectMany(f =>
+            {
+                using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var copy = new MemoryStream();
+                stream.CopyTo(copy);
+                return copy.ToArray();
+            })
+            .ToArray();
+    }
+
+    public void Dispose()
+    {
+        Protector.Dispose();
+        Locks.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(recursive: true);
+    }
+}

@@ -1,0 +1,31 @@
+namespace Grpc.Mrk.TestSupport;
+
+/// <summary>Where the repository and the shared reference material are, found from the test binary's folder.</summary>
+public static class RepoPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>The read-only shared folder beside the project (specification, Wycheproof vectors).</summary>
+    public static string Shared => Path.GetFullPath(Path.Combine(Root, "..", "shared"));
+
+    public static string Wycheproof(string file) => Path.Combine(Shared, "testvectors", "wycheproof", file);
+
+    public static string Configuration =>
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+            ? "Release" : "Debug";
+
+    public static string RegionNodeDll => Path.Combine(Root, "src", "RegionNode", "bin", Configuration, "net10.0", "Grpc.Mrk.RegionNode.dll");
+
+    public static string CliDll => Path.Combine(Root, "src", "Client", "Cli", "bin", Configuration, "net10.0", "mrk.dll");
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Grpc.Mrk.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("Grpc.Mrk.sln not found above the test binaries.");
+    }
+}
