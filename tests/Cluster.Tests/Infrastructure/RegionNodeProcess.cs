@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Grpc.Mrk.Client;
+using Grpc.Mrk.Testing.V1;
+using Grpc.Mrk.TestSupport;
+using Grpc.Mrk.V1;
+using Grpc.Net.Client;
+using Xunit.Abstractions;
+
+namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
+
+/// <summary>
+/// A real RegionNode process on 127.0.0.1 with a free port and its own data folder, in test mode so tests can move
+/// its clock. Its log is kept and written to the test output when it is disposed.
+/// </summary>
+public sealed partial class RegionNodeProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly ConcurrentQueue<string> _log = new();
+    private readonly Process _process;
+    private readonly GrpcChannel _channel;
+    private readonly ITestOutputHelper? _output;
+
+    private RegionNodeProcess(Process process, Uri endpoint, string dataDirectory, string region, ITestOutputHelper? output, ConcurrentQueue<string> log)
+    {
+        _process = process;
+        _log = log;
+        _output = output;
+        Endpoint = endpoint;
+        DataDirectory = dataDirectory;
+        Region = region;
+        _channel = GrpcChannel.ForAddress(endpoint);
+        Kms = new KeyManagementService.KeyManagementServiceClient(_channel);
+        Clock = new TestClock.TestClockClient(_channel);
+        Client = new MrkClient(endpoint, new MrkClientOptions { Timeout = TimeSpan.FromSeconds(30), MaxRetries = 0 });
+    }
+
+    public Uri Endpoint { get; }
+
+    public string DataDirectory { get; }
+
+    public string Region { get; }
+
+    public KeyManagementService.KeyManagementServiceClient Kms { get; }
+
+    public TestClock.TestClockClient Clock { get; }
+
+    public MrkClient Client { get; }
+
+    public string StorePath => Path.Combine(DataDirectory, "region.db");
+
+    public string Log => string.Join(Environment.NewLine, _log);
+
+    public bool HasExited => _process.HasExited;
+
+    public static async Task<RegionNodeProcess> StartAsync(string dataDirectory, ITestOutputHelper? output = null, string region = "us-east-1",
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var (process, log, listening) = Launch(dataDirectory, region, environment,
+            ["--urls", "http://127.0.0.1:0", "--test-mode", "true", "--maintenance-interval", "0.2"]);
+        var exited = process.WaitForExitAsync();
+        var first = await Task.WhenAny(listening.Task, exited, Task.Delay(StartTimeout)).ConfigureAwait(false);
+        if (first != listening.Task)
+        {
+            var why = first == exited ? $"exited with code {process.ExitCode}" : "did not start in time";
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            throw new InvalidOperationException($"RegionNode {why}:{Environment.NewLine}{string.Join(Environment.NewLine, log)}");
+        }
+
+        return new RegionNodeProcess(process, await listening.Task.ConfigureAwait(false), dataDirectory, region, output, log);
+    }
+
+    /// <summary>Runs the node with the given arguments and waits for it to exit; for start-up refusals.</summary>
+    public static async Task<(int ExitCode, string Log)> RunToExitAsync(string dataDirectory, string region, string[] arguments,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var (process, log, _) = Launch(dataDirectory, region, environment, arguments);
+        using (process)
+        {
+            try
+            {
+                await process.WaitForExitAsync().WithTimeout(StartTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+
+            return (process.ExitCode, string.Join(Environment.NewLine, log));
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash or power loss of the process.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync().WithTimeout().ConfigureAwait(false);
+    }
+
+    /// <summary>SIGTERM and wait: a clean shutdown.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync().WithTimeout().ConfigureAwait(false);
+        }
+
+        try
+        {
+            await _process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public async Task<DateTimeOffset> AdvanceClockAsync(TimeSpan by)
+    {
+        var response = await Clock.AdvanceClockAsync(new AdvanceClockRequest { Seconds = (long)by.TotalSeconds },
+            deadline: DateTime.UtcNow.AddSeconds(30)).ResponseAsync.WithTimeout().ConfigureAwait(false);
+        return response.Now.ToDateTimeOffset();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        Client.Dispose();
+        _channel.Dispose();
+        _process.Dispose();
+        if (_output is not null)
+        {
+            try
+            {
+                _output.WriteLine($"--- RegionNode {Region} log ---{Environment.NewLine}{Log}");
+            }
+            catch (InvalidOperationException)
+            {
+                // The test has already finished; its output can no longer be written.
+            }
+        }
+    }
+
+    private static (Process Process, ConcurrentQueue<string> Log, TaskCompletionSource<Uri> Listening) Launch(string dataDirectory,
+        string region, IReadOnlyDictionary<string, string>? environment, string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { RepoPaths.RegionNodeDll, "--region", region, "--data-dir", dataDirectory }.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment.Remove("MRK_DOMAIN_KEY");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        var log = new ConcurrentQueue<string>();
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        void OnLine(object sender, DataReceivedEventArgs e)
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            log.Enqueue(e.Data);
+            var match = ListeningPattern().Match(e.Data);
+            if (match.Success)
+            {
+                listening.TrySetResult(new Uri(match.Groups[1].Value));
+            }
+        }
+
+        process.OutputDataReceived += OnLine;
+        process.ErrorDataReceived += OnLine;
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return (process, log, listening);
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningPattern();
+}
