@@ -8,6 +8,7 @@ using Grpc.Mrk.RegionNode.Domain.Operations;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Storage;
 using Grpc.Mrk.RegionNode.Testing;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -92,6 +93,12 @@ public static partial class RegionNodeSetup
             o.MaxReceiveMessageSize = MaxMessageBytes;
             o.EnableDetailedErrors = false;
         });
+        services.AddSingleton<KeyManagementApi>();
+        services.AddSingleton<KeyManagementEndpoint>();
+        services.AddSingleton<IServiceMethodProvider<KeyManagementEndpoint>, StrictRequestMethodProvider>();
+        // The public service is bound by StrictRequestMethodProvider, which reflection cannot discover by itself:
+        // name the descriptors it serves here.
+        services.AddSingleton(_ => new Grpc.Reflection.ReflectionServiceImpl(ReflectedServices()));
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         return builder;
@@ -137,7 +144,7 @@ public static partial class RegionNodeSetup
 
     public static WebApplication MapRegionNode(this WebApplication app)
     {
-        app.MapGrpcService<KeyManagementApi>();
+        app.MapGrpcService<KeyManagementEndpoint>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (app.Services.GetRequiredService<IOptions<RegionNodeOptions>>().Value.TestMode)
@@ -147,6 +154,9 @@ public static partial class RegionNodeSetup
 
         return app;
     }
+
+    private static Google.Protobuf.Reflection.ServiceDescriptor[] ReflectedServices() =>
+        [V1.KeyManagementService.Descriptor, Grpc.Health.V1.Health.Descriptor];
 
     public static string StorePath(RegionNodeOptions options) => Path.Combine(options.DataDirectory, "region.db");
 

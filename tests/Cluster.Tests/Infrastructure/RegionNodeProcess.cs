@@ -55,10 +55,10 @@ public sealed partial class RegionNodeProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     public static async Task<RegionNodeProcess> StartAsync(string dataDirectory, ITestOutputHelper? output = null, string region = "us-east-1",
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, bool testMode = true)
     {
         var (process, log, listening) = Launch(dataDirectory, region, environment,
-            ["--urls", "http://127.0.0.1:0", "--test-mode", "true", "--maintenance-interval", "0.2"]);
+            ["--urls", "http://127.0.0.1:0", "--test-mode", testMode ? "true" : "false", "--maintenance-interval", "0.2"]);
         var exited = process.WaitForExitAsync();
         var first = await Task.WhenAny(listening.Task, exited, Task.Delay(StartTimeout)).ConfigureAwait(false);
         if (first != listening.Task)
