@@ -1,3 +1,15 @@
 using Grpc.Mrk.Cli;
 
-return await MrkCommandLine.Build().Parse(args).InvokeAsync().ConfigureAwait(false);
+var parse = MrkCommandLine.Build().Parse(args);
+if (parse.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
+{
+    foreach (var error in parse.Errors)
+    {
+        await Console.Error.WriteLineAsync($"mrk: {error.Message}").ConfigureAwait(false);
+    }
+
+    await Console.Error.WriteLineAsync("Try 'mrk --help' or 'mrk <command> --help'.").ConfigureAwait(false);
+    return MrkCommandLine.UsageErrorExitCode;
+}
+
+return await parse.InvokeAsync().ConfigureAwait(false);

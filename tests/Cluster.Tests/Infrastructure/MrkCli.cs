@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using Grpc.Mrk.TestSupport;
+
+namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
+
+/// <summary>Runs the real `mrk` command line against a node, as a user would from a shell.</summary>
+public static class MrkCli
+{
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(RegionNodeProcess node, string workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(RepoPaths.CliDll);
+        start.ArgumentList.Add("--endpoint");
+        start.ArgumentList.Add(node.Endpoint.ToString());
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Runs a command that must succeed and returns what it printed, trimmed.</summary>
+    public static async Task<string> OkAsync(RegionNodeProcess node, string workingDirectory, params string[] arguments)
+    {
+        var (exitCode, output, error) = await RunAsync(node, workingDirectory, arguments);
+        Assert.True(exitCode == 0, $"mrk {string.Join(' ', arguments)} exited {exitCode}: {error}");
+        return output.Trim();
+    }
+}
