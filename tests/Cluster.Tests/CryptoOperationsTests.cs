@@ -173,7 +173,7 @@ public sealed class CryptoOperationsTests(RegionNodeFixture fixture) : IClassFix
             (await Node.Kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = key.KeyId }, deadline: Deadline.Soon)).PublicKey.ToByteArray());
         foreach (var signature in new[] { raw.Signature, fromDigest.Signature })
         {
-            var verifier = SignerUtilities.GetSigner(BouncyName(algorithm));
+            var verifier = SignerUtilities.GetSigner(BouncySignerNames.For(algorithm.ToString()));
             verifier.Init(false, publicKey);
             verifier.BlockUpdate(message, 0, message.Length);
             Assert.True(verifier.VerifySignature(signature.ToByteArray()));
@@ -416,18 +416,5 @@ public sealed class CryptoOperationsTests(RegionNodeFixture fixture) : IClassFix
         SigningAlgorithmSpec.RsassaPssSha384 or SigningAlgorithmSpec.RsassaPkcs1V15Sha384 or SigningAlgorithmSpec.EcdsaSha384 => SHA384.HashData,
         SigningAlgorithmSpec.RsassaPssSha512 or SigningAlgorithmSpec.RsassaPkcs1V15Sha512 or SigningAlgorithmSpec.EcdsaSha512 => SHA512.HashData,
         _ => SHA256.HashData,
-    };
-
-    private static string BouncyName(SigningAlgorithmSpec algorithm) => algorithm switch
-    {
-        SigningAlgorithmSpec.RsassaPssSha256 => "SHA-256withRSAandMGF1",
-        SigningAlgorithmSpec.RsassaPssSha384 => "SHA-384withRSAandMGF1",
-        SigningAlgorithmSpec.RsassaPssSha512 => "SHA-512withRSAandMGF1",
-        SigningAlgorithmSpec.RsassaPkcs1V15Sha256 => "SHA-256withRSA",
-        SigningAlgorithmSpec.RsassaPkcs1V15Sha384 => "SHA-384withRSA",
-        SigningAlgorithmSpec.RsassaPkcs1V15Sha512 => "SHA-512withRSA",
-        SigningAlgorithmSpec.EcdsaSha256 => "SHA-256withECDSA",
-        SigningAlgorithmSpec.EcdsaSha384 => "SHA-384withECDSA",
-        _ => "SHA-512withECDSA",
     };
 }

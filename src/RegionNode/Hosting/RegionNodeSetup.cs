@@ -34,6 +34,9 @@ public static partial class RegionNodeSetup
     {
         builder.Configuration.AddCommandLine(args, Switches);
         builder.Logging.ClearProviders();
+
+        // Per-request framework logs would cost more than the crypto; our own catalogue logs what matters.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (string.Equals(builder.Configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
         {
             builder.Logging.AddJsonConsole();

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Domain.Specs;
+using Grpc.Mrk.TestSupport;
 using Org.BouncyCastle.Security;
 
 namespace Grpc.Mrk.RegionNode.UnitTests.Crypto;
@@ -66,7 +67,7 @@ public sealed class AsymmetricEngineTests
         var message = "independent check"u8.ToArray();
         var signature = Engine.Sign(spec, key, algorithm, message, MessageType.RAW);
         var publicKey = PublicKeyFactory.CreateKey(Engine.PublicKey(spec, key));
-        var verifier = SignerUtilities.GetSigner(BouncyName(algorithm));
+        var verifier = SignerUtilities.GetSigner(BouncySignerNames.For(algorithm.ToString()));
         verifier.Init(false, publicKey);
         verifier.BlockUpdate(message, 0, message.Length);
         Assert.True(verifier.VerifySignature(signature));
@@ -126,17 +127,4 @@ public sealed class AsymmetricEngineTests
         Assert.True(parsedPrivate.IsPrivate);
         Assert.False(parsedPublic.IsPrivate);
     }
-
-    private static string BouncyName(SigningAlgorithm algorithm) => algorithm switch
-    {
-        SigningAlgorithm.RSASSA_PSS_SHA_256 => "SHA-256withRSAandMGF1",
-        SigningAlgorithm.RSASSA_PSS_SHA_384 => "SHA-384withRSAandMGF1",
-        SigningAlgorithm.RSASSA_PSS_SHA_512 => "SHA-512withRSAandMGF1",
-        SigningAlgorithm.RSASSA_PKCS1_V1_5_SHA_256 => "SHA-256withRSA",
-        SigningAlgorithm.RSASSA_PKCS1_V1_5_SHA_384 => "SHA-384withRSA",
-        SigningAlgorithm.RSASSA_PKCS1_V1_5_SHA_512 => "SHA-512withRSA",
-        SigningAlgorithm.ECDSA_SHA_256 => "SHA-256withECDSA",
-        SigningAlgorithm.ECDSA_SHA_384 => "SHA-384withECDSA",
-        _ => "SHA-512withECDSA",
-    };
 }
