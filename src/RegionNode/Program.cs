@@ -6,13 +6,15 @@ var app = builder.Build();
 try
 {
     await app.PrepareRegionNodeAsync();
+    app.MapRegionNode();
+    await app.StartAsync();
 }
-catch (StartupRefusedException refused)
+catch (Exception e) when (e is StartupRefusedException or IOException)
 {
-    await Console.Error.WriteLineAsync($"RegionNode refused to start: {refused.Message}");
+    // IOException: Kestrel could not bind, for example because the port is taken.
+    await Console.Error.WriteLineAsync($"RegionNode refused to start: {e.Message}");
     return 2;
 }
 
-app.MapRegionNode();
-await app.RunAsync();
+await app.WaitForShutdownAsync();
 return 0;

@@ -15,11 +15,18 @@ public sealed class KeyMaintenanceService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.MaintenanceIntervalSeconds), time);
-        do
+        try
         {
-            await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+            do
+            {
+                await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The node is stopping.
+        }
     }
 
     public async Task RunOnceAsync(CancellationToken cancellationToken)
