@@ -5,6 +5,11 @@ builder.AddRegionNode(args);
 var app = builder.Build();
 try
 {
+    if (args.Contains("rotate-domain-key"))
+    {
+        return await app.RotateDomainKeyAsync();
+    }
+
     await app.PrepareRegionNodeAsync();
     app.MapRegionNode();
     await app.StartAsync();

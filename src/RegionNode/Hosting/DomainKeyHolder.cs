@@ -2,15 +2,23 @@ using Grpc.Mrk.RegionNode.Crypto;
 
 namespace Grpc.Mrk.RegionNode.Hosting;
 
-/// <summary>Holds the domain-key protector once start-up has found and checked the domain key.</summary>
+/// <summary>Holds the domain-key protector once start-up has found and checked the domain key, and the data directory lock.</summary>
 public sealed class DomainKeyHolder : IDisposable
 {
     private DomainKeyProtector? _protector;
+    private DataDirectoryLock? _lock;
 
     public DomainKeyProtector Protector =>
         _protector ?? throw new InvalidOperationException("The domain key has not been loaded; call PrepareRegionNodeAsync first.");
 
     public void Set(DomainKeyProtector protector) => _protector = protector;
 
-    public void Dispose() => _protector?.Dispose();
+    /// <summary>Keeps the data directory locked for as long as the node runs.</summary>
+    public void Hold(DataDirectoryLock directoryLock) => _lock = directoryLock;
+
+    public void Dispose()
+    {
+        _protector?.Dispose();
+        _lock?.Dispose();
+    }
 }

@@ -7,84 +7,73 @@ namespace Grpc.Mrk.RegionNode.Hosting;
 /// <summary>
 /// Finds the Region's domain key: MRK_DOMAIN_KEY (base64), else the configured file, else &lt;data&gt;/domain.key,
 /// created with mode 0600 only when the store is new. A store that already holds wrapped material refuses to start
-/// with a missing or different domain key, rather than fail on every call later.
+/// with a missing or different domain key, rather than fail on every call later. Finishes a domain-key rotation that
+/// was interrupted between its commit and its file rename.
 /// </summary>
 public static class DomainKeyLoader
 {
     public const string EnvironmentVariable = "MRK_DOMAIN_KEY";
-    private const string CheckName = "domain_key_check";
+    public const string CheckName = "domain_key_check";
     private const string CheckKeyId = "domain-key-check";
     private static readonly string CheckMaterialId = new('0', 64);
 
     public static async Task<byte[]> LoadAsync(RegionNodeOptions options, NodeMeta meta, ILogger logger, CancellationToken cancellationToken)
     {
         var check = await meta.GetAsync(CheckName, cancellationToken).ConfigureAwait(false);
-        var key = FromEnvironment() ?? await FromFileAsync(options, check is not null, logger, cancellationToken).ConfigureAwait(false);
-
-        using var protector = new DomainKeyProtector(key, options.Region);
+        var key = FromEnvironment() ?? await FromFileAsync(options, check, logger, cancellationToken).ConfigureAwait(false);
         if (check is null)
         {
-            var value = RandomNumberGenerator.GetBytes(32);
-            await meta.SetAsync(CheckName, protector.Wrap(value, CheckKeyId, CheckMaterialId), cancellationToken).ConfigureAwait(false);
-            CryptographicOperations.ZeroMemory(value);
+            using var protector = new DomainKeyProtector(key, options.Region);
+            await meta.SetAsync(CheckName, NewCheckValue(protector), cancellationToken).ConfigureAwait(false);
             return key;
         }
 
+        if (Verifies(key, options.Region, check))
+        {
+            return key;
+        }
+
+        CryptographicOperations.ZeroMemory(key);
+        throw new StartupRefusedException(
+            "The domain key does not match the one this Region's store was created with; refusing to start. "
+            + "Restore the original domain key (file or MRK_DOMAIN_KEY).");
+    }
+
+    public static string KeyFilePath(RegionNodeOptions options) => options.DomainKeyFile ?? Path.Combine(options.DataDirectory, "domain.key");
+
+    public static bool FromEnvironmentVariable => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(EnvironmentVariable));
+
+    /// <summary>A random value wrapped under the key: it unwraps only under the same key (AES-GCM authenticates).</summary>
+    public static byte[] NewCheckValue(DomainKeyProtector protector)
+    {
+        var value = RandomNumberGenerator.GetBytes(32);
         try
         {
-            // AES-GCM authenticates: the check value unwraps only under the key that wrapped it.
+            return protector.Wrap(value, CheckKeyId, CheckMaterialId);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(value);
+        }
+    }
+
+    public static bool Verifies(byte[] key, string region, byte[] check)
+    {
+        using var protector = new DomainKeyProtector(key, region);
+        try
+        {
             CryptographicOperations.ZeroMemory(protector.Unwrap(check, CheckKeyId, CheckMaterialId));
-            return key;
+            return true;
         }
-        catch (CryptographicException e)
+        catch (CryptographicException)
         {
-            CryptographicOperations.ZeroMemory(key);
-            throw new StartupRefusedException(
-                "The domain key does not match the one this Region's store was created with; refusing to start. "
-                + "Restore the original domain key (file or MRK_DOMAIN_KEY).", e);
+            return false;
         }
     }
 
-    private static byte[]? FromEnvironment()
+    /// <summary>Writes a key file readable by its owner only, durably, refusing to overwrite one.</summary>
+    public static async Task WriteKeyFileAsync(string path, byte[] key, CancellationToken cancellationToken)
     {
-        var value = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        return Decode(value.Trim()) ?? throw new StartupRefusedException($"{EnvironmentVariable} must be 32 bytes, base64-encoded.");
-    }
-
-    private static async Task<byte[]> FromFileAsync(RegionNodeOptions options, bool storeInUse, ILogger logger, CancellationToken cancellationToken)
-    {
-        var path = options.DomainKeyFile ?? Path.Combine(options.DataDirectory, "domain.key");
-        if (File.Exists(path))
-        {
-            if (!OperatingSystem.IsWindows()
-                && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
-            {
-                Log.DomainKeyTooOpen(logger, path);
-            }
-
-            var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
-            if (bytes.Length == 32)
-            {
-                return bytes;
-            }
-
-            return Decode(System.Text.Encoding.ASCII.GetString(bytes).Trim())
-                ?? throw new StartupRefusedException($"Domain key file {path} must hold 32 raw bytes or their base64 text.");
-        }
-
-        if (storeInUse)
-        {
-            throw new StartupRefusedException(
-                $"Domain key file {path} is missing, but this Region's store holds material wrapped under a domain key; "
-                + "refusing to start. Restore the file (or set MRK_DOMAIN_KEY); a new key could not read the existing keys.");
-        }
-
-        var key = RandomNumberGenerator.GetBytes(32);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -92,14 +81,87 @@ public static class DomainKeyLoader
             create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        await using (var file = new FileStream(path, create))
+        await using var file = new FileStream(path, create);
+        await file.WriteAsync(key, cancellationToken).ConfigureAwait(false);
+        file.Flush(flushToDisk: true);
+    }
+
+    public static async Task<byte[]> ReadKeyFileAsync(string path, ILogger? logger, CancellationToken cancellationToken)
+    {
+        if (logger is not null && !OperatingSystem.IsWindows()
+            && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
         {
-            await file.WriteAsync(key, cancellationToken).ConfigureAwait(false);
-            file.Flush(flushToDisk: true);
+            Log.DomainKeyTooOpen(logger, path);
         }
 
+        var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        if (bytes.Length == 32)
+        {
+            return bytes;
+        }
+
+        return Decode(System.Text.Encoding.ASCII.GetString(bytes).Trim())
+            ?? throw new StartupRefusedException($"Domain key file {path} must hold 32 raw bytes or their base64 text.");
+    }
+
+    private static byte[]? FromEnvironment()
+    {
+        if (!FromEnvironmentVariable)
+        {
+            return null;
+        }
+
+        return Decode(Environment.GetEnvironmentVariable(EnvironmentVariable)!.Trim())
+            ?? throw new StartupRefusedException($"{EnvironmentVariable} must be 32 bytes, base64-encoded.");
+    }
+
+    private static async Task<byte[]> FromFileAsync(RegionNodeOptions options, byte[]? check, ILogger logger, CancellationToken cancellationToken)
+    {
+        var path = KeyFilePath(options);
+        await FinishInterruptedRotationAsync(path, options.Region, check, logger, cancellationToken).ConfigureAwait(false);
+        if (File.Exists(path))
+        {
+            return await ReadKeyFileAsync(path, logger, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (check is not null)
+        {
+            throw new StartupRefusedException(
+                $"Domain key file {path} is missing, but this Region's store holds material wrapped under a domain key; "
+                + "refusing to start. Restore the file (or set MRK_DOMAIN_KEY); a new key could not read the existing keys.");
+        }
+
+        var key = RandomNumberGenerator.GetBytes(32);
+        await WriteKeyFileAsync(path, key, cancellationToken).ConfigureAwait(false);
         Log.DomainKeyCreated(logger, path);
         return key;
+    }
+
+    /// <summary>
+    /// A rotation writes &lt;file&gt;.new, commits the re-wrapped store, then renames. If it stopped in between, the
+    /// check value tells which key the store is under: keep that one.
+    /// </summary>
+    private static async Task FinishInterruptedRotationAsync(string path, string region, byte[]? check, ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        var pending = path + ".new";
+        if (!File.Exists(pending) || check is null)
+        {
+            return;
+        }
+
+        var next = await ReadKeyFileAsync(pending, null, cancellationToken).ConfigureAwait(false);
+        var storeUsesNext = Verifies(next, region, check);
+        CryptographicOperations.ZeroMemory(next);
+        if (storeUsesNext)
+        {
+            File.Move(pending, path, overwrite: true);
+            Log.DomainKeyRotationFinished(logger, path);
+        }
+        else
+        {
+            File.Delete(pending);
+        }
     }
 
     private static byte[]? Decode(string base64)

@@ -32,4 +32,10 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Warning, "Domain key file {Path} is readable by other users; restrict it to mode 0600")]
     public static partial void DomainKeyTooOpen(ILogger logger, string path);
+
+    [LoggerMessage(11, LogLevel.Warning, "Rotated the domain key at {Path}: {Count} material versions re-wrapped; back up the new key")]
+    public static partial void DomainKeyRotated(ILogger logger, string path, int count);
+
+    [LoggerMessage(12, LogLevel.Warning, "Finished an interrupted domain-key rotation: {Path} now holds the new key")]
+    public static partial void DomainKeyRotationFinished(ILogger logger, string path);
 }

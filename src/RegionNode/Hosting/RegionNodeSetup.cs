@@ -37,6 +37,7 @@ public static partial class RegionNodeSetup
 
         // Per-request framework logs would cost more than the crypto; our own catalogue logs what matters.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Warning);
         if (string.Equals(builder.Configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
         {
             builder.Logging.AddJsonConsole();
@@ -112,10 +113,7 @@ public static partial class RegionNodeSetup
     {
         var options = app.Services.GetRequiredService<IOptions<RegionNodeOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Grpc.Mrk.RegionNode");
-        if (!RegionPattern().IsMatch(options.Region))
-        {
-            throw new StartupRefusedException($"--region must be a Region name such as us-east-1 (got '{options.Region}').");
-        }
+        RequireValidRegion(options);
 
         if (options.MaintenanceIntervalSeconds is <= 0 or > 86400)
         {
@@ -128,7 +126,7 @@ public static partial class RegionNodeSetup
             Log.TestModeOn(logger);
         }
 
-        Directory.CreateDirectory(options.DataDirectory);
+        app.Services.GetRequiredService<DomainKeyHolder>().Hold(DataDirectoryLock.Acquire(options.DataDirectory));
         var database = app.Services.GetRequiredService<SqliteDatabase>();
         var applied = await database.MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         Log.StoreReady(logger, options.Region, database.Path, applied.Count == 0 ? "none" : string.Join(", ", applied));
@@ -143,6 +141,16 @@ public static partial class RegionNodeSetup
         {
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
         }
+    }
+
+    /// <summary>The `rotate-domain-key` admin command: re-wraps the stopped Region's store under a new domain key.</summary>
+    public static Task<int> RotateDomainKeyAsync(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<RegionNodeOptions>>().Value;
+        RequireValidRegion(options);
+
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Grpc.Mrk.RegionNode");
+        return DomainKeyRotation.RunAsync(options, logger, CancellationToken.None);
     }
 
     public static WebApplication MapRegionNode(this WebApplication app)
@@ -178,6 +186,14 @@ public static partial class RegionNodeSetup
             {
                 throw new StartupRefusedException($"Test mode is refused on {url}: it is allowed only on loopback addresses.");
             }
+        }
+    }
+
+    private static void RequireValidRegion(RegionNodeOptions options)
+    {
+        if (!RegionPattern().IsMatch(options.Region))
+        {
+            throw new StartupRefusedException($"--region must be a Region name such as us-east-1 (got '{options.Region}').");
         }
     }
 

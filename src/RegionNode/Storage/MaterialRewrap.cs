@@ -1,0 +1,52 @@
+using Microsoft.Data.Sqlite;
+
+namespace Grpc.Mrk.RegionNode.Storage;
+
+/// <summary>Re-wraps every stored material version in one transaction: all under the new domain key, or none.</summary>
+public sealed class MaterialRewrap(SqliteDatabase database)
+{
+    /// <summary>Applies <paramref name="rewrap"/> to every wrapped blob and writes the new check value; returns the count.</summary>
+    public async Task<int> RunAsync(Func<string, string, byte[], byte[]> rewrap, string checkName, byte[] newCheckValue,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<(string KeyId, string MaterialId, byte[] Wrapped)>();
+        using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = "SELECT key_id, material_id, wrapped FROM key_materials;";
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add((reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2)));
+            }
+        }
+
+        foreach (var (keyId, materialId, wrapped) in rows)
+        {
+            using var update = connection.CreateCommand();
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE key_materials SET wrapped = $wrapped WHERE key_id = $key AND material_id = $material;";
+            update.Parameters.Add("$wrapped", SqliteType.Blob).Value = rewrap(keyId, materialId, wrapped);
+            update.Parameters.AddWithValue("$key", keyId);
+            update.Parameters.AddWithValue("$material", materialId);
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using (var check = connection.CreateCommand())
+        {
+            check.Transaction = transaction;
+            check.CommandText = "UPDATE node_meta SET value = $value WHERE name = $name;";
+            check.Parameters.Add("$value", SqliteType.Blob).Value = newCheckValue;
+            check.Parameters.AddWithValue("$name", checkName);
+            await check.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        using var checkpoint = connection.CreateCommand();
+        checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+        await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return rows.Count;
+    }
+}

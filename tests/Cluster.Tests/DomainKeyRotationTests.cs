@@ -1,0 +1,63 @@
+using Google.Protobuf;
+using Grpc.Mrk.Cluster.Tests.Infrastructure;
+using Grpc.Mrk.V1;
+using Xunit.Abstractions;
+
+namespace Grpc.Mrk.Cluster.Tests;
+
+/// <summary>`rotate-domain-key` re-wraps a stopped Region under a new domain key; the old key no longer opens it.</summary>
+public sealed class DomainKeyRotationTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task RotateDomainKey_StoppedNode_EverythingStillDecryptsAndOldKeyIsRefused()
+    {
+        var data = _directory.Sub("node");
+        ByteString blob;
+        string keyId;
+        await using (var node = await RegionNodeProcess.StartAsync(data, output))
+        {
+            var key = await node.CreateAsync();
+            keyId = key.KeyId;
+            await node.Kms.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = keyId }, deadline: Deadline.Soon);
+            blob = (await node.Kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = ByteString.CopyFromUtf8("kept") }, deadline: Deadline.Soon)).CiphertextBlob;
+            var (refused, refusal) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["rotate-domain-key"]);
+            Assert.Equal(2, refused);
+            Assert.Contains("Another process is using the data directory", refusal, StringComparison.Ordinal);
+        }
+
+        var keyFile = Path.Combine(data, "domain.key");
+        var oldKey = await File.ReadAllBytesAsync(keyFile);
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["rotate-domain-key"]);
+        Assert.True(exitCode == 0, log);
+        Assert.Contains("2 material versions re-wrapped", log, StringComparison.Ordinal);
+        Assert.NotEqual(oldKey, await File.ReadAllBytesAsync(keyFile));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+        Assert.False(File.Exists(keyFile + ".new"));
+
+        await using (var node = await RegionNodeProcess.StartAsync(data, output))
+        {
+            var plain = await node.Kms.DecryptAsync(new DecryptRequest { CiphertextBlob = blob }, deadline: Deadline.Soon);
+            Assert.Equal("kept", plain.Plaintext.ToStringUtf8());
+            await node.Kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = ByteString.CopyFromUtf8("new") }, deadline: Deadline.Soon);
+        }
+
+        var (withOld, oldLog) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["--urls", "http://127.0.0.1:0"],
+            new Dictionary<string, string> { ["MRK_DOMAIN_KEY"] = Convert.ToBase64String(oldKey) });
+        Assert.Equal(2, withOld);
+        Assert.Contains("does not match", oldLog, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SecondNodeOnSameDataDirectory_Refused()
+    {
+        var data = _directory.Sub("node");
+        await using var node = await RegionNodeProcess.StartAsync(data, output);
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["--urls", "http://127.0.0.1:0"]);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Another process is using the data directory", log, StringComparison.Ordinal);
+    }
+}
