@@ -33,4 +33,15 @@ public sealed class HealthAndReflectionTests(RegionNodeFixture fixture) : IClass
         Assert.NotEmpty(call.ResponseStream.Current.FileDescriptorResponse.FileDescriptorProto);
         await call.RequestStream.CompleteAsync().WithTimeout();
     }
+
+    [Fact]
+    public async Task ReflectionV1_ListsThePublicService()
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.Node.Endpoint);
+        using var call = new Grpc.Reflection.V1.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo(deadline: Deadline.Soon);
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1.ServerReflectionRequest { ListServices = string.Empty }).WithTimeout();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WithTimeout());
+        Assert.Contains("mrk.v1.KeyManagementService", call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name));
+        await call.RequestStream.CompleteAsync().WithTimeout();
+    }
 }

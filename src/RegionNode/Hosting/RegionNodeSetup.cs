@@ -100,9 +100,6 @@ public static partial class RegionNodeSetup
         services.AddSingleton<KeyManagementApi>();
         services.AddSingleton<KeyManagementEndpoint>();
         services.AddSingleton<IServiceMethodProvider<KeyManagementEndpoint>, StrictRequestMethodProvider>();
-        // The public service is bound by StrictRequestMethodProvider, which reflection cannot discover by itself:
-        // name the descriptors it serves here.
-        services.AddSingleton(_ => new Grpc.Reflection.ReflectionServiceImpl(ReflectedServices()));
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         return builder;
@@ -165,9 +162,6 @@ public static partial class RegionNodeSetup
 
         return app;
     }
-
-    private static Google.Protobuf.Reflection.ServiceDescriptor[] ReflectedServices() =>
-        [V1.KeyManagementService.Descriptor, Grpc.Health.V1.Health.Descriptor];
 
     public static string StorePath(RegionNodeOptions options) => Path.Combine(options.DataDirectory, "region.db");
 
