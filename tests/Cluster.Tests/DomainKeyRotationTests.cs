@@ -45,7 +45,7 @@ public sealed class DomainKeyRotationTests(ITestOutputHelper output) : IDisposab
             await node.Kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = ByteString.CopyFromUtf8("new") }, deadline: Deadline.Soon);
         }
 
-        var (withOld, oldLog) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["--urls", "http://127.0.0.1:0"],
+        var (withOld, oldLog) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["--urls", "http://127.0.0.1:0", "--plaintext", "true"],
             new Dictionary<string, string> { ["MRK_DOMAIN_KEY"] = Convert.ToBase64String(oldKey) });
         Assert.Equal(2, withOld);
         Assert.Contains("does not match", oldLog, StringComparison.Ordinal);
@@ -56,7 +56,7 @@ public sealed class DomainKeyRotationTests(ITestOutputHelper output) : IDisposab
     {
         var data = _directory.Sub("node");
         await using var node = await RegionNodeProcess.StartAsync(data, output);
-        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["--urls", "http://127.0.0.1:0"]);
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["--urls", "http://127.0.0.1:0", "--plaintext", "true"]);
         Assert.Equal(2, exitCode);
         Assert.Contains("Another process is using the data directory", log, StringComparison.Ordinal);
     }

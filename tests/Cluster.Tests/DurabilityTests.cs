@@ -94,7 +94,7 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IDisposable
         }
 
         File.Move(Path.Combine(data, "domain.key"), Path.Combine(data, "domain.key.bak"));
-        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["--urls", "http://127.0.0.1:0"]);
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["--urls", "http://127.0.0.1:0", "--plaintext", "true"]);
         Assert.Equal(2, exitCode);
         Assert.Contains("refusing to start", log, StringComparison.Ordinal);
         Assert.Contains("domain.key", log, StringComparison.Ordinal);
@@ -110,7 +110,7 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IDisposable
             await node.CreateAsync();
         }
 
-        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["--urls", "http://127.0.0.1:0"],
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["--urls", "http://127.0.0.1:0", "--plaintext", "true"],
             new Dictionary<string, string> { ["MRK_DOMAIN_KEY"] = Convert.ToBase64String(new byte[32]) });
         Assert.Equal(2, exitCode);
         Assert.Contains("does not match", log, StringComparison.Ordinal);
@@ -127,11 +127,20 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IDisposable
     [Theory]
     [InlineData("http://0.0.0.0:0")]
     [InlineData("http://192.0.2.1:0")]
-    public async Task TestMode_OnNonLoopbackAddress_Refused(string url)
+    public async Task Plaintext_OnNonLoopbackAddress_Refused(string url)
     {
-        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(_directory.Sub("node"), "us-east-1", ["--urls", url, "--test-mode", "true"]);
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(_directory.Sub("node"), "us-east-1", ["--urls", url, "--plaintext", "true"]);
         Assert.Equal(2, exitCode);
+        Assert.Contains("Plaintext is refused", log, StringComparison.Ordinal);
         Assert.Contains("only on loopback", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plaintext_NotAskedFor_Refused()
+    {
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(_directory.Sub("node"), "us-east-1", ["--urls", "http://127.0.0.1:0"]);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("without TLS", log, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -148,7 +157,7 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IDisposable
     [InlineData("")]
     public async Task InvalidRegionName_Refused(string region)
     {
-        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(_directory.Sub("node"), region, ["--urls", "http://127.0.0.1:0"]);
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(_directory.Sub("node"), region, ["--urls", "http://127.0.0.1:0", "--plaintext", "true"]);
         Assert.Equal(2, exitCode);
         Assert.Contains("--region", log, StringComparison.Ordinal);
     }

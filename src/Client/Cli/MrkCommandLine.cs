@@ -16,13 +16,17 @@ public static class MrkCommandLine
     public const int ServiceErrorExitCode = 254;
     public const int UsageErrorExitCode = 252;
     public const string EndpointVariable = "MRK_ENDPOINT";
-    public const string DefaultEndpoint = "http://127.0.0.1:7101";
+    public const string DefaultEndpoint = "https://127.0.0.1:7101";
 
     private static readonly Option<string> Endpoint = new("--endpoint", "--endpoint-url")
     {
         Description = $"RegionNode address (default ${EndpointVariable} or {DefaultEndpoint})",
         Recursive = true,
     };
+
+    internal static Option<string> OutputOption => Output;
+
+    internal static Option<string> QueryOption => Query;
 
     private static readonly Option<string> Output = new("--output")
     {
@@ -34,6 +38,12 @@ public static class MrkCommandLine
     private static readonly Option<string> Query = new("--query")
     {
         Description = "Print only this part of the response, e.g. KeyMetadata.KeyId or Plaintext",
+        Recursive = true,
+    };
+
+    private static readonly Option<string> CaBundle = new("--ca-bundle")
+    {
+        Description = "PEM file of the CA to trust for https:// endpoints (default $MRK_CA_BUNDLE, else the system store)",
         Recursive = true,
     };
 
@@ -49,8 +59,9 @@ public static class MrkCommandLine
         Output.AcceptOnlyFromAmong("json", "table", "text");
         var root = new RootCommand("mrk: the Grpc.Mrk key management command line (commands and options follow `aws kms`).")
         {
-            Endpoint, Output, Query, Timeout,
+            Endpoint, Output, Query, Timeout, CaBundle,
         };
+        root.Subcommands.Add(ClusterCommands.Build());
         foreach (var method in KeyManagementService.Descriptor.Methods)
         {
             root.Subcommands.Add(CommandFor(method));
@@ -89,7 +100,11 @@ public static class MrkCommandLine
                 }
 
                 var endpoint = parse.GetValue(Endpoint) ?? Environment.GetEnvironmentVariable(EndpointVariable) ?? DefaultEndpoint;
-                using var client = new MrkClient(new Uri(endpoint), new MrkClientOptions { Timeout = TimeSpan.FromSeconds(parse.GetValue(Timeout)) });
+                using var client = new MrkClient(new Uri(endpoint), new MrkClientOptions
+                {
+                    Timeout = TimeSpan.FromSeconds(parse.GetValue(Timeout)),
+                    CertificateAuthorityFile = parse.GetValue(CaBundle) ?? Environment.GetEnvironmentVariable("MRK_CA_BUNDLE"),
+                });
                 var response = await client.InvokeAsync(method, request, cancellationToken).ConfigureAwait(false);
                 OutputWriter.Write(Console.Out, ResponseJson.From(response), parse.GetValue(Output) ?? "json", parse.GetValue(Query));
                 return 0;

@@ -22,7 +22,11 @@ public sealed class MrkClient : IDisposable
     public MrkClient(Uri endpoint, MrkClientOptions? options = null)
     {
         _options = options ?? new MrkClientOptions();
-        _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { MaxReceiveMessageSize = 4 * 1024 * 1024 });
+        _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 4 * 1024 * 1024,
+            HttpHandler = TrustedHandler.Create(_options.CertificateAuthorityFile),
+        });
         Kms = new KeyManagementService.KeyManagementServiceClient(_channel);
         _invoker = _channel.CreateCallInvoker();
         _retry = _options.MaxRetries == 0

@@ -9,4 +9,10 @@ public sealed class MrkClientOptions
     public int MaxRetries { get; set; } = 2;
 
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// PEM file of the CA that issued the node's TLS certificate (for example the cluster's ca.crt). When set, only
+    /// that CA is trusted for https:// endpoints; when not, the system's trust store is used.
+    /// </summary>
+    public string? CertificateAuthorityFile { get; set; }
 }

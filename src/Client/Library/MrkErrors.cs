@@ -29,6 +29,32 @@ public static class MrkErrors
         };
     }
 
-    public static MrkException From(RpcException exception) =>
-        new(ErrorCodeOf(exception), exception.Status.Detail, exception.StatusCode, exception);
+    /// <summary>Client-side code for a TLS handshake the client refused, as the AWS CLI names it.</summary>
+    public const string SslValidationFailed = "SSLValidationFailed";
+
+    public static MrkException From(RpcException exception)
+    {
+        if (IsTlsFailure(exception.Status.DebugException))
+        {
+            return new MrkException(SslValidationFailed,
+                "SSL validation failed: the server's certificate is not trusted or does not name this host "
+                + "(give the CA that issued it with --ca-bundle or MrkClientOptions.CertificateAuthorityFile).",
+                StatusCode.Unavailable, exception);
+        }
+
+        return new(ErrorCodeOf(exception), exception.Status.Detail, exception.StatusCode, exception);
+    }
+
+    private static bool IsTlsFailure(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is System.Security.Authentication.AuthenticationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

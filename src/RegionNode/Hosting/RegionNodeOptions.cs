@@ -21,6 +21,15 @@ public sealed class RegionNodeOptions
     /// <summary>How often due deletions and rotations are carried out.</summary>
     public double MaintenanceIntervalSeconds { get; set; } = 30;
 
+    /// <summary>PEM certificate for the public API's TLS (for example regions/&lt;region&gt;/tls.crt from `mrk cluster bootstrap`).</summary>
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>PEM (PKCS#8) private key of <see cref="TlsCertificateFile"/>.</summary>
+    public string? TlsKeyFile { get; set; }
+
+    /// <summary>Allows http:// (plaintext) listening addresses; accepted only on loopback addresses.</summary>
+    public bool Plaintext { get; set; }
+
     /// <summary>
     /// Serves the TestClock service so tests can move time forward. Accepted only when every listening address is
     /// loopback; never set it in production.

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Grpc.Mrk.RegionNode.Api;
 using Grpc.Mrk.RegionNode.Background;
@@ -28,6 +29,9 @@ public static partial class RegionNodeSetup
         ["--account-id"] = "Mrk:AccountId",
         ["--test-mode"] = "Mrk:TestMode",
         ["--maintenance-interval"] = "Mrk:MaintenanceIntervalSeconds",
+        ["--tls-cert"] = "Mrk:TlsCertificateFile",
+        ["--tls-key"] = "Mrk:TlsKeyFile",
+        ["--plaintext"] = "Mrk:Plaintext",
     };
 
     public static WebApplicationBuilder AddRegionNode(this WebApplicationBuilder builder, string[] args)
@@ -54,7 +58,15 @@ public static partial class RegionNodeSetup
 
         var services = builder.Services;
         services.AddOptions<RegionNodeOptions>().Bind(builder.Configuration.GetSection(RegionNodeOptions.Section));
-        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2);
+            var tls = builder.Configuration.GetSection(RegionNodeOptions.Section).Get<RegionNodeOptions>();
+            if (tls?.TlsCertificateFile is { } certificate && tls.TlsKeyFile is { } key && File.Exists(certificate) && File.Exists(key))
+            {
+                k.ConfigureHttpsDefaults(h => h.ServerCertificate = X509Certificate2.CreateFromPemFile(certificate, key));
+            }
+        });
 
         services.AddSingleton(sp =>
         {
@@ -117,9 +129,10 @@ public static partial class RegionNodeSetup
             throw new StartupRefusedException("--maintenance-interval must be between 0 and 86400 seconds.");
         }
 
+        RequireSafeTransport(options, app.Configuration["urls"]);
         if (options.TestMode)
         {
-            RequireLoopbackOnly(app.Configuration["urls"]);
+            RequireLoopbackOnly(app.Configuration["urls"], "Test mode");
             Log.TestModeOn(logger);
         }
 
@@ -165,20 +178,51 @@ public static partial class RegionNodeSetup
 
     public static string StorePath(RegionNodeOptions options) => Path.Combine(options.DataDirectory, "region.db");
 
-    private static void RequireLoopbackOnly(string? urls)
+    /// <summary>TLS unless plaintext is asked for explicitly, and plaintext only on loopback.</summary>
+    private static void RequireSafeTransport(RegionNodeOptions options, string? urls)
     {
-        if (string.IsNullOrWhiteSpace(urls))
+        var addresses = Urls(urls);
+        if (addresses.Count == 0)
         {
-            throw new StartupRefusedException("Test mode needs explicit loopback --urls (for example http://127.0.0.1:0).");
+            throw new StartupRefusedException("Give listening addresses with --urls (https://..., or http://127.0.0.1:... with --plaintext true).");
         }
 
-        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        if (addresses.Any(u => u.StartsWith("http://", StringComparison.OrdinalIgnoreCase)))
+        {
+            if (!options.Plaintext)
+            {
+                throw new StartupRefusedException("http:// addresses serve keys without TLS: use https:// with --tls-cert and --tls-key, "
+                    + "or pass --plaintext true (allowed only on loopback addresses).");
+            }
+
+            RequireLoopbackOnly(urls, "Plaintext");
+        }
+
+        if (addresses.Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            && !(File.Exists(options.TlsCertificateFile) && File.Exists(options.TlsKeyFile)))
+        {
+            throw new StartupRefusedException("https:// addresses need --tls-cert and --tls-key (PEM files that exist).");
+        }
+    }
+
+    private static List<string> Urls(string? urls) =>
+        (urls ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+
+    private static void RequireLoopbackOnly(string? urls, string what)
+    {
+        var addresses = Urls(urls);
+        if (addresses.Count == 0)
+        {
+            throw new StartupRefusedException($"{what} needs explicit loopback --urls (for example http://127.0.0.1:0).");
+        }
+
+        foreach (var url in addresses)
         {
             var host = new Uri(url.Replace("://*", "://wildcard", StringComparison.Ordinal).Replace("://+", "://wildcard", StringComparison.Ordinal)).Host;
             var loopback = host == "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
             if (!loopback)
             {
-                throw new StartupRefusedException($"Test mode is refused on {url}: it is allowed only on loopback addresses.");
+                throw new StartupRefusedException($"{what} is refused on {url}: it is allowed only on loopback addresses.");
             }
         }
     }

@@ -55,10 +55,10 @@ public sealed partial class RegionNodeProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     public static async Task<RegionNodeProcess> StartAsync(string dataDirectory, ITestOutputHelper? output = null, string region = "us-east-1",
-        IReadOnlyDictionary<string, string>? environment = null, bool testMode = true)
+        IReadOnlyDictionary<string, string>? environment = null, bool testMode = true, string[]? transport = null)
     {
         var (process, log, listening) = Launch(dataDirectory, region, environment,
-            ["--urls", "http://127.0.0.1:0", "--test-mode", testMode ? "true" : "false", "--maintenance-interval", "0.2"]);
+            [.. transport ?? ["--urls", "http://127.0.0.1:0", "--plaintext", "true"], "--test-mode", testMode ? "true" : "false", "--maintenance-interval", "0.2"]);
         var exited = process.WaitForExitAsync();
         var first = await Task.WhenAny(listening.Task, exited, Task.Delay(StartTimeout)).ConfigureAwait(false);
         if (first != listening.Task)
@@ -199,6 +199,6 @@ public sealed partial class RegionNodeProcess : IAsyncDisposable
         return (process, log, listening);
     }
 
-    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    [GeneratedRegex(@"Now listening on: (https?://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningPattern();
 }

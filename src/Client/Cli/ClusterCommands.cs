@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Grpc.Mrk.Cluster;
+
+namespace Grpc.Mrk.Cli;
+
+/// <summary>`mrk cluster ...`: commands about the cluster itself rather than one Region's keys.</summary>
+internal static class ClusterCommands
+{
+    public static Command Build()
+    {
+        var cluster = new Command("cluster", "Commands for the cluster: certificates and status.");
+        var output = new Option<string>("--out") { Description = "Folder for the CA and certificates", DefaultValueFactory = _ => ".mrk/certs" };
+        var regions = new Option<string[]>("--regions")
+        {
+            Description = "Regions to issue TLS and replication signing certificates for",
+            AllowMultipleArgumentsPerToken = true,
+            Required = true,
+        };
+        var hosts = new Option<string[]>("--hosts")
+        {
+            Description = "Extra host names or addresses the certificates must be valid for (localhost and loopback always are)",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var bootstrap = new Command("bootstrap",
+            "Creates what is missing of the cluster PKI: the CA, the ControlPlane's and an operator's certificates, and a TLS and a "
+            + "replication signing certificate per Region. Existing files are never overwritten.")
+        {
+            output, regions, hosts,
+        };
+        bootstrap.SetAction(parse =>
+        {
+            var names = parse.GetValue(regions) ?? [];
+            var invalid = names.Where(r => !System.Text.RegularExpressions.Regex.IsMatch(r, @"^([a-z]+-){2,3}\d+$")).ToList();
+            if (invalid.Count > 0)
+            {
+                Console.Error.WriteLine($"mrk cluster bootstrap: not Region names: {string.Join(", ", invalid)}");
+                return MrkCommandLine.UsageErrorExitCode;
+            }
+
+            var layout = new ClusterLayout(parse.GetValue(output)!);
+            var created = ClusterBootstrap.Run(layout, names, parse.GetValue(hosts) ?? [], TimeProvider.System);
+            var json = new JsonObject
+            {
+                ["CertificateAuthority"] = layout.AuthorityCertificate,
+                ["Created"] = new JsonArray(created.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
+            };
+            OutputWriter.Write(Console.Out, json, parse.GetValue(MrkCommandLine.OutputOption) ?? "json", parse.GetValue(MrkCommandLine.QueryOption));
+            return 0;
+        });
+        cluster.Subcommands.Add(bootstrap);
+        return cluster;
+    }
+}

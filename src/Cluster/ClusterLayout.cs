@@ -1,0 +1,27 @@
+namespace Grpc.Mrk.Cluster;
+
+/// <summary>Where the bootstrap command puts each certificate and key under the certificates folder.</summary>
+public sealed class ClusterLayout(string root)
+{
+    public string Root { get; } = root;
+
+    public string AuthorityCertificate => Path.Combine(Root, "ca.crt");
+
+    public string AuthorityKey => Path.Combine(Root, "ca.key");
+
+    public string ControlPlaneCertificate => Path.Combine(Root, "controlplane", "tls.crt");
+
+    public string ControlPlaneKey => Path.Combine(Root, "controlplane", "tls.key");
+
+    public string OperatorCertificate => Path.Combine(Root, "operator", "tls.crt");
+
+    public string OperatorKey => Path.Combine(Root, "operator", "tls.key");
+
+    public string RegionCertificate(string region) => Path.Combine(Root, "regions", region, "tls.crt");
+
+    public string RegionKey(string region) => Path.Combine(Root, "regions", region, "tls.key");
+
+    public string SigningCertificate(string region) => Path.Combine(Root, "regions", region, "signing.crt");
+
+    public string SigningKey(string region) => Path.Combine(Root, "regions", region, "signing.key");
+}

@@ -1,0 +1,17 @@
+namespace Grpc.Mrk.Cluster;
+
+/// <summary>What a cluster certificate lets its holder be (the OU of its subject).</summary>
+public enum ClusterRole
+{
+    /// <summary>A RegionNode; the certificate's CN is its Region.</summary>
+    Region,
+
+    /// <summary>The ControlPlane.</summary>
+    ControlPlane,
+
+    /// <summary>A person or tool administering the cluster (for example `mrk cluster status`).</summary>
+    Operator,
+
+    /// <summary>A Region's replication signing key; never used for TLS.</summary>
+    ReplicationSigning,
+}

@@ -1,0 +1,90 @@
+using Google.Protobuf;
+using Grpc.Mrk.Client;
+using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Cluster.Tests.Infrastructure;
+using Grpc.Mrk.TestSupport;
+using Grpc.Mrk.V1;
+using Xunit.Abstractions;
+
+namespace Grpc.Mrk.Cluster.Tests;
+
+/// <summary>The public API over TLS with certificates from `mrk cluster bootstrap`; plaintext only when asked, on loopback.</summary>
+public sealed class TlsTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Https_WithClusterCertificate_TrustedCaWorks_OtherTrustRefused()
+    {
+        var certificates = _directory.Sub("certs");
+        await MrkCliBootstrapAsync(certificates, "us-east-1");
+        var layout = new ClusterLayout(certificates);
+        await using var node = await RegionNodeProcess.StartAsync(_directory.Sub("node"), output, transport:
+            ["--urls", "https://127.0.0.1:0", "--tls-cert", layout.RegionCertificate("us-east-1"), "--tls-key", layout.RegionKey("us-east-1")]);
+        Assert.Equal("https", node.Endpoint.Scheme);
+
+        using (var trusted = new MrkClient(node.Endpoint, new MrkClientOptions { CertificateAuthorityFile = layout.AuthorityCertificate, MaxRetries = 0 }))
+        {
+            var key = await trusted.CreateKeyAsync(new CreateKeyRequest()).WithTimeout();
+            var encrypted = await trusted.EncryptAsync(new EncryptRequest { KeyId = key.KeyMetadata.KeyId, Plaintext = ByteString.CopyFromUtf8("tls") }).WithTimeout();
+            Assert.False(encrypted.CiphertextBlob.IsEmpty);
+        }
+
+        using (var systemTrust = new MrkClient(node.Endpoint, new MrkClientOptions { MaxRetries = 0 }))
+        {
+            var error = await Assert.ThrowsAsync<MrkException>(() => systemTrust.DescribeKeyAsync("alias/x").WithTimeout());
+            Assert.Equal(MrkErrors.SslValidationFailed, error.ErrorCode);
+        }
+
+        var other = _directory.Sub("other-certs");
+        ClusterBootstrap.Run(new ClusterLayout(other), ["us-east-1"], [], TimeProvider.System);
+        using (var otherTrust = new MrkClient(node.Endpoint, new MrkClientOptions { CertificateAuthorityFile = new ClusterLayout(other).AuthorityCertificate, MaxRetries = 0 }))
+        {
+            var error = await Assert.ThrowsAsync<MrkException>(() => otherTrust.DescribeKeyAsync("alias/x").WithTimeout());
+            Assert.Equal(MrkErrors.SslValidationFailed, error.ErrorCode);
+        }
+
+        var (exitCode, stdout, stderr) = await MrkCli.RunAsync(node, _directory.Path, "--ca-bundle", layout.AuthorityCertificate, "generate-random",
+            "--number-of-bytes", "8", "--query", "Plaintext", "--output", "text");
+        Assert.True(exitCode == 0, stderr);
+        Assert.Equal(8, Convert.FromBase64String(stdout.Trim()).Length);
+    }
+
+    [Fact]
+    public async Task Https_WithoutCertificate_Refused()
+    {
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(_directory.Sub("node"), "us-east-1", ["--urls", "https://127.0.0.1:0"]);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--tls-cert", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TestMode_OnNonLoopbackTlsAddress_Refused()
+    {
+        var certificates = _directory.Sub("certs");
+        ClusterBootstrap.Run(new ClusterLayout(certificates), ["us-east-1"], [], TimeProvider.System);
+        var layout = new ClusterLayout(certificates);
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(_directory.Sub("node"), "us-east-1",
+            ["--urls", "https://0.0.0.0:0", "--tls-cert", layout.RegionCertificate("us-east-1"), "--tls-key", layout.RegionKey("us-east-1"), "--test-mode", "true"]);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Test mode is refused", log, StringComparison.Ordinal);
+    }
+
+    private static async Task MrkCliBootstrapAsync(string folder, string region)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { RepoPaths.CliDll, "cluster", "bootstrap", "--out", folder, "--regions", region })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WithTimeout();
+        Assert.True(process.ExitCode == 0, await stderr);
+        Assert.Contains("ca.crt", await stdout, StringComparison.Ordinal);
+    }
+}
