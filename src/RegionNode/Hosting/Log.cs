@@ -38,4 +38,13 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Warning, "Finished an interrupted domain-key rotation: {Path} now holds the new key")]
     public static partial void DomainKeyRotationFinished(ILogger logger, string path);
+
+    [LoggerMessage(13, LogLevel.Information, "Connected to the ControlPlane at {Address}")]
+    public static partial void ControlPlaneConnected(ILogger logger, string address);
+
+    [LoggerMessage(14, LogLevel.Warning, "ControlPlane at {Address} unreachable: {Reason}; retrying")]
+    public static partial void ControlPlaneUnreachable(ILogger logger, string address, string reason);
+
+    [LoggerMessage(15, LogLevel.Warning, "Rejected replication envelope {MessageId} from {Source}: {Reason}")]
+    public static partial void EnvelopeRejected(ILogger logger, string messageId, string source, string reason);
 }

@@ -30,6 +30,15 @@ public sealed class RegionNodeOptions
     /// <summary>Allows http:// (plaintext) listening addresses; accepted only on loopback addresses.</summary>
     public bool Plaintext { get; set; }
 
+    /// <summary>The ControlPlane's address (https://...); unset for a Region that runs alone.</summary>
+    public string? ControlPlaneUrl { get; set; }
+
+    /// <summary>
+    /// The cluster certificates folder (as `mrk cluster bootstrap` lays it out): ca.crt, this Region's tls and
+    /// signing certificates and keys, and the other Regions' signing certificates.
+    /// </summary>
+    public string? ClusterCertificates { get; set; }
+
     /// <summary>
     /// Serves the TestClock service so tests can move time forward. Accepted only when every listening address is
     /// loopback; never set it in production.

@@ -7,6 +7,7 @@ using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
 using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Replication;
 using Grpc.Mrk.RegionNode.Storage;
 using Grpc.Mrk.RegionNode.Testing;
 using Grpc.AspNetCore.Server.Model;
@@ -32,6 +33,8 @@ public static partial class RegionNodeSetup
         ["--tls-cert"] = "Mrk:TlsCertificateFile",
         ["--tls-key"] = "Mrk:TlsKeyFile",
         ["--plaintext"] = "Mrk:Plaintext",
+        ["--controlplane"] = "Mrk:ControlPlaneUrl",
+        ["--cluster-certs"] = "Mrk:ClusterCertificates",
     };
 
     public static WebApplicationBuilder AddRegionNode(this WebApplicationBuilder builder, string[] args)
@@ -102,6 +105,7 @@ public static partial class RegionNodeSetup
         services.AddSingleton<TagOperations>();
         services.AddSingleton<PolicyOperations>();
         services.AddHostedService<KeyMaintenanceService>();
+        AddReplication(builder);
 
         services.AddGrpc(o =>
         {
@@ -115,6 +119,26 @@ public static partial class RegionNodeSetup
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         return builder;
+    }
+
+    private static void AddReplication(WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(RegionNodeOptions.Section).Get<RegionNodeOptions>();
+        if (string.IsNullOrEmpty(options?.ControlPlaneUrl))
+        {
+            return;
+        }
+
+        var services = builder.Services;
+        services.AddSingleton(sp => new ReplicationIdentity(options.ClusterCertificates ?? string.Empty, options.Region, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<RelayStore>();
+        services.AddSingleton<Outbox>();
+        services.AddSingleton<ProbeHandler>();
+        services.AddSingleton<IEnvelopeHandler>(sp => sp.GetRequiredService<ProbeHandler>());
+        services.AddSingleton<Inbox>();
+        services.AddHostedService(sp => new ControlPlaneLink(new Uri(options.ControlPlaneUrl), sp.GetRequiredService<ReplicationIdentity>(),
+            sp.GetRequiredService<RelayStore>(), sp.GetRequiredService<Outbox>(), sp.GetRequiredService<Inbox>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ControlPlaneLink>>()));
     }
 
     /// <summary>Checks the configuration, migrates the store and loads the domain key; throws <see cref="StartupRefusedException"/> if it must not start.</summary>
@@ -140,6 +164,23 @@ public static partial class RegionNodeSetup
         var database = app.Services.GetRequiredService<SqliteDatabase>();
         var applied = await database.MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         Log.StoreReady(logger, options.Region, database.Path, applied.Count == 0 ? "none" : string.Join(", ", applied));
+
+        if (!string.IsNullOrEmpty(options.ControlPlaneUrl))
+        {
+            if (!Uri.TryCreate(options.ControlPlaneUrl, UriKind.Absolute, out var controlPlane) || controlPlane.Scheme != Uri.UriSchemeHttps)
+            {
+                throw new StartupRefusedException("--controlplane must be an https:// address: the link is mutual TLS.");
+            }
+
+            try
+            {
+                _ = app.Services.GetRequiredService<ReplicationIdentity>();
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+            {
+                throw new StartupRefusedException($"--cluster-certs does not hold this Region's certificates: {e.Message}", e);
+            }
+        }
 
         var key = await DomainKeyLoader.LoadAsync(options, app.Services.GetRequiredService<NodeMeta>(), logger, app.Lifetime.ApplicationStopping)
             .ConfigureAwait(false);
@@ -168,9 +209,14 @@ public static partial class RegionNodeSetup
         app.MapGrpcService<KeyManagementEndpoint>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        if (app.Services.GetRequiredService<IOptions<RegionNodeOptions>>().Value.TestMode)
+        var options = app.Services.GetRequiredService<IOptions<RegionNodeOptions>>().Value;
+        if (options.TestMode)
         {
             app.MapGrpcService<TestClockApi>();
+            if (!string.IsNullOrEmpty(options.ControlPlaneUrl))
+            {
+                app.MapGrpcService<TestRelayApi>();
+            }
         }
 
         return app;

@@ -1,0 +1,142 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Mrk.Cluster;
+using Grpc.Mrk.ControlPlane.Hosting;
+using Grpc.Mrk.ControlPlane.Relay;
+using Grpc.Mrk.ControlPlane.Storage;
+using Grpc.Mrk.Internal.V1;
+using Microsoft.Extensions.Options;
+
+namespace Grpc.Mrk.ControlPlane.Api;
+
+/// <summary>
+/// One stream per RegionNode. Inbound: envelopes are checked for routing (the source must be the caller, the
+/// destination another known Region), stored durably, then acknowledged as stored. Outbound: the Region's queue is
+/// delivered in order and re-delivered on every new stream until the Region acknowledges each envelope.
+/// </summary>
+public sealed class RelayApi(
+    RelayQueue queue,
+    RegionConnections connections,
+    PeerCertificates peers,
+    IOptions<ControlPlaneOptions> options,
+    ILogger<RelayApi> logger) : Internal.V1.Relay.RelayBase
+{
+    private const int MaxEnvelopeBytes = 256 * 1024;
+
+    public override async Task Connect(IAsyncStreamReader<RegionFrame> requestStream, IServerStreamWriter<ControlPlaneFrame> responseStream,
+        ServerCallContext context)
+    {
+        var region = peers.Require(context, ClusterRole.Region).Name;
+        var known = options.Value.RegionList;
+        if (!known.Contains(region))
+        {
+            Log.PeerRefused(logger, context.Method, context.Peer, $"Region {region} is not in this cluster");
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"Region {region} is not part of this cluster."));
+        }
+
+        var connection = connections.Open(region);
+        Log.RegionConnected(logger, region);
+        using var stream = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, connection.Replaced.Token);
+        using var writeLock = new SemaphoreSlim(1, 1);
+        async Task WriteAsync(ControlPlaneFrame frame)
+        {
+            await writeLock.WaitAsync(stream.Token).ConfigureAwait(false);
+            try
+            {
+                await responseStream.WriteAsync(frame, stream.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                writeLock.Release();
+            }
+        }
+
+        var delivery = DeliverAsync(region, WriteAsync, stream.Token);
+        try
+        {
+            while (await requestStream.MoveNext(stream.Token).ConfigureAwait(false))
+            {
+                connections.Touch(region);
+                var frame = requestStream.Current;
+                if (frame.FrameCase == RegionFrame.FrameOneofCase.Send)
+                {
+                    var envelope = frame.Send;
+                    var problem = RoutingProblem(envelope, region, known);
+                    if (problem is not null)
+                    {
+                        Log.EnvelopeRefused(logger, envelope.MessageId, region, problem);
+                        continue;
+                    }
+
+                    await queue.EnqueueAsync(envelope.MessageId, region, envelope.DestinationRegion, envelope.ToByteArray(), stream.Token)
+                        .ConfigureAwait(false);
+                    connections.Ring(envelope.DestinationRegion);
+                    await WriteAsync(new ControlPlaneFrame { Stored = new Ack { MessageId = envelope.MessageId } }).ConfigureAwait(false);
+                }
+                else if (frame.FrameCase == RegionFrame.FrameOneofCase.Delivered)
+                {
+                    await queue.AcknowledgeAsync(region, frame.Delivered.MessageId, stream.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stream.IsCancellationRequested)
+        {
+            // The Region went away, or reconnected on a new stream.
+        }
+        finally
+        {
+            await stream.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await delivery.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Delivery stops with the stream.
+            }
+
+            connections.Close(connection);
+            Log.RegionDisconnected(logger, region);
+        }
+    }
+
+    private async Task DeliverAsync(string region, Func<ControlPlaneFrame, Task> write, CancellationToken cancellationToken)
+    {
+        // Positions sent on this stream; a new stream starts again from the oldest unacknowledged envelope.
+        long sent = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var pending = await queue.PendingAsync(region, sent, 100, cancellationToken).ConfigureAwait(false);
+            foreach (var (seq, bytes) in pending)
+            {
+                await write(new ControlPlaneFrame { Deliver = Envelope.Parser.ParseFrom(bytes) }).ConfigureAwait(false);
+                sent = seq;
+            }
+
+            if (pending.Count == 0)
+            {
+                await connections.WaitForRingAsync(region, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static string? RoutingProblem(Envelope envelope, string caller, IReadOnlyList<string> known)
+    {
+        if (string.IsNullOrEmpty(envelope.MessageId) || envelope.MessageId.Length > 64)
+        {
+            return "missing or oversized message ID";
+        }
+
+        if (envelope.SourceRegion != caller)
+        {
+            return $"source {envelope.SourceRegion} is not the sending Region {caller}";
+        }
+
+        if (envelope.DestinationRegion == caller || !known.Contains(envelope.DestinationRegion))
+        {
+            return $"destination {envelope.DestinationRegion} is not another Region of this cluster";
+        }
+
+        return envelope.CalculateSize() > MaxEnvelopeBytes ? "envelope too large" : null;
+    }
+}

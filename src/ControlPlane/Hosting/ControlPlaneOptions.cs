@@ -1,0 +1,23 @@
+namespace Grpc.Mrk.ControlPlane.Hosting;
+
+/// <summary>Configuration of the ControlPlane (section "ControlPlane"; environment variables ControlPlane__DataDirectory etc.).</summary>
+public sealed class ControlPlaneOptions
+{
+    public const string Section = "ControlPlane";
+
+    /// <summary>Folder of the relay's SQLite store (relay.db).</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>The Regions of the cluster, comma-separated; only these may connect.</summary>
+    public string Regions { get; set; } = string.Empty;
+
+    /// <summary>The cluster CA (PEM) every peer certificate must chain to.</summary>
+    public string CaCertificateFile { get; set; } = string.Empty;
+
+    public string TlsCertificateFile { get; set; } = string.Empty;
+
+    public string TlsKeyFile { get; set; } = string.Empty;
+
+    public IReadOnlyList<string> RegionList =>
+        Regions.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
+}

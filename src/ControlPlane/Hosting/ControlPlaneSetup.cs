@@ -1,0 +1,103 @@
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Mrk.Cluster;
+using Grpc.Mrk.ControlPlane.Api;
+using Grpc.Mrk.ControlPlane.Relay;
+using Grpc.Mrk.ControlPlane.Storage;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
+
+namespace Grpc.Mrk.ControlPlane.Hosting;
+
+/// <summary>The ControlPlane's wiring: what Program.cs calls, in order.</summary>
+public static class ControlPlaneSetup
+{
+    private static readonly Dictionary<string, string> Switches = new()
+    {
+        ["--data-dir"] = "ControlPlane:DataDirectory",
+        ["--regions"] = "ControlPlane:Regions",
+        ["--ca-cert"] = "ControlPlane:CaCertificateFile",
+        ["--tls-cert"] = "ControlPlane:TlsCertificateFile",
+        ["--tls-key"] = "ControlPlane:TlsKeyFile",
+    };
+
+    public static WebApplicationBuilder AddControlPlane(this WebApplicationBuilder builder, string[] args)
+    {
+        builder.Configuration.AddCommandLine(args, Switches);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Warning);
+
+        var options = builder.Configuration.GetSection(ControlPlaneOptions.Section).Get<ControlPlaneOptions>() ?? new ControlPlaneOptions();
+        var services = builder.Services;
+        services.AddOptions<ControlPlaneOptions>().Bind(builder.Configuration.GetSection(ControlPlaneOptions.Section));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new ClusterTrust(ClusterPki.LoadCertificate(options.CaCertificateFile), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new RelayQueue(Path.Combine(options.DataDirectory, "relay.db"), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<RegionConnections>();
+        services.AddSingleton<PeerCertificates>();
+        services.AddGrpc(o => o.MaxReceiveMessageSize = 512 * 1024);
+        services.AddGrpcHealthChecks();
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2);
+            if (File.Exists(options.TlsCertificateFile) && File.Exists(options.TlsKeyFile) && File.Exists(options.CaCertificateFile))
+            {
+                var authority = ClusterPki.LoadCertificate(options.CaCertificateFile);
+                kestrel.ConfigureHttpsDefaults(https =>
+                {
+                    https.ServerCertificate = X509Certificate2.CreateFromPemFile(options.TlsCertificateFile, options.TlsKeyFile);
+                    https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                    // Only the cluster CA counts; which role may call what is decided per call.
+                    https.ClientCertificateValidation = (certificate, chain, _) =>
+                        ChainValidation.Problem(certificate, chain?.ChainPolicy.ExtraStore, authority, DateTime.UtcNow) is null;
+                });
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Checks the configuration and prepares the relay store; throws <see cref="InvalidOperationException"/> to refuse starting.</summary>
+    public static async Task PrepareControlPlaneAsync(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<ControlPlaneOptions>>().Value;
+        foreach (var (file, flag) in new[] { (options.CaCertificateFile, "--ca-cert"), (options.TlsCertificateFile, "--tls-cert"), (options.TlsKeyFile, "--tls-key") })
+        {
+            if (!File.Exists(file))
+            {
+                throw new InvalidOperationException($"{flag} must name an existing PEM file (got '{file}'); `mrk cluster bootstrap` creates them.");
+            }
+        }
+
+        if (options.RegionList.Count == 0 || options.RegionList.Any(r => !System.Text.RegularExpressions.Regex.IsMatch(r, @"^([a-z]+-){2,3}\d+$")))
+        {
+            throw new InvalidOperationException("--regions must list the cluster's Regions, comma-separated (for example us-east-1,eu-west-1).");
+        }
+
+        var urls = app.Configuration["urls"] ?? string.Empty;
+        if (urls.Length == 0 || urls.Contains("http://", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException("--urls must give https:// addresses: every connection to the ControlPlane is mutual TLS.");
+        }
+
+        Directory.CreateDirectory(options.DataDirectory);
+        var queue = app.Services.GetRequiredService<RelayQueue>();
+        await queue.MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+        Log.Ready(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Grpc.Mrk.ControlPlane"), queue.Path, string.Join(",", options.RegionList));
+    }
+
+    public static WebApplication MapControlPlane(this WebApplication app)
+    {
+        app.MapGrpcService<RelayApi>();
+        app.MapGrpcService<ClusterAdminApi>();
+        app.MapGrpcHealthChecksService();
+        return app;
+    }
+}

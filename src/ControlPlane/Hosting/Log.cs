@@ -1,0 +1,20 @@
+namespace Grpc.Mrk.ControlPlane;
+
+/// <summary>The ControlPlane's log catalogue. It handles only wrapped payloads; no message logs a payload.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Warning, "{Method} refused for {Remote}: {Reason}")]
+    public static partial void PeerRefused(ILogger logger, string method, string remote, string reason);
+
+    [LoggerMessage(2, LogLevel.Information, "Region {Region} connected")]
+    public static partial void RegionConnected(ILogger logger, string region);
+
+    [LoggerMessage(3, LogLevel.Information, "Region {Region} disconnected")]
+    public static partial void RegionDisconnected(ILogger logger, string region);
+
+    [LoggerMessage(4, LogLevel.Warning, "Dropped envelope {MessageId} from {Region}: {Reason}")]
+    public static partial void EnvelopeRefused(ILogger logger, string messageId, string region, string reason);
+
+    [LoggerMessage(5, LogLevel.Information, "ControlPlane relay store {Path} ready; Regions: {Regions}")]
+    public static partial void Ready(ILogger logger, string path, string regions);
+}

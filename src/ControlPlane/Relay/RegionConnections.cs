@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+
+namespace Grpc.Mrk.ControlPlane.Relay;
+
+/// <summary>Which Regions hold a stream now, when each was last seen, and a doorbell per Region for new envelopes.</summary>
+public sealed class RegionConnections(TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, Connection> _connections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _doorbells = new(StringComparer.Ordinal);
+
+    /// <summary>Registers a new stream for a Region, ending the one it replaces (a reconnect wins over a stale stream).</summary>
+    public Connection Open(string region)
+    {
+        var connection = new Connection(region);
+        if (_connections.TryGetValue(region, out var previous))
+        {
+            previous.Replaced.Cancel();
+        }
+
+        _connections[region] = connection;
+        Touch(region);
+        return connection;
+    }
+
+    public void Close(Connection connection)
+    {
+        _connections.TryRemove(new KeyValuePair<string, Connection>(connection.Region, connection));
+        Touch(connection.Region);
+        connection.Replaced.Dispose();
+    }
+
+    public bool IsConnected(string region) => _connections.ContainsKey(region);
+
+    public DateTimeOffset? LastSeen(string region) => _lastSeen.TryGetValue(region, out var at) ? at : null;
+
+    public void Touch(string region) => _lastSeen[region] = time.GetUtcNow();
+
+    /// <summary>Wakes the delivery loop of <paramref name="region"/>.</summary>
+    public void Ring(string region) => Doorbell(region).Release();
+
+    public async Task WaitForRingAsync(string region, TimeSpan atMost, CancellationToken cancellationToken)
+    {
+        var doorbell = Doorbell(region);
+        await doorbell.WaitAsync(atMost, cancellationToken).ConfigureAwait(false);
+        while (doorbell.CurrentCount > 0)
+        {
+            await doorbell.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private SemaphoreSlim Doorbell(string region) => _doorbells.GetOrAdd(region, _ => new SemaphoreSlim(0));
+
+    public sealed class Connection(string region)
+    {
+        public string Region { get; } = region;
+
+        public CancellationTokenSource Replaced { get; } = new();
+    }
+}

@@ -1,0 +1,120 @@
+using System.Reflection;
+using Microsoft.Data.Sqlite;
+
+namespace Grpc.Mrk.ControlPlane.Storage;
+
+/// <summary>The durable per-destination queue: an envelope is stored (synchronous=FULL) before it is acknowledged
+/// to its sender and deleted only when its destination acknowledges it.</summary>
+public sealed class RelayQueue(string path, TimeProvider time)
+{
+    private readonly string _connectionString = new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = true,
+    }.ToString();
+
+    public string Path => path;
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode=WAL;";
+            await wal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using var version = connection.CreateCommand();
+        version.CommandText = "PRAGMA user_version;";
+        var current = Convert.ToInt32(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        var assembly = Assembly.GetExecutingAssembly();
+        const string prefix = "Grpc.Mrk.ControlPlane.Storage.Migrations.";
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            var number = int.Parse(resource[prefix.Length..][..4], System.Globalization.CultureInfo.InvariantCulture);
+            if (number <= current)
+            {
+                continue;
+            }
+
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+            using var migrate = connection.CreateCommand();
+            migrate.CommandText = $"BEGIN; {await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false)} PRAGMA user_version = {number}; COMMIT;";
+            await migrate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stores an envelope once (a resend of the same message ID is a no-op) and returns when it is durable.</summary>
+    public async Task EnqueueAsync(string messageId, string source, string destination, byte[] envelope, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO queue (message_id, source, destination, enqueued_at, envelope) VALUES ($id, $source, $destination, $at, $envelope)
+            ON CONFLICT (source, message_id) DO NOTHING;
+            """;
+        command.Parameters.AddWithValue("$id", messageId);
+        command.Parameters.AddWithValue("$source", source);
+        command.Parameters.AddWithValue("$destination", destination);
+        command.Parameters.AddWithValue("$at", time.GetUtcNow().UtcTicks);
+        command.Parameters.Add("$envelope", SqliteType.Blob).Value = envelope;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Up to <paramref name="limit"/> envelopes for a destination after queue position <paramref name="afterSeq"/>, in order.</summary>
+    public async Task<IReadOnlyList<(long Seq, byte[] Envelope)>> PendingAsync(string destination, long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq, envelope FROM queue WHERE destination = $d AND seq > $after ORDER BY seq LIMIT $limit;";
+        command.Parameters.AddWithValue("$d", destination);
+        command.Parameters.AddWithValue("$after", afterSeq);
+        command.Parameters.AddWithValue("$limit", limit);
+        var rows = new List<(long, byte[])>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add((reader.GetInt64(0), (byte[])reader.GetValue(1)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Removes an envelope its destination acknowledged; an acknowledgement for another destination removes nothing.</summary>
+    public async Task AcknowledgeAsync(string destination, string messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM queue WHERE destination = $d AND message_id = $id;";
+        command.Parameters.AddWithValue("$d", destination);
+        command.Parameters.AddWithValue("$id", messageId);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Per destination: how many envelopes wait and since when the oldest does.</summary>
+    public async Task<Dictionary<string, (long Depth, DateTimeOffset Oldest)>> DepthsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT destination, COUNT(*), MIN(enqueued_at) FROM queue GROUP BY destination;";
+        var result = new Dictionary<string, (long, DateTimeOffset)>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result[reader.GetString(0)] = (reader.GetInt64(1), new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero));
+        }
+
+        return result;
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var pragmas = connection.CreateCommand();
+        pragmas.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA secure_delete=ON;";
+        await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+}

@@ -1,0 +1,127 @@
+using Grpc.Core;
+using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Internal.V1;
+using Grpc.Mrk.RegionNode.Hosting;
+using Grpc.Mrk.RegionNode.Storage;
+using Grpc.Net.Client;
+
+namespace Grpc.Mrk.RegionNode.Replication;
+
+/// <summary>
+/// The Region's one long-lived stream to the ControlPlane, over mutual TLS: sends the outbox (again after every
+/// reconnect, until stored), delivers incoming envelopes to the inbox and acknowledges them once applied. Reconnects
+/// with capped exponential back-off; crypto calls never wait on it.
+/// </summary>
+public sealed class ControlPlaneLink(
+    Uri controlPlane,
+    ReplicationIdentity identity,
+    RelayStore store,
+    Outbox outbox,
+    Inbox inbox,
+    TimeProvider time,
+    ILogger<ControlPlaneLink> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+    private readonly SemaphoreSlim _doorbell = new(0);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        outbox.Enqueued += () => _doorbell.Release();
+        var backoff = TimeSpan.FromMilliseconds(100);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunStreamAsync(stoppingToken).ConfigureAwait(false);
+                backoff = TimeSpan.FromMilliseconds(100);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is RpcException or IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
+            {
+                Log.ControlPlaneUnreachable(logger, controlPlane.ToString(), e.Message);
+            }
+
+            await Task.Delay(backoff, time, stoppingToken).ConfigureAwait(false);
+            backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+        }
+    }
+
+    private async Task RunStreamAsync(CancellationToken stoppingToken)
+    {
+        using var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        handler.SslOptions.ClientCertificates = [identity.TlsCertificate];
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+            certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 presented
+            && identity.Trust.Check(presented, chain?.ChainPolicy.ExtraStore, ClusterRole.ControlPlane).Identity is not null;
+        using var channel = GrpcChannel.ForAddress(controlPlane, new GrpcChannelOptions { HttpHandler = handler });
+        using var call = new Internal.V1.Relay.RelayClient(channel).Connect(cancellationToken: stoppingToken);
+        using var stream = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var writeLock = new SemaphoreSlim(1, 1);
+        async Task WriteAsync(RegionFrame frame)
+        {
+            await writeLock.WaitAsync(stream.Token).ConfigureAwait(false);
+            try
+            {
+                await call.RequestStream.WriteAsync(frame, stream.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                writeLock.Release();
+            }
+        }
+
+        var sending = SendOutboxAsync(WriteAsync, stream.Token);
+        try
+        {
+            while (await call.ResponseStream.MoveNext(stream.Token).ConfigureAwait(false))
+            {
+                var frame = call.ResponseStream.Current;
+                if (frame.FrameCase == ControlPlaneFrame.FrameOneofCase.Stored)
+                {
+                    await store.RemoveAsync(frame.Stored.MessageId, stream.Token).ConfigureAwait(false);
+                }
+                else if (frame.FrameCase == ControlPlaneFrame.FrameOneofCase.Deliver)
+                {
+                    await inbox.ReceiveAsync(frame.Deliver, stream.Token).ConfigureAwait(false);
+                    await WriteAsync(new RegionFrame { Delivered = new Ack { MessageId = frame.Deliver.MessageId } }).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            await stream.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await sending.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or RpcException or IOException)
+            {
+                // The stream is gone; the next connection resends what is left in the outbox.
+            }
+
+            writeLock.Dispose();
+        }
+    }
+
+    private async Task SendOutboxAsync(Func<RegionFrame, Task> write, CancellationToken cancellationToken)
+    {
+        // Until the ControlPlane confirms a message as stored it stays in the outbox; each connection resends it once.
+        var sent = new HashSet<string>(StringComparer.Ordinal);
+        await write(new RegionFrame()).ConfigureAwait(false);
+        Log.ControlPlaneConnected(logger, controlPlane.ToString());
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var pending = await store.PendingAsync(200, cancellationToken).ConfigureAwait(false);
+            foreach (var (messageId, bytes) in pending.Where(p => !sent.Contains(p.MessageId)))
+            {
+                await write(new RegionFrame { Send = Envelope.Parser.ParseFrom(bytes) }).ConfigureAwait(false);
+                sent.Add(messageId);
+            }
+
+            await _doorbell.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

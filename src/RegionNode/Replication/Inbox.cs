@@ -1,0 +1,54 @@
+using Grpc.Mrk.Internal.V1;
+using Grpc.Mrk.RegionNode.Hosting;
+using Grpc.Mrk.RegionNode.Storage;
+
+namespace Grpc.Mrk.RegionNode.Replication;
+
+/// <summary>
+/// The gate every delivered envelope passes: addressed to this Region, signed by its source Region's replication
+/// signing key, newer than the last one applied from that source. Refused envelopes are logged and dropped (they are
+/// still acknowledged, so a forgery cannot block the queue); accepted ones go to the handler of their kind.
+/// </summary>
+public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnumerable<IEnvelopeHandler> handlers, ILogger<Inbox> logger)
+{
+    private readonly Dictionary<string, IEnvelopeHandler> _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
+
+    public async Task ReceiveAsync(Envelope envelope, CancellationToken cancellationToken)
+    {
+        var problem = Problem(envelope);
+        if (problem is not null)
+        {
+            Log.EnvelopeRejected(logger, envelope.MessageId, envelope.SourceRegion, problem);
+            return;
+        }
+
+        var handler = _handlers[envelope.Kind];
+        var applied = await store.AcceptOnceAsync(envelope.SourceRegion, envelope.Sequence,
+            () => handler.ApplyAsync(envelope, cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (!applied)
+        {
+            Log.EnvelopeRejected(logger, envelope.MessageId, envelope.SourceRegion, $"sequence {envelope.Sequence} already applied (replay or redelivery)");
+        }
+    }
+
+    private string? Problem(Envelope envelope)
+    {
+        if (envelope.DestinationRegion != identity.Region)
+        {
+            return $"addressed to {envelope.DestinationRegion}, not {identity.Region} (misrouted)";
+        }
+
+        var key = identity.PeerSigningKey(envelope.SourceRegion);
+        if (key is null)
+        {
+            return $"no trusted replication signing certificate for {envelope.SourceRegion}";
+        }
+
+        if (envelope.Signature.IsEmpty || !EnvelopeSigning.Verify(envelope, key))
+        {
+            return "signature does not verify (forged or altered)";
+        }
+
+        return _handlers.ContainsKey(envelope.Kind) ? null : $"unknown kind {envelope.Kind}";
+    }
+}

@@ -1,0 +1,109 @@
+using Microsoft.Data.Sqlite;
+
+namespace Grpc.Mrk.RegionNode.Storage;
+
+/// <summary>The Region's outbox and per-peer sequence numbers for the relay.</summary>
+public sealed class RelayStore(SqliteDatabase database)
+{
+    /// <summary>Allocates the next sequence number for <paramref name="destination"/> and stores the envelope built with it, in one transaction.</summary>
+    public async Task<T> EnqueueAsync<T>(string destination, Func<ulong, (string MessageId, T Envelope, byte[] Bytes)> build, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await EnsurePeerAsync(connection, transaction, destination, cancellationToken).ConfigureAwait(false);
+        ulong sequence;
+        using (var next = connection.CreateCommand())
+        {
+            next.Transaction = transaction;
+            next.CommandText = "UPDATE relay_peers SET next_out = next_out + 1 WHERE region = $r RETURNING next_out - 1;";
+            next.Parameters.AddWithValue("$r", destination);
+            sequence = Convert.ToUInt64(await next.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var (messageId, envelope, bytes) = build(sequence);
+        using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO outbox (message_id, destination, sequence, created_at, envelope) VALUES ($id, $d, $s, $at, $e);";
+            insert.Parameters.AddWithValue("$id", messageId);
+            insert.Parameters.AddWithValue("$d", destination);
+            insert.Parameters.AddWithValue("$s", (long)sequence);
+            insert.Parameters.AddWithValue("$at", now.UtcTicks);
+            insert.Parameters.Add("$e", SqliteType.Blob).Value = bytes;
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return envelope;
+    }
+
+    public async Task<IReadOnlyList<(string MessageId, byte[] Envelope)>> PendingAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT message_id, envelope FROM outbox ORDER BY created_at, sequence LIMIT $limit;";
+        command.Parameters.AddWithValue("$limit", limit);
+        var rows = new List<(string, byte[])>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add((reader.GetString(0), (byte[])reader.GetValue(1)));
+        }
+
+        return rows;
+    }
+
+    public async Task RemoveAsync(string messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM outbox WHERE message_id = $id;";
+        command.Parameters.AddWithValue("$id", messageId);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Applies an incoming envelope once: only when its sequence is newer than the last applied from that source
+    /// (older or equal ones are replays or redeliveries). Returns whether it was applied.
+    /// </summary>
+    public async Task<bool> AcceptOnceAsync(string source, ulong sequence, Func<Task> apply, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await EnsurePeerAsync(connection, transaction, source, cancellationToken).ConfigureAwait(false);
+        using (var last = connection.CreateCommand())
+        {
+            last.Transaction = transaction;
+            last.CommandText = "SELECT last_in FROM relay_peers WHERE region = $r;";
+            last.Parameters.AddWithValue("$r", source);
+            var lastIn = Convert.ToUInt64(await last.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            if (sequence <= lastIn)
+            {
+                return false;
+            }
+        }
+
+        await apply().ConfigureAwait(false);
+        using (var update = connection.CreateCommand())
+        {
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE relay_peers SET last_in = $s WHERE region = $r;";
+            update.Parameters.AddWithValue("$s", (long)sequence);
+            update.Parameters.AddWithValue("$r", source);
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private static async Task EnsurePeerAsync(SqliteConnection connection, SqliteTransaction transaction, string region, CancellationToken cancellationToken)
+    {
+        using var ensure = connection.CreateCommand();
+        ensure.Transaction = transaction;
+        ensure.CommandText = "INSERT INTO relay_peers (region, next_out, last_in) VALUES ($r, 1, 0) ON CONFLICT (region) DO NOTHING;";
+        ensure.Parameters.AddWithValue("$r", region);
+        await ensure.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
