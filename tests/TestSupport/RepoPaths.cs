@@ -16,6 +16,8 @@ public static class RepoPaths
 
     public static string RegionNodeDll => Path.Combine(Root, "src", "RegionNode", "bin", Configuration, "net10.0", "Grpc.Mrk.RegionNode.dll");
 
+    public static string ControlPlaneDll => Path.Combine(Root, "src", "ControlPlane", "bin", Configuration, "net10.0", "Grpc.Mrk.ControlPlane.dll");
+
     public static string CliDll => Path.Combine(Root, "src", "Client", "Cli", "bin", Configuration, "net10.0", "mrk.dll");
 
     private static string FindRoot()

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using Grpc.Mrk.Client;
 using Grpc.Mrk.Testing.V1;
 using Grpc.Mrk.TestSupport;
@@ -14,7 +13,7 @@ namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
 /// A real RegionNode process on 127.0.0.1 with a free port and its own data folder, in test mode so tests can move
 /// its clock. Its log is kept and written to the test output when it is disposed.
 /// </summary>
-public sealed partial class RegionNodeProcess : IAsyncDisposable
+public sealed class RegionNodeProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly ConcurrentQueue<string> _log = new();
@@ -34,6 +33,7 @@ public sealed partial class RegionNodeProcess : IAsyncDisposable
         Kms = new KeyManagementService.KeyManagementServiceClient(_channel);
         Clock = new TestClock.TestClockClient(_channel);
         Client = new MrkClient(endpoint, new MrkClientOptions { Timeout = TimeSpan.FromSeconds(30), MaxRetries = 0 });
+        Relay = new TestRelay.TestRelayClient(_channel);
     }
 
     public Uri Endpoint { get; }
@@ -48,6 +48,9 @@ public sealed partial class RegionNodeProcess : IAsyncDisposable
 
     public MrkClient Client { get; }
 
+    /// <summary>Relay probes; served only when the node is linked to a ControlPlane.</summary>
+    public TestRelay.TestRelayClient Relay { get; }
+
     public string StorePath => Path.Combine(DataDirectory, "region.db");
 
     public string Log => string.Join(Environment.NewLine, _log);
@@ -55,10 +58,10 @@ public sealed partial class RegionNodeProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     public static async Task<RegionNodeProcess> StartAsync(string dataDirectory, ITestOutputHelper? output = null, string region = "us-east-1",
-        IReadOnlyDictionary<string, string>? environment = null, bool testMode = true, string[]? transport = null)
+        IReadOnlyDictionary<string, string>? environment = null, bool testMode = true, string[]? transport = null, string[]? extra = null)
     {
         var (process, log, listening) = Launch(dataDirectory, region, environment,
-            [.. transport ?? ["--urls", "http://127.0.0.1:0", "--plaintext", "true"], "--test-mode", testMode ? "true" : "false", "--maintenance-interval", "0.2"]);
+            [.. transport ?? ["--urls", "http://127.0.0.1:0", "--plaintext", "true"], "--test-mode", testMode ? "true" : "false", "--maintenance-interval", "0.2", .. extra ?? []]);
         var exited = process.WaitForExitAsync();
         var first = await Task.WhenAny(listening.Task, exited, Task.Delay(StartTimeout)).ConfigureAwait(false);
         if (first != listening.Task)
@@ -153,52 +156,7 @@ public sealed partial class RegionNodeProcess : IAsyncDisposable
     }
 
     private static (Process Process, ConcurrentQueue<string> Log, TaskCompletionSource<Uri> Listening) Launch(string dataDirectory,
-        string region, IReadOnlyDictionary<string, string>? environment, string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { RepoPaths.RegionNodeDll, "--region", region, "--data-dir", dataDirectory }.Concat(arguments))
-        {
-            start.ArgumentList.Add(argument);
-        }
+        string region, IReadOnlyDictionary<string, string>? environment, string[] arguments) =>
+        ProcessLauncher.Launch(RepoPaths.RegionNodeDll, ["--region", region, "--data-dir", dataDirectory, .. arguments], environment);
 
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment.Remove("MRK_DOMAIN_KEY");
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
-        }
-
-        var log = new ConcurrentQueue<string>();
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        void OnLine(object sender, DataReceivedEventArgs e)
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            log.Enqueue(e.Data);
-            var match = ListeningPattern().Match(e.Data);
-            if (match.Success)
-            {
-                listening.TrySetResult(new Uri(match.Groups[1].Value));
-            }
-        }
-
-        process.OutputDataReceived += OnLine;
-        process.ErrorDataReceived += OnLine;
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return (process, log, listening);
-    }
-
-    [GeneratedRegex(@"Now listening on: (https?://127\.0\.0\.1:\d+)")]
-    private static partial Regex ListeningPattern();
 }

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Internal.V1;
+using Grpc.Mrk.TestSupport;
+using Grpc.Net.Client;
+using Xunit.Abstractions;
+
+namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
+
+/// <summary>A real ControlPlane process on a fixed loopback port (so nodes can reconnect after it restarts).</summary>
+public sealed class ControlPlaneProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _log;
+    private readonly ITestOutputHelper? _output;
+
+    private ControlPlaneProcess(Process process, ConcurrentQueue<string> log, Uri endpoint, ITestOutputHelper? output)
+    {
+        _process = process;
+        _log = log;
+        Endpoint = endpoint;
+        _output = output;
+    }
+
+    public Uri Endpoint { get; }
+
+    public string Log => string.Join(Environment.NewLine, _log);
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static async Task<ControlPlaneProcess> StartAsync(string dataDirectory, ClusterLayout certificates, IEnumerable<string> regions,
+        int port, ITestOutputHelper? output = null)
+    {
+        var (process, log, listening) = ProcessLauncher.Launch(RepoPaths.ControlPlaneDll,
+        [
+            "--data-dir", dataDirectory, "--regions", string.Join(",", regions), "--ca-cert", certificates.AuthorityCertificate,
+            "--tls-cert", certificates.ControlPlaneCertificate, "--tls-key", certificates.ControlPlaneKey,
+            "--urls", $"https://127.0.0.1:{port}",
+        ], null);
+        var exited = process.WaitForExitAsync();
+        var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+        if (first != listening.Task)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            throw new InvalidOperationException($"ControlPlane did not start:{Environment.NewLine}{string.Join(Environment.NewLine, log)}");
+        }
+
+        return new ControlPlaneProcess(process, log, await listening.Task, output);
+    }
+
+    /// <summary>The cluster status as an operator sees it (mutual TLS with the operator certificate).</summary>
+    public async Task<GetClusterStatusResponse> StatusAsync(ClusterLayout certificates)
+    {
+        using var handler = new SocketsHttpHandler();
+        using var operatorCertificate = ClusterPki.Load(certificates.OperatorCertificate, certificates.OperatorKey);
+        var authority = ClusterPki.LoadCertificate(certificates.AuthorityCertificate);
+        handler.SslOptions.ClientCertificates = [operatorCertificate];
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+            certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 presented
+            && ChainValidation.Problem(presented, chain?.ChainPolicy.ExtraStore, authority, DateTime.UtcNow) is null;
+        using var channel = GrpcChannel.ForAddress(Endpoint, new GrpcChannelOptions { HttpHandler = handler });
+        return await new ClusterAdmin.ClusterAdminClient(channel).GetClusterStatusAsync(new GetClusterStatusRequest(), deadline: Deadline.Soon)
+            .ResponseAsync.WithTimeout();
+    }
+
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync().WithTimeout();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WithTimeout();
+        }
+
+        _process.Dispose();
+        try
+        {
+            _output?.WriteLine($"--- ControlPlane log ---{Environment.NewLine}{Log}");
+        }
+        catch (InvalidOperationException)
+        {
+            // The test has already finished.
+        }
+    }
+}
