@@ -176,13 +176,8 @@ public sealed class RelayTests(ITestOutputHelper output) : IDisposable
 
     private async Task SendAsRegionAsync(ControlPlaneProcess controlPlane, string region, IEnumerable<Envelope> envelopes)
     {
-        using var handler = new SocketsHttpHandler();
         using var certificate = ClusterPki.Load(Certificates.RegionCertificate(region), Certificates.RegionKey(region));
-        var authority = ClusterPki.LoadCertificate(Certificates.AuthorityCertificate);
-        handler.SslOptions.ClientCertificates = [certificate];
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, chain, _) =>
-            presented is System.Security.Cryptography.X509Certificates.X509Certificate2 c
-            && ChainValidation.Problem(c, chain?.ChainPolicy.ExtraStore, authority, DateTime.UtcNow) is null;
+        using var handler = ClusterHandlers.Create(certificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(Certificates.AuthorityCertificate)));
         using var channel = GrpcChannel.ForAddress(controlPlane.Endpoint, new GrpcChannelOptions { HttpHandler = handler });
         using var call = new Relay.RelayClient(channel).Connect(deadline: Deadline.Soon);
         var list = envelopes.ToList();

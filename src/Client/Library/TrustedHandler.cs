@@ -1,5 +1,3 @@
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using Grpc.Mrk.Cluster;
 
 namespace Grpc.Mrk.Client;
@@ -15,11 +13,7 @@ internal static class TrustedHandler
             return handler;
         }
 
-        var authority = ClusterPki.LoadCertificate(certificateAuthorityFile);
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-            certificate is X509Certificate2 presented
-            && (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) == 0
-            && ChainValidation.Problem(presented, chain?.ChainPolicy.ExtraStore, authority, DateTime.UtcNow) is null;
-        return handler;
+        handler.Dispose();
+        return ClusterHandlers.Create(null, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(certificateAuthorityFile)));
     }
 }

@@ -24,15 +24,7 @@ public static class ControlPlaneSetup
     public static WebApplicationBuilder AddControlPlane(this WebApplicationBuilder builder, string[] args)
     {
         builder.Configuration.AddCommandLine(args, Switches);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Warning);
+        ProcessLogging.Configure(builder);
 
         var options = builder.Configuration.GetSection(ControlPlaneOptions.Section).Get<ControlPlaneOptions>() ?? new ControlPlaneOptions();
         var services = builder.Services;

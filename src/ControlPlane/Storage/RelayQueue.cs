@@ -1,4 +1,4 @@
-using System.Reflection;
+using Grpc.Mrk.Cluster;
 using Microsoft.Data.Sqlite;
 
 namespace Grpc.Mrk.ControlPlane.Storage;
@@ -19,30 +19,8 @@ public sealed class RelayQueue(string path, TimeProvider time)
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        using (var wal = connection.CreateCommand())
-        {
-            wal.CommandText = "PRAGMA journal_mode=WAL;";
-            await wal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        using var version = connection.CreateCommand();
-        version.CommandText = "PRAGMA user_version;";
-        var current = Convert.ToInt32(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-        var assembly = Assembly.GetExecutingAssembly();
-        const string prefix = "Grpc.Mrk.ControlPlane.Storage.Migrations.";
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
-        {
-            var number = int.Parse(resource[prefix.Length..][..4], System.Globalization.CultureInfo.InvariantCulture);
-            if (number <= current)
-            {
-                continue;
-            }
-
-            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
-            using var migrate = connection.CreateCommand();
-            migrate.CommandText = $"BEGIN; {await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false)} PRAGMA user_version = {number}; COMMIT;";
-            await migrate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await SqliteMigrations.ApplyAsync(connection, typeof(RelayQueue).Assembly, "Grpc.Mrk.ControlPlane.Storage.Migrations.", cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>Stores an envelope once (a resend of the same message ID is a no-op) and returns when it is durable.</summary>

@@ -1,3 +1,4 @@
+using Grpc.Mrk.Cluster;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
@@ -40,24 +41,7 @@ public static partial class RegionNodeSetup
     public static WebApplicationBuilder AddRegionNode(this WebApplicationBuilder builder, string[] args)
     {
         builder.Configuration.AddCommandLine(args, Switches);
-        builder.Logging.ClearProviders();
-
-        // Per-request framework logs would cost more than the crypto; our own catalogue logs what matters.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Warning);
-        if (string.Equals(builder.Configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.Logging.AddJsonConsole();
-        }
-        else
-        {
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                o.UseUtcTimestamp = true;
-            });
-        }
+        ProcessLogging.Configure(builder);
 
         var services = builder.Services;
         services.AddOptions<RegionNodeOptions>().Bind(builder.Configuration.GetSection(RegionNodeOptions.Section));

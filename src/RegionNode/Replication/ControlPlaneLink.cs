@@ -51,11 +51,8 @@ public sealed class ControlPlaneLink(
 
     private async Task RunStreamAsync(CancellationToken stoppingToken)
     {
-        using var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
-        handler.SslOptions.ClientCertificates = [identity.TlsCertificate];
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
-            certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 presented
-            && identity.Trust.Check(presented, chain?.ChainPolicy.ExtraStore, ClusterRole.ControlPlane).Identity is not null;
+        using var handler = ClusterHandlers.Create(identity.TlsCertificate,
+            (presented, extra) => identity.Trust.Check(presented, extra, ClusterRole.ControlPlane).Identity is not null);
         using var channel = GrpcChannel.ForAddress(controlPlane, new GrpcChannelOptions { HttpHandler = handler });
         using var call = new Internal.V1.Relay.RelayClient(channel).Connect(cancellationToken: stoppingToken);
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);

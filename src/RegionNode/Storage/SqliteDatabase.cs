@@ -1,4 +1,4 @@
-using System.Reflection;
+using Grpc.Mrk.Cluster;
 using Microsoft.Data.Sqlite;
 
 namespace Grpc.Mrk.RegionNode.Storage;
@@ -42,51 +42,7 @@ public sealed class SqliteDatabase
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        using (var wal = connection.CreateCommand())
-        {
-            wal.CommandText = "PRAGMA journal_mode=WAL;";
-            await wal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var current = await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken).ConfigureAwait(false);
-        var applied = new List<string>();
-        foreach (var (version, name, sql) in Migrations())
-        {
-            if (version <= current)
-            {
-                continue;
-            }
-
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            using var command = connection.CreateCommand();
-            command.Transaction = (SqliteTransaction)transaction;
-            command.CommandText = sql + $"\nPRAGMA user_version = {version};";
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            applied.Add(name);
-        }
-
-        return applied;
-    }
-
-    private static async Task<long> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static IEnumerable<(int Version, string Name, string Sql)> Migrations()
-    {
-        var assembly = Assembly.GetExecutingAssembly();
-        const string prefix = "Grpc.Mrk.RegionNode.Storage.Migrations.";
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
-        {
-            var name = resource[prefix.Length..];
-            var version = int.Parse(name[..4], System.Globalization.CultureInfo.InvariantCulture);
-            using var stream = assembly.GetManifestResourceStream(resource)!;
-            using var reader = new StreamReader(stream);
-            yield return (version, name, reader.ReadToEnd());
-        }
+        return await SqliteMigrations.ApplyAsync(connection, typeof(SqliteDatabase).Assembly, "Grpc.Mrk.RegionNode.Storage.Migrations.", cancellationToken)
+            .ConfigureAwait(false);
     }
 }

@@ -63,13 +63,8 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     /// <summary>The cluster status as an operator sees it (mutual TLS with the operator certificate).</summary>
     public async Task<GetClusterStatusResponse> StatusAsync(ClusterLayout certificates)
     {
-        using var handler = new SocketsHttpHandler();
         using var operatorCertificate = ClusterPki.Load(certificates.OperatorCertificate, certificates.OperatorKey);
-        var authority = ClusterPki.LoadCertificate(certificates.AuthorityCertificate);
-        handler.SslOptions.ClientCertificates = [operatorCertificate];
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
-            certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 presented
-            && ChainValidation.Problem(presented, chain?.ChainPolicy.ExtraStore, authority, DateTime.UtcNow) is null;
+        using var handler = ClusterHandlers.Create(operatorCertificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(certificates.AuthorityCertificate)));
         using var channel = GrpcChannel.ForAddress(Endpoint, new GrpcChannelOptions { HttpHandler = handler });
         return await new ClusterAdmin.ClusterAdminClient(channel).GetClusterStatusAsync(new GetClusterStatusRequest(), deadline: Deadline.Soon)
             .ResponseAsync.WithTimeout();
