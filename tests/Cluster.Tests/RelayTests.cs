@@ -40,6 +40,13 @@ public sealed class RelayTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("us-east-1", probe.SourceRegion);
         Assert.Equal("hello west", probe.Text);
         await Eventually.TrueAsync(async () => (await controlPlane.StatusAsync(Certificates)).Regions.All(r => r.QueueDepth == 0));
+
+        var (exitCode, stdout, stderr) = await MrkCli.RunAsync(_directory.Path,
+            ["cluster", "status", "--controlplane", controlPlane.Endpoint.ToString(), "--certs", Certificates.Root, "--output", "table"]);
+        Assert.True(exitCode == 0, stderr);
+        Assert.Contains("Regions[1].Region", stdout, StringComparison.Ordinal);
+        Assert.Contains("eu-west-1", stdout, StringComparison.Ordinal);
+        Assert.Contains("Connected", stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Grpc.Core;
+using Grpc.Mrk.Internal.V1;
+using Grpc.Net.Client;
 using System.Text.Json.Nodes;
 using Grpc.Mrk.Cluster;
 
@@ -49,6 +52,52 @@ internal static class ClusterCommands
             return 0;
         });
         cluster.Subcommands.Add(bootstrap);
+        cluster.Subcommands.Add(Status());
         return cluster;
+    }
+
+    private static Command Status()
+    {
+        var controlPlane = new Option<string>("--controlplane")
+        {
+            Description = "ControlPlane address (default $MRK_CONTROLPLANE or https://127.0.0.1:7100)",
+        };
+        var certificates = new Option<string>("--certs")
+        {
+            Description = "Cluster certificates folder with ca.crt and operator/tls.* (default .mrk/certs)",
+            DefaultValueFactory = _ => ".mrk/certs",
+        };
+        var status = new Command("status", "Shows every Region as the ControlPlane sees it: connected or not, undelivered messages and the age of the oldest.")
+        {
+            controlPlane, certificates,
+        };
+        status.SetAction(async (parse, cancellationToken) =>
+        {
+            var layout = new ClusterLayout(parse.GetValue(certificates)!);
+            var address = parse.GetValue(controlPlane) ?? Environment.GetEnvironmentVariable("MRK_CONTROLPLANE") ?? "https://127.0.0.1:7100";
+            try
+            {
+                using var operatorCertificate = ClusterPki.Load(layout.OperatorCertificate, layout.OperatorKey);
+                using var handler = ClusterHandlers.Create(operatorCertificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(layout.AuthorityCertificate)));
+                using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler });
+                var response = await new ClusterAdmin.ClusterAdminClient(channel)
+                    .GetClusterStatusAsync(new GetClusterStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellationToken)
+                    .ResponseAsync.ConfigureAwait(false);
+                OutputWriter.Write(Console.Out, ResponseJson.From(response), parse.GetValue(MrkCommandLine.OutputOption) ?? "json",
+                    parse.GetValue(MrkCommandLine.QueryOption));
+                return 0;
+            }
+            catch (RpcException e)
+            {
+                await Console.Error.WriteLineAsync($"mrk cluster status: the ControlPlane at {address} did not answer: {e.Status.Detail}").ConfigureAwait(false);
+                return MrkCommandLine.ServiceErrorExitCode;
+            }
+            catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UriFormatException)
+            {
+                await Console.Error.WriteLineAsync($"mrk cluster status: {e.Message}").ConfigureAwait(false);
+                return MrkCommandLine.UsageErrorExitCode;
+            }
+        });
+        return status;
     }
 }

@@ -6,7 +6,10 @@ namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
 /// <summary>Runs the real `mrk` command line against a node, as a user would from a shell.</summary>
 public static class MrkCli
 {
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(RegionNodeProcess node, string workingDirectory, params string[] arguments)
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(RegionNodeProcess node, string workingDirectory, params string[] arguments) =>
+        RunAsync(workingDirectory, ["--endpoint", node.Endpoint.ToString(), .. arguments]);
+
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string workingDirectory, string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -15,8 +18,6 @@ public static class MrkCli
             WorkingDirectory = workingDirectory,
         };
         start.ArgumentList.Add(RepoPaths.CliDll);
-        start.ArgumentList.Add("--endpoint");
-        start.ArgumentList.Add(node.Endpoint.ToString());
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
