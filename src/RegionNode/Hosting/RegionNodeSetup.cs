@@ -74,6 +74,7 @@ public static partial class RegionNodeSetup
         services.AddSingleton<IAsymmetricEngine, AsymmetricEngine>();
         services.AddSingleton<IMacEngine, MacEngine>();
         services.AddSingleton<IRandomSource, RandomSource>();
+        services.AddSingleton<IKeyTransport, KeyTransport>();
 
         services.AddSingleton<KeyLocks>();
         services.AddSingleton<KeyResolver>();
