@@ -15,7 +15,14 @@ public sealed class RegionConnections(TimeProvider time)
         var connection = new Connection(region);
         if (_connections.TryGetValue(region, out var previous))
         {
-            previous.Replaced.Cancel();
+            try
+            {
+                previous.Replaced.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // That stream has just ended by itself.
+            }
         }
 
         _connections[region] = connection;
