@@ -65,7 +65,18 @@ public static partial class RegionNodeSetup
 
         services.AddSingleton(sp => new SqliteDatabase(StorePath(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value)));
         services.AddSingleton<NodeMeta>();
-        services.AddSingleton<IKeyStore, SqliteKeyStore>();
+        services.AddSingleton<IKeyStore>(sp =>
+        {
+            var outbox = sp.GetService<Outbox>();
+            var store = new SqliteKeyStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<RegionIdentity>(),
+                sp.GetRequiredService<TimeProvider>(), outbox);
+            if (outbox is not null)
+            {
+                store.MessagesQueued += outbox.NotifyEnqueued;
+            }
+
+            return store;
+        });
 
         services.AddSingleton<DomainKeyHolder>();
         services.AddSingleton<IMaterialProtector>(sp => sp.GetRequiredService<DomainKeyHolder>().Protector);

@@ -6,11 +6,20 @@ namespace Grpc.Mrk.RegionNode.Storage;
 public sealed class RelayStore(SqliteDatabase database)
 {
     /// <summary>Allocates the next sequence number for <paramref name="destination"/> and stores the envelope built with it, in one transaction.</summary>
-    public async Task<T> EnqueueAsync<T>(string destination, Func<ulong, (string MessageId, T Envelope, byte[] Bytes)> build, DateTimeOffset now,
+    public async Task<string> EnqueueAsync(string destination, Func<ulong, (string MessageId, byte[] Bytes)> build, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var messageId = await EnqueueAsync(connection, transaction, destination, build, now, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return messageId;
+    }
+
+    /// <summary>The same inside a caller's transaction, so an envelope is queued exactly when the change it belongs to commits.</summary>
+    public static async Task<string> EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, string destination,
+        Func<ulong, (string MessageId, byte[] Bytes)> build, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         await EnsurePeerAsync(connection, transaction, destination, cancellationToken).ConfigureAwait(false);
         ulong sequence;
         using (var next = connection.CreateCommand())
@@ -21,21 +30,17 @@ public sealed class RelayStore(SqliteDatabase database)
             sequence = Convert.ToUInt64(await next.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        var (messageId, envelope, bytes) = build(sequence);
-        using (var insert = connection.CreateCommand())
-        {
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO outbox (message_id, destination, sequence, created_at, envelope) VALUES ($id, $d, $s, $at, $e);";
-            insert.Parameters.AddWithValue("$id", messageId);
-            insert.Parameters.AddWithValue("$d", destination);
-            insert.Parameters.AddWithValue("$s", (long)sequence);
-            insert.Parameters.AddWithValue("$at", now.UtcTicks);
-            insert.Parameters.Add("$e", SqliteType.Blob).Value = bytes;
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return envelope;
+        var (messageId, bytes) = build(sequence);
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT INTO outbox (message_id, destination, sequence, created_at, envelope) VALUES ($id, $d, $s, $at, $e);";
+        insert.Parameters.AddWithValue("$id", messageId);
+        insert.Parameters.AddWithValue("$d", destination);
+        insert.Parameters.AddWithValue("$s", (long)sequence);
+        insert.Parameters.AddWithValue("$at", now.UtcTicks);
+        insert.Parameters.Add("$e", SqliteType.Blob).Value = bytes;
+        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return messageId;
     }
 
     public async Task<IReadOnlyList<(string MessageId, byte[] Envelope)>> PendingAsync(int limit, CancellationToken cancellationToken)

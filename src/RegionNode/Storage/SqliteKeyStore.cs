@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 namespace Grpc.Mrk.RegionNode.Storage;
 
 /// <summary>The Region's keys, material versions and aliases in SQLite. Every write is one transaction.</summary>
-public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity region) : IKeyStore
+public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity region, TimeProvider time, IEnvelopeSealer? sealer = null) : IKeyStore
 {
     private const string KeyColumns = """
         key_id, creation_date, key_spec, key_usage, origin, key_state, description, policy, tags, deletion_date,
@@ -33,7 +33,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
         return row(materials);
     }
 
-    public async Task InsertKeyAsync(KmsKey key, CancellationToken cancellationToken)
+    public async Task InsertKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -51,10 +51,12 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
         }
 
         await UpsertMaterialsAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
+        await QueueAsync(connection, transaction, outgoing, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        Queued(outgoing);
     }
 
-    public async Task UpdateKeyAsync(KmsKey key, CancellationToken cancellationToken)
+    public async Task UpdateKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -77,7 +79,9 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
         }
 
         await UpsertMaterialsAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
+        await QueueAsync(connection, transaction, outgoing, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        Queued(outgoing);
     }
 
     public async Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken)
@@ -145,6 +149,38 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
             ORDER BY alias_name LIMIT $limit;
             """, [("$after", afterAliasName ?? string.Empty), ("$target", (object?)targetKeyId ?? DBNull.Value), ("$limit", limit)],
             cancellationToken);
+
+    /// <summary>Raised after a commit that queued messages for other Regions.</summary>
+    public event Action? MessagesQueued;
+
+    private async Task QueueAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<OutgoingMessage> outgoing,
+        CancellationToken cancellationToken)
+    {
+        if (outgoing.Count == 0)
+        {
+            return;
+        }
+
+        if (sealer is null)
+        {
+            throw new InvalidOperationException("This Region is not linked to a ControlPlane; it cannot send messages to other Regions.");
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var message in outgoing)
+        {
+            await RelayStore.EnqueueAsync(connection, transaction, message.DestinationRegion, sequence => sealer.Seal(message, sequence, now), now,
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void Queued(IReadOnlyList<OutgoingMessage> outgoing)
+    {
+        if (outgoing.Count > 0)
+        {
+            MessagesQueued?.Invoke();
+        }
+    }
 
     private static (string, object)[] AliasParameters(Alias alias) =>
     [

@@ -16,9 +16,9 @@ public sealed class TestRelayApi(Outbox outbox, ProbeHandler probes) : TestRelay
             throw KmsErrors.Constraint("destinationRegion", "Member must not be null");
         }
 
-        var envelope = await outbox.SendAsync(request.DestinationRegion, string.Empty, new Probe { Text = request.Text }, context.CancellationToken)
+        var messageId = await outbox.SendAsync(request.DestinationRegion, string.Empty, new Probe { Text = request.Text }, context.CancellationToken)
             .ConfigureAwait(false);
-        return new SendProbeResponse { MessageId = envelope.MessageId };
+        return new SendProbeResponse { MessageId = messageId };
     }
 
     public override Task<ListProbesResponse> ListProbes(ListProbesRequest request, ServerCallContext context)

@@ -10,15 +10,15 @@ namespace Grpc.Mrk.RegionNode.UnitTests.Storage;
 /// <summary>A real SQLite store and crypto engine in a temporary folder, with a fake clock, wired as the node wires them.</summary>
 internal sealed class TempStore : IDisposable
 {
-    public TempStore()
+    public TempStore(IEnvelopeSealer? sealer = null)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("mrk-unit-");
         Database = new SqliteDatabase(Path.Combine(Directory.FullName, "region.db"));
         Database.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
         Region = new RegionIdentity("us-east-1", "aws", "111122223333");
-        Store = new SqliteKeyStore(Database, Region);
         Protector = new DomainKeyProtector(RandomNumberGenerator.GetBytes(32), Region.Region);
         Clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        Store = new SqliteKeyStore(Database, Region, Clock, sealer);
         Factory = new KeyMaterialFactory();
         Materials = new KeyMaterials(Factory, Protector);
         var resolver = new KeyResolver(Store, Region);

@@ -7,11 +7,17 @@ public interface IKeyStore
 {
     Task<KmsKey?> FindKeyAsync(string keyId, CancellationToken cancellationToken);
 
-    /// <summary>Stores a new key with its materials and aliases durably before returning.</summary>
-    Task InsertKeyAsync(KmsKey key, CancellationToken cancellationToken);
+    /// <summary>Stores a new key with its materials durably before returning.</summary>
+    Task InsertKeyAsync(KmsKey key, CancellationToken cancellationToken) => InsertKeyAsync(key, [], cancellationToken);
+
+    /// <summary>Stores a new key and queues <paramref name="outgoing"/> for other Regions, in one transaction.</summary>
+    Task InsertKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken);
 
     /// <summary>Stores every change to the key, including material versions it gained, in one transaction.</summary>
-    Task UpdateKeyAsync(KmsKey key, CancellationToken cancellationToken);
+    Task UpdateKeyAsync(KmsKey key, CancellationToken cancellationToken) => UpdateKeyAsync(key, [], cancellationToken);
+
+    /// <summary>Stores every change to the key and queues <paramref name="outgoing"/> for other Regions, in one transaction.</summary>
+    Task UpdateKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken);
 
     /// <summary>Removes the key, all its material versions and its aliases for good.</summary>
     Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken);
