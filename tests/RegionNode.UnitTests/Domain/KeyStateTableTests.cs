@@ -36,6 +36,8 @@ public sealed class KeyStateTableTests
         ([KeyOperation.ScheduleKeyDeletion], ["OK", "OK", "3", "OK", "OK", "OK", "15"]),
         ([KeyOperation.TagResource, KeyOperation.UntagResource, KeyOperation.UpdateKeyDescription], ["OK", "OK", "3", "OK", "OK", "OK", "OK"]),
         ([KeyOperation.UpdateAlias], ["OK", "OK", "10", "OK", "OK", "OK", "OK"]),
+        ([KeyOperation.ReplicateKey], ["OK", "1", "3", "5", "11", "14", "15"]),
+        ([KeyOperation.UpdatePrimaryRegion], ["OK", "1", "3", "5", "11", "14", "OK"]),
     ];
 
     private static readonly KeyState[] Columns =

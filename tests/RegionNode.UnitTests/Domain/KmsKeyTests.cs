@@ -113,4 +113,37 @@ public sealed class KmsKeyTests
         var error = Assert.Throws<KmsException>(() => key.RequireUsage(KeyUsage.ENCRYPT_DECRYPT, "Encrypt"));
         Assert.Equal(KmsErrorCodes.InvalidKeyUsage, error.ErrorCode);
     }
+
+    [Fact]
+    public void AddReplica_Primary_ListsTheReplicaAndBumpsSyncVersion()
+    {
+        var key = NewKey(multiRegion: new MultiRegionInfo("us-east-1", [], 1, 1));
+        key.AddReplica("eu-west-1");
+        Assert.Equal(["eu-west-1"], key.MultiRegion!.ReplicaRegions);
+        Assert.Equal(2, key.MultiRegion.SyncVersion);
+        var again = Assert.Throws<KmsException>(() => key.AddReplica("eu-west-1"));
+        Assert.Equal(KmsErrorCodes.AlreadyExists, again.ErrorCode);
+        Assert.Equal(KmsErrorCodes.Validation, Assert.Throws<KmsException>(() => key.AddReplica("us-east-1")).ErrorCode);
+    }
+
+    [Fact]
+    public void AddReplica_SingleRegionKeyOrReplica_Unsupported()
+    {
+        Assert.Equal(KmsErrorCodes.UnsupportedOperation, Assert.Throws<KmsException>(() => NewKey().AddReplica("eu-west-1")).ErrorCode);
+        var replica = NewKey(multiRegion: new MultiRegionInfo("us-east-1", ["eu-west-1"], 1, 2), region: "eu-west-1");
+        Assert.Equal(KmsErrorCodes.UnsupportedOperation, Assert.Throws<KmsException>(() => replica.AddReplica("ap-southeast-2")).ErrorCode);
+    }
+
+    [Theory]
+    [InlineData(KeyState.Disabled, "DisabledException")]
+    [InlineData(KeyState.PendingDeletion, "KMSInvalidStateException")]
+    [InlineData(KeyState.Creating, "KMSInvalidStateException")]
+    [InlineData(KeyState.Updating, "KMSInvalidStateException")]
+    public void AddReplica_PrimaryNotEnabled_RefusedAndUnchanged(KeyState state, string expected)
+    {
+        var key = NewKey(state: state, multiRegion: new MultiRegionInfo("us-east-1", [], 1, 1));
+        Assert.Equal(expected, Assert.Throws<KmsException>(() => key.AddReplica("eu-west-1")).ErrorCode);
+        Assert.Empty(key.MultiRegion!.ReplicaRegions);
+        Assert.Equal(1, key.MultiRegion.SyncVersion);
+    }
 }

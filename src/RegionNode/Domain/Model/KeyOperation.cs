@@ -37,4 +37,6 @@ public enum KeyOperation
     TagResource,
     UntagResource,
     UpdateKeyDescription,
+    ReplicateKey,
+    UpdatePrimaryRegion,
 }

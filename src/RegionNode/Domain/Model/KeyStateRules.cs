@@ -33,6 +33,8 @@ public static class KeyStateRules
         RotationRead,
         ScheduleDeletion,
         Metadata,
+        Replicate,
+        PrimaryChange,
     }
 
     // Columns: Creating, Enabled, Disabled, PendingDeletion, PendingImport, PendingReplicaDeletion, Unavailable, Updating.
@@ -49,6 +51,9 @@ public static class KeyStateRules
         [Group.RotationRead] = [Rule.Ok, Rule.Ok, Rule.Ok, Rule.Ok, Rule.ExternalOrigin, Rule.Ok, Rule.Unavailable, Rule.Ok],
         [Group.ScheduleDeletion] = [Rule.Ok, Rule.Ok, Rule.Ok, Rule.PendingDeletion, Rule.Ok, Rule.PendingDeletion, Rule.Ok, Rule.Updating],
         [Group.Metadata] = [Rule.Ok, Rule.Ok, Rule.Ok, Rule.PendingDeletion, Rule.Ok, Rule.PendingDeletion, Rule.Ok, Rule.Ok],
+        // Unavailable is N/A in AWS's table (custom key stores never hold multi-Region keys); answered as for crypto.
+        [Group.Replicate] = [Rule.Creating, Rule.Ok, Rule.Disabled, Rule.PendingDeletion, Rule.PendingImport, Rule.PendingDeletion, Rule.Unavailable, Rule.Updating],
+        [Group.PrimaryChange] = [Rule.Creating, Rule.Ok, Rule.Disabled, Rule.PendingDeletion, Rule.PendingImport, Rule.PendingDeletion, Rule.Unavailable, Rule.Ok],
     };
 
     /// <summary>Throws the refusal AWS gives for <paramref name="operation"/> on a key in <paramref name="state"/>.</summary>
@@ -92,6 +97,8 @@ public static class KeyStateRules
         KeyOperation.GetKeyRotationStatus or KeyOperation.ListKeyRotations => Group.RotationRead,
         KeyOperation.ScheduleKeyDeletion => Group.ScheduleDeletion,
         KeyOperation.TagResource or KeyOperation.UntagResource or KeyOperation.UpdateKeyDescription => Group.Metadata,
+        KeyOperation.ReplicateKey => Group.Replicate,
+        KeyOperation.UpdatePrimaryRegion => Group.PrimaryChange,
         _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, null),
     };
 }

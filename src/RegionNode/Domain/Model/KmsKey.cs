@@ -101,6 +101,40 @@ public sealed class KmsKey
         }
     }
 
+    /// <summary>True when this key is the primary of its multi-Region set.</summary>
+    public bool IsPrimary => MultiRegion is { } mr && mr.PrimaryRegion == Region;
+
+    /// <summary>
+    /// Records a new replica in <paramref name="targetRegion"/> on the primary (ReplicateKey's rules) and moves the set's
+    /// shared-property version forward, so every related key learns of it.
+    /// </summary>
+    public void AddReplica(string targetRegion)
+    {
+        if (MultiRegion is not { } mr)
+        {
+            throw KmsErrors.Unsupported($"{Arn} is not a multi-Region key; only multi-Region primary keys can be replicated.");
+        }
+
+        if (!IsPrimary)
+        {
+            throw KmsErrors.Unsupported($"{Arn} is not a multi-Region primary key; replicate the primary key in {mr.PrimaryRegion}.");
+        }
+
+        Require(KeyOperation.ReplicateKey);
+        if (targetRegion == Region)
+        {
+            throw KmsErrors.Validation($"ReplicaRegion {targetRegion} is the Region of the primary key; choose another Region.");
+        }
+
+        if (mr.ReplicaRegions.Contains(targetRegion))
+        {
+            throw KmsErrors.AlreadyExists($"A replica of {KeyId} already exists in {targetRegion}.");
+        }
+
+        mr.ReplicaRegions.Add(targetRegion);
+        mr.SyncVersion++;
+    }
+
     public void Enable()
     {
         Require(KeyOperation.EnableKey);
@@ -129,7 +163,7 @@ public sealed class KmsKey
     {
         Require(KeyOperation.ScheduleKeyDeletion);
         PendingWindowInDays = pendingWindowInDays;
-        if (MultiRegion is { } mr && mr.PrimaryRegion == Region && mr.ReplicaRegions.Count > 0)
+        if (IsPrimary && MultiRegion!.ReplicaRegions.Count > 0)
         {
             // A primary waits for its replicas; its window starts when the last one is gone.
             State = KeyState.PendingReplicaDeletion;
