@@ -75,7 +75,7 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
     private static async Task MrkCliBootstrapAsync(string folder, string region)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { RepoPaths.CliDll, "cluster", "bootstrap", "--out", folder, "--regions", region })
+        foreach (var argument in new[] { RepoPaths.CliDll, "cluster", "bootstrap", "--out", folder, "--regions", $"{region},ap-southeast-2", "--hosts", "kms.test,10.9.8.7" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -86,5 +86,6 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
         await process.WaitForExitAsync().WithTimeout();
         Assert.True(process.ExitCode == 0, await stderr);
         Assert.Contains("ca.crt", await stdout, StringComparison.Ordinal);
+        Assert.True(File.Exists(new ClusterLayout(folder).RegionCertificate("ap-southeast-2")), "comma-separated Regions are each issued");
     }
 }

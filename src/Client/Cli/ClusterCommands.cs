@@ -33,7 +33,7 @@ internal static class ClusterCommands
         };
         bootstrap.SetAction(parse =>
         {
-            var names = parse.GetValue(regions) ?? [];
+            var names = SplitLists(parse.GetValue(regions));
             var invalid = names.Where(r => !System.Text.RegularExpressions.Regex.IsMatch(r, @"^([a-z]+-){2,3}\d+$")).ToList();
             if (invalid.Count > 0)
             {
@@ -42,7 +42,7 @@ internal static class ClusterCommands
             }
 
             var layout = new ClusterLayout(parse.GetValue(output)!);
-            var created = ClusterBootstrap.Run(layout, names, parse.GetValue(hosts) ?? [], TimeProvider.System);
+            var created = ClusterBootstrap.Run(layout, names, SplitLists(parse.GetValue(hosts)), TimeProvider.System);
             var json = new JsonObject
             {
                 ["CertificateAuthority"] = layout.AuthorityCertificate,
@@ -55,6 +55,10 @@ internal static class ClusterCommands
         cluster.Subcommands.Add(Status());
         return cluster;
     }
+
+    /// <summary>Values given as separate words, comma-separated, or both ("a b", "a,b").</summary>
+    private static List<string> SplitLists(string[]? values) =>
+        (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
 
     private static Command Status()
     {
