@@ -18,6 +18,7 @@ public sealed partial class KeyManagementApi(
     AliasOperations aliases,
     TagOperations tags,
     PolicyOperations policies,
+    MultiRegionOperations multiRegion,
     RegionIdentity region) : KeyManagementService.KeyManagementServiceBase
 {
 }

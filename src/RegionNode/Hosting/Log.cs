@@ -47,4 +47,14 @@ internal static partial class Log
 
     [LoggerMessage(15, LogLevel.Warning, "Rejected replication envelope {MessageId} from {Source}: {Reason}")]
     public static partial void EnvelopeRejected(ILogger logger, string messageId, string source, string reason);
+
+    // SynchronizeMultiRegionKey and the other cross-Region events, until the audit log records them.
+    [LoggerMessage(16, LogLevel.Information, "Applied {Kind} for key {KeyId} from {Source}")]
+    public static partial void ReplicationApplied(ILogger logger, string kind, string keyId, string source);
+
+    [LoggerMessage(17, LogLevel.Information, "Ignored {Kind} for key {KeyId} from {Source}: {Reason}")]
+    public static partial void ReplicationIgnored(ILogger logger, string kind, string keyId, string source, string reason);
+
+    [LoggerMessage(18, LogLevel.Information, "Anti-entropy repeated {Count} messages to Regions that had not acknowledged them")]
+    public static partial void AntiEntropyRepeated(ILogger logger, int count);
 }

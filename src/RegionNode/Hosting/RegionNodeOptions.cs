@@ -30,6 +30,12 @@ public sealed class RegionNodeOptions
     /// <summary>Allows http:// (plaintext) listening addresses; accepted only on loopback addresses.</summary>
     public bool Plaintext { get; set; }
 
+    /// <summary>
+    /// How often anti-entropy checks for other Regions that have not acknowledged the latest shared state (it repeats
+    /// with exponential back-off up to 16 times this, at most 10 minutes).
+    /// </summary>
+    public double SyncIntervalSeconds { get; set; } = 30;
+
     /// <summary>The ControlPlane's address (https://...); unset for a Region that runs alone.</summary>
     public string? ControlPlaneUrl { get; set; }
 

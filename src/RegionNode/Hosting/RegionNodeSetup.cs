@@ -31,6 +31,7 @@ public static partial class RegionNodeSetup
         ["--account-id"] = "Mrk:AccountId",
         ["--test-mode"] = "Mrk:TestMode",
         ["--maintenance-interval"] = "Mrk:MaintenanceIntervalSeconds",
+        ["--sync-interval"] = "Mrk:SyncIntervalSeconds",
         ["--tls-cert"] = "Mrk:TlsCertificateFile",
         ["--tls-key"] = "Mrk:TlsKeyFile",
         ["--plaintext"] = "Mrk:Plaintext",
@@ -100,6 +101,12 @@ public static partial class RegionNodeSetup
         services.AddSingleton<AliasOperations>();
         services.AddSingleton<TagOperations>();
         services.AddSingleton<PolicyOperations>();
+        services.AddSingleton(sp => new SyncSettings(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.SyncIntervalSeconds)));
+        services.AddSingleton<SharedStateSync>();
+        services.AddSingleton<TransportRequests>();
+        services.AddSingleton<MultiRegionOperations>();
+        services.AddSingleton<ReplicationReceiver>();
+        services.AddSingleton<IReplicationChannel, StandaloneChannel>();
         services.AddHostedService<KeyMaintenanceService>();
         AddReplication(builder);
 
@@ -131,6 +138,14 @@ public static partial class RegionNodeSetup
         services.AddSingleton<Outbox>();
         services.AddSingleton<ProbeHandler>();
         services.AddSingleton<IEnvelopeHandler>(sp => sp.GetRequiredService<ProbeHandler>());
+        foreach (var kind in ReplicationCodec.Kinds)
+        {
+            services.AddSingleton<IEnvelopeHandler>(sp => new ReplicationHandler(kind, sp.GetRequiredService<ReplicationReceiver>(),
+                sp.GetRequiredService<ILogger<ReplicationHandler>>()));
+        }
+
+        services.AddSingleton<IReplicationChannel, ClusterChannel>();
+        services.AddHostedService<ReplicationSyncService>();
         services.AddSingleton<Inbox>();
         services.AddHostedService(sp => new ControlPlaneLink(new Uri(options.ControlPlaneUrl), sp.GetRequiredService<ReplicationIdentity>(),
             sp.GetRequiredService<RelayStore>(), sp.GetRequiredService<Outbox>(), sp.GetRequiredService<Inbox>(),
@@ -147,6 +162,11 @@ public static partial class RegionNodeSetup
         if (options.MaintenanceIntervalSeconds is <= 0 or > 86400)
         {
             throw new StartupRefusedException("--maintenance-interval must be between 0 and 86400 seconds.");
+        }
+
+        if (options.SyncIntervalSeconds is < 0.1 or > 3600)
+        {
+            throw new StartupRefusedException("--sync-interval must be between 0.1 and 3600 seconds.");
         }
 
         RequireSafeTransport(options, app.Configuration["urls"]);

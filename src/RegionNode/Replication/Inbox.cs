@@ -22,13 +22,16 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
             return;
         }
 
-        var handler = _handlers[envelope.Kind];
-        var applied = await store.AcceptOnceAsync(envelope.SourceRegion, envelope.Sequence,
-            () => handler.ApplyAsync(envelope, cancellationToken), cancellationToken).ConfigureAwait(false);
-        if (!applied)
+        // Handlers are idempotent and commit their own changes; the sequence is recorded after them, so a crash in
+        // between means one harmless redelivery, while a replayed older envelope is refused here.
+        if (!await store.IsNewAsync(envelope.SourceRegion, envelope.Sequence, cancellationToken).ConfigureAwait(false))
         {
             Log.EnvelopeRejected(logger, envelope.MessageId, envelope.SourceRegion, $"sequence {envelope.Sequence} already applied (replay or redelivery)");
+            return;
         }
+
+        await _handlers[envelope.Kind].ApplyAsync(envelope, cancellationToken).ConfigureAwait(false);
+        await store.MarkAppliedAsync(envelope.SourceRegion, envelope.Sequence, cancellationToken).ConfigureAwait(false);
     }
 
     private string? Problem(Envelope envelope)

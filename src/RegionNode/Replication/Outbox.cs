@@ -18,7 +18,7 @@ public sealed class Outbox(RelayStore store, ReplicationIdentity identity, TimeP
     {
         var envelope = new Envelope
         {
-            MessageId = Guid.NewGuid().ToString("N"),
+            MessageId = message.MessageId ?? Guid.NewGuid().ToString("N"),
             SourceRegion = identity.Region,
             DestinationRegion = message.DestinationRegion,
             KeyId = message.KeyId,

@@ -68,39 +68,30 @@ public sealed class RelayStore(SqliteDatabase database)
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Applies an incoming envelope once: only when its sequence is newer than the last applied from that source
-    /// (older or equal ones are replays or redeliveries). Returns whether it was applied.
-    /// </summary>
-    public async Task<bool> AcceptOnceAsync(string source, ulong sequence, Func<Task> apply, CancellationToken cancellationToken)
+    /// <summary>True when <paramref name="sequence"/> is newer than the last envelope applied from <paramref name="source"/>.</summary>
+    public async Task<bool> IsNewAsync(string source, ulong sequence, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var last = connection.CreateCommand();
+        last.CommandText = "SELECT last_in FROM relay_peers WHERE region = $r;";
+        last.Parameters.AddWithValue("$r", source);
+        var lastIn = await last.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return lastIn is null || sequence > Convert.ToUInt64(lastIn, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Records <paramref name="sequence"/> as the last envelope applied from <paramref name="source"/> (never moves backwards).</summary>
+    public async Task MarkAppliedAsync(string source, ulong sequence, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await EnsurePeerAsync(connection, transaction, source, cancellationToken).ConfigureAwait(false);
-        using (var last = connection.CreateCommand())
-        {
-            last.Transaction = transaction;
-            last.CommandText = "SELECT last_in FROM relay_peers WHERE region = $r;";
-            last.Parameters.AddWithValue("$r", source);
-            var lastIn = Convert.ToUInt64(await last.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-            if (sequence <= lastIn)
-            {
-                return false;
-            }
-        }
-
-        await apply().ConfigureAwait(false);
-        using (var update = connection.CreateCommand())
-        {
-            update.Transaction = transaction;
-            update.CommandText = "UPDATE relay_peers SET last_in = $s WHERE region = $r;";
-            update.Parameters.AddWithValue("$s", (long)sequence);
-            update.Parameters.AddWithValue("$r", source);
-            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        using var update = connection.CreateCommand();
+        update.Transaction = transaction;
+        update.CommandText = "UPDATE relay_peers SET last_in = max(last_in, $s) WHERE region = $r;";
+        update.Parameters.AddWithValue("$s", (long)sequence);
+        update.Parameters.AddWithValue("$r", source);
+        await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return true;
     }
 
     private static async Task EnsurePeerAsync(SqliteConnection connection, SqliteTransaction transaction, string region, CancellationToken cancellationToken)

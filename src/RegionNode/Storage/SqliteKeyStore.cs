@@ -12,7 +12,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
     private const string KeyColumns = """
         key_id, creation_date, key_spec, key_usage, origin, key_state, description, policy, tags, deletion_date,
         pending_window_days, rotation_enabled, rotation_period_days, next_rotation_date, on_demand_rotation_start,
-        multi_region, primary_region, replica_regions, mr_epoch, mr_sync_version
+        multi_region, primary_region, replica_regions, mr_epoch, mr_sync_version, state_before_update, mr_progress, mr_next_sync
         """;
 
     public async Task<KmsKey?> FindKeyAsync(string keyId, CancellationToken cancellationToken)
@@ -44,7 +44,8 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
                 INSERT INTO keys ({KeyColumns}) VALUES ($key_id, $creation_date, $key_spec, $key_usage, $origin, $key_state,
                   $description, $policy, $tags, $deletion_date, $pending_window_days, $rotation_enabled, $rotation_period_days,
                   $next_rotation_date, $on_demand_rotation_start, $multi_region, $primary_region, $replica_regions, $mr_epoch,
-                  $mr_sync_version);
+                  $mr_sync_version, $state_before_update, $mr_progress, $mr_next_sync);
+                DELETE FROM key_tombstones WHERE key_id = $key_id;
                 """;
             BindKey(command, key);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -68,7 +69,8 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
                   deletion_date = $deletion_date, pending_window_days = $pending_window_days, rotation_enabled = $rotation_enabled,
                   rotation_period_days = $rotation_period_days, next_rotation_date = $next_rotation_date,
                   on_demand_rotation_start = $on_demand_rotation_start, primary_region = $primary_region,
-                  replica_regions = $replica_regions, mr_epoch = $mr_epoch, mr_sync_version = $mr_sync_version
+                  replica_regions = $replica_regions, mr_epoch = $mr_epoch, mr_sync_version = $mr_sync_version,
+                  state_before_update = $state_before_update, mr_progress = $mr_progress, mr_next_sync = $mr_next_sync
                 WHERE key_id = $key_id;
                 """;
             BindKey(command, key);
@@ -84,7 +86,9 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
         Queued(outgoing);
     }
 
-    public async Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken)
+    public Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken) => DeleteKeyAsync(keyId, null, [], cancellationToken);
+
+    public async Task DeleteKeyAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -102,7 +106,26 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (tombstone is not null)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT INTO key_tombstones (key_id, primary_region, epoch, sync_version, deleted_at) VALUES ($id, $p, $e, $s, $at)
+                ON CONFLICT (key_id) DO UPDATE SET primary_region = excluded.primary_region, epoch = excluded.epoch,
+                  sync_version = excluded.sync_version, deleted_at = excluded.deleted_at;
+                """;
+            command.Parameters.AddWithValue("$id", keyId);
+            command.Parameters.AddWithValue("$p", tombstone.PrimaryRegion);
+            command.Parameters.AddWithValue("$e", tombstone.Epoch);
+            command.Parameters.AddWithValue("$s", tombstone.SyncVersion);
+            command.Parameters.AddWithValue("$at", tombstone.DeletedAt.UtcTicks);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await QueueAsync(connection, transaction, outgoing, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        Queued(outgoing);
 
         // Deleted material must not linger in free pages or the WAL: overwrite what was freed, then truncate the WAL.
         using var scrub = connection.CreateCommand();
@@ -123,6 +146,22 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
             SELECT key_id FROM keys WHERE next_rotation_date IS NOT NULL AND next_rotation_date <= $now AND key_state = 'Enabled'
             ORDER BY next_rotation_date LIMIT 500;
             """, [("$now", now.UtcTicks)], cancellationToken);
+
+    public async Task<KeyTombstone?> FindTombstoneAsync(string keyId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT primary_region, epoch, sync_version, deleted_at FROM key_tombstones WHERE key_id = $id;";
+        command.Parameters.AddWithValue("$id", keyId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new KeyTombstone(keyId, reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), FromTicks(reader.GetInt64(3)))
+            : null;
+    }
+
+    public Task<IReadOnlyList<string>> KeysDueForSyncAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        StringsAsync("SELECT key_id FROM keys WHERE mr_next_sync IS NOT NULL AND mr_next_sync <= $now ORDER BY mr_next_sync LIMIT 500;",
+            [("$now", now.UtcTicks)], cancellationToken);
 
     public async Task<Alias?> FindAliasAsync(string aliasName, CancellationToken cancellationToken)
     {
@@ -310,14 +349,17 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
         if (reader.GetInt64(15) != 0)
         {
             var replicas = JsonSerializer.Deserialize(reader.GetString(17), StoreJson.Default.ListString) ?? [];
-            multiRegion = new MultiRegionInfo(reader.GetString(16), replicas, reader.GetInt64(18), reader.GetInt64(19));
+            var progress = reader.IsDBNull(21) ? null : JsonSerializer.Deserialize(reader.GetString(21), StoreJson.Default.DictionaryStringReplicaProgress);
+            multiRegion = new MultiRegionInfo(reader.GetString(16), replicas, reader.GetInt64(18), reader.GetInt64(19), progress);
         }
+
+        KeyState? stateBeforeUpdate = reader.IsDBNull(20) ? null : Enum.Parse<KeyState>(reader.GetString(20));
 
         return materials =>
         {
             var key = new KmsKey(keyId, region.KeyArn(keyId), creation, spec, usage, origin, state, description, policy, tags,
                 multiRegion, materials);
-            key.Restore(deletionDate, pendingWindow, rotationEnabled, rotationPeriod, nextRotation, onDemandStart);
+            key.Restore(deletionDate, pendingWindow, rotationEnabled, rotationPeriod, nextRotation, onDemandStart, stateBeforeUpdate);
             return key;
         };
     }
@@ -345,6 +387,11 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
         p.AddWithValue("$replica_regions", key.MultiRegion is { } mr ? JsonSerializer.Serialize(mr.ReplicaRegions, StoreJson.Default.ListString) : DBNull.Value);
         p.AddWithValue("$mr_epoch", (object?)key.MultiRegion?.Epoch ?? DBNull.Value);
         p.AddWithValue("$mr_sync_version", (object?)key.MultiRegion?.SyncVersion ?? DBNull.Value);
+        p.AddWithValue("$state_before_update", (object?)key.StateBeforeUpdate?.ToString() ?? DBNull.Value);
+        p.AddWithValue("$mr_progress", key.MultiRegion is { Progress.Count: > 0 } withProgress
+            ? JsonSerializer.Serialize(withProgress.Progress, StoreJson.Default.DictionaryStringReplicaProgress)
+            : DBNull.Value);
+        p.AddWithValue("$mr_next_sync", (object?)key.MultiRegion?.NextAttemptDue?.UtcTicks ?? DBNull.Value);
     }
 
     private static DateTimeOffset FromTicks(long ticks) => new(ticks, TimeSpan.Zero);

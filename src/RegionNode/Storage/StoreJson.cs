@@ -3,7 +3,9 @@ using Grpc.Mrk.RegionNode.Domain.Model;
 
 namespace Grpc.Mrk.RegionNode.Storage;
 
-/// <summary>Source-generated JSON for the few list-valued columns.</summary>
+/// <summary>Source-generated JSON for the few list- and record-valued columns.</summary>
+[JsonSourceGenerationOptions(UseStringEnumConverter = true)]
 [JsonSerializable(typeof(List<Tag>))]
+[JsonSerializable(typeof(Dictionary<string, ReplicaProgress>))]
 [JsonSerializable(typeof(List<string>))]
 internal sealed partial class StoreJson : JsonSerializerContext;

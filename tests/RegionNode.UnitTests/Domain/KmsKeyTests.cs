@@ -114,24 +114,26 @@ public sealed class KmsKeyTests
         Assert.Equal(KmsErrorCodes.InvalidKeyUsage, error.ErrorCode);
     }
 
+    private static readonly ReplicaCreation Creation = new(string.Empty, "{}", []);
+
     [Fact]
     public void AddReplica_Primary_ListsTheReplicaAndBumpsSyncVersion()
     {
         var key = NewKey(multiRegion: new MultiRegionInfo("us-east-1", [], 1, 1));
-        key.AddReplica("eu-west-1");
+        key.AddReplica("eu-west-1", Creation);
         Assert.Equal(["eu-west-1"], key.MultiRegion!.ReplicaRegions);
         Assert.Equal(2, key.MultiRegion.SyncVersion);
-        var again = Assert.Throws<KmsException>(() => key.AddReplica("eu-west-1"));
+        var again = Assert.Throws<KmsException>(() => key.AddReplica("eu-west-1", Creation));
         Assert.Equal(KmsErrorCodes.AlreadyExists, again.ErrorCode);
-        Assert.Equal(KmsErrorCodes.Validation, Assert.Throws<KmsException>(() => key.AddReplica("us-east-1")).ErrorCode);
+        Assert.Equal(KmsErrorCodes.Validation, Assert.Throws<KmsException>(() => key.AddReplica("us-east-1", Creation)).ErrorCode);
     }
 
     [Fact]
     public void AddReplica_SingleRegionKeyOrReplica_Unsupported()
     {
-        Assert.Equal(KmsErrorCodes.UnsupportedOperation, Assert.Throws<KmsException>(() => NewKey().AddReplica("eu-west-1")).ErrorCode);
+        Assert.Equal(KmsErrorCodes.UnsupportedOperation, Assert.Throws<KmsException>(() => NewKey().AddReplica("eu-west-1", Creation)).ErrorCode);
         var replica = NewKey(multiRegion: new MultiRegionInfo("us-east-1", ["eu-west-1"], 1, 2), region: "eu-west-1");
-        Assert.Equal(KmsErrorCodes.UnsupportedOperation, Assert.Throws<KmsException>(() => replica.AddReplica("ap-southeast-2")).ErrorCode);
+        Assert.Equal(KmsErrorCodes.UnsupportedOperation, Assert.Throws<KmsException>(() => replica.AddReplica("ap-southeast-2", Creation)).ErrorCode);
     }
 
     [Theory]
@@ -142,7 +144,7 @@ public sealed class KmsKeyTests
     public void AddReplica_PrimaryNotEnabled_RefusedAndUnchanged(KeyState state, string expected)
     {
         var key = NewKey(state: state, multiRegion: new MultiRegionInfo("us-east-1", [], 1, 1));
-        Assert.Equal(expected, Assert.Throws<KmsException>(() => key.AddReplica("eu-west-1")).ErrorCode);
+        Assert.Equal(expected, Assert.Throws<KmsException>(() => key.AddReplica("eu-west-1", Creation)).ErrorCode);
         Assert.Empty(key.MultiRegion!.ReplicaRegions);
         Assert.Equal(1, key.MultiRegion.SyncVersion);
     }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
+using Grpc.Mrk.RegionNode.Replication;
 using Grpc.Mrk.RegionNode.Storage;
 using Microsoft.Extensions.Time.Testing;
 
@@ -23,8 +24,9 @@ internal sealed class TempStore : IDisposable
         Materials = new KeyMaterials(Factory, Protector);
         var resolver = new KeyResolver(Store, Region);
         var changes = new KeyChanges(Store, resolver, Locks, Region);
-        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), Region, Clock);
-        Rotation = new RotationOperations(Store, resolver, changes, Materials, Clock);
+        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), new StandaloneChannel(), Region, Clock);
+        Rotation = new RotationOperations(Store, resolver, changes, Materials,
+            new SharedStateSync(new StandaloneChannel(), new SyncSettings(TimeSpan.FromSeconds(1)), Clock), Clock);
         Encryption = new EncryptionOperations(Store, resolver, Materials, new SymmetricEnvelope(), new AsymmetricEngine());
         Aliases = new AliasOperations(Store, resolver, Locks, Region, Clock);
     }

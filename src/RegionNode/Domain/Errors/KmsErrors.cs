@@ -53,6 +53,8 @@ public static class KmsErrors
 
     public static KmsException Tag(string message) => new(KmsErrorCodes.Tag, message);
 
+    public static KmsException Conflict(string message) => new(KmsErrorCodes.Conflict, message);
+
     public static KmsException AlreadyExists(string message) => new(KmsErrorCodes.AlreadyExists, message);
 
     /// <summary>Echo a caller's value in a message without letting it forge log lines or flood them.</summary>

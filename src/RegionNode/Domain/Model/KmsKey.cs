@@ -7,7 +7,7 @@ namespace Grpc.Mrk.RegionNode.Domain.Model;
 /// A KMS key in this Region. Its state changes only through the guarded methods below, each of which applies AWS's
 /// key-state rules before it changes anything.
 /// </summary>
-public sealed class KmsKey
+public sealed partial class KmsKey
 {
     public const int MaxOnDemandRotations = 25;
 
@@ -103,37 +103,6 @@ public sealed class KmsKey
 
     /// <summary>True when this key is the primary of its multi-Region set.</summary>
     public bool IsPrimary => MultiRegion is { } mr && mr.PrimaryRegion == Region;
-
-    /// <summary>
-    /// Records a new replica in <paramref name="targetRegion"/> on the primary (ReplicateKey's rules) and moves the set's
-    /// shared-property version forward, so every related key learns of it.
-    /// </summary>
-    public void AddReplica(string targetRegion)
-    {
-        if (MultiRegion is not { } mr)
-        {
-            throw KmsErrors.Unsupported($"{Arn} is not a multi-Region key; only multi-Region primary keys can be replicated.");
-        }
-
-        if (!IsPrimary)
-        {
-            throw KmsErrors.Unsupported($"{Arn} is not a multi-Region primary key; replicate the primary key in {mr.PrimaryRegion}.");
-        }
-
-        Require(KeyOperation.ReplicateKey);
-        if (targetRegion == Region)
-        {
-            throw KmsErrors.Validation($"ReplicaRegion {targetRegion} is the Region of the primary key; choose another Region.");
-        }
-
-        if (mr.ReplicaRegions.Contains(targetRegion))
-        {
-            throw KmsErrors.AlreadyExists($"A replica of {KeyId} already exists in {targetRegion}.");
-        }
-
-        mr.ReplicaRegions.Add(targetRegion);
-        mr.SyncVersion++;
-    }
 
     public void Enable()
     {
@@ -247,25 +216,45 @@ public sealed class KmsKey
             Rotation.OnDemandRotationStartDate = now;
         }
 
-        foreach (var current in _materials.Where(m => m.State == KeyMaterialState.CURRENT))
+        if (_materials.Any(m => m.State == KeyMaterialState.PENDING_ROTATION))
         {
-            current.State = KeyMaterialState.NON_CURRENT;
+            throw KmsErrors.Conflict($"{Arn} has a rotation in progress; it completes when every replica has the new key material.");
         }
 
-        next.State = KeyMaterialState.CURRENT;
-        _materials.Add(next);
+        if (MultiRegion is { ReplicaRegions.Count: > 0 })
+        {
+            // Two-phase: the new version decrypts at once but encrypts only when every replica holds it.
+            next.State = KeyMaterialState.PENDING_ROTATION;
+            _materials.Add(next);
+        }
+        else
+        {
+            MakeCurrent(next);
+            _materials.Add(next);
+        }
         if (Rotation.Enabled && Rotation.PeriodInDays is { } period)
         {
             Rotation.NextRotationDate = now.AddDays(period);
         }
     }
 
+    private void MakeCurrent(KeyMaterialVersion version)
+    {
+        foreach (var current in _materials.Where(m => m.State == KeyMaterialState.CURRENT))
+        {
+            current.State = KeyMaterialState.NON_CURRENT;
+        }
+
+        version.State = KeyMaterialState.CURRENT;
+    }
+
     public int NextMaterialOrdinal => _materials.Count == 0 ? 0 : _materials[^1].Ordinal + 1;
 
     /// <summary>Restores persisted fields that only the repository sets.</summary>
     public void Restore(DateTimeOffset? deletionDate, int? pendingWindowInDays, bool rotationEnabled, int? rotationPeriod,
-        DateTimeOffset? nextRotation, DateTimeOffset? onDemandStart)
+        DateTimeOffset? nextRotation, DateTimeOffset? onDemandStart, KeyState? stateBeforeUpdate = null)
     {
+        StateBeforeUpdate = stateBeforeUpdate;
         DeletionDate = deletionDate;
         PendingWindowInDays = pendingWindowInDays;
         Rotation.Enabled = rotationEnabled;
@@ -286,6 +275,12 @@ public sealed class KmsKey
             throw KmsErrors.Unsupported(Origin == KeyOrigin.EXTERNAL
                 ? $"{Arn} origin is EXTERNAL which is not valid for this operation."
                 : $"{Arn} key spec {KeySpec} does not support key rotation; only symmetric encryption keys rotate.");
+        }
+
+        if (operation is not (KeyOperation.GetKeyRotationStatus or KeyOperation.ListKeyRotations) && MultiRegion is { } mr && !IsPrimary)
+        {
+            throw KmsErrors.Unsupported(
+                $"{Arn} is a multi-Region replica key; rotation is managed on the primary key in {mr.PrimaryRegion} and synchronized to replicas.");
         }
     }
 

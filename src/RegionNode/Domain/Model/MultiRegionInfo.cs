@@ -2,16 +2,19 @@ namespace Grpc.Mrk.RegionNode.Domain.Model;
 
 /// <summary>
 /// The shared multi-Region facts a key holds: which Region is primary, which hold replicas, and the version of these
-/// shared properties (ordered by epoch, then sync version) so newer updates can be told from older ones.
+/// shared properties (ordered by epoch, then sync version) so newer updates can be told from older ones. A primary
+/// also keeps <see cref="Progress"/>: what each replica has acknowledged.
 /// </summary>
 public sealed class MultiRegionInfo
 {
-    public MultiRegionInfo(string primaryRegion, IEnumerable<string> replicaRegions, long epoch, long syncVersion)
+    public MultiRegionInfo(string primaryRegion, IEnumerable<string> replicaRegions, long epoch, long syncVersion,
+        IDictionary<string, ReplicaProgress>? progress = null)
     {
         PrimaryRegion = primaryRegion;
         ReplicaRegions = replicaRegions.ToList();
         Epoch = epoch;
         SyncVersion = syncVersion;
+        Progress = progress is null ? new(StringComparer.Ordinal) : new(progress, StringComparer.Ordinal);
     }
 
     public string PrimaryRegion { get; internal set; }
@@ -21,4 +24,16 @@ public sealed class MultiRegionInfo
     public long Epoch { get; internal set; }
 
     public long SyncVersion { get; internal set; }
+
+    public Dictionary<string, ReplicaProgress> Progress { get; }
+
+    /// <summary>The earliest moment anti-entropy has something to repeat for this key; null when nothing is outstanding.</summary>
+    public DateTimeOffset? NextAttemptDue => Progress.Values.Select(p => p.NextAttempt).Where(t => t is not null).Min();
+
+    internal void ReplaceReplicas(IEnumerable<string> regions)
+    {
+        var list = regions.Distinct(StringComparer.Ordinal).ToList();
+        ReplicaRegions.Clear();
+        ReplicaRegions.AddRange(list);
+    }
 }

@@ -2,6 +2,7 @@ namespace Grpc.Mrk.RegionNode.Domain.Model;
 
 /// <summary>
 /// A message for another Region that must leave if, and only if, the key change it belongs to is stored: the store
-/// writes it to the outbox in the same transaction. <see cref="Kind"/> names the payload's message type.
+/// writes it to the outbox in the same transaction. <see cref="Kind"/> names the payload's message type;
+/// <see cref="MessageId"/> is set when the sender must know it in advance (a key request binds it into the transport).
 /// </summary>
-public sealed record OutgoingMessage(string DestinationRegion, string KeyId, string Kind, byte[] Payload);
+public sealed record OutgoingMessage(string DestinationRegion, string KeyId, string Kind, byte[] Payload, string? MessageId = null);

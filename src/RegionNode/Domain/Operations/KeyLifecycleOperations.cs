@@ -13,6 +13,7 @@ public sealed class KeyLifecycleOperations(
     KeyLocks locks,
     KeyMaterials materials,
     IRandomSource random,
+    IReplicationChannel channel,
     RegionIdentity region,
     TimeProvider time)
 {
@@ -107,7 +108,11 @@ public sealed class KeyLifecycleOperations(
             var key = await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false);
             if (key is { State: KeyState.PendingDeletion, DeletionDate: { } due } && due <= time.GetUtcNow())
             {
-                await store.DeleteKeyAsync(keyId, cancellationToken).ConfigureAwait(false);
+                // A replica tells its primary, which stops listing it; the tombstone answers late messages about it.
+                var outgoing = key is { MultiRegion: { } mr, IsPrimary: false }
+                    ? [channel.Encode(mr.PrimaryRegion, keyId, new ReplicaDeletedMessage(mr.Epoch, mr.SyncVersion))]
+                    : Array.Empty<OutgoingMessage>();
+                await store.DeleteKeyAsync(keyId, key.Tombstone(time.GetUtcNow()), outgoing, cancellationToken).ConfigureAwait(false);
                 deleted.Add(keyId);
             }
         }

@@ -1,10 +1,27 @@
+using System.Text.RegularExpressions;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
 /// <summary>Request field checks with AWS's ValidationException wording.</summary>
-public static class Require
+public static partial class Require
 {
+    /// <summary>A Region name as AWS writes them (us-east-1, ap-southeast-2, us-gov-west-1).</summary>
+    public static bool IsRegionName(string value) => RegionPattern().IsMatch(value);
+
+    public static void RegionName(string value, string field)
+    {
+        Present(value, field);
+        Length(value, field, 1, 32);
+        if (!IsRegionName(value))
+        {
+            throw KmsErrors.Constraint(field, "Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\\d+$");
+        }
+    }
+
+    [GeneratedRegex(@"^([a-z]+-){2,3}\d+$")]
+    private static partial Regex RegionPattern();
+
     public static void Present(string value, string field)
     {
         if (string.IsNullOrEmpty(value))

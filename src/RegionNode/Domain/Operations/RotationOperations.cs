@@ -10,17 +10,26 @@ public sealed class RotationOperations(
     KeyResolver resolver,
     KeyChanges changes,
     KeyMaterials materials,
+    SharedStateSync sync,
     TimeProvider time)
 {
     public Task EnableKeyRotationAsync(string keyId, int? rotationPeriodInDays, CancellationToken cancellationToken)
     {
         var period = rotationPeriodInDays ?? RotationSettings.DefaultPeriodInDays;
         Require.Range(period, "rotationPeriodInDays", RotationSettings.MinPeriodInDays, RotationSettings.MaxPeriodInDays);
-        return changes.ChangeAsync(keyId, key => key.EnableRotation(time.GetUtcNow(), period), cancellationToken);
+        return changes.ChangeAsync(keyId, key =>
+        {
+            key.EnableRotation(time.GetUtcNow(), period);
+            return Shared(key);
+        }, cancellationToken);
     }
 
     public Task DisableKeyRotationAsync(string keyId, CancellationToken cancellationToken) =>
-        changes.ChangeAsync(keyId, key => key.DisableRotation(), cancellationToken);
+        changes.ChangeAsync(keyId, key =>
+        {
+            key.DisableRotation();
+            return Shared(key);
+        }, cancellationToken);
 
     public async Task<RotationStatus> GetKeyRotationStatusAsync(string keyId, CancellationToken cancellationToken)
     {
@@ -36,7 +45,11 @@ public sealed class RotationOperations(
 
     public async Task<string> RotateKeyOnDemandAsync(string keyId, CancellationToken cancellationToken)
     {
-        var key = await changes.ChangeAsync(keyId, k => RotateNow(k, RotationType.ON_DEMAND), cancellationToken).ConfigureAwait(false);
+        var key = await changes.ChangeAsync(keyId, k =>
+        {
+            RotateNow(k, RotationType.ON_DEMAND);
+            return Shared(k);
+        }, cancellationToken).ConfigureAwait(false);
         return key.Arn;
     }
 
@@ -60,12 +73,18 @@ public sealed class RotationOperations(
             var done = false;
             await changes.ChangeByIdAsync(keyId, key =>
             {
-                // A disabled key is not rotated; it rotates as soon as it is enabled again if it is overdue.
-                if (key is { State: KeyState.Enabled, Rotation: { Enabled: true, NextRotationDate: { } due } } && due <= time.GetUtcNow())
+                // A disabled key is not rotated; it rotates as soon as it is enabled again if it is overdue. Replicas
+                // rotate with their primary, and a rotation still waiting for replicas holds the next one back.
+                if (key is { State: KeyState.Enabled, Rotation: { Enabled: true, NextRotationDate: { } due } } && due <= time.GetUtcNow()
+                    && (key.MultiRegion is null || key.IsPrimary)
+                    && key.Materials.All(m => m.State != KeyMaterialState.PENDING_ROTATION))
                 {
                     RotateNow(key, RotationType.AUTOMATIC);
                     done = true;
+                    return Shared(key);
                 }
+
+                return [];
             }, cancellationToken).ConfigureAwait(false);
             if (done)
             {
@@ -74,6 +93,18 @@ public sealed class RotationOperations(
         }
 
         return rotated;
+    }
+
+    /// <summary>Rotation material and settings are shared: a primary tells its replicas in the same transaction.</summary>
+    private IReadOnlyList<OutgoingMessage> Shared(KmsKey key)
+    {
+        if (key.MultiRegion is null)
+        {
+            return [];
+        }
+
+        key.AdvanceSync();
+        return sync.Broadcast(key);
     }
 
     private void RotateNow(KmsKey key, RotationType type)

@@ -20,7 +20,18 @@ public interface IKeyStore
     Task UpdateKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken);
 
     /// <summary>Removes the key, all its material versions and its aliases for good.</summary>
-    Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken);
+    Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken) => DeleteKeyAsync(keyId, null, [], cancellationToken);
+
+    /// <summary>
+    /// Removes the key for good, remembers <paramref name="tombstone"/> (a deleted multi-Region key) and queues
+    /// <paramref name="outgoing"/>, in one transaction.
+    /// </summary>
+    Task DeleteKeyAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken);
+
+    Task<KeyTombstone?> FindTombstoneAsync(string keyId, CancellationToken cancellationToken);
+
+    /// <summary>Multi-Region keys for which anti-entropy has something to repeat by <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<string>> KeysDueForSyncAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Key IDs in order, those after <paramref name="afterKeyId"/>, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<string>> ListKeyIdsAsync(string? afterKeyId, int limit, CancellationToken cancellationToken);

@@ -1,0 +1,302 @@
+using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Specs;
+
+namespace Grpc.Mrk.RegionNode.Domain.Model;
+
+/// <summary>The multi-Region side of a key: replicas, shared-property sync, primary hand-off.</summary>
+public sealed partial class KmsKey
+{
+    /// <summary>While Updating (a primary hand-off), the state to return to afterwards.</summary>
+    public KeyState? StateBeforeUpdate { get; private set; }
+
+    /// <summary>The shared properties as this key knows them.</summary>
+    public SharedState Shared()
+    {
+        var mr = RequireMultiRegion();
+        return new SharedState(mr.Epoch, mr.SyncVersion, mr.PrimaryRegion, mr.ReplicaRegions.ToList(), KeySpec, KeyUsage, Origin,
+            Rotation.Enabled, Rotation.PeriodInDays, Rotation.NextRotationDate, Rotation.OnDemandRotationStartDate,
+            _materials.Select(m => new MaterialInfo(m.MaterialId, m.Ordinal, m.CreatedAt, m.RotationType, m.State)).ToList());
+    }
+
+    public IReadOnlyList<string> MaterialIds => _materials.Select(m => m.MaterialId).ToList();
+
+    /// <summary>
+    /// Records a new replica in <paramref name="targetRegion"/> on the primary (ReplicateKey's rules) and moves the set's
+    /// shared-property version forward, so every related key learns of it.
+    /// </summary>
+    public void AddReplica(string targetRegion, ReplicaCreation creation)
+    {
+        if (MultiRegion is not { } mr)
+        {
+            throw KmsErrors.Unsupported($"{Arn} is not a multi-Region key; only multi-Region primary keys can be replicated.");
+        }
+
+        if (!IsPrimary)
+        {
+            throw KmsErrors.Unsupported($"{Arn} is not a multi-Region primary key; replicate the primary key in {mr.PrimaryRegion}.");
+        }
+
+        Require(KeyOperation.ReplicateKey);
+        if (targetRegion == Region)
+        {
+            throw KmsErrors.Validation($"ReplicaRegion {targetRegion} is the Region of the primary key; choose another Region.");
+        }
+
+        if (mr.ReplicaRegions.Contains(targetRegion))
+        {
+            throw KmsErrors.AlreadyExists($"A replica of {KeyId} already exists in {targetRegion}.");
+        }
+
+        mr.ReplicaRegions.Add(targetRegion);
+        mr.Progress[targetRegion] = new ReplicaProgress { PendingCreation = creation };
+        mr.SyncVersion++;
+    }
+
+    /// <summary>Moves the shared-property version forward after a shared change on the primary.</summary>
+    public void AdvanceSync() => RequireMultiRegion().SyncVersion++;
+
+    /// <summary>
+    /// Applies shared properties received from the primary if they are newer than what this key holds. A key that was
+    /// handing over the primary role returns to its earlier state once the new primary's epoch reaches it.
+    /// </summary>
+    public bool ApplyShared(SharedState state)
+    {
+        var mr = RequireMultiRegion();
+        if (!state.IsNewerThan(mr.Epoch, mr.SyncVersion))
+        {
+            return false;
+        }
+
+        var handedOver = State == KeyState.Updating && state.Epoch > mr.Epoch;
+        mr.Epoch = state.Epoch;
+        mr.SyncVersion = state.SyncVersion;
+        mr.PrimaryRegion = state.PrimaryRegion;
+        mr.ReplaceReplicas(state.ReplicaRegions);
+        Rotation.Enabled = state.RotationEnabled;
+        Rotation.PeriodInDays = state.RotationPeriodInDays;
+        Rotation.NextRotationDate = state.NextRotationDate;
+        Rotation.OnDemandRotationStartDate = state.OnDemandRotationStartDate;
+        ApplyMaterialStates(state.Materials);
+        if (handedOver)
+        {
+            State = StateBeforeUpdate ?? KeyState.Enabled;
+            StateBeforeUpdate = null;
+        }
+
+        if (!IsPrimary)
+        {
+            mr.Progress.Clear();
+        }
+
+        return true;
+    }
+
+    /// <summary>The versions <paramref name="state"/> lists that this key does not hold yet.</summary>
+    public IReadOnlyList<string> MissingMaterials(SharedState state) =>
+        state.Materials.Select(m => m.MaterialId).Where(id => FindMaterial(id) is null).ToList();
+
+    /// <summary>
+    /// Adds transported versions this key does not hold. Their states (and those of held versions) follow the sender
+    /// when the sender's view is at least as new as this key's. A replica being created becomes Enabled once it holds
+    /// current material.
+    /// </summary>
+    public void AddTransported(IReadOnlyList<KeyMaterialVersion> versions, long epoch, long syncVersion)
+    {
+        var mr = RequireMultiRegion();
+        foreach (var version in versions.Where(v => FindMaterial(v.MaterialId) is null))
+        {
+            _materials.Add(version);
+        }
+
+        _materials.Sort((a, b) => a.Ordinal.CompareTo(b.Ordinal));
+        if (!(mr.Epoch > epoch || (mr.Epoch == epoch && mr.SyncVersion > syncVersion)))
+        {
+            ApplyMaterialStates(versions.Select(v => new MaterialInfo(v.MaterialId, v.Ordinal, v.CreatedAt, v.RotationType, v.State)).ToList());
+        }
+
+        if (State == KeyState.Creating && _materials.Any(m => m.State == KeyMaterialState.CURRENT))
+        {
+            State = KeyState.Enabled;
+        }
+    }
+
+    /// <summary>
+    /// Records a replica's acknowledgement on the primary. Returns true when that completed a pending rotation (every
+    /// replica now holds the new version, so it became current and the set must be told).
+    /// </summary>
+    public bool RecordAck(string replicaRegion, SyncAckMessage ack)
+    {
+        var mr = RequireMultiRegion();
+        if (!IsPrimary || !mr.ReplicaRegions.Contains(replicaRegion))
+        {
+            return false;
+        }
+
+        var progress = mr.Progress.TryGetValue(replicaRegion, out var known) ? known : mr.Progress[replicaRegion] = new ReplicaProgress();
+        if (ack.Epoch > progress.Epoch || (ack.Epoch == progress.Epoch && ack.SyncVersion >= progress.SyncVersion))
+        {
+            progress.Epoch = ack.Epoch;
+            progress.SyncVersion = ack.SyncVersion;
+            progress.MaterialIds = ack.MaterialIds.ToList();
+            progress.KeyState = ack.KeyState;
+        }
+
+        progress.PendingCreation = null;
+        if (IsCurrent(progress))
+        {
+            progress.Attempts = 0;
+            progress.NextAttempt = null;
+        }
+
+        var pending = _materials.Find(m => m.State == KeyMaterialState.PENDING_ROTATION);
+        if (pending is null || !mr.ReplicaRegions.All(r => mr.Progress.TryGetValue(r, out var p) && p.MaterialIds.Contains(pending.MaterialId)))
+        {
+            return false;
+        }
+
+        MakeCurrent(pending);
+        mr.SyncVersion++;
+        return true;
+    }
+
+    /// <summary>True when the replica has acknowledged this key's latest shared state and holds every version.</summary>
+    public bool IsCurrent(ReplicaProgress progress)
+    {
+        var mr = RequireMultiRegion();
+        return progress.PendingCreation is null && progress.Epoch == mr.Epoch && progress.SyncVersion == mr.SyncVersion
+               && _materials.All(m => progress.MaterialIds.Contains(m.MaterialId));
+    }
+
+    /// <summary>Drops a replica that was deleted in its Region; a primary waiting for its replicas starts its own window when the last goes.</summary>
+    public bool RemoveReplica(string replicaRegion, DateTimeOffset now)
+    {
+        var mr = RequireMultiRegion();
+        if (!IsPrimary || !mr.ReplicaRegions.Remove(replicaRegion))
+        {
+            return false;
+        }
+
+        mr.Progress.Remove(replicaRegion);
+        mr.SyncVersion++;
+        if (State == KeyState.PendingReplicaDeletion && mr.ReplicaRegions.Count == 0)
+        {
+            State = KeyState.PendingDeletion;
+            DeletionDate = now.AddDays(PendingWindowInDays ?? 30);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Starts UpdatePrimaryRegion on the primary: this key goes to Updating and stops acting as primary; the returned
+    /// state (next epoch, <paramref name="targetRegion"/> primary) is what the target takes over with.
+    /// </summary>
+    public SharedState BeginHandOff(string targetRegion, string targetArn)
+    {
+        if (MultiRegion is not { } mr)
+        {
+            throw KmsErrors.Unsupported($"{Arn} is not a multi-Region key.");
+        }
+
+        if (!IsPrimary)
+        {
+            throw KmsErrors.Unsupported($"{Arn} is not a multi-Region primary key; call UpdatePrimaryRegion on the primary key in {mr.PrimaryRegion}.");
+        }
+
+        Require(KeyOperation.UpdatePrimaryRegion);
+        if (targetRegion == Region)
+        {
+            throw KmsErrors.Validation($"PrimaryRegion {targetRegion} is already the primary Region of {KeyId}.");
+        }
+
+        if (!mr.ReplicaRegions.Contains(targetRegion))
+        {
+            throw KmsErrors.KeyNotFound(targetArn);
+        }
+
+        // The target's own state is checked again when it takes over; this refuses early what is already known.
+        if (mr.Progress.TryGetValue(targetRegion, out var target))
+        {
+            if (target.PendingCreation is not null)
+            {
+                throw KmsErrors.InvalidState(targetArn, "creating");
+            }
+
+            if (target.KeyState is { } known)
+            {
+                KeyStateRules.Check(KeyOperation.UpdatePrimaryRegion, known, targetArn);
+            }
+        }
+
+        StateBeforeUpdate = State;
+        State = KeyState.Updating;
+        mr.PrimaryRegion = targetRegion;
+        mr.ReplaceReplicas(mr.ReplicaRegions.Where(r => r != targetRegion).Append(Region));
+        mr.Progress.Clear();
+        mr.Progress[targetRegion] = new ReplicaProgress();
+        return HandOffState();
+    }
+
+    /// <summary>While handing off: the state the new primary takes over with (one epoch on).</summary>
+    public SharedState HandOffState()
+    {
+        var shared = Shared();
+        return shared with { Epoch = shared.Epoch + 1, SyncVersion = shared.SyncVersion + 1 };
+    }
+
+    /// <summary>True while this key has handed the primary role to another Region and waits to hear it was taken.</summary>
+    public bool IsHandingOff => State == KeyState.Updating && MultiRegion is { } mr && mr.PrimaryRegion != Region;
+
+    /// <summary>On the new primary: takes over the set with the state the old primary sent.</summary>
+    public void TakeOver(SharedState state)
+    {
+        var mr = RequireMultiRegion();
+        mr.Epoch = state.Epoch;
+        mr.SyncVersion = state.SyncVersion;
+        mr.PrimaryRegion = Region;
+        mr.ReplaceReplicas(state.ReplicaRegions.Where(r => r != Region));
+        Rotation.Enabled = state.RotationEnabled;
+        Rotation.PeriodInDays = state.RotationPeriodInDays;
+        Rotation.NextRotationDate = state.NextRotationDate;
+        Rotation.OnDemandRotationStartDate = state.OnDemandRotationStartDate;
+        ApplyMaterialStates(state.Materials);
+        mr.Progress.Clear();
+    }
+
+    /// <summary>The target could not take over: this key is primary again, in its earlier state.</summary>
+    public bool HandOffRefused(long epoch)
+    {
+        if (!IsHandingOff || MultiRegion!.Epoch != epoch)
+        {
+            return false;
+        }
+
+        var mr = MultiRegion;
+        var target = mr.PrimaryRegion;
+        mr.PrimaryRegion = Region;
+        mr.ReplaceReplicas(mr.ReplicaRegions.Where(r => r != Region).Append(target));
+        mr.Progress.Clear();
+        mr.SyncVersion++;
+        State = StateBeforeUpdate ?? KeyState.Enabled;
+        StateBeforeUpdate = null;
+        return true;
+    }
+
+    /// <summary>What this Region remembers once the key is deleted for good.</summary>
+    public KeyTombstone? Tombstone(DateTimeOffset now) =>
+        MultiRegion is { } mr ? new KeyTombstone(KeyId, mr.PrimaryRegion, mr.Epoch, mr.SyncVersion, now) : null;
+
+    private void ApplyMaterialStates(IReadOnlyList<MaterialInfo> infos)
+    {
+        foreach (var info in infos)
+        {
+            if (FindMaterial(info.MaterialId) is { } held)
+            {
+                held.State = info.State;
+            }
+        }
+    }
+
+    private MultiRegionInfo RequireMultiRegion() =>
+        MultiRegion ?? throw KmsErrors.Unsupported($"{Arn} is not a multi-Region key.");
+}

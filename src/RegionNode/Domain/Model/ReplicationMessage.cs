@@ -1,0 +1,46 @@
+using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Specs;
+
+namespace Grpc.Mrk.RegionNode.Domain.Model;
+
+/// <summary>A message between Regions about one multi-Region key set (the cross-Region protocol of docs/architecture.md).</summary>
+public abstract record ReplicationMessage;
+
+/// <summary>Primary to a new replica's Region: create the replica, in state Creating, with its own independent properties.</summary>
+public sealed record CreateReplicaMessage(SharedState State, ReplicaCreation Creation) : ReplicationMessage;
+
+/// <summary>Primary to a replica: the shared properties changed (or are repeated by anti-entropy).</summary>
+public sealed record SharedStateMessage(SharedState State) : ReplicationMessage;
+
+/// <summary>
+/// Replica to a Region holding the material: the replica's ephemeral ECDH public key. The request's message ID (set on
+/// receipt from its envelope) is bound into the wrapping key.
+/// </summary>
+public sealed record KeyRequestMessage(byte[] PublicKey) : ReplicationMessage
+{
+    public string RequestMessageId { get; init; } = string.Empty;
+}
+
+/// <summary>Answer to a key request: every material version the source holds, wrapped for the requester only.</summary>
+public sealed record KeyTransferMessage(
+    string RequestMessageId,
+    byte[] SourcePublicKey,
+    long Epoch,
+    long SyncVersion,
+    IReadOnlyList<MaterialInfo> Infos,
+    IReadOnlyList<TransportedMaterial> Materials) : ReplicationMessage;
+
+/// <summary>Replica to primary: where the replica stands after applying something.</summary>
+public sealed record SyncAckMessage(long Epoch, long SyncVersion, IReadOnlyList<string> MaterialIds, KeyState KeyState) : ReplicationMessage;
+
+/// <summary>Old primary to new: take over as primary of <c>State.Epoch</c>.</summary>
+public sealed record PromoteMessage(SharedState State) : ReplicationMessage;
+
+/// <summary>New primary candidate to old primary: it cannot take over.</summary>
+public sealed record PromoteRefusedMessage(long Epoch, string Reason) : ReplicationMessage;
+
+/// <summary>Replica Region to primary: the replica key no longer exists there.</summary>
+public sealed record ReplicaDeletedMessage(long Epoch, long SyncVersion) : ReplicationMessage;
+
+/// <summary>A replica's own properties, chosen by the ReplicateKey caller.</summary>
+public sealed record ReplicaCreation(string Description, string Policy, IReadOnlyList<Tag> Tags);

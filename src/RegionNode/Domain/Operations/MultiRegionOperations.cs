@@ -1,0 +1,66 @@
+using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Specs;
+
+namespace Grpc.Mrk.RegionNode.Domain.Operations;
+
+/// <summary>What ReplicateKey answers: the new replica as it is created, with its policy and tags.</summary>
+public sealed record ReplicaCreated(KmsKey Replica, string Policy, IReadOnlyList<Tag> Tags);
+
+/// <summary>
+/// ReplicateKey and UpdatePrimaryRegion, called on the primary. Each records its intent and the messages that carry it
+/// out in one transaction and answers at once; the other Region completes the work when the messages reach it.
+/// </summary>
+public sealed class MultiRegionOperations(
+    IKeyStore store,
+    KeyResolver resolver,
+    KeyLocks locks,
+    IReplicationChannel channel,
+    SharedStateSync sync,
+    RegionIdentity region,
+    TimeProvider time)
+{
+    public async Task<ReplicaCreated> ReplicateKeyAsync(string keyId, string replicaRegion, string policy, string description,
+        IReadOnlyList<Tag> tags, CancellationToken cancellationToken)
+    {
+        Require.RegionName(replicaRegion, "replicaRegion");
+        Require.WellFormed(description, "description");
+        Require.Length(description, "description", 0, KeyLifecycleOperations.MaxDescriptionLength);
+        var replicaPolicy = string.IsNullOrEmpty(policy) ? KeyPolicies.DefaultPolicy(region) : policy;
+        KeyPolicies.Validate(replicaPolicy);
+        TagRules.Validate(tags);
+
+        var id = await resolver.ResolveKeyIdAsync(keyId, cancellationToken).ConfigureAwait(false);
+        using var held = await locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false);
+        var key = await store.FindKeyAsync(id, cancellationToken).ConfigureAwait(false) ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));
+        if (replicaRegion != region.Region && !channel.IsClusterRegion(replicaRegion))
+        {
+            throw KmsErrors.Unsupported($"{replicaRegion} is not a Region of this cluster; replicas can be created only in its Regions.");
+        }
+
+        var creation = new ReplicaCreation(description, replicaPolicy, tags);
+        key.AddReplica(replicaRegion, creation);
+        var outgoing = new List<OutgoingMessage> { channel.Encode(replicaRegion, key.KeyId, new CreateReplicaMessage(key.Shared(), creation)) };
+        sync.Scheduled(key, replicaRegion);
+        outgoing.AddRange(sync.Broadcast(key, except: replicaRegion));
+        await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
+
+        var mr = key.MultiRegion!;
+        var replica = new KmsKey(key.KeyId, region.KeyArnIn(replicaRegion, key.KeyId), time.GetUtcNow(), key.KeySpec, key.KeyUsage, key.Origin,
+            KeyState.Creating, description, replicaPolicy, tags, new MultiRegionInfo(mr.PrimaryRegion, mr.ReplicaRegions, mr.Epoch, mr.SyncVersion), []);
+        return new ReplicaCreated(replica, replicaPolicy, tags);
+    }
+
+    public async Task UpdatePrimaryRegionAsync(string keyId, string primaryRegion, CancellationToken cancellationToken)
+    {
+        Require.RegionName(primaryRegion, "primaryRegion");
+        var id = await resolver.ResolveKeyIdAsync(keyId, cancellationToken).ConfigureAwait(false);
+        using var held = await locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false);
+        var key = await store.FindKeyAsync(id, cancellationToken).ConfigureAwait(false) ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));
+        var promoted = key.BeginHandOff(primaryRegion, region.KeyArnIn(primaryRegion, key.KeyId));
+        sync.Scheduled(key, primaryRegion);
+        var outgoing = new[] { channel.Encode(primaryRegion, key.KeyId, new PromoteMessage(promoted)) };
+        await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
+    }
+}

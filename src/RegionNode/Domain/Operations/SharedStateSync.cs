@@ -1,0 +1,82 @@
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+
+namespace Grpc.Mrk.RegionNode.Domain.Operations;
+
+/// <summary>How often anti-entropy looks for replicas that are behind, and the longest it waits between repeats.</summary>
+public sealed record SyncSettings(TimeSpan Interval)
+{
+    public TimeSpan MaxBackoff => Interval * 16 < TimeSpan.FromMinutes(10) ? Interval * 16 : TimeSpan.FromMinutes(10);
+}
+
+/// <summary>
+/// The primary's side of shared-property sync: after a shared change it tells every replica (the messages are queued in
+/// the change's transaction), and records when to repeat itself if a replica does not acknowledge.
+/// </summary>
+public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings settings, TimeProvider time)
+{
+    /// <summary>The new shared state for every replica of <paramref name="key"/> (except <paramref name="except"/>).</summary>
+    public IReadOnlyList<OutgoingMessage> Broadcast(KmsKey key, string? except = null)
+    {
+        if (key.MultiRegion is not { } mr || !key.IsPrimary)
+        {
+            return [];
+        }
+
+        var state = key.Shared();
+        var messages = new List<OutgoingMessage>();
+        foreach (var replica in mr.ReplicaRegions.Where(r => r != except))
+        {
+            messages.Add(channel.Encode(replica, key.KeyId, new SharedStateMessage(state)));
+            Scheduled(key, replica);
+        }
+
+        return messages;
+    }
+
+    /// <summary>Records that <paramref name="replica"/> was just sent the latest state; anti-entropy repeats it if no acknowledgement comes.</summary>
+    public void Scheduled(KmsKey key, string replica)
+    {
+        var progress = key.MultiRegion!.Progress.TryGetValue(replica, out var known) ? known : key.MultiRegion.Progress[replica] = new ReplicaProgress();
+        var wait = settings.Interval * Math.Pow(2, Math.Min(progress.Attempts, 10));
+        progress.NextAttempt = time.GetUtcNow() + (wait < settings.MaxBackoff ? wait : settings.MaxBackoff);
+        progress.Attempts++;
+    }
+
+    /// <summary>What anti-entropy repeats now for <paramref name="key"/>: creation, latest state or a pending hand-off.</summary>
+    public IReadOnlyList<OutgoingMessage> Repeat(KmsKey key)
+    {
+        var now = time.GetUtcNow();
+        var messages = new List<OutgoingMessage>();
+        if (key.MultiRegion is not { } mr)
+        {
+            return messages;
+        }
+
+        foreach (var (region, progress) in mr.Progress.ToList())
+        {
+            if (progress.NextAttempt is not { } due || due > now)
+            {
+                continue;
+            }
+
+            ReplicationMessage? message = key switch
+            {
+                { IsHandingOff: true } when region == mr.PrimaryRegion => new PromoteMessage(key.HandOffState()),
+                { IsPrimary: true } when progress.PendingCreation is { } creation => new CreateReplicaMessage(key.Shared(), creation),
+                { IsPrimary: true } when mr.ReplicaRegions.Contains(region) && !key.IsCurrent(progress) => new SharedStateMessage(key.Shared()),
+                _ => null,
+            };
+            if (message is null)
+            {
+                progress.NextAttempt = null;
+                continue;
+            }
+
+            messages.Add(channel.Encode(region, key.KeyId, message));
+            Scheduled(key, region);
+        }
+
+        return messages;
+    }
+}

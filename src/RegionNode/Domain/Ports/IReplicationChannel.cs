@@ -1,0 +1,16 @@
+using Grpc.Mrk.RegionNode.Domain.Model;
+
+namespace Grpc.Mrk.RegionNode.Domain.Ports;
+
+/// <summary>How this Region reaches the other Regions of its cluster.</summary>
+public interface IReplicationChannel
+{
+    /// <summary>True when <paramref name="region"/> is another Region of this cluster (it has a trusted replication certificate).</summary>
+    bool IsClusterRegion(string region);
+
+    /// <summary>The message as the store queues it inside a key change's transaction.</summary>
+    OutgoingMessage Encode(string destination, string keyId, ReplicationMessage message, string? messageId = null);
+
+    /// <summary>Queues a message that belongs to no key change; it leaves at least once, in order per destination.</summary>
+    Task SendAsync(string destination, string keyId, ReplicationMessage message, CancellationToken cancellationToken);
+}

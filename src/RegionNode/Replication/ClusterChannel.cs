@@ -1,0 +1,32 @@
+using Google.Protobuf;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+
+namespace Grpc.Mrk.RegionNode.Replication;
+
+/// <summary>Reaches other Regions through the outbox and the ControlPlane; a Region is known when its replication certificate is.</summary>
+public sealed class ClusterChannel(ReplicationIdentity identity, Outbox outbox) : IReplicationChannel
+{
+    public bool IsClusterRegion(string region) => region != identity.Region && identity.PeerSigningKey(region) is not null;
+
+    public OutgoingMessage Encode(string destination, string keyId, ReplicationMessage message, string? messageId = null)
+    {
+        var payload = ReplicationCodec.Encode(message);
+        return new OutgoingMessage(destination, keyId, payload.Descriptor.FullName, payload.ToByteArray(), messageId);
+    }
+
+    public Task SendAsync(string destination, string keyId, ReplicationMessage message, CancellationToken cancellationToken) =>
+        outbox.SendAsync(destination, keyId, ReplicationCodec.Encode(message), cancellationToken);
+}
+
+/// <summary>A Region started without a ControlPlane: it has no other Regions, so nothing is ever sent.</summary>
+public sealed class StandaloneChannel : IReplicationChannel
+{
+    public bool IsClusterRegion(string region) => false;
+
+    public OutgoingMessage Encode(string destination, string keyId, ReplicationMessage message, string? messageId = null) =>
+        throw new InvalidOperationException("This Region is not linked to a ControlPlane; it cannot send messages to other Regions.");
+
+    public Task SendAsync(string destination, string keyId, ReplicationMessage message, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("This Region is not linked to a ControlPlane; it cannot send messages to other Regions.");
+}

@@ -1,0 +1,141 @@
+using Grpc.Mrk.Cluster;
+using Grpc.Mrk.TestSupport;
+using Grpc.Mrk.V1;
+using Xunit.Abstractions;
+
+namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
+
+/// <summary>
+/// A ControlPlane and three RegionNodes (us-east-1, eu-west-1, ap-southeast-2) as real processes on 127.0.0.1, with
+/// cluster certificates, fast anti-entropy, and the ability to kill and restart any of them on the same data.
+/// </summary>
+public sealed class ThreeRegionCluster : IAsyncDisposable
+{
+    public const string East = "us-east-1";
+    public const string West = "eu-west-1";
+    public const string Sydney = "ap-southeast-2";
+    public static readonly string[] Regions = [East, West, Sydney];
+
+    private readonly TempDirectory _directory = new();
+    private readonly Dictionary<string, RegionNodeProcess?> _nodes = new(StringComparer.Ordinal);
+    private readonly ITestOutputHelper _output;
+    private readonly int _controlPlanePort = ControlPlaneProcess.FreePort();
+
+    private ThreeRegionCluster(ITestOutputHelper output)
+    {
+        _output = output;
+        Certificates = new ClusterLayout(_directory.Sub("certs"));
+    }
+
+    public ClusterLayout Certificates { get; }
+
+    public ControlPlaneProcess? ControlPlane { get; private set; }
+
+    public string ControlPlaneDirectory => _directory.Sub("controlplane");
+
+    public string DataDirectory(string region) => _directory.Sub(region);
+
+    public RegionNodeProcess this[string region] => _nodes[region] ?? throw new InvalidOperationException($"{region} is not running");
+
+    public KeyManagementService.KeyManagementServiceClient Kms(string region) => this[region].Kms;
+
+    public static async Task<ThreeRegionCluster> StartAsync(ITestOutputHelper output)
+    {
+        var cluster = new ThreeRegionCluster(output);
+        try
+        {
+            ClusterBootstrap.Run(cluster.Certificates, Regions, [], TimeProvider.System);
+            await cluster.StartControlPlaneAsync().ConfigureAwait(false);
+            await Task.WhenAll(Regions.Select(cluster.StartRegionAsync)).ConfigureAwait(false);
+            await cluster.AllConnectedAsync().ConfigureAwait(false);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task StartControlPlaneAsync() =>
+        ControlPlane = await ControlPlaneProcess.StartAsync(ControlPlaneDirectory, Certificates, Regions, _controlPlanePort, _output).ConfigureAwait(false);
+
+    public async Task StartRegionAsync(string region) =>
+        _nodes[region] = await RegionNodeProcess.StartAsync(DataDirectory(region), _output, region,
+            extra: ["--controlplane", $"https://127.0.0.1:{_controlPlanePort}/", "--cluster-certs", Certificates.Root, "--sync-interval", "0.5"])
+            .ConfigureAwait(false);
+
+    /// <summary>SIGKILL of one Region's process; its data stays for a restart.</summary>
+    public async Task KillRegionAsync(string region)
+    {
+        var node = this[region];
+        await node.KillAsync().ConfigureAwait(false);
+        await node.DisposeAsync().ConfigureAwait(false);
+        _nodes[region] = null;
+    }
+
+    public async Task KillControlPlaneAsync()
+    {
+        await ControlPlane!.KillAsync().ConfigureAwait(false);
+        await ControlPlane.DisposeAsync().ConfigureAwait(false);
+        ControlPlane = null;
+    }
+
+    public async Task AllConnectedAsync() =>
+        await Eventually.TrueAsync(async () => (await ControlPlane!.StatusAsync(Certificates).ConfigureAwait(false)).Regions.All(r => r.Connected),
+            TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+
+    public async Task<KeyMetadata> DescribeAsync(string region, string keyId) =>
+        (await Kms(region).DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout()
+            .ConfigureAwait(false)).KeyMetadata;
+
+    /// <summary>Waits until the key in <paramref name="region"/> satisfies <paramref name="condition"/>.</summary>
+    public async Task<KeyMetadata> UntilAsync(string region, string keyId, Func<KeyMetadata, bool> condition, TimeSpan? within = null)
+    {
+        KeyMetadata? last = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                last = await DescribeAsync(region, keyId).ConfigureAwait(false);
+                return condition(last);
+            }
+            catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.NotFound)
+            {
+                return false;
+            }
+        }, within ?? TimeSpan.FromSeconds(40)).ConfigureAwait(false);
+        return last!;
+    }
+
+    /// <summary>ReplicateKey from <paramref name="primary"/> into each target, then waits until every replica is Enabled.</summary>
+    public async Task ReplicateAsync(string primary, string keyId, params string[] targets)
+    {
+        foreach (var target in targets)
+        {
+            var response = await Kms(primary).ReplicateKeyAsync(new ReplicateKeyRequest { KeyId = keyId, ReplicaRegion = target },
+                deadline: Deadline.Soon).ResponseAsync.WithTimeout().ConfigureAwait(false);
+            Assert.Equal(V1.KeyState.Creating, response.ReplicaKeyMetadata.KeyState);
+        }
+
+        foreach (var target in targets)
+        {
+            await UntilAsync(target, keyId, m => m.KeyState == V1.KeyState.Enabled).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes.Values.Where(n => n is not null))
+        {
+            await node!.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (ControlPlane is not null)
+        {
+            await ControlPlane.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _directory.Dispose();
+    }
+}

@@ -1,0 +1,48 @@
+using Google.Protobuf;
+using Grpc.Mrk.Cluster.Tests.Infrastructure;
+using Grpc.Mrk.TestSupport;
+using Grpc.Mrk.V1;
+using Xunit.Abstractions;
+using static Grpc.Mrk.Cluster.Tests.Infrastructure.ThreeRegionCluster;
+
+namespace Grpc.Mrk.Cluster.Tests;
+
+/// <summary>ReplicateKey across three real Region processes: same key ID, same material, crypto interchangeable.</summary>
+public sealed class MultiRegionReplicationTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task SymmetricKey_ReplicatedTwice_EveryRegionDecryptsEveryOther()
+    {
+        await using var cluster = await StartAsync(output);
+        var key = await cluster[East].CreateAsync(multiRegion: true);
+        var before = await EncryptAsync(cluster, East, key.KeyId, "made before any replica existed");
+        await cluster.ReplicateAsync(East, key.KeyId, West, Sydney);
+
+        foreach (var region in Regions)
+        {
+            var metadata = await cluster.UntilAsync(region, key.KeyId, m => m.MultiRegionConfiguration.ReplicaKeys.Count == 2);
+            Assert.Equal(region == East ? MultiRegionKeyType.Primary : MultiRegionKeyType.Replica, metadata.MultiRegionConfiguration.MultiRegionKeyType);
+            Assert.Equal(East, metadata.MultiRegionConfiguration.PrimaryKey.Region);
+            Assert.Equal([West, Sydney], metadata.MultiRegionConfiguration.ReplicaKeys.Select(r => r.Region).Order().Reverse());
+            Assert.Equal($"arn:aws:kms:{region}:111122223333:key/{key.KeyId}", metadata.Arn);
+        }
+
+        foreach (var from in Regions)
+        {
+            var ciphertext = await EncryptAsync(cluster, from, key.KeyId, $"from {from}");
+            foreach (var to in Regions)
+            {
+                Assert.Equal($"from {from}", await DecryptAsync(cluster, to, ciphertext));
+                Assert.Equal("made before any replica existed", await DecryptAsync(cluster, to, before));
+            }
+        }
+    }
+
+    private static async Task<ByteString> EncryptAsync(ThreeRegionCluster cluster, string region, string keyId, string text) =>
+        (await cluster.Kms(region).EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = ByteString.CopyFromUtf8(text) }, deadline: Deadline.Soon)
+            .ResponseAsync.WithTimeout()).CiphertextBlob;
+
+    private static async Task<string> DecryptAsync(ThreeRegionCluster cluster, string region, ByteString ciphertext) =>
+        (await cluster.Kms(region).DecryptAsync(new DecryptRequest { CiphertextBlob = ciphertext }, deadline: Deadline.Soon)
+            .ResponseAsync.WithTimeout()).Plaintext.ToStringUtf8();
+}
