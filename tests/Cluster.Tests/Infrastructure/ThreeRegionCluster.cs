@@ -18,10 +18,10 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
 
     private readonly TempDirectory _directory = new();
     private readonly Dictionary<string, RegionNodeProcess?> _nodes = new(StringComparer.Ordinal);
-    private readonly ITestOutputHelper _output;
+    private readonly ITestOutputHelper? _output;
     private readonly int _controlPlanePort = ControlPlaneProcess.FreePort();
 
-    private ThreeRegionCluster(ITestOutputHelper output)
+    private ThreeRegionCluster(ITestOutputHelper? output)
     {
         _output = output;
         Certificates = new ClusterLayout(_directory.Sub("certs"));
@@ -39,7 +39,7 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
 
     public KeyManagementService.KeyManagementServiceClient Kms(string region) => this[region].Kms;
 
-    public static async Task<ThreeRegionCluster> StartAsync(ITestOutputHelper output)
+    public static async Task<ThreeRegionCluster> StartAsync(ITestOutputHelper? output)
     {
         var cluster = new ThreeRegionCluster(output);
         try
