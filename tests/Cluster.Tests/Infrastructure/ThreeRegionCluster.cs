@@ -85,6 +85,23 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
         await Eventually.TrueAsync(async () => (await ControlPlane!.StatusAsync(Certificates).ConfigureAwait(false)).Regions.All(r => r.Connected),
             TimeSpan.FromSeconds(30)).ConfigureAwait(false);
 
+    /// <summary>Waits until the relay has nothing in flight (every queue empty on two looks in a row).</summary>
+    public async Task QuiescentAsync()
+    {
+        var calm = 0;
+        await Eventually.TrueAsync(async () =>
+        {
+            var status = await ControlPlane!.StatusAsync(Certificates).ConfigureAwait(false);
+            calm = status.Regions.All(r => r.QueueDepth == 0) ? calm + 1 : 0;
+            if (calm < 3)
+            {
+                await Task.Delay(200).ConfigureAwait(false);
+            }
+
+            return calm >= 3;
+        }, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+    }
+
     public async Task<KeyMetadata> DescribeAsync(string region, string keyId) =>
         (await Kms(region).DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout()
             .ConfigureAwait(false)).KeyMetadata;

@@ -24,9 +24,9 @@ internal sealed class TempStore : IDisposable
         Materials = new KeyMaterials(Factory, Protector);
         var resolver = new KeyResolver(Store, Region);
         var changes = new KeyChanges(Store, resolver, Locks, Region);
-        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), new StandaloneChannel(), Region, Clock);
-        Rotation = new RotationOperations(Store, resolver, changes, Materials,
-            new SharedStateSync(new StandaloneChannel(), new SyncSettings(TimeSpan.FromSeconds(1)), Clock), Clock);
+        var sync = new SharedStateSync(new StandaloneChannel(), new SyncSettings(TimeSpan.FromSeconds(1)), Clock);
+        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), new StandaloneChannel(), sync, Region, Clock);
+        Rotation = new RotationOperations(Store, resolver, changes, Materials, sync, Clock);
         Encryption = new EncryptionOperations(Store, resolver, Materials, new SymmetricEnvelope(), new AsymmetricEngine());
         Aliases = new AliasOperations(Store, resolver, Locks, Region, Clock);
     }

@@ -14,6 +14,7 @@ public sealed class KeyLifecycleOperations(
     KeyMaterials materials,
     IRandomSource random,
     IReplicationChannel channel,
+    SharedStateSync sync,
     RegionIdentity region,
     TimeProvider time)
 {
@@ -79,22 +80,38 @@ public sealed class KeyLifecycleOperations(
     }
 
     public Task EnableKeyAsync(string keyId, CancellationToken cancellationToken) =>
-        changes.ChangeAsync(keyId, key => key.Enable(), cancellationToken);
+        changes.ChangeAsync(keyId, key =>
+        {
+            key.Enable();
+            return sync.Report(key);
+        }, cancellationToken);
 
     public Task DisableKeyAsync(string keyId, CancellationToken cancellationToken) =>
-        changes.ChangeAsync(keyId, key => key.Disable(), cancellationToken);
+        changes.ChangeAsync(keyId, key =>
+        {
+            key.Disable();
+            return sync.Report(key);
+        }, cancellationToken);
 
     public async Task<ScheduledDeletion> ScheduleKeyDeletionAsync(string keyId, int? pendingWindowInDays, CancellationToken cancellationToken)
     {
         var days = pendingWindowInDays ?? MaxPendingWindowInDays;
         Require.Range(days, "pendingWindowInDays", MinPendingWindowInDays, MaxPendingWindowInDays);
-        var key = await changes.ChangeAsync(keyId, k => k.ScheduleDeletion(time.GetUtcNow(), days), cancellationToken).ConfigureAwait(false);
+        var key = await changes.ChangeAsync(keyId, k =>
+        {
+            k.ScheduleDeletion(time.GetUtcNow(), days);
+            return sync.Report(k);
+        }, cancellationToken).ConfigureAwait(false);
         return new ScheduledDeletion(key.Arn, key.DeletionDate, key.State, days);
     }
 
     public async Task<string> CancelKeyDeletionAsync(string keyId, CancellationToken cancellationToken)
     {
-        var key = await changes.ChangeAsync(keyId, k => k.CancelDeletion(), cancellationToken).ConfigureAwait(false);
+        var key = await changes.ChangeAsync(keyId, k =>
+        {
+            k.CancelDeletion();
+            return sync.Report(k);
+        }, cancellationToken).ConfigureAwait(false);
         return key.Arn;
     }
 

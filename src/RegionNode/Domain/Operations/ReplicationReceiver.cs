@@ -122,7 +122,7 @@ public sealed class ReplicationReceiver(
             outgoing.Add(Request(source, key.KeyId));
         }
 
-        outgoing.Add(Ack(source, key));
+        outgoing.AddRange(sync.Report(key, source));
         await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
         return null;
     }
@@ -213,7 +213,7 @@ public sealed class ReplicationReceiver(
         }
 
         key.AddTransported(versions, message.Epoch, message.SyncVersion);
-        await store.UpdateKeyAsync(key, [Ack(mr.PrimaryRegion, key)], cancellationToken).ConfigureAwait(false);
+        await store.UpdateKeyAsync(key, sync.Report(key, mr.PrimaryRegion), cancellationToken).ConfigureAwait(false);
         return null;
     }
 
@@ -297,11 +297,5 @@ public sealed class ReplicationReceiver(
         var messageId = Guid.NewGuid().ToString("N");
         requests.Add(messageId, keyId, privateKey);
         return channel.Encode(destination, keyId, new KeyRequestMessage(publicKey), messageId);
-    }
-
-    private OutgoingMessage Ack(string destination, KmsKey key)
-    {
-        var mr = key.MultiRegion!;
-        return channel.Encode(destination, key.KeyId, new SyncAckMessage(mr.Epoch, mr.SyncVersion, key.MaterialIds, key.State));
     }
 }

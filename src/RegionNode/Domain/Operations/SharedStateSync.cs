@@ -34,6 +34,20 @@ public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings se
         return messages;
     }
 
+    /// <summary>
+    /// A replica's report to its primary of where it stands (versions held, its own key state), so the primary can
+    /// finish rotations and refuse UpdatePrimaryRegion to a replica that is not Enabled. Empty for other keys.
+    /// </summary>
+    public IReadOnlyList<OutgoingMessage> Report(KmsKey key, string? to = null)
+    {
+        if (key.MultiRegion is not { } mr || (key.IsPrimary && to is null))
+        {
+            return [];
+        }
+
+        return [channel.Encode(to ?? mr.PrimaryRegion, key.KeyId, new SyncAckMessage(mr.Epoch, mr.SyncVersion, key.MaterialIds, key.State))];
+    }
+
     /// <summary>Records that <paramref name="replica"/> was just sent the latest state; anti-entropy repeats it if no acknowledgement comes.</summary>
     public void Scheduled(KmsKey key, string replica)
     {

@@ -1,0 +1,174 @@
+using Google.Protobuf;
+using Grpc.Mrk.Cluster.Tests.Infrastructure;
+using Grpc.Mrk.TestSupport;
+using Grpc.Mrk.V1;
+using Xunit.Abstractions;
+using static Grpc.Mrk.Cluster.Tests.Infrastructure.ThreeRegionCluster;
+
+namespace Grpc.Mrk.Cluster.Tests;
+
+/// <summary>UpdatePrimaryRegion and every multi-Region deletion path, with DescribeKey checked in every Region.</summary>
+public sealed class PrimaryChangeAndDeletionTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task UpdatePrimaryRegion_DesignationMoves_StatesRestored_NewPrimaryRulesTheSet()
+    {
+        await using var cluster = await StartAsync(output);
+        var key = await cluster[East].CreateAsync(multiRegion: true);
+        await cluster.ReplicateAsync(East, key.KeyId, West, Sydney);
+        var ciphertext = await EncryptAsync(cluster, East, key.KeyId, "across the hand-off");
+
+        await Errors.ExpectAsync("NotFoundException", cluster.Kms(East).UpdatePrimaryRegionAsync(
+            new UpdatePrimaryRegionRequest { KeyId = key.KeyId, PrimaryRegion = "eu-central-1" }, deadline: Deadline.Soon));
+        await Errors.ExpectAsync("UnsupportedOperationException", cluster.Kms(West).UpdatePrimaryRegionAsync(
+            new UpdatePrimaryRegionRequest { KeyId = key.KeyId, PrimaryRegion = Sydney }, deadline: Deadline.Soon));
+        await cluster.Kms(Sydney).DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        // The replica reports its own state to the primary, which refuses a hand-off to a replica it knows is not Enabled.
+        await cluster.QuiescentAsync();
+        await Errors.ExpectAsync("DisabledException", cluster.Kms(East).UpdatePrimaryRegionAsync(
+            new UpdatePrimaryRegionRequest { KeyId = key.KeyId, PrimaryRegion = Sydney }, deadline: Deadline.Soon));
+        Assert.Equal(KeyState.Enabled, (await cluster.DescribeAsync(East, key.KeyId)).KeyState);
+        await cluster.Kms(Sydney).EnableKeyAsync(new EnableKeyRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+
+        await cluster.Kms(East).UpdatePrimaryRegionAsync(new UpdatePrimaryRegionRequest { KeyId = key.KeyId, PrimaryRegion = West },
+            deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        foreach (var region in Regions)
+        {
+            var metadata = await cluster.UntilAsync(region, key.KeyId, m => m.MultiRegionConfiguration.PrimaryKey.Region == West && m.KeyState == KeyState.Enabled);
+            Assert.Equal(region == West ? MultiRegionKeyType.Primary : MultiRegionKeyType.Replica, metadata.MultiRegionConfiguration.MultiRegionKeyType);
+            Assert.Equal([Sydney, East], metadata.MultiRegionConfiguration.ReplicaKeys.Select(r => r.Region).Order());
+            Assert.Equal("across the hand-off", await DecryptAsync(cluster, region, ciphertext));
+        }
+
+        // Only the new primary replicates, rotates and hands off now.
+        await Errors.ExpectAsync("UnsupportedOperationException", cluster.Kms(East).RotateKeyOnDemandAsync(
+            new RotateKeyOnDemandRequest { KeyId = key.KeyId }, deadline: Deadline.Soon));
+        await Errors.ExpectAsync("UnsupportedOperationException", cluster.Kms(East).UpdatePrimaryRegionAsync(
+            new UpdatePrimaryRegionRequest { KeyId = key.KeyId, PrimaryRegion = Sydney }, deadline: Deadline.Soon));
+        var original = (await cluster.DescribeAsync(West, key.KeyId)).CurrentKeyMaterialId;
+        await cluster.Kms(West).RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        foreach (var region in Regions)
+        {
+            await cluster.UntilAsync(region, key.KeyId, m => m.CurrentKeyMaterialId != original);
+        }
+    }
+
+    [Fact]
+    public async Task UpdatePrimaryRegion_TargetDown_OldPrimaryUpdatingAndStillServing_CompletesWhenTargetReturns()
+    {
+        await using var cluster = await StartAsync(output);
+        var key = await cluster[East].CreateAsync(multiRegion: true);
+        await cluster.ReplicateAsync(East, key.KeyId, West, Sydney);
+
+        await cluster.KillRegionAsync(West);
+        await cluster.Kms(East).UpdatePrimaryRegionAsync(new UpdatePrimaryRegionRequest { KeyId = key.KeyId, PrimaryRegion = West },
+            deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        var updating = await cluster.DescribeAsync(East, key.KeyId);
+        Assert.Equal(KeyState.Updating, updating.KeyState);
+        Assert.False(updating.Enabled);
+        Assert.Equal(MultiRegionKeyType.Replica, updating.MultiRegionConfiguration.MultiRegionKeyType);
+        await Errors.ExpectAsync("KMSInvalidStateException", cluster.Kms(East).DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId }, deadline: Deadline.Soon));
+        var during = await EncryptAsync(cluster, East, key.KeyId, "while updating");
+        Assert.Equal("while updating", await DecryptAsync(cluster, Sydney, during));
+        await AtMostOnePrimaryAsync(cluster, key.KeyId, [East, Sydney]);
+
+        await cluster.StartRegionAsync(West);
+        foreach (var region in Regions)
+        {
+            await cluster.UntilAsync(region, key.KeyId, m => m.MultiRegionConfiguration.PrimaryKey.Region == West && m.KeyState == KeyState.Enabled);
+        }
+
+        await AtMostOnePrimaryAsync(cluster, key.KeyId, Regions);
+        Assert.Equal("while updating", await DecryptAsync(cluster, West, during));
+    }
+
+    [Fact]
+    public async Task Deletion_ReplicaAlone_PrimaryWaitsForReplicas_ThenItsWindowStarts()
+    {
+        await using var cluster = await StartAsync(output);
+        var key = await cluster[East].CreateAsync(multiRegion: true);
+        await cluster.ReplicateAsync(East, key.KeyId, West, Sydney);
+        var ciphertext = await EncryptAsync(cluster, Sydney, key.KeyId, "outlives a replica");
+
+        // A replica's deletion is its own; when it really happens the others stop listing it.
+        var scheduled = await cluster.Kms(West).ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId, PendingWindowInDays = 7 },
+            deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        Assert.Equal(KeyState.PendingDeletion, scheduled.KeyState);
+        Assert.NotNull(scheduled.DeletionDate);
+        Assert.Equal(KeyState.Enabled, (await cluster.DescribeAsync(East, key.KeyId)).KeyState);
+        await cluster[West].AdvanceClockAsync(TimeSpan.FromDays(8));
+        await Eventually.TrueAsync(async () => await NotFoundAsync(cluster, West, key.KeyId));
+        foreach (var region in new[] { East, Sydney })
+        {
+            await cluster.UntilAsync(region, key.KeyId, m => m.MultiRegionConfiguration.ReplicaKeys.Select(r => r.Region).SequenceEqual(region == East ? [Sydney] : [Sydney]));
+        }
+
+        // Replicating into that Region again recreates the replica with every version (AWS's recovery path).
+        await cluster.ReplicateAsync(East, key.KeyId, West);
+        Assert.Equal("outlives a replica", await DecryptAsync(cluster, West, ciphertext));
+
+        // The primary with replicas waits, without a deletion date, and keeps its replicas working.
+        var primary = await cluster.Kms(East).ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId, PendingWindowInDays = 7 },
+            deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        Assert.Equal(KeyState.PendingReplicaDeletion, primary.KeyState);
+        Assert.Null(primary.DeletionDate);
+        var waiting = await cluster.DescribeAsync(East, key.KeyId);
+        Assert.Equal(7, waiting.PendingDeletionWindowInDays);
+        Assert.Null(waiting.DeletionDate);
+        await Errors.ExpectAsync("KMSInvalidStateException", cluster.Kms(East).DecryptAsync(new DecryptRequest { CiphertextBlob = ciphertext }, deadline: Deadline.Soon));
+        Assert.Equal("outlives a replica", await DecryptAsync(cluster, Sydney, ciphertext));
+
+        // Cancel leaves it Disabled; schedule again, then delete both replicas.
+        await cluster.Kms(East).CancelKeyDeletionAsync(new CancelKeyDeletionRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        Assert.Equal(KeyState.Disabled, (await cluster.DescribeAsync(East, key.KeyId)).KeyState);
+        await cluster.Kms(East).ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId, PendingWindowInDays = 7 },
+            deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        foreach (var region in new[] { West, Sydney })
+        {
+            await cluster.Kms(region).ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId, PendingWindowInDays = 7 },
+                deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+            await cluster[region].AdvanceClockAsync(TimeSpan.FromDays(8));
+        }
+
+        var pending = await cluster.UntilAsync(East, key.KeyId, m => m.KeyState == KeyState.PendingDeletion);
+        Assert.Empty(pending.MultiRegionConfiguration.ReplicaKeys);
+        Assert.NotNull(pending.DeletionDate);
+        await cluster[East].AdvanceClockAsync(TimeSpan.FromDays(8));
+        await Eventually.TrueAsync(async () => await NotFoundAsync(cluster, East, key.KeyId));
+    }
+
+    private static async Task AtMostOnePrimaryAsync(ThreeRegionCluster cluster, string keyId, IEnumerable<string> regions)
+    {
+        var primaries = new List<string>();
+        foreach (var region in regions)
+        {
+            if ((await cluster.DescribeAsync(region, keyId)).MultiRegionConfiguration.MultiRegionKeyType == MultiRegionKeyType.Primary)
+            {
+                primaries.Add(region);
+            }
+        }
+
+        Assert.True(primaries.Count <= 1, $"two primaries: {string.Join(", ", primaries)}");
+    }
+
+    private static async Task<bool> NotFoundAsync(ThreeRegionCluster cluster, string region, string keyId)
+    {
+        try
+        {
+            await cluster.DescribeAsync(region, keyId);
+            return false;
+        }
+        catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.NotFound)
+        {
+            return true;
+        }
+    }
+
+    private static async Task<ByteString> EncryptAsync(ThreeRegionCluster cluster, string region, string keyId, string text) =>
+        (await cluster.Kms(region).EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = ByteString.CopyFromUtf8(text) }, deadline: Deadline.Soon)
+            .ResponseAsync.WithTimeout()).CiphertextBlob;
+
+    private static async Task<string> DecryptAsync(ThreeRegionCluster cluster, string region, ByteString ciphertext) =>
+        (await cluster.Kms(region).DecryptAsync(new DecryptRequest { CiphertextBlob = ciphertext }, deadline: Deadline.Soon).ResponseAsync.WithTimeout())
+        .Plaintext.ToStringUtf8();
+}
