@@ -1,31 +1,104 @@
 #!/usr/bin/env bash
-# Builds Grpc.Mrk and starts a local RegionNode on loopback over TLS, with its data under ./.mrk/ (kept between
-# runs). The cluster CA and certificates are created under ./.mrk/certs on first start. Ctrl-C stops it cleanly.
-# Usage: scripts/run-local.sh [region] [port]
+# Builds Grpc.Mrk and starts a local multi-Region cluster on loopback over TLS: the ControlPlane and one RegionNode per
+# Region, with all data under ./.mrk/ (kept between runs; starting again reuses it). The cluster CA and certificates
+# are created under ./.mrk/certs on first start. Ctrl-C stops every process cleanly.
+# Usage: scripts/run-local.sh [region ...]     (default: us-east-1 eu-west-1 ap-southeast-2)
+# Ports: ControlPlane $MRK_BASE_PORT (default 7100), Regions the following ones in the order given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-region="${1:-us-east-1}"
-port="${2:-7101}"
-data=".mrk/${region}"
-certs=".mrk/certs"
+if [ "$#" -gt 0 ]; then regions=("$@"); else regions=(us-east-1 eu-west-1 ap-southeast-2); fi
+base="${MRK_BASE_PORT:-7100}"
+root="$(pwd)/.mrk"
+certs="${root}/certs"
+sync_interval="${MRK_SYNC_INTERVAL:-2}"
 
 dotnet build Grpc.Mrk.sln -c Release -nologo -clp:ErrorsOnly -v:quiet
-mkdir -p "$data"
-dotnet src/Client/Cli/bin/Release/net10.0/mrk.dll cluster bootstrap --out "$certs" --regions "$region" --query Created --output text >/dev/null
+bin() { echo "src/$1/bin/Release/net10.0/$2"; }
+list="$(IFS=,; echo "${regions[*]}")"
+dotnet "$(bin Client/Cli mrk.dll)" cluster bootstrap --out "$certs" --regions "$list" --query Created --output text >/dev/null
+mkdir -p "${root}/controlplane" "${root}/logs"
 
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "Stopping ${#pids[@]} processes..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "Stopped. Data kept in ${root}."
+}
+trap stop INT TERM EXIT
+
+controlplane="https://127.0.0.1:${base}"
+dotnet "$(bin ControlPlane Grpc.Mrk.ControlPlane.dll)" \
+  --data-dir "${root}/controlplane" --regions "$list" --ca-cert "${certs}/ca.crt" \
+  --tls-cert "${certs}/controlplane/tls.crt" --tls-key "${certs}/controlplane/tls.key" --urls "$controlplane" \
+  >"${root}/logs/controlplane.log" 2>&1 &
+pids+=("$!")
+
+endpoints=""
+port=$base
+for region in "${regions[@]}"; do
+  port=$((port + 1))
+  mkdir -p "${root}/${region}"
+  dotnet "$(bin RegionNode Grpc.Mrk.RegionNode.dll)" \
+    --region "$region" --data-dir "${root}/${region}" --urls "https://127.0.0.1:${port}" \
+    --tls-cert "${certs}/regions/${region}/tls.crt" --tls-key "${certs}/regions/${region}/tls.key" \
+    --controlplane "$controlplane" --cluster-certs "$certs" --sync-interval "$sync_interval" \
+    >"${root}/logs/${region}.log" 2>&1 &
+  pids+=("$!")
+  endpoints="${endpoints:+${endpoints},}\"${region}\": \"https://127.0.0.1:${port}\""
+done
+
+# What `mrk --region <name>` and `mrk cluster status` read to find this cluster.
+cat >"${root}/cluster.json" <<JSON
+{"controlPlane": "${controlplane}", "certificates": "${certs}", "caBundle": "${certs}/ca.crt", "regions": {${endpoints}}}
+JSON
+
+# Wait until every RegionNode answers its health check (or one of them exits).
+for _ in $(seq 1 120); do
+  if dotnet "$(bin Client/Cli mrk.dll)" --cluster-file "${root}/cluster.json" cluster status --output json 2>/dev/null \
+      | grep -c '"Health": "SERVING"' | grep -qx "${#regions[@]}"; then
+    break
+  fi
+  for pid in "${pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then echo "A process exited; see ${root}/logs/." >&2; exit 1; fi
+  done
+  sleep 0.5
+done
+
+echo
+echo "Grpc.Mrk local cluster (data and logs under .mrk/; Ctrl-C stops everything)"
+echo "  ControlPlane     ${controlplane}"
+port=$base
+for region in "${regions[@]}"; do
+  port=$((port + 1))
+  printf '  %-16s https://127.0.0.1:%s\n' "$region" "$port"
+done
 cat <<INFO
+  CA certificate   .mrk/certs/ca.crt
 
-Grpc.Mrk RegionNode ${region}
-  endpoint:  https://127.0.0.1:${port}
-  CA:        ${certs}/ca.crt   (trust it: export MRK_CA_BUNDLE=${certs}/ca.crt)
-  data:      ${data}  (store: region.db, domain key: domain.key; back up both)
-  try:       export MRK_ENDPOINT=https://127.0.0.1:${port} MRK_CA_BUNDLE=${certs}/ca.crt
-             scripts/mrk create-key --description first
-  stop:      Ctrl-C
-
+Try it (scripts/mrk reads .mrk/cluster.json, so --region picks the endpoint):
+  id=\$(scripts/mrk --region us-east-1 create-key --multi-region --query KeyMetadata.KeyId --output text)
+  scripts/mrk --region us-east-1 replicate-key --key-id \$id --replica-region eu-west-1
+  scripts/mrk --region us-east-1 encrypt --key-id \$id --plaintext aGVsbG8= --query CiphertextBlob --output text
+  scripts/mrk --region eu-west-1 decrypt --ciphertext-blob <blob>
+  scripts/mrk cluster status --output table
 INFO
 
-exec dotnet src/RegionNode/bin/Release/net10.0/Grpc.Mrk.RegionNode.dll \
-  --region "$region" --data-dir "$data" --urls "https://127.0.0.1:${port}" \
-  --tls-cert "${certs}/regions/${region}/tls.crt" --tls-key "${certs}/regions/${region}/tls.key"
+# A Region that dies (or is killed) leaves the others serving, as in production; report it and keep going.
+declare -A reported=()
+while :; do
+  alive=0
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      alive=$((alive + 1))
+    elif [ -z "${reported[$pid]:-}" ]; then
+      reported[$pid]=1
+      echo "Process ${pid} exited; the others keep running (logs in .mrk/logs/)." >&2
+    fi
+  done
+  [ "$alive" -gt 0 ] || break
+  sleep 1
+done

@@ -1,9 +1,10 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using Grpc.Core;
+using Grpc.Mrk.Client;
+using Grpc.Mrk.Cluster;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Net.Client;
-using System.Text.Json.Nodes;
-using Grpc.Mrk.Cluster;
 
 namespace Grpc.Mrk.Cli;
 
@@ -64,44 +65,78 @@ internal static class ClusterCommands
     {
         var controlPlane = new Option<string>("--controlplane")
         {
-            Description = "ControlPlane address (default $MRK_CONTROLPLANE or https://127.0.0.1:7100)",
+            Description = "ControlPlane address (default: the cluster file's, $MRK_CONTROLPLANE or https://127.0.0.1:7100)",
         };
         var certificates = new Option<string>("--certs")
         {
-            Description = "Cluster certificates folder with ca.crt and operator/tls.* (default .mrk/certs)",
-            DefaultValueFactory = _ => ".mrk/certs",
+            Description = "Cluster certificates folder with ca.crt and operator/tls.* (default: the cluster file's, or .mrk/certs)",
         };
-        var status = new Command("status", "Shows every Region as the ControlPlane sees it: connected or not, undelivered messages and the age of the oldest.")
+        var status = new Command("status",
+            "Shows every Region: connected to the ControlPlane or not, messages not yet delivered to it and the age of the oldest " +
+            "(its replication lag), and, when the cluster file names its endpoint, whether its RegionNode answers health checks.")
         {
             controlPlane, certificates,
         };
         status.SetAction(async (parse, cancellationToken) =>
         {
-            var layout = new ClusterLayout(parse.GetValue(certificates)!);
-            var address = parse.GetValue(controlPlane) ?? Environment.GetEnvironmentVariable("MRK_CONTROLPLANE") ?? "https://127.0.0.1:7100";
             try
             {
-                using var operatorCertificate = ClusterPki.Load(layout.OperatorCertificate, layout.OperatorKey);
-                using var handler = ClusterHandlers.Create(operatorCertificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(layout.AuthorityCertificate)));
-                using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler });
-                var response = await new ClusterAdmin.ClusterAdminClient(channel)
-                    .GetClusterStatusAsync(new GetClusterStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellationToken)
-                    .ResponseAsync.ConfigureAwait(false);
-                OutputWriter.Write(Console.Out, ResponseJson.From(response), parse.GetValue(MrkCommandLine.OutputOption) ?? "json",
-                    parse.GetValue(MrkCommandLine.QueryOption));
+                var cluster = LocalClusterFile.Load(parse.GetValue(MrkCommandLine.ClusterFileOption));
+                var layout = new ClusterLayout(parse.GetValue(certificates) ?? cluster?.Certificates ?? ".mrk/certs");
+                var address = parse.GetValue(controlPlane) ?? cluster?.ControlPlane
+                    ?? Environment.GetEnvironmentVariable("MRK_CONTROLPLANE") ?? "https://127.0.0.1:7100";
+                GetClusterStatusResponse response;
+                try
+                {
+                    using var operatorCertificate = ClusterPki.Load(layout.OperatorCertificate, layout.OperatorKey);
+                    using var handler = ClusterHandlers.Create(operatorCertificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(layout.AuthorityCertificate)));
+                    using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler });
+                    response = await new ClusterAdmin.ClusterAdminClient(channel)
+                        .GetClusterStatusAsync(new GetClusterStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellationToken)
+                        .ResponseAsync.ConfigureAwait(false);
+                }
+                catch (RpcException e)
+                {
+                    await Console.Error.WriteLineAsync($"mrk cluster status: the ControlPlane at {address} did not answer: {e.Status.Detail}").ConfigureAwait(false);
+                    return MrkCommandLine.ServiceErrorExitCode;
+                }
+
+                var json = ResponseJson.From(response);
+                if (cluster is not null && json["Regions"] is JsonArray regions)
+                {
+                    foreach (var region in regions.OfType<JsonObject>())
+                    {
+                        var name = region["Region"]?.GetValue<string>() ?? string.Empty;
+                        if (cluster.Regions.TryGetValue(name, out var endpoint))
+                        {
+                            region["Endpoint"] = endpoint;
+                            region["Health"] = await HealthAsync(endpoint, cluster.CaBundle, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                }
+
+                OutputWriter.Write(Console.Out, json, parse.GetValue(MrkCommandLine.OutputOption) ?? "json", parse.GetValue(MrkCommandLine.QueryOption));
                 return 0;
             }
-            catch (RpcException e)
-            {
-                await Console.Error.WriteLineAsync($"mrk cluster status: the ControlPlane at {address} did not answer: {e.Status.Detail}").ConfigureAwait(false);
-                return MrkCommandLine.ServiceErrorExitCode;
-            }
-            catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UriFormatException)
+            catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UriFormatException or CliUsageException)
             {
                 await Console.Error.WriteLineAsync($"mrk cluster status: {e.Message}").ConfigureAwait(false);
                 return MrkCommandLine.UsageErrorExitCode;
             }
         });
         return status;
+    }
+
+    private static async Task<string> HealthAsync(string endpoint, string? caBundle, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = new MrkClient(new Uri(endpoint), new MrkClientOptions { CertificateAuthorityFile = caBundle, Timeout = TimeSpan.FromSeconds(3) });
+            return await client.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            return $"UNREACHABLE ({e.StatusCode})";
+        }
     }
 }

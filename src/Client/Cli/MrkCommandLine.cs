@@ -47,6 +47,20 @@ public static class MrkCommandLine
         Recursive = true,
     };
 
+    private static readonly Option<string> Region = new("--region")
+    {
+        Description = "Region to call, looked up in the cluster file (default $MRK_REGION); --endpoint wins over it",
+        Recursive = true,
+    };
+
+    private static readonly Option<string> ClusterFile = new("--cluster-file")
+    {
+        Description = $"JSON file naming each Region's endpoint (default ${LocalClusterFile.Variable} or {LocalClusterFile.DefaultPath})",
+        Recursive = true,
+    };
+
+    internal static Option<string> ClusterFileOption => ClusterFile;
+
     private static readonly Option<double> Timeout = new("--cli-read-timeout")
     {
         Description = "Seconds to wait for each attempt (default 10)",
@@ -59,7 +73,7 @@ public static class MrkCommandLine
         Output.AcceptOnlyFromAmong("json", "table", "text");
         var root = new RootCommand("mrk: the Grpc.Mrk key management command line (commands and options follow `aws kms`).")
         {
-            Endpoint, Output, Query, Timeout, CaBundle,
+            Endpoint, Region, ClusterFile, Output, Query, Timeout, CaBundle,
         };
         root.Subcommands.Add(ClusterCommands.Build());
         foreach (var method in KeyManagementService.Descriptor.Methods)
@@ -99,11 +113,11 @@ public static class MrkCommandLine
                     }
                 }
 
-                var endpoint = parse.GetValue(Endpoint) ?? Environment.GetEnvironmentVariable(EndpointVariable) ?? DefaultEndpoint;
+                var (endpoint, caBundle) = Target(parse);
                 using var client = new MrkClient(new Uri(endpoint), new MrkClientOptions
                 {
                     Timeout = TimeSpan.FromSeconds(parse.GetValue(Timeout)),
-                    CertificateAuthorityFile = parse.GetValue(CaBundle) ?? Environment.GetEnvironmentVariable("MRK_CA_BUNDLE"),
+                    CertificateAuthorityFile = caBundle,
                 });
                 var response = await client.InvokeAsync(method, request, cancellationToken).ConfigureAwait(false);
                 OutputWriter.Write(Console.Out, ResponseJson.From(response), parse.GetValue(Output) ?? "json", parse.GetValue(Query));
@@ -122,6 +136,34 @@ public static class MrkCommandLine
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The RegionNode to call and the CA to trust: --endpoint, else --region through the cluster file, else
+    /// $MRK_ENDPOINT, else the local default. An explicit CA bundle wins over the cluster file's.
+    /// </summary>
+    private static (string Endpoint, string? CaBundle) Target(ParseResult parse)
+    {
+        var caBundle = parse.GetValue(CaBundle) ?? Environment.GetEnvironmentVariable("MRK_CA_BUNDLE");
+        if (parse.GetValue(Endpoint) is { } endpoint)
+        {
+            return (endpoint, caBundle);
+        }
+
+        var region = parse.GetValue(Region) ?? Environment.GetEnvironmentVariable("MRK_REGION");
+        var cluster = LocalClusterFile.Load(parse.GetValue(ClusterFile));
+        if (region is not null)
+        {
+            if (cluster is null)
+            {
+                throw new CliUsageException(
+                    $"--region {region} needs a cluster file ({LocalClusterFile.DefaultPath}, written by scripts/run-local.sh, or --cluster-file); or give --endpoint");
+            }
+
+            return (cluster.EndpointOf(region), caBundle ?? cluster.CaBundle);
+        }
+
+        return (Environment.GetEnvironmentVariable(EndpointVariable) ?? DefaultEndpoint, caBundle ?? cluster?.CaBundle);
     }
 
     private static Option OptionFor(FieldDescriptor field)

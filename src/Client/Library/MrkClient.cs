@@ -97,5 +97,14 @@ public sealed class MrkClient : IDisposable
     public Task<GenerateDataKeyResponse> GenerateDataKeyAsync(GenerateDataKeyRequest request, CancellationToken cancellationToken = default) =>
         CallAsync((c, o) => c.GenerateDataKeyAsync(request, o), cancellationToken);
 
+    /// <summary>The node's grpc.health.v1 status ("SERVING" when its store is usable), one attempt, no retries.</summary>
+    public async Task<string> CheckHealthAsync(CancellationToken cancellationToken = default)
+    {
+        var response = await new Grpc.Health.V1.Health.HealthClient(_channel)
+            .CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), deadline: DateTime.UtcNow + _options.Timeout, cancellationToken: cancellationToken)
+            .ResponseAsync.ConfigureAwait(false);
+        return response.Status.ToString().ToUpperInvariant();
+    }
+
     public void Dispose() => _channel.Dispose();
 }

@@ -65,6 +65,17 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
             extra: ["--controlplane", $"https://127.0.0.1:{_controlPlanePort}/", "--cluster-certs", Certificates.Root, "--sync-interval", "0.5"])
             .ConfigureAwait(false);
 
+    /// <summary>Writes a cluster file (as scripts/run-local.sh does) so `mrk --region` reaches these processes; returns its path.</summary>
+    public string WriteClusterFile()
+    {
+        var path = _directory.Sub("cluster.json");
+        var regions = string.Join(", ", Regions.Select(r => $"\"{r}\": \"{this[r].Endpoint}\""));
+        File.WriteAllText(path, $$$"""
+            {"controlPlane": "{{{ControlPlane!.Endpoint}}}", "certificates": "{{{Certificates.Root}}}", "regions": { {{{regions}}} } }
+            """);
+        return path;
+    }
+
     /// <summary>SIGKILL of one Region's process; its data stays for a restart.</summary>
     public async Task KillRegionAsync(string region)
     {
