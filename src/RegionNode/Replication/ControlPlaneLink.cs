@@ -27,6 +27,7 @@ public sealed class ControlPlaneLink(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         outbox.Enqueued += () => _doorbell.Release();
+        await store.AdvanceSequencesAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
         var backoff = TimeSpan.FromMilliseconds(100);
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Grpc.Mrk.RegionNode.Storage;
 
 /// <summary>The Region's outbox and per-peer sequence numbers for the relay.</summary>
-public sealed class RelayStore(SqliteDatabase database)
+public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
 {
     /// <summary>Allocates the next sequence number for <paramref name="destination"/> and stores the envelope built with it, in one transaction.</summary>
     public async Task<string> EnqueueAsync(string destination, Func<ulong, (string MessageId, byte[] Bytes)> build, DateTimeOffset now,
@@ -20,7 +20,7 @@ public sealed class RelayStore(SqliteDatabase database)
     public static async Task<string> EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, string destination,
         Func<ulong, (string MessageId, byte[] Bytes)> build, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await EnsurePeerAsync(connection, transaction, destination, cancellationToken).ConfigureAwait(false);
+        await EnsurePeerAsync(connection, transaction, destination, now, cancellationToken).ConfigureAwait(false);
         ulong sequence;
         using (var next = connection.CreateCommand())
         {
@@ -84,7 +84,7 @@ public sealed class RelayStore(SqliteDatabase database)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await EnsurePeerAsync(connection, transaction, source, cancellationToken).ConfigureAwait(false);
+        await EnsurePeerAsync(connection, transaction, source, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         using var update = connection.CreateCommand();
         update.Transaction = transaction;
         update.CommandText = "UPDATE relay_peers SET last_in = max(last_in, $s) WHERE region = $r;";
@@ -94,12 +94,29 @@ public sealed class RelayStore(SqliteDatabase database)
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task EnsurePeerAsync(SqliteConnection connection, SqliteTransaction transaction, string region, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves every outgoing sequence at least to the current time in microseconds. Run at start-up: a Region restored
+    /// from an older backup would otherwise reuse sequence numbers its peers have already seen and be refused as a replay.
+    /// </summary>
+    public async Task AdvanceSequencesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE relay_peers SET next_out = max(next_out, $now);";
+        command.Parameters.AddWithValue("$now", TimeSeed(now));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static long TimeSeed(DateTimeOffset now) => now.ToUnixTimeMilliseconds() * 1000;
+
+    private static async Task EnsurePeerAsync(SqliteConnection connection, SqliteTransaction transaction, string region, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         using var ensure = connection.CreateCommand();
         ensure.Transaction = transaction;
-        ensure.CommandText = "INSERT INTO relay_peers (region, next_out, last_in) VALUES ($r, 1, 0) ON CONFLICT (region) DO NOTHING;";
+        ensure.CommandText = "INSERT INTO relay_peers (region, next_out, last_in) VALUES ($r, $seed, 0) ON CONFLICT (region) DO NOTHING;";
         ensure.Parameters.AddWithValue("$r", region);
+        ensure.Parameters.AddWithValue("$seed", TimeSeed(now));
         await ensure.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -10,8 +10,9 @@ public sealed class OutgoingMessagesTests
 {
     private sealed class RecordingSealer : IEnvelopeSealer
     {
+        // Sequences start at the time of a peer's first message (in microseconds); the IDs count from 1 after that.
         public (string MessageId, byte[] Envelope) Seal(OutgoingMessage message, ulong sequence, DateTimeOffset now) =>
-            ($"{message.DestinationRegion}-{sequence}", [.. message.Payload, (byte)sequence]);
+            ($"{message.DestinationRegion}-{sequence - (ulong)(now.ToUnixTimeMilliseconds() * 1000) + 1}", [.. message.Payload, (byte)sequence]);
     }
 
     private static CreateKeyCommand Create() => new(string.Empty, "d", null, null, null, [], true, false);
