@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Grpc.Mrk.Cluster.Tests.Infrastructure;
 using Grpc.Mrk.TestSupport;
 using Grpc.Mrk.V1;
@@ -19,7 +18,7 @@ public sealed class MultiRegionFaultTests(ITestOutputHelper output)
         await using var cluster = await StartAsync(output);
         var first = await cluster[East].CreateAsync(multiRegion: true);
         var second = await cluster[East].CreateAsync(multiRegion: true);
-        var ciphertext = await EncryptAsync(cluster, East, first.KeyId, "replicated through crashes");
+        var ciphertext = await cluster.EncryptAsync(East, first.KeyId, "replicated through crashes");
 
         await Replicate(cluster, first.KeyId, West);
         await cluster.KillRegionAsync(West);
@@ -28,13 +27,13 @@ public sealed class MultiRegionFaultTests(ITestOutputHelper output)
 
         // Sydney keeps serving whatever it has while the others are down.
         var local = await cluster[Sydney].CreateAsync();
-        Assert.Equal("sydney alone", await DecryptAsync(cluster, Sydney, await EncryptAsync(cluster, Sydney, local.KeyId, "sydney alone")));
+        Assert.Equal("sydney alone", await cluster.DecryptTextAsync(Sydney, await cluster.EncryptAsync(Sydney, local.KeyId, "sydney alone")));
 
         await cluster.StartRegionAsync(East);
         await cluster.StartRegionAsync(West);
         await cluster.UntilAsync(West, first.KeyId, m => m.KeyState == KeyState.Enabled);
         await cluster.UntilAsync(Sydney, second.KeyId, m => m.KeyState == KeyState.Enabled);
-        Assert.Equal("replicated through crashes", await DecryptAsync(cluster, West, ciphertext));
+        Assert.Equal("replicated through crashes", await cluster.DecryptTextAsync(West, ciphertext));
         foreach (var region in new[] { East, West })
         {
             await cluster.UntilAsync(region, first.KeyId, m => m.MultiRegionConfiguration.ReplicaKeys.Count == 1);
@@ -48,11 +47,11 @@ public sealed class MultiRegionFaultTests(ITestOutputHelper output)
         var key = await cluster[East].CreateAsync(multiRegion: true);
         await cluster.ReplicateAsync(East, key.KeyId, West, Sydney);
         var original = (await cluster.DescribeAsync(East, key.KeyId)).CurrentKeyMaterialId;
-        var before = await EncryptAsync(cluster, West, key.KeyId, "before the storm");
+        var before = await cluster.EncryptAsync(West, key.KeyId, "before the storm");
 
         await cluster.Kms(East).RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
         await cluster.KillRegionAsync(East);
-        Assert.Equal("before the storm", await DecryptAsync(cluster, Sydney, before));
+        Assert.Equal("before the storm", await cluster.DecryptTextAsync(Sydney, before));
         await cluster.StartRegionAsync(East);
         string? rotated = null;
         foreach (var region in Regions)
@@ -63,14 +62,14 @@ public sealed class MultiRegionFaultTests(ITestOutputHelper output)
         await cluster.Kms(East).UpdatePrimaryRegionAsync(new UpdatePrimaryRegionRequest { KeyId = key.KeyId, PrimaryRegion = Sydney },
             deadline: Deadline.Soon).ResponseAsync.WithTimeout();
         await cluster.KillRegionAsync(East);
-        Assert.Equal("before the storm", await DecryptAsync(cluster, West, before));
+        Assert.Equal("before the storm", await cluster.DecryptTextAsync(West, before));
         await cluster.StartRegionAsync(East);
         foreach (var region in Regions)
         {
             var metadata = await cluster.UntilAsync(region, key.KeyId,
                 m => m.MultiRegionConfiguration.PrimaryKey.Region == Sydney && m.KeyState == KeyState.Enabled, TimeSpan.FromSeconds(60));
             Assert.Equal(rotated, metadata.CurrentKeyMaterialId);
-            Assert.Equal("before the storm", await DecryptAsync(cluster, region, before));
+            Assert.Equal("before the storm", await cluster.DecryptTextAsync(region, before));
         }
 
         var primaries = new List<string>();
@@ -98,14 +97,14 @@ public sealed class MultiRegionFaultTests(ITestOutputHelper output)
 
         await cluster.KillControlPlaneAsync();
         // With the ControlPlane gone every Region still does every cryptographic operation.
-        var ciphertext = await EncryptAsync(cluster, East, key.KeyId, "no control plane needed");
-        Assert.Equal("no control plane needed", await DecryptAsync(cluster, East, ciphertext));
+        var ciphertext = await cluster.EncryptAsync(East, key.KeyId, "no control plane needed");
+        Assert.Equal("no control plane needed", await cluster.DecryptTextAsync(East, ciphertext));
 
         await cluster.StartControlPlaneAsync();
         await cluster.StartRegionAsync(West);
         await cluster.UntilAsync(West, key.KeyId, m => m.KeyState == KeyState.Enabled, TimeSpan.FromSeconds(60));
         await cluster.UntilAsync(West, hmac.KeyId, m => m.KeyState == KeyState.Enabled, TimeSpan.FromSeconds(60));
-        Assert.Equal("no control plane needed", await DecryptAsync(cluster, West, ciphertext));
+        Assert.Equal("no control plane needed", await cluster.DecryptTextAsync(West, ciphertext));
         await cluster.QuiescentAsync();
 
         // Every version of every key, unwrapped from the Regions' stores with their domain keys, is absent from the
@@ -133,12 +132,4 @@ public sealed class MultiRegionFaultTests(ITestOutputHelper output)
 
     private static Task<ReplicateKeyResponse> Replicate(ThreeRegionCluster cluster, string keyId, string region) =>
         cluster.Kms(East).ReplicateKeyAsync(new ReplicateKeyRequest { KeyId = keyId, ReplicaRegion = region }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
-
-    private static async Task<ByteString> EncryptAsync(ThreeRegionCluster cluster, string region, string keyId, string text) =>
-        (await cluster.Kms(region).EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = ByteString.CopyFromUtf8(text) }, deadline: Deadline.Soon)
-            .ResponseAsync.WithTimeout()).CiphertextBlob;
-
-    private static async Task<string> DecryptAsync(ThreeRegionCluster cluster, string region, ByteString ciphertext) =>
-        (await cluster.Kms(region).DecryptAsync(new DecryptRequest { CiphertextBlob = ciphertext }, deadline: Deadline.Soon).ResponseAsync.WithTimeout())
-        .Plaintext.ToStringUtf8();
 }

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Grpc.Mrk.Cluster.Tests.Infrastructure;
 using Grpc.Mrk.TestSupport;
 using Grpc.Mrk.V1;
@@ -15,7 +14,7 @@ public sealed class MultiRegionReplicationTests(ITestOutputHelper output)
     {
         await using var cluster = await StartAsync(output);
         var key = await cluster[East].CreateAsync(multiRegion: true);
-        var before = await EncryptAsync(cluster, East, key.KeyId, "made before any replica existed");
+        var before = await cluster.EncryptAsync(East, key.KeyId, "made before any replica existed");
         await cluster.ReplicateAsync(East, key.KeyId, West, Sydney);
 
         foreach (var region in Regions)
@@ -29,20 +28,12 @@ public sealed class MultiRegionReplicationTests(ITestOutputHelper output)
 
         foreach (var from in Regions)
         {
-            var ciphertext = await EncryptAsync(cluster, from, key.KeyId, $"from {from}");
+            var ciphertext = await cluster.EncryptAsync(from, key.KeyId, $"from {from}");
             foreach (var to in Regions)
             {
-                Assert.Equal($"from {from}", await DecryptAsync(cluster, to, ciphertext));
-                Assert.Equal("made before any replica existed", await DecryptAsync(cluster, to, before));
+                Assert.Equal($"from {from}", await cluster.DecryptTextAsync(to, ciphertext));
+                Assert.Equal("made before any replica existed", await cluster.DecryptTextAsync(to, before));
             }
         }
     }
-
-    private static async Task<ByteString> EncryptAsync(ThreeRegionCluster cluster, string region, string keyId, string text) =>
-        (await cluster.Kms(region).EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = ByteString.CopyFromUtf8(text) }, deadline: Deadline.Soon)
-            .ResponseAsync.WithTimeout()).CiphertextBlob;
-
-    private static async Task<string> DecryptAsync(ThreeRegionCluster cluster, string region, ByteString ciphertext) =>
-        (await cluster.Kms(region).DecryptAsync(new DecryptRequest { CiphertextBlob = ciphertext }, deadline: Deadline.Soon)
-            .ResponseAsync.WithTimeout()).Plaintext.ToStringUtf8();
 }

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Grpc.Mrk.Cluster.Tests.Infrastructure;
 using Grpc.Mrk.TestSupport;
 using Grpc.Mrk.V1;
@@ -20,7 +19,7 @@ public sealed class MultiRegionRotationTests(ITestOutputHelper output)
         var key = await cluster[East].CreateAsync(multiRegion: true);
         await cluster.ReplicateAsync(East, key.KeyId, West, Sydney);
         var original = (await cluster.DescribeAsync(East, key.KeyId)).CurrentKeyMaterialId;
-        var before = await EncryptAsync(cluster, West, key.KeyId, "before rotation");
+        var before = await cluster.EncryptAsync(West, key.KeyId, "before rotation");
 
         await cluster.Kms(East).RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
         var rotated = await CurrentEverywhereAsync(cluster, key.KeyId, m => m != original);
@@ -35,13 +34,13 @@ public sealed class MultiRegionRotationTests(ITestOutputHelper output)
 
         foreach (var from in Regions)
         {
-            var after = await EncryptAsync(cluster, from, key.KeyId, $"after rotation in {from}");
+            var after = await cluster.EncryptAsync(from, key.KeyId, $"after rotation in {from}");
             foreach (var to in Regions)
             {
-                var decrypted = await DecryptAsync(cluster, to, after);
+                var decrypted = await cluster.DecryptAsync(to, after);
                 Assert.Equal($"after rotation in {from}", decrypted.Plaintext.ToStringUtf8());
                 Assert.Equal(rotated, decrypted.KeyMaterialId);
-                var old = await DecryptAsync(cluster, to, before);
+                var old = await cluster.DecryptAsync(to, before);
                 Assert.Equal("before rotation", old.Plaintext.ToStringUtf8());
                 Assert.Equal(original, old.KeyMaterialId);
             }
@@ -68,8 +67,8 @@ public sealed class MultiRegionRotationTests(ITestOutputHelper output)
         {
             Assert.Equal(original, (await cluster.DescribeAsync(region, key.KeyId)).CurrentKeyMaterialId);
             Assert.Equal(KeyMaterialState.PendingRotation, Assert.Single(await RotationsAsync(cluster, region, key.KeyId)).KeyMaterialState);
-            var ciphertext = await EncryptAsync(cluster, region, key.KeyId, "during the rotation");
-            Assert.Equal(original, (await DecryptAsync(cluster, region, ciphertext)).KeyMaterialId);
+            var ciphertext = await cluster.EncryptAsync(region, key.KeyId, "during the rotation");
+            Assert.Equal(original, (await cluster.DecryptAsync(region, ciphertext)).KeyMaterialId);
         }
 
         await Errors.ExpectAsync("ConflictException", cluster.Kms(East).RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key.KeyId },
@@ -142,11 +141,4 @@ public sealed class MultiRegionRotationTests(ITestOutputHelper output)
     private static async Task<IReadOnlyList<RotationsListEntry>> RotationsAsync(ThreeRegionCluster cluster, string region, string keyId) =>
         (await cluster.Kms(region).ListKeyRotationsAsync(new ListKeyRotationsRequest { KeyId = keyId }, deadline: Deadline.Soon)
             .ResponseAsync.WithTimeout()).Rotations;
-
-    private static async Task<ByteString> EncryptAsync(ThreeRegionCluster cluster, string region, string keyId, string text) =>
-        (await cluster.Kms(region).EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = ByteString.CopyFromUtf8(text) }, deadline: Deadline.Soon)
-            .ResponseAsync.WithTimeout()).CiphertextBlob;
-
-    private static async Task<DecryptResponse> DecryptAsync(ThreeRegionCluster cluster, string region, ByteString ciphertext) =>
-        await cluster.Kms(region).DecryptAsync(new DecryptRequest { CiphertextBlob = ciphertext }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
 }

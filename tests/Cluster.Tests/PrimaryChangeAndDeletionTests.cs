@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Grpc.Mrk.Cluster.Tests.Infrastructure;
 using Grpc.Mrk.TestSupport;
 using Grpc.Mrk.V1;
@@ -16,7 +15,7 @@ public sealed class PrimaryChangeAndDeletionTests(ITestOutputHelper output)
         await using var cluster = await StartAsync(output);
         var key = await cluster[East].CreateAsync(multiRegion: true);
         await cluster.ReplicateAsync(East, key.KeyId, West, Sydney);
-        var ciphertext = await EncryptAsync(cluster, East, key.KeyId, "across the hand-off");
+        var ciphertext = await cluster.EncryptAsync(East, key.KeyId, "across the hand-off");
 
         await Errors.ExpectAsync("NotFoundException", cluster.Kms(East).UpdatePrimaryRegionAsync(
             new UpdatePrimaryRegionRequest { KeyId = key.KeyId, PrimaryRegion = "eu-central-1" }, deadline: Deadline.Soon));
@@ -37,7 +36,7 @@ public sealed class PrimaryChangeAndDeletionTests(ITestOutputHelper output)
             var metadata = await cluster.UntilAsync(region, key.KeyId, m => m.MultiRegionConfiguration.PrimaryKey.Region == West && m.KeyState == KeyState.Enabled);
             Assert.Equal(region == West ? MultiRegionKeyType.Primary : MultiRegionKeyType.Replica, metadata.MultiRegionConfiguration.MultiRegionKeyType);
             Assert.Equal([Sydney, East], metadata.MultiRegionConfiguration.ReplicaKeys.Select(r => r.Region).Order());
-            Assert.Equal("across the hand-off", await DecryptAsync(cluster, region, ciphertext));
+            Assert.Equal("across the hand-off", await cluster.DecryptTextAsync(region, ciphertext));
         }
 
         // Only the new primary replicates, rotates and hands off now.
@@ -68,8 +67,8 @@ public sealed class PrimaryChangeAndDeletionTests(ITestOutputHelper output)
         Assert.False(updating.Enabled);
         Assert.Equal(MultiRegionKeyType.Replica, updating.MultiRegionConfiguration.MultiRegionKeyType);
         await Errors.ExpectAsync("KMSInvalidStateException", cluster.Kms(East).DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId }, deadline: Deadline.Soon));
-        var during = await EncryptAsync(cluster, East, key.KeyId, "while updating");
-        Assert.Equal("while updating", await DecryptAsync(cluster, Sydney, during));
+        var during = await cluster.EncryptAsync(East, key.KeyId, "while updating");
+        Assert.Equal("while updating", await cluster.DecryptTextAsync(Sydney, during));
         await AtMostOnePrimaryAsync(cluster, key.KeyId, [East, Sydney]);
 
         await cluster.StartRegionAsync(West);
@@ -79,7 +78,7 @@ public sealed class PrimaryChangeAndDeletionTests(ITestOutputHelper output)
         }
 
         await AtMostOnePrimaryAsync(cluster, key.KeyId, Regions);
-        Assert.Equal("while updating", await DecryptAsync(cluster, West, during));
+        Assert.Equal("while updating", await cluster.DecryptTextAsync(West, during));
     }
 
     [Fact]
@@ -88,7 +87,7 @@ public sealed class PrimaryChangeAndDeletionTests(ITestOutputHelper output)
         await using var cluster = await StartAsync(output);
         var key = await cluster[East].CreateAsync(multiRegion: true);
         await cluster.ReplicateAsync(East, key.KeyId, West, Sydney);
-        var ciphertext = await EncryptAsync(cluster, Sydney, key.KeyId, "outlives a replica");
+        var ciphertext = await cluster.EncryptAsync(Sydney, key.KeyId, "outlives a replica");
 
         // A replica's deletion is its own; when it really happens the others stop listing it.
         var scheduled = await cluster.Kms(West).ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId, PendingWindowInDays = 7 },
@@ -105,7 +104,7 @@ public sealed class PrimaryChangeAndDeletionTests(ITestOutputHelper output)
 
         // Replicating into that Region again recreates the replica with every version (AWS's recovery path).
         await cluster.ReplicateAsync(East, key.KeyId, West);
-        Assert.Equal("outlives a replica", await DecryptAsync(cluster, West, ciphertext));
+        Assert.Equal("outlives a replica", await cluster.DecryptTextAsync(West, ciphertext));
 
         // The primary with replicas waits, without a deletion date, and keeps its replicas working.
         var primary = await cluster.Kms(East).ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId, PendingWindowInDays = 7 },
@@ -116,7 +115,7 @@ public sealed class PrimaryChangeAndDeletionTests(ITestOutputHelper output)
         Assert.Equal(7, waiting.PendingDeletionWindowInDays);
         Assert.Null(waiting.DeletionDate);
         await Errors.ExpectAsync("KMSInvalidStateException", cluster.Kms(East).DecryptAsync(new DecryptRequest { CiphertextBlob = ciphertext }, deadline: Deadline.Soon));
-        Assert.Equal("outlives a replica", await DecryptAsync(cluster, Sydney, ciphertext));
+        Assert.Equal("outlives a replica", await cluster.DecryptTextAsync(Sydney, ciphertext));
 
         // Cancel leaves it Disabled; schedule again, then delete both replicas.
         await cluster.Kms(East).CancelKeyDeletionAsync(new CancelKeyDeletionRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
@@ -163,12 +162,4 @@ public sealed class PrimaryChangeAndDeletionTests(ITestOutputHelper output)
             return true;
         }
     }
-
-    private static async Task<ByteString> EncryptAsync(ThreeRegionCluster cluster, string region, string keyId, string text) =>
-        (await cluster.Kms(region).EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = ByteString.CopyFromUtf8(text) }, deadline: Deadline.Soon)
-            .ResponseAsync.WithTimeout()).CiphertextBlob;
-
-    private static async Task<string> DecryptAsync(ThreeRegionCluster cluster, string region, ByteString ciphertext) =>
-        (await cluster.Kms(region).DecryptAsync(new DecryptRequest { CiphertextBlob = ciphertext }, deadline: Deadline.Soon).ResponseAsync.WithTimeout())
-        .Plaintext.ToStringUtf8();
 }

@@ -136,6 +136,17 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
         return last!;
     }
 
+    public async Task<Google.Protobuf.ByteString> EncryptAsync(string region, string keyId, string text) =>
+        (await Kms(region).EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = Google.Protobuf.ByteString.CopyFromUtf8(text) },
+            deadline: Deadline.Soon).ResponseAsync.WithTimeout().ConfigureAwait(false)).CiphertextBlob;
+
+    public async Task<DecryptResponse> DecryptAsync(string region, Google.Protobuf.ByteString ciphertext) =>
+        await Kms(region).DecryptAsync(new DecryptRequest { CiphertextBlob = ciphertext }, deadline: Deadline.Soon).ResponseAsync.WithTimeout()
+            .ConfigureAwait(false);
+
+    public async Task<string> DecryptTextAsync(string region, Google.Protobuf.ByteString ciphertext) =>
+        (await DecryptAsync(region, ciphertext).ConfigureAwait(false)).Plaintext.ToStringUtf8();
+
     /// <summary>ReplicateKey from <paramref name="primary"/> into each target, then waits until every replica is Enabled.</summary>
     public async Task ReplicateAsync(string primary, string keyId, params string[] targets)
     {

@@ -26,21 +26,8 @@ public sealed partial class KmsKey
     /// </summary>
     public void AddReplica(string targetRegion, ReplicaCreation creation)
     {
-        if (MultiRegion is not { } mr)
-        {
-            throw KmsErrors.Unsupported($"{Arn} is not a multi-Region key; only multi-Region primary keys can be replicated.");
-        }
-
-        if (!IsPrimary)
-        {
-            throw KmsErrors.Unsupported($"{Arn} is not a multi-Region primary key; replicate the primary key in {mr.PrimaryRegion}.");
-        }
-
-        Require(KeyOperation.ReplicateKey);
-        if (targetRegion == Region)
-        {
-            throw KmsErrors.Validation($"ReplicaRegion {targetRegion} is the Region of the primary key; choose another Region.");
-        }
+        var mr = RequirePrimary(KeyOperation.ReplicateKey, targetRegion, "only multi-Region primary keys can be replicated",
+            "replicate the primary key", "ReplicaRegion");
 
         if (mr.ReplicaRegions.Contains(targetRegion))
         {
@@ -193,21 +180,8 @@ public sealed partial class KmsKey
     /// </summary>
     public SharedState BeginHandOff(string targetRegion, string targetArn)
     {
-        if (MultiRegion is not { } mr)
-        {
-            throw KmsErrors.Unsupported($"{Arn} is not a multi-Region key.");
-        }
-
-        if (!IsPrimary)
-        {
-            throw KmsErrors.Unsupported($"{Arn} is not a multi-Region primary key; call UpdatePrimaryRegion on the primary key in {mr.PrimaryRegion}.");
-        }
-
-        Require(KeyOperation.UpdatePrimaryRegion);
-        if (targetRegion == Region)
-        {
-            throw KmsErrors.Validation($"PrimaryRegion {targetRegion} is already the primary Region of {KeyId}.");
-        }
+        var mr = RequirePrimary(KeyOperation.UpdatePrimaryRegion, targetRegion, "only a multi-Region primary key can change its primary Region",
+            "call UpdatePrimaryRegion on the primary key", "PrimaryRegion");
 
         if (!mr.ReplicaRegions.Contains(targetRegion))
         {
@@ -295,6 +269,28 @@ public sealed partial class KmsKey
                 held.State = info.State;
             }
         }
+    }
+
+    /// <summary>The checks ReplicateKey and UpdatePrimaryRegion share: a multi-Region primary in a state that allows it, another Region.</summary>
+    private MultiRegionInfo RequirePrimary(KeyOperation operation, string targetRegion, string notMultiRegion, string callThePrimary, string field)
+    {
+        if (MultiRegion is not { } mr)
+        {
+            throw KmsErrors.Unsupported($"{Arn} is not a multi-Region key; {notMultiRegion}.");
+        }
+
+        if (!IsPrimary)
+        {
+            throw KmsErrors.Unsupported($"{Arn} is not a multi-Region primary key; {callThePrimary} in {mr.PrimaryRegion}.");
+        }
+
+        Require(operation);
+        if (targetRegion == Region)
+        {
+            throw KmsErrors.Validation($"{field} {targetRegion} is the Region of the primary key; choose another Region.");
+        }
+
+        return mr;
     }
 
     private MultiRegionInfo RequireMultiRegion() =>
