@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
+using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Replication;
 using Grpc.Mrk.RegionNode.Storage;
 using Microsoft.Extensions.Time.Testing;
@@ -11,21 +12,26 @@ namespace Grpc.Mrk.RegionNode.UnitTests.Storage;
 /// <summary>A real SQLite store and crypto engine in a temporary folder, with a fake clock, wired as the node wires them.</summary>
 internal sealed class TempStore : IDisposable
 {
-    public TempStore(IEnvelopeSealer? sealer = null)
+    public TempStore(IEnvelopeSealer? sealer = null, string region = "us-east-1", Func<TempStore, IReplicationChannel>? channel = null,
+        FakeTimeProvider? clock = null)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("mrk-unit-");
         Database = new SqliteDatabase(Path.Combine(Directory.FullName, "region.db"));
         Database.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
-        Region = new RegionIdentity("us-east-1", "aws", "111122223333");
+        Region = new RegionIdentity(region, "aws", "111122223333");
         Protector = new DomainKeyProtector(RandomNumberGenerator.GetBytes(32), Region.Region);
-        Clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        Clock = clock ?? new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         Store = new SqliteKeyStore(Database, Region, Clock, sealer);
         Factory = new KeyMaterialFactory();
         Materials = new KeyMaterials(Factory, Protector);
         var resolver = new KeyResolver(Store, Region);
         var changes = new KeyChanges(Store, resolver, Locks, Region);
-        var sync = new SharedStateSync(new StandaloneChannel(), new SyncSettings(TimeSpan.FromSeconds(1)), Clock);
-        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), new StandaloneChannel(), sync, Region, Clock);
+        Relay = new RelayStore(Database, Clock);
+        Channel = channel?.Invoke(this) ?? new StandaloneChannel();
+        var sync = new SharedStateSync(Channel, new SyncSettings(TimeSpan.FromSeconds(1)), Clock);
+        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), Channel, sync, Region, Clock);
+        MultiRegion = new MultiRegionOperations(Store, resolver, Locks, Channel, sync, Region, Clock);
+        Receiver = new ReplicationReceiver(Store, Locks, Channel, sync, new TransportRequests(Clock), new KeyTransport(), Protector, Factory, Region, Clock);
         Rotation = new RotationOperations(Store, resolver, changes, Materials, sync, Clock);
         Encryption = new EncryptionOperations(Store, resolver, Materials, new SymmetricEnvelope(), new AsymmetricEngine());
         Aliases = new AliasOperations(Store, resolver, Locks, Region, Clock);
@@ -50,6 +56,14 @@ internal sealed class TempStore : IDisposable
     public KeyLocks Locks { get; } = new();
 
     public KeyLifecycleOperations Lifecycle { get; }
+
+    public RelayStore Relay { get; }
+
+    public IReplicationChannel Channel { get; }
+
+    public MultiRegionOperations MultiRegion { get; }
+
+    public ReplicationReceiver Receiver { get; }
 
     public RotationOperations Rotation { get; }
 

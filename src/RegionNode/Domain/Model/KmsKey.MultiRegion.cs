@@ -35,8 +35,8 @@ public sealed partial class KmsKey
         }
 
         mr.ReplicaRegions.Add(targetRegion);
-        mr.Progress[targetRegion] = new ReplicaProgress { PendingCreation = creation };
         mr.SyncVersion++;
+        mr.Progress[targetRegion] = new ReplicaProgress { PendingCreation = creation, AddedEpoch = mr.Epoch, AddedSyncVersion = mr.SyncVersion };
     }
 
     /// <summary>Moves the shared-property version forward after a shared change on the primary.</summary>
@@ -49,8 +49,9 @@ public sealed partial class KmsKey
     public bool ApplyShared(SharedState state)
     {
         var mr = RequireMultiRegion();
-        if (!state.IsNewerThan(mr.Epoch, mr.SyncVersion))
+        if (!state.IsNewerThan(mr.Epoch, mr.SyncVersion) || (state.Epoch == mr.Epoch && state.PrimaryRegion != mr.PrimaryRegion))
         {
+            // Within one epoch only its primary speaks; a different primary needs a newer epoch (a hand-off).
             return false;
         }
 
@@ -154,14 +155,26 @@ public sealed partial class KmsKey
                && _materials.All(m => progress.MaterialIds.Contains(m.MaterialId));
     }
 
-    /// <summary>Drops a replica that was deleted in its Region; a primary waiting for its replicas starts its own window when the last goes.</summary>
-    public bool RemoveReplica(string replicaRegion, DateTimeOffset now)
+    /// <summary>
+    /// Drops a replica that was deleted in its Region (it last held <paramref name="epoch"/>, <paramref name="syncVersion"/>);
+    /// a notice older than the replica's addition is about an earlier replica in that Region and changes nothing. A
+    /// primary waiting for its replicas starts its own window when the last goes.
+    /// </summary>
+    public bool RemoveReplica(string replicaRegion, DateTimeOffset now, long epoch = long.MaxValue, long syncVersion = long.MaxValue)
     {
         var mr = RequireMultiRegion();
-        if (!IsPrimary || !mr.ReplicaRegions.Remove(replicaRegion))
+        if (!IsPrimary || !mr.ReplicaRegions.Contains(replicaRegion))
         {
             return false;
         }
+
+        if (mr.Progress.TryGetValue(replicaRegion, out var progress)
+            && (progress.AddedEpoch > epoch || (progress.AddedEpoch == epoch && progress.AddedSyncVersion > syncVersion)))
+        {
+            return false;
+        }
+
+        mr.ReplicaRegions.Remove(replicaRegion);
 
         mr.Progress.Remove(replicaRegion);
         mr.SyncVersion++;

@@ -8,6 +8,11 @@ namespace Grpc.Mrk.RegionNode.Domain.Model;
 /// </summary>
 public sealed class ReplicaProgress
 {
+    /// <summary>The shared-state version at which this replica was added: a deletion notice older than that is about an earlier replica.</summary>
+    public long AddedEpoch { get; set; }
+
+    public long AddedSyncVersion { get; set; }
+
     public long Epoch { get; set; }
 
     public long SyncVersion { get; set; }

@@ -31,7 +31,7 @@ public sealed class ReplicationReceiver(
         SyncAckMessage m => OnSyncAckAsync(source, keyId, m, cancellationToken),
         PromoteMessage m => OnPromoteAsync(source, keyId, m.State, cancellationToken),
         PromoteRefusedMessage m => OnPromoteRefusedAsync(keyId, m, cancellationToken),
-        ReplicaDeletedMessage => OnReplicaDeletedAsync(source, keyId, cancellationToken),
+        ReplicaDeletedMessage m => OnReplicaDeletedAsync(source, keyId, m, cancellationToken),
         _ => Task.FromResult<string?>($"unknown message {message.GetType().Name}"),
     };
 
@@ -110,9 +110,14 @@ public sealed class ReplicationReceiver(
 
     private async Task<string?> ApplySharedAsync(string source, KmsKey key, SharedState state, CancellationToken cancellationToken)
     {
-        if (key.MultiRegion is null || key.IsPrimary && !state.IsNewerThan(key.MultiRegion.Epoch, key.MultiRegion.SyncVersion))
+        if (key.MultiRegion is not { } mr || (key.IsPrimary && !state.IsNewerThan(mr.Epoch, mr.SyncVersion)))
         {
             return "this Region holds the primary of that epoch";
+        }
+
+        if (state.Epoch < mr.Epoch || (state.Epoch == mr.Epoch && state.PrimaryRegion != mr.PrimaryRegion))
+        {
+            return $"{source} is not the primary of epoch {state.Epoch} as this Region knows it";
         }
 
         key.ApplyShared(state);
@@ -278,10 +283,11 @@ public sealed class ReplicationReceiver(
         return null;
     }
 
-    private async Task<string?> OnReplicaDeletedAsync(string source, string keyId, CancellationToken cancellationToken)
+    private async Task<string?> OnReplicaDeletedAsync(string source, string keyId, ReplicaDeletedMessage message, CancellationToken cancellationToken)
     {
         using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
-        if (await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false) is not { } key || !key.RemoveReplica(source, time.GetUtcNow()))
+        if (await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false) is not { } key
+            || !key.RemoveReplica(source, time.GetUtcNow(), message.Epoch, message.SyncVersion))
         {
             return "not a replica this Region's primary lists";
         }

@@ -1,0 +1,137 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Mrk.Internal.V1;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Replication;
+using Grpc.Mrk.RegionNode.Storage;
+using Grpc.Mrk.RegionNode.UnitTests.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Grpc.Mrk.RegionNode.UnitTests.Replication;
+
+/// <summary>
+/// Several Regions in one process, each with its own real store, crypto and replication domain, joined by a relay the
+/// test drives by hand: it can deliver in any interleaving and deliver messages again, to check that the protocol's
+/// handlers converge whatever the network does (signatures and sequence checks are the inbox's job, tested elsewhere).
+/// </summary>
+internal sealed class InProcessCluster : IDisposable
+{
+    private readonly Random _random;
+    private readonly List<(string Source, Envelope Envelope)> _delivered = [];
+
+    public InProcessCluster(int seed, params string[] regions)
+    {
+        _random = new Random(seed);
+        foreach (var region in regions)
+        {
+            Regions[region] = new TempStore(new UnsignedSealer(region), region, store => new Channel(store, regions), Clock);
+        }
+    }
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    public Dictionary<string, TempStore> Regions { get; } = new(StringComparer.Ordinal);
+
+    public TempStore this[string region] => Regions[region];
+
+    /// <summary>
+    /// Delivers every queued message, choosing the next sender at random each time (per sender, in order) and, with
+    /// probability <paramref name="duplicateRate"/>, delivering an already delivered message again. Returns how many it delivered.
+    /// </summary>
+    public async Task<int> DeliverAllAsync(double duplicateRate = 0.3, int maxMessages = 2000)
+    {
+        var count = 0;
+        while (count < maxMessages)
+        {
+            var ready = new List<(string Region, string MessageId, byte[] Bytes)>();
+            foreach (var (region, store) in Regions)
+            {
+                var pending = await store.Relay.PendingAsync(1, CancellationToken.None);
+                ready.AddRange(pending.Select(p => (region, p.MessageId, p.Envelope)));
+            }
+
+            if (ready.Count == 0)
+            {
+                return count;
+            }
+
+            var (source, messageId, bytes) = ready[_random.Next(ready.Count)];
+            await this[source].Relay.RemoveAsync(messageId, CancellationToken.None);
+            var envelope = Envelope.Parser.ParseFrom(bytes);
+            await DeliverAsync(source, envelope);
+            _delivered.Add((source, envelope));
+            count++;
+            if (_random.NextDouble() < duplicateRate)
+            {
+                var (againSource, again) = _delivered[_random.Next(_delivered.Count)];
+                await DeliverAsync(againSource, again);
+                count++;
+            }
+        }
+
+        throw new InvalidOperationException($"the cluster did not settle within {maxMessages} messages");
+    }
+
+    /// <summary>Moves time on and runs every Region's anti-entropy pass, then delivers what it sent.</summary>
+    public async Task AntiEntropyAsync(TimeSpan after)
+    {
+        Clock.Advance(after);
+        foreach (var store in Regions.Values)
+        {
+            await store.Receiver.AntiEntropyAsync(CancellationToken.None);
+        }
+
+        await DeliverAllAsync(duplicateRate: 0);
+    }
+
+    public void Dispose()
+    {
+        foreach (var store in Regions.Values)
+        {
+            store.Dispose();
+        }
+    }
+
+    private Task<string?> DeliverAsync(string source, Envelope envelope) =>
+        this[envelope.DestinationRegion].Receiver.ReceiveAsync(source, envelope.KeyId,
+            ReplicationCodec.Decode(envelope.Kind, envelope.Payload, envelope.MessageId), CancellationToken.None);
+
+    private sealed class UnsignedSealer(string region) : IEnvelopeSealer
+    {
+        public (string MessageId, byte[] Envelope) Seal(OutgoingMessage message, ulong sequence, DateTimeOffset now)
+        {
+            var envelope = new Envelope
+            {
+                MessageId = message.MessageId ?? Guid.NewGuid().ToString("N"),
+                SourceRegion = region,
+                DestinationRegion = message.DestinationRegion,
+                KeyId = message.KeyId,
+                Sequence = sequence,
+                SentAt = Timestamp.FromDateTimeOffset(now),
+                Kind = message.Kind,
+                Payload = ByteString.CopyFrom(message.Payload),
+            };
+            return (envelope.MessageId, envelope.ToByteArray());
+        }
+    }
+
+    private sealed class Channel(TempStore store, string[] regions) : IReplicationChannel
+    {
+        public bool IsClusterRegion(string region) => region != store.Region.Region && regions.Contains(region);
+
+        public OutgoingMessage Encode(string destination, string keyId, ReplicationMessage message, string? messageId = null)
+        {
+            var payload = ReplicationCodec.Encode(message);
+            return new OutgoingMessage(destination, keyId, payload.Descriptor.FullName, payload.ToByteArray(), messageId);
+        }
+
+        public Task SendAsync(string destination, string keyId, ReplicationMessage message, CancellationToken cancellationToken)
+        {
+            var outgoing = Encode(destination, keyId, message);
+            var now = store.Clock.GetUtcNow();
+            return store.Relay.EnqueueAsync(destination, sequence => new UnsignedSealer(store.Region.Region).Seal(outgoing, sequence, now), now,
+                cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Operations;
+using Grpc.Mrk.RegionNode.Domain.Specs;
+
+namespace Grpc.Mrk.RegionNode.UnitTests.Replication;
+
+/// <summary>
+/// The cross-Region protocol in one process, under random interleavings and redelivered messages: replication,
+/// rotation, primary change and deletion all converge to one agreed state, with exactly one primary.
+/// </summary>
+public sealed class ProtocolConvergenceTests
+{
+    private const string East = "us-east-1";
+    private const string West = "eu-west-1";
+    private const string Sydney = "ap-southeast-2";
+
+    public static TheoryData<int> Seeds => new(Enumerable.Range(1, 24));
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public async Task ReplicateRotateHandOffRotate_WithDuplicatesAndAnyOrder_AllRegionsAgree(int seed)
+    {
+        using var cluster = new InProcessCluster(seed, East, West, Sydney);
+        var key = await cluster[East].Lifecycle.CreateKeyAsync(new CreateKeyCommand(string.Empty, "set", null, null, null, [], true, false),
+            CancellationToken.None);
+        var none = Array.Empty<Tag>();
+        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, "west", none, CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, Sydney, string.Empty, string.Empty, none, CancellationToken.None);
+        await cluster.DeliverAllAsync();
+
+        await cluster[East].Rotation.RotateKeyOnDemandAsync(key.KeyId, CancellationToken.None);
+        await cluster.DeliverAllAsync();
+        await cluster[East].Rotation.EnableKeyRotationAsync(key.KeyId, 120, CancellationToken.None);
+        await cluster.DeliverAllAsync();
+
+        await cluster[East].MultiRegion.UpdatePrimaryRegionAsync(key.KeyId, West, CancellationToken.None);
+        await cluster.DeliverAllAsync();
+        await cluster[West].Rotation.RotateKeyOnDemandAsync(key.KeyId, CancellationToken.None);
+        await cluster.DeliverAllAsync();
+        await cluster.AntiEntropyAsync(TimeSpan.FromMinutes(1));
+
+        var keys = new List<KmsKey>();
+        foreach (var region in new[] { East, West, Sydney })
+        {
+            keys.Add((await cluster[region].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!);
+        }
+
+        Assert.All(keys, k => Assert.Equal(KeyState.Enabled, k.State));
+        Assert.Equal([West], keys.Where(k => k.IsPrimary).Select(k => k.Region));
+        Assert.All(keys, k => Assert.Equal(keys[1].Shared() with { Materials = [], ReplicaRegions = [] },
+            k.Shared() with { Materials = [], ReplicaRegions = [] }));
+        Assert.All(keys, k => Assert.Equal([East, Sydney], k.MultiRegion!.ReplicaRegions.Order().Reverse()));
+        Assert.All(keys, k => Assert.Equal(keys[1].Materials.Select(m => (m.MaterialId, m.State)), k.Materials.Select(m => (m.MaterialId, m.State))));
+        Assert.Equal(3, keys[1].Materials.Count);
+        Assert.All(keys, k => Assert.Equal(keys[1].CurrentMaterial.MaterialId, k.CurrentMaterial.MaterialId));
+        Assert.All(keys, k => Assert.True(k.Rotation.Enabled));
+        Assert.Equal("west", keys[1].Description);
+
+        // Nothing is left to repeat once everyone acknowledged.
+        Assert.All(keys, k => Assert.Null(k.MultiRegion!.NextAttemptDue));
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public async Task ReplicaDeleted_PrimaryStopsListingIt_WaitingPrimaryThenStartsItsWindow_ReReplicationRecreates(int seed)
+    {
+        using var cluster = new InProcessCluster(seed, East, West);
+        var key = await cluster[East].Lifecycle.CreateKeyAsync(new CreateKeyCommand(string.Empty, string.Empty, null, null, null, [], true, false),
+            CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, string.Empty, [], CancellationToken.None);
+        await cluster.DeliverAllAsync();
+
+        await cluster[East].Lifecycle.ScheduleKeyDeletionAsync(key.KeyId, 7, CancellationToken.None);
+        await cluster[West].Lifecycle.ScheduleKeyDeletionAsync(key.KeyId, 7, CancellationToken.None);
+        await cluster.DeliverAllAsync();
+        Assert.Equal(KeyState.PendingReplicaDeletion, (await cluster[East].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!.State);
+
+        cluster.Clock.Advance(TimeSpan.FromDays(8));
+        await cluster[West].Lifecycle.DeleteDueKeysAsync(CancellationToken.None);
+        await cluster.DeliverAllAsync();
+        var primary = (await cluster[East].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!;
+        Assert.Equal(KeyState.PendingDeletion, primary.State);
+        Assert.Empty(primary.MultiRegion!.ReplicaRegions);
+        Assert.Equal(cluster.Clock.GetUtcNow().AddDays(7), primary.DeletionDate);
+
+        // Late repeats about the deleted replica change nothing; replicating again recreates it (after cancelling).
+        await cluster.AntiEntropyAsync(TimeSpan.FromMinutes(5));
+        Assert.Null(await cluster[West].Store.FindKeyAsync(key.KeyId, CancellationToken.None));
+        await cluster[East].Lifecycle.CancelKeyDeletionAsync(key.KeyId, CancellationToken.None);
+        await cluster[East].Lifecycle.EnableKeyAsync(key.KeyId, CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, string.Empty, [], CancellationToken.None);
+        await cluster.DeliverAllAsync();
+        var recreated = (await cluster[West].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!;
+        Assert.Equal(KeyState.Enabled, recreated.State);
+        Assert.Equal(primary.Materials.Select(m => m.MaterialId), recreated.Materials.Select(m => m.MaterialId));
+    }
+
+    [Fact]
+    public async Task SharedStateFromARegionThatIsNotItsPrimary_Ignored()
+    {
+        using var cluster = new InProcessCluster(1, East, West, Sydney);
+        var key = await cluster[East].Lifecycle.CreateKeyAsync(new CreateKeyCommand(string.Empty, string.Empty, null, null, null, [], true, false),
+            CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, string.Empty, [], CancellationToken.None);
+        await cluster.DeliverAllAsync();
+        var west = (await cluster[West].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!;
+        var forged = west.Shared() with { SyncVersion = 99, PrimaryRegion = Sydney, RotationEnabled = true };
+
+        var reason = await cluster[West].Receiver.ReceiveAsync(East, key.KeyId, new SharedStateMessage(forged), CancellationToken.None);
+        Assert.NotNull(reason);
+        reason = await cluster[West].Receiver.ReceiveAsync(Sydney, key.KeyId, new CreateReplicaMessage(forged, new ReplicaCreation("", "{}", [])),
+            CancellationToken.None);
+        Assert.NotNull(reason);
+        var after = (await cluster[West].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!;
+        Assert.Equal(East, after.MultiRegion!.PrimaryRegion);
+        Assert.False(after.Rotation.Enabled);
+        Assert.Equal(KmsErrorCodes.UnsupportedOperation, (await Assert.ThrowsAsync<KmsException>(() =>
+            cluster[West].MultiRegion.ReplicateKeyAsync(key.KeyId, Sydney, string.Empty, string.Empty, [], CancellationToken.None))).ErrorCode);
+    }
+}
