@@ -9,26 +9,23 @@ using Polly.Retry;
 namespace Grpc.Mrk.Client;
 
 /// <summary>
-/// A RegionNode client: the generated stub with a deadline on every call, retries on transient failures, and
-/// refusals surfaced as <see cref="MrkException"/> carrying AWS's exception name.
+/// A RegionNode client: the generated stub with a deadline on every call, retries on transient failures, failover of
+/// read-only and cryptographic calls to other Regions (<see cref="MrkClientOptions.Failover"/>), and refusals surfaced
+/// as <see cref="MrkException"/> carrying AWS's exception name.
 /// </summary>
 public sealed class MrkClient : IDisposable
 {
-    private readonly GrpcChannel _channel;
     private readonly MrkClientOptions _options;
     private readonly ResiliencePipeline _retry;
-    private readonly CallInvoker _invoker;
+    private readonly List<Target> _targets;
 
+    /// <param name="endpoint">The preferred RegionNode.</param>
+    /// <param name="options">Deadlines, retries, trust, and other Regions to fail over to.</param>
     public MrkClient(Uri endpoint, MrkClientOptions? options = null)
     {
         _options = options ?? new MrkClientOptions();
-        _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
-        {
-            MaxReceiveMessageSize = 4 * 1024 * 1024,
-            HttpHandler = TrustedHandler.Create(_options.CertificateAuthorityFile),
-        });
-        Kms = new KeyManagementService.KeyManagementServiceClient(_channel);
-        _invoker = _channel.CreateCallInvoker();
+        _targets = [Connect(null, endpoint), .. _options.Failover.Select(f => Connect(f.Region, f.Endpoint))];
+        Kms = _targets[0].Kms;
         _retry = _options.MaxRetries == 0
             ? ResiliencePipeline.Empty
             : new ResiliencePipelineBuilder()
@@ -47,64 +44,103 @@ public sealed class MrkClient : IDisposable
     /// <summary>The generated stub, for callers that manage deadlines themselves.</summary>
     public KeyManagementService.KeyManagementServiceClient Kms { get; }
 
-    /// <summary>Runs one call with a fresh deadline per attempt; refusals become <see cref="MrkException"/>.</summary>
+    /// <summary>Runs one call on the preferred endpoint with a fresh deadline per attempt; refusals become <see cref="MrkException"/>.</summary>
     public Task<TResponse> CallAsync<TResponse>(
         Func<KeyManagementService.KeyManagementServiceClient, CallOptions, AsyncUnaryCall<TResponse>> call,
         CancellationToken cancellationToken = default) =>
-        RunAsync(options => call(Kms, options), cancellationToken);
+        RunAsync((target, options) => call(target.Kms, options), failover: false, cancellationToken);
 
-    /// <summary>Calls any unary method of the API by its descriptor (the CLI uses this to cover every RPC).</summary>
+    /// <summary>Calls any unary method of the API by its descriptor (the CLI uses this to cover every RPC); read-only and crypto calls fail over.</summary>
     public Task<IMessage> InvokeAsync(MethodDescriptor method, IMessage request, CancellationToken cancellationToken = default)
     {
         var unary = DynamicMethods.For(method);
-        return RunAsync(options => _invoker.AsyncUnaryCall(unary, null, options, request), cancellationToken);
-    }
-
-    private async Task<TResponse> RunAsync<TResponse>(Func<CallOptions, AsyncUnaryCall<TResponse>> call, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _retry.ExecuteAsync(async token =>
-            {
-                using var attempt = call(new CallOptions(deadline: DateTime.UtcNow + _options.Timeout, cancellationToken: token));
-                return await attempt.ResponseAsync.ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RpcException e)
-        {
-            throw MrkErrors.From(e);
-        }
+        return RunAsync((target, options) => target.Invoker.AsyncUnaryCall(unary, null, options, RegionFailover.Retarget(request, target.Region)),
+            RegionFailover.Allows(method), cancellationToken);
     }
 
     public Task<EncryptResponse> EncryptAsync(EncryptRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync((c, o) => c.EncryptAsync(request, o), cancellationToken);
+        FailoverAsync(request, (c, r, o) => c.EncryptAsync(r, o), cancellationToken);
 
     public Task<DecryptResponse> DecryptAsync(DecryptRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync((c, o) => c.DecryptAsync(request, o), cancellationToken);
+        FailoverAsync(request, (c, r, o) => c.DecryptAsync(r, o), cancellationToken);
 
     public Task<CreateKeyResponse> CreateKeyAsync(CreateKeyRequest request, CancellationToken cancellationToken = default) =>
         CallAsync((c, o) => c.CreateKeyAsync(request, o), cancellationToken);
 
     public Task<DescribeKeyResponse> DescribeKeyAsync(string keyId, CancellationToken cancellationToken = default) =>
-        CallAsync((c, o) => c.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, o), cancellationToken);
+        FailoverAsync(new DescribeKeyRequest { KeyId = keyId }, (c, r, o) => c.DescribeKeyAsync(r, o), cancellationToken);
 
     public Task<SignResponse> SignAsync(SignRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync((c, o) => c.SignAsync(request, o), cancellationToken);
+        FailoverAsync(request, (c, r, o) => c.SignAsync(r, o), cancellationToken);
 
     public Task<VerifyResponse> VerifyAsync(VerifyRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync((c, o) => c.VerifyAsync(request, o), cancellationToken);
+        FailoverAsync(request, (c, r, o) => c.VerifyAsync(r, o), cancellationToken);
 
     public Task<GenerateDataKeyResponse> GenerateDataKeyAsync(GenerateDataKeyRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync((c, o) => c.GenerateDataKeyAsync(request, o), cancellationToken);
+        FailoverAsync(request, (c, r, o) => c.GenerateDataKeyAsync(r, o), cancellationToken);
+
+    private Task<TResponse> FailoverAsync<TRequest, TResponse>(TRequest request,
+        Func<KeyManagementService.KeyManagementServiceClient, TRequest, CallOptions, AsyncUnaryCall<TResponse>> call, CancellationToken cancellationToken)
+        where TRequest : IMessage =>
+        RunAsync((target, options) => call(target.Kms, RegionFailover.Retarget(request, target.Region), options), failover: true, cancellationToken);
+
+    /// <summary>
+    /// The preferred endpoint with retries; when it stays unreachable and <paramref name="failover"/> allows, the
+    /// next Region, and so on. A refusal (any status but UNAVAILABLE) is final: another Region would refuse alike.
+    /// </summary>
+    private async Task<TResponse> RunAsync<TResponse>(Func<Target, CallOptions, AsyncUnaryCall<TResponse>> call, bool failover,
+        CancellationToken cancellationToken)
+    {
+        var targets = failover ? _targets.Count : 1;
+        for (var i = 0; ; i++)
+        {
+            var target = _targets[i];
+            try
+            {
+                return await _retry.ExecuteAsync(async token =>
+                {
+                    using var attempt = call(target, new CallOptions(deadline: DateTime.UtcNow + _options.Timeout, cancellationToken: token));
+                    return await attempt.ResponseAsync.ConfigureAwait(false);
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && i + 1 < targets)
+            {
+                // Unreachable: this Region did not carry the call out; the next one holding a related key may.
+            }
+            catch (RpcException e)
+            {
+                throw MrkErrors.From(e);
+            }
+        }
+    }
 
     /// <summary>The node's grpc.health.v1 status ("SERVING" when its store is usable), one attempt, no retries.</summary>
     public async Task<string> CheckHealthAsync(CancellationToken cancellationToken = default)
     {
-        var response = await new Grpc.Health.V1.Health.HealthClient(_channel)
+        var response = await new Grpc.Health.V1.Health.HealthClient(_targets[0].Channel)
             .CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), deadline: DateTime.UtcNow + _options.Timeout, cancellationToken: cancellationToken)
             .ResponseAsync.ConfigureAwait(false);
         return response.Status.ToString().ToUpperInvariant();
     }
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose()
+    {
+        foreach (var target in _targets)
+        {
+            target.Channel.Dispose();
+        }
+    }
+
+    private Target Connect(string? region, Uri endpoint)
+    {
+        var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 4 * 1024 * 1024,
+            HttpHandler = TrustedHandler.Create(_options.CertificateAuthorityFile),
+        });
+        return new Target(region, channel, channel.CreateCallInvoker(), new KeyManagementService.KeyManagementServiceClient(channel));
+    }
+
+    /// <summary>One Region's connection; <see cref="Region"/> is null for the preferred endpoint (requests go as given).</summary>
+    private sealed record Target(string? Region, GrpcChannel Channel, CallInvoker Invoker, KeyManagementService.KeyManagementServiceClient Kms);
 }

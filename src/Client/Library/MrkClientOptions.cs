@@ -15,4 +15,11 @@ public sealed class MrkClientOptions
     /// that CA is trusted for https:// endpoints; when not, the system's trust store is used.
     /// </summary>
     public string? CertificateAuthorityFile { get; set; }
+
+    /// <summary>
+    /// Other Regions of the cluster, in the order to try them when the preferred endpoint is unreachable (after its
+    /// retries). Only read-only and cryptographic calls fail over; multi-Region key ARNs are rewritten to the Region
+    /// called. Empty: no failover.
+    /// </summary>
+    public IList<MrkRegionEndpoint> Failover { get; } = [];
 }
