@@ -1,6 +1,6 @@
-using System.Text.Json;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -36,8 +36,8 @@ public static class KeyPolicies
         }
     }
 
-    /// <summary>Refuses a document that is not a JSON policy (MalformedPolicyDocumentException) or too large.</summary>
-    public static void Validate(string policy)
+    /// <summary>Refuses a document that is not a valid key policy (MalformedPolicyDocumentException) or too large.</summary>
+    public static PolicyDocument Validate(string policy)
     {
         Require.Present(policy, "policy");
         Require.WellFormed(policy, "policy");
@@ -46,54 +46,6 @@ public static class KeyPolicies
             throw KmsErrors.LimitExceeded($"The key policy exceeds the maximum size of {MaxPolicyBytes} bytes.");
         }
 
-        try
-        {
-            using var document = JsonDocument.Parse(policy, new JsonDocumentOptions { MaxDepth = 32 });
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw KmsErrors.MalformedPolicy("The key policy must be a JSON object.");
-            }
-
-            if (!root.TryGetProperty("Statement", out var statements)
-                || statements.ValueKind is not (JsonValueKind.Array or JsonValueKind.Object))
-            {
-                throw KmsErrors.MalformedPolicy("The key policy must contain a Statement.");
-            }
-
-            foreach (var statement in statements.ValueKind == JsonValueKind.Array ? statements.EnumerateArray().ToList() : [statements])
-            {
-                ValidateStatement(statement);
-            }
-        }
-        catch (JsonException)
-        {
-            throw KmsErrors.MalformedPolicy("The key policy is not valid JSON.");
-        }
-    }
-
-    private static void ValidateStatement(JsonElement statement)
-    {
-        if (statement.ValueKind != JsonValueKind.Object)
-        {
-            throw KmsErrors.MalformedPolicy("Each policy statement must be a JSON object.");
-        }
-
-        if (!statement.TryGetProperty("Effect", out var effect)
-            || effect.ValueKind != JsonValueKind.String
-            || effect.GetString() is not ("Allow" or "Deny"))
-        {
-            throw KmsErrors.MalformedPolicy("Each policy statement needs an Effect of Allow or Deny.");
-        }
-
-        if (!statement.TryGetProperty("Action", out _) && !statement.TryGetProperty("NotAction", out _))
-        {
-            throw KmsErrors.MalformedPolicy("Each policy statement needs an Action.");
-        }
-
-        if (!statement.TryGetProperty("Principal", out _) && !statement.TryGetProperty("NotPrincipal", out _))
-        {
-            throw KmsErrors.MalformedPolicy("Each key policy statement needs a Principal.");
-        }
+        return PolicyDocument.Parse(policy);
     }
 }

@@ -1,0 +1,41 @@
+namespace Grpc.Mrk.RegionNode.Domain.Policies;
+
+/// <summary>
+/// What a policy is asked about: who (<see cref="PrincipalArn"/>), what (<see cref="Action"/>, such as
+/// "kms:Encrypt"), on which key (<see cref="ResourceArn"/>), and the request's condition keys (names compared
+/// without regard to case, as IAM does; a key may carry several values, such as kms:EncryptionContextKeys).
+/// </summary>
+public sealed class AccessRequest(string principalArn, string action, string resourceArn)
+{
+    public string PrincipalArn { get; } = principalArn;
+
+    public string Action { get; } = action;
+
+    public string ResourceArn { get; } = resourceArn;
+
+    /// <summary>The account of <see cref="PrincipalArn"/> (arn:partition:iam::account:...).</summary>
+    public string PrincipalAccount => PrincipalArn.Split(':') is { Length: >= 6 } parts ? parts[4] : string.Empty;
+
+    public Dictionary<string, List<string>> Context { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public AccessRequest With(string key, params string[] values)
+    {
+        if (!Context.TryGetValue(key, out var list))
+        {
+            Context[key] = list = [];
+        }
+
+        list.AddRange(values);
+        return this;
+    }
+
+    public IReadOnlyList<string>? Values(string key) => Context.TryGetValue(key, out var values) ? values : null;
+}
+
+/// <summary>The outcome of evaluating policies: an explicit Deny wins over any Allow; nothing matching is a deny too.</summary>
+public enum PolicyDecision
+{
+    ImplicitDeny,
+    Allow,
+    ExplicitDeny,
+}
