@@ -46,6 +46,7 @@ for region in "${regions[@]}"; do
     --region "$region" --data-dir "${root}/${region}" --urls "https://127.0.0.1:${port}" \
     --tls-cert "${certs}/regions/${region}/tls.crt" --tls-key "${certs}/regions/${region}/tls.key" \
     --controlplane "$controlplane" --cluster-certs "$certs" --sync-interval "$sync_interval" \
+    --insecure-allow-anonymous true \
     >"${root}/logs/${region}.log" 2>&1 &
   pids+=("$!")
   endpoints="${endpoints:+${endpoints},}\"${region}\": \"https://127.0.0.1:${port}\""
@@ -68,6 +69,10 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
+echo
+echo "!!! INSECURE LOCAL MODE: these Regions accept calls without credentials (as the account's root principal) and let"
+echo "!!! anyone manage principals. They listen on 127.0.0.1 only. Never run a cluster this way beyond this machine;"
+echo "!!! docs/security.md shows how callers authenticate with API keys or client certificates."
 echo
 echo "Grpc.Mrk local cluster (data and logs under .mrk/; Ctrl-C stops everything)"
 echo "  ControlPlane     ${controlplane}"

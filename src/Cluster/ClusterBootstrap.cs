@@ -42,4 +42,27 @@ public static class ClusterBootstrap
 
         return created;
     }
+
+    /// <summary>
+    /// Issues a client certificate for a caller of the key API (<paramref name="role"/> User or Role, CN = name): whoever
+    /// presents it is arn:...:user/&lt;name&gt; or role/&lt;name&gt; in every Region that trusts this CA. Never overwrites.
+    /// </summary>
+    public static (string Certificate, string Key, bool Created) IssueClient(ClusterLayout layout, ClusterRole role, string name, TimeProvider time)
+    {
+        if (role is not (ClusterRole.User or ClusterRole.Role))
+        {
+            throw new ArgumentOutOfRangeException(nameof(role), role, "client certificates are for users and roles");
+        }
+
+        var (certificatePath, keyPath) = (layout.ClientCertificate(role, name), layout.ClientKey(role, name));
+        if (File.Exists(certificatePath))
+        {
+            return (certificatePath, keyPath, false);
+        }
+
+        using var authority = ClusterPki.Load(layout.AuthorityCertificate, layout.AuthorityKey);
+        using var certificate = ClusterPki.Issue(authority, role, name, [], time.GetUtcNow());
+        ClusterPki.Write(certificate, certificatePath, keyPath);
+        return (certificatePath, keyPath, true);
+    }
 }

@@ -24,4 +24,9 @@ public sealed class ClusterLayout(string root)
     public string SigningCertificate(string region) => Path.Combine(Root, "regions", region, "signing.crt");
 
     public string SigningKey(string region) => Path.Combine(Root, "regions", region, "signing.key");
+
+    /// <summary>A caller's client certificate: clients/&lt;user|role&gt;-&lt;name&gt;/tls.crt.</summary>
+    public string ClientCertificate(ClusterRole role, string name) => Path.Combine(Root, "clients", $"{PeerIdentity.OrganizationalUnit(role)}-{name}", "tls.crt");
+
+    public string ClientKey(ClusterRole role, string name) => Path.Combine(Root, "clients", $"{PeerIdentity.OrganizationalUnit(role)}-{name}", "tls.key");
 }

@@ -14,4 +14,10 @@ public enum ClusterRole
 
     /// <summary>A Region's replication signing key; never used for TLS.</summary>
     ReplicationSigning,
+
+    /// <summary>A caller of the key API authenticating as the principal arn:...:user/&lt;CN&gt;.</summary>
+    User,
+
+    /// <summary>A caller of the key API authenticating as the principal arn:...:role/&lt;CN&gt; (a workload).</summary>
+    Role,
 }

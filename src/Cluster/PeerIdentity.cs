@@ -16,6 +16,8 @@ public sealed record PeerIdentity(ClusterRole Role, string Name)
         ClusterRole.ControlPlane => "controlplane",
         ClusterRole.Operator => "operator",
         ClusterRole.ReplicationSigning => "replication-signing",
+        ClusterRole.User => "user",
+        ClusterRole.Role => "role",
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
     };
 
@@ -56,6 +58,8 @@ public sealed record PeerIdentity(ClusterRole Role, string Name)
             "controlplane" => ClusterRole.ControlPlane,
             "operator" => ClusterRole.Operator,
             "replication-signing" => ClusterRole.ReplicationSigning,
+            "user" => ClusterRole.User,
+            "role" => ClusterRole.Role,
             _ => null,
         };
         return role is { } r ? new PeerIdentity(r, cn) : null;

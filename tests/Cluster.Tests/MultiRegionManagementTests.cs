@@ -99,6 +99,34 @@ public sealed class MultiRegionManagementTests(ThreeRegionClusterFixture fixture
         await Errors.ExpectAsync("DisabledException", Cluster.Kms(East).DecryptAsync(new DecryptRequest { CiphertextBlob = ciphertext }, deadline: Deadline.Soon));
     }
 
+    [Fact]
+    public async Task Policies_DataResidency_ReplicateOnlyIntoTheEu_AndAReplicaThatRefusesDecrypt()
+    {
+        var key = await Cluster[East].CreateAsync(multiRegion: true);
+        var euOnly = """
+            {"Version":"2012-10-17","Statement":[
+              {"Sid":"admin","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},
+              {"Sid":"eu-only","Effect":"Deny","Principal":"*","Action":"kms:ReplicateKey","Resource":"*",
+               "Condition":{"StringNotLike":{"kms:ReplicaRegion":"eu-*"}}}]}
+            """;
+        await Cluster.Kms(East).PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = euOnly }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        await Errors.ExpectAsync("AccessDeniedException", Replicate(key.KeyId, Sydney));
+        await Cluster.ReplicateAsync(East, key.KeyId, West);
+
+        // The replica's own policy denies Decrypt; the primary's still allows it.
+        var noDecrypt = """
+            {"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},
+              {"Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}
+            """;
+        await Cluster.Kms(West).PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = noDecrypt }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        var ciphertext = await Cluster.EncryptAsync(West, key.KeyId, "resident");
+        await Errors.ExpectAsync("AccessDeniedException", Cluster.Kms(West).DecryptAsync(new DecryptRequest { CiphertextBlob = ciphertext }, deadline: Deadline.Soon));
+        Assert.Equal("resident", await Cluster.DecryptTextAsync(East, ciphertext));
+        Assert.Contains("eu-only", (await Cluster.Kms(East).GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId }, deadline: Deadline.Soon)
+            .ResponseAsync.WithTimeout()).Policy, StringComparison.Ordinal);
+    }
+
     private Grpc.Core.AsyncUnaryCall<ReplicateKeyResponse> Replicate(string keyId, string region) =>
         Cluster.Kms(East).ReplicateKeyAsync(new ReplicateKeyRequest { KeyId = keyId, ReplicaRegion = region }, deadline: Deadline.Soon);
 }

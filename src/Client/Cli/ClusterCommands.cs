@@ -53,6 +53,7 @@ internal static class ClusterCommands
             return 0;
         });
         cluster.Subcommands.Add(bootstrap);
+        cluster.Subcommands.Add(IssueClient());
         cluster.Subcommands.Add(Status());
         return cluster;
     }
@@ -60,6 +61,48 @@ internal static class ClusterCommands
     /// <summary>Values given as separate words, comma-separated, or both ("a b", "a,b").</summary>
     private static List<string> SplitLists(string[]? values) =>
         (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
+
+    private static Command IssueClient()
+    {
+        var certificates = new Option<string>("--certs") { Description = "Cluster certificates folder with ca.crt and ca.key", DefaultValueFactory = _ => ".mrk/certs" };
+        var type = new Option<string>("--type") { Description = "user (default) or role", DefaultValueFactory = _ => "user" };
+        var name = new Option<string>("--name") { Description = "The principal's name (its ARN ends in user/<name> or role/<name>)", Required = true };
+        var command = new Command("issue-client",
+            "Issues a client certificate from the cluster CA for a caller of the key API; presenting it authenticates as that user or role.")
+        {
+            certificates, type, name,
+        };
+        command.SetAction(parse =>
+        {
+            var role = parse.GetValue(type) switch
+            {
+                "user" => ClusterRole.User,
+                "role" => ClusterRole.Role,
+                var other => (ClusterRole?)null,
+            };
+            var principal = parse.GetValue(name)!;
+            if (role is null || !System.Text.RegularExpressions.Regex.IsMatch(principal, @"^[A-Za-z0-9+=,.@_-]{1,64}$"))
+            {
+                Console.Error.WriteLine("mrk cluster issue-client: --type is user or role, --name 1-64 of letters, digits and +=,.@_-");
+                return MrkCommandLine.UsageErrorExitCode;
+            }
+
+            try
+            {
+                var (certificate, key, created) = ClusterBootstrap.IssueClient(new ClusterLayout(parse.GetValue(certificates)!), role.Value, principal,
+                    TimeProvider.System);
+                var json = new JsonObject { ["Certificate"] = certificate, ["Key"] = key, ["Created"] = created };
+                OutputWriter.Write(Console.Out, json, parse.GetValue(MrkCommandLine.OutputOption) ?? "json", parse.GetValue(MrkCommandLine.QueryOption));
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"mrk cluster issue-client: {e.Message}");
+                return MrkCommandLine.UsageErrorExitCode;
+            }
+        });
+        return command;
+    }
 
     private static Command Status()
     {

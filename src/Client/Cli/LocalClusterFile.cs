@@ -12,6 +12,7 @@ public sealed record LocalClusterFile(
     [property: JsonPropertyName("controlPlane")] string? ControlPlane,
     [property: JsonPropertyName("certificates")] string? Certificates,
     [property: JsonPropertyName("caBundle")] string? CaBundle,
+    [property: JsonPropertyName("apiKey")] string? ApiKey,
     [property: JsonPropertyName("regions")] Dictionary<string, string> Regions)
 {
     public const string Variable = "MRK_CLUSTER_FILE";

@@ -61,6 +61,18 @@ public static class MrkCommandLine
 
     internal static Option<string> ClusterFileOption => ClusterFile;
 
+    private static readonly Option<string> ApiKey = new("--api-key")
+    {
+        Description = "API key (mrk_...) to authenticate with (default $MRK_API_KEY, else the cluster file's)",
+        Recursive = true,
+    };
+
+    private static readonly Option<string> ClientCertificate = new("--client-cert")
+    {
+        Description = "Folder or PEM file of a client certificate to authenticate with (tls.crt and tls.key from `mrk cluster issue-client`)",
+        Recursive = true,
+    };
+
     private static readonly Option<double> Timeout = new("--cli-read-timeout")
     {
         Description = "Seconds to wait for each attempt (default 10)",
@@ -73,18 +85,26 @@ public static class MrkCommandLine
         Output.AcceptOnlyFromAmong("json", "table", "text");
         var root = new RootCommand("mrk: the Grpc.Mrk key management command line (commands and options follow `aws kms`).")
         {
-            Endpoint, Region, ClusterFile, Output, Query, Timeout, CaBundle,
+            Endpoint, Region, ClusterFile, ApiKey, ClientCertificate, Output, Query, Timeout, CaBundle,
         };
         root.Subcommands.Add(ClusterCommands.Build());
         foreach (var method in KeyManagementService.Descriptor.Methods)
         {
-            root.Subcommands.Add(CommandFor(method));
+            root.Subcommands.Add(CommandFor(method, admin: false));
         }
+
+        var admin = new Command("admin", "The Region's principals and API keys (needs the operator certificate of the cluster, found through the cluster file or --client-cert).");
+        foreach (var method in Grpc.Mrk.Admin.V1.PrincipalAdmin.Descriptor.Methods)
+        {
+            admin.Subcommands.Add(CommandFor(method, admin: true));
+        }
+
+        root.Subcommands.Add(admin);
 
         return root;
     }
 
-    private static Command CommandFor(MethodDescriptor method)
+    private static Command CommandFor(MethodDescriptor method, bool admin)
     {
         var command = new Command(Names.Kebab(method.Name), $"Calls {method.Name} (see the AWS KMS API reference).");
         var fields = new List<(FieldDescriptor Field, Option Option)>();
@@ -114,10 +134,15 @@ public static class MrkCommandLine
                 }
 
                 var (endpoint, caBundle) = Target(parse);
+                var cluster = LocalClusterFile.Load(parse.GetValue(ClusterFile));
+                using var certificate = LoadClientCertificate(parse.GetValue(ClientCertificate)
+                    ?? (admin && cluster?.Certificates is { } certs ? Path.Combine(certs, "operator") : null));
                 using var client = new MrkClient(new Uri(endpoint), new MrkClientOptions
                 {
                     Timeout = TimeSpan.FromSeconds(parse.GetValue(Timeout)),
                     CertificateAuthorityFile = caBundle,
+                    ApiKey = admin ? null : parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("MRK_API_KEY") ?? cluster?.ApiKey,
+                    ClientCertificate = certificate,
                 });
                 var response = await client.InvokeAsync(method, request, cancellationToken).ConfigureAwait(false);
                 OutputWriter.Write(Console.Out, ResponseJson.From(response), parse.GetValue(Output) ?? "json", parse.GetValue(Query));
@@ -129,13 +154,28 @@ public static class MrkCommandLine
                     .ConfigureAwait(false);
                 return ServiceErrorExitCode;
             }
-            catch (Exception e) when (e is CliUsageException or IOException or UriFormatException or UnauthorizedAccessException)
+            catch (Exception e) when (e is CliUsageException or IOException or UriFormatException or UnauthorizedAccessException
+                                           or System.Security.Cryptography.CryptographicException)
             {
                 await Console.Error.WriteLineAsync($"mrk {Names.Kebab(method.Name)}: {e.Message}").ConfigureAwait(false);
                 return UsageErrorExitCode;
             }
         });
         return command;
+    }
+
+    /// <summary>A client certificate from a folder (tls.crt + tls.key) or a PEM certificate file with its key beside it (.key).</summary>
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2? LoadClientCertificate(string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        var (certificate, key) = Directory.Exists(path)
+            ? (Path.Combine(path, "tls.crt"), Path.Combine(path, "tls.key"))
+            : (path, Path.ChangeExtension(path, ".key"));
+        return Grpc.Mrk.Cluster.ClusterPki.Load(certificate, key);
     }
 
     /// <summary>

@@ -99,7 +99,7 @@ public sealed class MrkClient : IDisposable
             {
                 return await _retry.ExecuteAsync(async token =>
                 {
-                    using var attempt = call(target, new CallOptions(deadline: DateTime.UtcNow + _options.Timeout, cancellationToken: token));
+                    using var attempt = call(target, new CallOptions(Credentials(), DateTime.UtcNow + _options.Timeout, token));
                     return await attempt.ResponseAsync.ConfigureAwait(false);
                 }, cancellationToken).ConfigureAwait(false);
             }
@@ -131,12 +131,14 @@ public sealed class MrkClient : IDisposable
         }
     }
 
+    private Metadata? Credentials() => _options.ApiKey is { } key ? new Metadata { { "authorization", $"Bearer {key}" } } : null;
+
     private Target Connect(string? region, Uri endpoint)
     {
         var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
         {
             MaxReceiveMessageSize = 4 * 1024 * 1024,
-            HttpHandler = TrustedHandler.Create(_options.CertificateAuthorityFile),
+            HttpHandler = TrustedHandler.Create(_options.CertificateAuthorityFile, _options.ClientCertificate),
         });
         return new Target(region, channel, channel.CreateCallInvoker(), new KeyManagementService.KeyManagementServiceClient(channel));
     }

@@ -16,6 +16,12 @@ public sealed class MrkClientOptions
     /// </summary>
     public string? CertificateAuthorityFile { get; set; }
 
+    /// <summary>An API key ("mrk_..."), sent with every call as "authorization: Bearer &lt;key&gt;".</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>A client certificate (with its private key) presented on TLS connections, for principals that authenticate by certificate.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; set; }
+
     /// <summary>
     /// Other Regions of the cluster, in the order to try them when the preferred endpoint is unreachable (after its
     /// retries). Only read-only and cryptographic calls fail over; multi-Region key ARNs are rewritten to the Region

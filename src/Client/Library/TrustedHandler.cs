@@ -1,19 +1,27 @@
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Mrk.Cluster;
 
 namespace Grpc.Mrk.Client;
 
-/// <summary>The HTTP handler of a client channel: trusts one given CA instead of the system store when asked to.</summary>
+/// <summary>
+/// The HTTP handler of a client channel: trusts one given CA instead of the system store when asked to, and presents a
+/// client certificate when one is given.
+/// </summary>
 internal static class TrustedHandler
 {
-    public static SocketsHttpHandler Create(string? certificateAuthorityFile)
+    public static SocketsHttpHandler Create(string? certificateAuthorityFile, X509Certificate2? clientCertificate = null)
     {
-        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };
-        if (certificateAuthorityFile is null)
+        if (certificateAuthorityFile is not null)
         {
-            return handler;
+            return ClusterHandlers.Create(clientCertificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(certificateAuthorityFile)));
         }
 
-        handler.Dispose();
-        return ClusterHandlers.Create(null, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(certificateAuthorityFile)));
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };
+        if (clientCertificate is not null)
+        {
+            handler.SslOptions.ClientCertificates = [clientCertificate];
+        }
+
+        return handler;
     }
 }

@@ -20,6 +20,7 @@ public static class ErrorStatus
         KmsErrorCodes.AlreadyExists => StatusCode.AlreadyExists,
         KmsErrorCodes.Disabled or KmsErrorCodes.KMSInvalidState or KmsErrorCodes.UnsupportedOperation => StatusCode.FailedPrecondition,
         KmsErrorCodes.AccessDenied => StatusCode.PermissionDenied,
+        KmsErrorCodes.MissingAuthenticationToken or KmsErrorCodes.UnrecognizedClient => StatusCode.Unauthenticated,
         KmsErrorCodes.LimitExceeded => StatusCode.ResourceExhausted,
         KmsErrorCodes.Conflict => StatusCode.Aborted,
         KmsErrorCodes.DependencyTimeout => StatusCode.Unavailable,

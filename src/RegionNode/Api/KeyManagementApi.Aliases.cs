@@ -63,7 +63,8 @@ public sealed partial class KeyManagementApi
 
     public override async Task<PutKeyPolicyResponse> PutKeyPolicy(PutKeyPolicyRequest request, ServerCallContext context)
     {
-        await policies.PutKeyPolicyAsync(request.KeyId, request.PolicyName, request.Policy, context.CancellationToken).ConfigureAwait(false);
+        await policies.PutKeyPolicyAsync(request.KeyId, request.PolicyName, request.Policy, request.BypassPolicyLockoutSafetyCheck,
+            context.CancellationToken).ConfigureAwait(false);
         return new PutKeyPolicyResponse();
     }
 

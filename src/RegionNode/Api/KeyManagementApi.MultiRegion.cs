@@ -8,7 +8,8 @@ public sealed partial class KeyManagementApi
     public override async Task<ReplicateKeyResponse> ReplicateKey(ReplicateKeyRequest request, ServerCallContext context)
     {
         var created = await multiRegion.ReplicateKeyAsync(request.KeyId, request.ReplicaRegion, request.Policy, request.Description,
-            request.Tags.Select(t => new Domain.Model.Tag(t.TagKey, t.TagValue)).ToList(), context.CancellationToken).ConfigureAwait(false);
+            request.Tags.Select(t => new Domain.Model.Tag(t.TagKey, t.TagValue)).ToList(), request.BypassPolicyLockoutSafetyCheck,
+            context.CancellationToken).ConfigureAwait(false);
         var response = new ReplicateKeyResponse
         {
             ReplicaKeyMetadata = KeyMetadataMapper.ToMetadata(created.Replica, region),

@@ -57,4 +57,8 @@ internal static partial class Log
 
     [LoggerMessage(18, LogLevel.Information, "Anti-entropy repeated {Count} messages to Regions that had not acknowledged them")]
     public static partial void AntiEntropyRepeated(ILogger logger, int count);
+
+    [LoggerMessage(19, LogLevel.Warning,
+        "INSECURE: calls without credentials are accepted as the account's root principal and anyone may administer principals. For a local cluster on this machine only.")]
+    public static partial void InsecureAnonymousOn(ILogger logger);
 }

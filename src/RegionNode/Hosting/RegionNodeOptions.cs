@@ -46,6 +46,13 @@ public sealed class RegionNodeOptions
     public string? ClusterCertificates { get; set; }
 
     /// <summary>
+    /// INSECURE, for a local cluster on one machine only: calls without credentials are accepted and act as the
+    /// account's root principal, and anyone may administer principals. Accepted only when every listening address is
+    /// loopback; the node logs a warning at start.
+    /// </summary>
+    public bool InsecureAllowAnonymous { get; set; }
+
+    /// <summary>
     /// Serves the TestClock service so tests can move time forward. Accepted only when every listening address is
     /// loopback; never set it in production.
     /// </summary>

@@ -7,6 +7,7 @@ using Grpc.Mrk.RegionNode.Background;
 using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Replication;
 using Grpc.Mrk.RegionNode.Storage;
@@ -32,6 +33,7 @@ public static partial class RegionNodeSetup
         ["--test-mode"] = "Mrk:TestMode",
         ["--maintenance-interval"] = "Mrk:MaintenanceIntervalSeconds",
         ["--sync-interval"] = "Mrk:SyncIntervalSeconds",
+        ["--insecure-allow-anonymous"] = "Mrk:InsecureAllowAnonymous",
         ["--tls-cert"] = "Mrk:TlsCertificateFile",
         ["--tls-key"] = "Mrk:TlsKeyFile",
         ["--plaintext"] = "Mrk:Plaintext",
@@ -52,7 +54,14 @@ public static partial class RegionNodeSetup
             var tls = builder.Configuration.GetSection(RegionNodeOptions.Section).Get<RegionNodeOptions>();
             if (tls?.TlsCertificateFile is { } certificate && tls.TlsKeyFile is { } key && File.Exists(certificate) && File.Exists(key))
             {
-                k.ConfigureHttpsDefaults(h => h.ServerCertificate = X509Certificate2.CreateFromPemFile(certificate, key));
+                k.ConfigureHttpsDefaults(h =>
+                {
+                    h.ServerCertificate = X509Certificate2.CreateFromPemFile(certificate, key);
+
+                    // A client certificate is optional (API keys work without one); CallerAuthentication checks any that comes.
+                    h.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
+                    h.AllowAnyClientCertificate();
+                });
             }
         });
 
@@ -101,6 +110,18 @@ public static partial class RegionNodeSetup
         services.AddSingleton<AliasOperations>();
         services.AddSingleton<TagOperations>();
         services.AddSingleton<PolicyOperations>();
+        services.AddSingleton<AccessControl>();
+        services.AddSingleton<IPrincipalStore, SqlitePrincipalStore>();
+        services.AddSingleton<PrincipalOperations>();
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value;
+            var caFile = string.IsNullOrEmpty(o.ClusterCertificates) ? null : new ClusterLayout(o.ClusterCertificates).AuthorityCertificate;
+            var trust = caFile is not null && File.Exists(caFile)
+                ? new ClusterTrust(ClusterPki.LoadCertificate(caFile), sp.GetRequiredService<TimeProvider>())
+                : null;
+            return new AuthenticationSettings(o.InsecureAllowAnonymous, trust);
+        });
         services.AddSingleton(sp => new SyncSettings(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.SyncIntervalSeconds)));
         services.AddSingleton<SharedStateSync>();
         services.AddSingleton<TransportRequests>();
@@ -113,10 +134,12 @@ public static partial class RegionNodeSetup
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.Interceptors.Add<CallerAuthentication>();
             o.MaxReceiveMessageSize = MaxMessageBytes;
             o.EnableDetailedErrors = false;
         });
         services.AddSingleton<KeyManagementApi>();
+        services.AddSingleton<PrincipalAdminApi>();
         services.AddSingleton<KeyManagementEndpoint>();
         services.AddSingleton<IServiceMethodProvider<KeyManagementEndpoint>, StrictRequestMethodProvider>();
         services.AddGrpcReflection();
@@ -176,6 +199,12 @@ public static partial class RegionNodeSetup
             Log.TestModeOn(logger);
         }
 
+        if (options.InsecureAllowAnonymous)
+        {
+            RequireLoopbackOnly(app.Configuration["urls"], "Insecure anonymous mode");
+            Log.InsecureAnonymousOn(logger);
+        }
+
         app.Services.GetRequiredService<DomainKeyHolder>().Hold(DataDirectoryLock.Acquire(options.DataDirectory));
         var database = app.Services.GetRequiredService<SqliteDatabase>();
         var applied = await database.MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
@@ -223,6 +252,7 @@ public static partial class RegionNodeSetup
     public static WebApplication MapRegionNode(this WebApplication app)
     {
         app.MapGrpcService<KeyManagementEndpoint>();
+        app.MapGrpcService<PrincipalAdminApi>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         var options = app.Services.GetRequiredService<IOptions<RegionNodeOptions>>().Value;

@@ -58,10 +58,12 @@ public sealed class RegionNodeProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     public static async Task<RegionNodeProcess> StartAsync(string dataDirectory, ITestOutputHelper? output = null, string region = "us-east-1",
-        IReadOnlyDictionary<string, string>? environment = null, bool testMode = true, string[]? transport = null, string[]? extra = null)
+        IReadOnlyDictionary<string, string>? environment = null, bool testMode = true, string[]? transport = null, string[]? extra = null,
+        bool anonymous = true)
     {
         var (process, log, listening) = Launch(dataDirectory, region, environment,
-            [.. transport ?? ["--urls", "http://127.0.0.1:0", "--plaintext", "true"], "--test-mode", testMode ? "true" : "false", "--maintenance-interval", "0.2", .. extra ?? []]);
+            [.. transport ?? ["--urls", "http://127.0.0.1:0", "--plaintext", "true"], "--test-mode", testMode ? "true" : "false", "--maintenance-interval", "0.2",
+                "--insecure-allow-anonymous", anonymous ? "true" : "false", .. extra ?? []]);
         var exited = process.WaitForExitAsync();
         var first = await Task.WhenAny(listening.Task, exited, Task.Delay(StartTimeout)).ConfigureAwait(false);
         if (first != listening.Task)

@@ -25,8 +25,8 @@ public sealed class ProtocolConvergenceTests
         var key = await cluster[East].Lifecycle.CreateKeyAsync(new CreateKeyCommand(string.Empty, "set", null, null, null, [], true, false),
             CancellationToken.None);
         var none = Array.Empty<Tag>();
-        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, "west", none, CancellationToken.None);
-        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, Sydney, string.Empty, string.Empty, none, CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, "west", none, false, CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, Sydney, string.Empty, string.Empty, none, false, CancellationToken.None);
         await cluster.DeliverAllAsync();
 
         await cluster[East].Rotation.RotateKeyOnDemandAsync(key.KeyId, CancellationToken.None);
@@ -68,7 +68,7 @@ public sealed class ProtocolConvergenceTests
         using var cluster = new InProcessCluster(seed, East, West);
         var key = await cluster[East].Lifecycle.CreateKeyAsync(new CreateKeyCommand(string.Empty, string.Empty, null, null, null, [], true, false),
             CancellationToken.None);
-        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, string.Empty, [], CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
         await cluster.DeliverAllAsync();
 
         await cluster[East].Lifecycle.ScheduleKeyDeletionAsync(key.KeyId, 7, CancellationToken.None);
@@ -89,7 +89,7 @@ public sealed class ProtocolConvergenceTests
         Assert.Null(await cluster[West].Store.FindKeyAsync(key.KeyId, CancellationToken.None));
         await cluster[East].Lifecycle.CancelKeyDeletionAsync(key.KeyId, CancellationToken.None);
         await cluster[East].Lifecycle.EnableKeyAsync(key.KeyId, CancellationToken.None);
-        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, string.Empty, [], CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
         await cluster.DeliverAllAsync();
         var recreated = (await cluster[West].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!;
         Assert.Equal(KeyState.Enabled, recreated.State);
@@ -102,7 +102,7 @@ public sealed class ProtocolConvergenceTests
         using var cluster = new InProcessCluster(1, East, West, Sydney);
         var key = await cluster[East].Lifecycle.CreateKeyAsync(new CreateKeyCommand(string.Empty, string.Empty, null, null, null, [], true, false),
             CancellationToken.None);
-        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, string.Empty, [], CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
         await cluster.DeliverAllAsync();
         var west = (await cluster[West].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!;
         var forged = west.Shared() with { SyncVersion = 99, PrimaryRegion = Sydney, RotationEnabled = true };
@@ -116,6 +116,6 @@ public sealed class ProtocolConvergenceTests
         Assert.Equal(East, after.MultiRegion!.PrimaryRegion);
         Assert.False(after.Rotation.Enabled);
         Assert.Equal(KmsErrorCodes.UnsupportedOperation, (await Assert.ThrowsAsync<KmsException>(() =>
-            cluster[West].MultiRegion.ReplicateKeyAsync(key.KeyId, Sydney, string.Empty, string.Empty, [], CancellationToken.None))).ErrorCode);
+            cluster[West].MultiRegion.ReplicateKeyAsync(key.KeyId, Sydney, string.Empty, string.Empty, [], false, CancellationToken.None))).ErrorCode);
     }
 }

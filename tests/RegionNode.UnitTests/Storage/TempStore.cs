@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Replication;
 using Grpc.Mrk.RegionNode.Storage;
@@ -24,17 +25,18 @@ internal sealed class TempStore : IDisposable
         Store = new SqliteKeyStore(Database, Region, Clock, sealer);
         Factory = new KeyMaterialFactory();
         Materials = new KeyMaterials(Factory, Protector);
-        var resolver = new KeyResolver(Store, Region);
-        var changes = new KeyChanges(Store, resolver, Locks, Region);
+        Access = new AccessControl(Store, Region);
+        var resolver = new KeyResolver(Store, Region, Access);
+        var changes = new KeyChanges(Store, resolver, Locks, Access, Region);
         Relay = new RelayStore(Database, Clock);
         Channel = channel?.Invoke(this) ?? new StandaloneChannel();
         var sync = new SharedStateSync(Channel, new SyncSettings(TimeSpan.FromSeconds(1)), Clock);
-        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), Channel, sync, Region, Clock);
-        MultiRegion = new MultiRegionOperations(Store, resolver, Locks, Channel, sync, Region, Clock);
+        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), Channel, sync, Access, Region, Clock);
+        MultiRegion = new MultiRegionOperations(Store, resolver, Locks, Channel, sync, Access, Region, Clock);
         Receiver = new ReplicationReceiver(Store, Locks, Channel, sync, new TransportRequests(Clock), new KeyTransport(), Protector, Factory, Region, Clock);
         Rotation = new RotationOperations(Store, resolver, changes, Materials, sync, Clock);
-        Encryption = new EncryptionOperations(Store, resolver, Materials, new SymmetricEnvelope(), new AsymmetricEngine());
-        Aliases = new AliasOperations(Store, resolver, Locks, Region, Clock);
+        Encryption = new EncryptionOperations(Store, resolver, Materials, new SymmetricEnvelope(), new AsymmetricEngine(), Access);
+        Aliases = new AliasOperations(Store, resolver, Locks, Access, Region, Clock);
     }
 
     public DirectoryInfo Directory { get; }
@@ -56,6 +58,8 @@ internal sealed class TempStore : IDisposable
     public KeyLocks Locks { get; } = new();
 
     public KeyLifecycleOperations Lifecycle { get; }
+
+    public AccessControl Access { get; }
 
     public RelayStore Relay { get; }
 

@@ -20,8 +20,10 @@ public static class KmsErrorCodes
     public const string KMSInvalidState = "KMSInvalidStateException";
     public const string LimitExceeded = "LimitExceededException";
     public const string MalformedPolicyDocument = "MalformedPolicyDocumentException";
+    public const string MissingAuthenticationToken = "MissingAuthenticationTokenException";
     public const string NotFound = "NotFoundException";
     public const string Tag = "TagException";
+    public const string UnrecognizedClient = "UnrecognizedClientException";
     public const string UnsupportedOperation = "UnsupportedOperationException";
     public const string Validation = "ValidationException";
 }

@@ -15,6 +15,21 @@ public static class KmsErrors
 
     public static KmsException InvalidArn(string arn) => new(KmsErrorCodes.InvalidArn, $"Invalid arn {Printable(arn)}");
 
+    public static KmsException NotFound(string message) => new(KmsErrorCodes.NotFound, message);
+
+    /// <summary>AWS's wording for a call the caller may not make; it does not say whether the key exists.</summary>
+    public static KmsException AccessDenied(string principalArn, string action, string resourceArn) =>
+        new(KmsErrorCodes.AccessDenied,
+            $"User: {principalArn} is not authorized to perform: {action} on resource: {resourceArn} because no resource-based policy allows the {action} action");
+
+    public static KmsException AccessDeniedTo(string reason) => new(KmsErrorCodes.AccessDenied, $"Access denied: {reason}.");
+
+    public static KmsException MissingAuthenticationToken() =>
+        new(KmsErrorCodes.MissingAuthenticationToken, "Request is missing Authentication Token");
+
+    public static KmsException UnrecognizedClient() =>
+        new(KmsErrorCodes.UnrecognizedClient, "The security token included in the request is invalid.");
+
     public static KmsException AliasNotFound(string aliasArn) => new(KmsErrorCodes.NotFound, $"Alias {aliasArn} is not found.");
 
     public static KmsException AliasExists(string aliasArn) =>

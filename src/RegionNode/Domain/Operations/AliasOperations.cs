@@ -1,20 +1,22 @@
 using System.Text.RegularExpressions;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
 /// <summary>Aliases: friendly names for keys, local to this Region.</summary>
-public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolver, KeyLocks locks, RegionIdentity region, TimeProvider time)
+public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolver, KeyLocks locks, AccessControl accessControl, RegionIdentity region,
+    TimeProvider time)
 {
     private const string AliasTableLock = "alias-table";
 
     public async Task CreateAliasAsync(string aliasName, string targetKeyId, CancellationToken cancellationToken)
     {
         ValidateAliasName(aliasName);
-        var key = await ResolveTargetAsync(targetKeyId, cancellationToken).ConfigureAwait(false);
+        var key = await ResolveTargetAsync(targetKeyId, Access.For("CreateAlias"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.CreateAlias);
         using var held = await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false);
         if (await store.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false) is not null)
@@ -29,12 +31,18 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
     public async Task UpdateAliasAsync(string aliasName, string targetKeyId, CancellationToken cancellationToken)
     {
         ValidateAliasName(aliasName);
-        var key = await ResolveTargetAsync(targetKeyId, cancellationToken).ConfigureAwait(false);
+        var key = await ResolveTargetAsync(targetKeyId, Access.For("UpdateAlias"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.UpdateAlias);
         using var held = await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false);
         var alias = await store.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false)
             ?? throw KmsErrors.AliasNotFound(region.AliasArn(aliasName));
         var current = await store.FindKeyAsync(alias.TargetKeyId, cancellationToken).ConfigureAwait(false);
+        if (current is not null)
+        {
+            // Moving an alias needs the right on the key it leaves as well as on the key it goes to.
+            await accessControl.AuthorizeAsync(current, Access.For("UpdateAlias"), null, cancellationToken).ConfigureAwait(false);
+        }
+
         if (current is not null && !SameKind(current, key))
         {
             throw KmsErrors.Validation(
@@ -49,19 +57,25 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
     {
         ValidateAliasName(aliasName);
         using var held = await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false);
-        _ = await store.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false)
+        var alias = await store.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false)
             ?? throw KmsErrors.AliasNotFound(region.AliasArn(aliasName));
+        if (await store.FindKeyAsync(alias.TargetKeyId, cancellationToken).ConfigureAwait(false) is { } target)
+        {
+            await accessControl.AuthorizeAsync(target, Access.For("DeleteAlias"), null, cancellationToken).ConfigureAwait(false);
+        }
+
         await store.DeleteAliasAsync(aliasName, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<Page<Alias>> ListAliasesAsync(string keyId, int? limit, string marker, CancellationToken cancellationToken)
     {
+        accessControl.AuthorizeAccountAction("kms:ListAliases");
         var take = Markers.Limit(limit, 50);
         var after = Markers.Decode(marker);
         string? targetKeyId = null;
         if (!string.IsNullOrEmpty(keyId))
         {
-            var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+            var key = await resolver.ResolveAsync(keyId, Access.For("ListAliases"), cancellationToken).ConfigureAwait(false);
             key.Require(KeyOperation.ListAliases);
             targetKeyId = key.KeyId;
         }
@@ -72,7 +86,7 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
             : new Page<Alias>(aliases, null);
     }
 
-    private async Task<KmsKey> ResolveTargetAsync(string targetKeyId, CancellationToken cancellationToken)
+    private async Task<KmsKey> ResolveTargetAsync(string targetKeyId, Access access, CancellationToken cancellationToken)
     {
         Require.Present(targetKeyId, "targetKeyId");
         if (targetKeyId.StartsWith("alias/", StringComparison.Ordinal) || targetKeyId.Contains(":alias/", StringComparison.Ordinal))
@@ -80,7 +94,7 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
             throw KmsErrors.Validation("An alias must point to a key ID or key ARN, not to another alias.");
         }
 
-        return await resolver.ResolveAsync(targetKeyId, cancellationToken, "targetKeyId").ConfigureAwait(false);
+        return await resolver.ResolveAsync(targetKeyId, access, cancellationToken, "targetKeyId").ConfigureAwait(false);
     }
 
     private static bool SameKind(KmsKey a, KmsKey b) => a.KeySpec == b.KeySpec && a.KeyUsage == b.KeyUsage;

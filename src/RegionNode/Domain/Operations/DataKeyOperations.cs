@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 
@@ -11,7 +12,8 @@ public sealed class DataKeyOperations(
     KeyResolver resolver,
     EncryptionOperations encryption,
     IAsymmetricEngine asymmetric,
-    IRandomSource random)
+    IRandomSource random,
+    AccessControl accessControl)
 {
     public const int MaxRandomBytes = 1024;
 
@@ -21,7 +23,8 @@ public sealed class DataKeyOperations(
         var length = DataKeyLength(numberOfBytes, keySpec);
         EncryptionContextRules.Validate(context, "encryptionContext");
         Require.GrantTokens(grantTokens);
-        var key = await ResolveSymmetricAsync(keyId, operation, cancellationToken).ConfigureAwait(false);
+        var key = await ResolveSymmetricAsync(keyId, operation, ConditionKeys.Encryption(context, EncryptionAlgorithm.SYMMETRIC_DEFAULT),
+            cancellationToken).ConfigureAwait(false);
         var plaintext = random.GetBytes(length);
         var encrypted = encryption.EncryptWith(key, operation, operation.ToString(), plaintext, context, EncryptionAlgorithm.SYMMETRIC_DEFAULT);
         if (operation == KeyOperation.GenerateDataKeyWithoutPlaintext)
@@ -39,7 +42,8 @@ public sealed class DataKeyOperations(
         var spec = keyPairSpec ?? throw KmsErrors.Constraint("keyPairSpec", "Member must not be null");
         EncryptionContextRules.Validate(context, "encryptionContext");
         Require.GrantTokens(grantTokens);
-        var key = await ResolveSymmetricAsync(keyId, operation, cancellationToken).ConfigureAwait(false);
+        var key = await ResolveSymmetricAsync(keyId, operation, ConditionKeys.Encryption(context, EncryptionAlgorithm.SYMMETRIC_DEFAULT),
+            cancellationToken).ConfigureAwait(false);
         var (privateKey, publicKey) = asymmetric.GenerateKeyPair(spec);
         var encrypted = encryption.EncryptWith(key, operation, operation.ToString(), privateKey, context, EncryptionAlgorithm.SYMMETRIC_DEFAULT);
         if (operation == KeyOperation.GenerateDataKeyPairWithoutPlaintext)
@@ -53,15 +57,17 @@ public sealed class DataKeyOperations(
 
     public byte[] GenerateRandom(int? numberOfBytes)
     {
+        accessControl.AuthorizeAccountAction("kms:GenerateRandom");
         var count = numberOfBytes ?? throw KmsErrors.Constraint("numberOfBytes", "Member must not be null");
         Require.Range(count, "numberOfBytes", 1, MaxRandomBytes);
         return random.GetBytes(count);
     }
 
-    private async Task<KmsKey> ResolveSymmetricAsync(string keyId, KeyOperation operation, CancellationToken cancellationToken)
+    private async Task<KmsKey> ResolveSymmetricAsync(string keyId, KeyOperation operation, Action<AccessRequest> conditions,
+        CancellationToken cancellationToken)
     {
         Require.Present(keyId, "keyId");
-        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For(operation.ToString(), conditions), cancellationToken).ConfigureAwait(false);
         key.Require(operation);
         if (key.KeySpec != KeySpec.SYMMETRIC_DEFAULT)
         {

@@ -1,5 +1,6 @@
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 
@@ -11,7 +12,8 @@ public sealed class EncryptionOperations(
     KeyResolver resolver,
     KeyMaterials materials,
     ISymmetricEnvelope envelope,
-    IAsymmetricEngine asymmetric)
+    IAsymmetricEngine asymmetric,
+    AccessControl accessControl)
 {
     public const int MaxPlaintextLength = 4096;
     public const int MaxCiphertextLength = 6144;
@@ -22,7 +24,8 @@ public sealed class EncryptionOperations(
         Require.Length(plaintext, "plaintext", 1, MaxPlaintextLength);
         EncryptionContextRules.Validate(context, "encryptionContext");
         Require.GrantTokens(grantTokens);
-        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For("Encrypt", ConditionKeys.Encryption(context, algorithm ?? EncryptionAlgorithm.SYMMETRIC_DEFAULT)),
+            cancellationToken).ConfigureAwait(false);
         return EncryptWith(key, KeyOperation.Encrypt, "Encrypt", plaintext, context, algorithm);
     }
 
@@ -46,7 +49,9 @@ public sealed class EncryptionOperations(
         EncryptionContextRules.Validate(destinationContext, "destinationEncryptionContext");
         Require.GrantTokens(grantTokens);
         Require.Present(destinationKeyId, "destinationKeyId");
-        var destination = await resolver.ResolveAsync(destinationKeyId, cancellationToken, "destinationKeyId").ConfigureAwait(false);
+        var destination = await resolver.ResolveAsync(destinationKeyId,
+            Access.For("ReEncryptTo", ConditionKeys.Encryption(destinationContext, destinationAlgorithm ?? EncryptionAlgorithm.SYMMETRIC_DEFAULT)),
+            cancellationToken, "destinationKeyId").ConfigureAwait(false);
         destination.Require(KeyOperation.ReEncrypt);
         var source = await DecryptCoreAsync(ciphertextBlob, sourceContext, sourceKeyId, "sourceKeyId", sourceAlgorithm,
             KeyOperation.ReEncrypt, cancellationToken).ConfigureAwait(false);
@@ -108,6 +113,7 @@ public sealed class EncryptionOperations(
         string keyField, EncryptionAlgorithm? requested, KeyOperation operation, CancellationToken cancellationToken)
     {
         var algorithm = requested ?? EncryptionAlgorithm.SYMMETRIC_DEFAULT;
+        var access = Access.For(operation == KeyOperation.Decrypt ? "Decrypt" : "ReEncryptFrom", ConditionKeys.Encryption(context, algorithm));
         if (algorithm != EncryptionAlgorithm.SYMMETRIC_DEFAULT)
         {
             if (string.IsNullOrEmpty(keyId))
@@ -115,7 +121,7 @@ public sealed class EncryptionOperations(
                 throw KmsErrors.Constraint(keyField, $"Member must not be null when decrypting with {algorithm}");
             }
 
-            var rsaKey = await resolver.ResolveAsync(keyId, cancellationToken, keyField).ConfigureAwait(false);
+            var rsaKey = await resolver.ResolveAsync(keyId, access, cancellationToken, keyField).ConfigureAwait(false);
             rsaKey.Require(operation);
             rsaKey.RequireUsage(KeyUsage.ENCRYPT_DECRYPT, operation.ToString());
             RequireAlgorithm(rsaKey, algorithm);
@@ -129,7 +135,7 @@ public sealed class EncryptionOperations(
         KmsKey key;
         if (!string.IsNullOrEmpty(keyId))
         {
-            key = await resolver.ResolveAsync(keyId, cancellationToken, keyField).ConfigureAwait(false);
+            key = await resolver.ResolveAsync(keyId, access, cancellationToken, keyField).ConfigureAwait(false);
             if (key.KeyId != header.KeyId)
             {
                 throw KmsErrors.IncorrectKey();
@@ -137,8 +143,10 @@ public sealed class EncryptionOperations(
         }
         else
         {
+            // Whether the key is missing or merely not the caller's to use, the answer is the same.
             key = await store.FindKeyAsync(header.KeyId, cancellationToken).ConfigureAwait(false)
                 ?? throw KmsErrors.CiphertextKeyNotAccessible();
+            await accessControl.AuthorizeAsync(key, access, null, cancellationToken, KmsErrors.CiphertextKeyNotAccessible).ConfigureAwait(false);
         }
 
         key.Require(operation);

@@ -1,5 +1,6 @@
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 
@@ -15,6 +16,7 @@ public sealed class KeyLifecycleOperations(
     IRandomSource random,
     IReplicationChannel channel,
     SharedStateSync sync,
+    AccessControl accessControl,
     RegionIdentity region,
     TimeProvider time)
 {
@@ -25,8 +27,9 @@ public sealed class KeyLifecycleOperations(
     public async Task<KmsKey> CreateKeyAsync(CreateKeyCommand command, CancellationToken cancellationToken)
     {
         ValidateDescription(command.Description);
+        accessControl.AuthorizeAccountAction("kms:CreateKey");
         var policy = string.IsNullOrEmpty(command.Policy) ? KeyPolicies.DefaultPolicy(region) : command.Policy;
-        KeyPolicies.Validate(policy);
+        var document = KeyPolicies.Validate(policy);
         var tags = TagRules.Validate(command.Tags);
         var spec = command.KeySpec ?? KeySpec.SYMMETRIC_DEFAULT;
         var usage = command.KeyUsage ?? KeyUsage.ENCRYPT_DECRYPT;
@@ -42,6 +45,7 @@ public sealed class KeyLifecycleOperations(
 
         var now = time.GetUtcNow();
         var keyId = random.NewKeyId(command.MultiRegion);
+        accessControl.RequireNoLockout(document, region.KeyArn(keyId), command.BypassPolicyLockoutSafetyCheck);
         var material = materials.CreateVersion(keyId, spec, 0, now, rotationType: null);
         var multiRegion = command.MultiRegion ? new MultiRegionInfo(region.Region, [], epoch: 1, syncVersion: 1) : null;
         var key = new KmsKey(keyId, region.KeyArn(keyId), now, spec, usage, KeyOrigin.AWS_KMS, KeyState.Enabled,
@@ -53,13 +57,14 @@ public sealed class KeyLifecycleOperations(
     public async Task<KmsKey> DescribeKeyAsync(string keyId, IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
     {
         Require.GrantTokens(grantTokens);
-        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For("DescribeKey"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.DescribeKey);
         return key;
     }
 
     public async Task<Page<string>> ListKeysAsync(int? limit, string marker, CancellationToken cancellationToken)
     {
+        accessControl.AuthorizeAccountAction("kms:ListKeys");
         var take = Markers.Limit(limit, 100);
         var after = Markers.Decode(marker);
         if (after is not null && !KeyReference.IsKeyId(after))
@@ -76,18 +81,18 @@ public sealed class KeyLifecycleOperations(
     public Task UpdateKeyDescriptionAsync(string keyId, string description, CancellationToken cancellationToken)
     {
         ValidateDescription(description);
-        return changes.ChangeAsync(keyId, key => key.UpdateDescription(description), cancellationToken);
+        return changes.ChangeAsync(keyId, Access.For("UpdateKeyDescription"), key => key.UpdateDescription(description), cancellationToken);
     }
 
     public Task EnableKeyAsync(string keyId, CancellationToken cancellationToken) =>
-        changes.ChangeAsync(keyId, key =>
+        changes.ChangeAsync(keyId, Access.For("EnableKey"), key =>
         {
             key.Enable();
             return sync.Report(key);
         }, cancellationToken);
 
     public Task DisableKeyAsync(string keyId, CancellationToken cancellationToken) =>
-        changes.ChangeAsync(keyId, key =>
+        changes.ChangeAsync(keyId, Access.For("DisableKey"), key =>
         {
             key.Disable();
             return sync.Report(key);
@@ -97,7 +102,7 @@ public sealed class KeyLifecycleOperations(
     {
         var days = pendingWindowInDays ?? MaxPendingWindowInDays;
         Require.Range(days, "pendingWindowInDays", MinPendingWindowInDays, MaxPendingWindowInDays);
-        var key = await changes.ChangeAsync(keyId, k =>
+        var key = await changes.ChangeAsync(keyId, Access.For("ScheduleKeyDeletion", ConditionKeys.One("kms:ScheduleKeyDeletionPendingWindowInDays", days)), k =>
         {
             k.ScheduleDeletion(time.GetUtcNow(), days);
             return sync.Report(k);
@@ -107,7 +112,7 @@ public sealed class KeyLifecycleOperations(
 
     public async Task<string> CancelKeyDeletionAsync(string keyId, CancellationToken cancellationToken)
     {
-        var key = await changes.ChangeAsync(keyId, k =>
+        var key = await changes.ChangeAsync(keyId, Access.For("CancelKeyDeletion"), k =>
         {
             k.CancelDeletion();
             return sync.Report(k);

@@ -1,5 +1,6 @@
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 
@@ -36,7 +37,8 @@ public sealed class MacOperations(KeyResolver resolver, KeyMaterials materials, 
         Require.Length(message, "message", 1, MaxMessageLength);
         Require.GrantTokens(grantTokens);
         var alg = algorithm ?? throw KmsErrors.Constraint("macAlgorithm", "Member must not be null");
-        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For(operation.ToString(), ConditionKeys.One("kms:MacAlgorithm", alg)), cancellationToken)
+            .ConfigureAwait(false);
         key.Require(operation);
         key.RequireUsage(KeyUsage.GENERATE_VERIFY_MAC, operation.ToString());
         if (!key.SpecInfo.MacAlgorithmsFor(key.KeyUsage).Contains(alg))

@@ -1,5 +1,6 @@
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 
@@ -18,22 +19,26 @@ public sealed class MultiRegionOperations(
     KeyLocks locks,
     IReplicationChannel channel,
     SharedStateSync sync,
+    AccessControl accessControl,
     RegionIdentity region,
     TimeProvider time)
 {
     public async Task<ReplicaCreated> ReplicateKeyAsync(string keyId, string replicaRegion, string policy, string description,
-        IReadOnlyList<Tag> tags, CancellationToken cancellationToken)
+        IReadOnlyList<Tag> tags, bool bypassLockoutSafetyCheck, CancellationToken cancellationToken)
     {
         Require.RegionName(replicaRegion, "replicaRegion");
         Require.WellFormed(description, "description");
         Require.Length(description, "description", 0, KeyLifecycleOperations.MaxDescriptionLength);
         var replicaPolicy = string.IsNullOrEmpty(policy) ? KeyPolicies.DefaultPolicy(region) : policy;
-        KeyPolicies.Validate(replicaPolicy);
         TagRules.Validate(tags);
 
-        var id = await resolver.ResolveKeyIdAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var replicaDocument = KeyPolicies.Validate(replicaPolicy);
+        var (id, alias) = await resolver.ResolveReferenceAsync(keyId, cancellationToken).ConfigureAwait(false);
         using var held = await locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false);
         var key = await store.FindKeyAsync(id, cancellationToken).ConfigureAwait(false) ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));
+        await accessControl.AuthorizeAsync(key, Access.For("ReplicateKey", ConditionKeys.One("kms:ReplicaRegion", replicaRegion)), alias,
+            cancellationToken).ConfigureAwait(false);
+        accessControl.RequireNoLockout(replicaDocument, region.KeyArnIn(replicaRegion, key.KeyId), bypassLockoutSafetyCheck);
         if (replicaRegion != region.Region && !channel.IsClusterRegion(replicaRegion))
         {
             throw KmsErrors.Unsupported($"{replicaRegion} is not a Region of this cluster; replicas can be created only in its Regions.");
@@ -55,9 +60,11 @@ public sealed class MultiRegionOperations(
     public async Task UpdatePrimaryRegionAsync(string keyId, string primaryRegion, CancellationToken cancellationToken)
     {
         Require.RegionName(primaryRegion, "primaryRegion");
-        var id = await resolver.ResolveKeyIdAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var (id, alias) = await resolver.ResolveReferenceAsync(keyId, cancellationToken).ConfigureAwait(false);
         using var held = await locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false);
         var key = await store.FindKeyAsync(id, cancellationToken).ConfigureAwait(false) ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));
+        await accessControl.AuthorizeAsync(key, Access.For("UpdatePrimaryRegion", ConditionKeys.One("kms:PrimaryRegion", primaryRegion)), alias,
+            cancellationToken).ConfigureAwait(false);
         var promoted = key.BeginHandOff(primaryRegion, region.KeyArnIn(primaryRegion, key.KeyId));
         sync.Scheduled(key, primaryRegion);
         var outgoing = new[] { channel.Encode(primaryRegion, key.KeyId, new PromoteMessage(promoted)) };

@@ -1,28 +1,33 @@
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
-/// <summary>Key policies, stored and returned per key (evaluated by the access layer).</summary>
-public sealed class PolicyOperations(KeyResolver resolver, KeyChanges changes)
+/// <summary>Key policies, stored and returned per key; AccessControl evaluates them on every call.</summary>
+public sealed class PolicyOperations(KeyResolver resolver, KeyChanges changes, AccessControl accessControl)
 {
-    public Task PutKeyPolicyAsync(string keyId, string policyName, string policy, CancellationToken cancellationToken)
+    public Task PutKeyPolicyAsync(string keyId, string policyName, string policy, bool bypassLockoutSafetyCheck, CancellationToken cancellationToken)
     {
         KeyPolicies.RequirePolicyName(policyName);
-        KeyPolicies.Validate(policy);
-        return changes.ChangeAsync(keyId, key => key.PutPolicy(policy), cancellationToken);
+        var document = KeyPolicies.Validate(policy);
+        return changes.ChangeAsync(keyId, Access.For("PutKeyPolicy"), key =>
+        {
+            accessControl.RequireNoLockout(document, key.Arn, bypassLockoutSafetyCheck);
+            key.PutPolicy(policy);
+        }, cancellationToken);
     }
 
     public async Task<string> GetKeyPolicyAsync(string keyId, string policyName, CancellationToken cancellationToken)
     {
         KeyPolicies.RequirePolicyName(policyName);
-        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For("GetKeyPolicy"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.GetKeyPolicy);
         return key.Policy;
     }
 
     public async Task<Page<string>> ListKeyPoliciesAsync(string keyId, int? limit, string marker, CancellationToken cancellationToken)
     {
-        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For("ListKeyPolicies"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.ListKeyPolicies);
         return Markers.PageOf([KeyPolicies.DefaultPolicyName], limit, marker, 100);
     }

@@ -1,4 +1,5 @@
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 
@@ -17,7 +18,7 @@ public sealed class RotationOperations(
     {
         var period = rotationPeriodInDays ?? RotationSettings.DefaultPeriodInDays;
         Require.Range(period, "rotationPeriodInDays", RotationSettings.MinPeriodInDays, RotationSettings.MaxPeriodInDays);
-        return changes.ChangeAsync(keyId, key =>
+        return changes.ChangeAsync(keyId, Access.For("EnableKeyRotation", ConditionKeys.One("kms:RotationPeriodInDays", period)), key =>
         {
             key.EnableRotation(time.GetUtcNow(), period);
             return Shared(key);
@@ -25,7 +26,7 @@ public sealed class RotationOperations(
     }
 
     public Task DisableKeyRotationAsync(string keyId, CancellationToken cancellationToken) =>
-        changes.ChangeAsync(keyId, key =>
+        changes.ChangeAsync(keyId, Access.For("DisableKeyRotation"), key =>
         {
             key.DisableRotation();
             return Shared(key);
@@ -33,7 +34,7 @@ public sealed class RotationOperations(
 
     public async Task<RotationStatus> GetKeyRotationStatusAsync(string keyId, CancellationToken cancellationToken)
     {
-        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For("GetKeyRotationStatus"), cancellationToken).ConfigureAwait(false);
         key.RequireRotationSupported(KeyOperation.GetKeyRotationStatus);
 
         // AWS reports rotation as off while a key waits for deletion; the setting returns if deletion is cancelled.
@@ -45,7 +46,7 @@ public sealed class RotationOperations(
 
     public async Task<string> RotateKeyOnDemandAsync(string keyId, CancellationToken cancellationToken)
     {
-        var key = await changes.ChangeAsync(keyId, k =>
+        var key = await changes.ChangeAsync(keyId, Access.For("RotateKeyOnDemand"), k =>
         {
             RotateNow(k, RotationType.ON_DEMAND);
             return Shared(k);
@@ -56,7 +57,7 @@ public sealed class RotationOperations(
     public async Task<(KmsKey Key, Page<KeyMaterialVersion> Page)> ListKeyRotationsAsync(string keyId,
         IncludeKeyMaterial? include, int? limit, string marker, CancellationToken cancellationToken)
     {
-        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For("ListKeyRotations"), cancellationToken).ConfigureAwait(false);
         key.RequireRotationSupported(KeyOperation.ListKeyRotations);
         var versions = include == IncludeKeyMaterial.ALL_KEY_MATERIAL
             ? key.Materials

@@ -1,5 +1,6 @@
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 
@@ -34,7 +35,7 @@ public sealed class SigningOperations(KeyResolver resolver, KeyMaterials materia
     public async Task<PublicKeyResult> GetPublicKeyAsync(string keyId, IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
     {
         Require.GrantTokens(grantTokens);
-        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For("GetPublicKey"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.GetPublicKey);
         if (!key.SpecInfo.IsAsymmetric)
         {
@@ -51,7 +52,8 @@ public sealed class SigningOperations(KeyResolver resolver, KeyMaterials materia
         _ = algorithm ?? throw KmsErrors.Constraint("keyAgreementAlgorithm", "Member must not be null");
         Require.Length(publicKey, "publicKey", 1, MaxPublicKeyLength);
         Require.GrantTokens(grantTokens);
-        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For("DeriveSharedSecret", ConditionKeys.One("kms:KeyAgreementAlgorithm", algorithm)),
+            cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.DeriveSharedSecret);
         key.RequireUsage(KeyUsage.KEY_AGREEMENT, "DeriveSharedSecret");
         var secret = materials.Use(key, key.CurrentMaterial, m => asymmetric.DeriveSharedSecret(key.KeySpec, m, publicKey))
@@ -67,7 +69,11 @@ public sealed class SigningOperations(KeyResolver resolver, KeyMaterials materia
         Require.GrantTokens(grantTokens);
         var alg = algorithm ?? throw KmsErrors.Constraint("signingAlgorithm", "Member must not be null");
         var type = messageType ?? MessageType.RAW;
-        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For(operation.ToString(), request =>
+        {
+            request.With("kms:SigningAlgorithm", alg.ToString());
+            request.With("kms:MessageType", type.ToString());
+        }), cancellationToken).ConfigureAwait(false);
         key.Require(operation);
         key.RequireUsage(KeyUsage.SIGN_VERIFY, operation.ToString());
         if (!key.SpecInfo.SigningAlgorithmsFor(key.KeyUsage).Contains(alg))

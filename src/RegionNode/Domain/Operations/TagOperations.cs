@@ -1,4 +1,5 @@
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -13,7 +14,7 @@ public sealed class TagOperations(KeyResolver resolver, KeyChanges changes)
         }
 
         TagRules.Validate(tags);
-        return changes.ChangeAsync(keyId, key => key.Tag(tags, TagRules.MaxTagsPerKey), cancellationToken);
+        return changes.ChangeAsync(keyId, Access.For("TagResource"), key => key.Tag(tags, TagRules.MaxTagsPerKey), cancellationToken);
     }
 
     public Task UntagResourceAsync(string keyId, IReadOnlyList<string> tagKeys, CancellationToken cancellationToken)
@@ -28,12 +29,12 @@ public sealed class TagOperations(KeyResolver resolver, KeyChanges changes)
             TagRules.ValidateKey(tagKey);
         }
 
-        return changes.ChangeAsync(keyId, key => key.Untag(tagKeys.ToHashSet(StringComparer.Ordinal)), cancellationToken);
+        return changes.ChangeAsync(keyId, Access.For("UntagResource"), key => key.Untag(tagKeys.ToHashSet(StringComparer.Ordinal)), cancellationToken);
     }
 
     public async Task<Page<Tag>> ListResourceTagsAsync(string keyId, int? limit, string marker, CancellationToken cancellationToken)
     {
-        var key = await resolver.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For("ListResourceTags"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.ListResourceTags);
         return Markers.PageOf(key.Tags, limit, marker, 50);
     }

@@ -1,0 +1,66 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Mrk.Admin.V1;
+using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Operations;
+
+namespace Grpc.Mrk.RegionNode.Api;
+
+/// <summary>Principals and API keys of this Region (operators only; see <see cref="CallerAuthentication"/>).</summary>
+public sealed class PrincipalAdminApi(PrincipalOperations principals) : PrincipalAdmin.PrincipalAdminBase
+{
+    public override async Task<PrincipalEntry> CreatePrincipal(CreatePrincipalRequest request, ServerCallContext context)
+    {
+        var type = request.Type switch
+        {
+            "" or "user" => PrincipalType.User,
+            "role" => PrincipalType.Role,
+            _ => throw KmsErrors.Validation("type must be \"user\" or \"role\"."),
+        };
+        return ToEntry(await principals.CreatePrincipalAsync(request.Name, type, context.CancellationToken).ConfigureAwait(false));
+    }
+
+    public override async Task<ListPrincipalsResponse> ListPrincipals(ListPrincipalsRequest request, ServerCallContext context) =>
+        new() { Principals = { (await principals.ListPrincipalsAsync(context.CancellationToken).ConfigureAwait(false)).Select(ToEntry) } };
+
+    public override async Task<DeletePrincipalResponse> DeletePrincipal(DeletePrincipalRequest request, ServerCallContext context)
+    {
+        await principals.DeletePrincipalAsync(request.PrincipalArn, context.CancellationToken).ConfigureAwait(false);
+        return new DeletePrincipalResponse();
+    }
+
+    public override async Task<CreateApiKeyResponse> CreateApiKey(CreateApiKeyRequest request, ServerCallContext context)
+    {
+        var issued = await principals.CreateApiKeyAsync(request.PrincipalArn, context.CancellationToken).ConfigureAwait(false);
+        return new CreateApiKeyResponse { KeyId = issued.KeyId, PrincipalArn = issued.PrincipalArn, Token = issued.Token };
+    }
+
+    public override async Task<ListApiKeysResponse> ListApiKeys(ListApiKeysRequest request, ServerCallContext context)
+    {
+        var keys = await principals.ListApiKeysAsync(request.PrincipalArn, context.CancellationToken).ConfigureAwait(false);
+        return new ListApiKeysResponse
+        {
+            ApiKeys =
+            {
+                keys.Select(k => new ApiKeyEntry
+                {
+                    KeyId = k.KeyId, PrincipalArn = k.PrincipalArn, CreatedAt = Timestamp.FromDateTimeOffset(k.CreatedAt),
+                    RevokedAt = k.RevokedAt is { } revoked ? Timestamp.FromDateTimeOffset(revoked) : null,
+                }),
+            },
+        };
+    }
+
+    public override async Task<RevokeApiKeyResponse> RevokeApiKey(RevokeApiKeyRequest request, ServerCallContext context)
+    {
+        await principals.RevokeApiKeyAsync(request.KeyId, context.CancellationToken).ConfigureAwait(false);
+        return new RevokeApiKeyResponse();
+    }
+
+    private static PrincipalEntry ToEntry(Principal principal) => new()
+    {
+        Arn = principal.Arn, Name = principal.Name, Type = principal.Type == PrincipalType.User ? "user" : "role",
+        CreatedAt = Timestamp.FromDateTimeOffset(principal.CreatedAt),
+    };
+}

@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+
+namespace Grpc.Mrk.RegionNode.Domain.Policies;
+
+/// <summary>
+/// Decides whether the current caller may do an action on a key: the key's policy, evaluated with the condition keys
+/// every request carries (caller, key properties, multi-Region type, aliases) plus the operation's own. Parsed
+/// policies are cached by their text.
+/// </summary>
+public sealed class AccessControl(IKeyStore store, RegionIdentity region)
+{
+    private const int MaxCachedPolicies = 1024;
+    private readonly ConcurrentDictionary<string, PolicyDocument> _parsed = new(StringComparer.Ordinal);
+
+    /// <summary>Throws AccessDeniedException unless the policy allows it; does nothing for the node's own work.</summary>
+    public async Task AuthorizeAsync(KmsKey key, Access access, string? requestAlias, CancellationToken cancellationToken,
+        Func<KmsException>? denied = null)
+    {
+        if (CallerContext.Current is not { } caller)
+        {
+            return;
+        }
+
+        var request = new AccessRequest(caller.PrincipalArn, access.Action, key.Arn);
+        request.With("kms:CallerAccount", request.PrincipalAccount)
+            .With("aws:PrincipalArn", caller.PrincipalArn)
+            .With("kms:KeySpec", key.KeySpec.ToString())
+            .With("kms:KeyUsage", key.KeyUsage.ToString())
+            .With("kms:KeyOrigin", key.Origin.ToString())
+            .With("kms:MultiRegion", key.IsMultiRegion ? "true" : "false");
+        if (key.MultiRegion is not null)
+        {
+            request.With("kms:MultiRegionKeyType", key.IsPrimary ? "PRIMARY" : "REPLICA");
+        }
+
+        if (requestAlias is not null)
+        {
+            request.With("kms:RequestAlias", requestAlias);
+        }
+
+        // Listing the key's aliases costs a query; only policies that ask about them pay for it.
+        if (key.Policy.Contains("ResourceAliases", StringComparison.OrdinalIgnoreCase))
+        {
+            var aliases = await store.ListAliasesAsync(key.KeyId, null, 1000, cancellationToken).ConfigureAwait(false);
+            if (aliases.Count > 0)
+            {
+                request.With("kms:ResourceAliases", aliases.Select(a => a.AliasName).ToArray());
+            }
+        }
+
+        access.Context?.Invoke(request);
+        if (Policy(key).Evaluate(request) != PolicyDecision.Allow)
+        {
+            throw denied?.Invoke() ?? KmsErrors.AccessDenied(caller.PrincipalArn, access.Action, key.Arn);
+        }
+    }
+
+    /// <summary>
+    /// The lockout safety check of CreateKey, PutKeyPolicy and ReplicateKey: a new policy must let the caller change the
+    /// policy again, unless the caller explicitly bypasses the check.
+    /// </summary>
+    public void RequireNoLockout(PolicyDocument policy, string keyArn, bool bypass)
+    {
+        if (bypass || CallerContext.Current is not { } caller)
+        {
+            return;
+        }
+
+        var request = new AccessRequest(caller.PrincipalArn, "kms:PutKeyPolicy", keyArn);
+        request.With("kms:CallerAccount", request.PrincipalAccount).With("aws:PrincipalArn", caller.PrincipalArn);
+        if (policy.Evaluate(request) != PolicyDecision.Allow)
+        {
+            throw KmsErrors.MalformedPolicy(
+                "The new key policy will not allow you to update the key policy in the future.");
+        }
+    }
+
+    /// <summary>Calls that name no key (CreateKey, ListKeys, ListAliases, GenerateRandom): any principal of this account.</summary>
+    public void AuthorizeAccountAction(string action)
+    {
+        if (CallerContext.Current is { } caller && new AccessRequest(caller.PrincipalArn, action, "*").PrincipalAccount != region.AccountId)
+        {
+            throw KmsErrors.AccessDenied(caller.PrincipalArn, action, $"arn:{region.Partition}:kms:{region.Region}:{region.AccountId}:*");
+        }
+    }
+
+    private PolicyDocument Policy(KmsKey key)
+    {
+        if (_parsed.TryGetValue(key.Policy, out var cached))
+        {
+            return cached;
+        }
+
+        if (_parsed.Count >= MaxCachedPolicies)
+        {
+            _parsed.Clear();
+        }
+
+        return _parsed[key.Policy] = PolicyDocument.Parse(key.Policy);
+    }
+}

@@ -1,0 +1,32 @@
+namespace Grpc.Mrk.RegionNode.Domain.Policies;
+
+/// <summary>The operation-specific condition keys, as AWS KMS sets them.</summary>
+public static class ConditionKeys
+{
+    /// <summary>kms:EncryptionContext:&lt;key&gt; for each pair and kms:EncryptionContextKeys, plus kms:EncryptionAlgorithm when known.</summary>
+    public static Action<AccessRequest> Encryption(IReadOnlyDictionary<string, string> context, object? algorithm = null) => request =>
+    {
+        foreach (var (key, value) in context)
+        {
+            request.With($"kms:EncryptionContext:{key}", value);
+        }
+
+        if (context.Count > 0)
+        {
+            request.With("kms:EncryptionContextKeys", context.Keys.ToArray());
+        }
+
+        if (algorithm is not null)
+        {
+            request.With("kms:EncryptionAlgorithm", algorithm.ToString()!);
+        }
+    };
+
+    public static Action<AccessRequest> One(string key, object? value) => request =>
+    {
+        if (value is not null)
+        {
+            request.With(key, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!);
+        }
+    };
+}

@@ -1,0 +1,113 @@
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+using Microsoft.Data.Sqlite;
+
+namespace Grpc.Mrk.RegionNode.Storage;
+
+/// <summary>Principals and API keys in the Region's SQLite store.</summary>
+public sealed class SqlitePrincipalStore(SqliteDatabase database) : IPrincipalStore
+{
+    public async Task<Principal?> FindPrincipalAsync(string arn, CancellationToken cancellationToken) =>
+        (await PrincipalsAsync("SELECT arn, name, type, created_at FROM principals WHERE arn = $arn;", arn, cancellationToken).ConfigureAwait(false))
+        is [var found, ..] ? found : null;
+
+    public async Task<bool> InsertPrincipalAsync(Principal principal, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO principals (arn, name, type, created_at) VALUES ($arn, $name, $type, $at) ON CONFLICT (arn) DO NOTHING;";
+        command.Parameters.AddWithValue("$arn", principal.Arn);
+        command.Parameters.AddWithValue("$name", principal.Name);
+        command.Parameters.AddWithValue("$type", principal.Type.ToString());
+        command.Parameters.AddWithValue("$at", principal.CreatedAt.UtcTicks);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public Task<IReadOnlyList<Principal>> ListPrincipalsAsync(CancellationToken cancellationToken) =>
+        PrincipalsAsync("SELECT arn, name, type, created_at FROM principals WHERE $arn IS NOT NULL ORDER BY arn;", string.Empty, cancellationToken);
+
+    public async Task<bool> DeletePrincipalAsync(string arn, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        using var revoke = connection.CreateCommand();
+        revoke.Transaction = transaction;
+        revoke.CommandText = "UPDATE api_keys SET revoked_at = $now WHERE principal_arn = $arn AND revoked_at IS NULL;";
+        revoke.Parameters.AddWithValue("$arn", arn);
+        revoke.Parameters.AddWithValue("$now", now.UtcTicks);
+        await revoke.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        using var delete = connection.CreateCommand();
+        delete.Transaction = transaction;
+        delete.CommandText = "DELETE FROM principals WHERE arn = $arn;";
+        delete.Parameters.AddWithValue("$arn", arn);
+        var deleted = await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return deleted;
+    }
+
+    public async Task InsertApiKeyAsync(ApiKey key, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO api_keys (key_id, principal_arn, salt, secret_hash, created_at, revoked_at) VALUES ($id, $arn, $salt, $hash, $at, NULL);
+            """;
+        command.Parameters.AddWithValue("$id", key.KeyId);
+        command.Parameters.AddWithValue("$arn", key.PrincipalArn);
+        command.Parameters.AddWithValue("$salt", key.Salt);
+        command.Parameters.AddWithValue("$hash", key.SecretHash);
+        command.Parameters.AddWithValue("$at", key.CreatedAt.UtcTicks);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ApiKey?> FindApiKeyAsync(string keyId, CancellationToken cancellationToken) =>
+        (await ApiKeysAsync("key_id = $value", keyId, cancellationToken).ConfigureAwait(false)) is [var found, ..] ? found : null;
+
+    public Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(string principalArn, CancellationToken cancellationToken) =>
+        ApiKeysAsync("principal_arn = $value", principalArn, cancellationToken);
+
+    public async Task<bool> RevokeApiKeyAsync(string keyId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE api_keys SET revoked_at = coalesce(revoked_at, $now) WHERE key_id = $id;";
+        command.Parameters.AddWithValue("$id", keyId);
+        command.Parameters.AddWithValue("$now", now.UtcTicks);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    private async Task<IReadOnlyList<Principal>> PrincipalsAsync(string sql, string arn, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$arn", arn);
+        var result = new List<Principal>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(new Principal(reader.GetString(0), reader.GetString(1), Enum.Parse<PrincipalType>(reader.GetString(2)),
+                new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero)));
+        }
+
+        return result;
+    }
+
+    private async Task<IReadOnlyList<ApiKey>> ApiKeysAsync(string where, string value, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT key_id, principal_arn, salt, secret_hash, created_at, revoked_at FROM api_keys WHERE {where} ORDER BY created_at;";
+        command.Parameters.AddWithValue("$value", value);
+        var result = new List<ApiKey>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(new ApiKey(reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2), (byte[])reader.GetValue(3),
+                new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero),
+                reader.IsDBNull(5) ? null : new DateTimeOffset(reader.GetInt64(5), TimeSpan.Zero)));
+        }
+
+        return result;
+    }
+}
