@@ -14,7 +14,6 @@ namespace Grpc.Mrk.Cluster.Tests;
 /// </summary>
 public sealed class AccessControlTests(ITestOutputHelper output) : IDisposable
 {
-    private const string Region = "us-east-1";
     private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
@@ -22,16 +21,10 @@ public sealed class AccessControlTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Principals_ApiKeysAndCertificates_PoliciesDecide_RevocationImmediate()
     {
-        var layout = new ClusterLayout(_directory.Sub("certs"));
-        ClusterBootstrap.Run(layout, [Region], [], TimeProvider.System);
-        await using var node = await RegionNodeProcess.StartAsync(_directory.Sub("node"), output, Region, anonymous: false,
-            transport: ["--urls", "https://127.0.0.1:0", "--tls-cert", layout.RegionCertificate(Region), "--tls-key", layout.RegionKey(Region)],
-            extra: ["--cluster-certs", layout.Root]);
+        await using var region = await SecureRegion.StartAsync(_directory.Path, output);
+        var (layout, node) = (region.Layout, region.Node);
         MrkClient Client(string? apiKey = null, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null) =>
-            new(node.Endpoint, new MrkClientOptions
-            {
-                CertificateAuthorityFile = layout.AuthorityCertificate, ApiKey = apiKey, ClientCertificate = certificate, MaxRetries = 0,
-            });
+            region.Client(apiKey, certificate);
 
         // No credentials, a made-up key, and the admin API without the operator certificate: all refused.
         using (var anonymous = Client())
@@ -47,8 +40,7 @@ public sealed class AccessControlTests(ITestOutputHelper output) : IDisposable
         }
 
         // The operator creates two principals and an API key for each.
-        using var operatorCertificate = ClusterPki.Load(layout.OperatorCertificate, layout.OperatorKey);
-        using var admin = Client(certificate: operatorCertificate);
+        var admin = region.Admin;
         var alice = (PrincipalEntry)await admin.InvokeAsync(Method("CreatePrincipal"), new CreatePrincipalRequest { Name = "alice" }).WithTimeout();
         var bob = (PrincipalEntry)await admin.InvokeAsync(Method("CreatePrincipal"), new CreatePrincipalRequest { Name = "bob" }).WithTimeout();
         Assert.Equal("arn:aws:iam::111122223333:user/alice", alice.Arn);
@@ -115,6 +107,5 @@ public sealed class AccessControlTests(ITestOutputHelper output) : IDisposable
     private static Google.Protobuf.Reflection.MethodDescriptor Method(string name) =>
         PrincipalAdmin.Descriptor.Methods.Single(m => m.Name == name);
 
-    private static string Policy(params string[] statements) =>
-        $$"""{"Version":"2012-10-17","Statement":[{{string.Join(",", statements)}}]}""";
+    private static string Policy(params string[] statements) => SecureRegion.Policy(statements);
 }

@@ -127,6 +127,20 @@ public sealed class MultiRegionManagementTests(ThreeRegionClusterFixture fixture
             .ResponseAsync.WithTimeout()).Policy, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Grants_StayInTheirRegion()
+    {
+        var key = await Cluster[East].CreateAsync(multiRegion: true);
+        await Cluster.ReplicateAsync(East, key.KeyId, West);
+        await Cluster.Kms(East).CreateGrantAsync(new CreateGrantRequest
+        {
+            KeyId = key.KeyId, GranteePrincipal = "arn:aws:iam::111122223333:role/reader", Operations = { GrantOperation.Decrypt },
+        }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        await Cluster.QuiescentAsync();
+        Assert.Single((await Cluster.Kms(East).ListGrantsAsync(new ListGrantsRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout()).Grants);
+        Assert.Empty((await Cluster.Kms(West).ListGrantsAsync(new ListGrantsRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout()).Grants);
+    }
+
     private Grpc.Core.AsyncUnaryCall<ReplicateKeyResponse> Replicate(string keyId, string region) =>
         Cluster.Kms(East).ReplicateKeyAsync(new ReplicateKeyRequest { KeyId = keyId, ReplicaRegion = region }, deadline: Deadline.Soon);
 }

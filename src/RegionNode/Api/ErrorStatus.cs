@@ -18,7 +18,8 @@ public static class ErrorStatus
     {
         KmsErrorCodes.NotFound => StatusCode.NotFound,
         KmsErrorCodes.AlreadyExists => StatusCode.AlreadyExists,
-        KmsErrorCodes.Disabled or KmsErrorCodes.KMSInvalidState or KmsErrorCodes.UnsupportedOperation => StatusCode.FailedPrecondition,
+        KmsErrorCodes.Disabled or KmsErrorCodes.KMSInvalidState or KmsErrorCodes.UnsupportedOperation or KmsErrorCodes.DryRunOperation
+            => StatusCode.FailedPrecondition,
         KmsErrorCodes.AccessDenied => StatusCode.PermissionDenied,
         KmsErrorCodes.MissingAuthenticationToken or KmsErrorCodes.UnrecognizedClient => StatusCode.Unauthenticated,
         KmsErrorCodes.LimitExceeded => StatusCode.ResourceExhausted,

@@ -19,6 +19,7 @@ public sealed partial class KeyManagementApi(
     TagOperations tags,
     PolicyOperations policies,
     MultiRegionOperations multiRegion,
+    GrantManagement grants,
     RegionIdentity region) : KeyManagementService.KeyManagementServiceBase
 {
 }

@@ -111,6 +111,8 @@ public static partial class RegionNodeSetup
         services.AddSingleton<TagOperations>();
         services.AddSingleton<PolicyOperations>();
         services.AddSingleton<AccessControl>();
+        services.AddSingleton<IGrantStore, SqliteGrantStore>();
+        services.AddSingleton<GrantManagement>();
         services.AddSingleton<IPrincipalStore, SqlitePrincipalStore>();
         services.AddSingleton<PrincipalOperations>();
         services.AddSingleton(sp =>

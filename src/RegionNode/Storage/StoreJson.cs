@@ -8,4 +8,5 @@ namespace Grpc.Mrk.RegionNode.Storage;
 [JsonSerializable(typeof(List<Tag>))]
 [JsonSerializable(typeof(Dictionary<string, ReplicaProgress>))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class StoreJson : JsonSerializerContext;

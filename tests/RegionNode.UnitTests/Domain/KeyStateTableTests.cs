@@ -38,6 +38,8 @@ public sealed class KeyStateTableTests
         ([KeyOperation.UpdateAlias], ["OK", "OK", "10", "OK", "OK", "OK", "OK"]),
         ([KeyOperation.ReplicateKey], ["OK", "1", "3", "5", "11", "14", "15"]),
         ([KeyOperation.UpdatePrimaryRegion], ["OK", "1", "3", "5", "11", "14", "OK"]),
+        ([KeyOperation.CreateGrant], ["OK", "1", "3", "5", "OK", "14", "OK"]),
+        ([KeyOperation.ListGrants, KeyOperation.RetireGrant, KeyOperation.RevokeGrant], ["OK", "OK", "OK", "OK", "OK", "OK", "OK"]),
     ];
 
     private static readonly KeyState[] Columns =

@@ -25,7 +25,7 @@ internal sealed class TempStore : IDisposable
         Store = new SqliteKeyStore(Database, Region, Clock, sealer);
         Factory = new KeyMaterialFactory();
         Materials = new KeyMaterials(Factory, Protector);
-        Access = new AccessControl(Store, Region);
+        Access = new AccessControl(Store, new SqliteGrantStore(Database), Region);
         var resolver = new KeyResolver(Store, Region, Access);
         var changes = new KeyChanges(Store, resolver, Locks, Access, Region);
         Relay = new RelayStore(Database, Clock);

@@ -8,10 +8,13 @@ public static class KmsErrorCodes
     public const string Conflict = "ConflictException";
     public const string DependencyTimeout = "DependencyTimeoutException";
     public const string Disabled = "DisabledException";
+    public const string DryRunOperation = "DryRunOperationException";
     public const string IncorrectKey = "IncorrectKeyException";
     public const string InvalidAliasName = "InvalidAliasNameException";
     public const string InvalidArn = "InvalidArnException";
     public const string InvalidCiphertext = "InvalidCiphertextException";
+    public const string InvalidGrantId = "InvalidGrantIdException";
+    public const string InvalidGrantToken = "InvalidGrantTokenException";
     public const string InvalidKeyUsage = "InvalidKeyUsageException";
     public const string InvalidMarker = "InvalidMarkerException";
     public const string KMSInternal = "KMSInternalException";

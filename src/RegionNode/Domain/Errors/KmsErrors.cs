@@ -24,6 +24,13 @@ public static class KmsErrors
 
     public static KmsException AccessDeniedTo(string reason) => new(KmsErrorCodes.AccessDenied, $"Access denied: {reason}.");
 
+    public static KmsException DryRun() =>
+        new(KmsErrorCodes.DryRunOperation, "The request would have succeeded, but the DryRun option is set.");
+
+    public static KmsException InvalidGrantId(string message) => new(KmsErrorCodes.InvalidGrantId, message);
+
+    public static KmsException InvalidGrantToken() => new(KmsErrorCodes.InvalidGrantToken, "The grant token is invalid.");
+
     public static KmsException MissingAuthenticationToken() =>
         new(KmsErrorCodes.MissingAuthenticationToken, "Request is missing Authentication Token");
 

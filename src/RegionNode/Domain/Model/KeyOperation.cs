@@ -39,4 +39,8 @@ public enum KeyOperation
     UpdateKeyDescription,
     ReplicateKey,
     UpdatePrimaryRegion,
+    CreateGrant,
+    ListGrants,
+    RetireGrant,
+    RevokeGrant,
 }

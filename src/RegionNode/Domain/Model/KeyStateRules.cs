@@ -35,6 +35,7 @@ public static class KeyStateRules
         Metadata,
         Replicate,
         PrimaryChange,
+        Grant,
     }
 
     // Columns: Creating, Enabled, Disabled, PendingDeletion, PendingImport, PendingReplicaDeletion, Unavailable, Updating.
@@ -53,6 +54,7 @@ public static class KeyStateRules
         [Group.Metadata] = [Rule.Ok, Rule.Ok, Rule.Ok, Rule.PendingDeletion, Rule.Ok, Rule.PendingDeletion, Rule.Ok, Rule.Ok],
         // Unavailable is N/A in AWS's table (custom key stores never hold multi-Region keys); answered as for crypto.
         [Group.Replicate] = [Rule.Creating, Rule.Ok, Rule.Disabled, Rule.PendingDeletion, Rule.PendingImport, Rule.PendingDeletion, Rule.Unavailable, Rule.Updating],
+        [Group.Grant] = [Rule.Creating, Rule.Ok, Rule.Disabled, Rule.PendingDeletion, Rule.PendingImport, Rule.PendingDeletion, Rule.Ok, Rule.Ok],
         [Group.PrimaryChange] = [Rule.Creating, Rule.Ok, Rule.Disabled, Rule.PendingDeletion, Rule.PendingImport, Rule.PendingDeletion, Rule.Unavailable, Rule.Ok],
     };
 
@@ -91,7 +93,9 @@ public static class KeyStateRules
             or KeyOperation.GenerateMac or KeyOperation.VerifyMac or KeyOperation.GetPublicKey
             or KeyOperation.DeriveSharedSecret => Group.Crypto,
         KeyOperation.DeleteAlias or KeyOperation.DescribeKey or KeyOperation.GetKeyPolicy or KeyOperation.PutKeyPolicy
-            or KeyOperation.ListKeyPolicies or KeyOperation.ListResourceTags or KeyOperation.ListAliases => Group.Always,
+            or KeyOperation.ListKeyPolicies or KeyOperation.ListResourceTags or KeyOperation.ListAliases or KeyOperation.ListGrants
+            or KeyOperation.RetireGrant or KeyOperation.RevokeGrant => Group.Always,
+        KeyOperation.CreateGrant => Group.Grant,
         KeyOperation.EnableKey or KeyOperation.DisableKey => Group.EnableDisable,
         KeyOperation.EnableKeyRotation or KeyOperation.DisableKeyRotation or KeyOperation.RotateKeyOnDemand => Group.RotationChange,
         KeyOperation.GetKeyRotationStatus or KeyOperation.ListKeyRotations => Group.RotationRead,

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Specs;
 
 namespace Grpc.Mrk.RegionNode.Domain.Policies;
 
@@ -10,7 +11,7 @@ namespace Grpc.Mrk.RegionNode.Domain.Policies;
 /// every request carries (caller, key properties, multi-Region type, aliases) plus the operation's own. Parsed
 /// policies are cached by their text.
 /// </summary>
-public sealed class AccessControl(IKeyStore store, RegionIdentity region)
+public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIdentity region)
 {
     private const int MaxCachedPolicies = 1024;
     private readonly ConcurrentDictionary<string, PolicyDocument> _parsed = new(StringComparer.Ordinal);
@@ -52,10 +53,30 @@ public sealed class AccessControl(IKeyStore store, RegionIdentity region)
         }
 
         access.Context?.Invoke(request);
-        if (Policy(key).Evaluate(request) != PolicyDecision.Allow)
+        var decision = Policy(key).Evaluate(request);
+        if (decision == PolicyDecision.Allow
+            || (decision == PolicyDecision.ImplicitDeny && await GrantAllowsAsync(key, request, cancellationToken).ConfigureAwait(false)))
         {
-            throw denied?.Invoke() ?? KmsErrors.AccessDenied(caller.PrincipalArn, access.Action, key.Arn);
+            return;
         }
+
+        throw denied?.Invoke() ?? KmsErrors.AccessDenied(caller.PrincipalArn, access.Action, key.Arn);
+    }
+
+    /// <summary>
+    /// A grant to the caller that includes the operation and whose constraints admit the request's encryption context.
+    /// Grants extend what the policy allows; an explicit Deny in the policy is never overridden.
+    /// </summary>
+    private async Task<bool> GrantAllowsAsync(KmsKey key, AccessRequest request, CancellationToken cancellationToken)
+    {
+        var operationName = request.Action.StartsWith("kms:", StringComparison.Ordinal) ? request.Action[4..] : request.Action;
+        if (!Enum.TryParse<GrantOperation>(operationName, out var operation) || !Enum.IsDefined(operation))
+        {
+            return false;
+        }
+
+        var held = await grants.ListGrantsAsync(key.KeyId, request.PrincipalArn, null, 1000, cancellationToken).ConfigureAwait(false);
+        return held.Any(g => g.Operations.Contains(operation) && g.Admits(request.EncryptionContext));
     }
 
     /// <summary>

@@ -18,6 +18,9 @@ public sealed class AccessRequest(string principalArn, string action, string res
 
     public Dictionary<string, List<string>> Context { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The request's encryption context as sent (grant constraints compare it exactly).</summary>
+    public IReadOnlyDictionary<string, string> EncryptionContext { get; set; } = new Dictionary<string, string>();
+
     public AccessRequest With(string key, params string[] values)
     {
         if (!Context.TryGetValue(key, out var list))

@@ -6,6 +6,7 @@ public static class ConditionKeys
     /// <summary>kms:EncryptionContext:&lt;key&gt; for each pair and kms:EncryptionContextKeys, plus kms:EncryptionAlgorithm when known.</summary>
     public static Action<AccessRequest> Encryption(IReadOnlyDictionary<string, string> context, object? algorithm = null) => request =>
     {
+        request.EncryptionContext = context;
         foreach (var (key, value) in context)
         {
             request.With($"kms:EncryptionContext:{key}", value);

@@ -1,0 +1,229 @@
+using System.Security.Cryptography;
+using System.Text;
+using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Specs;
+
+namespace Grpc.Mrk.RegionNode.Domain.Operations;
+
+/// <summary>What CreateGrant asks for.</summary>
+public sealed record CreateGrantCommand(
+    string KeyId,
+    string GranteePrincipal,
+    string RetiringPrincipal,
+    IReadOnlyList<GrantOperation> Operations,
+    IReadOnlyDictionary<string, string> EncryptionContextSubset,
+    IReadOnlyDictionary<string, string> EncryptionContextEquals,
+    IReadOnlyCollection<string> GrantTokens,
+    string Name,
+    bool DryRun);
+
+/// <summary>
+/// Grants: per key, per Region, consistent the moment CreateGrant returns (so a grant token is only the grant's name
+/// in token form: it confers nothing by itself). Who may create, list, retire and revoke follows AWS.
+/// </summary>
+public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, AccessControl accessControl, RegionIdentity region, TimeProvider time)
+{
+    private const string TokenLabel = "mrk-grant-token/v1:";
+
+    private static readonly GrantOperation[] Symmetric =
+    [
+        GrantOperation.Decrypt, GrantOperation.Encrypt, GrantOperation.GenerateDataKey, GrantOperation.GenerateDataKeyWithoutPlaintext,
+        GrantOperation.ReEncryptFrom, GrantOperation.ReEncryptTo, GrantOperation.GenerateDataKeyPair,
+        GrantOperation.GenerateDataKeyPairWithoutPlaintext,
+    ];
+
+    private static readonly GrantOperation[] Always = [GrantOperation.CreateGrant, GrantOperation.RetireGrant, GrantOperation.DescribeKey];
+
+    public async Task<(string GrantToken, string GrantId)> CreateGrantAsync(CreateGrantCommand command, CancellationToken cancellationToken)
+    {
+        Require.GrantTokens(command.GrantTokens);
+        RequirePrincipal(command.GranteePrincipal, "granteePrincipal");
+        if (!string.IsNullOrEmpty(command.RetiringPrincipal))
+        {
+            RequirePrincipal(command.RetiringPrincipal, "retiringPrincipal");
+        }
+
+        if (command.Operations.Count == 0)
+        {
+            throw KmsErrors.Constraint("operations", "Member must not be empty");
+        }
+
+        if (command.EncryptionContextSubset.Count > 0 && command.EncryptionContextEquals.Count > 0)
+        {
+            throw KmsErrors.Validation("Give one of EncryptionContextSubset and EncryptionContextEquals, not both.");
+        }
+
+        EncryptionContextRules.Validate(command.EncryptionContextSubset, "constraints.encryptionContextSubset");
+        EncryptionContextRules.Validate(command.EncryptionContextEquals, "constraints.encryptionContextEquals");
+        Require.Length(command.Name, "name", 0, 256);
+        var operations = command.Operations.Distinct().ToList();
+        var key = await resolver.ResolveAsync(command.KeyId, Access.For("CreateGrant", request =>
+        {
+            request.With("kms:GrantOperations", operations.Select(o => o.ToString()).ToArray());
+            request.With("kms:GranteePrincipal", command.GranteePrincipal);
+            if (!string.IsNullOrEmpty(command.RetiringPrincipal))
+            {
+                request.With("kms:RetiringPrincipal", command.RetiringPrincipal);
+            }
+        }), cancellationToken).ConfigureAwait(false);
+        key.Require(KeyOperation.CreateGrant);
+        foreach (var operation in operations.Where(o => !Allowed(key).Contains(o)))
+        {
+            throw KmsErrors.Validation($"Grant operation {operation} is not valid for {key.Arn} (key spec {key.KeySpec}, usage {key.KeyUsage}).");
+        }
+
+        var grant = new Grant(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), key.KeyId, command.Name, command.GranteePrincipal,
+            string.IsNullOrEmpty(command.RetiringPrincipal) ? null : command.RetiringPrincipal, region.AccountId, operations,
+            Copy(command.EncryptionContextSubset), Copy(command.EncryptionContextEquals), time.GetUtcNow());
+        if (!string.IsNullOrEmpty(command.Name))
+        {
+            var existing = await store.ListGrantsAsync(key.KeyId, command.GranteePrincipal, null, 1000, cancellationToken).ConfigureAwait(false);
+            if (existing.FirstOrDefault(g => g.SameAs(grant)) is { } same)
+            {
+                return command.DryRun ? throw KmsErrors.DryRun() : (TokenOf(same.GrantId), same.GrantId);
+            }
+        }
+
+        if (command.DryRun)
+        {
+            throw KmsErrors.DryRun();
+        }
+
+        await store.InsertGrantAsync(grant, cancellationToken).ConfigureAwait(false);
+        return (TokenOf(grant.GrantId), grant.GrantId);
+    }
+
+    public async Task<(KmsKey Key, Page<Grant> Page)> ListGrantsAsync(string keyId, string grantId, string granteePrincipal, int? limit, string marker,
+        CancellationToken cancellationToken)
+    {
+        var key = await resolver.ResolveAsync(keyId, Access.For("ListGrants"), cancellationToken).ConfigureAwait(false);
+        key.Require(KeyOperation.ListGrants);
+        var take = Markers.Limit(limit, 50);
+        if (!string.IsNullOrEmpty(grantId))
+        {
+            var one = await store.FindGrantAsync(grantId, cancellationToken).ConfigureAwait(false);
+            return (key, new Page<Grant>(one is not null && one.KeyId == key.KeyId ? [one] : [], null));
+        }
+
+        var grants = await store.ListGrantsAsync(key.KeyId, string.IsNullOrEmpty(granteePrincipal) ? null : granteePrincipal,
+            Markers.Decode(marker), take + 1, cancellationToken).ConfigureAwait(false);
+        return (key, PageOf(grants, take));
+    }
+
+    public async Task<Page<Grant>> ListRetirableGrantsAsync(string retiringPrincipal, int? limit, string marker, CancellationToken cancellationToken)
+    {
+        accessControl.AuthorizeAccountAction("kms:ListRetirableGrants");
+        RequirePrincipal(retiringPrincipal, "retiringPrincipal");
+        var take = Markers.Limit(limit, 50);
+        var grants = await store.ListRetirableGrantsAsync(retiringPrincipal, Markers.Decode(marker), take + 1, cancellationToken).ConfigureAwait(false);
+        return PageOf(grants, take);
+    }
+
+    /// <summary>
+    /// Retires a grant named by its token, or by key and grant ID: allowed to its retiring principal, to its grantee when
+    /// the grant includes RetireGrant, and to whoever the key's policy allows kms:RetireGrant.
+    /// </summary>
+    public async Task RetireGrantAsync(string grantToken, string keyId, string grantId, bool dryRun, CancellationToken cancellationToken)
+    {
+        string id;
+        if (!string.IsNullOrEmpty(grantToken))
+        {
+            id = IdOf(grantToken) ?? throw KmsErrors.InvalidGrantToken();
+        }
+        else if (!string.IsNullOrEmpty(keyId) && !string.IsNullOrEmpty(grantId))
+        {
+            id = grantId;
+        }
+        else
+        {
+            throw KmsErrors.Validation("Give the grant token, or the key ID and the grant ID.");
+        }
+
+        var grant = await store.FindGrantAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw KmsErrors.NotFound($"Grant ID {KmsErrors.Printable(id)} not found");
+        var key = await resolver.ResolveAsync(string.IsNullOrEmpty(keyId) ? grant.KeyId : keyId, null, cancellationToken).ConfigureAwait(false);
+        if (key.KeyId != grant.KeyId)
+        {
+            throw KmsErrors.InvalidGrantId($"Grant ID {grant.GrantId} is not a grant of {key.Arn}.");
+        }
+
+        var caller = CallerContext.Current?.PrincipalArn;
+        var mayRetire = caller is null || caller == grant.RetiringPrincipal
+                        || (caller == grant.GranteePrincipal && grant.Operations.Contains(GrantOperation.RetireGrant));
+        if (!mayRetire)
+        {
+            await accessControl.AuthorizeAsync(key, Access.For("RetireGrant"), null, cancellationToken).ConfigureAwait(false);
+        }
+
+        key.Require(KeyOperation.RetireGrant);
+        if (dryRun)
+        {
+            throw KmsErrors.DryRun();
+        }
+
+        await store.DeleteGrantAsync(grant.GrantId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task RevokeGrantAsync(string keyId, string grantId, bool dryRun, CancellationToken cancellationToken)
+    {
+        Require.Present(grantId, "grantId");
+        var key = await resolver.ResolveAsync(keyId, Access.For("RevokeGrant"), cancellationToken).ConfigureAwait(false);
+        key.Require(KeyOperation.RevokeGrant);
+        var grant = await store.FindGrantAsync(grantId, cancellationToken).ConfigureAwait(false);
+        if (grant is null || grant.KeyId != key.KeyId)
+        {
+            throw KmsErrors.InvalidGrantId($"Grant ID {KmsErrors.Printable(grantId)} is not a grant of {key.Arn}.");
+        }
+
+        if (dryRun)
+        {
+            throw KmsErrors.DryRun();
+        }
+
+        await store.DeleteGrantAsync(grant.GrantId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The operations a grant on <paramref name="key"/> may include, by its usage.</summary>
+    private static IReadOnlyList<GrantOperation> Allowed(KmsKey key) => key.KeyUsage switch
+    {
+        KeyUsage.ENCRYPT_DECRYPT when key.KeySpec == KeySpec.SYMMETRIC_DEFAULT => [.. Symmetric, .. Always],
+        KeyUsage.ENCRYPT_DECRYPT => [GrantOperation.Encrypt, GrantOperation.Decrypt, GrantOperation.ReEncryptFrom, GrantOperation.ReEncryptTo,
+            GrantOperation.GetPublicKey, .. Always],
+        KeyUsage.SIGN_VERIFY => [GrantOperation.Sign, GrantOperation.Verify, GrantOperation.GetPublicKey, .. Always],
+        KeyUsage.GENERATE_VERIFY_MAC => [GrantOperation.GenerateMac, GrantOperation.VerifyMac, .. Always],
+        _ => [GrantOperation.DeriveSharedSecret, GrantOperation.GetPublicKey, .. Always],
+    };
+
+    private static Page<Grant> PageOf(IReadOnlyList<Grant> grants, int take) =>
+        grants.Count > take ? new Page<Grant>(grants.Take(take).ToList(), Markers.Encode(grants[take - 1].GrantId)) : new Page<Grant>(grants, null);
+
+    private static void RequirePrincipal(string principal, string field)
+    {
+        Require.Present(principal, field);
+        Require.Length(principal, field, 1, 256);
+        if (principal != "*" && !principal.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            throw KmsErrors.Validation($"{field} must be a principal ARN such as arn:aws:iam::111122223333:user/alice.");
+        }
+    }
+
+    private static Dictionary<string, string>? Copy(IReadOnlyDictionary<string, string> map) => map.Count == 0 ? null : map.ToDictionary();
+
+    private static string TokenOf(string grantId) => Convert.ToBase64String(Encoding.ASCII.GetBytes(TokenLabel + grantId));
+
+    private static string? IdOf(string token)
+    {
+        try
+        {
+            var text = Encoding.ASCII.GetString(Convert.FromBase64String(token));
+            return text.StartsWith(TokenLabel, StringComparison.Ordinal) && text.Length == TokenLabel.Length + 64 ? text[TokenLabel.Length..] : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}
