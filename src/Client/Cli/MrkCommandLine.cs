@@ -101,6 +101,14 @@ public static class MrkCommandLine
 
         root.Subcommands.Add(admin);
 
+        var audit = new Command("audit", "The Region's audit log: list-audit-records and verify-audit-log.");
+        foreach (var method in Grpc.Mrk.V1.AuditLog.Descriptor.Methods)
+        {
+            audit.Subcommands.Add(CommandFor(method, admin: false));
+        }
+
+        root.Subcommands.Add(audit);
+
         return root;
     }
 

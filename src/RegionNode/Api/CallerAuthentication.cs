@@ -29,6 +29,7 @@ public sealed class CallerAuthentication(PrincipalOperations principals, RegionI
         }
 
         var caller = await AuthenticateAsync(context, isAdmin).ConfigureAwait(false);
+        context.UserState[AuditInterceptor.CallerKey] = caller;
         using var scope = CallerContext.Enter(caller);
         return await continuation(request, context).ConfigureAwait(false);
     }

@@ -61,4 +61,10 @@ internal static partial class Log
     [LoggerMessage(19, LogLevel.Warning,
         "INSECURE: calls without credentials are accepted as the account's root principal and anyone may administer principals. For a local cluster on this machine only.")]
     public static partial void InsecureAnonymousOn(ILogger logger);
+
+    [LoggerMessage(20, LogLevel.Error, "Audit log write of {Count} records failed")]
+    public static partial void AuditWriteFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(21, LogLevel.Error, "Audit queue full; dropped the record of {EventName}")]
+    public static partial void AuditQueueFull(ILogger logger, string eventName);
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Grpc.Mrk.RegionNode.Api;
+using Grpc.Mrk.RegionNode.Audit;
 using Grpc.Mrk.RegionNode.Background;
 using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Domain.Model;
@@ -110,6 +111,11 @@ public static partial class RegionNodeSetup
         services.AddSingleton<AliasOperations>();
         services.AddSingleton<TagOperations>();
         services.AddSingleton<PolicyOperations>();
+        services.AddSingleton<AuditStore>();
+        services.AddSingleton<AuditVerifier>();
+        services.AddSingleton<Audit.AuditLog>();
+        services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<Audit.AuditLog>());
+        services.AddHostedService(sp => sp.GetRequiredService<Audit.AuditLog>());
         services.AddSingleton<AccessControl>();
         services.AddSingleton<IGrantStore, SqliteGrantStore>();
         services.AddSingleton<GrantManagement>();
@@ -136,12 +142,14 @@ public static partial class RegionNodeSetup
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.Interceptors.Add<AuditInterceptor>();
             o.Interceptors.Add<CallerAuthentication>();
             o.MaxReceiveMessageSize = MaxMessageBytes;
             o.EnableDetailedErrors = false;
         });
         services.AddSingleton<KeyManagementApi>();
         services.AddSingleton<PrincipalAdminApi>();
+        services.AddSingleton<AuditLogApi>();
         services.AddSingleton<KeyManagementEndpoint>();
         services.AddSingleton<IServiceMethodProvider<KeyManagementEndpoint>, StrictRequestMethodProvider>();
         services.AddGrpcReflection();
@@ -255,6 +263,7 @@ public static partial class RegionNodeSetup
     {
         app.MapGrpcService<KeyManagementEndpoint>();
         app.MapGrpcService<PrincipalAdminApi>();
+        app.MapGrpcService<AuditLogApi>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         var options = app.Services.GetRequiredService<IOptions<RegionNodeOptions>>().Value;

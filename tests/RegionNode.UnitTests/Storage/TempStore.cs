@@ -31,10 +31,10 @@ internal sealed class TempStore : IDisposable
         Relay = new RelayStore(Database, Clock);
         Channel = channel?.Invoke(this) ?? new StandaloneChannel();
         var sync = new SharedStateSync(Channel, new SyncSettings(TimeSpan.FromSeconds(1)), Clock);
-        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), Channel, sync, Access, Region, Clock);
+        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), Channel, sync, Access, Audit, Region, Clock);
         MultiRegion = new MultiRegionOperations(Store, resolver, Locks, Channel, sync, Access, Region, Clock);
-        Receiver = new ReplicationReceiver(Store, Locks, Channel, sync, new TransportRequests(Clock), new KeyTransport(), Protector, Factory, Region, Clock);
-        Rotation = new RotationOperations(Store, resolver, changes, Materials, sync, Clock);
+        Receiver = new ReplicationReceiver(Store, Locks, Channel, sync, new TransportRequests(Clock), new KeyTransport(), Protector, Factory, Audit, Region, Clock);
+        Rotation = new RotationOperations(Store, resolver, changes, Materials, sync, Audit, Clock);
         Encryption = new EncryptionOperations(Store, resolver, Materials, new SymmetricEnvelope(), new AsymmetricEngine(), Access);
         Aliases = new AliasOperations(Store, resolver, Locks, Access, Region, Clock);
     }
@@ -58,6 +58,8 @@ internal sealed class TempStore : IDisposable
     public KeyLocks Locks { get; } = new();
 
     public KeyLifecycleOperations Lifecycle { get; }
+
+    public RecordingAuditSink Audit { get; } = new();
 
     public AccessControl Access { get; }
 

@@ -17,6 +17,7 @@ public sealed class KeyLifecycleOperations(
     IReplicationChannel channel,
     SharedStateSync sync,
     AccessControl accessControl,
+    IAuditSink audit,
     RegionIdentity region,
     TimeProvider time)
 {
@@ -136,6 +137,7 @@ public sealed class KeyLifecycleOperations(
                     : Array.Empty<OutgoingMessage>();
                 await store.DeleteKeyAsync(keyId, key.Tombstone(time.GetUtcNow()), outgoing, cancellationToken).ConfigureAwait(false);
                 deleted.Add(keyId);
+                audit.Record(AuditEvent.Internal("DeleteKey", key.Arn));
             }
         }
 

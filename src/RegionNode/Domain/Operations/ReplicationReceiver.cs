@@ -19,6 +19,7 @@ public sealed class ReplicationReceiver(
     IKeyTransport transport,
     IMaterialProtector protector,
     IKeyMaterialFactory factory,
+    IAuditSink audit,
     RegionIdentity region,
     TimeProvider time)
 {
@@ -83,6 +84,10 @@ public sealed class ReplicationReceiver(
             new MultiRegionInfo(state.PrimaryRegion, state.ReplicaRegions, state.Epoch, state.SyncVersion), []);
         key.Restore(null, null, state.RotationEnabled, state.RotationPeriodInDays, state.NextRotationDate, state.OnDemandRotationStartDate);
         await store.InsertKeyAsync(key, [Request(source, keyId)], cancellationToken).ConfigureAwait(false);
+        audit.Record(AuditEvent.Internal("CreateKey", key.Arn, new Dictionary<string, object?>
+        {
+            ["multiRegion"] = true, ["primaryRegion"] = source, ["description"] = creation.Description,
+        }));
         return null;
     }
 
@@ -120,7 +125,14 @@ public sealed class ReplicationReceiver(
             return $"{source} is not the primary of epoch {state.Epoch} as this Region knows it";
         }
 
-        key.ApplyShared(state);
+        if (key.ApplyShared(state))
+        {
+            audit.Record(AuditEvent.Internal("SynchronizeMultiRegionKey", key.Arn, new Dictionary<string, object?>
+            {
+                ["primaryRegion"] = state.PrimaryRegion, ["epoch"] = state.Epoch, ["syncVersion"] = state.SyncVersion,
+            }));
+        }
+
         var outgoing = new List<OutgoingMessage>();
         if (key.MissingMaterials(state).Count > 0 && !requests.HasRecent(key.KeyId))
         {
@@ -268,6 +280,7 @@ public sealed class ReplicationReceiver(
 
         key.TakeOver(state);
         await store.UpdateKeyAsync(key, sync.Broadcast(key), cancellationToken).ConfigureAwait(false);
+        audit.Record(AuditEvent.Internal("UpdatePrimaryRegion", key.Arn, new Dictionary<string, object?> { ["primaryRegion"] = region.Region }));
         return null;
     }
 

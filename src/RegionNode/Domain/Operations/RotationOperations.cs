@@ -12,6 +12,7 @@ public sealed class RotationOperations(
     KeyChanges changes,
     KeyMaterials materials,
     SharedStateSync sync,
+    IAuditSink audit,
     TimeProvider time)
 {
     public Task EnableKeyRotationAsync(string keyId, int? rotationPeriodInDays, CancellationToken cancellationToken)
@@ -72,7 +73,7 @@ public sealed class RotationOperations(
         foreach (var keyId in await store.KeysDueForRotationAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
             var done = false;
-            await changes.ChangeByIdAsync(keyId, key =>
+            var key = await changes.ChangeByIdAsync(keyId, key =>
             {
                 // A disabled key is not rotated; it rotates as soon as it is enabled again if it is overdue. Replicas
                 // rotate with their primary, and a rotation still waiting for replicas holds the next one back.
@@ -90,6 +91,7 @@ public sealed class RotationOperations(
             if (done)
             {
                 rotated.Add(keyId);
+                audit.Record(AuditEvent.Internal("RotateKey", key.Arn, new Dictionary<string, object?> { ["rotationType"] = "AUTOMATIC" }));
             }
         }
 

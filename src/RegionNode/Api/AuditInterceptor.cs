@@ -1,0 +1,152 @@
+using Google.Protobuf;
+using Google.Protobuf.Collections;
+using Google.Protobuf.Reflection;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+
+namespace Grpc.Mrk.RegionNode.Api;
+
+/// <summary>
+/// Records every call of the key API and the principal admin API in the audit log, allowed or refused, with its caller,
+/// key and parameters. Byte fields (plaintext, ciphertext, data keys, signatures, messages) are never recorded.
+/// Cryptographic and read-only calls are group-committed; a management call returns only once its record is durable.
+/// </summary>
+public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : Interceptor
+{
+    public const string CallerKey = "mrk.caller";
+    private const string KeyApi = "/mrk.v1.KeyManagementService/";
+    private const string AdminApi = "/mrk.admin.v1.";
+
+    private static readonly HashSet<string> Crypto = new(StringComparer.Ordinal)
+    {
+        "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext", "Sign", "Verify", "GenerateMac", "VerifyMac", "DeriveSharedSecret", "GenerateRandom", "GetPublicKey",
+    };
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        var isAdmin = context.Method.StartsWith(AdminApi, StringComparison.Ordinal);
+        if (!isAdmin && !context.Method.StartsWith(KeyApi, StringComparison.Ordinal))
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+
+        var name = context.Method[(context.Method.LastIndexOf('/') + 1)..];
+        var readOnly = Crypto.Contains(name) || name.StartsWith("Describe", StringComparison.Ordinal) || name.StartsWith("List", StringComparison.Ordinal)
+                       || name.StartsWith("Get", StringComparison.Ordinal);
+        TResponse response;
+        try
+        {
+            response = await continuation(request, context).ConfigureAwait(false);
+        }
+        catch (KmsException refusal)
+        {
+            audit.Record(Event(name, readOnly, request as IMessage, null, context, refusal.ErrorCode, refusal.Message));
+            throw;
+        }
+        catch (Exception failure) when (failure is not (OperationCanceledException or RpcException))
+        {
+            audit.Record(Event(name, readOnly, request as IMessage, null, context, KmsErrorCodes.KMSInternal, "An internal error occurred."));
+            throw;
+        }
+
+        var responseElements = readOnly || isAdmin ? null : response as IMessage;
+        var auditEvent = Event(name, readOnly, request as IMessage, responseElements, context, null, null);
+        if (readOnly)
+        {
+            audit.Record(auditEvent);
+        }
+        else
+        {
+            await audit.RecordDurablyAsync(auditEvent, context.CancellationToken).ConfigureAwait(false);
+        }
+
+        return response;
+    }
+
+    private AuditEvent Event(string name, bool readOnly, IMessage? request, IMessage? response, ServerCallContext context, string? errorCode,
+        string? errorMessage)
+    {
+        var caller = context.UserState.TryGetValue(CallerKey, out var known) ? (known as Caller)?.PrincipalArn : null;
+        return new AuditEvent(name, AuditEvent.ApiCall, caller ?? "anonymous", KeyArnOf(request, response), readOnly,
+            request is null ? new Dictionary<string, object?>() : Parameters(request),
+            response is null ? null : Parameters(response), errorCode, errorMessage);
+    }
+
+    private string? KeyArnOf(IMessage? request, IMessage? response)
+    {
+        foreach (var message in new[] { response, request })
+        {
+            if (message?.Descriptor.FindFieldByName("key_metadata")?.Accessor.GetValue(message) is IMessage metadata
+                && metadata.Descriptor.FindFieldByName("arn")?.Accessor.GetValue(metadata) is string { Length: > 0 } arn)
+            {
+                return arn;
+            }
+
+            if (message?.Descriptor.FindFieldByName("key_id")?.Accessor.GetValue(message) is string { Length: > 0 } id)
+            {
+                if (id.StartsWith("arn:", StringComparison.Ordinal) && id.Contains(":key/", StringComparison.Ordinal))
+                {
+                    return id;
+                }
+
+                if (Domain.Operations.KeyReference.IsKeyId(id))
+                {
+                    return region.KeyArn(id);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The message's fields by their JSON names, without byte fields, default values or unknown enum numbers.</summary>
+    private static Dictionary<string, object?> Parameters(IMessage message)
+    {
+        var result = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var field in message.Descriptor.Fields.InFieldNumberOrder().Where(f => f.FieldType != FieldType.Bytes))
+        {
+            var value = field.Accessor.GetValue(message);
+            object? converted = field switch
+            {
+                { IsMap: true } when value is MapField<string, string> map => map.Count == 0 ? null : map.ToDictionary(),
+                { IsMap: true } => null,
+                { IsRepeated: true } when value is System.Collections.IList list => list.Count == 0
+                    ? null
+                    : list.Cast<object>().Select(item => item is IMessage nested ? Flatten(nested) : EnumOrText(field, item)).ToList(),
+                { FieldType: FieldType.Message } => value is IMessage nested ? Parameters(nested) is { Count: > 0 } inner ? inner : null : null,
+                { FieldType: FieldType.Enum } => Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) == 0 ? null : EnumOrText(field, value),
+                { FieldType: FieldType.Bool } => value is true ? true : null,
+                { FieldType: FieldType.String } => value is string { Length: > 0 } text ? text : null,
+                _ => value is int or long && Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) != 0 ? value : null,
+            };
+            if (converted is not null)
+            {
+                result[field.JsonName] = converted;
+            }
+        }
+
+        return result;
+    }
+
+    private static string Flatten(IMessage nested) =>
+        string.Join(",", Parameters(nested).Select(p => $"{p.Key}={p.Value}"));
+
+    private static string EnumOrText(FieldDescriptor field, object? value)
+    {
+        if (field.FieldType != FieldType.Enum || value is null)
+        {
+            return value?.ToString() ?? string.Empty;
+        }
+
+        var number = Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture);
+        var name = field.EnumType.FindValueByNumber(number)?.Name ?? number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var prefix = string.Concat(field.EnumType.Name.Select((c, i) => i > 0 && char.IsUpper(c) ? $"_{c}" : c.ToString())).ToUpperInvariant() + "_";
+        return name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
+    }
+}

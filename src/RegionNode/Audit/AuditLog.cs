@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.Channels;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Hosting;
+using Grpc.Mrk.RegionNode.Storage;
+
+namespace Grpc.Mrk.RegionNode.Audit;
+
+/// <summary>
+/// The Region's audit log writer: events queue in memory and are appended in batches, one transaction per batch (group
+/// commit), each record chained to the previous by SHA-256. A crypto call never waits for the disk; a management call
+/// waits until its record is durable. Durability window: records of crypto calls still queued when the process dies
+/// (at most one batch) are lost; acknowledged management calls always have their record.
+/// </summary>
+public sealed class AuditLog(AuditStore store, RegionIdentity region, TimeProvider time, ILogger<AuditLog> logger) : BackgroundService, IAuditSink
+{
+    private const int MaxBatch = 512;
+    private readonly Channel<(AuditEvent Event, TaskCompletionSource? Durable)> _queue =
+        Channel.CreateBounded<(AuditEvent, TaskCompletionSource?)>(new BoundedChannelOptions(100_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    public void Record(AuditEvent auditEvent)
+    {
+        if (!_queue.Writer.TryWrite((auditEvent, null)))
+        {
+            Log.AuditQueueFull(logger, auditEvent.EventName);
+        }
+    }
+
+    public async Task RecordDurablyAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+    {
+        var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _queue.Writer.WriteAsync((auditEvent, durable), cancellationToken).ConfigureAwait(false);
+        await durable.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>SHA-256 of the previous record's hash followed by the record's UTF-8 bytes.</summary>
+    public static byte[] Chain(byte[] previousHash, string json) => SHA256.HashData([.. previousHash, .. Encoding.UTF8.GetBytes(json)]);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var (sequence, hash) = await store.TailAsync(stoppingToken).ConfigureAwait(false);
+        var batch = new List<(AuditEvent Event, TaskCompletionSource? Durable)>();
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            {
+                (sequence, hash) = await WriteBatchAsync(batch, sequence, hash, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: write what is queued so a clean shutdown loses nothing.
+            await WriteBatchAsync(batch, sequence, hash, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(long Sequence, byte[] Hash)> WriteBatchAsync(List<(AuditEvent Event, TaskCompletionSource? Durable)> batch, long sequence,
+        byte[] hash, CancellationToken cancellationToken)
+    {
+        batch.Clear();
+        while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+        {
+            batch.Add(item);
+        }
+
+        if (batch.Count == 0)
+        {
+            return (sequence, hash);
+        }
+
+        var rows = new List<(long, string, string, byte[])>(batch.Count);
+        var (nextSequence, nextHash) = (sequence, hash);
+        foreach (var (auditEvent, _) in batch)
+        {
+            var json = AuditRecordFormat.Json(auditEvent, region, time.GetUtcNow(), Guid.NewGuid());
+            nextSequence++;
+            nextHash = Chain(nextHash, json);
+            rows.Add((nextSequence, auditEvent.EventName, json, nextHash));
+        }
+
+        try
+        {
+            await store.AppendAsync(rows, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            Log.AuditWriteFailed(logger, batch.Count, e);
+            foreach (var (_, durable) in batch)
+            {
+                durable?.TrySetException(e);
+            }
+
+            return (sequence, hash);
+        }
+
+        foreach (var (_, durable) in batch)
+        {
+            durable?.TrySetResult();
+        }
+
+        return (nextSequence, nextHash);
+    }
+}

@@ -1,0 +1,129 @@
+using System.Text;
+using System.Text.Json;
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+
+namespace Grpc.Mrk.RegionNode.Audit;
+
+/// <summary>Writes an audit event as a CloudTrail-shaped JSON record (fields in a fixed order, so the bytes hashed are stable).</summary>
+public static class AuditRecordFormat
+{
+    public static string Json(AuditEvent e, RegionIdentity region, DateTimeOffset time, Guid eventId)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("eventVersion", "1.08");
+            w.WritePropertyName("userIdentity");
+            WriteIdentity(w, e.PrincipalArn, region);
+            w.WriteString("eventTime", time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteString("eventSource", "kms.amazonaws.com");
+            w.WriteString("eventName", e.EventName);
+            w.WriteString("awsRegion", region.Region);
+            w.WritePropertyName("requestParameters");
+            WriteValue(w, e.RequestParameters);
+            w.WritePropertyName("responseElements");
+            WriteValue(w, e.ResponseElements);
+            if (e.ErrorCode is not null)
+            {
+                w.WriteString("errorCode", e.ErrorCode);
+                w.WriteString("errorMessage", e.ErrorMessage ?? string.Empty);
+            }
+
+            w.WriteString("eventID", eventId.ToString());
+            w.WriteBoolean("readOnly", e.ReadOnly);
+            w.WriteStartArray("resources");
+            if (e.KeyArn is not null)
+            {
+                w.WriteStartObject();
+                w.WriteString("accountId", region.AccountId);
+                w.WriteString("type", "AWS::KMS::Key");
+                w.WriteString("ARN", e.KeyArn);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteString("eventType", e.EventType);
+            w.WriteBoolean("managementEvent", true);
+            w.WriteString("recipientAccountId", region.AccountId);
+            w.WriteString("eventCategory", "Management");
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteIdentity(Utf8JsonWriter w, string? principalArn, RegionIdentity region)
+    {
+        w.WriteStartObject();
+        if (principalArn is null)
+        {
+            w.WriteString("type", "AWSService");
+            w.WriteString("invokedBy", "kms.amazonaws.com");
+        }
+        else
+        {
+            var type = principalArn.EndsWith(":root", StringComparison.Ordinal) ? "Root"
+                : principalArn.Contains(":role/", StringComparison.Ordinal) ? "AssumedRole" : "IAMUser";
+            w.WriteString("type", type);
+            w.WriteString("arn", principalArn);
+            w.WriteString("accountId", region.AccountId);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteValue(Utf8JsonWriter w, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                w.WriteNullValue();
+                break;
+            case string s:
+                w.WriteStringValue(s);
+                break;
+            case bool b:
+                w.WriteBooleanValue(b);
+                break;
+            case int i:
+                w.WriteNumberValue(i);
+                break;
+            case long l:
+                w.WriteNumberValue(l);
+                break;
+            case IReadOnlyDictionary<string, object?> map:
+                w.WriteStartObject();
+                foreach (var (key, item) in map)
+                {
+                    w.WritePropertyName(key);
+                    WriteValue(w, item);
+                }
+
+                w.WriteEndObject();
+                break;
+            case IReadOnlyDictionary<string, string> strings:
+                w.WriteStartObject();
+                foreach (var (key, item) in strings.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    w.WriteString(key, item);
+                }
+
+                w.WriteEndObject();
+                break;
+            case IEnumerable<string> list:
+                w.WriteStartArray();
+                foreach (var item in list)
+                {
+                    w.WriteStringValue(item);
+                }
+
+                w.WriteEndArray();
+                break;
+            default:
+                w.WriteStringValue(value.ToString());
+                break;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+namespace Grpc.Mrk.RegionNode.Domain.Ports;
+
+/// <summary>
+/// One event for the Region's audit log, CloudTrail-shaped. Parameters and response elements hold names, IDs,
+/// algorithms and encryption contexts only, never plaintext, ciphertext, data keys or material.
+/// </summary>
+public sealed record AuditEvent(
+    string EventName,
+    string EventType,
+    string? PrincipalArn,
+    string? KeyArn,
+    bool ReadOnly,
+    IReadOnlyDictionary<string, object?> RequestParameters,
+    IReadOnlyDictionary<string, object?>? ResponseElements = null,
+    string? ErrorCode = null,
+    string? ErrorMessage = null)
+{
+    public const string ApiCall = "AwsApiCall";
+    public const string ServiceEvent = "AwsServiceEvent";
+
+    /// <summary>An event the node raises by itself (replication, maintenance), with no caller.</summary>
+    public static AuditEvent Internal(string eventName, string keyArn, IReadOnlyDictionary<string, object?>? parameters = null) =>
+        new(eventName, ServiceEvent, null, keyArn, false, parameters ?? new Dictionary<string, object?>());
+}
+
+/// <summary>Where audit events go: the Region's append-only, hash-chained log.</summary>
+public interface IAuditSink
+{
+    /// <summary>Queues the event for the next group commit (crypto calls and internal events).</summary>
+    void Record(AuditEvent auditEvent);
+
+    /// <summary>Queues the event and waits until it is durable (management calls).</summary>
+    Task RecordDurablyAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
+}

@@ -1,0 +1,58 @@
+using Microsoft.Data.Sqlite;
+
+namespace Grpc.Mrk.RegionNode.Storage;
+
+/// <summary>The audit_records table: appends in one transaction per batch, reads in sequence order.</summary>
+public sealed class AuditStore(SqliteDatabase database)
+{
+    /// <summary>The last record's sequence and hash (0 and 32 zero bytes for an empty log).</summary>
+    public async Task<(long Sequence, byte[] Hash)> TailAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1;";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(0), (byte[])reader.GetValue(1)) : (0, new byte[32]);
+    }
+
+    public async Task AppendAsync(IReadOnlyList<(long Sequence, string EventName, string Json, byte[] Hash)> records, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (sequence, eventName, json, hash) in records)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO audit_records (sequence, event_name, json, hash) VALUES ($s, $e, $j, $h);";
+            command.Parameters.AddWithValue("$s", sequence);
+            command.Parameters.AddWithValue("$e", eventName);
+            command.Parameters.AddWithValue("$j", json);
+            command.Parameters.AddWithValue("$h", hash);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<(long Sequence, string Json, byte[] Hash)>> ReadAsync(long afterSequence, int limit, string? eventName,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT sequence, json, hash FROM audit_records WHERE sequence > $after AND ($name IS NULL OR event_name = $name)
+            ORDER BY sequence LIMIT $limit;
+            """;
+        command.Parameters.AddWithValue("$after", afterSequence);
+        command.Parameters.AddWithValue("$name", (object?)eventName ?? DBNull.Value);
+        command.Parameters.AddWithValue("$limit", limit);
+        var result = new List<(long, string, byte[])>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add((reader.GetInt64(0), reader.GetString(1), (byte[])reader.GetValue(2)));
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,135 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Grpc.Mrk.Client;
+using Grpc.Mrk.Cluster.Tests.Infrastructure;
+using Grpc.Mrk.TestSupport;
+using Grpc.Mrk.V1;
+using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
+
+namespace Grpc.Mrk.Cluster.Tests;
+
+/// <summary>The Region's audit log: every call once, with caller, key and outcome, no secrets; tampering found at the exact record.</summary>
+public sealed class AuditTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task ScriptedSession_EveryCallOnce_RightFields_NoPlaintextOrDataKeys()
+    {
+        await using var region = await SecureRegion.StartAsync(_directory.Path, output);
+        var (aliceArn, _, alice) = await region.UserAsync("alice");
+        var (bobArn, _, bob) = await region.UserAsync("bob");
+        using (alice)
+        using (bob)
+        {
+            var key = (await alice.CreateKeyAsync(new CreateKeyRequest { Description = "audited" }).WithTimeout()).KeyMetadata;
+            await alice.CallAsync((c, o) => c.PutKeyPolicyAsync(new PutKeyPolicyRequest
+            {
+                KeyId = key.KeyId, Policy = SecureRegion.Policy($$"""{"Effect":"Allow","Principal":{"AWS":"{{aliceArn}}"},"Action":"kms:*","Resource":"*"}"""),
+            }, o)).WithTimeout();
+            const string secret = "the-plaintext-nobody-may-log";
+            var encrypted = await alice.EncryptAsync(new EncryptRequest
+            {
+                KeyId = key.KeyId, Plaintext = ByteString.CopyFromUtf8(secret), EncryptionContext = { ["dept"] = "hr" },
+            }).WithTimeout();
+            var dataKey = await alice.GenerateDataKeyAsync(new GenerateDataKeyRequest { KeyId = key.KeyId, KeySpec = DataKeySpec.Aes256 }).WithTimeout();
+            await alice.DecryptAsync(new DecryptRequest { CiphertextBlob = encrypted.CiphertextBlob, EncryptionContext = { ["dept"] = "hr" } }).WithTimeout();
+            await Assert.ThrowsAsync<MrkException>(() => bob.DecryptAsync(new DecryptRequest { CiphertextBlob = encrypted.CiphertextBlob }).WithTimeout());
+            using (var nobody = region.Client())
+            {
+                await Assert.ThrowsAsync<MrkException>(() => nobody.DescribeKeyAsync(key.KeyId).WithTimeout());
+            }
+
+            var records = new List<JsonElement>();
+            await Eventually.TrueAsync(async () =>
+            {
+                var listed = await alice.InvokeAsync(Audit("ListAuditRecords"), new ListAuditRecordsRequest { Limit = 1000 }).WithTimeout();
+                records = ((ListAuditRecordsResponse)listed).Records.Select(r => JsonDocument.Parse(r.Json).RootElement.Clone()).ToList();
+                return records.Count(r => r.GetProperty("eventName").GetString() == "Decrypt") == 2
+                       && records.Any(r => r.GetProperty("eventName").GetString() == "DescribeKey");
+            });
+
+            string[] expected = ["CreatePrincipal", "CreatePrincipal", "CreateApiKey", "CreateApiKey", "CreateKey", "PutKeyPolicy", "Encrypt",
+                "GenerateDataKey", "Decrypt", "Decrypt", "DescribeKey"];
+            Assert.Equal(expected.Order(), records.Select(r => r.GetProperty("eventName").GetString()).Order());
+            var encrypt = records.Single(r => r.GetProperty("eventName").GetString() == "Encrypt");
+            Assert.Equal(aliceArn, encrypt.GetProperty("userIdentity").GetProperty("arn").GetString());
+            Assert.Equal("IAMUser", encrypt.GetProperty("userIdentity").GetProperty("type").GetString());
+            Assert.Equal("us-east-1", encrypt.GetProperty("awsRegion").GetString());
+            Assert.Equal("hr", encrypt.GetProperty("requestParameters").GetProperty("encryptionContext").GetProperty("dept").GetString());
+            Assert.Equal(key.Arn, encrypt.GetProperty("resources")[0].GetProperty("ARN").GetString());
+            Assert.True(encrypt.GetProperty("readOnly").GetBoolean());
+            var denied = records.Single(r => r.GetProperty("eventName").GetString() == "Decrypt" && r.TryGetProperty("errorCode", out _));
+            Assert.Equal("AccessDeniedException", denied.GetProperty("errorCode").GetString());
+            Assert.Equal(bobArn, denied.GetProperty("userIdentity").GetProperty("arn").GetString());
+            var anonymous = records.Single(r => r.GetProperty("eventName").GetString() == "DescribeKey");
+            Assert.Equal("MissingAuthenticationTokenException", anonymous.GetProperty("errorCode").GetString());
+            var created = records.Single(r => r.GetProperty("eventName").GetString() == "CreateKey");
+            Assert.Equal(key.Arn, created.GetProperty("responseElements").GetProperty("keyMetadata").GetProperty("arn").GetString());
+            Assert.False(created.GetProperty("readOnly").GetBoolean());
+
+            var all = string.Join("\n", records.Select(r => r.GetRawText()));
+            foreach (var forbidden in new[] { secret, Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(secret)), dataKey.Plaintext.ToBase64(),
+                         Convert.ToHexString(dataKey.Plaintext.ToByteArray()), encrypted.CiphertextBlob.ToBase64() })
+            {
+                Assert.DoesNotContain(forbidden, all, StringComparison.OrdinalIgnoreCase);
+            }
+
+            Assert.DoesNotContain("mrk_", all, StringComparison.Ordinal);
+            var verified = (VerifyAuditLogResponse)await alice.InvokeAsync(Audit("VerifyAuditLog"), new VerifyAuditLogRequest()).WithTimeout();
+            Assert.True(verified.Valid, verified.Problem);
+            Assert.True(verified.RecordsChecked >= expected.Length);
+        }
+    }
+
+    [Theory]
+    [InlineData("edit")]
+    [InlineData("delete")]
+    [InlineData("reorder")]
+    public async Task Tampering_FoundAtTheExactRecord(string tampering)
+    {
+        var data = _directory.Sub("node");
+        var node = await RegionNodeProcess.StartAsync(data, output);
+        var key = await node.CreateAsync();
+        for (var i = 0; i < 8; i++)
+        {
+            await node.Client.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = ByteString.CopyFromUtf8($"n{i}") }).WithTimeout();
+        }
+
+        await Eventually.TrueAsync(async () => (await VerifyAsync(node)).RecordsChecked >= 9);
+        Assert.True((await VerifyAsync(node)).Valid);
+        await node.DisposeAsync();
+
+        const long target = 5;
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "region.db")};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            using var command = connection.CreateCommand();
+            command.CommandText = tampering switch
+            {
+                "edit" => "UPDATE audit_records SET json = replace(json, 'Encrypt', 'Ecnrypt') WHERE sequence = 5;",
+                "delete" => "DELETE FROM audit_records WHERE sequence = 5;",
+                _ => """
+                     UPDATE audit_records SET sequence = -1 WHERE sequence = 5;
+                     UPDATE audit_records SET sequence = 5 WHERE sequence = 6;
+                     UPDATE audit_records SET sequence = 6 WHERE sequence = -1;
+                     """,
+            };
+            Assert.True(await command.ExecuteNonQueryAsync() >= 1);
+        }
+
+        await using var restarted = await RegionNodeProcess.StartAsync(data, output);
+        var result = await VerifyAsync(restarted);
+        Assert.False(result.Valid);
+        Assert.Equal(target, result.FirstBadSequence);
+        Assert.Contains("5", result.Problem, StringComparison.Ordinal);
+    }
+
+    private static async Task<VerifyAuditLogResponse> VerifyAsync(RegionNodeProcess node) =>
+        (VerifyAuditLogResponse)await node.Client.InvokeAsync(Audit("VerifyAuditLog"), new VerifyAuditLogRequest()).WithTimeout();
+
+    private static Google.Protobuf.Reflection.MethodDescriptor Audit(string name) => AuditLog.Descriptor.Methods.Single(m => m.Name == name);
+}
