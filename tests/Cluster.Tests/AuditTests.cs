@@ -82,6 +82,7 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
             var verified = (VerifyAuditLogResponse)await alice.InvokeAsync(Audit("VerifyAuditLog"), new VerifyAuditLogRequest()).WithTimeout();
             Assert.True(verified.Valid, verified.Problem);
             Assert.True(verified.RecordsChecked >= expected.Length);
+            Assert.Contains("BEGIN PUBLIC KEY", verified.DigestPublicKey, StringComparison.Ordinal);
         }
     }
 
@@ -89,6 +90,7 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
     [InlineData("edit")]
     [InlineData("delete")]
     [InlineData("reorder")]
+    [InlineData("truncate")]
     public async Task Tampering_FoundAtTheExactRecord(string tampering)
     {
         var data = _directory.Sub("node");
@@ -103,15 +105,23 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
         Assert.True((await VerifyAsync(node)).Valid);
         await node.DisposeAsync();
 
-        const long target = 5;
+        long target = 5;
         await using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "region.db")};Pooling=False"))
         {
             await connection.OpenAsync();
+            if (tampering == "truncate")
+            {
+                using var last = connection.CreateCommand();
+                last.CommandText = "SELECT max(sequence) FROM audit_records;";
+                target = (long)(await last.ExecuteScalarAsync())!;
+            }
+
             using var command = connection.CreateCommand();
             command.CommandText = tampering switch
             {
                 "edit" => "UPDATE audit_records SET json = replace(json, 'Encrypt', 'Ecnrypt') WHERE sequence = 5;",
                 "delete" => "DELETE FROM audit_records WHERE sequence = 5;",
+                "truncate" => $"DELETE FROM audit_records WHERE sequence = {target};",
                 _ => """
                      UPDATE audit_records SET sequence = -1 WHERE sequence = 5;
                      UPDATE audit_records SET sequence = 5 WHERE sequence = 6;
@@ -125,7 +135,37 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
         var result = await VerifyAsync(restarted);
         Assert.False(result.Valid);
         Assert.Equal(target, result.FirstBadSequence);
-        Assert.Contains("5", result.Problem, StringComparison.Ordinal);
+        Assert.Contains(target.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Digests_SealTheLogAtShutdown_SurviveADomainKeyRotation_AndAForgedOneIsFound()
+    {
+        var data = _directory.Sub("node");
+        var node = await RegionNodeProcess.StartAsync(data, output);
+        await node.CreateAsync();
+        await node.DisposeAsync();
+
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["rotate-domain-key"]);
+        Assert.True(exitCode == 0, log);
+        node = await RegionNodeProcess.StartAsync(data, output);
+        var sealedOnce = await VerifyAsync(node);
+        Assert.True(sealedOnce.Valid, sealedOnce.Problem);
+        Assert.True(sealedOnce.DigestsChecked >= 1);
+        await node.DisposeAsync();
+
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "region.db")};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE audit_digests SET created_at = created_at + 1 WHERE sequence = (SELECT min(sequence) FROM audit_digests);";
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        await using var restarted = await RegionNodeProcess.StartAsync(data, output);
+        var forged = await VerifyAsync(restarted);
+        Assert.False(forged.Valid);
+        Assert.Contains("does not verify", forged.Problem, StringComparison.Ordinal);
     }
 
     private static async Task<VerifyAuditLogResponse> VerifyAsync(RegionNodeProcess node) =>

@@ -141,6 +141,27 @@ public sealed class MultiRegionManagementTests(ThreeRegionClusterFixture fixture
         Assert.Empty((await Cluster.Kms(West).ListGrantsAsync(new ListGrantsRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout()).Grants);
     }
 
+    [Fact]
+    public async Task Audit_ReplicaRegionRecordsItsCreationAndEverySyncItApplies()
+    {
+        var key = await Cluster[East].CreateAsync(multiRegion: true);
+        await Cluster.ReplicateAsync(East, key.KeyId, West);
+        await Cluster.Kms(East).EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        var westArn = $"arn:aws:kms:{West}:111122223333:key/{key.KeyId}";
+        await Eventually.TrueAsync(async () =>
+        {
+            var records = (await Cluster[West].Client.InvokeAsync(AuditLog.Descriptor.Methods.Single(m => m.Name == "ListAuditRecords"),
+                new ListAuditRecordsRequest { Limit = 1000 }).WithTimeout() as ListAuditRecordsResponse)!.Records
+                .Select(r => System.Text.Json.JsonDocument.Parse(r.Json).RootElement.Clone())
+                .Where(r => r.GetProperty("resources").EnumerateArray().Any(x => x.GetProperty("ARN").GetString() == westArn))
+                .ToList();
+            bool Has(string name) => records.Any(r => r.GetProperty("eventName").GetString() == name
+                                                     && r.GetProperty("eventType").GetString() == "AwsServiceEvent"
+                                                     && r.GetProperty("userIdentity").GetProperty("invokedBy").GetString() == "kms.amazonaws.com");
+            return Has("CreateKey") && Has("SynchronizeMultiRegionKey");
+        });
+    }
+
     private Grpc.Core.AsyncUnaryCall<ReplicateKeyResponse> Replicate(string keyId, string region) =>
         Cluster.Kms(East).ReplicateKeyAsync(new ReplicateKeyRequest { KeyId = keyId, ReplicaRegion = region }, deadline: Deadline.Soon);
 }

@@ -7,7 +7,7 @@ using Grpc.Mrk.V1;
 namespace Grpc.Mrk.RegionNode.Api;
 
 /// <summary>Lists and verifies this Region's audit log; any principal of the account may (records hold no secrets).</summary>
-public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AccessControl accessControl) : V1.AuditLog.AuditLogBase
+public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditSigningKey signingKey, AccessControl accessControl) : V1.AuditLog.AuditLogBase
 {
     public override async Task<ListAuditRecordsResponse> ListAuditRecords(ListAuditRecordsRequest request, ServerCallContext context)
     {
@@ -27,7 +27,9 @@ public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, Access
         var result = await verifier.VerifyAsync(context.CancellationToken).ConfigureAwait(false);
         return new VerifyAuditLogResponse
         {
-            Valid = result.Valid, RecordsChecked = result.RecordsChecked, FirstBadSequence = result.FirstBadSequence, Problem = result.Problem,
+            Valid = result.Valid, RecordsChecked = result.RecordsChecked, DigestsChecked = result.DigestsChecked,
+            FirstBadSequence = result.FirstBadSequence, Problem = result.Problem,
+            DigestPublicKey = await signingKey.PublicKeyPemAsync(context.CancellationToken).ConfigureAwait(false),
         };
     }
 }

@@ -14,8 +14,14 @@ namespace Grpc.Mrk.RegionNode.Audit;
 /// waits until its record is durable. Durability window: records of crypto calls still queued when the process dies
 /// (at most one batch) are lost; acknowledged management calls always have their record.
 /// </summary>
-public sealed class AuditLog(AuditStore store, RegionIdentity region, TimeProvider time, ILogger<AuditLog> logger) : BackgroundService, IAuditSink
+public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, RegionIdentity region, TimeProvider time, ILogger<AuditLog> logger)
+    : BackgroundService, IAuditSink
 {
+    /// <summary>A signed digest seals the log after this many records, after this long with new records, and at shutdown.</summary>
+    public const int DigestEveryRecords = 1000;
+
+    public static readonly TimeSpan DigestEvery = TimeSpan.FromMinutes(1);
+
     private const int MaxBatch = 512;
     private readonly Channel<(AuditEvent Event, TaskCompletionSource? Durable)> _queue =
         Channel.CreateBounded<(AuditEvent, TaskCompletionSource?)>(new BoundedChannelOptions(100_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -41,19 +47,39 @@ public sealed class AuditLog(AuditStore store, RegionIdentity region, TimeProvid
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var (sequence, hash) = await store.TailAsync(stoppingToken).ConfigureAwait(false);
+        var digests = await store.DigestsAsync(stoppingToken).ConfigureAwait(false);
+        var (sealedSequence, sealedAt) = digests.Count == 0 ? (0L, time.GetUtcNow()) : (digests[^1].Sequence, time.GetUtcNow());
         var batch = new List<(AuditEvent Event, TaskCompletionSource? Durable)>();
         try
         {
             while (await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
                 (sequence, hash) = await WriteBatchAsync(batch, sequence, hash, stoppingToken).ConfigureAwait(false);
+                if (sequence > sealedSequence && (sequence - sealedSequence >= DigestEveryRecords || time.GetUtcNow() - sealedAt >= DigestEvery))
+                {
+                    await SealAsync(sequence, hash, stoppingToken).ConfigureAwait(false);
+                    (sealedSequence, sealedAt) = (sequence, time.GetUtcNow());
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping: write what is queued so a clean shutdown loses nothing.
-            await WriteBatchAsync(batch, sequence, hash, CancellationToken.None).ConfigureAwait(false);
+            // Stopping: write what is queued and seal it, so a clean shutdown loses nothing and leaves no unsealed tail.
+            (sequence, hash) = await WriteBatchAsync(batch, sequence, hash, CancellationToken.None).ConfigureAwait(false);
+            if (sequence > sealedSequence)
+            {
+                await SealAsync(sequence, hash, CancellationToken.None).ConfigureAwait(false);
+            }
         }
+    }
+
+    private async Task SealAsync(long sequence, byte[] hash, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var key = await signingKey.GetAsync(cancellationToken).ConfigureAwait(false);
+        var signature = key.SignData(AuditDigest.SignedBytes(region.Region, sequence, hash, now), HashAlgorithmName.SHA384,
+            DSASignatureFormat.Rfc3279DerSequence);
+        await store.AppendDigestAsync(sequence, hash, now, signature, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<(long Sequence, byte[] Hash)> WriteBatchAsync(List<(AuditEvent Event, TaskCompletionSource? Durable)> batch, long sequence,

@@ -113,6 +113,7 @@ public static partial class RegionNodeSetup
         services.AddSingleton<PolicyOperations>();
         services.AddSingleton<AuditStore>();
         services.AddSingleton<AuditVerifier>();
+        services.AddSingleton<AuditSigningKey>();
         services.AddSingleton<Audit.AuditLog>();
         services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<Audit.AuditLog>());
         services.AddHostedService(sp => sp.GetRequiredService<Audit.AuditLog>());

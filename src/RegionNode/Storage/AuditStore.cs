@@ -55,4 +55,31 @@ public sealed class AuditStore(SqliteDatabase database)
 
         return result;
     }
+
+    public async Task AppendDigestAsync(long sequence, byte[] hash, DateTimeOffset createdAt, byte[] signature, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO audit_digests (sequence, hash, created_at, signature) VALUES ($s, $h, $at, $sig) ON CONFLICT (sequence) DO NOTHING;";
+        command.Parameters.AddWithValue("$s", sequence);
+        command.Parameters.AddWithValue("$h", hash);
+        command.Parameters.AddWithValue("$at", createdAt.UtcTicks);
+        command.Parameters.AddWithValue("$sig", signature);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<(long Sequence, byte[] Hash, DateTimeOffset CreatedAt, byte[] Signature)>> DigestsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT sequence, hash, created_at, signature FROM audit_digests ORDER BY sequence;";
+        var result = new List<(long, byte[], DateTimeOffset, byte[])>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add((reader.GetInt64(0), (byte[])reader.GetValue(1), new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero), (byte[])reader.GetValue(3)));
+        }
+
+        return result;
+    }
 }

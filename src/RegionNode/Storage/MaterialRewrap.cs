@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Grpc.Mrk.RegionNode.Storage;
 
-/// <summary>Re-wraps every stored material version in one transaction: all under the new domain key, or none.</summary>
+/// <summary>Re-wraps every stored material version and wrapped node secret in one transaction: all under the new domain key, or none.</summary>
 public sealed class MaterialRewrap(SqliteDatabase database)
 {
     /// <summary>Applies <paramref name="rewrap"/> to every wrapped blob and writes the new check value; returns the count.</summary>
@@ -31,6 +31,29 @@ public sealed class MaterialRewrap(SqliteDatabase database)
             update.Parameters.Add("$wrapped", SqliteType.Blob).Value = rewrap(keyId, materialId, wrapped);
             update.Parameters.AddWithValue("$key", keyId);
             update.Parameters.AddWithValue("$material", materialId);
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Other secrets kept wrapped under the domain key (node_meta rows named "wrapped:..."), such as the audit signing key.
+        var wrappedMeta = new List<(string Name, byte[] Value)>();
+        using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = "SELECT name, value FROM node_meta WHERE name LIKE 'wrapped:%';";
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                wrappedMeta.Add((reader.GetString(0), (byte[])reader.GetValue(1)));
+            }
+        }
+
+        foreach (var (name, value) in wrappedMeta)
+        {
+            using var update = connection.CreateCommand();
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE node_meta SET value = $value WHERE name = $name;";
+            update.Parameters.Add("$value", SqliteType.Blob).Value = rewrap(NodeMeta.WrappedOwner, name, value);
+            update.Parameters.AddWithValue("$name", name);
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 

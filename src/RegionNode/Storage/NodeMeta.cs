@@ -5,6 +5,9 @@ namespace Grpc.Mrk.RegionNode.Storage;
 /// <summary>Small named facts about this node's store (for example the domain key check value).</summary>
 public sealed class NodeMeta(SqliteDatabase database)
 {
+    /// <summary>The key ID a wrapped node secret is bound to (its name, "wrapped:...", is the material ID).</summary>
+    public const string WrappedOwner = "node-meta";
+
     public async Task<byte[]?> GetAsync(string name, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
