@@ -168,6 +168,26 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("does not verify", forged.Problem, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ManagementCall_RecordCommittedWithTheChange_SurvivesSigkill()
+    {
+        var data = _directory.Sub("node");
+        var node = await RegionNodeProcess.StartAsync(data, output);
+        var key = await node.CreateAsync(description: "kept");
+        await node.Kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = { new Tag { TagKey = "a", TagValue = "b" } } },
+            deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        await node.KillAsync();
+        await node.DisposeAsync();
+
+        await using var restarted = await RegionNodeProcess.StartAsync(data, output);
+        var listed = (ListAuditRecordsResponse)await restarted.Client.InvokeAsync(Audit("ListAuditRecords"), new ListAuditRecordsRequest()).WithTimeout();
+        var names = listed.Records.Select(r => JsonDocument.Parse(r.Json).RootElement)
+            .Where(r => r.GetProperty("resources").EnumerateArray().Any(x => x.GetProperty("ARN").GetString() == key.Arn))
+            .Select(r => r.GetProperty("eventName").GetString()).ToList();
+        Assert.Equal(["CreateKey", "TagResource"], names);
+        Assert.True((await VerifyAsync(restarted)).Valid);
+    }
+
     private static async Task<VerifyAuditLogResponse> VerifyAsync(RegionNodeProcess node) =>
         (VerifyAuditLogResponse)await node.Client.InvokeAsync(Audit("VerifyAuditLog"), new VerifyAuditLogRequest()).WithTimeout();
 

@@ -101,10 +101,12 @@ public static class MrkCommandLine
 
         root.Subcommands.Add(admin);
 
-        var audit = new Command("audit", "The Region's audit log: list-audit-records and verify-audit-log.");
+        var audit = new Command("audit", "The Region's audit log: list (list-audit-records) and verify (verify-audit-log).");
         foreach (var method in Grpc.Mrk.V1.AuditLog.Descriptor.Methods)
         {
-            audit.Subcommands.Add(CommandFor(method, admin: false));
+            var command = CommandFor(method, admin: false);
+            command.Aliases.Add(method.Name == "ListAuditRecords" ? "list" : "verify");
+            audit.Subcommands.Add(command);
         }
 
         root.Subcommands.Add(audit);

@@ -3,6 +3,7 @@ using Google.Protobuf.Collections;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Grpc.Mrk.RegionNode.Audit;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Policies;
@@ -13,7 +14,8 @@ namespace Grpc.Mrk.RegionNode.Api;
 /// <summary>
 /// Records every call of the key API and the principal admin API in the audit log, allowed or refused, with its caller,
 /// key and parameters. Byte fields (plaintext, ciphertext, data keys, signatures, messages) are never recorded.
-/// Cryptographic and read-only calls are group-committed; a management call returns only once its record is durable.
+/// Cryptographic and read-only calls are group-committed; a management call's record is written in the same transaction
+/// as its change (see <see cref="AuditScope"/>), or, when it stored nothing, made durable before the call answers.
 /// </summary>
 public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : Interceptor
 {
@@ -39,9 +41,12 @@ public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : 
         var name = context.Method[(context.Method.LastIndexOf('/') + 1)..];
         var readOnly = Crypto.Contains(name) || name.StartsWith("Describe", StringComparison.Ordinal) || name.StartsWith("List", StringComparison.Ordinal)
                        || name.StartsWith("Get", StringComparison.Ordinal);
+        // A management call's record is written by the store in the same transaction as the change it makes.
+        var pending = readOnly ? null : new PendingAudit(Event(name, readOnly, request as IMessage, null, context, null, null));
         TResponse response;
         try
         {
+            using var scope = pending is null ? null : AuditScope.Enter(pending);
             response = await continuation(request, context).ConfigureAwait(false);
         }
         catch (KmsException refusal)
@@ -55,6 +60,11 @@ public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : 
             throw;
         }
 
+        if (pending is { Written: true })
+        {
+            return response;
+        }
+
         var responseElements = readOnly || isAdmin ? null : response as IMessage;
         var auditEvent = Event(name, readOnly, request as IMessage, responseElements, context, null, null);
         if (readOnly)
@@ -63,6 +73,7 @@ public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : 
         }
         else
         {
+            // A management call that changed nothing stored (or whose store write carried no record): durable before the answer.
             await audit.RecordDurablyAsync(auditEvent, context.CancellationToken).ConfigureAwait(false);
         }
 

@@ -23,6 +23,8 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
     public static readonly TimeSpan DigestEvery = TimeSpan.FromMinutes(1);
 
     private const int MaxBatch = 512;
+    private readonly SemaphoreSlim _chain = new(1, 1);
+    private (long Sequence, byte[] Hash)? _tail;
     private readonly Channel<(AuditEvent Event, TaskCompletionSource? Durable)> _queue =
         Channel.CreateBounded<(AuditEvent, TaskCompletionSource?)>(new BoundedChannelOptions(100_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
@@ -41,12 +43,43 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
         await durable.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Holds the chain for one record written inside a caller's transaction. Take it before the transaction begins
+    /// (the chain lock is always taken before the database's write lock, so writers cannot deadlock), write
+    /// <see cref="AuditReservation.Row"/> in the transaction, and call <see cref="AuditReservation.Committed"/> after the commit.
+    /// </summary>
+    public async Task<AuditReservation> ReserveAsync(PendingAudit pending, CancellationToken cancellationToken)
+    {
+        await _chain.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var (sequence, hash) = _tail ??= await store.TailAsync(cancellationToken).ConfigureAwait(false);
+            var json = AuditRecordFormat.Json(pending.Event, region, time.GetUtcNow(), Guid.NewGuid());
+            var row = (sequence + 1, pending.Event.EventName, json, Chain(hash, json));
+            return new AuditReservation(row, committed =>
+            {
+                if (committed)
+                {
+                    _tail = (row.Item1, row.Item4);
+                    pending.Written = true;
+                }
+
+                _chain.Release();
+            });
+        }
+        catch
+        {
+            _chain.Release();
+            throw;
+        }
+    }
+
     /// <summary>SHA-256 of the previous record's hash followed by the record's UTF-8 bytes.</summary>
     public static byte[] Chain(byte[] previousHash, string json) => SHA256.HashData([.. previousHash, .. Encoding.UTF8.GetBytes(json)]);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var (sequence, hash) = await store.TailAsync(stoppingToken).ConfigureAwait(false);
+        var (sequence, hash) = await TailAsync(stoppingToken).ConfigureAwait(false);
         var digests = await store.DigestsAsync(stoppingToken).ConfigureAwait(false);
         var (sealedSequence, sealedAt) = digests.Count == 0 ? (0L, time.GetUtcNow()) : (digests[^1].Sequence, time.GetUtcNow());
         var batch = new List<(AuditEvent Event, TaskCompletionSource? Durable)>();
@@ -73,6 +106,19 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
         }
     }
 
+    private async Task<(long Sequence, byte[] Hash)> TailAsync(CancellationToken cancellationToken)
+    {
+        await _chain.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _tail ??= await store.TailAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _chain.Release();
+        }
+    }
+
     private async Task SealAsync(long sequence, byte[] hash, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -91,41 +137,77 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
             batch.Add(item);
         }
 
-        if (batch.Count == 0)
-        {
-            return (sequence, hash);
-        }
-
-        var rows = new List<(long, string, string, byte[])>(batch.Count);
-        var (nextSequence, nextHash) = (sequence, hash);
-        foreach (var (auditEvent, _) in batch)
-        {
-            var json = AuditRecordFormat.Json(auditEvent, region, time.GetUtcNow(), Guid.NewGuid());
-            nextSequence++;
-            nextHash = Chain(nextHash, json);
-            rows.Add((nextSequence, auditEvent.EventName, json, nextHash));
-        }
-
+        await _chain.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await store.AppendAsync(rows, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
-        {
-            Log.AuditWriteFailed(logger, batch.Count, e);
-            foreach (var (_, durable) in batch)
+            // Records written inside management transactions may have moved the tail since the last batch.
+            (sequence, hash) = _tail ??= (sequence, hash);
+            if (batch.Count == 0)
             {
-                durable?.TrySetException(e);
+                return (sequence, hash);
             }
 
-            return (sequence, hash);
-        }
+            var rows = new List<(long, string, string, byte[])>(batch.Count);
+            var (nextSequence, nextHash) = (sequence, hash);
+            foreach (var (auditEvent, _) in batch)
+            {
+                var json = AuditRecordFormat.Json(auditEvent, region, time.GetUtcNow(), Guid.NewGuid());
+                nextSequence++;
+                nextHash = Chain(nextHash, json);
+                rows.Add((nextSequence, auditEvent.EventName, json, nextHash));
+            }
 
-        foreach (var (_, durable) in batch)
+            try
+            {
+                await store.AppendAsync(rows, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                Log.AuditWriteFailed(logger, batch.Count, e);
+                foreach (var (_, durable) in batch)
+                {
+                    durable?.TrySetException(e);
+                }
+
+                return (sequence, hash);
+            }
+
+            _tail = (nextSequence, nextHash);
+            foreach (var (_, durable) in batch)
+            {
+                durable?.TrySetResult();
+            }
+
+            return (nextSequence, nextHash);
+        }
+        finally
         {
-            durable?.TrySetResult();
+            _chain.Release();
         }
+    }
+}
 
-        return (nextSequence, nextHash);
+/// <summary>One audit record reserved in the chain, to be written in a caller's transaction.</summary>
+public sealed class AuditReservation(
+    (long Sequence, string EventName, string Json, byte[] Hash) row, Action<bool> complete) : IDisposable
+{
+    private bool _done;
+
+    public (long Sequence, string EventName, string Json, byte[] Hash) Row { get; } = row;
+
+    public void Committed()
+    {
+        _done = true;
+        complete(true);
+    }
+
+    /// <summary>Without <see cref="Committed"/>, the transaction did not commit: the chain stays as it was.</summary>
+    public void Dispose()
+    {
+        if (!_done)
+        {
+            _done = true;
+            complete(false);
+        }
     }
 }

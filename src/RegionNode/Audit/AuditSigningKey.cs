@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Storage;
 
 namespace Grpc.Mrk.RegionNode.Audit;
@@ -8,7 +7,7 @@ namespace Grpc.Mrk.RegionNode.Audit;
 /// The Region's ECDSA P-384 key that signs audit digests. Made on first use; its private half is stored only wrapped
 /// under the domain key (re-wrapped by rotate-domain-key), its public half in the clear so anyone can check digests.
 /// </summary>
-public sealed class AuditSigningKey(NodeMeta meta, IMaterialProtector protector) : IDisposable
+public sealed class AuditSigningKey(NodeMeta meta, Hosting.DomainKeyHolder domainKey) : IDisposable
 {
     private const string PrivateName = "wrapped:audit-signing-key";
     private const string PublicName = "audit-signing-public-key";
@@ -38,7 +37,7 @@ public sealed class AuditSigningKey(NodeMeta meta, IMaterialProtector protector)
                 var pkcs8 = key.ExportPkcs8PrivateKey();
                 try
                 {
-                    await meta.SetAsync(PrivateName, protector.Wrap(pkcs8, NodeMeta.WrappedOwner, PrivateName), cancellationToken).ConfigureAwait(false);
+                    await meta.SetAsync(PrivateName, domainKey.Protector.Wrap(pkcs8, NodeMeta.WrappedOwner, PrivateName), cancellationToken).ConfigureAwait(false);
                     await meta.SetAsync(PublicName, key.ExportSubjectPublicKeyInfo(), cancellationToken).ConfigureAwait(false);
                 }
                 finally
@@ -48,7 +47,7 @@ public sealed class AuditSigningKey(NodeMeta meta, IMaterialProtector protector)
             }
             else
             {
-                var pkcs8 = protector.Unwrap(wrapped, NodeMeta.WrappedOwner, PrivateName);
+                var pkcs8 = domainKey.Protector.Unwrap(wrapped, NodeMeta.WrappedOwner, PrivateName);
                 try
                 {
                     key.ImportPkcs8PrivateKey(pkcs8, out _);

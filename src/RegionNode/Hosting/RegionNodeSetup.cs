@@ -80,7 +80,7 @@ public static partial class RegionNodeSetup
         {
             var outbox = sp.GetService<Outbox>();
             var store = new SqliteKeyStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<RegionIdentity>(),
-                sp.GetRequiredService<TimeProvider>(), outbox);
+                sp.GetRequiredService<TimeProvider>(), outbox, sp.GetRequiredService<Audit.AuditLog>());
             if (outbox is not null)
             {
                 store.MessagesQueued += outbox.NotifyEnqueued;
@@ -118,9 +118,9 @@ public static partial class RegionNodeSetup
         services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<Audit.AuditLog>());
         services.AddHostedService(sp => sp.GetRequiredService<Audit.AuditLog>());
         services.AddSingleton<AccessControl>();
-        services.AddSingleton<IGrantStore, SqliteGrantStore>();
+        services.AddSingleton<IGrantStore>(sp => new SqliteGrantStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<Audit.AuditLog>()));
         services.AddSingleton<GrantManagement>();
-        services.AddSingleton<IPrincipalStore, SqlitePrincipalStore>();
+        services.AddSingleton<IPrincipalStore>(sp => new SqlitePrincipalStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<Audit.AuditLog>()));
         services.AddSingleton<PrincipalOperations>();
         services.AddSingleton(sp =>
         {

@@ -19,6 +19,14 @@ public sealed class AuditStore(SqliteDatabase database)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await AppendAsync(connection, transaction, records, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The same inside a caller's transaction (a management change and its record commit together).</summary>
+    public static async Task AppendAsync(SqliteConnection connection, SqliteTransaction transaction,
+        IReadOnlyList<(long Sequence, string EventName, string Json, byte[] Hash)> records, CancellationToken cancellationToken)
+    {
         foreach (var (sequence, eventName, json, hash) in records)
         {
             using var command = connection.CreateCommand();
@@ -30,8 +38,6 @@ public sealed class AuditStore(SqliteDatabase database)
             command.Parameters.AddWithValue("$h", hash);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<(long Sequence, string Json, byte[] Hash)>> ReadAsync(long afterSequence, int limit, string? eventName,

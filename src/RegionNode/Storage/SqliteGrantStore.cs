@@ -7,15 +7,16 @@ using Microsoft.Data.Sqlite;
 namespace Grpc.Mrk.RegionNode.Storage;
 
 /// <summary>Grants in the Region's SQLite store.</summary>
-public sealed class SqliteGrantStore(SqliteDatabase database) : IGrantStore
+public sealed class SqliteGrantStore(SqliteDatabase database, Audit.AuditLog? audit = null) : IGrantStore
 {
     private const string Columns =
         "grant_id, key_id, name, grantee_principal, retiring_principal, issuing_account, operations, context_subset, context_equals, creation_date";
 
-    public async Task InsertGrantAsync(Grant grant, CancellationToken cancellationToken)
+    public Task InsertGrantAsync(Grant grant, CancellationToken cancellationToken) =>
+        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = $"INSERT INTO grants ({Columns}) VALUES ($id, $key, $name, $grantee, $retiring, $account, $ops, $subset, $equals, $at);";
         var p = command.Parameters;
         p.AddWithValue("$id", grant.GrantId);
@@ -28,8 +29,8 @@ public sealed class SqliteGrantStore(SqliteDatabase database) : IGrantStore
         p.AddWithValue("$subset", Map(grant.EncryptionContextSubset));
         p.AddWithValue("$equals", Map(grant.EncryptionContextEquals));
         p.AddWithValue("$at", grant.CreationDate.UtcTicks);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }, cancellationToken);
 
     public async Task<Grant?> FindGrantAsync(string grantId, CancellationToken cancellationToken) =>
         await QueryAsync("grant_id = $a", grantId, null, null, 1, cancellationToken).ConfigureAwait(false) is [var found, ..] ? found : null;
@@ -41,14 +42,15 @@ public sealed class SqliteGrantStore(SqliteDatabase database) : IGrantStore
     public Task<IReadOnlyList<Grant>> ListRetirableGrantsAsync(string retiringPrincipal, string? afterGrantId, int limit, CancellationToken cancellationToken) =>
         QueryAsync("retiring_principal = $a", retiringPrincipal, null, afterGrantId, limit, cancellationToken);
 
-    public async Task<bool> DeleteGrantAsync(string grantId, CancellationToken cancellationToken)
+    public Task<bool> DeleteGrantAsync(string grantId, CancellationToken cancellationToken) =>
+        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "DELETE FROM grants WHERE grant_id = $id;";
         command.Parameters.AddWithValue("$id", grantId);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-    }
+    }, cancellationToken);
 
     private async Task<IReadOnlyList<Grant>> QueryAsync(string where, string a, string? b, string? after, int limit, CancellationToken cancellationToken)
     {

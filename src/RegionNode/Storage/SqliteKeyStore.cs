@@ -7,7 +7,8 @@ using Microsoft.Data.Sqlite;
 namespace Grpc.Mrk.RegionNode.Storage;
 
 /// <summary>The Region's keys, material versions and aliases in SQLite. Every write is one transaction.</summary>
-public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity region, TimeProvider time, IEnvelopeSealer? sealer = null) : IKeyStore
+public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity region, TimeProvider time, IEnvelopeSealer? sealer = null,
+    Audit.AuditLog? audit = null) : IKeyStore
 {
     private const string KeyColumns = """
         key_id, creation_date, key_spec, key_usage, origin, key_state, description, policy, tags, deletion_date,
@@ -35,6 +36,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
 
     public async Task InsertKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
+        using var audited = await Audit.AuditWrites.ReserveAsync(audit, key, created: true, cancellationToken).ConfigureAwait(false);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using (var command = connection.CreateCommand())
@@ -53,12 +55,15 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
 
         await UpsertMaterialsAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
         await QueueAsync(connection, transaction, outgoing, cancellationToken).ConfigureAwait(false);
+        await Audit.AuditWrites.WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        audited?.Committed();
         Queued(outgoing);
     }
 
     public async Task UpdateKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
+        using var audited = await Audit.AuditWrites.ReserveAsync(audit, key, created: false, cancellationToken).ConfigureAwait(false);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using (var command = connection.CreateCommand())
@@ -82,7 +87,9 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
 
         await UpsertMaterialsAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
         await QueueAsync(connection, transaction, outgoing, cancellationToken).ConfigureAwait(false);
+        await Audit.AuditWrites.WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        audited?.Committed();
         Queued(outgoing);
     }
 
@@ -90,6 +97,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
 
     public async Task DeleteKeyAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
+        using var audited = await Audit.AuditWrites.ReserveAsync(audit, null, created: false, cancellationToken).ConfigureAwait(false);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         foreach (var sql in new[]
@@ -124,7 +132,9 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
         }
 
         await QueueAsync(connection, transaction, outgoing, cancellationToken).ConfigureAwait(false);
+        await Audit.AuditWrites.WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        audited?.Committed();
         Queued(outgoing);
 
         // Deleted material must not linger in free pages or the WAL: overwrite what was freed, then truncate the WAL.
@@ -227,18 +237,20 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
         ("$updated", alias.LastUpdatedDate.UtcTicks),
     ];
 
-    private async Task ExecuteAsync(string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
+    /// <summary>One audited write (alias changes): the statement and the call's pending audit record in one transaction.</summary>
+    private Task<int> ExecuteAsync(string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken) =>
+        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
         {
-            command.Parameters.AddWithValue(name, value);
-        }
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
 
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
 
     private async Task<IReadOnlyList<string>> StringsAsync(string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
     {

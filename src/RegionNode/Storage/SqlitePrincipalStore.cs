@@ -5,31 +5,31 @@ using Microsoft.Data.Sqlite;
 namespace Grpc.Mrk.RegionNode.Storage;
 
 /// <summary>Principals and API keys in the Region's SQLite store.</summary>
-public sealed class SqlitePrincipalStore(SqliteDatabase database) : IPrincipalStore
+public sealed class SqlitePrincipalStore(SqliteDatabase database, Audit.AuditLog? audit = null) : IPrincipalStore
 {
     public async Task<Principal?> FindPrincipalAsync(string arn, CancellationToken cancellationToken) =>
         (await PrincipalsAsync("SELECT arn, name, type, created_at FROM principals WHERE arn = $arn;", arn, cancellationToken).ConfigureAwait(false))
         is [var found, ..] ? found : null;
 
-    public async Task<bool> InsertPrincipalAsync(Principal principal, CancellationToken cancellationToken)
+    public Task<bool> InsertPrincipalAsync(Principal principal, CancellationToken cancellationToken) =>
+        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "INSERT INTO principals (arn, name, type, created_at) VALUES ($arn, $name, $type, $at) ON CONFLICT (arn) DO NOTHING;";
         command.Parameters.AddWithValue("$arn", principal.Arn);
         command.Parameters.AddWithValue("$name", principal.Name);
         command.Parameters.AddWithValue("$type", principal.Type.ToString());
         command.Parameters.AddWithValue("$at", principal.CreatedAt.UtcTicks);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-    }
+    }, cancellationToken);
 
     public Task<IReadOnlyList<Principal>> ListPrincipalsAsync(CancellationToken cancellationToken) =>
         PrincipalsAsync("SELECT arn, name, type, created_at FROM principals WHERE $arn IS NOT NULL ORDER BY arn;", string.Empty, cancellationToken);
 
-    public async Task<bool> DeletePrincipalAsync(string arn, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<bool> DeletePrincipalAsync(string arn, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using var revoke = connection.CreateCommand();
         revoke.Transaction = transaction;
         revoke.CommandText = "UPDATE api_keys SET revoked_at = $now WHERE principal_arn = $arn AND revoked_at IS NULL;";
@@ -40,15 +40,14 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database) : IPrincipalSt
         delete.Transaction = transaction;
         delete.CommandText = "DELETE FROM principals WHERE arn = $arn;";
         delete.Parameters.AddWithValue("$arn", arn);
-        var deleted = await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return deleted;
-    }
+        return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }, cancellationToken);
 
-    public async Task InsertApiKeyAsync(ApiKey key, CancellationToken cancellationToken)
+    public Task InsertApiKeyAsync(ApiKey key, CancellationToken cancellationToken) =>
+        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = """
             INSERT INTO api_keys (key_id, principal_arn, salt, secret_hash, created_at, revoked_at) VALUES ($id, $arn, $salt, $hash, $at, NULL);
             """;
@@ -57,8 +56,8 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database) : IPrincipalSt
         command.Parameters.AddWithValue("$salt", key.Salt);
         command.Parameters.AddWithValue("$hash", key.SecretHash);
         command.Parameters.AddWithValue("$at", key.CreatedAt.UtcTicks);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }, cancellationToken);
 
     public async Task<ApiKey?> FindApiKeyAsync(string keyId, CancellationToken cancellationToken) =>
         (await ApiKeysAsync("key_id = $value", keyId, cancellationToken).ConfigureAwait(false)) is [var found, ..] ? found : null;
@@ -66,15 +65,16 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database) : IPrincipalSt
     public Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(string principalArn, CancellationToken cancellationToken) =>
         ApiKeysAsync("principal_arn = $value", principalArn, cancellationToken);
 
-    public async Task<bool> RevokeApiKeyAsync(string keyId, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<bool> RevokeApiKeyAsync(string keyId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "UPDATE api_keys SET revoked_at = coalesce(revoked_at, $now) WHERE key_id = $id;";
         command.Parameters.AddWithValue("$id", keyId);
         command.Parameters.AddWithValue("$now", now.UtcTicks);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-    }
+    }, cancellationToken);
 
     private async Task<IReadOnlyList<Principal>> PrincipalsAsync(string sql, string arn, CancellationToken cancellationToken)
     {
