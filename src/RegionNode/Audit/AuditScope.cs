@@ -1,3 +1,4 @@
+using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 
 namespace Grpc.Mrk.RegionNode.Audit;
@@ -16,19 +17,9 @@ public sealed class PendingAudit(AuditEvent auditEvent)
 /// <summary>The pending record of the management call running on this async flow, if any.</summary>
 public static class AuditScope
 {
-    private static readonly AsyncLocal<PendingAudit?> Ambient = new();
+    private static readonly Ambient<PendingAudit> Ambient = new();
 
-    public static PendingAudit? Current => Ambient.Value;
+    public static PendingAudit? Current => Ambient.Current;
 
-    public static IDisposable Enter(PendingAudit pending)
-    {
-        var previous = Ambient.Value;
-        Ambient.Value = pending;
-        return new Restore(previous);
-    }
-
-    private sealed class Restore(PendingAudit? previous) : IDisposable
-    {
-        public void Dispose() => Ambient.Value = previous;
-    }
+    public static IDisposable Enter(PendingAudit pending) => Ambient.Enter(pending);
 }

@@ -1,3 +1,5 @@
+using Grpc.Mrk.RegionNode.Domain.Model;
+
 namespace Grpc.Mrk.RegionNode.Domain.Policies;
 
 /// <summary>Who is calling: the authenticated principal of a public API call.</summary>
@@ -9,21 +11,11 @@ public sealed record Caller(string PrincipalArn);
 /// </summary>
 public static class CallerContext
 {
-    private static readonly AsyncLocal<Caller?> Ambient = new();
+    private static readonly Ambient<Caller> Ambient = new();
 
-    public static Caller? Current => Ambient.Value;
+    public static Caller? Current => Ambient.Current;
 
-    public static IDisposable Enter(Caller caller)
-    {
-        var previous = Ambient.Value;
-        Ambient.Value = caller;
-        return new Restore(previous);
-    }
-
-    private sealed class Restore(Caller? previous) : IDisposable
-    {
-        public void Dispose() => Ambient.Value = previous;
-    }
+    public static IDisposable Enter(Caller caller) => Ambient.Enter(caller);
 }
 
 /// <summary>What an operation asks of a key's policy: the action (such as "kms:Encrypt") and the request's condition keys.</summary>
