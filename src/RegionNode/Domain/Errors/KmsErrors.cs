@@ -18,9 +18,10 @@ public static class KmsErrors
     public static KmsException NotFound(string message) => new(KmsErrorCodes.NotFound, message);
 
     /// <summary>AWS's wording for a call the caller may not make; it does not say whether the key exists.</summary>
-    public static KmsException AccessDenied(string principalArn, string action, string resourceArn) =>
-        new(KmsErrorCodes.AccessDenied,
-            $"User: {principalArn} is not authorized to perform: {action} on resource: {resourceArn} because no resource-based policy allows the {action} action");
+    public static KmsException AccessDenied(string principalArn, string action, string resourceArn, bool explicitDeny = false) =>
+        new(KmsErrorCodes.AccessDenied, explicitDeny
+            ? $"User: {principalArn} is not authorized to perform: {action} on resource: {resourceArn} with an explicit deny in a resource-based policy"
+            : $"User: {principalArn} is not authorized to perform: {action} on resource: {resourceArn} because no resource-based policy allows the {action} action");
 
     public static KmsException AccessDeniedTo(string reason) => new(KmsErrorCodes.AccessDenied, $"Access denied: {reason}.");
 

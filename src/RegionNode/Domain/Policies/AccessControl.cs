@@ -60,7 +60,7 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
             return;
         }
 
-        throw denied?.Invoke() ?? KmsErrors.AccessDenied(caller.PrincipalArn, access.Action, key.Arn);
+        throw denied?.Invoke() ?? KmsErrors.AccessDenied(caller.PrincipalArn, access.Action, key.Arn, decision == PolicyDecision.ExplicitDeny);
     }
 
     /// <summary>
