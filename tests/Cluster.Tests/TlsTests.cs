@@ -60,16 +60,18 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("--tls-cert", log, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task TestMode_OnNonLoopbackTlsAddress_Refused()
+    [Theory]
+    [InlineData("--test-mode", "Test mode is refused")]
+    [InlineData("--insecure-allow-anonymous", "Insecure anonymous mode is refused")]
+    public async Task LoopbackOnlyModes_OnNonLoopbackTlsAddress_Refused(string flag, string refusal)
     {
         var certificates = _directory.Sub("certs");
         ClusterBootstrap.Run(new ClusterLayout(certificates), ["us-east-1"], [], TimeProvider.System);
         var layout = new ClusterLayout(certificates);
         var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(_directory.Sub("node"), "us-east-1",
-            ["--urls", "https://0.0.0.0:0", "--tls-cert", layout.RegionCertificate("us-east-1"), "--tls-key", layout.RegionKey("us-east-1"), "--test-mode", "true"]);
+            ["--urls", "https://0.0.0.0:0", "--tls-cert", layout.RegionCertificate("us-east-1"), "--tls-key", layout.RegionKey("us-east-1"), flag, "true"]);
         Assert.Equal(2, exitCode);
-        Assert.Contains("Test mode is refused", log, StringComparison.Ordinal);
+        Assert.Contains(refusal, log, StringComparison.Ordinal);
     }
 
     private static async Task MrkCliBootstrapAsync(string folder, string region)
