@@ -20,8 +20,6 @@ namespace Grpc.Mrk.RegionNode.Api;
 public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : Interceptor
 {
     public const string CallerKey = "mrk.caller";
-    private const string KeyApi = "/mrk.v1.KeyManagementService/";
-    private const string AdminApi = "/mrk.admin.v1.";
 
     private static readonly HashSet<string> Crypto = new(StringComparer.Ordinal)
     {
@@ -32,8 +30,8 @@ public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        var isAdmin = context.Method.StartsWith(AdminApi, StringComparison.Ordinal);
-        if (!isAdmin && !context.Method.StartsWith(KeyApi, StringComparison.Ordinal))
+        var isAdmin = PublicMethods.IsAdmin(context.Method);
+        if (!PublicMethods.IsKeyOrAdmin(context.Method))
         {
             return await continuation(request, context).ConfigureAwait(false);
         }

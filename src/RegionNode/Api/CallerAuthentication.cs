@@ -16,14 +16,12 @@ namespace Grpc.Mrk.RegionNode.Api;
 /// </summary>
 public sealed class CallerAuthentication(PrincipalOperations principals, RegionIdentity region, AuthenticationSettings settings) : Interceptor
 {
-    private const string KeyApi = "/mrk.v1.KeyManagementService/";
-    private const string AdminApi = "/mrk.admin.v1.";
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        var isAdmin = context.Method.StartsWith(AdminApi, StringComparison.Ordinal);
-        if (!isAdmin && !context.Method.StartsWith(KeyApi, StringComparison.Ordinal))
+        var isAdmin = PublicMethods.IsAdmin(context.Method);
+        if (!PublicMethods.IsKeyOrAdmin(context.Method))
         {
             return await continuation(request, context).ConfigureAwait(false);
         }

@@ -333,12 +333,9 @@ public static partial class RegionNodeSetup
 
     private static void RequireValidRegion(RegionNodeOptions options)
     {
-        if (!RegionPattern().IsMatch(options.Region))
+        if (!Require.IsRegionName(options.Region))
         {
             throw new StartupRefusedException($"--region must be a Region name such as us-east-1 (got '{options.Region}').");
         }
     }
-
-    [GeneratedRegex(@"^([a-z]+-){2,3}\d+$")]
-    private static partial Regex RegionPattern();
 }
