@@ -56,7 +56,7 @@ public sealed partial class KeyManagementApi
             RotationDate = m.RotationType is null ? null : KeyMetadataMapper.ToTimestamp(m.CreatedAt),
             RotationType = m.RotationType is { } type ? ProtoEnums.ToProto<Domain.Specs.RotationType, V1.RotationType>(type) : V1.RotationType.Unspecified,
             KeyMaterialState = ProtoEnums.ToProto<Domain.Specs.KeyMaterialState, V1.KeyMaterialState>(m.State),
-        }));
+        }.WithImport(key, m)));
         return response;
     }
 }

@@ -11,6 +11,7 @@ namespace Grpc.Mrk.RegionNode.Api;
 public sealed partial class KeyManagementApi(
     KeyLifecycleOperations lifecycle,
     RotationOperations rotation,
+    ImportOperations imports,
     EncryptionOperations encryption,
     DataKeyOperations dataKeys,
     SigningOperations signing,

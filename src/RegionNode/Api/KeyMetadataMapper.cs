@@ -43,9 +43,17 @@ internal static class KeyMetadataMapper
             metadata.PendingDeletionWindowInDays = window;
         }
 
-        if (key.KeySpec == Domain.Specs.KeySpec.SYMMETRIC_DEFAULT && key.Materials.Count > 0)
+        var current = key.Materials.LastOrDefault(m => m.State == Domain.Specs.KeyMaterialState.CURRENT);
+        if (key.KeySpec == Domain.Specs.KeySpec.SYMMETRIC_DEFAULT && current is not null)
         {
-            metadata.CurrentKeyMaterialId = key.CurrentMaterial.MaterialId;
+            metadata.CurrentKeyMaterialId = current.MaterialId;
+        }
+
+        // Imported keys show the expiry of the material they currently hold (none while pending import).
+        if (current is { IsHeld: true, Import.ExpirationModel: { } model })
+        {
+            metadata.ExpirationModel = ProtoEnums.ToProto<Domain.Specs.ExpirationModel, ExpirationModelType>(model);
+            metadata.ValidTo = ToTimestamp(current.Import.ValidTo);
         }
 
         if (key.MultiRegion is { } mr)
@@ -60,6 +68,25 @@ internal static class KeyMetadataMapper
         }
 
         return metadata;
+    }
+
+    /// <summary>ListKeyRotations' import fields, present only for keys with imported material.</summary>
+    public static RotationsListEntry WithImport(this RotationsListEntry entry, KmsKey key, KeyMaterialVersion version)
+    {
+        if (key.Origin != KeyOrigin.EXTERNAL)
+        {
+            return entry;
+        }
+
+        entry.ImportState = version.IsHeld ? ImportState.Imported : ImportState.PendingImport;
+        entry.KeyMaterialDescription = version.Import?.Description ?? string.Empty;
+        if (version.IsHeld && version.Import?.ExpirationModel is { } model)
+        {
+            entry.ExpirationModel = ProtoEnums.ToProto<Domain.Specs.ExpirationModel, ExpirationModelType>(model);
+            entry.ValidTo = ToTimestamp(version.Import.ValidTo);
+        }
+
+        return entry;
     }
 
     public static Timestamp? ToTimestamp(DateTimeOffset? value) => value is { } v ? Timestamp.FromDateTimeOffset(v) : null;

@@ -4,10 +4,14 @@ using Microsoft.Extensions.Options;
 
 namespace Grpc.Mrk.RegionNode.Background;
 
-/// <summary>Carries out what comes due with time: deletions whose waiting period ended and scheduled rotations.</summary>
+/// <summary>
+/// Carries out what comes due with time: deletions whose waiting period ended, scheduled rotations, imported material
+/// past its ValidTo and import tokens past their 24 hours.
+/// </summary>
 public sealed class KeyMaintenanceService(
     KeyLifecycleOperations lifecycle,
     RotationOperations rotation,
+    ImportOperations imports,
     TimeProvider time,
     IOptions<RegionNodeOptions> options,
     ILogger<KeyMaintenanceService> logger) : BackgroundService
@@ -41,6 +45,11 @@ public sealed class KeyMaintenanceService(
             foreach (var keyId in await rotation.RotateDueKeysAsync(cancellationToken).ConfigureAwait(false))
             {
                 Log.KeyRotated(logger, keyId);
+            }
+
+            foreach (var keyId in await imports.ExpireDueAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Log.ImportedMaterialExpired(logger, keyId);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

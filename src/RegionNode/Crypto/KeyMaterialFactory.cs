@@ -31,6 +31,8 @@ public sealed class KeyMaterialFactory : IKeyMaterialFactory
         return PostQuantumKeys.Generate(spec);
     }
 
+    public byte[] Accept(KeySpec spec, ReadOnlySpan<byte> material) => ImportedMaterialCheck.Accept(spec, material);
+
     // HMAC keyed by the material: the ID is a deterministic function of key ID and material (so every Region holding
     // the same material agrees on it) and reveals nothing about the material.
     public string MaterialId(string keyId, ReadOnlySpan<byte> material)

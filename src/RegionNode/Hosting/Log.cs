@@ -67,4 +67,7 @@ internal static partial class Log
 
     [LoggerMessage(21, LogLevel.Error, "Audit queue full; dropped the record of {EventName}")]
     public static partial void AuditQueueFull(ILogger logger, string eventName);
+
+    [LoggerMessage(22, LogLevel.Warning, "Imported key material of key {KeyId} reached its ValidTo and was deleted; the key is pending import in this Region")]
+    public static partial void ImportedMaterialExpired(ILogger logger, string keyId);
 }

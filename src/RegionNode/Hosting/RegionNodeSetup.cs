@@ -104,6 +104,8 @@ public static partial class RegionNodeSetup
         services.AddSingleton<KeyMaterials>();
         services.AddSingleton<KeyLifecycleOperations>();
         services.AddSingleton<RotationOperations>();
+        services.AddSingleton<ImportOperations>();
+        services.AddSingleton<IImportWrapping, ImportWrapping>();
         services.AddSingleton<EncryptionOperations>();
         services.AddSingleton<DataKeyOperations>();
         services.AddSingleton<SigningOperations>();

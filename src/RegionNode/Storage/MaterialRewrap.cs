@@ -15,7 +15,7 @@ public sealed class MaterialRewrap(SqliteDatabase database)
         using (var select = connection.CreateCommand())
         {
             select.Transaction = transaction;
-            select.CommandText = "SELECT key_id, material_id, wrapped FROM key_materials;";
+            select.CommandText = "SELECT key_id, material_id, wrapped FROM key_materials WHERE wrapped IS NOT NULL;";
             await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -31,6 +31,29 @@ public sealed class MaterialRewrap(SqliteDatabase database)
             update.Parameters.Add("$wrapped", SqliteType.Blob).Value = rewrap(keyId, materialId, wrapped);
             update.Parameters.AddWithValue("$key", keyId);
             update.Parameters.AddWithValue("$material", materialId);
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Private wrapping keys of unused import tokens.
+        var importKeys = new List<(string TokenId, string KeyId, byte[] Wrapped)>();
+        using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = "SELECT token_id, key_id, wrapped_private_key FROM import_parameters;";
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                importKeys.Add((reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2)));
+            }
+        }
+
+        foreach (var (tokenId, keyId, wrapped) in importKeys)
+        {
+            using var update = connection.CreateCommand();
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE import_parameters SET wrapped_private_key = $wrapped WHERE token_id = $token;";
+            update.Parameters.Add("$wrapped", SqliteType.Blob).Value = rewrap(keyId, Domain.Model.ImportParameters.ProtectionLabel(tokenId), wrapped);
+            update.Parameters.AddWithValue("$token", tokenId);
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 

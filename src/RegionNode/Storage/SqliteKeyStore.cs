@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 namespace Grpc.Mrk.RegionNode.Storage;
 
 /// <summary>The Region's keys, material versions and aliases in SQLite. Every write is one transaction.</summary>
-public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity region, TimeProvider time, IEnvelopeSealer? sealer = null,
+public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdentity region, TimeProvider time, IEnvelopeSealer? sealer = null,
     Audit.AuditLog? audit = null) : IKeyStore
 {
     private const string KeyColumns = """
@@ -86,6 +86,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
         }
 
         await UpsertMaterialsAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
+        await ConsumeImportTokensAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
         await QueueAsync(connection, transaction, outgoing, cancellationToken).ConfigureAwait(false);
         await Audit.AuditWrites.WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -104,6 +105,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
                  {
                      "DELETE FROM aliases WHERE target_key_id = $id;",
                      "DELETE FROM key_materials WHERE key_id = $id;",
+                     "DELETE FROM import_parameters WHERE key_id = $id;",
                      "DELETE FROM keys WHERE key_id = $id;",
                  })
         {
@@ -295,14 +297,28 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
     private static async Task UpsertMaterialsAsync(SqliteConnection connection, SqliteTransaction transaction, KmsKey key,
         CancellationToken cancellationToken)
     {
+        // Versions the key no longer lists (imported material deleted before it was rotated in) go with the change.
+        using (var prune = connection.CreateCommand())
+        {
+            prune.Transaction = transaction;
+            prune.CommandText = "DELETE FROM key_materials WHERE key_id = $key_id AND material_id NOT IN (SELECT value FROM json_each($ids));";
+            prune.Parameters.AddWithValue("$key_id", key.KeyId);
+            prune.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(key.Materials.Select(m => m.MaterialId)));
+            await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (var material in key.Materials)
         {
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = """
-                INSERT INTO key_materials (key_id, material_id, ordinal, created_at, rotation_type, state, wrapped)
-                VALUES ($key_id, $material_id, $ordinal, $created_at, $rotation_type, $state, $wrapped)
-                ON CONFLICT (key_id, material_id) DO UPDATE SET state = excluded.state;
+                INSERT INTO key_materials (key_id, material_id, ordinal, created_at, rotation_type, state, wrapped, expiration_model,
+                  valid_to, import_description)
+                VALUES ($key_id, $material_id, $ordinal, $created_at, $rotation_type, $state, $wrapped, $expiration_model, $valid_to,
+                  $import_description)
+                ON CONFLICT (key_id, material_id) DO UPDATE SET created_at = excluded.created_at, rotation_type = excluded.rotation_type,
+                  state = excluded.state, wrapped = excluded.wrapped, expiration_model = excluded.expiration_model,
+                  valid_to = excluded.valid_to, import_description = excluded.import_description;
                 """;
             command.Parameters.AddWithValue("$key_id", key.KeyId);
             command.Parameters.AddWithValue("$material_id", material.MaterialId);
@@ -310,7 +326,10 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
             command.Parameters.AddWithValue("$created_at", material.CreatedAt.UtcTicks);
             command.Parameters.AddWithValue("$rotation_type", (object?)material.RotationType?.ToString() ?? DBNull.Value);
             command.Parameters.AddWithValue("$state", material.State.ToString());
-            command.Parameters.AddWithValue("$wrapped", material.WrappedMaterial);
+            command.Parameters.Add("$wrapped", SqliteType.Blob).Value = (object?)material.WrappedMaterial ?? DBNull.Value;
+            command.Parameters.AddWithValue("$expiration_model", (object?)material.Import?.ExpirationModel?.ToString() ?? DBNull.Value);
+            command.Parameters.AddWithValue("$valid_to", (object?)material.Import?.ValidTo?.UtcTicks ?? DBNull.Value);
+            command.Parameters.AddWithValue("$import_description", (object?)material.Import?.Description ?? DBNull.Value);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -320,8 +339,8 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
     {
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT material_id, ordinal, created_at, rotation_type, state, wrapped FROM key_materials
-            WHERE key_id = $id ORDER BY ordinal;
+            SELECT material_id, ordinal, created_at, rotation_type, state, wrapped, expiration_model, valid_to, import_description
+            FROM key_materials WHERE key_id = $id ORDER BY ordinal;
             """;
         command.Parameters.AddWithValue("$id", keyId);
         var result = new List<KeyMaterialVersion>();
@@ -334,7 +353,11 @@ public sealed class SqliteKeyStore(SqliteDatabase database, RegionIdentity regio
                 FromTicks(reader.GetInt64(2)),
                 reader.IsDBNull(3) ? null : Enum.Parse<RotationType>(reader.GetString(3)),
                 Enum.Parse<KeyMaterialState>(reader.GetString(4)),
-                (byte[])reader.GetValue(5)));
+                reader.IsDBNull(5) ? null : (byte[])reader.GetValue(5),
+                reader.IsDBNull(8) ? null : new ImportDetails(
+                    reader.IsDBNull(6) ? null : Enum.Parse<ExpirationModel>(reader.GetString(6)),
+                    reader.IsDBNull(7) ? null : FromTicks(reader.GetInt64(7)),
+                    reader.GetString(8))));
         }
 
         return result;

@@ -24,7 +24,7 @@ internal sealed class TempStore : IDisposable
         Clock = clock ?? new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         Store = new SqliteKeyStore(Database, Region, Clock, sealer);
         Factory = new KeyMaterialFactory();
-        Materials = new KeyMaterials(Factory, Protector);
+        Materials = new KeyMaterials(Factory, Protector, Clock);
         Access = new AccessControl(Store, new SqliteGrantStore(Database), Region);
         var resolver = new KeyResolver(Store, Region, Access);
         var changes = new KeyChanges(Store, resolver, Locks, Access, Region);
@@ -37,7 +37,18 @@ internal sealed class TempStore : IDisposable
         Rotation = new RotationOperations(Store, resolver, changes, Materials, sync, Audit, Clock);
         Encryption = new EncryptionOperations(Store, resolver, Materials, new SymmetricEnvelope(), new AsymmetricEngine(), Access);
         Aliases = new AliasOperations(Store, resolver, Locks, Access, Region, Clock);
+        Signing = new SigningOperations(resolver, Materials, new AsymmetricEngine());
+        Macs = new MacOperations(resolver, Materials, new MacEngine());
+        Imports = new ImportOperations(Store, resolver, changes, Wrapping, Factory, Protector, sync, Audit, Clock);
     }
+
+    public ImportWrapping Wrapping { get; } = new();
+
+    public SigningOperations Signing { get; }
+
+    public MacOperations Macs { get; }
+
+    public ImportOperations Imports { get; }
 
     public DirectoryInfo Directory { get; }
 

@@ -9,12 +9,15 @@ public static class KmsErrorCodes
     public const string DependencyTimeout = "DependencyTimeoutException";
     public const string Disabled = "DisabledException";
     public const string DryRunOperation = "DryRunOperationException";
+    public const string ExpiredImportToken = "ExpiredImportTokenException";
     public const string IncorrectKey = "IncorrectKeyException";
+    public const string IncorrectKeyMaterial = "IncorrectKeyMaterialException";
     public const string InvalidAliasName = "InvalidAliasNameException";
     public const string InvalidArn = "InvalidArnException";
     public const string InvalidCiphertext = "InvalidCiphertextException";
     public const string InvalidGrantId = "InvalidGrantIdException";
     public const string InvalidGrantToken = "InvalidGrantTokenException";
+    public const string InvalidImportToken = "InvalidImportTokenException";
     public const string InvalidKeyUsage = "InvalidKeyUsageException";
     public const string InvalidMarker = "InvalidMarkerException";
     public const string KMSInternal = "KMSInternalException";

@@ -49,6 +49,16 @@ public static class KmsErrors
 
     public static KmsException InvalidState(string keyArn, string what) => new(KmsErrorCodes.KMSInvalidState, $"{keyArn} is {what}.");
 
+    /// <summary>KMSInvalidStateException with a sentence of its own, for refusals that are not about the key state alone.</summary>
+    public static KmsException InvalidStateBecause(string message) => new(KmsErrorCodes.KMSInvalidState, message);
+
+    public static KmsException IncorrectKeyMaterial(string message) => new(KmsErrorCodes.IncorrectKeyMaterial, message);
+
+    public static KmsException InvalidImportToken(string message) => new(KmsErrorCodes.InvalidImportToken, message);
+
+    public static KmsException ExpiredImportToken() => new(KmsErrorCodes.ExpiredImportToken,
+        "The import token has expired. Call GetParametersForImport for a new public key and import token, wrap the key material with that key, and import again.");
+
     public static KmsException Unsupported(string message) => new(KmsErrorCodes.UnsupportedOperation, message);
 
     public static KmsException InvalidKeyUsage(string message) => new(KmsErrorCodes.InvalidKeyUsage, message);

@@ -43,4 +43,7 @@ public enum KeyOperation
     ListGrants,
     RetireGrant,
     RevokeGrant,
+    GetParametersForImport,
+    ImportKeyMaterial,
+    DeleteImportedKeyMaterial,
 }

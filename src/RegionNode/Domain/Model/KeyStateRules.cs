@@ -36,6 +36,11 @@ public static class KeyStateRules
         Replicate,
         PrimaryChange,
         Grant,
+        OnDemandRotation,
+        RotationList,
+        ImportParameters,
+        Import,
+        DeleteImported,
     }
 
     // Columns: Creating, Enabled, Disabled, PendingDeletion, PendingImport, PendingReplicaDeletion, Unavailable, Updating.
@@ -55,6 +60,13 @@ public static class KeyStateRules
         // Unavailable is N/A in AWS's table (custom key stores never hold multi-Region keys); answered as for crypto.
         [Group.Replicate] = [Rule.Creating, Rule.Ok, Rule.Disabled, Rule.PendingDeletion, Rule.PendingImport, Rule.PendingDeletion, Rule.Unavailable, Rule.Updating],
         [Group.Grant] = [Rule.Creating, Rule.Ok, Rule.Disabled, Rule.PendingDeletion, Rule.PendingImport, Rule.PendingDeletion, Rule.Ok, Rule.Ok],
+        // Rotation of imported material; for generated material this row equals RotationChange (no key is PendingImport).
+        [Group.OnDemandRotation] = [Rule.Creating, Rule.Ok, Rule.Disabled, Rule.PendingDeletion, Rule.PendingImport, Rule.PendingDeletion, Rule.Unavailable, Rule.Ok],
+        [Group.RotationList] = [Rule.Ok, Rule.Ok, Rule.Ok, Rule.Ok, Rule.Ok, Rule.Ok, Rule.Unavailable, Rule.Ok],
+        // The origin check ([9]: only EXTERNAL keys take imports) comes before these rows.
+        [Group.ImportParameters] = [Rule.Creating, Rule.Ok, Rule.Ok, Rule.PendingDeletion, Rule.Ok, Rule.PendingDeletion, Rule.Unavailable, Rule.Updating],
+        [Group.Import] = [Rule.Creating, Rule.Ok, Rule.Ok, Rule.PendingDeletion, Rule.Ok, Rule.PendingDeletion, Rule.Unavailable, Rule.Ok],
+        [Group.DeleteImported] = [Rule.Creating, Rule.Ok, Rule.Ok, Rule.Ok, Rule.Ok, Rule.Ok, Rule.Unavailable, Rule.Updating],
         [Group.PrimaryChange] = [Rule.Creating, Rule.Ok, Rule.Disabled, Rule.PendingDeletion, Rule.PendingImport, Rule.PendingDeletion, Rule.Unavailable, Rule.Ok],
     };
 
@@ -97,8 +109,13 @@ public static class KeyStateRules
             or KeyOperation.RetireGrant or KeyOperation.RevokeGrant => Group.Always,
         KeyOperation.CreateGrant => Group.Grant,
         KeyOperation.EnableKey or KeyOperation.DisableKey => Group.EnableDisable,
-        KeyOperation.EnableKeyRotation or KeyOperation.DisableKeyRotation or KeyOperation.RotateKeyOnDemand => Group.RotationChange,
-        KeyOperation.GetKeyRotationStatus or KeyOperation.ListKeyRotations => Group.RotationRead,
+        KeyOperation.EnableKeyRotation or KeyOperation.DisableKeyRotation => Group.RotationChange,
+        KeyOperation.RotateKeyOnDemand => Group.OnDemandRotation,
+        KeyOperation.GetKeyRotationStatus => Group.RotationRead,
+        KeyOperation.ListKeyRotations => Group.RotationList,
+        KeyOperation.GetParametersForImport => Group.ImportParameters,
+        KeyOperation.ImportKeyMaterial => Group.Import,
+        KeyOperation.DeleteImportedKeyMaterial => Group.DeleteImported,
         KeyOperation.ScheduleKeyDeletion => Group.ScheduleDeletion,
         KeyOperation.TagResource or KeyOperation.UntagResource or KeyOperation.UpdateKeyDescription => Group.Metadata,
         KeyOperation.ReplicateKey => Group.Replicate,

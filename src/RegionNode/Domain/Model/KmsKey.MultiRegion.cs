@@ -18,7 +18,8 @@ public sealed partial class KmsKey
             _materials.Select(m => new MaterialInfo(m.MaterialId, m.Ordinal, m.CreatedAt, m.RotationType, m.State)).ToList());
     }
 
-    public IReadOnlyList<string> MaterialIds => _materials.Select(m => m.MaterialId).ToList();
+    /// <summary>The versions whose material this Region holds (for imported keys, those imported here).</summary>
+    public IReadOnlyList<string> MaterialIds => _materials.Where(m => m.IsHeld).Select(m => m.MaterialId).ToList();
 
     /// <summary>
     /// Records a new replica in <paramref name="targetRegion"/> on the primary (ReplicateKey's rules) and moves the set's
@@ -36,6 +37,12 @@ public sealed partial class KmsKey
 
         mr.ReplicaRegions.Add(targetRegion);
         mr.SyncVersion++;
+        if (_materials.Find(m => m.State == KeyMaterialState.PENDING_ROTATION && Origin == KeyOrigin.EXTERNAL) is { } imported)
+        {
+            // The new replica must import that material too before the rotation can go ahead.
+            imported.State = KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION;
+        }
+
         mr.Progress[targetRegion] = new ReplicaProgress { PendingCreation = creation, AddedEpoch = mr.Epoch, AddedSyncVersion = mr.SyncVersion };
     }
 
@@ -71,6 +78,8 @@ public sealed partial class KmsKey
             StateBeforeUpdate = null;
         }
 
+        FollowImportedVersions(state.Materials);
+
         if (!IsPrimary)
         {
             mr.Progress.Clear();
@@ -80,8 +89,9 @@ public sealed partial class KmsKey
     }
 
     /// <summary>The versions <paramref name="state"/> lists that this key does not hold yet.</summary>
-    public IReadOnlyList<string> MissingMaterials(SharedState state) =>
-        state.Materials.Select(m => m.MaterialId).Where(id => FindMaterial(id) is null).ToList();
+    public IReadOnlyList<string> MissingMaterials(SharedState state) => Origin == KeyOrigin.EXTERNAL
+        ? [] // imported material never travels between Regions; each Region's key receives it by import
+        : state.Materials.Select(m => m.MaterialId).Where(id => FindMaterial(id) is null).ToList();
 
     /// <summary>
     /// Adds transported versions this key does not hold. Their states (and those of held versions) follow the sender
@@ -136,13 +146,24 @@ public sealed partial class KmsKey
             progress.NextAttempt = null;
         }
 
-        var pending = _materials.Find(m => m.State == KeyMaterialState.PENDING_ROTATION);
+        // Generated material waits in PENDING_ROTATION and becomes current once every replica holds it; imported material
+        // waits in PENDING_MULTI_REGION_IMPORT_AND_ROTATION until imported everywhere, then for RotateKeyOnDemand.
+        var waitingFor = Origin == KeyOrigin.EXTERNAL ? KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION : KeyMaterialState.PENDING_ROTATION;
+        var pending = _materials.Find(m => m.State == waitingFor);
         if (pending is null || !mr.ReplicaRegions.All(r => mr.Progress.TryGetValue(r, out var p) && p.MaterialIds.Contains(pending.MaterialId)))
         {
             return false;
         }
 
-        MakeCurrent(pending);
+        if (Origin == KeyOrigin.EXTERNAL)
+        {
+            pending.State = KeyMaterialState.PENDING_ROTATION;
+        }
+        else
+        {
+            MakeCurrent(pending);
+        }
+
         mr.SyncVersion++;
         return true;
     }
@@ -151,8 +172,9 @@ public sealed partial class KmsKey
     public bool IsCurrent(ReplicaProgress progress)
     {
         var mr = RequireMultiRegion();
+        // A replica of an imported key holds what its users imported there; only the shared state must have arrived.
         return progress.PendingCreation is null && progress.Epoch == mr.Epoch && progress.SyncVersion == mr.SyncVersion
-               && _materials.All(m => progress.MaterialIds.Contains(m.MaterialId));
+               && (Origin == KeyOrigin.EXTERNAL || _materials.All(m => progress.MaterialIds.Contains(m.MaterialId)));
     }
 
     /// <summary>
@@ -247,6 +269,7 @@ public sealed partial class KmsKey
         Rotation.NextRotationDate = state.NextRotationDate;
         Rotation.OnDemandRotationStartDate = state.OnDemandRotationStartDate;
         ApplyMaterialStates(state.Materials);
+        FollowImportedVersions(state.Materials);
         mr.Progress.Clear();
     }
 
@@ -280,6 +303,8 @@ public sealed partial class KmsKey
             if (FindMaterial(info.MaterialId) is { } held)
             {
                 held.State = info.State;
+                held.RotationType = info.RotationType;
+                held.CreatedAt = info.CreatedAt;
             }
         }
     }

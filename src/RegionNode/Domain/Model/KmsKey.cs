@@ -85,8 +85,14 @@ public sealed partial class KmsKey
 
     public int OnDemandRotationCount => _materials.Count(m => m.RotationType == RotationType.ON_DEMAND);
 
-    /// <summary>True when automatic rotation applies to this kind of key at all (AWS: symmetric keys with AWS_KMS origin).</summary>
-    public bool SupportsRotation => KeySpec == KeySpec.SYMMETRIC_DEFAULT && Origin == KeyOrigin.AWS_KMS;
+    /// <summary>
+    /// True when this kind of key rotates at all: symmetric encryption keys. Those with imported material rotate only on
+    /// demand, into material the caller imported first.
+    /// </summary>
+    public bool SupportsRotation => KeySpec == KeySpec.SYMMETRIC_DEFAULT;
+
+    /// <summary>True when automatic rotation applies (AWS: symmetric keys with AWS_KMS origin).</summary>
+    public bool SupportsAutomaticRotation => SupportsRotation && Origin == KeyOrigin.AWS_KMS;
 
     public KeyMaterialVersion? FindMaterial(string materialId) => _materials.Find(m => m.MaterialId == materialId);
 
@@ -150,6 +156,7 @@ public sealed partial class KmsKey
         State = KeyState.Disabled;
         DeletionDate = null;
         PendingWindowInDays = null;
+        RefreshImportState();
     }
 
     public void Tag(IReadOnlyList<Tag> tags, int maxTags)
@@ -207,12 +214,7 @@ public sealed partial class KmsKey
         RequireRotationSupported(operation);
         if (next.RotationType == RotationType.ON_DEMAND)
         {
-            if (OnDemandRotationCount >= MaxOnDemandRotations)
-            {
-                throw KmsErrors.LimitExceeded(
-                    $"{Arn} has reached the maximum of {MaxOnDemandRotations} on-demand rotations.");
-            }
-
+            RequireOnDemandRotationAllowed();
             Rotation.OnDemandRotationStartDate = now;
         }
 
@@ -269,12 +271,16 @@ public sealed partial class KmsKey
     /// </summary>
     public void RequireRotationSupported(KeyOperation operation)
     {
+        var onDemandOnly = operation is KeyOperation.RotateKeyOnDemand or KeyOperation.ListKeyRotations;
+        if (Origin == KeyOrigin.EXTERNAL && !(onDemandOnly && SupportsRotation))
+        {
+            throw KmsErrors.Unsupported($"{Arn} origin is EXTERNAL which is not valid for this operation.");
+        }
+
         Require(operation);
         if (!SupportsRotation)
         {
-            throw KmsErrors.Unsupported(Origin == KeyOrigin.EXTERNAL
-                ? $"{Arn} origin is EXTERNAL which is not valid for this operation."
-                : $"{Arn} key spec {KeySpec} does not support key rotation; only symmetric encryption keys rotate.");
+            throw KmsErrors.Unsupported($"{Arn} key spec {KeySpec} does not support key rotation; only symmetric encryption keys rotate.");
         }
 
         if (operation is not (KeyOperation.GetKeyRotationStatus or KeyOperation.ListKeyRotations) && MultiRegion is { } mr && !IsPrimary)

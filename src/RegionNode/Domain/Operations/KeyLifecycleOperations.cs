@@ -39,18 +39,22 @@ public sealed class KeyLifecycleOperations(
             throw KmsErrors.Validation($"KeyUsage {usage} is not compatible with KeySpec {spec}");
         }
 
-        if (command.Origin is KeyOrigin.EXTERNAL)
+        var origin = command.Origin ?? KeyOrigin.AWS_KMS;
+        if (origin == KeyOrigin.EXTERNAL && !KeySpecCatalog.AcceptsImportedMaterial(spec))
         {
-            throw KmsErrors.Unsupported("Origin EXTERNAL (imported key material) is not supported by this Region yet.");
+            throw KmsErrors.Unsupported($"KeySpec {spec} does not support imported key material (Origin EXTERNAL).");
         }
 
         var now = time.GetUtcNow();
         var keyId = random.NewKeyId(command.MultiRegion);
         accessControl.RequireNoLockout(document, region.KeyArn(keyId), command.BypassPolicyLockoutSafetyCheck);
-        var material = materials.CreateVersion(keyId, spec, 0, now, rotationType: null);
         var multiRegion = command.MultiRegion ? new MultiRegionInfo(region.Region, [], epoch: 1, syncVersion: 1) : null;
-        var key = new KmsKey(keyId, region.KeyArn(keyId), now, spec, usage, KeyOrigin.AWS_KMS, KeyState.Enabled,
-            command.Description, policy, tags, multiRegion, [material]);
+
+        // A key for imported material starts without any, waiting for ImportKeyMaterial.
+        var key = origin == KeyOrigin.EXTERNAL
+            ? new KmsKey(keyId, region.KeyArn(keyId), now, spec, usage, origin, KeyState.PendingImport, command.Description, policy, tags, multiRegion, [])
+            : new KmsKey(keyId, region.KeyArn(keyId), now, spec, usage, origin, KeyState.Enabled, command.Description, policy, tags, multiRegion,
+                [materials.CreateVersion(keyId, spec, 0, now, rotationType: null)]);
         await store.InsertKeyAsync(key, cancellationToken).ConfigureAwait(false);
         return key;
     }

@@ -78,12 +78,16 @@ public sealed class ReplicationReceiver(
             return "the replica was deleted after this request; told the primary";
         }
 
+        // A replica of generated material is Creating until the material arrives; one of imported material knows the
+        // set's versions but holds none: it waits in PendingImport for its own imports and says so to the primary.
         var creation = message.Creation;
-        var key = new KmsKey(keyId, region.KeyArn(keyId), time.GetUtcNow(), state.KeySpec, state.KeyUsage, state.Origin, KeyState.Creating,
-            creation.Description, creation.Policy, creation.Tags,
-            new MultiRegionInfo(state.PrimaryRegion, state.ReplicaRegions, state.Epoch, state.SyncVersion), []);
+        var imported = state.Origin == KeyOrigin.EXTERNAL;
+        var key = new KmsKey(keyId, region.KeyArn(keyId), time.GetUtcNow(), state.KeySpec, state.KeyUsage, state.Origin,
+            imported ? KeyState.PendingImport : KeyState.Creating, creation.Description, creation.Policy, creation.Tags,
+            new MultiRegionInfo(state.PrimaryRegion, state.ReplicaRegions, state.Epoch, state.SyncVersion),
+            imported ? state.Materials.Select(KmsKey.NotHeld) : []);
         key.Restore(null, null, state.RotationEnabled, state.RotationPeriodInDays, state.NextRotationDate, state.OnDemandRotationStartDate);
-        await store.InsertKeyAsync(key, [Request(source, keyId)], cancellationToken).ConfigureAwait(false);
+        await store.InsertKeyAsync(key, imported ? sync.Report(key) : [Request(source, keyId)], cancellationToken).ConfigureAwait(false);
         audit.Record(AuditEvent.Internal("CreateKey", key.Arn, new Dictionary<string, object?>
         {
             ["multiRegion"] = true, ["primaryRegion"] = source, ["description"] = creation.Description,
@@ -152,6 +156,11 @@ public sealed class ReplicationReceiver(
             return $"{source} holds no related key that this Region knows of";
         }
 
+        if (key.Origin == KeyOrigin.EXTERNAL)
+        {
+            return "imported key material is never transported between Regions";
+        }
+
         return await TransferAsync(source, key, message, cancellationToken).ConfigureAwait(false);
     }
 
@@ -162,7 +171,7 @@ public sealed class ReplicationReceiver(
         {
             foreach (var version in key.Materials)
             {
-                plain.Add((version.MaterialId, protector.Unwrap(version.WrappedMaterial, key.KeyId, version.MaterialId)));
+                plain.Add((version.MaterialId, protector.Unwrap(version.WrappedMaterial!, key.KeyId, version.MaterialId)));
             }
 
             var requestId = request.RequestMessageId;

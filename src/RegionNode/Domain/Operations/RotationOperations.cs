@@ -114,6 +114,12 @@ public sealed class RotationOperations(
     {
         key.RequireRotationSupported(type == RotationType.ON_DEMAND ? KeyOperation.RotateKeyOnDemand : KeyOperation.EnableKeyRotation);
         var now = time.GetUtcNow();
+        if (key.Origin == KeyOrigin.EXTERNAL)
+        {
+            key.RotateIntoImported(now);
+            return;
+        }
+
         key.Rotate(materials.CreateVersion(key.KeyId, key.KeySpec, key.NextMaterialOrdinal, now, type), now);
     }
 }

@@ -30,4 +30,12 @@ public static class ConditionKeys
             request.With(key, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!);
         }
     };
+
+    public static Action<AccessRequest> All(params Action<AccessRequest>[] parts) => request =>
+    {
+        foreach (var part in parts)
+        {
+            part(request);
+        }
+    };
 }

@@ -16,7 +16,10 @@ public interface IKeyStore
     /// <summary>Stores every change to the key, including material versions it gained, in one transaction.</summary>
     Task UpdateKeyAsync(KmsKey key, CancellationToken cancellationToken) => UpdateKeyAsync(key, [], cancellationToken);
 
-    /// <summary>Stores every change to the key and queues <paramref name="outgoing"/> for other Regions, in one transaction.</summary>
+    /// <summary>
+    /// Stores every change to the key and queues <paramref name="outgoing"/> for other Regions, in one transaction. Import
+    /// tokens the change used up are deleted in it; InvalidImportTokenException if one was already used.
+    /// </summary>
     Task UpdateKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken);
 
     /// <summary>Removes the key, all its material versions and its aliases for good.</summary>
@@ -39,6 +42,20 @@ public interface IKeyStore
     Task<IReadOnlyList<string>> KeysDueForDeletionAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<string>> KeysDueForRotationAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Keeps <paramref name="parameters"/> and drops the oldest of the key's earlier sets beyond
+    /// <paramref name="keepPerKey"/>. False when the key no longer exists.
+    /// </summary>
+    Task<bool> SaveImportParametersAsync(ImportParameters parameters, int keepPerKey, CancellationToken cancellationToken);
+
+    Task<ImportParameters?> FindImportParametersAsync(string tokenId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes import parameters that expired by <paramref name="now"/>; returns how many.</summary>
+    Task<int> DeleteExpiredImportParametersAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Keys holding imported material whose ValidTo is at or before <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<string>> KeysWithExpiredMaterialAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
     Task<Alias?> FindAliasAsync(string aliasName, CancellationToken cancellationToken);
 

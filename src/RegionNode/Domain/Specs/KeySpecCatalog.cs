@@ -34,6 +34,23 @@ public static class KeySpecCatalog
     public static IEnumerable<KeySpecInfo> All => Specs.Values;
 
     /// <summary>Bytes of secret material a symmetric or HMAC key version holds (AWS: the HMAC key length equals its digest size).</summary>
+    /// <summary>
+    /// True for the key specs that can be created for imported material. ML-DSA keys cannot: their private keys have
+    /// several encodings (seed or expanded) that would name the same key with different material IDs.
+    /// </summary>
+    public static bool AcceptsImportedMaterial(KeySpec spec) => spec is not (KeySpec.ML_DSA_44 or KeySpec.ML_DSA_65 or KeySpec.ML_DSA_87);
+
+    /// <summary>The lengths AWS accepts for imported HMAC material: from the key spec's own length up to the hash's block size.</summary>
+    public static (int Min, int Max) ImportedSecretLength(KeySpec spec) => spec switch
+    {
+        KeySpec.SYMMETRIC_DEFAULT => (32, 32),
+        KeySpec.HMAC_224 => (28, 64),
+        KeySpec.HMAC_256 => (32, 64),
+        KeySpec.HMAC_384 => (48, 128),
+        KeySpec.HMAC_512 => (64, 128),
+        _ => throw new ArgumentOutOfRangeException(nameof(spec), spec, "not a secret-key spec"),
+    };
+
     public static int SecretLength(KeySpec spec) => spec switch
     {
         KeySpec.SYMMETRIC_DEFAULT => 32,
