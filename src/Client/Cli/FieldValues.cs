@@ -59,8 +59,23 @@ internal static class FieldValues
         FieldType.Bool => bool.TryParse(token, out var b)
             ? b : throw new CliUsageException($"--{Names.Kebab(field.Name)} needs true or false, not '{token}'."),
         FieldType.Enum => EnumNumber(field, token),
+        FieldType.Message when field.MessageType.FullName == Google.Protobuf.WellKnownTypes.Timestamp.Descriptor.FullName => TimestampOf(field, token),
         _ => throw new CliUsageException($"--{Names.Kebab(field.Name)} cannot be given on the command line."),
     };
+
+    /// <summary>As the AWS CLI reads timestamps: ISO 8601 (a time zone or Z; UTC if none) or Unix seconds.</summary>
+    private static Google.Protobuf.WellKnownTypes.Timestamp TimestampOf(FieldDescriptor field, string token)
+    {
+        if (long.TryParse(token, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+        {
+            return Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeSeconds(seconds));
+        }
+
+        return DateTimeOffset.TryParse(token, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal, out var time)
+            ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(time)
+            : throw new CliUsageException($"--{Names.Kebab(field.Name)} needs a date and time such as 2027-01-31T00:00:00Z or Unix seconds, not '{token}'.");
+    }
 
     private static int EnumNumber(FieldDescriptor field, string token)
     {

@@ -3,9 +3,48 @@ using Grpc.Mrk.TestSupport;
 
 namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
 
-/// <summary>The openssl command line as an independent verifier (for Ed25519, which the .NET runtime lacks).</summary>
+/// <summary>
+/// The openssl command line as an independent implementation: it verifies Ed25519 signatures (the .NET runtime lacks
+/// Ed25519), makes key material, and wraps material for import through scripts/wrap-key-material.sh, the recipe of
+/// docs/byok.md.
+/// </summary>
 public static class OpenSsl
 {
+    /// <summary>Wraps <paramref name="material"/> for ImportKeyMaterial under <paramref name="publicKeyDer"/> with <paramref name="algorithm"/>.</summary>
+    public static async Task<byte[]> WrapForImportAsync(byte[] publicKeyDer, string algorithm, byte[] material)
+    {
+        using var folder = new TempDirectory();
+        await File.WriteAllBytesAsync(folder.Sub("public.der"), publicKeyDer);
+        await File.WriteAllBytesAsync(folder.Sub("material"), material);
+        await RunAsync("bash", Path.Combine(RepoPaths.Root, "scripts", "wrap-key-material.sh"), folder.Sub("public.der"), algorithm,
+            folder.Sub("material"), folder.Sub("wrapped"));
+        return await File.ReadAllBytesAsync(folder.Sub("wrapped"));
+    }
+
+    /// <summary>A new private key as PKCS#8 DER made by openssl, for <c>genpkey</c> options such as <c>-algorithm EC -pkeyopt ec_paramgen_curve:P-256</c>.</summary>
+    public static async Task<byte[]> PrivateKeyAsync(params string[] genpkeyOptions)
+    {
+        using var folder = new TempDirectory();
+        await RunAsync("openssl", ["genpkey", .. genpkeyOptions, "-out", folder.Sub("key.pem")]);
+        await RunAsync("openssl", "pkcs8", "-topk8", "-nocrypt", "-in", folder.Sub("key.pem"), "-outform", "DER", "-out", folder.Sub("key.der"));
+        return await File.ReadAllBytesAsync(folder.Sub("key.der"));
+    }
+
+    private static async Task RunAsync(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        _ = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WithTimeout();
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)} failed: {await error}");
+    }
+
     public static async Task<bool> VerifyEd25519Async(byte[] subjectPublicKeyInfo, byte[] message, byte[] signature)
     {
         using var folder = new TempDirectory();

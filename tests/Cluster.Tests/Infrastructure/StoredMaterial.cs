@@ -22,7 +22,7 @@ public static class StoredMaterial
         }.ToString());
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT key_id, material_id, wrapped FROM key_materials;";
+        command.CommandText = "SELECT key_id, material_id, wrapped FROM key_materials WHERE wrapped IS NOT NULL;";
         using var reader = command.ExecuteReader();
         using var gcm = new AesGcm(domainKey, 16);
         while (reader.Read())
