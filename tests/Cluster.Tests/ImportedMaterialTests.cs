@@ -133,10 +133,16 @@ public sealed class ImportedMaterialTests(RegionNodeFixture fixture, ITestOutput
             // No material travels: each replica knows the set's material ID and waits for its own import.
             var waiting = await cluster.UntilAsync(region, keyId, m => m.KeyState == KeyState.PendingImport);
             Assert.Equal(first.KeyMaterialId, waiting.CurrentKeyMaterialId);
+            var version = Assert.Single((await RotationsAsync(cluster, region, keyId)).Rotations);
+            Assert.Equal((first.KeyMaterialId, ImportState.PendingImport, KeyMaterialState.Current),
+                (version.KeyMaterialId, version.ImportState, version.KeyMaterialState));
         }
 
         await ImportAsync(cluster.Kms(West), keyId, material, "RSAES_OAEP_SHA_1", WrappingKeySpec.Rsa3072, validTo: DateTimeOffset.UtcNow.AddHours(2));
         Assert.Equal(KeyState.Enabled, (await cluster.DescribeAsync(West, keyId)).KeyState);
+        var imported = Assert.Single((await RotationsAsync(cluster, West, keyId)).Rotations);
+        Assert.Equal((ImportState.Imported, ExpirationModelType.KeyMaterialExpires), (imported.ImportState, imported.ExpirationModel));
+        Assert.NotNull(imported.ValidTo);
         var fromEast = await cluster.EncryptAsync(East, keyId, "sealed in us-east-1");
         var fromWest = await cluster.EncryptAsync(West, keyId, "sealed in eu-west-1");
         Assert.Equal("sealed in us-east-1", await cluster.DecryptTextAsync(West, fromEast));
@@ -243,14 +249,14 @@ public sealed class ImportedMaterialTests(RegionNodeFixture fixture, ITestOutput
         return await kms.ImportKeyMaterialAsync(request, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
     }
 
-    private static async Task<KeyMaterialState?> MaterialStateAsync(ThreeRegionCluster cluster, string region, string keyId, string materialId)
-    {
-        var rotations = await cluster.Kms(region).ListKeyRotationsAsync(new ListKeyRotationsRequest
+    private static async Task<KeyMaterialState?> MaterialStateAsync(ThreeRegionCluster cluster, string region, string keyId, string materialId) =>
+        (await RotationsAsync(cluster, region, keyId)).Rotations.FirstOrDefault(r => r.KeyMaterialId == materialId)?.KeyMaterialState;
+
+    private static async Task<ListKeyRotationsResponse> RotationsAsync(ThreeRegionCluster cluster, string region, string keyId) =>
+        await cluster.Kms(region).ListKeyRotationsAsync(new ListKeyRotationsRequest
         {
             KeyId = keyId, IncludeKeyMaterial = IncludeKeyMaterial.AllKeyMaterial,
         }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
-        return rotations.Rotations.FirstOrDefault(r => r.KeyMaterialId == materialId)?.KeyMaterialState;
-    }
 
     private static async Task<byte[]> OpenSslPublicKeyAsync(byte[] pkcs8)
     {

@@ -148,6 +148,31 @@ public sealed class ImportedMaterialTests
     }
 
     [Fact]
+    public async Task Import_SameTokenTwiceAtOnce_ExactlyOneSucceeds()
+    {
+        using var store = new TempStore();
+        var key = await CreateExternalAsync(store);
+        var material = RandomNumberGenerator.GetBytes(32);
+        var parameters = await Parameters(store, key.KeyId, WrappingAlgorithm.RSAES_OAEP_SHA_256);
+        var attempts = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            try
+            {
+                await Import(store, key.KeyId, parameters, material);
+                return "ok";
+            }
+            catch (KmsException e)
+            {
+                return e.ErrorCode;
+            }
+        })).ToList();
+
+        var outcomes = await Task.WhenAll(attempts);
+        Assert.Single(outcomes, o => o == "ok");
+        Assert.All(outcomes.Where(o => o != "ok"), o => Assert.Equal(KmsErrorCodes.InvalidImportToken, o));
+    }
+
+    [Fact]
     public async Task Import_WrappedWithAnotherAlgorithm_InvalidCiphertextAndTokenStillUsable()
     {
         using var store = new TempStore();

@@ -63,6 +63,53 @@ public sealed class ProtocolConvergenceTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
+    public async Task ImportedMaterial_ReplicasImportTheirOwn_RotationWaitsForEveryRegion_AllAgree(int seed)
+    {
+        using var cluster = new InProcessCluster(seed, East, West, Sydney);
+        var key = await Domain.ImportedMaterialTests.CreateExternalAsync(cluster[East], multiRegion: true);
+        var first = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var (_, firstId) = await Domain.ImportedMaterialTests.ImportAsync(cluster[East], key.KeyId, first, model: ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, Sydney, string.Empty, string.Empty, [], false, CancellationToken.None);
+        await cluster.DeliverAllAsync();
+        foreach (var region in new[] { West, Sydney })
+        {
+            var replica = (await cluster[region].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!;
+            Assert.Equal(KeyState.PendingImport, replica.State);
+            Assert.Equal([firstId], replica.Materials.Select(m => m.MaterialId));
+            Assert.False(replica.Materials[0].IsHeld);
+            await Domain.ImportedMaterialTests.ImportAsync(cluster[region], key.KeyId, first);
+        }
+
+        var next = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var (_, nextId) = await Domain.ImportedMaterialTests.ImportAsync(cluster[East], key.KeyId, next, type: ImportType.NEW_KEY_MATERIAL);
+        await cluster.DeliverAllAsync();
+        await Domain.ImportedMaterialTests.ImportAsync(cluster[West], key.KeyId, next);
+        await cluster.DeliverAllAsync();
+        var waiting = (await cluster[East].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!;
+        Assert.Equal(KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION, waiting.FindMaterial(nextId)!.State);
+        await Domain.ImportedMaterialTests.ImportAsync(cluster[Sydney], key.KeyId, next, materialId: nextId);
+        await cluster.DeliverAllAsync();
+
+        await cluster[East].Rotation.RotateKeyOnDemandAsync(key.KeyId, CancellationToken.None);
+        await cluster.DeliverAllAsync();
+        await cluster.AntiEntropyAsync(TimeSpan.FromMinutes(1));
+
+        var keys = new List<KmsKey>();
+        foreach (var region in new[] { East, West, Sydney })
+        {
+            keys.Add((await cluster[region].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!);
+        }
+
+        Assert.All(keys, k => Assert.Equal(KeyState.Enabled, k.State));
+        Assert.All(keys, k => Assert.Equal(nextId, k.CurrentMaterial.MaterialId));
+        Assert.All(keys, k => Assert.Equal([(firstId, KeyMaterialState.NON_CURRENT, true), (nextId, KeyMaterialState.CURRENT, true)],
+            k.Materials.Select(m => (m.MaterialId, m.State, m.IsHeld))));
+        Assert.All(keys, k => Assert.Null(k.MultiRegion!.NextAttemptDue));
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
     public async Task ReplicaDeleted_PrimaryStopsListingIt_WaitingPrimaryThenStartsItsWindow_ReReplicationRecreates(int seed)
     {
         using var cluster = new InProcessCluster(seed, East, West);

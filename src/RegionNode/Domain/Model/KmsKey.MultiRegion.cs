@@ -133,9 +133,12 @@ public sealed partial class KmsKey
         var progress = mr.Progress.TryGetValue(replicaRegion, out var known) ? known : mr.Progress[replicaRegion] = new ReplicaProgress();
         if (ack.Epoch > progress.Epoch || (ack.Epoch == progress.Epoch && ack.SyncVersion >= progress.SyncVersion))
         {
+            // Acknowledgements of one version can arrive out of order or twice (an earlier one after a later one): what a
+            // replica reported holding at that version adds up rather than being replaced by an older report.
+            var sameVersion = ack.Epoch == progress.Epoch && ack.SyncVersion == progress.SyncVersion;
             progress.Epoch = ack.Epoch;
             progress.SyncVersion = ack.SyncVersion;
-            progress.MaterialIds = ack.MaterialIds.ToList();
+            progress.MaterialIds = sameVersion ? progress.MaterialIds.Union(ack.MaterialIds).ToList() : ack.MaterialIds.ToList();
             progress.KeyState = ack.KeyState;
         }
 
