@@ -18,10 +18,18 @@ public sealed class DomainKeyRotationTests(ITestOutputHelper output) : IDisposab
         var data = _directory.Sub("node");
         ByteString blob;
         string keyId;
+        string externalKeyId;
+        GetParametersForImportResponse unusedToken;
         await using (var node = await RegionNodeProcess.StartAsync(data, output))
         {
             var key = await node.CreateAsync();
             keyId = key.KeyId;
+            // An import token issued before the rotation: its private wrapping key must be re-wrapped too.
+            externalKeyId = (await node.Kms.CreateKeyAsync(new CreateKeyRequest { Origin = OriginType.External }, deadline: Deadline.Soon)).KeyMetadata.KeyId;
+            unusedToken = await node.Kms.GetParametersForImportAsync(new GetParametersForImportRequest
+            {
+                KeyId = externalKeyId, WrappingAlgorithm = AlgorithmSpec.RsaesOaepSha256, WrappingKeySpec = WrappingKeySpec.Rsa2048,
+            }, deadline: Deadline.Soon);
             await node.Kms.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = keyId }, deadline: Deadline.Soon);
             blob = (await node.Kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = ByteString.CopyFromUtf8("kept") }, deadline: Deadline.Soon)).CiphertextBlob;
             var (refused, refusal) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["rotate-domain-key"]);
@@ -43,6 +51,13 @@ public sealed class DomainKeyRotationTests(ITestOutputHelper output) : IDisposab
             var plain = await node.Kms.DecryptAsync(new DecryptRequest { CiphertextBlob = blob }, deadline: Deadline.Soon);
             Assert.Equal("kept", plain.Plaintext.ToStringUtf8());
             await node.Kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = ByteString.CopyFromUtf8("new") }, deadline: Deadline.Soon);
+            var wrapped = await OpenSsl.WrapForImportAsync(unusedToken.PublicKey.ToByteArray(), "RSAES_OAEP_SHA_256",
+                System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            await node.Kms.ImportKeyMaterialAsync(new ImportKeyMaterialRequest
+            {
+                KeyId = externalKeyId, ImportToken = unusedToken.ImportToken, EncryptedKeyMaterial = ByteString.CopyFrom(wrapped),
+                ExpirationModel = ExpirationModelType.KeyMaterialDoesNotExpire,
+            }, deadline: Deadline.Soon);
         }
 
         var (withOld, oldLog) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["--urls", "http://127.0.0.1:0", "--plaintext", "true"],

@@ -2,83 +2,39 @@ using Microsoft.Data.Sqlite;
 
 namespace Grpc.Mrk.RegionNode.Storage;
 
-/// <summary>Re-wraps every stored material version and wrapped node secret in one transaction: all under the new domain key, or none.</summary>
+/// <summary>
+/// Re-wraps every secret stored under the domain key (material versions, the private wrapping keys of unused import
+/// tokens, wrapped node secrets such as the audit signing key) in one transaction: all under the new domain key, or none.
+/// </summary>
 public sealed class MaterialRewrap(SqliteDatabase database)
 {
-    /// <summary>Applies <paramref name="rewrap"/> to every wrapped blob and writes the new check value; returns the count.</summary>
+    /// <summary>
+    /// One kind of wrapped secret: a query returning (row id, owner key ID, name the blob is bound to, blob) and the
+    /// update that stores a new blob for a row id.
+    /// </summary>
+    private sealed record WrappedSecrets(string Select, string Update);
+
+    private static readonly WrappedSecrets Materials = new(
+        "SELECT rowid, key_id, material_id, wrapped FROM key_materials WHERE wrapped IS NOT NULL;",
+        "UPDATE key_materials SET wrapped = $blob WHERE rowid = $row;");
+
+    private static readonly WrappedSecrets ImportKeys = new(
+        $"SELECT rowid, key_id, '{Domain.Model.ImportParameters.ProtectionLabel(string.Empty)}' || token_id, wrapped_private_key FROM import_parameters;",
+        "UPDATE import_parameters SET wrapped_private_key = $blob WHERE rowid = $row;");
+
+    private static readonly WrappedSecrets NodeSecrets = new(
+        $"SELECT rowid, '{NodeMeta.WrappedOwner}', name, value FROM node_meta WHERE name LIKE 'wrapped:%';",
+        "UPDATE node_meta SET value = $blob WHERE rowid = $row;");
+
+    /// <summary>Applies <paramref name="rewrap"/> to every wrapped blob and writes the new check value; returns the material versions re-wrapped.</summary>
     public async Task<int> RunAsync(Func<string, string, byte[], byte[]> rewrap, string checkName, byte[] newCheckValue,
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = new List<(string KeyId, string MaterialId, byte[] Wrapped)>();
-        using (var select = connection.CreateCommand())
-        {
-            select.Transaction = transaction;
-            select.CommandText = "SELECT key_id, material_id, wrapped FROM key_materials WHERE wrapped IS NOT NULL;";
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                rows.Add((reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2)));
-            }
-        }
-
-        foreach (var (keyId, materialId, wrapped) in rows)
-        {
-            using var update = connection.CreateCommand();
-            update.Transaction = transaction;
-            update.CommandText = "UPDATE key_materials SET wrapped = $wrapped WHERE key_id = $key AND material_id = $material;";
-            update.Parameters.Add("$wrapped", SqliteType.Blob).Value = rewrap(keyId, materialId, wrapped);
-            update.Parameters.AddWithValue("$key", keyId);
-            update.Parameters.AddWithValue("$material", materialId);
-            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        // Private wrapping keys of unused import tokens.
-        var importKeys = new List<(string TokenId, string KeyId, byte[] Wrapped)>();
-        using (var select = connection.CreateCommand())
-        {
-            select.Transaction = transaction;
-            select.CommandText = "SELECT token_id, key_id, wrapped_private_key FROM import_parameters;";
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                importKeys.Add((reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2)));
-            }
-        }
-
-        foreach (var (tokenId, keyId, wrapped) in importKeys)
-        {
-            using var update = connection.CreateCommand();
-            update.Transaction = transaction;
-            update.CommandText = "UPDATE import_parameters SET wrapped_private_key = $wrapped WHERE token_id = $token;";
-            update.Parameters.Add("$wrapped", SqliteType.Blob).Value = rewrap(keyId, Domain.Model.ImportParameters.ProtectionLabel(tokenId), wrapped);
-            update.Parameters.AddWithValue("$token", tokenId);
-            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        // Other secrets kept wrapped under the domain key (node_meta rows named "wrapped:..."), such as the audit signing key.
-        var wrappedMeta = new List<(string Name, byte[] Value)>();
-        using (var select = connection.CreateCommand())
-        {
-            select.Transaction = transaction;
-            select.CommandText = "SELECT name, value FROM node_meta WHERE name LIKE 'wrapped:%';";
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                wrappedMeta.Add((reader.GetString(0), (byte[])reader.GetValue(1)));
-            }
-        }
-
-        foreach (var (name, value) in wrappedMeta)
-        {
-            using var update = connection.CreateCommand();
-            update.Transaction = transaction;
-            update.CommandText = "UPDATE node_meta SET value = $value WHERE name = $name;";
-            update.Parameters.Add("$value", SqliteType.Blob).Value = rewrap(NodeMeta.WrappedOwner, name, value);
-            update.Parameters.AddWithValue("$name", name);
-            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        var materials = await RewrapAsync(connection, transaction, Materials, rewrap, cancellationToken).ConfigureAwait(false);
+        await RewrapAsync(connection, transaction, ImportKeys, rewrap, cancellationToken).ConfigureAwait(false);
+        await RewrapAsync(connection, transaction, NodeSecrets, rewrap, cancellationToken).ConfigureAwait(false);
 
         using (var check = connection.CreateCommand())
         {
@@ -93,6 +49,34 @@ public sealed class MaterialRewrap(SqliteDatabase database)
         using var checkpoint = connection.CreateCommand();
         checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
         await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return materials;
+    }
+
+    private static async Task<int> RewrapAsync(SqliteConnection connection, SqliteTransaction transaction, WrappedSecrets secrets,
+        Func<string, string, byte[], byte[]> rewrap, CancellationToken cancellationToken)
+    {
+        var rows = new List<(long Row, string Owner, string Name, byte[] Blob)>();
+        using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = secrets.Select;
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), (byte[])reader.GetValue(3)));
+            }
+        }
+
+        foreach (var (row, owner, name, blob) in rows)
+        {
+            using var update = connection.CreateCommand();
+            update.Transaction = transaction;
+            update.CommandText = secrets.Update;
+            update.Parameters.Add("$blob", SqliteType.Blob).Value = rewrap(owner, name, blob);
+            update.Parameters.AddWithValue("$row", row);
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         return rows.Count;
     }
 }

@@ -40,11 +40,7 @@ public sealed class ProtocolConvergenceTests
         await cluster.DeliverAllAsync();
         await cluster.AntiEntropyAsync(TimeSpan.FromMinutes(1));
 
-        var keys = new List<KmsKey>();
-        foreach (var region in new[] { East, West, Sydney })
-        {
-            keys.Add((await cluster[region].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!);
-        }
+        var keys = await EveryRegionAsync(cluster, key.KeyId);
 
         Assert.All(keys, k => Assert.Equal(KeyState.Enabled, k.State));
         Assert.Equal([West], keys.Where(k => k.IsPrimary).Select(k => k.Region));
@@ -95,11 +91,7 @@ public sealed class ProtocolConvergenceTests
         await cluster.DeliverAllAsync();
         await cluster.AntiEntropyAsync(TimeSpan.FromMinutes(1));
 
-        var keys = new List<KmsKey>();
-        foreach (var region in new[] { East, West, Sydney })
-        {
-            keys.Add((await cluster[region].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!);
-        }
+        var keys = await EveryRegionAsync(cluster, key.KeyId);
 
         Assert.All(keys, k => Assert.Equal(KeyState.Enabled, k.State));
         Assert.All(keys, k => Assert.Equal(nextId, k.CurrentMaterial.MaterialId));
@@ -164,5 +156,16 @@ public sealed class ProtocolConvergenceTests
         Assert.False(after.Rotation.Enabled);
         Assert.Equal(KmsErrorCodes.UnsupportedOperation, (await Assert.ThrowsAsync<KmsException>(() =>
             cluster[West].MultiRegion.ReplicateKeyAsync(key.KeyId, Sydney, string.Empty, string.Empty, [], false, CancellationToken.None))).ErrorCode);
+    }
+
+    private static async Task<List<KmsKey>> EveryRegionAsync(InProcessCluster cluster, string keyId)
+    {
+        var keys = new List<KmsKey>();
+        foreach (var region in new[] { East, West, Sydney })
+        {
+            keys.Add((await cluster[region].Store.FindKeyAsync(keyId, CancellationToken.None))!);
+        }
+
+        return keys;
     }
 }
