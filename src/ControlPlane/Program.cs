@@ -1,6 +1,12 @@
 using Grpc.Mrk.ControlPlane.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
+if (args.Contains("probe"))
+{
+    // The container health check, beside the running ControlPlane (whose data directory it must not touch).
+    return await builder.ProbeControlPlaneAsync(args);
+}
+
 builder.AddControlPlane(args);
 var app = builder.Build();
 try

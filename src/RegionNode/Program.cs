@@ -1,6 +1,12 @@
 using Grpc.Mrk.RegionNode.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
+if (args.Contains("probe"))
+{
+    // The container health check, beside the running node (whose data directory it must not touch).
+    return await builder.ProbeRegionNodeAsync(args);
+}
+
 builder.AddRegionNode(args);
 var app = builder.Build();
 try

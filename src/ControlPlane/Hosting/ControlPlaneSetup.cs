@@ -21,6 +21,15 @@ public static class ControlPlaneSetup
         ["--tls-key"] = "ControlPlane:TlsKeyFile",
     };
 
+    /// <summary>`probe`: asks this ControlPlane's own listener through grpc.health.v1; exit code 0 only when it is SERVING.</summary>
+    public static Task<int> ProbeControlPlaneAsync(this WebApplicationBuilder builder, string[] args)
+    {
+        builder.Configuration.AddCommandLine(args.Where(a => a != "probe").ToArray(), Switches);
+        var options = builder.Configuration.GetSection(ControlPlaneOptions.Section).Get<ControlPlaneOptions>() ?? new ControlPlaneOptions();
+        return Grpc.Mrk.Client.HealthProbe.RunAsync(builder.Configuration["urls"], options.CaCertificateFile, options.TlsCertificateFile,
+            options.TlsKeyFile, Console.Out);
+    }
+
     public static WebApplicationBuilder AddControlPlane(this WebApplicationBuilder builder, string[] args)
     {
         builder.Configuration.AddCommandLine(args, Switches);
@@ -35,7 +44,8 @@ public static class ControlPlaneSetup
         services.AddSingleton<RegionConnections>();
         services.AddSingleton<PeerCertificates>();
         services.AddGrpc(o => o.MaxReceiveMessageSize = 512 * 1024);
-        services.AddGrpcHealthChecks();
+        Grpc.Mrk.Cluster.StoreHealthCheck.AddTo(services.AddGrpcHealthChecks(), "relay store",
+            sp => sp.GetRequiredService<RelayQueue>().DepthsAsync);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

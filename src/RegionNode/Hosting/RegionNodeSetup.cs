@@ -42,6 +42,15 @@ public static partial class RegionNodeSetup
         ["--cluster-certs"] = "Mrk:ClusterCertificates",
     };
 
+    /// <summary>`probe`: asks this node's own listener through grpc.health.v1; exit code 0 only when it is SERVING.</summary>
+    public static Task<int> ProbeRegionNodeAsync(this WebApplicationBuilder builder, string[] args)
+    {
+        builder.Configuration.AddCommandLine(args.Where(a => a != "probe").ToArray(), Switches);
+        var options = builder.Configuration.GetSection(RegionNodeOptions.Section).Get<RegionNodeOptions>() ?? new RegionNodeOptions();
+        var ca = options.ClusterCertificates is { } certs ? Path.Combine(certs, "ca.crt") : null;
+        return Grpc.Mrk.Client.HealthProbe.RunAsync(builder.Configuration["urls"], ca, options.TlsCertificateFile, options.TlsKeyFile, Console.Out);
+    }
+
     public static WebApplicationBuilder AddRegionNode(this WebApplicationBuilder builder, string[] args)
     {
         builder.Configuration.AddCommandLine(args, Switches);
@@ -156,7 +165,8 @@ public static partial class RegionNodeSetup
         services.AddSingleton<KeyManagementEndpoint>();
         services.AddSingleton<IServiceMethodProvider<KeyManagementEndpoint>, StrictRequestMethodProvider>();
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+        Grpc.Mrk.Cluster.StoreHealthCheck.AddTo(services.AddGrpcHealthChecks(), "Region's store",
+            sp => sp.GetRequiredService<NodeMeta>().CountKeysAsync);
         return builder;
     }
 

@@ -1,0 +1,25 @@
+#!/bin/sh
+# The testbed's init step: creates what is missing of the cluster PKI in /certs (never overwriting), a client
+# certificate for the testbed's caller, and /certs/cluster.json for `mrk --cluster-file`.
+#   MRK_REGIONS        comma-separated Regions
+#   MRK_HOSTS          extra names the certificates must be valid for (the compose service names)
+#   MRK_ENDPOINT_HOST  host in cluster.json's endpoints; empty: each service's own name
+#   MRK_BASE_PORT      the ControlPlane's port; Region n listens on base + n
+set -eu
+regions="${MRK_REGIONS:?}"
+base="${MRK_BASE_PORT:-7100}"
+/app/mrk cluster bootstrap --out /certs --regions "$regions" ${MRK_HOSTS:+--hosts "$MRK_HOSTS"} --query Created --output text
+/app/mrk cluster issue-client --certs /certs --type user --name testbed --query Created --output text
+
+host() { if [ -n "${MRK_ENDPOINT_HOST:-}" ]; then echo "$MRK_ENDPOINT_HOST"; else echo "$1"; fi; }
+endpoints=""
+port="$base"
+for region in $(echo "$regions" | tr ',' ' '); do
+  port=$((port + 1))
+  endpoints="${endpoints:+${endpoints}, }\"${region}\": \"https://$(host "$region"):${port}\""
+done
+cat > /certs/cluster.json.new <<JSON
+{"controlPlane": "https://$(host controlplane):${base}", "certificates": "/certs", "caBundle": "/certs/ca.crt", "regions": {${endpoints}}}
+JSON
+mv /certs/cluster.json.new /certs/cluster.json
+echo "cluster PKI ready in /certs for ${regions}"
