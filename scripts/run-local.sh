@@ -3,13 +3,14 @@
 # Region, with all data under ./.mrk/ (kept between runs; starting again reuses it). The cluster CA and certificates
 # are created under ./.mrk/certs on first start. Ctrl-C stops every process cleanly.
 # Usage: scripts/run-local.sh [region ...]     (default: us-east-1 eu-west-1 ap-southeast-2)
-# Ports: ControlPlane $MRK_BASE_PORT (default 7100), Regions the following ones in the order given.
+# Ports: ControlPlane $MRK_BASE_PORT (default 7100), Regions the following ones in the order given. $MRK_HOME moves
+# the data folder (default ./.mrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "$#" -gt 0 ]; then regions=("$@"); else regions=(us-east-1 eu-west-1 ap-southeast-2); fi
 base="${MRK_BASE_PORT:-7100}"
-root="$(pwd)/.mrk"
+root="${MRK_HOME:-$(pwd)/.mrk}"
 certs="${root}/certs"
 sync_interval="${MRK_SYNC_INTERVAL:-2}"
 
