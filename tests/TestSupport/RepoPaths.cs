@@ -20,6 +20,8 @@ public static class RepoPaths
 
     public static string CliDll => Path.Combine(Root, "src", "Client", "Cli", "bin", Configuration, "net10.0", "mrk.dll");
 
+    public static string BenchDll => Path.Combine(Root, "src", "Bench", "bin", Configuration, "net10.0", "mrk-bench.dll");
+
     private static string FindRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
