@@ -9,12 +9,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-passed=0
-failed=0
-report() {
-  echo "generated clients: ${passed} passed, ${failed} failed"
-  if [[ -n "${MRK_TEST_RESULTS:-}" ]]; then echo "${passed} ${failed}" > "${MRK_TEST_RESULTS}/clients.counts"; fi
-}
+source scripts/lib/counts.sh
+report() { report_counts "generated clients" clients.counts; }
 
 packages=(protobuf-compiler protobuf-compiler-grpc libprotobuf-dev python3-grpcio python3-protobuf ruby-grpc golang-go
   golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev protoc-gen-go

@@ -11,12 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-passed=0
-failed=0
-report() {
-  echo "compose testbed: ${passed} passed, ${failed} failed"
-  if [[ -n "${MRK_TEST_RESULTS:-}" ]]; then echo "${passed} ${failed}" > "${MRK_TEST_RESULTS}/compose.counts"; fi
-}
+source scripts/lib/counts.sh
+report() { report_counts "compose testbed" compose.counts; }
 
 if [[ "$(id -u)" -ne 0 ]]; then
   echo "FAIL compose testbed: needs root (to install packages and run a Docker engine); run it with sudo" >&2
