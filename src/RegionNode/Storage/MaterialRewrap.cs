@@ -19,7 +19,7 @@ public sealed class MaterialRewrap(SqliteDatabase database)
         "UPDATE key_materials SET wrapped = $blob WHERE rowid = $row;");
 
     private static readonly WrappedSecrets ImportKeys = new(
-        $"SELECT rowid, key_id, '{Domain.Model.ImportParameters.ProtectionLabel(string.Empty)}' || token_id, wrapped_private_key FROM import_parameters;",
+        $"SELECT rowid, key_id, '{Domain.Model.ImportParameters.ProtectionLabel(string.Empty)}' || token_id, wrapped_private_key FROM import_parameters WHERE length(wrapped_private_key) > 0;",
         "UPDATE import_parameters SET wrapped_private_key = $blob WHERE rowid = $row;");
 
     private static readonly WrappedSecrets NodeSecrets = new(

@@ -60,13 +60,22 @@ public sealed partial class SqliteKeyStore
             : null;
     }
 
-    public async Task<int> DeleteExpiredImportParametersAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<int> DeleteExpiredImportParametersAsync(DateTimeOffset now, TimeSpan keepExpiredFor, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM import_parameters WHERE valid_to <= $now;";
-        command.Parameters.AddWithValue("$now", now.UtcTicks);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        using var erase = connection.CreateCommand();
+        erase.Transaction = transaction;
+        // The private wrapping key goes at once; the token's hash stays a while so a late import hears "expired", not "invalid".
+        erase.CommandText = """
+            UPDATE import_parameters SET wrapped_private_key = x'' WHERE valid_to <= $now AND length(wrapped_private_key) > 0;
+            DELETE FROM import_parameters WHERE valid_to <= $forget;
+            """;
+        erase.Parameters.AddWithValue("$now", now.UtcTicks);
+        erase.Parameters.AddWithValue("$forget", (now - keepExpiredFor).UtcTicks);
+        var changed = await erase.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return changed;
     }
 
     public Task<IReadOnlyList<string>> KeysWithExpiredMaterialAsync(DateTimeOffset now, CancellationToken cancellationToken) =>

@@ -127,7 +127,23 @@ public sealed class ImportedMaterialTests
         await ExpectAsync(KmsErrorCodes.ExpiredImportToken, () => Import(store, key.KeyId, parameters, RandomNumberGenerator.GetBytes(32)));
         Assert.Equal(before, await Snapshot(store, key.KeyId));
 
-        // The sweep forgets expired parameters (and their private wrapping keys) for good.
+        // The sweep erases the private wrapping key at once; the token is still recognised as expired, not invalid.
+        await store.Imports.ExpireDueAsync(None);
+        Assert.Equal(0L, Scalar(store, "SELECT count(*) FROM import_parameters WHERE length(wrapped_private_key) > 0;"));
+        await ExpectAsync(KmsErrorCodes.ExpiredImportToken, () => Import(store, key.KeyId, parameters, RandomNumberGenerator.GetBytes(32)));
+        Assert.Equal(before, await Snapshot(store, key.KeyId));
+
+        // Re-wrapping under a new domain key skips the erased private key instead of failing on it.
+        var rewrapped = new List<string>();
+        await new RegionNode.Storage.MaterialRewrap(store.Database).RunAsync((_, name, blob) =>
+        {
+            rewrapped.Add(name);
+            return blob;
+        }, "rewrap-check", [1], None);
+        Assert.DoesNotContain(rewrapped, name => name.StartsWith(ImportParameters.ProtectionLabel(string.Empty), StringComparison.Ordinal));
+
+        // A week later the token is forgotten for good.
+        store.Clock.Advance(ImportOperations.ExpiredTokenMemory);
         await store.Imports.ExpireDueAsync(None);
         Assert.Equal(0L, Scalar(store, "SELECT count(*) FROM import_parameters;"));
         await ExpectAsync(KmsErrorCodes.InvalidImportToken, () => Import(store, key.KeyId, parameters, RandomNumberGenerator.GetBytes(32)));

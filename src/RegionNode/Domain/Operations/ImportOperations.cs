@@ -45,6 +45,9 @@ public sealed class ImportOperations(
     public const int MaxDescriptionLength = 256;
     public static readonly TimeSpan MaxValidity = TimeSpan.FromDays(365);
 
+    /// <summary>How long an expired token is still recognised (as expired) after its private wrapping key is erased.</summary>
+    public static readonly TimeSpan ExpiredTokenMemory = TimeSpan.FromDays(7);
+
     public async Task<ImportParametersIssued> GetParametersForImportAsync(string keyId, WrappingAlgorithm? algorithm, WrappingKeySpec? keySpec,
         CancellationToken cancellationToken)
     {
@@ -125,12 +128,12 @@ public sealed class ImportOperations(
 
     /// <summary>
     /// Deletes imported material whose ValidTo has passed (the key goes to PendingImport in this Region only) and
-    /// import parameters past their 24 hours. Returns the keys whose material expired.
+    /// erases the private wrapping keys of import parameters past their 24 hours. Returns the keys whose material expired.
     /// </summary>
     public async Task<IReadOnlyList<string>> ExpireDueAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        await store.DeleteExpiredImportParametersAsync(now, cancellationToken).ConfigureAwait(false);
+        await store.DeleteExpiredImportParametersAsync(now, ExpiredTokenMemory, cancellationToken).ConfigureAwait(false);
         var expiredKeys = new List<string>();
         foreach (var keyId in await store.KeysWithExpiredMaterialAsync(now, cancellationToken).ConfigureAwait(false))
         {

@@ -51,8 +51,11 @@ public interface IKeyStore
 
     Task<ImportParameters?> FindImportParametersAsync(string tokenId, CancellationToken cancellationToken);
 
-    /// <summary>Deletes import parameters that expired by <paramref name="now"/>; returns how many.</summary>
-    Task<int> DeleteExpiredImportParametersAsync(DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// Erases the private wrapping key of import parameters that expired by <paramref name="now"/> and forgets tokens
+    /// expired longer than <paramref name="keepExpiredFor"/>; returns how many rows changed.
+    /// </summary>
+    Task<int> DeleteExpiredImportParametersAsync(DateTimeOffset now, TimeSpan keepExpiredFor, CancellationToken cancellationToken);
 
     /// <summary>Keys holding imported material whose ValidTo is at or before <paramref name="now"/>.</summary>
     Task<IReadOnlyList<string>> KeysWithExpiredMaterialAsync(DateTimeOffset now, CancellationToken cancellationToken);
