@@ -9,22 +9,28 @@ namespace Grpc.Mrk.RegionNode.Crypto;
 
 /// <summary>
 /// RSA, ECDSA and ECDH through the .NET runtime (OpenSSL underneath: about 20x faster than managed RSA), Ed25519 and
-/// ML-DSA through BouncyCastle. Private keys arrive as PKCS#8 DER and live only for the call.
+/// ML-DSA through BouncyCastle. Private keys arrive as PKCS#8 DER; RSA and ECDSA keys stay imported in a pool until
+/// <see cref="Forget"/> (called when the plaintext they came from is zeroed).
 /// </summary>
 public sealed class AsymmetricEngine : IAsymmetricEngine
 {
+    private readonly LoadedKeyPool _loaded = new();
+
+    /// <summary>Private keys kept loaded (distinct materials).</summary>
+    public int LoadedCount => _loaded.Count;
+
+    public void Forget(ReadOnlySpan<byte> privateKey) => _loaded.Forget(privateKey);
+
     public byte[] PublicKey(KeySpec spec, ReadOnlySpan<byte> privateKey)
     {
         if (CurveNames.IsRsa(spec))
         {
-            using var rsa = LoadRsa(spec, privateKey);
-            return rsa.ExportSubjectPublicKeyInfo();
+            return WithRsa(spec, privateKey, rsa => rsa.ExportSubjectPublicKeyInfo());
         }
 
         if (CurveNames.IsEllipticCurve(spec))
         {
-            using var ec = LoadEcdsa(spec, privateKey);
-            return ec.ExportSubjectPublicKeyInfo();
+            return WithEcdsa(spec, privateKey, ec => ec.ExportSubjectPublicKeyInfo());
         }
 
         return PostQuantumKeys.PublicKeyInfo(PostQuantumKeys.PrivateKey(spec, privateKey));
@@ -35,17 +41,17 @@ public sealed class AsymmetricEngine : IAsymmetricEngine
     {
         if (CurveNames.IsRsa(spec))
         {
-            using var rsa = LoadRsa(spec, privateKey);
             var (hash, padding) = Primitives.RsaSignature(algorithm);
-            return messageType == MessageType.DIGEST ? rsa.SignHash(message.ToArray(), hash, padding) : rsa.SignData(message.ToArray(), hash, padding);
+            var input = message.ToArray();
+            return WithRsa(spec, privateKey, rsa => messageType == MessageType.DIGEST ? rsa.SignHash(input, hash, padding) : rsa.SignData(input, hash, padding));
         }
 
         if (CurveNames.IsEllipticCurve(spec))
         {
-            using var ec = LoadEcdsa(spec, privateKey);
-            return messageType == MessageType.DIGEST
-                ? ec.SignHash(message, DSASignatureFormat.Rfc3279DerSequence)
-                : ec.SignData(message, Primitives.EcdsaHash(algorithm), DSASignatureFormat.Rfc3279DerSequence);
+            var input = message.ToArray();
+            return WithEcdsa(spec, privateKey, ec => messageType == MessageType.DIGEST
+                ? ec.SignHash(input, DSASignatureFormat.Rfc3279DerSequence)
+                : ec.SignData(input, Primitives.EcdsaHash(algorithm), DSASignatureFormat.Rfc3279DerSequence));
         }
 
         var signer = Primitives.BouncySigner(spec);
@@ -59,14 +65,14 @@ public sealed class AsymmetricEngine : IAsymmetricEngine
     {
         if (CurveNames.IsRsa(spec))
         {
-            using var rsa = LoadRsa(spec, privateKey);
-            return Primitives.Rsa(rsa, algorithm, message, messageType, signature);
+            var (input, signed) = (message.ToArray(), signature.ToArray());
+            return WithRsa(spec, privateKey, rsa => Primitives.Rsa(rsa, algorithm, input, messageType, signed));
         }
 
         if (CurveNames.IsEllipticCurve(spec))
         {
-            using var ec = LoadEcdsa(spec, privateKey);
-            return Primitives.Ecdsa(ec, algorithm, message, messageType, signature);
+            var (input, signed) = (message.ToArray(), signature.ToArray());
+            return WithEcdsa(spec, privateKey, ec => Primitives.Ecdsa(ec, algorithm, input, messageType, signed));
         }
 
         return Primitives.Bouncy(spec, PostQuantumKeys.PublicOf(PostQuantumKeys.PrivateKey(spec, privateKey)), message, signature);
@@ -74,14 +80,21 @@ public sealed class AsymmetricEngine : IAsymmetricEngine
 
     public byte[] Encrypt(ReadOnlySpan<byte> privateKey, EncryptionAlgorithm algorithm, ReadOnlySpan<byte> plaintext)
     {
-        using var rsa = LoadRsa(null, privateKey);
-        return rsa.Encrypt(plaintext.ToArray(), Primitives.OaepPadding(algorithm));
+        var input = plaintext.ToArray();
+        try
+        {
+            return WithRsa(null, privateKey, rsa => rsa.Encrypt(input, Primitives.OaepPadding(algorithm)));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(input);
+        }
     }
 
     public byte[]? Decrypt(ReadOnlySpan<byte> privateKey, EncryptionAlgorithm algorithm, ReadOnlySpan<byte> ciphertext)
     {
-        using var rsa = LoadRsa(null, privateKey);
-        return Primitives.OaepDecrypt(rsa, algorithm, ciphertext);
+        var input = ciphertext.ToArray();
+        return WithRsa(null, privateKey, rsa => Primitives.OaepDecrypt(rsa, algorithm, input));
     }
 
     public byte[]? DeriveSharedSecret(KeySpec spec, ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> peerPublicKey)
@@ -111,6 +124,12 @@ public sealed class AsymmetricEngine : IAsymmetricEngine
                 }
         }
     }
+
+    private T WithRsa<T>(KeySpec? spec, ReadOnlySpan<byte> pkcs8, Func<RSA, T> operation) =>
+        _loaded.Use(pkcs8, material => LoadRsa(spec, material), operation);
+
+    private T WithEcdsa<T>(KeySpec spec, ReadOnlySpan<byte> pkcs8, Func<ECDsa, T> operation) =>
+        _loaded.Use(pkcs8, material => LoadEcdsa(spec, material), operation);
 
     private static RSA LoadRsa(KeySpec? spec, ReadOnlySpan<byte> pkcs8)
     {

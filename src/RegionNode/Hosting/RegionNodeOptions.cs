@@ -1,3 +1,5 @@
+using Grpc.Mrk.RegionNode.Storage;
+
 namespace Grpc.Mrk.RegionNode.Hosting;
 
 /// <summary>Configuration of one RegionNode (section "Mrk"; environment variables Mrk__Region etc.).</summary>
@@ -17,6 +19,12 @@ public sealed class RegionNodeOptions
 
     /// <summary>Domain key file; default &lt;DataDirectory&gt;/domain.key. MRK_DOMAIN_KEY (base64) takes precedence.</summary>
     public string? DomainKeyFile { get; set; }
+
+    /// <summary>
+    /// Keys whose stored rows, and material versions whose unwrapped plaintext, a node keeps in memory so crypto calls
+    /// skip the store and the unwrap; 0 turns both caches off. Every write to a key drops its entries at once.
+    /// </summary>
+    public int KeyCacheSize { get; set; } = SqliteKeyStore.DefaultKeyCacheCapacity;
 
     /// <summary>How often due deletions and rotations are carried out.</summary>
     public double MaintenanceIntervalSeconds { get; set; } = 30;

@@ -34,6 +34,7 @@ public static partial class RegionNodeSetup
         ["--test-mode"] = "Mrk:TestMode",
         ["--maintenance-interval"] = "Mrk:MaintenanceIntervalSeconds",
         ["--sync-interval"] = "Mrk:SyncIntervalSeconds",
+        ["--key-cache-size"] = "Mrk:KeyCacheSize",
         ["--insecure-allow-anonymous"] = "Mrk:InsecureAllowAnonymous",
         ["--tls-cert"] = "Mrk:TlsCertificateFile",
         ["--tls-key"] = "Mrk:TlsKeyFile",
@@ -89,7 +90,9 @@ public static partial class RegionNodeSetup
         {
             var outbox = sp.GetService<Outbox>();
             var store = new SqliteKeyStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<RegionIdentity>(),
-                sp.GetRequiredService<TimeProvider>(), outbox, sp.GetRequiredService<Audit.AuditLog>());
+                sp.GetRequiredService<TimeProvider>(), outbox, sp.GetRequiredService<Audit.AuditLog>(),
+                sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.KeyCacheSize);
+            store.KeyWritten += sp.GetRequiredService<UnwrappedMaterialCache>().Forget;
             if (outbox is not null)
             {
                 store.MessagesQueued += outbox.NotifyEnqueued;
@@ -103,6 +106,11 @@ public static partial class RegionNodeSetup
         services.AddSingleton<IKeyMaterialFactory, KeyMaterialFactory>();
         services.AddSingleton<ISymmetricEnvelope, SymmetricEnvelope>();
         services.AddSingleton<IAsymmetricEngine, AsymmetricEngine>();
+        services.AddSingleton(sp =>
+        {
+            var asymmetric = sp.GetRequiredService<IAsymmetricEngine>();
+            return new UnwrappedMaterialCache(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.KeyCacheSize, asymmetric.Forget);
+        });
         services.AddSingleton<IMacEngine, MacEngine>();
         services.AddSingleton<IRandomSource, RandomSource>();
         services.AddSingleton<IKeyTransport, KeyTransport>();
@@ -213,6 +221,11 @@ public static partial class RegionNodeSetup
         if (options.SyncIntervalSeconds is < 0.1 or > 3600)
         {
             throw new StartupRefusedException("--sync-interval must be between 0.1 and 3600 seconds.");
+        }
+
+        if (options.KeyCacheSize is < 0 or > 1_000_000)
+        {
+            throw new StartupRefusedException("--key-cache-size must be between 0 and 1000000 keys.");
         }
 
         RequireSafeTransport(options, app.Configuration["urls"]);

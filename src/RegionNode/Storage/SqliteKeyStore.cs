@@ -8,8 +8,16 @@ namespace Grpc.Mrk.RegionNode.Storage;
 
 /// <summary>The Region's keys, material versions and aliases in SQLite. Every write is one transaction.</summary>
 public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdentity region, TimeProvider time, IEnvelopeSealer? sealer = null,
-    Audit.AuditLog? audit = null) : IKeyStore
+    Audit.AuditLog? audit = null, int keyCacheCapacity = SqliteKeyStore.DefaultKeyCacheCapacity) : IKeyStore
 {
+    /// <summary>Keys whose stored rows are kept in memory (material stays wrapped there).</summary>
+    public const int DefaultKeyCacheCapacity = 4096;
+
+    private readonly KeyRowCache _cache = new(keyCacheCapacity);
+
+    /// <summary>Raised after every write to a key (committed or not), with its key ID.</summary>
+    public event Action<string>? KeyWritten;
+
     private const string KeyColumns = """
         key_id, creation_date, key_spec, key_usage, origin, key_state, description, policy, tags, deletion_date,
         pending_window_days, rotation_enabled, rotation_period_days, next_rotation_date, on_demand_rotation_start,
@@ -18,6 +26,12 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
 
     public async Task<KmsKey?> FindKeyAsync(string keyId, CancellationToken cancellationToken)
     {
+        if (_cache.TryGet(keyId, out var cached))
+        {
+            return BuildKey(cached);
+        }
+
+        var generation = _cache.Generation;
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {KeyColumns} FROM keys WHERE key_id = $id;";
@@ -28,13 +42,23 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
             return null;
         }
 
-        var row = ReadKeyRow(reader);
+        var keyRow = Values(reader);
         await reader.CloseAsync().ConfigureAwait(false);
-        var materials = await ReadMaterialsAsync(connection, keyId, cancellationToken).ConfigureAwait(false);
-        return row(materials);
+        var rows = new KeyRowCache.Rows(keyRow, await ReadMaterialRowsAsync(connection, keyId, cancellationToken).ConfigureAwait(false));
+        _cache.Put(keyId, rows, generation);
+        return BuildKey(rows);
     }
 
-    public async Task InsertKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
+    public Task InsertKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken) =>
+        WritingAsync(key.KeyId, () => InsertKeyCoreAsync(key, outgoing, cancellationToken));
+
+    public Task UpdateKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken) =>
+        WritingAsync(key.KeyId, () => UpdateKeyCoreAsync(key, outgoing, cancellationToken));
+
+    public Task DeleteKeyAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken) =>
+        WritingAsync(keyId, () => DeleteKeyCoreAsync(keyId, tombstone, outgoing, cancellationToken));
+
+    private async Task InsertKeyCoreAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
         using var audited = await Audit.AuditWrites.ReserveAsync(audit, key, created: true, cancellationToken).ConfigureAwait(false);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -61,7 +85,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         Queued(outgoing);
     }
 
-    public async Task UpdateKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
+    private async Task UpdateKeyCoreAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
         using var audited = await Audit.AuditWrites.ReserveAsync(audit, key, created: false, cancellationToken).ConfigureAwait(false);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -96,7 +120,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
 
     public Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken) => DeleteKeyAsync(keyId, null, [], cancellationToken);
 
-    public async Task DeleteKeyAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
+    private async Task DeleteKeyCoreAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
         using var audited = await Audit.AuditWrites.ReserveAsync(audit, null, created: false, cancellationToken).ConfigureAwait(false);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -334,7 +358,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         }
     }
 
-    private static async Task<List<KeyMaterialVersion>> ReadMaterialsAsync(SqliteConnection connection, string keyId,
+    private static async Task<IReadOnlyList<object[]>> ReadMaterialRowsAsync(SqliteConnection connection, string keyId,
         CancellationToken cancellationToken)
     {
         using var command = connection.CreateCommand();
@@ -343,60 +367,60 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
             FROM key_materials WHERE key_id = $id ORDER BY ordinal;
             """;
         command.Parameters.AddWithValue("$id", keyId);
-        var result = new List<KeyMaterialVersion>();
+        var rows = new List<object[]>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            result.Add(new KeyMaterialVersion(
-                reader.GetString(0),
-                reader.GetInt32(1),
-                FromTicks(reader.GetInt64(2)),
-                reader.IsDBNull(3) ? null : Enum.Parse<RotationType>(reader.GetString(3)),
-                Enum.Parse<KeyMaterialState>(reader.GetString(4)),
-                reader.IsDBNull(5) ? null : (byte[])reader.GetValue(5),
-                reader.IsDBNull(8) ? null : new ImportDetails(
-                    reader.IsDBNull(6) ? null : Enum.Parse<ExpirationModel>(reader.GetString(6)),
-                    reader.IsDBNull(7) ? null : FromTicks(reader.GetInt64(7)),
-                    reader.GetString(8))));
+            rows.Add(Values(reader));
         }
 
-        return result;
+        return rows;
     }
 
-    private Func<List<KeyMaterialVersion>, KmsKey> ReadKeyRow(SqliteDataReader reader)
+    private static object[] Values(SqliteDataReader reader)
     {
-        var keyId = reader.GetString(0);
-        var creation = FromTicks(reader.GetInt64(1));
-        var spec = Enum.Parse<KeySpec>(reader.GetString(2));
-        var usage = Enum.Parse<KeyUsage>(reader.GetString(3));
-        var origin = Enum.Parse<KeyOrigin>(reader.GetString(4));
-        var state = Enum.Parse<KeyState>(reader.GetString(5));
-        var description = reader.GetString(6);
-        var policy = reader.GetString(7);
-        var tags = JsonSerializer.Deserialize(reader.GetString(8), StoreJson.Default.ListTag) ?? [];
-        var deletionDate = NullableTicks(reader, 9);
-        int? pendingWindow = reader.IsDBNull(10) ? null : reader.GetInt32(10);
-        var rotationEnabled = reader.GetInt64(11) != 0;
-        int? rotationPeriod = reader.IsDBNull(12) ? null : reader.GetInt32(12);
-        var nextRotation = NullableTicks(reader, 13);
-        var onDemandStart = NullableTicks(reader, 14);
+        var values = new object[reader.FieldCount];
+        reader.GetValues(values);
+        return values;
+    }
+
+    private static KeyMaterialVersion BuildMaterial(object[] row) => new(
+        (string)row[0],
+        checked((int)(long)row[1]),
+        FromTicks((long)row[2]),
+        row[3] is string rotationType ? Enum.Parse<RotationType>(rotationType) : null,
+        Enum.Parse<KeyMaterialState>((string)row[4]),
+        row[5] is byte[] wrapped ? (byte[])wrapped.Clone() : null,
+        row[8] is string importDescription
+            ? new ImportDetails(
+                row[6] is string expirationModel ? Enum.Parse<ExpirationModel>(expirationModel) : null,
+                row[7] is long validTo ? FromTicks(validTo) : null,
+                importDescription)
+            : null);
+
+    /// <summary>Fresh domain objects from stored rows (columns in <see cref="KeyColumns"/> order).</summary>
+    private KmsKey BuildKey(KeyRowCache.Rows rows)
+    {
+        var row = rows.Key;
+        var keyId = (string)row[0];
+        var tags = JsonSerializer.Deserialize((string)row[8], StoreJson.Default.ListTag) ?? [];
         MultiRegionInfo? multiRegion = null;
-        if (reader.GetInt64(15) != 0)
+        if ((long)row[15] != 0)
         {
-            var replicas = JsonSerializer.Deserialize(reader.GetString(17), StoreJson.Default.ListString) ?? [];
-            var progress = reader.IsDBNull(21) ? null : JsonSerializer.Deserialize(reader.GetString(21), StoreJson.Default.DictionaryStringReplicaProgress);
-            multiRegion = new MultiRegionInfo(reader.GetString(16), replicas, reader.GetInt64(18), reader.GetInt64(19), progress);
+            var replicas = JsonSerializer.Deserialize((string)row[17], StoreJson.Default.ListString) ?? [];
+            var progress = row[21] is string progressJson
+                ? JsonSerializer.Deserialize(progressJson, StoreJson.Default.DictionaryStringReplicaProgress)
+                : null;
+            multiRegion = new MultiRegionInfo((string)row[16], replicas, (long)row[18], (long)row[19], progress);
         }
 
-        KeyState? stateBeforeUpdate = reader.IsDBNull(20) ? null : Enum.Parse<KeyState>(reader.GetString(20));
-
-        return materials =>
-        {
-            var key = new KmsKey(keyId, region.KeyArn(keyId), creation, spec, usage, origin, state, description, policy, tags,
-                multiRegion, materials);
-            key.Restore(deletionDate, pendingWindow, rotationEnabled, rotationPeriod, nextRotation, onDemandStart, stateBeforeUpdate);
-            return key;
-        };
+        var key = new KmsKey(keyId, region.KeyArn(keyId), FromTicks((long)row[1]), Enum.Parse<KeySpec>((string)row[2]),
+            Enum.Parse<KeyUsage>((string)row[3]), Enum.Parse<KeyOrigin>((string)row[4]), Enum.Parse<KeyState>((string)row[5]),
+            (string)row[6], (string)row[7], tags, multiRegion, [.. rows.Materials.Select(BuildMaterial)]);
+        key.Restore(NullableTicks(row[9]), row[10] is long pendingWindow ? checked((int)pendingWindow) : null, (long)row[11] != 0,
+            row[12] is long rotationPeriod ? checked((int)rotationPeriod) : null, NullableTicks(row[13]), NullableTicks(row[14]),
+            row[20] is string before ? Enum.Parse<KeyState>(before) : null);
+        return key;
     }
 
     private static void BindKey(SqliteCommand command, KmsKey key)
@@ -429,8 +453,21 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         p.AddWithValue("$mr_next_sync", (object?)key.MultiRegion?.NextAttemptDue?.UtcTicks ?? DBNull.Value);
     }
 
+    /// <summary>Runs a write to one key, then drops what memory holds of it whether the write committed or not.</summary>
+    private async Task WritingAsync(string keyId, Func<Task> write)
+    {
+        try
+        {
+            await write().ConfigureAwait(false);
+        }
+        finally
+        {
+            _cache.Invalidate(keyId);
+            KeyWritten?.Invoke(keyId);
+        }
+    }
+
     private static DateTimeOffset FromTicks(long ticks) => new(ticks, TimeSpan.Zero);
 
-    private static DateTimeOffset? NullableTicks(SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : FromTicks(reader.GetInt64(ordinal));
+    private static DateTimeOffset? NullableTicks(object value) => value is long ticks ? FromTicks(ticks) : null;
 }

@@ -24,7 +24,9 @@ internal sealed class TempStore : IDisposable
         Clock = clock ?? new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         Store = new SqliteKeyStore(Database, Region, Clock, sealer);
         Factory = new KeyMaterialFactory();
-        Materials = new KeyMaterials(Factory, Protector, Clock);
+        MaterialCache = new UnwrappedMaterialCache(UnwrappedMaterialCache.DefaultCapacity, Asymmetric.Forget);
+        Store.KeyWritten += MaterialCache.Forget;
+        Materials = new KeyMaterials(Factory, Protector, Clock, MaterialCache);
         Access = new AccessControl(Store, new SqliteGrantStore(Database), Region);
         var resolver = new KeyResolver(Store, Region, Access);
         var changes = new KeyChanges(Store, resolver, Locks, Access, Region);
@@ -35,9 +37,9 @@ internal sealed class TempStore : IDisposable
         MultiRegion = new MultiRegionOperations(Store, resolver, Locks, Channel, sync, Access, Region, Clock);
         Receiver = new ReplicationReceiver(Store, Locks, Channel, sync, new TransportRequests(Clock), new KeyTransport(), Protector, Factory, Audit, Region, Clock);
         Rotation = new RotationOperations(Store, resolver, changes, Materials, sync, Audit, Clock);
-        Encryption = new EncryptionOperations(Store, resolver, Materials, new SymmetricEnvelope(), new AsymmetricEngine(), Access);
+        Encryption = new EncryptionOperations(Store, resolver, Materials, new SymmetricEnvelope(), Asymmetric, Access);
         Aliases = new AliasOperations(Store, resolver, Locks, Access, Region, Clock);
-        Signing = new SigningOperations(resolver, Materials, new AsymmetricEngine());
+        Signing = new SigningOperations(resolver, Materials, Asymmetric);
         Macs = new MacOperations(resolver, Materials, new MacEngine());
         Imports = new ImportOperations(Store, resolver, changes, Wrapping, Factory, Protector, sync, Audit, Clock);
     }
@@ -65,6 +67,10 @@ internal sealed class TempStore : IDisposable
     public KeyMaterialFactory Factory { get; }
 
     public KeyMaterials Materials { get; }
+
+    public AsymmetricEngine Asymmetric { get; } = new();
+
+    public UnwrappedMaterialCache MaterialCache { get; }
 
     public KeyLocks Locks { get; } = new();
 
@@ -105,6 +111,7 @@ internal sealed class TempStore : IDisposable
 
     public void Dispose()
     {
+        MaterialCache.Dispose();
         Protector.Dispose();
         Locks.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -6,8 +6,11 @@ using Grpc.Mrk.RegionNode.Domain.Specs;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
-/// <summary>Creates material versions and lends their plaintext to one operation at a time, zeroing it afterwards.</summary>
-public sealed class KeyMaterials(IKeyMaterialFactory factory, IMaterialProtector protector, TimeProvider time)
+/// <summary>
+/// Creates material versions and lends their plaintext, read-only, to operations: from the bounded cache of unwrapped
+/// versions, or unwrapped under the domain key on a miss.
+/// </summary>
+public sealed class KeyMaterials(IKeyMaterialFactory factory, IMaterialProtector protector, TimeProvider time, UnwrappedMaterialCache cache)
 {
     /// <summary>A new version for <paramref name="keyId"/>, generated and wrapped; the plaintext never outlives this call.</summary>
     public KeyMaterialVersion CreateVersion(string keyId, KeySpec spec, int ordinal, DateTimeOffset now, RotationType? rotationType)
@@ -25,7 +28,7 @@ public sealed class KeyMaterials(IKeyMaterialFactory factory, IMaterialProtector
         }
     }
 
-    public T Use<T>(KmsKey key, KeyMaterialVersion version, Func<byte[], T> operation)
+    public T Use<T>(KmsKey key, KeyMaterialVersion version, MaterialOperation<T> operation)
     {
         // Imported material not held here, or past its ValidTo before the expiry sweep deleted it, cannot be used.
         if (version.WrappedMaterial is not { } wrapped || version.HasExpired(time.GetUtcNow()))
@@ -33,14 +36,6 @@ public sealed class KeyMaterials(IKeyMaterialFactory factory, IMaterialProtector
             throw KmsErrors.InvalidState(key.Arn, "pending import");
         }
 
-        var material = protector.Unwrap(wrapped, key.KeyId, version.MaterialId);
-        try
-        {
-            return operation(material);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(material);
-        }
+        return cache.Use(key.KeyId, version.MaterialId, () => protector.Unwrap(wrapped, key.KeyId, version.MaterialId), operation);
     }
 }

@@ -21,6 +21,9 @@ public interface IAsymmetricEngine
     /// <summary>The raw ECDH shared secret (the x coordinate), or null when the peer key is unusable.</summary>
     byte[]? DeriveSharedSecret(KeySpec spec, ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> peerPublicKey);
 
+    /// <summary>Releases anything kept loaded from this private key: its plaintext is about to be zeroed.</summary>
+    void Forget(ReadOnlySpan<byte> privateKey);
+
     /// <summary>A fresh key pair: PKCS#8 DER private key and DER SubjectPublicKeyInfo.</summary>
     (byte[] PrivateKey, byte[] PublicKey) GenerateKeyPair(DataKeyPairSpec spec);
 }
