@@ -71,7 +71,123 @@ root.SetAction(async (parse, cancellationToken) =>
 
     return results.Any(m => m.Failures > 0) ? 1 : 0;
 });
+var replicasOption = new Option<string?>("--replicas") { Description = "comma-separated replica Regions (default: every other Region in the cluster file)" };
+var samples = new Option<int>("--samples") { Description = "keys replicated and rotations measured one at a time", DefaultValueFactory = _ => 20 };
+var rotators = new Option<int>("--rotators") { Description = "keys rotated at once for the sync-lag figure", DefaultValueFactory = _ => 8 };
+var loadSeconds = new Option<double>("--load-seconds") { Description = "how long the rotation load runs", DefaultValueFactory = _ => 10 };
+var pollMs = new Option<double>("--poll-ms") { Description = "how often the other Regions are asked", DefaultValueFactory = _ => 5 };
+var crossRegion = new Command("cross-region", "ReplicateKey until Enabled, rotation visible in every Region, and sync lag under a steady rotation load.")
+{
+    clusterFile, region, replicasOption, samples, rotators, loadSeconds, pollMs, json,
+};
+crossRegion.SetAction(async (parse, cancellationToken) =>
+{
+    var (primaryRegion, primary, replicas) = Cluster(parse.GetValue(clusterFile)!, parse.GetValue(region)!, parse.GetValue(replicasOption));
+    using var owned = primary;
+    var measure = new CrossRegion(primary, replicas, TimeSpan.FromMilliseconds(parse.GetValue(pollMs)), TimeSpan.FromSeconds(60));
+    void Progress(string text) => Console.Error.WriteLine(text);
+    var figures = new List<Latencies> { Latencies.Of($"ReplicateKey until Enabled ({primaryRegion} -> {string.Join(", ", replicas.Keys)})",
+        await measure.ReplicateAsync(parse.GetValue(samples), Progress).ConfigureAwait(false)) };
+    var rotated = new List<double>();
+    var keyId = await measure.ReplicatedKeyAsync().ConfigureAwait(false);
+    for (var i = 0; i < Math.Min(parse.GetValue(samples), 24); i++)
+    {
+        rotated.Add(await measure.RotateAsync(keyId).ConfigureAwait(false));
+        Progress($"rotation {i + 1}");
+    }
+
+    figures.Add(Latencies.Of($"rotation visible in all {replicas.Count + 1} Regions", rotated));
+    var (lags, rate) = await measure.RotateUnderLoadAsync(parse.GetValue(rotators), 24, TimeSpan.FromSeconds(parse.GetValue(loadSeconds)), Progress)
+        .ConfigureAwait(false);
+    figures.Add(Latencies.Of(string.Create(CultureInfo.InvariantCulture, $"sync lag under {rate:0.#} rotations/s"), lags));
+    Console.WriteLine($"{"figure",-58} {"samples",7} {"p50 ms",8} {"p99 ms",8} {"max ms",8}");
+    foreach (var f in figures)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{f.Figure,-58} {f.Samples,7} {f.P50Ms,8:0.0} {f.P99Ms,8:0.0} {f.MaxMs,8:0.0}"));
+    }
+
+    foreach (var replica in replicas.Values)
+    {
+        replica.Dispose();
+    }
+
+    await WriteJsonAsync(parse.GetValue(json), figures, cancellationToken).ConfigureAwait(false);
+    return 0;
+});
+root.Subcommands.Add(crossRegion);
+
+var keys = new Option<int>("--keys") { Description = "multi-Region keys to create and replicate", DefaultValueFactory = _ => 10_000 };
+var dataFolder = new Option<string?>("--data-folder") { Description = "the cluster's data folder, for store sizes (default: the cluster file's folder)" };
+var idleSeconds = new Option<double>("--idle-seconds") { Description = "idle window for the CPU figure", DefaultValueFactory = _ => 30 };
+var scale = new Command("scale", "Creates and replicates many multi-Region keys; reports the time, each local process's RSS and store size, and its idle CPU.")
+{
+    clusterFile, region, replicasOption, keys, concurrency, dataFolder, idleSeconds, json,
+};
+scale.SetAction(async (parse, cancellationToken) =>
+{
+    var (primaryRegion, primary, replicas) = Cluster(parse.GetValue(clusterFile)!, parse.GetValue(region)!, parse.GetValue(replicasOption));
+    using var owned = primary;
+    var count = parse.GetValue(keys);
+    if (count is < 1 or > 1_000_000)
+    {
+        await Console.Error.WriteLineAsync("--keys must be between 1 and 1000000.").ConfigureAwait(false);
+        return 2;
+    }
+
+    var run = new ScaleRun(primaryRegion, primary, replicas, parse.GetValue(concurrency), TimeSpan.FromMinutes(30));
+    var folder = parse.GetValue(dataFolder) ?? Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(clusterFile)!));
+    var result = await run.RunAsync(count, folder, TimeSpan.FromSeconds(parse.GetValue(idleSeconds)), text => Console.Error.WriteLine(text))
+        .ConfigureAwait(false);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{result.Keys} multi-Region keys: created in {result.CreateSeconds:0.0} s, replicated to {result.ReplicaRegions} Regions (all Enabled) in "
+        + $"{result.ReplicateSeconds:0.0} s more; {result.TotalSeconds:0.0} s in all"));
+    Console.WriteLine($"{"process",-16} {"pid",8} {"RSS MB",8} {"store MB",9} {"idle CPU % of a core",21}");
+    foreach (var p in result.Processes)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{p.Name,-16} {p.Pid?.ToString(CultureInfo.InvariantCulture) ?? "-",8} {p.RssMb,8:0.0} {p.StoreMb,9:0.0} {p.IdleCpuPercentOfCore,21:0.00}"));
+    }
+
+    foreach (var replica in replicas.Values)
+    {
+        replica.Dispose();
+    }
+
+    await WriteJsonAsync(parse.GetValue(json), result, cancellationToken).ConfigureAwait(false);
+    return 0;
+});
+root.Subcommands.Add(scale);
+
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+
+static async Task WriteJsonAsync(string? file, object figures, CancellationToken cancellationToken)
+{
+    if (file is not null)
+    {
+        await File.WriteAllTextAsync(file, Report.ToJson(new
+        {
+            Machine = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+            Date = DateTimeOffset.UtcNow.ToString("u", CultureInfo.InvariantCulture),
+            Figures = figures,
+        }), cancellationToken).ConfigureAwait(false);
+    }
+}
+
+static (string Primary, MrkClient Client, Dictionary<string, MrkClient> Replicas) Cluster(string clusterFile, string primary, string? replicaList)
+{
+    using var document = JsonDocument.Parse(File.ReadAllText(clusterFile));
+    var rootElement = document.RootElement;
+    var ca = rootElement.TryGetProperty("caBundle", out var bundle) ? bundle.GetString() : null;
+    var endpoints = rootElement.GetProperty("regions").EnumerateObject().ToDictionary(p => p.Name, p => new Uri(p.Value.GetString()!));
+    var replicaNames = replicaList?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        ?? [.. endpoints.Keys.Where(r => r != primary)];
+    MrkClient Connect(string name) => new(endpoints.TryGetValue(name, out var uri) ? uri : throw new ArgumentException($"{name} is not in {clusterFile}"),
+        new MrkClientOptions
+        {
+            MaxRetries = 0, Timeout = TimeSpan.FromSeconds(30), CertificateAuthorityFile = ca, ApiKey = Environment.GetEnvironmentVariable("MRK_API_KEY"),
+        });
+    return (primary, Connect(primary), replicaNames.ToDictionary(r => r, Connect));
+}
 
 static (Uri Endpoint, string? Ca) Target(string? endpoint, string? ca, string clusterFile, string region)
 {

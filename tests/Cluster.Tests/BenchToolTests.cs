@@ -40,3 +40,64 @@ public sealed class BenchToolTests(RegionNodeFixture fixture) : IClassFixture<Re
         Assert.Equal(1, results.Single(r => r.GetProperty("Scenario").GetString() == "Encrypt 4 KiB sequential").GetProperty("Concurrency").GetInt32());
     }
 }
+
+/// <summary>The cross-Region and scale figures, measured briefly against a real three-Region cluster.</summary>
+public sealed class BenchCrossRegionTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public async Task CrossRegionAndScale_ReportFiguresFromTheRunningCluster()
+    {
+        await using var cluster = await ThreeRegionCluster.StartAsync(output);
+        var file = cluster.WriteClusterFile();
+
+        var (crossOut, crossErr) = await BenchAsync("cross-region", "--cluster-file", file, "--region", ThreeRegionCluster.East, "--samples", "2",
+            "--rotators", "2", "--load-seconds", "1", "--json", Path.Combine(Path.GetDirectoryName(file)!, "cross.json"));
+        Assert.Contains("rotating 2 keys at once", crossErr, StringComparison.Ordinal);
+        using (var cross = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(file)!, "cross.json"))))
+        {
+            var figures = cross.RootElement.GetProperty("Figures").EnumerateArray().ToList();
+            Assert.Equal(3, figures.Count);
+            Assert.Equal(4, figures[0].GetProperty("Samples").GetInt32());
+            Assert.Equal(2, figures[1].GetProperty("Samples").GetInt32());
+            Assert.All(figures, f => Assert.True(f.GetProperty("P50Ms").GetDouble() > 0, crossOut));
+        }
+
+        var scaleJson = Path.Combine(Path.GetDirectoryName(file)!, "scale.json");
+        var (scaleOut, _) = await BenchAsync("scale", "--cluster-file", file, "--region", ThreeRegionCluster.East, "--keys", "20", "--concurrency", "4",
+            "--idle-seconds", "1", "--json", scaleJson);
+        Assert.Contains("20 multi-Region keys", scaleOut, StringComparison.Ordinal);
+        using var scale = JsonDocument.Parse(await File.ReadAllTextAsync(scaleJson));
+        var result = scale.RootElement.GetProperty("Figures");
+        Assert.Equal(2, result.GetProperty("ReplicaRegions").GetInt32());
+        var processes = result.GetProperty("Processes").EnumerateArray().ToList();
+        Assert.Equal(4, processes.Count);
+        Assert.All(processes, p => Assert.True(p.GetProperty("RssMb").GetDouble() > 10, scaleOut));
+        Assert.All(processes.Where(p => p.GetProperty("Name").GetString() != "controlplane"),
+            p => Assert.True(p.GetProperty("StoreMb").GetDouble() > 0, scaleOut));
+        foreach (var region in ThreeRegionCluster.Regions)
+        {
+            Assert.Equal(20 + 2 + 1 + 2, await CountKeysAsync(cluster, region));
+        }
+    }
+
+    private static async Task<int> CountKeysAsync(ThreeRegionCluster cluster, string region) =>
+        (await cluster.Kms(region).ListKeysAsync(new V1.ListKeysRequest { Limit = 1000 }, deadline: DateTime.UtcNow.AddSeconds(10))
+            .ResponseAsync.WithTimeout()).Keys.Count;
+
+    private static async Task<(string Output, string Progress)> BenchAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(RepoPaths.BenchDll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var progress = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(180));
+        Assert.True(process.ExitCode == 0, await progress + await output);
+        return (await output, await progress);
+    }
+}

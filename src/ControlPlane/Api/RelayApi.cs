@@ -52,6 +52,7 @@ public sealed class RelayApi(
         }
 
         var delivery = DeliverAsync(region, WriteAsync, stream.Token);
+        await using var acks = new FrameQueue<ControlPlaneFrame>(WriteAsync, stream.Cancel);
         try
         {
             while (await requestStream.MoveNext(stream.Token).ConfigureAwait(false))
@@ -71,7 +72,8 @@ public sealed class RelayApi(
                     await queue.EnqueueAsync(envelope.MessageId, region, envelope.DestinationRegion, envelope.ToByteArray(), stream.Token)
                         .ConfigureAwait(false);
                     connections.Ring(envelope.DestinationRegion);
-                    await WriteAsync(new ControlPlaneFrame { Stored = new Ack { MessageId = envelope.MessageId } }).ConfigureAwait(false);
+                    await acks.EnqueueAsync(new ControlPlaneFrame { Stored = new Ack { MessageId = envelope.MessageId } }, stream.Token)
+                        .ConfigureAwait(false);
                 }
                 else if (frame.FrameCase == RegionFrame.FrameOneofCase.Delivered)
                 {

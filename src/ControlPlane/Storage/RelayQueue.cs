@@ -14,6 +14,8 @@ public sealed class RelayQueue(string path, TimeProvider time)
         Pooling = true,
     }.ToString();
 
+    private readonly SqliteWriteGate _writes = new();
+
     public string Path => path;
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
@@ -26,7 +28,7 @@ public sealed class RelayQueue(string path, TimeProvider time)
     /// <summary>Stores an envelope once (a resend of the same message ID is a no-op) and returns when it is durable.</summary>
     public async Task EnqueueAsync(string messageId, string source, string destination, byte[] envelope, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO queue (message_id, source, destination, enqueued_at, envelope) VALUES ($id, $source, $destination, $at, $envelope)
@@ -62,7 +64,7 @@ public sealed class RelayQueue(string path, TimeProvider time)
     /// <summary>Removes an envelope its destination acknowledged; an acknowledgement for another destination removes nothing.</summary>
     public async Task AcknowledgeAsync(string destination, string messageId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = "DELETE FROM queue WHERE destination = $d AND message_id = $id;";
         command.Parameters.AddWithValue("$d", destination);
@@ -90,9 +92,18 @@ public sealed class RelayQueue(string path, TimeProvider time)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await PrepareAsync(connection, cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    /// <summary>Writes from the Regions' streams take turns here rather than in SQLite's busy wait.</summary>
+    private Task<SqliteConnection> OpenForWriteAsync(CancellationToken cancellationToken) =>
+        _writes.OpenAsync(_connectionString, PrepareAsync, cancellationToken);
+
+    private static async Task PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
         using var pragmas = connection.CreateCommand();
         pragmas.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA secure_delete=ON;";
         await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return connection;
     }
 }

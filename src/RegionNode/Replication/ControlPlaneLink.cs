@@ -22,6 +22,9 @@ public sealed class ControlPlaneLink(
     ILogger<ControlPlaneLink> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+    /// <summary>Envelopes read from the outbox at a time.</summary>
+    private const int SendBatch = 200;
+
     private readonly SemaphoreSlim _doorbell = new(0);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -72,6 +75,7 @@ public sealed class ControlPlaneLink(
         }
 
         var sending = SendOutboxAsync(WriteAsync, stream.Token);
+        var acks = new FrameQueue<RegionFrame>(WriteAsync, stream.Cancel);
         try
         {
             while (await call.ResponseStream.MoveNext(stream.Token).ConfigureAwait(false))
@@ -84,13 +88,15 @@ public sealed class ControlPlaneLink(
                 else if (frame.FrameCase == ControlPlaneFrame.FrameOneofCase.Deliver)
                 {
                     await inbox.ReceiveAsync(frame.Deliver, stream.Token).ConfigureAwait(false);
-                    await WriteAsync(new RegionFrame { Delivered = new Ack { MessageId = frame.Deliver.MessageId } }).ConfigureAwait(false);
+                    await acks.EnqueueAsync(new RegionFrame { Delivered = new Ack { MessageId = frame.Deliver.MessageId } }, stream.Token)
+                        .ConfigureAwait(false);
                 }
             }
         }
         finally
         {
             await stream.CancelAsync().ConfigureAwait(false);
+            await acks.DisposeAsync().ConfigureAwait(false);
             try
             {
                 await sending.ConfigureAwait(false);
@@ -106,20 +112,28 @@ public sealed class ControlPlaneLink(
 
     private async Task SendOutboxAsync(Func<RegionFrame, Task> write, CancellationToken cancellationToken)
     {
-        // Until the ControlPlane confirms a message as stored it stays in the outbox; each connection resends it once.
-        var sent = new HashSet<string>(StringComparer.Ordinal);
+        // Until the ControlPlane confirms a message as stored it stays in the outbox; each connection sends it once,
+        // reading on from the last sequence it sent to each destination.
+        var sentUpTo = new Dictionary<string, long>(StringComparer.Ordinal);
         await write(new RegionFrame()).ConfigureAwait(false);
         Log.ControlPlaneConnected(logger, controlPlane.ToString());
         while (!cancellationToken.IsCancellationRequested)
         {
-            var pending = await store.PendingAsync(200, cancellationToken).ConfigureAwait(false);
-            foreach (var (messageId, bytes) in pending.Where(p => !sent.Contains(p.MessageId)))
+            var pending = await store.PendingAsync(SendBatch, cancellationToken, sentUpTo).ConfigureAwait(false);
+            foreach (var message in pending)
             {
-                await write(new RegionFrame { Send = Envelope.Parser.ParseFrom(bytes) }).ConfigureAwait(false);
-                sent.Add(messageId);
+                await write(new RegionFrame { Send = Envelope.Parser.ParseFrom(message.Envelope) }).ConfigureAwait(false);
+                sentUpTo[message.Destination] = message.Sequence;
             }
 
-            await _doorbell.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            if (pending.Count < SendBatch)
+            {
+                await _doorbell.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                // One read covers every ring so far.
+                while (_doorbell.Wait(0, CancellationToken.None))
+                {
+                }
+            }
         }
     }
 }

@@ -17,7 +17,7 @@ public sealed class AuditStore(SqliteDatabase database)
 
     public async Task AppendAsync(IReadOnlyList<(long Sequence, string EventName, string Json, byte[] Hash)> records, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await AppendAsync(connection, transaction, records, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -64,7 +64,7 @@ public sealed class AuditStore(SqliteDatabase database)
 
     public async Task AppendDigestAsync(long sequence, byte[] hash, DateTimeOffset createdAt, byte[] signature, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = "INSERT INTO audit_digests (sequence, hash, created_at, signature) VALUES ($s, $h, $at, $sig) ON CONFLICT (sequence) DO NOTHING;";
         command.Parameters.AddWithValue("$s", sequence);

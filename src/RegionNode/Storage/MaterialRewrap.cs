@@ -30,7 +30,7 @@ public sealed class MaterialRewrap(SqliteDatabase database)
     public async Task<int> RunAsync(Func<string, string, byte[], byte[]> rewrap, string checkName, byte[] newCheckValue,
         CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var materials = await RewrapAsync(connection, transaction, Materials, rewrap, cancellationToken).ConfigureAwait(false);
         await RewrapAsync(connection, transaction, ImportKeys, rewrap, cancellationToken).ConfigureAwait(false);

@@ -19,7 +19,7 @@ public sealed class NodeMeta(SqliteDatabase database)
 
     public async Task SetAsync(string name, byte[] value, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = "INSERT INTO node_meta (name, value) VALUES ($name, $value) ON CONFLICT (name) DO UPDATE SET value = excluded.value;";
         command.Parameters.AddWithValue("$name", name);

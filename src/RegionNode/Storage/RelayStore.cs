@@ -9,7 +9,7 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
     public async Task<string> EnqueueAsync(string destination, Func<ulong, (string MessageId, byte[] Bytes)> build, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var messageId = await EnqueueAsync(connection, transaction, destination, build, now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -43,25 +43,48 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
         return messageId;
     }
 
-    public async Task<IReadOnlyList<(string MessageId, byte[] Envelope)>> PendingAsync(int limit, CancellationToken cancellationToken)
+    /// <summary>An envelope waiting in the outbox.</summary>
+    public sealed record Pending(string MessageId, string Destination, long Sequence, byte[] Envelope);
+
+    /// <summary>
+    /// The oldest envelopes not yet stored by the ControlPlane, in sequence order (per destination, the order their
+    /// changes committed in), skipping for each destination those up to the sequence in <paramref name="sentUpTo"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<Pending>> PendingAsync(int limit, CancellationToken cancellationToken,
+        Dictionary<string, long>? sentUpTo = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT message_id, envelope FROM outbox ORDER BY created_at, sequence LIMIT $limit;";
+        command.CommandText = """
+            SELECT message_id, destination, sequence, envelope FROM outbox
+            WHERE sequence > coalesce((SELECT value FROM json_each($sent) WHERE key = outbox.destination), -1)
+            ORDER BY sequence LIMIT $limit;
+            """;
+        command.Parameters.AddWithValue("$sent", System.Text.Json.JsonSerializer.Serialize(sentUpTo ?? new Dictionary<string, long>(),
+            StoreJson.Default.DictionaryStringInt64));
         command.Parameters.AddWithValue("$limit", limit);
-        var rows = new List<(string, byte[])>();
+        var rows = new List<Pending>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            rows.Add((reader.GetString(0), (byte[])reader.GetValue(1)));
+            rows.Add(new Pending(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), (byte[])reader.GetValue(3)));
         }
 
         return rows;
     }
 
-    public async Task RemoveAsync(string messageId, CancellationToken cancellationToken)
+    /// <summary>How many envelopes wait for the ControlPlane.</summary>
+    public async Task<long> BacklogAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM outbox;";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async Task RemoveAsync(string messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = "DELETE FROM outbox WHERE message_id = $id;";
         command.Parameters.AddWithValue("$id", messageId);
@@ -82,7 +105,7 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
     /// <summary>Records <paramref name="sequence"/> as the last envelope applied from <paramref name="source"/> (never moves backwards).</summary>
     public async Task MarkAppliedAsync(string source, ulong sequence, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await EnsurePeerAsync(connection, transaction, source, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         using var update = connection.CreateCommand();
@@ -100,7 +123,7 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
     /// </summary>
     public async Task AdvanceSequencesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = "UPDATE relay_peers SET next_out = max(next_out, $now);";
         command.Parameters.AddWithValue("$now", TimeSeed(now));

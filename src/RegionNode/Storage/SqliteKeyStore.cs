@@ -61,7 +61,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
     private async Task InsertKeyCoreAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
         using var audited = await Audit.AuditWrites.ReserveAsync(audit, key, created: true, cancellationToken).ConfigureAwait(false);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using (var command = connection.CreateCommand())
         {
@@ -88,7 +88,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
     private async Task UpdateKeyCoreAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
         using var audited = await Audit.AuditWrites.ReserveAsync(audit, key, created: false, cancellationToken).ConfigureAwait(false);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using (var command = connection.CreateCommand())
         {
@@ -123,7 +123,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
     private async Task DeleteKeyCoreAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
         using var audited = await Audit.AuditWrites.ReserveAsync(audit, null, created: false, cancellationToken).ConfigureAwait(false);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         foreach (var sql in new[]
                  {

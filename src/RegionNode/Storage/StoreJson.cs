@@ -9,4 +9,5 @@ namespace Grpc.Mrk.RegionNode.Storage;
 [JsonSerializable(typeof(Dictionary<string, ReplicaProgress>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(Dictionary<string, long>))]
 internal sealed partial class StoreJson : JsonSerializerContext;

@@ -159,14 +159,17 @@ public sealed class KeyCacheTests
                 });
             }
         }));
+        var usersDone = Task.WhenAll(users);
         var forgetter = Task.Run(() =>
         {
-            for (var i = 0; i < 20_000 && !stop.IsCancellationRequested; i++)
+            // Forgets for as long as the users run (bounded in count and time), so the two always overlap.
+            for (var i = 0; i < 10_000_000 && !usersDone.IsCompleted && !stop.IsCancellationRequested; i++)
             {
                 cache.Forget("k");
             }
         });
-        await Task.WhenAll([.. users, forgetter]).WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.WhenAll(usersDone, forgetter).WaitAsync(TimeSpan.FromSeconds(30));
+        cache.Dispose();
         Assert.Equal(0, bad);
         Assert.True(released > 0);
     }

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Grpc.Mrk.Client;
+using Grpc.Mrk.V1;
+
+namespace Grpc.Mrk.Bench;
+
+/// <summary>
+/// How fast multi-Region changes reach the other Regions: ReplicateKey until the replica is Enabled, RotateKeyOnDemand
+/// until every Region encrypts with the new version (one at a time, then under a steady rotation load). Each figure
+/// is the time until a poll of the other Region saw the change, so it includes up to one poll interval.
+/// </summary>
+public sealed class CrossRegion(MrkClient primary, IReadOnlyDictionary<string, MrkClient> replicas, TimeSpan poll, TimeSpan timeout)
+{
+    /// <summary>Milliseconds from ReplicateKey to Enabled in each replica Region, for <paramref name="samples"/> new keys.</summary>
+    public async Task<List<double>> ReplicateAsync(int samples, Action<string> progress)
+    {
+        var times = new List<double>();
+        for (var i = 0; i < samples; i++)
+        {
+            var keyId = await CreateMultiRegionKeyAsync(primary).ConfigureAwait(false);
+            var waits = replicas.Select(async replica =>
+            {
+                var start = Stopwatch.GetTimestamp();
+                await primary.CallAsync((k, o) => k.ReplicateKeyAsync(new ReplicateKeyRequest { KeyId = keyId, ReplicaRegion = replica.Key }, o))
+                    .ConfigureAwait(false);
+                await UntilAsync(() => IsEnabledAsync(replica.Value, keyId)).ConfigureAwait(false);
+                return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            });
+            times.AddRange(await Task.WhenAll(waits).ConfigureAwait(false));
+            progress($"ReplicateKey {i + 1}/{samples}");
+        }
+
+        return times;
+    }
+
+    /// <summary>A multi-Region key already replicated to every replica Region, ready for rotations.</summary>
+    public async Task<string> ReplicatedKeyAsync()
+    {
+        var keyId = await CreateMultiRegionKeyAsync(primary).ConfigureAwait(false);
+        foreach (var replica in replicas)
+        {
+            await primary.CallAsync((k, o) => k.ReplicateKeyAsync(new ReplicateKeyRequest { KeyId = keyId, ReplicaRegion = replica.Key }, o))
+                .ConfigureAwait(false);
+            await UntilAsync(() => IsEnabledAsync(replica.Value, keyId)).ConfigureAwait(false);
+        }
+
+        return keyId;
+    }
+
+    /// <summary>Milliseconds from RotateKeyOnDemand until the last Region encrypts with the new version.</summary>
+    public async Task<double> RotateAsync(string keyId)
+    {
+        var before = await MaterialAsync(primary, keyId).ConfigureAwait(false);
+        var start = Stopwatch.GetTimestamp();
+        await primary.CallAsync((k, o) => k.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = keyId }, o)).ConfigureAwait(false);
+        await Task.WhenAll(replicas.Values.Prepend(primary).Select(region =>
+            UntilAsync(async () => await MaterialAsync(region, keyId).ConfigureAwait(false) != before))).ConfigureAwait(false);
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    /// <summary>
+    /// Rotations visible everywhere, measured while <paramref name="rotators"/> rotate other keys without pause for
+    /// <paramref name="duration"/>; each key is rotated at most <paramref name="perKey"/> times.
+    /// </summary>
+    public async Task<(List<double> Lags, double RotationsPerSecond)> RotateUnderLoadAsync(int rotators, int perKey, TimeSpan duration,
+        Action<string> progress)
+    {
+        var keys = new List<string>();
+        for (var i = 0; i < rotators; i++)
+        {
+            keys.Add(await ReplicatedKeyAsync().ConfigureAwait(false));
+        }
+
+        progress($"rotating {rotators} keys at once for {duration.TotalSeconds:0} s");
+        var lags = new List<double>();
+        var stopwatch = Stopwatch.StartNew();
+        await Task.WhenAll(keys.Select(async keyId =>
+        {
+            for (var n = 0; n < perKey && stopwatch.Elapsed < duration; n++)
+            {
+                var lag = await RotateAsync(keyId).ConfigureAwait(false);
+                lock (lags)
+                {
+                    lags.Add(lag);
+                }
+            }
+        })).ConfigureAwait(false);
+        return (lags, lags.Count / stopwatch.Elapsed.TotalSeconds);
+    }
+
+    public static async Task<string> CreateMultiRegionKeyAsync(MrkClient client) =>
+        (await client.CallAsync((k, o) => k.CreateKeyAsync(new CreateKeyRequest { MultiRegion = true, Description = "mrk-bench" }, o))
+            .ConfigureAwait(false)).KeyMetadata.KeyId;
+
+    public static async Task<bool> IsEnabledAsync(MrkClient client, string keyId)
+    {
+        try
+        {
+            var key = await client.CallAsync((k, o) => k.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, o)).ConfigureAwait(false);
+            return key.KeyMetadata.KeyState == KeyState.Enabled;
+        }
+        catch (MrkException e) when (e.ErrorCode == "NotFoundException")
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The version Encrypt uses in that Region now: the key's current material.</summary>
+    private static async Task<string> MaterialAsync(MrkClient client, string keyId) =>
+        (await client.CallAsync((k, o) => k.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, o)).ConfigureAwait(false))
+        .KeyMetadata.CurrentKeyMaterialId;
+
+    private async Task UntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (!await condition().ConfigureAwait(false))
+        {
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"not seen within {timeout.TotalSeconds:0} s"));
+            }
+
+            await Task.Delay(poll).ConfigureAwait(false);
+        }
+    }
+}

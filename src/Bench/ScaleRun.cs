@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+using Grpc.Mrk.Client;
+using Grpc.Mrk.V1;
+
+namespace Grpc.Mrk.Bench;
+
+/// <summary>What the scale run measured.</summary>
+public sealed record ScaleResult(int Keys, int ReplicaRegions, double CreateSeconds, double ReplicateSeconds, double TotalSeconds,
+    IReadOnlyList<ProcessFigures> Processes);
+
+/// <summary>One cluster process after the scale run: memory, store size and CPU while the cluster is idle.</summary>
+public sealed record ProcessFigures(string Name, int? Pid, double? RssMb, double? StoreMb, double? IdleCpuPercentOfCore);
+
+/// <summary>
+/// Creates many multi-Region keys in one Region, replicates each to the others, waits until every replica is Enabled,
+/// then reads each local process's RSS and store size from /proc and its data folder and its CPU over an idle window
+/// (when the only work left is anti-entropy).
+/// </summary>
+public sealed class ScaleRun(string primaryRegion, MrkClient primary, IReadOnlyDictionary<string, MrkClient> replicas, int concurrency,
+    TimeSpan timeout)
+{
+    public async Task<ScaleResult> RunAsync(int count, string? dataFolder, TimeSpan idle, Action<string> progress)
+    {
+        var total = Stopwatch.StartNew();
+        var keys = new string[count];
+        await ForEachAsync(count, async i => keys[i] = await CrossRegion.CreateMultiRegionKeyAsync(primary).ConfigureAwait(false),
+            n => progress($"created {n}/{count}")).ConfigureAwait(false);
+        var createSeconds = total.Elapsed.TotalSeconds;
+
+        var replicate = Stopwatch.StartNew();
+        var pairs = keys.SelectMany(key => replicas.Keys.Select(region => (key, region))).ToArray();
+        await ForEachAsync(pairs.Length, i => primary.CallAsync((k, o) => k.ReplicateKeyAsync(new ReplicateKeyRequest
+        {
+            KeyId = pairs[i].key, ReplicaRegion = pairs[i].region,
+        }, o)), n => progress($"ReplicateKey {n}/{pairs.Length}")).ConfigureAwait(false);
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        await ForEachAsync(pairs.Length, async i =>
+        {
+            while (!await CrossRegion.IsEnabledAsync(replicas[pairs[i].region], pairs[i].key).ConfigureAwait(false))
+            {
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    throw new TimeoutException($"{pairs[i].key} not Enabled in {pairs[i].region} within {timeout.TotalSeconds:0} s");
+                }
+
+                await Task.Delay(20).ConfigureAwait(false);
+            }
+
+            return true;
+        }, n => progress($"Enabled {n}/{pairs.Length}")).ConfigureAwait(false);
+        var replicateSeconds = replicate.Elapsed.TotalSeconds;
+        var totalSeconds = total.Elapsed.TotalSeconds;
+
+        progress($"idle for {idle.TotalSeconds:0} s to measure CPU");
+        var processes = LocalProcesses.Find(replicas.Keys.Prepend(primaryRegion));
+        var before = processes.ToDictionary(p => p.Name, p => LocalProcesses.CpuSeconds(p.Pid));
+        await Task.Delay(idle).ConfigureAwait(false);
+        var figures = processes.Select(p =>
+        {
+            var cpu = LocalProcesses.CpuSeconds(p.Pid) - before[p.Name];
+            return new ProcessFigures(p.Name, p.Pid, LocalProcesses.RssMb(p.Pid),
+                dataFolder is null ? null : LocalProcesses.StoreMb(Path.Combine(dataFolder, p.Name == "controlplane" ? "controlplane" : p.Name)),
+                cpu is null ? null : 100 * cpu / idle.TotalSeconds);
+        }).ToList();
+        return new ScaleResult(count, replicas.Count, createSeconds, replicateSeconds, totalSeconds, figures);
+    }
+
+    /// <summary>Runs <paramref name="action"/> for 0..count-1 from a fixed number of workers, reporting progress now and then.</summary>
+    private async Task ForEachAsync<T>(int count, Func<int, Task<T>> action, Action<int> progress)
+    {
+        var next = -1;
+        var done = 0;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                await action(i).ConfigureAwait(false);
+                if (Interlocked.Increment(ref done) % 1000 == 0)
+                {
+                    progress(done);
+                }
+            }
+        })).ConfigureAwait(false);
+    }
+}
+
+/// <summary>The local cluster's processes, found by their command lines in /proc (Linux only; figures are null elsewhere).</summary>
+public static class LocalProcesses
+{
+    public sealed record Found(string Name, int? Pid);
+
+    public static IReadOnlyList<Found> Find(IEnumerable<string> regions)
+    {
+        var commandLines = Directory.Exists("/proc")
+            ? Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d))
+                .Where(n => int.TryParse(n, out _))
+                .Select(n => (Pid: int.Parse(n, CultureInfo.InvariantCulture), Line: Read($"/proc/{n}/cmdline")?.Replace('\0', ' ')))
+                .Where(p => p.Line is not null)
+                .ToList()
+            : [];
+        int? PidOf(string dll, string? region) => commandLines
+            .Where(p => p.Line!.Contains(dll, StringComparison.Ordinal) && (region is null || p.Line.Contains($"--region {region} ", StringComparison.Ordinal)))
+            .Select(p => (int?)p.Pid).FirstOrDefault();
+        return [.. regions.Select(r => new Found(r, PidOf("Grpc.Mrk.RegionNode", r))), new Found("controlplane", PidOf("Grpc.Mrk.ControlPlane", null))];
+    }
+
+    public static double? RssMb(int? pid)
+    {
+        var status = pid is null ? null : Read($"/proc/{pid}/status");
+        var line = status?.Split('\n').FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    /// <summary>User plus system CPU seconds the process has used so far.</summary>
+    public static double? CpuSeconds(int? pid)
+    {
+        var stat = pid is null ? null : Read($"/proc/{pid}/stat");
+        if (stat is null)
+        {
+            return null;
+        }
+
+        // Fields after the command name (which may hold spaces) start at state; utime and stime are the 14th and 15th.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        const double ticksPerSecond = 100; // USER_HZ, 100 on every Linux architecture the product runs on
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ticksPerSecond;
+    }
+
+    public static double? StoreMb(string folder) => Directory.Exists(folder)
+        ? Directory.EnumerateFiles(folder, "*.db*").Sum(f => new FileInfo(f).Length) / (1024.0 * 1024.0)
+        : null;
+
+    private static string? Read(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
