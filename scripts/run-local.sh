@@ -76,7 +76,8 @@ echo "!!! INSECURE LOCAL MODE: these Regions accept calls without credentials (a
 echo "!!! anyone manage principals. They listen on 127.0.0.1 only. Never run a cluster this way beyond this machine;"
 echo "!!! docs/security.md shows how callers authenticate with API keys or client certificates."
 echo
-echo "Grpc.Mrk local cluster (data and logs under .mrk/; Ctrl-C stops everything)"
+shown="${root#"$(pwd)/"}"
+echo "Grpc.Mrk local cluster (data and logs under ${shown}/; Ctrl-C stops everything)"
 echo "  ControlPlane     ${controlplane}"
 port=$base
 for region in "${regions[@]}"; do
@@ -84,9 +85,12 @@ for region in "${regions[@]}"; do
   printf '  %-16s https://127.0.0.1:%s\n' "$region" "$port"
 done
 cat <<INFO
-  CA certificate   .mrk/certs/ca.crt
+  CA certificate   ${shown}/certs/ca.crt
 
-Try it (scripts/mrk reads .mrk/cluster.json, so --region picks the endpoint):
+Try it (scripts/mrk reads the cluster file, so --region picks the endpoint):
+INFO
+if [ "$shown" != ".mrk" ]; then echo "  export MRK_CLUSTER_FILE=${root}/cluster.json"; fi
+cat <<INFO
   id=\$(scripts/mrk --region us-east-1 create-key --multi-region --query KeyMetadata.KeyId --output text)
   scripts/mrk --region us-east-1 replicate-key --key-id \$id --replica-region eu-west-1
   scripts/mrk --region us-east-1 encrypt --key-id \$id --plaintext aGVsbG8= --query CiphertextBlob --output text
@@ -103,7 +107,7 @@ while :; do
       alive=$((alive + 1))
     elif [ -z "${reported[$pid]:-}" ]; then
       reported[$pid]=1
-      echo "Process ${pid} exited; the others keep running (logs in .mrk/logs/)." >&2
+      echo "Process ${pid} exited; the others keep running (logs in ${shown}/logs/)." >&2
     fi
   done
   [ "$alive" -gt 0 ] || break

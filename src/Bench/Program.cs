@@ -82,8 +82,8 @@ var crossRegion = new Command("cross-region", "ReplicateKey until Enabled, rotat
 };
 crossRegion.SetAction(async (parse, cancellationToken) =>
 {
-    var (primaryRegion, primary, replicas) = Cluster(parse.GetValue(clusterFile)!, parse.GetValue(region)!, parse.GetValue(replicasOption));
-    using var owned = primary;
+    using var cluster = ClusterClients.Open(parse.GetValue(clusterFile)!, parse.GetValue(region)!, parse.GetValue(replicasOption));
+    var (primaryRegion, primary, replicas) = (cluster.PrimaryRegion, cluster.Primary, cluster.Replicas);
     var measure = new CrossRegion(primary, replicas, TimeSpan.FromMilliseconds(parse.GetValue(pollMs)), TimeSpan.FromSeconds(60));
     void Progress(string text) => Console.Error.WriteLine(text);
     var figures = new List<Latencies> { Latencies.Of($"ReplicateKey until Enabled ({primaryRegion} -> {string.Join(", ", replicas.Keys)})",
@@ -106,11 +106,6 @@ crossRegion.SetAction(async (parse, cancellationToken) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{f.Figure,-58} {f.Samples,7} {f.P50Ms,8:0.0} {f.P99Ms,8:0.0} {f.MaxMs,8:0.0}"));
     }
 
-    foreach (var replica in replicas.Values)
-    {
-        replica.Dispose();
-    }
-
     await WriteJsonAsync(parse.GetValue(json), figures, cancellationToken).ConfigureAwait(false);
     return 0;
 });
@@ -119,14 +114,14 @@ root.Subcommands.Add(crossRegion);
 var keys = new Option<int>("--keys") { Description = "multi-Region keys to create and replicate", DefaultValueFactory = _ => 10_000 };
 var dataFolder = new Option<string?>("--data-folder") { Description = "the cluster's data folder, for store sizes (default: the cluster file's folder)" };
 var idleSeconds = new Option<double>("--idle-seconds") { Description = "idle window for the CPU figure", DefaultValueFactory = _ => 30 };
+var settleSeconds = new Option<double>("--settle-seconds") { Description = "wait after the last replica is Enabled before the idle window", DefaultValueFactory = _ => 30 };
 var scale = new Command("scale", "Creates and replicates many multi-Region keys; reports the time, each local process's RSS and store size, and its idle CPU.")
 {
-    clusterFile, region, replicasOption, keys, concurrency, dataFolder, idleSeconds, json,
+    clusterFile, region, replicasOption, keys, concurrency, dataFolder, settleSeconds, idleSeconds, json,
 };
 scale.SetAction(async (parse, cancellationToken) =>
 {
-    var (primaryRegion, primary, replicas) = Cluster(parse.GetValue(clusterFile)!, parse.GetValue(region)!, parse.GetValue(replicasOption));
-    using var owned = primary;
+    using var cluster = ClusterClients.Open(parse.GetValue(clusterFile)!, parse.GetValue(region)!, parse.GetValue(replicasOption));
     var count = parse.GetValue(keys);
     if (count is < 1 or > 1_000_000)
     {
@@ -134,9 +129,10 @@ scale.SetAction(async (parse, cancellationToken) =>
         return 2;
     }
 
-    var run = new ScaleRun(primaryRegion, primary, replicas, parse.GetValue(concurrency), TimeSpan.FromMinutes(30));
+    var run = new ScaleRun(cluster.PrimaryRegion, cluster.Primary, cluster.Replicas, parse.GetValue(concurrency), TimeSpan.FromMinutes(30));
     var folder = parse.GetValue(dataFolder) ?? Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(clusterFile)!));
-    var result = await run.RunAsync(count, folder, TimeSpan.FromSeconds(parse.GetValue(idleSeconds)), text => Console.Error.WriteLine(text))
+    var result = await run.RunAsync(count, folder, TimeSpan.FromSeconds(parse.GetValue(settleSeconds)), TimeSpan.FromSeconds(parse.GetValue(idleSeconds)),
+            text => Console.Error.WriteLine(text))
         .ConfigureAwait(false);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{result.Keys} multi-Region keys: created in {result.CreateSeconds:0.0} s, replicated to {result.ReplicaRegions} Regions (all Enabled) in "
@@ -146,11 +142,6 @@ scale.SetAction(async (parse, cancellationToken) =>
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{p.Name,-16} {p.Pid?.ToString(CultureInfo.InvariantCulture) ?? "-",8} {p.RssMb,8:0.0} {p.StoreMb,9:0.0} {p.IdleCpuPercentOfCore,21:0.00}"));
-    }
-
-    foreach (var replica in replicas.Values)
-    {
-        replica.Dispose();
     }
 
     await WriteJsonAsync(parse.GetValue(json), result, cancellationToken).ConfigureAwait(false);
@@ -171,22 +162,6 @@ static async Task WriteJsonAsync(string? file, object figures, CancellationToken
             Figures = figures,
         }), cancellationToken).ConfigureAwait(false);
     }
-}
-
-static (string Primary, MrkClient Client, Dictionary<string, MrkClient> Replicas) Cluster(string clusterFile, string primary, string? replicaList)
-{
-    using var document = JsonDocument.Parse(File.ReadAllText(clusterFile));
-    var rootElement = document.RootElement;
-    var ca = rootElement.TryGetProperty("caBundle", out var bundle) ? bundle.GetString() : null;
-    var endpoints = rootElement.GetProperty("regions").EnumerateObject().ToDictionary(p => p.Name, p => new Uri(p.Value.GetString()!));
-    var replicaNames = replicaList?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-        ?? [.. endpoints.Keys.Where(r => r != primary)];
-    MrkClient Connect(string name) => new(endpoints.TryGetValue(name, out var uri) ? uri : throw new ArgumentException($"{name} is not in {clusterFile}"),
-        new MrkClientOptions
-        {
-            MaxRetries = 0, Timeout = TimeSpan.FromSeconds(30), CertificateAuthorityFile = ca, ApiKey = Environment.GetEnvironmentVariable("MRK_API_KEY"),
-        });
-    return (primary, Connect(primary), replicaNames.ToDictionary(r => r, Connect));
 }
 
 static (Uri Endpoint, string? Ca) Target(string? endpoint, string? ca, string clusterFile, string region)

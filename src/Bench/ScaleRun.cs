@@ -20,7 +20,7 @@ public sealed record ProcessFigures(string Name, int? Pid, double? RssMb, double
 public sealed class ScaleRun(string primaryRegion, MrkClient primary, IReadOnlyDictionary<string, MrkClient> replicas, int concurrency,
     TimeSpan timeout)
 {
-    public async Task<ScaleResult> RunAsync(int count, string? dataFolder, TimeSpan idle, Action<string> progress)
+    public async Task<ScaleResult> RunAsync(int count, string? dataFolder, TimeSpan settle, TimeSpan idle, Action<string> progress)
     {
         var total = Stopwatch.StartNew();
         var keys = new string[count];
@@ -52,7 +52,9 @@ public sealed class ScaleRun(string primaryRegion, MrkClient primary, IReadOnlyD
         var replicateSeconds = replicate.Elapsed.TotalSeconds;
         var totalSeconds = total.Elapsed.TotalSeconds;
 
-        progress($"idle for {idle.TotalSeconds:0} s to measure CPU");
+        // Acknowledgements and anti-entropy still run for a while after the last replica is Enabled.
+        progress($"settling for {settle.TotalSeconds:0} s, then measuring CPU for {idle.TotalSeconds:0} s");
+        await Task.Delay(settle).ConfigureAwait(false);
         var processes = LocalProcesses.Find(replicas.Keys.Prepend(primaryRegion));
         var before = processes.ToDictionary(p => p.Name, p => LocalProcesses.CpuSeconds(p.Pid));
         await Task.Delay(idle).ConfigureAwait(false);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Grpc.Mrk.Cluster.Tests.Infrastructure;
 using Grpc.Mrk.TestSupport;
@@ -12,23 +11,12 @@ public sealed class BenchToolTests(RegionNodeFixture fixture) : IClassFixture<Re
     public async Task ShortRun_EveryScenarioMeasuredWithoutErrors_TableAndJson()
     {
         using var work = new TempDirectory();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[]
-                 {
-                     RepoPaths.BenchDll, "--endpoint", fixture.Node.Endpoint.ToString(), "--concurrency", "4", "--seconds", "0.3", "--warmup", "0.1",
-                     "--json", work.Sub("bench.json"),
-                 })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var progress = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(120));
-        Assert.True(process.ExitCode == 0, await progress + await output);
-        Assert.Contains("running Encrypt 4 KiB", await progress, StringComparison.Ordinal);
-        Assert.Contains("x ceiling", await output, StringComparison.Ordinal);
+        var (exitCode, output, progress) = await MrkCli.RunToolAsync(RepoPaths.BenchDll, work.Path,
+            ["--endpoint", fixture.Node.Endpoint.ToString(), "--concurrency", "4", "--seconds", "0.3", "--warmup", "0.1", "--json", work.Sub("bench.json")],
+            TimeSpan.FromSeconds(120));
+        Assert.True(exitCode == 0, progress + output);
+        Assert.Contains("running Encrypt 4 KiB", progress, StringComparison.Ordinal);
+        Assert.Contains("x ceiling", output, StringComparison.Ordinal);
 
         using var report = JsonDocument.Parse(await File.ReadAllTextAsync(work.Sub("bench.json")));
         var results = report.RootElement.GetProperty("Results").EnumerateArray().ToList();
@@ -64,7 +52,7 @@ public sealed class BenchCrossRegionTests(Xunit.Abstractions.ITestOutputHelper o
 
         var scaleJson = Path.Combine(Path.GetDirectoryName(file)!, "scale.json");
         var (scaleOut, _) = await BenchAsync("scale", "--cluster-file", file, "--region", ThreeRegionCluster.East, "--keys", "20", "--concurrency", "4",
-            "--idle-seconds", "1", "--json", scaleJson);
+            "--settle-seconds", "0", "--idle-seconds", "1", "--json", scaleJson);
         Assert.Contains("20 multi-Region keys", scaleOut, StringComparison.Ordinal);
         using var scale = JsonDocument.Parse(await File.ReadAllTextAsync(scaleJson));
         var result = scale.RootElement.GetProperty("Figures");
@@ -86,18 +74,8 @@ public sealed class BenchCrossRegionTests(Xunit.Abstractions.ITestOutputHelper o
 
     private static async Task<(string Output, string Progress)> BenchAsync(params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(RepoPaths.BenchDll);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var progress = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(180));
-        Assert.True(process.ExitCode == 0, await progress + await output);
-        return (await output, await progress);
+        var (exitCode, output, progress) = await MrkCli.RunToolAsync(RepoPaths.BenchDll, Path.GetTempPath(), arguments, TimeSpan.FromSeconds(180));
+        Assert.True(exitCode == 0, progress + output);
+        return (output, progress);
     }
 }

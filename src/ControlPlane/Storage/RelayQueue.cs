@@ -61,12 +61,16 @@ public sealed class RelayQueue(string path, TimeProvider time)
         return rows;
     }
 
-    /// <summary>Removes an envelope its destination acknowledged; an acknowledgement for another destination removes nothing.</summary>
+    /// <summary>
+    /// Removes an envelope its destination acknowledged; an acknowledgement for another destination removes nothing.
+    /// Not flushed to disk on its own (the next flushed commit carries it): if power fails first, the envelope is
+    /// delivered again and its destination drops it as already applied.
+    /// </summary>
     public async Task AcknowledgeAsync(string destination, string messageId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM queue WHERE destination = $d AND message_id = $id;";
+        command.CommandText = "PRAGMA synchronous=NORMAL; DELETE FROM queue WHERE destination = $d AND message_id = $id; PRAGMA synchronous=FULL;";
         command.Parameters.AddWithValue("$d", destination);
         command.Parameters.AddWithValue("$id", messageId);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

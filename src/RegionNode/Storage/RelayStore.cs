@@ -82,11 +82,15 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>
+    /// Deletes an envelope the ControlPlane has stored. Not flushed to disk on its own (the next flushed commit carries
+    /// it): if power fails first, the envelope is simply sent again and its receiver drops it as already applied.
+    /// </summary>
     public async Task RemoveAsync(string messageId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM outbox WHERE message_id = $id;";
+        command.CommandText = "PRAGMA synchronous=NORMAL; DELETE FROM outbox WHERE message_id = $id; PRAGMA synchronous=FULL;";
         command.Parameters.AddWithValue("$id", messageId);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

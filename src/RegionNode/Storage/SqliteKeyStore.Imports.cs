@@ -63,19 +63,16 @@ public sealed partial class SqliteKeyStore
     public async Task<int> DeleteExpiredImportParametersAsync(DateTimeOffset now, TimeSpan keepExpiredFor, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using var erase = connection.CreateCommand();
-        erase.Transaction = transaction;
-        // The private wrapping key goes at once; the token's hash stays a while so a late import hears "expired", not "invalid".
+        // The private wrapping key goes at once; the token's hash stays a while so a late import hears "expired", not
+        // "invalid". Each statement stands alone (both are safe to repeat), so no transaction spans them.
         erase.CommandText = """
             UPDATE import_parameters SET wrapped_private_key = x'' WHERE valid_to <= $now AND length(wrapped_private_key) > 0;
             DELETE FROM import_parameters WHERE valid_to <= $forget;
             """;
         erase.Parameters.AddWithValue("$now", now.UtcTicks);
         erase.Parameters.AddWithValue("$forget", (now - keepExpiredFor).UtcTicks);
-        var changed = await erase.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return changed;
+        return await erase.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public Task<IReadOnlyList<string>> KeysWithExpiredMaterialAsync(DateTimeOffset now, CancellationToken cancellationToken) =>

@@ -9,7 +9,12 @@ public static class MrkCli
     public static Task<(int ExitCode, string Output, string Error)> RunAsync(RegionNodeProcess node, string workingDirectory, params string[] arguments) =>
         RunAsync(workingDirectory, ["--endpoint", node.Endpoint.ToString(), .. arguments]);
 
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string workingDirectory, string[] arguments)
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(string workingDirectory, string[] arguments) =>
+        RunToolAsync(RepoPaths.CliDll, workingDirectory, arguments, TimeSpan.FromSeconds(60));
+
+    /// <summary>Runs one of the product's .NET tools (its dll) to its end, killing it if it outlives <paramref name="timeout"/>.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunToolAsync(string dll, string workingDirectory, string[] arguments,
+        TimeSpan timeout)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -17,7 +22,7 @@ public static class MrkCli
             RedirectStandardError = true,
             WorkingDirectory = workingDirectory,
         };
-        start.ArgumentList.Add(RepoPaths.CliDll);
+        start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -28,7 +33,7 @@ public static class MrkCli
         var error = process.StandardError.ReadToEndAsync();
         try
         {
-            await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync().WithTimeout(timeout);
         }
         catch (TimeoutException)
         {

@@ -1,0 +1,57 @@
+using Grpc.Mrk.Cluster.Tests.Infrastructure;
+using Grpc.Mrk.TestSupport;
+using Grpc.Mrk.V1;
+using Xunit.Abstractions;
+using static Grpc.Mrk.Cluster.Tests.Infrastructure.ThreeRegionCluster;
+
+namespace Grpc.Mrk.Cluster.Tests;
+
+/// <summary>
+/// A burst of replications (600 replicas, a few thousand envelopes queued at once) converges: every replica Enabled,
+/// none missing. The outbox is read on past what was sent and anti-entropy holds back while it is full, so the burst
+/// neither stalls behind unconfirmed envelopes nor multiplies itself with repeats.
+/// </summary>
+public sealed class ReplicationBurstTests(ITestOutputHelper output)
+{
+    private const int Keys = 300;
+
+    [Fact]
+    public async Task ThreeHundredKeysReplicatedAtOnce_EveryReplicaEnabled()
+    {
+        await using var cluster = await StartAsync(output);
+        var keyIds = new string[Keys];
+        await ForEachAsync(Keys, async i => keyIds[i] = (await cluster.Kms(East).CreateKeyAsync(new CreateKeyRequest { MultiRegion = true },
+            deadline: Deadline.Soon).ResponseAsync.WithTimeout()).KeyMetadata.KeyId);
+        var pairs = keyIds.SelectMany(k => new[] { (Key: k, Region: West), (Key: k, Region: Sydney) }).ToArray();
+        await ForEachAsync(pairs.Length, i => cluster.Kms(East).ReplicateKeyAsync(new ReplicateKeyRequest
+        {
+            KeyId = pairs[i].Key, ReplicaRegion = pairs[i].Region,
+        }, deadline: Deadline.Soon).ResponseAsync.WithTimeout());
+
+        using var overall = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await ForEachAsync(pairs.Length, async i =>
+        {
+            overall.Token.ThrowIfCancellationRequested();
+            return await cluster.UntilAsync(pairs[i].Region, pairs[i].Key, m => m.KeyState == KeyState.Enabled, TimeSpan.FromMinutes(3));
+        });
+        foreach (var region in new[] { West, Sydney })
+        {
+            var listed = await cluster.Kms(region).ListKeysAsync(new ListKeysRequest { Limit = 1000 }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+            Assert.Equal(Keys, listed.Keys.Count);
+        }
+    }
+
+    /// <summary>Runs the calls from 8 workers at once.</summary>
+    private static Task ForEachAsync<T>(int count, Func<int, Task<T>> call)
+    {
+        var next = -1;
+        return Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                await call(i);
+            }
+        }));
+    }
+}
