@@ -20,12 +20,13 @@ public sealed class BenchToolTests(RegionNodeFixture fixture) : IClassFixture<Re
 
         using var report = JsonDocument.Parse(await File.ReadAllTextAsync(work.Sub("bench.json")));
         var results = report.RootElement.GetProperty("Results").EnumerateArray().ToList();
-        Assert.Equal(15, results.Count);
+        Assert.Equal(16, results.Count);
         Assert.All(results, r => Assert.True(r.GetProperty("Calls").GetInt64() > 0, r.GetProperty("Scenario").GetString()));
         Assert.All(results, r => Assert.Equal(0, r.GetProperty("Failures").GetInt64()));
         var ceiling = results.Single(r => r.GetProperty("Scenario").GetString() == "GenerateRandom 1 B");
         Assert.Equal(1.0, ceiling.GetProperty("RatioToCeiling").GetDouble(), 6);
         Assert.Equal(1, results.Single(r => r.GetProperty("Scenario").GetString() == "Encrypt 4 KiB sequential").GetProperty("Concurrency").GetInt32());
+        Assert.Equal(1, results.Single(r => r.GetProperty("Scenario").GetString() == "GenerateRandom 1 B sequential").GetProperty("Concurrency").GetInt32());
     }
 }
 
