@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Grpc.Mrk.Cluster.Tests.Infrastructure;
 using Grpc.Mrk.TestSupport;
 using Xunit.Abstractions;
@@ -38,17 +37,7 @@ public sealed class HealthProbeTests(ITestOutputHelper output)
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string dll, string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(30));
-        return (process.ExitCode, await stdout + await stderr);
+        var (exitCode, stdout, stderr) = await MrkCli.RunToolAsync(dll, Path.GetTempPath(), arguments, TimeSpan.FromSeconds(30));
+        return (exitCode, stdout + stderr);
     }
 }
