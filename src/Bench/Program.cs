@@ -114,7 +114,7 @@ root.Subcommands.Add(crossRegion);
 var keys = new Option<int>("--keys") { Description = "multi-Region keys to create and replicate", DefaultValueFactory = _ => 10_000 };
 var dataFolder = new Option<string?>("--data-folder") { Description = "the cluster's data folder, for store sizes (default: the cluster file's folder)" };
 var idleSeconds = new Option<double>("--idle-seconds") { Description = "idle window for the CPU figure", DefaultValueFactory = _ => 30 };
-var settleSeconds = new Option<double>("--settle-seconds") { Description = "wait after the last replica is Enabled before the idle window", DefaultValueFactory = _ => 30 };
+var settleSeconds = new Option<double>("--settle-seconds") { Description = "longest wait, after the last replica is Enabled, for the cluster to go quiet before the idle window", DefaultValueFactory = _ => 300 };
 var scale = new Command("scale", "Creates and replicates many multi-Region keys; reports the time, each local process's RSS and store size, and its idle CPU.")
 {
     clusterFile, region, replicasOption, keys, concurrency, dataFolder, settleSeconds, idleSeconds, json,
@@ -136,7 +136,7 @@ scale.SetAction(async (parse, cancellationToken) =>
         .ConfigureAwait(false);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{result.Keys} multi-Region keys: created in {result.CreateSeconds:0.0} s, replicated to {result.ReplicaRegions} Regions (all Enabled) in "
-        + $"{result.ReplicateSeconds:0.0} s more; {result.TotalSeconds:0.0} s in all"));
+        + $"{result.ReplicateSeconds:0.0} s more; {result.TotalSeconds:0.0} s in all; the cluster was quiet {result.QuietAfterSeconds:0} s later"));
     Console.WriteLine($"{"process",-16} {"pid",8} {"RSS MB",8} {"store MB",9} {"idle CPU % of a core",21}");
     foreach (var p in result.Processes)
     {

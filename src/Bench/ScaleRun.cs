@@ -7,7 +7,7 @@ namespace Grpc.Mrk.Bench;
 
 /// <summary>What the scale run measured.</summary>
 public sealed record ScaleResult(int Keys, int ReplicaRegions, double CreateSeconds, double ReplicateSeconds, double TotalSeconds,
-    IReadOnlyList<ProcessFigures> Processes);
+    double QuietAfterSeconds, IReadOnlyList<ProcessFigures> Processes);
 
 /// <summary>One cluster process after the scale run: memory, store size and CPU while the cluster is idle.</summary>
 public sealed record ProcessFigures(string Name, int? Pid, double? RssMb, double? StoreMb, double? IdleCpuPercentOfCore);
@@ -52,10 +52,11 @@ public sealed class ScaleRun(string primaryRegion, MrkClient primary, IReadOnlyD
         var replicateSeconds = replicate.Elapsed.TotalSeconds;
         var totalSeconds = total.Elapsed.TotalSeconds;
 
-        // Acknowledgements and anti-entropy still run for a while after the last replica is Enabled.
-        progress($"settling for {settle.TotalSeconds:0} s, then measuring CPU for {idle.TotalSeconds:0} s");
-        await Task.Delay(settle).ConfigureAwait(false);
+        // Acknowledgements and the last shared-state updates still flow after the last replica is Enabled: wait until
+        // the cluster's processes together use under 5% of a core for two 5 s windows in a row (at most `settle`).
+        progress($"waiting for the cluster to go quiet (at most {settle.TotalSeconds:0} s), then measuring CPU for {idle.TotalSeconds:0} s");
         var processes = LocalProcesses.Find(replicas.Keys.Prepend(primaryRegion));
+        var quiet = await QuietAfterAsync(processes, settle).ConfigureAwait(false);
         var before = processes.ToDictionary(p => p.Name, p => LocalProcesses.CpuSeconds(p.Pid));
         await Task.Delay(idle).ConfigureAwait(false);
         var figures = processes.Select(p =>
@@ -65,7 +66,22 @@ public sealed class ScaleRun(string primaryRegion, MrkClient primary, IReadOnlyD
                 dataFolder is null ? null : LocalProcesses.StoreMb(Path.Combine(dataFolder, p.Name == "controlplane" ? "controlplane" : p.Name)),
                 cpu is null ? null : 100 * cpu / idle.TotalSeconds);
         }).ToList();
-        return new ScaleResult(count, replicas.Count, createSeconds, replicateSeconds, totalSeconds, figures);
+        return new ScaleResult(count, replicas.Count, createSeconds, replicateSeconds, totalSeconds, quiet, figures);
+    }
+
+    private static async Task<double> QuietAfterAsync(IReadOnlyList<LocalProcesses.Found> processes, TimeSpan atMost)
+    {
+        var waited = Stopwatch.StartNew();
+        var window = TimeSpan.FromSeconds(5);
+        for (var calm = 0; calm < 2 && waited.Elapsed < atMost;)
+        {
+            var before = processes.Sum(p => LocalProcesses.CpuSeconds(p.Pid) ?? 0);
+            await Task.Delay(window).ConfigureAwait(false);
+            var used = processes.Sum(p => LocalProcesses.CpuSeconds(p.Pid) ?? 0) - before;
+            calm = used / window.TotalSeconds < 0.05 ? calm + 1 : 0;
+        }
+
+        return waited.Elapsed.TotalSeconds;
     }
 
     /// <summary>Runs <paramref name="action"/> for 0..count-1 from a fixed number of workers, reporting progress now and then.</summary>

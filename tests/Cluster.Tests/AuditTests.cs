@@ -30,6 +30,7 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
             {
                 KeyId = key.KeyId, Policy = SecureRegion.Policy($$"""{"Effect":"Allow","Principal":{"AWS":"{{aliceArn}}"},"Action":"kms:*","Resource":"*"}"""),
             }, o)).WithTimeout();
+            await alice.CallAsync((c, o) => c.CreateAliasAsync(new CreateAliasRequest { AliasName = "alias/audited", TargetKeyId = key.KeyId }, o)).WithTimeout();
             const string secret = "the-plaintext-nobody-may-log";
             var encrypted = await alice.EncryptAsync(new EncryptRequest
             {
@@ -52,7 +53,7 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
                        && records.Any(r => r.GetProperty("eventName").GetString() == "DescribeKey");
             });
 
-            string[] expected = ["CreatePrincipal", "CreatePrincipal", "CreateApiKey", "CreateApiKey", "CreateKey", "PutKeyPolicy", "Encrypt",
+            string[] expected = ["CreatePrincipal", "CreatePrincipal", "CreateApiKey", "CreateApiKey", "CreateKey", "PutKeyPolicy", "CreateAlias", "Encrypt",
                 "GenerateDataKey", "Decrypt", "Decrypt", "DescribeKey"];
             Assert.Equal(expected.Order(), records.Select(r => r.GetProperty("eventName").GetString()).Order());
             var encrypt = records.Single(r => r.GetProperty("eventName").GetString() == "Encrypt");
@@ -70,6 +71,9 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
             var created = records.Single(r => r.GetProperty("eventName").GetString() == "CreateKey");
             Assert.Equal(key.Arn, created.GetProperty("responseElements").GetProperty("keyMetadata").GetProperty("arn").GetString());
             Assert.False(created.GetProperty("readOnly").GetBoolean());
+            // CreateAlias names its key as target_key_id; the record lists that key as its resource, as CloudTrail does.
+            var aliased = records.Single(r => r.GetProperty("eventName").GetString() == "CreateAlias");
+            Assert.Equal(key.Arn, aliased.GetProperty("resources")[0].GetProperty("ARN").GetString());
 
             var all = string.Join("\n", records.Select(r => r.GetRawText()));
             foreach (var forbidden in new[] { secret, Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(secret)), dataKey.Plaintext.ToBase64(),

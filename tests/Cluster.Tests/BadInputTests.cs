@@ -45,6 +45,34 @@ public sealed class BadInputTests(RegionNodeFixture fixture) : IClassFixture<Reg
         Assert.Equal(before, await SnapshotAsync());
     }
 
+    public static TheoryData<string> OtherServiceMethods()
+    {
+        var data = new TheoryData<string>();
+        foreach (var method in AuditLog.Descriptor.Methods.Concat(Grpc.Mrk.Admin.V1.PrincipalAdmin.Descriptor.Methods))
+        {
+            data.Add(method.FullName);
+        }
+
+        return data;
+    }
+
+    /// <summary>The audit and principal services parse strictly too: garbage is INVALID_ARGUMENT (ValidationException), never UNKNOWN.</summary>
+    [Theory]
+    [MemberData(nameof(OtherServiceMethods))]
+    public async Task GarbageBytes_OtherServices_ValidationException(string fullName)
+    {
+        var method = AuditLog.Descriptor.Methods.Concat(Grpc.Mrk.Admin.V1.PrincipalAdmin.Descriptor.Methods).Single(m => m.FullName == fullName);
+        // Unparseable whatever the message: a cut-off length-delimited field, an invalid wire type, an over-long varint.
+        foreach (var payload in new[] { new byte[] { 0x0a, 0x05, 0x61 }, [0xff], [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01] })
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(() => RawCallAsync(method, payload));
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+            Assert.Equal("ValidationException", MrkErrors.ErrorCodeOf(error));
+        }
+
+        Assert.False(Node.HasExited);
+    }
+
     [Theory]
     [MemberData(nameof(Methods))]
     public async Task GarbageBytes_NeverInternal(string methodName)

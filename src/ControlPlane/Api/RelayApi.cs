@@ -65,7 +65,7 @@ public sealed class RelayApi(
                     var problem = RoutingProblem(envelope, region, known);
                     if (problem is not null)
                     {
-                        Log.EnvelopeRefused(logger, envelope.MessageId, region, problem);
+                        Log.EnvelopeRefused(logger, LogText.Safe(envelope.MessageId), region, LogText.Safe(problem));
                         continue;
                     }
 

@@ -1,8 +1,12 @@
 using System.Security.Cryptography.X509Certificates;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
 using Grpc.Mrk.Cluster;
 using Grpc.Mrk.ControlPlane.Api;
 using Grpc.Mrk.ControlPlane.Relay;
 using Grpc.Mrk.ControlPlane.Storage;
+using Grpc.Mrk.Hosting;
+using Grpc.Mrk.Internal.V1;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
@@ -44,6 +48,15 @@ public static class ControlPlaneSetup
         services.AddSingleton<RegionConnections>();
         services.AddSingleton<PeerCertificates>();
         services.AddGrpc(o => o.MaxReceiveMessageSize = 512 * 1024);
+        static RpcException Unparseable() => new(new Status(StatusCode.InvalidArgument, "The message is not a valid protobuf encoding of its type."));
+        services.AddSingleton<RelayApi>();
+        services.AddSingleton<ClusterAdminApi>();
+        services.AddSingleton<RelayEndpoint>();
+        services.AddSingleton<ClusterAdminEndpoint>();
+        services.AddSingleton<IServiceMethodProvider<RelayEndpoint>>(sp => new StrictMethodProvider<RelayEndpoint>(
+            binder => Internal.V1.Relay.BindService(binder, sp.GetRequiredService<RelayApi>()), Unparseable));
+        services.AddSingleton<IServiceMethodProvider<ClusterAdminEndpoint>>(sp => new StrictMethodProvider<ClusterAdminEndpoint>(
+            binder => ClusterAdmin.BindService(binder, sp.GetRequiredService<ClusterAdminApi>()), Unparseable));
         Grpc.Mrk.Cluster.StoreHealthCheck.AddTo(services.AddGrpcHealthChecks(), "relay store",
             sp => sp.GetRequiredService<RelayQueue>().DepthsAsync);
 
@@ -97,8 +110,8 @@ public static class ControlPlaneSetup
 
     public static WebApplication MapControlPlane(this WebApplication app)
     {
-        app.MapGrpcService<RelayApi>();
-        app.MapGrpcService<ClusterAdminApi>();
+        app.MapGrpcService<RelayEndpoint>();
+        app.MapGrpcService<ClusterAdminEndpoint>();
         app.MapGrpcHealthChecksService();
         return app;
     }

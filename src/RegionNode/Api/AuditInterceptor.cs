@@ -97,7 +97,9 @@ public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : 
                 return arn;
             }
 
-            if (message?.Descriptor.FindFieldByName("key_id")?.Accessor.GetValue(message) is string { Length: > 0 } id)
+            // CreateAlias and UpdateAlias name their key as target_key_id; CloudTrail lists that key as the resource.
+            if ((message?.Descriptor.FindFieldByName("key_id") ?? message?.Descriptor.FindFieldByName("target_key_id"))?.Accessor.GetValue(message)
+                is string { Length: > 0 } id)
             {
                 if (id.StartsWith("arn:", StringComparison.Ordinal) && id.Contains(":key/", StringComparison.Ordinal))
                 {

@@ -20,7 +20,7 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
         }
         catch (KmsException refusal)
         {
-            Log.CallRefused(logger, context.Method, refusal.ErrorCode, refusal.Message);
+            Log.CallRefused(logger, context.Method, refusal.ErrorCode, Cluster.LogText.Safe(refusal.Message));
             throw ErrorStatus.ToRpcException(refusal.ErrorCode, refusal.Message);
         }
         catch (RpcException)

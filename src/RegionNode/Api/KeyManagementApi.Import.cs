@@ -27,7 +27,7 @@ public sealed partial class KeyManagementApi
             request.KeyId,
             request.ImportToken.ToByteArray(),
             request.EncryptedKeyMaterial.ToByteArray(),
-            request.ValidTo?.ToDateTimeOffset(),
+            ProtoTime.Read(request.ValidTo, "validTo"),
             ProtoEnums.ToDomain<ExpirationModelType, Domain.Specs.ExpirationModel>(request.ExpirationModel, "expirationModel"),
             ProtoEnums.ToDomain<V1.ImportType, Domain.Specs.ImportType>(request.ImportType, "importType"),
             request.KeyMaterialDescription,

@@ -14,6 +14,11 @@ using Grpc.Mrk.RegionNode.Replication;
 using Grpc.Mrk.RegionNode.Storage;
 using Grpc.Mrk.RegionNode.Testing;
 using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
+using Grpc.Mrk.Admin.V1;
+using Grpc.Mrk.Hosting;
+using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.V1;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -170,8 +175,17 @@ public static partial class RegionNodeSetup
         services.AddSingleton<KeyManagementApi>();
         services.AddSingleton<PrincipalAdminApi>();
         services.AddSingleton<AuditLogApi>();
+        static RpcException Unparseable() =>
+            ErrorStatus.ToRpcException(KmsErrorCodes.Validation, "The request is not a valid protobuf encoding of this method's request message.");
         services.AddSingleton<KeyManagementEndpoint>();
-        services.AddSingleton<IServiceMethodProvider<KeyManagementEndpoint>, StrictRequestMethodProvider>();
+        services.AddSingleton<AuditLogEndpoint>();
+        services.AddSingleton<PrincipalAdminEndpoint>();
+        services.AddSingleton<IServiceMethodProvider<KeyManagementEndpoint>>(sp => new StrictMethodProvider<KeyManagementEndpoint>(
+            binder => KeyManagementService.BindService(binder, sp.GetRequiredService<KeyManagementApi>()), Unparseable));
+        services.AddSingleton<IServiceMethodProvider<AuditLogEndpoint>>(sp => new StrictMethodProvider<AuditLogEndpoint>(
+            binder => V1.AuditLog.BindService(binder, sp.GetRequiredService<AuditLogApi>()), Unparseable));
+        services.AddSingleton<IServiceMethodProvider<PrincipalAdminEndpoint>>(sp => new StrictMethodProvider<PrincipalAdminEndpoint>(
+            binder => PrincipalAdmin.BindService(binder, sp.GetRequiredService<PrincipalAdminApi>()), Unparseable));
         services.AddGrpcReflection();
         Grpc.Mrk.Cluster.StoreHealthCheck.AddTo(services.AddGrpcHealthChecks(), "Region's store",
             sp => sp.GetRequiredService<NodeMeta>().CountKeysAsync);
@@ -288,8 +302,8 @@ public static partial class RegionNodeSetup
     public static WebApplication MapRegionNode(this WebApplication app)
     {
         app.MapGrpcService<KeyManagementEndpoint>();
-        app.MapGrpcService<PrincipalAdminApi>();
-        app.MapGrpcService<AuditLogApi>();
+        app.MapGrpcService<PrincipalAdminEndpoint>();
+        app.MapGrpcService<AuditLogEndpoint>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         var options = app.Services.GetRequiredService<IOptions<RegionNodeOptions>>().Value;

@@ -1,3 +1,4 @@
+using Grpc.Mrk.Cluster;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.RegionNode.Hosting;
 using Grpc.Mrk.RegionNode.Storage;
@@ -18,7 +19,7 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
         var problem = Problem(envelope);
         if (problem is not null)
         {
-            Log.EnvelopeRejected(logger, envelope.MessageId, envelope.SourceRegion, problem);
+            Log.EnvelopeRejected(logger, LogText.Safe(envelope.MessageId), LogText.Safe(envelope.SourceRegion), LogText.Safe(problem));
             return;
         }
 
@@ -26,7 +27,7 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
         // between means one harmless redelivery, while a replayed older envelope is refused here.
         if (!await store.IsNewAsync(envelope.SourceRegion, envelope.Sequence, cancellationToken).ConfigureAwait(false))
         {
-            Log.EnvelopeRejected(logger, envelope.MessageId, envelope.SourceRegion, $"sequence {envelope.Sequence} already applied (replay or redelivery)");
+            Log.EnvelopeRejected(logger, LogText.Safe(envelope.MessageId), LogText.Safe(envelope.SourceRegion), $"sequence {envelope.Sequence} already applied (replay or redelivery)");
             return;
         }
 

@@ -240,6 +240,7 @@ public sealed class ReplicationReceiver(
 
         key.AddTransported(versions, message.Epoch, message.SyncVersion);
         await store.UpdateKeyAsync(key, sync.Report(key, mr.PrimaryRegion), cancellationToken).ConfigureAwait(false);
+        requests.Answered(keyId);
         return null;
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
@@ -6,39 +5,102 @@ namespace Grpc.Mrk.RegionNode.Domain.Operations;
 /// <summary>
 /// The ephemeral private keys of this Region's outstanding key requests. They live only in memory: after a restart
 /// the transfer that answers a lost request is ignored and anti-entropy asks again. Bounded; zeroed when dropped.
+/// A key that still waits asks again only after a retry time that follows how long answers have been taking (4x a
+/// moving average, at least 5 s), doubled for each request already outstanding, at most 10 min; and every earlier
+/// request stays answerable until it expires. Under a backlog of thousands of replications an answer may take minutes:
+/// a Region that replaced its request on every anti-entropy pass would ignore every answer that arrives, and one that
+/// re-asked every few seconds would bury the primary in duplicate requests.
 /// </summary>
 public sealed class TransportRequests(TimeProvider time)
 {
-    public const int MaxOutstanding = 4096;
-    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
+    /// <summary>At about 400 bytes each, the bound costs at most ~26 MB of memory in the largest burst.</summary>
+    public const int MaxOutstanding = 65_536;
+    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(30);
 
-    /// <summary>How long a key with an outstanding request waits before asking again.</summary>
+    /// <summary>The shortest wait of a key with one outstanding request before it asks again; doubles with each further one.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
 
-    private readonly ConcurrentDictionary<string, Entry> _byMessage = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Entry> _byMessage = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _byKey = new(StringComparer.Ordinal);
+    private TimeSpan _answerTime;
 
-    /// <summary>True when a request for <paramref name="keyId"/> was made recently enough that another would only duplicate it.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _byMessage.Count;
+            }
+        }
+    }
+
+    /// <summary>True when <paramref name="keyId"/> asked recently enough that another request would only duplicate the ones in flight.</summary>
     public bool HasRecent(string keyId)
     {
-        var now = time.GetUtcNow();
-        return _byMessage.Values.Any(e => e.KeyId == keyId && now - e.CreatedAt < RetryAfter);
+        lock (_gate)
+        {
+            if (!_byKey.TryGetValue(keyId, out var ids) || ids.Count == 0)
+            {
+                return false;
+            }
+
+            var newest = _byMessage[ids[^1]].CreatedAt;
+            var first = Math.Max(RetryAfter.Ticks, _answerTime.Ticks * 4);
+            var wait = TimeSpan.FromTicks(Math.Min(MaxRetryAfter.Ticks, first << Math.Min(ids.Count - 1, 20)));
+            return time.GetUtcNow() - newest < wait;
+        }
     }
 
     public void Add(string messageId, string keyId, byte[] privateKey)
     {
-        Sweep();
-        _byMessage[messageId] = new Entry(keyId, privateKey, time.GetUtcNow());
+        lock (_gate)
+        {
+            Sweep();
+            _byMessage[messageId] = new Entry(keyId, privateKey, time.GetUtcNow());
+            if (!_byKey.TryGetValue(keyId, out var ids))
+            {
+                _byKey[keyId] = ids = [];
+            }
+
+            ids.Add(messageId);
+        }
     }
 
     /// <summary>The private key of request <paramref name="messageId"/> for <paramref name="keyId"/>, removed; null if unknown. The caller zeroes it.</summary>
     public byte[]? Take(string messageId, string keyId)
     {
-        if (!_byMessage.TryGetValue(messageId, out var entry) || entry.KeyId != keyId || !_byMessage.TryRemove(messageId, out entry))
+        lock (_gate)
         {
-            return null;
-        }
+            if (!_byMessage.TryGetValue(messageId, out var entry) || entry.KeyId != keyId)
+            {
+                return null;
+            }
 
-        return entry.PrivateKey;
+            Remove(messageId);
+            var took = time.GetUtcNow() - entry.CreatedAt;
+            _answerTime = _answerTime == TimeSpan.Zero ? took : (_answerTime * 0.8) + (took * 0.2);
+            return entry.PrivateKey;
+        }
+    }
+
+    /// <summary>Drops (and zeroes) every other request of <paramref name="keyId"/> once a transfer has brought its material, so a
+    /// later request for the next version is not held back by old ones.</summary>
+    public void Answered(string keyId)
+    {
+        lock (_gate)
+        {
+            if (_byKey.TryGetValue(keyId, out var ids))
+            {
+                foreach (var id in ids.ToList())
+                {
+                    CryptographicOperations.ZeroMemory(_byMessage[id].PrivateKey);
+                    Remove(id);
+                }
+            }
+        }
     }
 
     private void Sweep()
@@ -50,11 +112,24 @@ public sealed class TransportRequests(TimeProvider time)
             expired.AddRange(_byMessage.OrderBy(e => e.Value.CreatedAt).Take(_byMessage.Count - MaxOutstanding + 1).Select(e => e.Key));
         }
 
-        foreach (var id in expired)
+        foreach (var id in expired.Distinct())
         {
-            if (_byMessage.TryRemove(id, out var entry))
+            if (_byMessage.TryGetValue(id, out var entry))
             {
                 CryptographicOperations.ZeroMemory(entry.PrivateKey);
+                Remove(id);
+            }
+        }
+    }
+
+    private void Remove(string messageId)
+    {
+        if (_byMessage.Remove(messageId, out var entry) && _byKey.TryGetValue(entry.KeyId, out var ids))
+        {
+            ids.Remove(messageId);
+            if (ids.Count == 0)
+            {
+                _byKey.Remove(entry.KeyId);
             }
         }
     }

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Grpc.Mrk.V1;
+
+namespace Grpc.Mrk.Chaos;
+
+/// <summary>
+/// One Region's audit log after the run: its hash chain and signed digests verify, no record appears twice, and each
+/// management call the workload made there has between (acknowledged) and (acknowledged + unanswered) successful
+/// records: fewer means a record was lost, more means one was duplicated or a refused call was recorded as done.
+/// </summary>
+public sealed class AuditCheck(ChaosCluster cluster, Ledger ledger, RunFigures figures)
+{
+    public async Task RunAsync(string region, CancellationToken cancellationToken)
+    {
+        var client = cluster.Client(region);
+        var verify = (VerifyAuditLogResponse)await client.InvokeAsync(AuditLog.Descriptor.FindMethodByName("VerifyAuditLog"), new VerifyAuditLogRequest(),
+            cancellationToken).ConfigureAwait(false);
+        figures.Check("audit log verifies (hash chain and signed digests)", verify.Valid ? null : $"{region}: at {verify.FirstBadSequence}: {verify.Problem}");
+
+        var successes = new Dictionary<(string Event, string KeyId), int>();
+        var eventIds = new HashSet<string>(StringComparer.Ordinal);
+        var duplicates = 0;
+        long previous = 0;
+        var gaps = 0;
+        var truncated = true;
+        while (truncated)
+        {
+            var page = (ListAuditRecordsResponse)await client.InvokeAsync(AuditLog.Descriptor.FindMethodByName("ListAuditRecords"),
+                new ListAuditRecordsRequest { AfterSequence = previous, Limit = 1000 }, cancellationToken).ConfigureAwait(false);
+            foreach (var record in page.Records)
+            {
+                gaps += record.Sequence == previous + 1 ? 0 : 1;
+                previous = record.Sequence;
+                using var json = JsonDocument.Parse(record.Json);
+                var root = json.RootElement;
+                duplicates += eventIds.Add(root.GetProperty("eventID").GetString()!) ? 0 : 1;
+                if (root.GetProperty("eventType").GetString() != "AwsApiCall" || root.TryGetProperty("errorCode", out _))
+                {
+                    continue;
+                }
+
+                var arn = root.GetProperty("resources").EnumerateArray().Select(r => r.GetProperty("ARN").GetString()).FirstOrDefault() ?? string.Empty;
+                var keyId = arn[(arn.LastIndexOf('/') + 1)..];
+                var key = (root.GetProperty("eventName").GetString()!, keyId);
+                successes[key] = successes.GetValueOrDefault(key) + 1;
+            }
+
+            truncated = page.Truncated && page.Records.Count > 0;
+        }
+
+        figures.Check("audit records are numbered without gaps and none appears twice",
+            gaps == 0 && duplicates == 0 ? null : $"{region}: {gaps} gaps, {duplicates} duplicate event IDs");
+
+        var expected = ledger.Acknowledged.Keys.Concat(ledger.Unanswered.Keys).Where(k => k.Region == region).Distinct();
+        foreach (var (_, eventName, keyId) in expected)
+        {
+            var acknowledged = ledger.Acknowledged.GetValueOrDefault((region, eventName, keyId));
+            var unanswered = ledger.Unanswered.GetValueOrDefault((region, eventName, keyId));
+            var recorded = successes.GetValueOrDefault((eventName, keyId));
+            figures.Check("every acknowledged management call has exactly one audit record",
+                recorded >= acknowledged && recorded <= acknowledged + unanswered
+                    ? null : $"{region} {eventName} {keyId}: {recorded} records, {acknowledged} acknowledged, {unanswered} unanswered");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Grpc.Mrk.Chaos;
+
+/// <summary>The figures of a run as a table for people and as JSON for tools.</summary>
+public static class ChaosReport
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static string Table(RunFigures f)
+    {
+        var text = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+        if (f.Iterations > 0)
+        {
+            text.AppendLine(c, $"seed {f.Seed}, {f.Iterations} iterations in {f.Elapsed.TotalSeconds:F0} s");
+        }
+        else
+        {
+            text.AppendLine(c, $"seed {f.Seed}, {f.FuzzCases} fuzz cases in {f.Elapsed.TotalSeconds:F0} s");
+        }
+
+        if (f.Operations.Count > 0)
+        {
+            text.AppendLine("operation                      acknowledged   refused  unanswered  internal");
+        }
+
+        foreach (var name in f.Operations.Keys.Select(k => k.Operation).Distinct().Order(StringComparer.Ordinal))
+        {
+            long N(Outcome o) => f.Operations.GetValueOrDefault((name, o));
+            text.AppendLine(c, $"{name,-30} {N(Outcome.Acknowledged),12} {N(Outcome.Refused),9} {N(Outcome.Unanswered),11} {N(Outcome.Internal),9}");
+        }
+
+        if (f.Answers.Count > 0)
+        {
+            text.AppendLine("fuzz answers                              count");
+            foreach (var (kind, count) in f.Answers.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                text.AppendLine(c, $"{kind,-36} {count,8}");
+            }
+        }
+
+        if (f.Faults.Count > 0)
+        {
+            text.AppendLine("fault                          injected");
+        }
+
+        foreach (var (kind, count) in f.Faults.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            text.AppendLine(c, $"{kind,-30} {count,8}");
+        }
+
+        text.AppendLine("invariant                                                                          checks");
+        foreach (var (invariant, count) in f.Checks.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            text.AppendLine(c, $"{invariant,-82} {count,6}");
+        }
+
+        if (f.FuzzCases > 0)
+        {
+            text.AppendLine(c, $"fuzz cases: {f.FuzzCases}");
+        }
+
+        text.AppendLine(c, $"violations: {f.Violations.Count}");
+        foreach (var violation in f.Violations.Take(50))
+        {
+            text.AppendLine(c, $"  {violation}");
+        }
+
+        return text.ToString();
+    }
+
+    public static string Json(RunFigures f) => JsonSerializer.Serialize(new
+    {
+        seed = f.Seed,
+        iterations = f.Iterations,
+        elapsedSeconds = Math.Round(f.Elapsed.TotalSeconds, 1),
+        operations = f.Operations.GroupBy(o => o.Key.Operation).ToDictionary(g => g.Key, g => g.ToDictionary(o => o.Key.Outcome.ToString(), o => o.Value)),
+        acknowledged = f.Count(Outcome.Acknowledged),
+        faults = f.Faults,
+        fuzzAnswers = f.Answers,
+        checks = f.Checks,
+        fuzzCases = f.FuzzCases,
+        violations = f.Violations,
+    }, Indented);
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace Grpc.Mrk.Chaos;
+
+/// <summary>
+/// A whole run: start the cluster, then per iteration run the workload with the nemesis beside it, heal, wait for
+/// convergence and check; a full check (audit logs, secret scan, every acknowledged result) at the end.
+/// </summary>
+public static class ChaosRun
+{
+    public static async Task<(RunFigures Figures, string Folder)> RunAsync(ChaosSettings settings, Action<string> progress, CancellationToken cancellationToken)
+    {
+        var folder = settings.Folder ?? Path.Combine(Path.GetTempPath(), $"mrk-chaos-{settings.Seed}-{Guid.NewGuid():N}"[..32]);
+        Directory.CreateDirectory(folder);
+        var figures = new RunFigures { Seed = settings.Seed };
+        var clock = Stopwatch.StartNew();
+        using var history = new History(Path.Combine(folder, "history.jsonl"), settings.Seed, settings.Describe());
+        await using (var cluster = await ChaosCluster.StartAsync(folder, cancellationToken).ConfigureAwait(false))
+        {
+            var ledger = new Ledger();
+            var workload = new Workload(cluster, ledger, history, figures);
+            var nemesis = new Nemesis(cluster, history, figures);
+            var checker = new InvariantChecker(cluster, ledger, history, figures);
+            var faults = new Random(settings.Seed);
+            for (var iteration = 1; iteration <= settings.Iterations && clock.Elapsed < settings.MaxDuration; iteration++)
+            {
+                using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var injecting = nemesis.RunAsync(faults, iteration, stopFaults.Token);
+                await workload.RunAsync(settings.Seed, iteration, settings.Workers, settings.OperationsPerIteration, settings.IterationTime).ConfigureAwait(false);
+                await stopFaults.CancelAsync().ConfigureAwait(false);
+                await injecting.ConfigureAwait(false);
+                await checker.SettleAsync(cancellationToken).ConfigureAwait(false);
+                await checker.CheckAsync(iteration, final: false, cancellationToken).ConfigureAwait(false);
+                figures.Iterations = iteration;
+                progress($"iteration {iteration}/{settings.Iterations}: {figures.Count(Outcome.Acknowledged)} acknowledged, "
+                         + $"{figures.Faults.Values.Sum()} faults, {figures.Checks.Values.Sum()} checks, {figures.Violations.Count} violations");
+            }
+
+            await checker.SettleAsync(cancellationToken).ConfigureAwait(false);
+            await checker.CheckAsync(null, final: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        figures.Elapsed = clock.Elapsed;
+        if (figures.Violations.Count == 0 && figures.Count(Outcome.Internal) == 0 && !settings.Keep && settings.Folder is null)
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        return (figures, folder);
+    }
+}

@@ -1,0 +1,32 @@
+namespace Grpc.Mrk.Chaos;
+
+/// <summary>How long and how hard a chaos run goes. Every loop is bounded by these counts and by <see cref="MaxDuration"/>.</summary>
+public sealed record ChaosSettings
+{
+    public int Seed { get; init; } = 1;
+
+    public int Iterations { get; init; } = 20;
+
+    /// <summary>Operations attempted per iteration (all workers together).</summary>
+    public int OperationsPerIteration { get; init; } = 40;
+
+    public int Workers { get; init; } = 4;
+
+    /// <summary>Upper bound of one iteration's workload phase (faults run during it).</summary>
+    public TimeSpan IterationTime { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>The whole run stops starting new iterations after this long.</summary>
+    public TimeSpan MaxDuration { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Where the cluster's data, logs and the history go; a new temporary folder when null.</summary>
+    public string? Folder { get; init; }
+
+    /// <summary>Keep the folder even when nothing was violated.</summary>
+    public bool Keep { get; init; }
+
+    public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?>
+    {
+        ["iterations"] = Iterations, ["operationsPerIteration"] = OperationsPerIteration, ["workers"] = Workers,
+        ["iterationSeconds"] = IterationTime.TotalSeconds, ["maxMinutes"] = MaxDuration.TotalMinutes,
+    };
+}

@@ -1,0 +1,313 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Grpc.Core;
+using Grpc.Mrk.Chaos.Fuzz;
+using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Internal.V1;
+using Grpc.Mrk.V1;
+using Grpc.Net.Client;
+
+namespace Grpc.Mrk.Chaos;
+
+/// <summary>
+/// Bad input at scale against a cluster started here: nine in ten cases go to a random public RPC of a random Region,
+/// one in ten to the ControlPlane's relay stream as a Region would send them (forged, misrouted, replayed, oversized,
+/// garbage, cut off). Checked: no process exits, no answer is INTERNAL or UNKNOWN, a batch of calls that were all refused
+/// leaves every store exactly as it was, and each process's memory stays bounded.
+/// </summary>
+public static class FuzzRun
+{
+    private const int Batch = 100;
+    private const int Concurrency = 16;
+    private const long MaxGrowthBytes = 512L * 1024 * 1024;
+    private static readonly TimeSpan CallDeadline = TimeSpan.FromSeconds(20);
+
+    public static async Task<(RunFigures Figures, string Folder)> RunAsync(int seed, long cases, string? folder, Action<string> progress,
+        CancellationToken cancellationToken)
+    {
+        var where = folder ?? Path.Combine(Path.GetTempPath(), $"mrk-fuzz-{seed}-{Guid.NewGuid():N}"[..30]);
+        Directory.CreateDirectory(where);
+        var figures = new RunFigures { Seed = seed };
+        var clock = Stopwatch.StartNew();
+        await using (var cluster = await ChaosCluster.StartAsync(where, cancellationToken).ConfigureAwait(false))
+        {
+            var (identifiers, blobs) = await FuzzTargets.PrepareAsync(cluster, cancellationToken).ConfigureAwait(false);
+            await WaitQuietAsync(cluster, cancellationToken).ConfigureAwait(false);
+            var memoryBefore = Memory(cluster);
+            var random = new Random(seed);
+            var fuzzer = new WireFuzzer(random, identifiers, blobs);
+            var relayCases = cases / 10;
+            await PublicApiAsync(cluster, fuzzer, random, cases - relayCases, figures, progress, cancellationToken).ConfigureAwait(false);
+            await RelayAsync(cluster, fuzzer, random, relayCases, figures, progress, cancellationToken).ConfigureAwait(false);
+            figures.FuzzCases = cases;
+
+            await FuzzTargets.StillWorksAsync(cluster, figures, cancellationToken).ConfigureAwait(false);
+            foreach (var (name, before) in memoryBefore)
+            {
+                var after = Memory(cluster).GetValueOrDefault(name);
+                figures.Check("memory stays bounded (RSS growth under 512 MiB)", after - before < MaxGrowthBytes
+                    ? null : $"{name}: {before / 1048576} MiB -> {after / 1048576} MiB");
+            }
+        }
+
+        figures.Elapsed = clock.Elapsed;
+        if (figures.Violations.Count == 0 && folder is null)
+        {
+            Directory.Delete(where, recursive: true);
+        }
+
+        return (figures, where);
+    }
+
+    private static async Task PublicApiAsync(ChaosCluster cluster, WireFuzzer fuzzer, Random random, long cases, RunFigures figures, Action<string> progress,
+        CancellationToken cancellationToken)
+    {
+        var methods = KeyManagementService.Descriptor.Methods.Concat(AuditLog.Descriptor.Methods).ToList();
+        var calls = methods.ToDictionary(m => m, m => RawCalls.Unary(m.Service.FullName, m.Name));
+        using var ca = ClusterPki.LoadCertificate(cluster.Layout.AuthorityCertificate);
+        var channels = ChaosCluster.Regions.ToDictionary(r => r, r => GrpcChannel.ForAddress(cluster.Endpoint(r), new GrpcChannelOptions
+        {
+            HttpHandler = ClusterHandlers.Create(null, ClusterHandlers.IssuedBy(ca)), MaxSendMessageSize = null,
+        }));
+        var baseline = Fingerprints(cluster);
+        long covered = 0;
+        try
+        {
+            for (long sent = 0; sent < cases; sent += Batch)
+            {
+                var batch = Enumerable.Range(0, (int)Math.Min(Batch, cases - sent)).Select(_ =>
+                {
+                    var method = methods[random.Next(methods.Count)];
+                    return (Method: method, Region: ChaosCluster.Regions[random.Next(ChaosCluster.Regions.Length)], Body: fuzzer.Next(method.InputType));
+                }).ToList();
+                var changed = 0;
+                var refused = 0;
+                await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, async (c, ct) =>
+                {
+                    var status = await CallAsync(channels[c.Region].CreateCallInvoker(), calls[c.Method], c.Body, ct).ConfigureAwait(false);
+                    figures.Answer($"public API {status.StatusCode}");
+                    figures.Check("no fuzz case answered INTERNAL or UNKNOWN", status.StatusCode is StatusCode.Internal or StatusCode.Unknown
+                        ? $"{c.Method.Name} in {c.Region}: {status.StatusCode} {status.Detail} (body {Convert.ToHexString(c.Body.AsSpan(0, Math.Min(64, c.Body.Length)))})"
+                        : null);
+                    if (status.StatusCode == StatusCode.OK && !ReadOnly(c.Method.Name))
+                    {
+                        Interlocked.Increment(ref changed);
+                    }
+                    else if (status.StatusCode != StatusCode.OK)
+                    {
+                        Interlocked.Increment(ref refused);
+                    }
+                }).ConfigureAwait(false);
+
+                CheckAlive(cluster, figures);
+                var now = Fingerprints(cluster);
+                if (changed == 0)
+                {
+                    covered += refused;
+                    foreach (var region in ChaosCluster.Regions)
+                    {
+                        figures.Check("a batch of refused calls changes no store", now[region] == baseline[region] ? null : $"{region}: store changed in batch at case {sent}");
+                    }
+                }
+
+                baseline = now;
+                if ((sent / Batch) % 100 == 99)
+                {
+                    progress($"public API: {sent + Batch}/{cases} cases, {covered} refused calls checked for no change, {figures.Violations.Count} violations");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var channel in channels.Values)
+            {
+                channel.Dispose();
+            }
+        }
+
+        figures.Check($"refused fuzz calls covered by a no-change check: {covered}", null);
+    }
+
+    private static async Task RelayAsync(ChaosCluster cluster, WireFuzzer fuzzer, Random random, long cases, RunFigures figures, Action<string> progress,
+        CancellationToken cancellationToken)
+    {
+        var connect = RawCalls.Duplex(Internal.V1.Relay.Descriptor.FullName, "Connect");
+        var kinds = ReplicationReflection.Descriptor.MessageTypes.ToList();
+        using var ca = ClusterPki.LoadCertificate(cluster.Layout.AuthorityCertificate);
+        for (long sent = 0; sent < cases;)
+        {
+            var region = ChaosCluster.Regions[random.Next(ChaosCluster.Regions.Length)];
+            using var certificate = ClusterPki.Load(cluster.Layout.RegionCertificate(region), cluster.Layout.RegionKey(region));
+            using var signing = ECDsa.Create();
+            signing.ImportFromPem(await File.ReadAllTextAsync(cluster.Layout.SigningKey(region), cancellationToken).ConfigureAwait(false));
+            using var channel = GrpcChannel.ForAddress(cluster.ControlPlaneEndpoint, new GrpcChannelOptions
+            {
+                HttpHandler = ClusterHandlers.Create(certificate, ClusterHandlers.IssuedBy(ca)), MaxSendMessageSize = null,
+            });
+            var session = (int)Math.Min(cases - sent, random.Next(20, 200));
+            var frames = Enumerable.Range(0, session).Select(_ => RelayFrame(random, fuzzer, kinds, region, signing)).ToList();
+            var cutOff = random.NextDouble() < 0.3;
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            stop.CancelAfter(TimeSpan.FromSeconds(30));
+            var status = await StreamAsync(channel.CreateCallInvoker(), connect, frames, cutOff, stop.Token).ConfigureAwait(false);
+            figures.Answer($"relay stream {status}");
+            figures.Check("no relay stream ends with INTERNAL or UNKNOWN", status is StatusCode.Internal or StatusCode.Unknown ? $"{region}: {status}" : null);
+            CheckAlive(cluster, figures);
+            sent += session;
+        }
+
+        progress($"relay: {cases} frames sent, {figures.Violations.Count} violations");
+    }
+
+    private static byte[] RelayFrame(Random random, WireFuzzer fuzzer, List<MessageDescriptor> kinds, string region, ECDsa signing)
+    {
+        var roll = random.NextDouble();
+        if (roll < 0.15)
+        {
+            // Garbage where a frame belongs, or a frame with fields of the wrong shape.
+            return fuzzer.Next(RegionFrame.Descriptor);
+        }
+
+        var others = ChaosCluster.Regions.Where(r => r != region).ToArray();
+        var kind = kinds[random.Next(kinds.Count)];
+        var envelope = new Envelope
+        {
+            MessageId = random.NextDouble() < 0.05 ? string.Empty : random.NextDouble() < 0.05 ? new string('m', 100) : Guid.NewGuid().ToString("N"),
+            SourceRegion = random.NextDouble() < 0.1 ? others[0] : region,
+            DestinationRegion = random.NextDouble() < 0.1 ? (random.NextDouble() < 0.5 ? region : "xx-nowhere-1") : others[random.Next(others.Length)],
+            KeyId = "mrk-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            Kind = random.NextDouble() < 0.05 ? "mrk.internal.v1.Unknown" : kind.FullName,
+            Sequence = (ulong)random.NextInt64(0, long.MaxValue),
+            SentAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
+            Payload = ByteString.CopyFrom(random.NextDouble() < 0.02 ? new byte[300 * 1024] : fuzzer.Next(kind)),
+        };
+        if (roll < 0.45)
+        {
+            // Signed with the Region's real key but as an old sequence: a replay, refused at the receiving Region's gate.
+            envelope.Sequence = (ulong)random.Next(0, 3);
+            EnvelopeSignature.Sign(envelope, signing);
+        }
+        else if (roll < 0.75)
+        {
+            envelope.Signature = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(random.Next(0, 120)));
+        }
+
+        return new RegionFrame { Send = envelope }.ToByteArray();
+    }
+
+    private static async Task<Status> CallAsync(CallInvoker invoker, Method<byte[], byte[]> method, byte[] body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var call = invoker.AsyncUnaryCall(method, null, new CallOptions(deadline: DateTime.UtcNow + CallDeadline, cancellationToken: cancellationToken), body);
+            await call.ResponseAsync.ConfigureAwait(false);
+            return Status.DefaultSuccess;
+        }
+        catch (RpcException e)
+        {
+            return e.Status;
+        }
+    }
+
+    private static async Task<StatusCode> StreamAsync(CallInvoker invoker, Method<byte[], byte[]> method, List<byte[]> frames, bool cutOff,
+        CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            using var call = invoker.AsyncDuplexStreamingCall(method, null, new CallOptions(cancellationToken: stop.Token));
+            var reading = Task.Run(async () =>
+            {
+                while (await call.ResponseStream.MoveNext(stop.Token).ConfigureAwait(false))
+                {
+                }
+            }, CancellationToken.None);
+            foreach (var frame in frames)
+            {
+                await call.RequestStream.WriteAsync(frame, stop.Token).ConfigureAwait(false);
+            }
+
+            if (cutOff)
+            {
+                // The stream ends mid-conversation, without a clean close.
+                await stop.CancelAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+                // Replies may still be flowing; the ControlPlane keeps a Region's stream open, so stop reading after a moment.
+                await Task.WhenAny(reading, Task.Delay(500, CancellationToken.None)).ConfigureAwait(false);
+                await stop.CancelAsync().ConfigureAwait(false);
+            }
+
+            try
+            {
+                await reading.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RpcException { StatusCode: StatusCode.Cancelled } or OperationCanceledException)
+            {
+                // Ended by us.
+            }
+
+            return call.GetStatus().StatusCode;
+        }
+        catch (RpcException e)
+        {
+            return e.StatusCode;
+        }
+        catch (InvalidOperationException)
+        {
+            // The call was cancelled before it produced a status.
+            return StatusCode.Cancelled;
+        }
+        catch (OperationCanceledException)
+        {
+            return StatusCode.Cancelled;
+        }
+    }
+
+    /// <summary>Methods that store nothing when they succeed (GetParametersForImport stores its wrapping key, so it is not one).</summary>
+    private static bool ReadOnly(string method) =>
+        method.StartsWith("Describe", StringComparison.Ordinal) || method.StartsWith("List", StringComparison.Ordinal)
+        || (method.StartsWith("Get", StringComparison.Ordinal) && method != "GetParametersForImport")
+        || method is "Encrypt" or "Decrypt" or "ReEncrypt" or "GenerateDataKey" or "GenerateDataKeyWithoutPlaintext" or "GenerateDataKeyPair"
+            or "GenerateDataKeyPairWithoutPlaintext" or "Sign" or "Verify" or "GenerateMac" or "VerifyMac" or "DeriveSharedSecret" or "GenerateRandom"
+            or "VerifyAuditLog";
+
+    private static Dictionary<string, string> Fingerprints(ChaosCluster cluster) =>
+        ChaosCluster.Regions.ToDictionary(r => r, r => StoreFingerprint.Of(Path.Combine(cluster.DataDirectory(r), "region.db")));
+
+    private static void CheckAlive(ChaosCluster cluster, RunFigures figures)
+    {
+        foreach (var node in ChaosCluster.Regions.Select(cluster.Region).Append(cluster.ControlPlane))
+        {
+            figures.Check("no process exits under bad input", node.Running ? null : $"{node.Name} exited; see {node.LogFile}");
+            if (!node.Running)
+            {
+                node.Start();
+            }
+        }
+    }
+
+    private static Dictionary<string, long> Memory(ChaosCluster cluster) =>
+        ChaosCluster.Regions.Select(cluster.Region).Append(cluster.ControlPlane)
+            .ToDictionary(n => n.Name, n => n.Pid is { } pid ? Rss(pid) : 0);
+
+    private static long Rss(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
+    private static async Task WaitQuietAsync(ChaosCluster cluster, CancellationToken cancellationToken)
+    {
+        for (var calm = 0; calm < 3;)
+        {
+            var status = await cluster.StatusAsync(cancellationToken).ConfigureAwait(false);
+            calm = status.Regions.All(r => r.QueueDepth == 0) ? calm + 1 : 0;
+            await Task.Delay(300, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

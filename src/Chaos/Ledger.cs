@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+
+namespace Grpc.Mrk.Chaos;
+
+/// <summary>The kinds of multi-Region key the workload makes, each with what it can prove after healing.</summary>
+public enum SetKind
+{
+    /// <summary>SYMMETRIC_DEFAULT: ciphertexts, rotations.</summary>
+    Symmetric,
+
+    /// <summary>ECC_NIST_P256 SIGN_VERIFY: signatures.</summary>
+    Signing,
+
+    /// <summary>HMAC_256: MACs.</summary>
+    Mac,
+}
+
+/// <summary>What the cluster acknowledged for one multi-Region key set. Only successful answers are entered here.</summary>
+public sealed class KeySet(string keyId, SetKind kind, string createdIn)
+{
+    private readonly Lock _gate = new();
+    private readonly HashSet<string> _replicas = new(StringComparer.Ordinal);
+
+    public string KeyId { get; } = keyId;
+
+    public SetKind Kind { get; } = kind;
+
+    /// <summary>Order of acknowledgement, so draws pick sets by position rather than by their random IDs.</summary>
+    public int Ordinal { get; init; }
+
+    public string CreatedIn { get; } = createdIn;
+
+    /// <summary>Where the workload believes the primary is: the last acknowledged UpdatePrimaryRegion's target.</summary>
+    public string Primary { get; set; } = createdIn;
+
+    public int AcknowledgedRotations { get; set; }
+
+    public IReadOnlyList<string> AcknowledgedReplicas
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _replicas];
+            }
+        }
+    }
+
+    public IReadOnlyList<string> Regions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [CreatedIn, .. _replicas.Where(r => r != CreatedIn)];
+            }
+        }
+    }
+
+    public void AddReplica(string region)
+    {
+        lock (_gate)
+        {
+            _replicas.Add(region);
+        }
+    }
+}
+
+public sealed record Ciphertext(int Iteration, string KeyId, string Region, byte[] Plaintext, byte[] Blob, Dictionary<string, string> Context);
+
+public sealed record Signature(int Iteration, string KeyId, string Region, byte[] Message, byte[] Value);
+
+public sealed record Mac(int Iteration, string KeyId, string Region, byte[] Message, byte[] Value);
+
+public sealed record Alias(string Region, string Name, string KeyId);
+
+/// <summary>
+/// Everything acknowledged in a run (the invariant checker's expectations), and per Region how many management calls
+/// were acknowledged or ended without an answer, so audit records can be counted against them.
+/// </summary>
+public sealed class Ledger
+{
+    public ConcurrentDictionary<string, KeySet> Sets { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentBag<Ciphertext> Ciphertexts { get; } = [];
+
+    public ConcurrentBag<Signature> Signatures { get; } = [];
+
+    public ConcurrentBag<Mac> Macs { get; } = [];
+
+    public ConcurrentBag<Alias> Aliases { get; } = [];
+
+    /// <summary>Every plaintext, message and data key the workload handled: none may appear outside a client.</summary>
+    public ConcurrentBag<byte[]> Secrets { get; } = [];
+
+    /// <summary>(Region, eventName, keyId) → acknowledged count.</summary>
+    public ConcurrentDictionary<(string Region, string Event, string KeyId), int> Acknowledged { get; } = new();
+
+    /// <summary>(Region, eventName, keyId) → calls that ended without an answer (they may or may not have taken effect).</summary>
+    public ConcurrentDictionary<(string Region, string Event, string KeyId), int> Unanswered { get; } = new();
+
+    public void CountAcknowledged(string region, string eventName, string keyId) => Add(Acknowledged, region, eventName, keyId);
+
+    public void CountUnanswered(string region, string eventName, string keyId) => Add(Unanswered, region, eventName, keyId);
+
+    private static void Add(ConcurrentDictionary<(string, string, string), int> table, string region, string eventName, string keyId) =>
+        table.AddOrUpdate((region, eventName, keyId), 1, (_, n) => n + 1);
+}

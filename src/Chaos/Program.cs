@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Grpc.Mrk.Chaos;
+
+// mrk-chaos: faults against a real local cluster with a seeded workload and an invariant checker; and a fuzzer.
+var seed = new Option<int>("--seed") { Description = "seed of the workload's and the faults' draws", DefaultValueFactory = _ => 1 };
+var iterations = new Option<int>("--iterations") { Description = "workload + faults + heal + check rounds", DefaultValueFactory = _ => 20 };
+var operations = new Option<int>("--operations") { Description = "operations attempted per iteration", DefaultValueFactory = _ => 40 };
+var workers = new Option<int>("--workers") { Description = "concurrent workload clients", DefaultValueFactory = _ => 4 };
+var iterationSeconds = new Option<double>("--iteration-seconds") { Description = "upper bound of one iteration's workload", DefaultValueFactory = _ => 8 };
+var maxMinutes = new Option<double>("--max-minutes") { Description = "no new iteration starts after this long", DefaultValueFactory = _ => 10 };
+var folder = new Option<string?>("--folder") { Description = "data, logs and history.jsonl (default: a new temporary folder, removed after a clean run)" };
+var json = new Option<string?>("--json") { Description = "also write the figures as JSON to this file" };
+
+var run = new Command("run", "Runs the seeded workload against a ControlPlane and three RegionNodes started here on 127.0.0.1 while faults are injected, "
+                             + "then heals and checks every invariant. Exit code 1 when anything was violated.")
+{
+    seed, iterations, operations, workers, iterationSeconds, maxMinutes, folder, json,
+};
+run.SetAction(async (parse, cancellationToken) =>
+{
+    var settings = new ChaosSettings
+    {
+        Seed = parse.GetValue(seed), Iterations = parse.GetValue(iterations), OperationsPerIteration = parse.GetValue(operations),
+        Workers = parse.GetValue(workers), IterationTime = TimeSpan.FromSeconds(parse.GetValue(iterationSeconds)),
+        MaxDuration = TimeSpan.FromMinutes(parse.GetValue(maxMinutes)), Folder = parse.GetValue(folder), Keep = parse.GetValue(folder) is not null,
+    };
+    var (figures, where) = await ChaosRun.RunAsync(settings, line => Console.Error.WriteLine(line), cancellationToken).ConfigureAwait(false);
+    return Finish(figures, where, parse.GetValue(json));
+});
+
+var cases = new Option<long>("--cases") { Description = "fuzz cases to send", DefaultValueFactory = _ => 100_000 };
+var fuzz = new Command("fuzz", "Sends random and mutated messages to every public RPC and forged, replayed and truncated frames to the relay, against "
+                               + "a cluster started here; checks no process crashes, nothing answers INTERNAL/UNKNOWN, refused calls change nothing "
+                               + "and memory stays bounded. Exit code 1 when anything was violated.")
+{
+    seed, cases, folder, json,
+};
+fuzz.SetAction(async (parse, cancellationToken) =>
+{
+    var (figures, where) = await FuzzRun.RunAsync(parse.GetValue(seed), parse.GetValue(cases), parse.GetValue(folder),
+        line => Console.Error.WriteLine(line), cancellationToken).ConfigureAwait(false);
+    return Finish(figures, where, parse.GetValue(json));
+});
+
+var root = new RootCommand("Chaos and bad-input testing of a Grpc.Mrk cluster run locally on 127.0.0.1.") { run, fuzz };
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+
+static int Finish(RunFigures figures, string folder, string? jsonFile)
+{
+    Console.Write(ChaosReport.Table(figures));
+    if (jsonFile is not null)
+    {
+        File.WriteAllText(jsonFile, ChaosReport.Json(figures));
+    }
+
+    var failed = figures.Violations.Count > 0 || figures.Count(Outcome.Internal) > 0;
+    if (failed || Directory.Exists(folder))
+    {
+        Console.WriteLine($"data, logs and history: {folder}");
+    }
+
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,50 @@
+using System.Collections.Concurrent;
+
+namespace Grpc.Mrk.Chaos;
+
+/// <summary>The figures a run reports: operations by outcome, faults by kind, invariant checks, violations.</summary>
+public sealed class RunFigures
+{
+    private readonly ConcurrentDictionary<(string Operation, Outcome Outcome), long> _operations = new();
+    private readonly ConcurrentDictionary<string, long> _faults = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _checks = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _violations = new();
+    private readonly ConcurrentDictionary<string, long> _answers = new(StringComparer.Ordinal);
+
+    public int Seed { get; init; }
+
+    public int Iterations { get; set; }
+
+    public long FuzzCases { get; set; }
+
+    public TimeSpan Elapsed { get; set; }
+
+    public IReadOnlyDictionary<(string Operation, Outcome Outcome), long> Operations => _operations;
+
+    public IReadOnlyDictionary<string, long> Faults => _faults;
+
+    public IReadOnlyDictionary<string, long> Checks => _checks;
+
+    public IReadOnlyCollection<string> Violations => _violations;
+
+    /// <summary>Fuzz answers by where they went and their gRPC status (for example "public API InvalidArgument").</summary>
+    public IReadOnlyDictionary<string, long> Answers => _answers;
+
+    public void Answer(string kind) => _answers.AddOrUpdate(kind, 1, (_, n) => n + 1);
+
+    public long Count(Outcome outcome) => _operations.Where(o => o.Key.Outcome == outcome).Sum(o => o.Value);
+
+    public void Operation(string name, Outcome outcome) => _operations.AddOrUpdate((name, outcome), 1, (_, n) => n + 1);
+
+    public void Fault(string kind) => _faults.AddOrUpdate(kind, 1, (_, n) => n + 1);
+
+    /// <summary>One invariant check of kind <paramref name="invariant"/>: passes when <paramref name="problem"/> is null.</summary>
+    public void Check(string invariant, string? problem)
+    {
+        _checks.AddOrUpdate(invariant, 1, (_, n) => n + 1);
+        if (problem is not null)
+        {
+            _violations.Enqueue($"{invariant}: {problem}");
+        }
+    }
+}

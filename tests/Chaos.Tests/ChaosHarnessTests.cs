@@ -1,0 +1,44 @@
+using Grpc.Mrk.TestSupport;
+using Xunit.Abstractions;
+
+namespace Grpc.Mrk.Chaos.Tests;
+
+/// <summary>
+/// The bounded CI version of `mrk-chaos run` and `mrk-chaos fuzz`: real processes on 127.0.0.1, real faults. The seed
+/// is fixed so a failure is reproducible (MRK_CHAOS_SEED replays or explores another).
+/// </summary>
+public sealed class ChaosHarnessTests(ITestOutputHelper output)
+{
+    private static int Seed => int.TryParse(Environment.GetEnvironmentVariable("MRK_CHAOS_SEED"), out var seed) ? seed : 1;
+
+    [Fact]
+    public async Task TwentySeededIterations_WithFaults_LoseNothing()
+    {
+        var settings = new ChaosSettings
+        {
+            Seed = Seed, Iterations = 20, OperationsPerIteration = 40, Workers = 4, IterationTime = TimeSpan.FromSeconds(5),
+            MaxDuration = TimeSpan.FromMinutes(6),
+        };
+        var (figures, folder) = await ChaosRun.RunAsync(settings, output.WriteLine, CancellationToken.None).WithTimeout(TimeSpan.FromMinutes(12));
+        output.WriteLine(ChaosReport.Table(figures));
+        Assert.True(figures.Violations.Count == 0, $"violations (data and history kept in {folder}):\n{string.Join("\n", figures.Violations)}");
+        Assert.Equal(0, figures.Count(Outcome.Internal));
+        Assert.Equal(20, figures.Iterations);
+        Assert.True(figures.Faults.Values.Sum() >= 20, $"only {figures.Faults.Values.Sum()} faults injected");
+        Assert.True(figures.Faults.Count >= 5, $"only {figures.Faults.Count} kinds of fault injected");
+        Assert.True(figures.Count(Outcome.Acknowledged) >= 200, $"only {figures.Count(Outcome.Acknowledged)} operations acknowledged");
+        Assert.True(figures.Checks["acknowledged ciphertext decrypts in every Region of its set"] >= 100);
+        Assert.True(figures.Checks["every acknowledged management call has exactly one audit record"] >= 20);
+    }
+
+    [Fact]
+    public async Task HundredThousandFuzzCases_NoCrash_NoInternal_NoChange()
+    {
+        var (figures, folder) = await FuzzRun.RunAsync(Seed, 100_000, null, output.WriteLine, CancellationToken.None).WithTimeout(TimeSpan.FromMinutes(10));
+        output.WriteLine(ChaosReport.Table(figures));
+        Assert.True(figures.Violations.Count == 0, $"violations (data kept in {folder}):\n{string.Join("\n", figures.Violations)}");
+        Assert.Equal(100_000, figures.FuzzCases);
+        Assert.True(figures.Checks["a batch of refused calls changes no store"] >= 1000);
+        Assert.True(figures.Checks["no process exits under bad input"] > 0);
+    }
+}
