@@ -44,7 +44,8 @@ public sealed class ScaleRun(string primaryRegion, MrkClient primary, IReadOnlyD
                     throw new TimeoutException($"{pairs[i].key} not Enabled in {pairs[i].region} within {timeout.TotalSeconds:0} s");
                 }
 
-                await Task.Delay(20).ConfigureAwait(false);
+                // Coarse on purpose: polling every replica often would load the cluster it measures (and fill its audit logs).
+                await Task.Delay(250).ConfigureAwait(false);
             }
 
             return true;

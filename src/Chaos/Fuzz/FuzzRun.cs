@@ -215,57 +215,52 @@ public static class FuzzRun
         CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        try
+        using var call = invoker.AsyncDuplexStreamingCall(method, null, new CallOptions(cancellationToken: stop.Token));
+        var reading = Task.Run(async () =>
         {
-            using var call = invoker.AsyncDuplexStreamingCall(method, null, new CallOptions(cancellationToken: stop.Token));
-            var reading = Task.Run(async () =>
+            try
             {
                 while (await call.ResponseStream.MoveNext(stop.Token).ConfigureAwait(false))
                 {
                 }
-            }, CancellationToken.None);
+
+                return call.GetStatus().StatusCode;
+            }
+            catch (RpcException e)
+            {
+                return e.StatusCode;
+            }
+            catch (OperationCanceledException)
+            {
+                return StatusCode.Cancelled;
+            }
+        }, CancellationToken.None);
+
+        var ended = false;
+        try
+        {
             foreach (var frame in frames)
             {
                 await call.RequestStream.WriteAsync(frame, stop.Token).ConfigureAwait(false);
             }
 
-            if (cutOff)
-            {
-                // The stream ends mid-conversation, without a clean close.
-                await stop.CancelAsync().ConfigureAwait(false);
-            }
-            else
+            if (!cutOff)
             {
                 await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-                // Replies may still be flowing; the ControlPlane keeps a Region's stream open, so stop reading after a moment.
-                await Task.WhenAny(reading, Task.Delay(500, CancellationToken.None)).ConfigureAwait(false);
-                await stop.CancelAsync().ConfigureAwait(false);
             }
+        }
+        catch (Exception e) when (e is RpcException or IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // The ControlPlane ended the stream (for example on a frame it could not parse); its status tells why.
+            ended = true;
+        }
 
-            try
-            {
-                await reading.ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is RpcException { StatusCode: StatusCode.Cancelled } or OperationCanceledException)
-            {
-                // Ended by us.
-            }
-
-            return call.GetStatus().StatusCode;
-        }
-        catch (RpcException e)
-        {
-            return e.StatusCode;
-        }
-        catch (InvalidOperationException)
-        {
-            // The call was cancelled before it produced a status.
-            return StatusCode.Cancelled;
-        }
-        catch (OperationCanceledException)
-        {
-            return StatusCode.Cancelled;
-        }
+        // A stream the ControlPlane ended has its status on the way; one it keeps open (as it does a Region's) is
+        // listened to for a moment; a cut-off one ends now, mid-conversation, without a clean close.
+        var listen = ended ? TimeSpan.FromSeconds(5) : cutOff ? TimeSpan.Zero : TimeSpan.FromMilliseconds(500);
+        await Task.WhenAny(reading, Task.Delay(listen, CancellationToken.None)).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        return await reading.ConfigureAwait(false);
     }
 
     /// <summary>Methods that store nothing when they succeed (GetParametersForImport stores its wrapping key, so it is not one).</summary>
