@@ -40,6 +40,19 @@ else
   status=1
 fi
 
+# The chaos run puts each process in a network namespace of its own and partitions Regions with iptables inside them:
+# that needs root, ip and iptables, installed here from Debian when missing (and removed again at the end).
+# MRK_SKIP_NETNS=1 runs the chaos workload on 127.0.0.1 instead and reports the namespace test skipped.
+netns_installed=()
+if [[ "${MRK_SKIP_NETNS:-0}" != 1 && "$(id -u)" -eq 0 ]]; then
+  for package in iproute2 iptables; do
+    dpkg -s "$package" >/dev/null 2>&1 || netns_installed+=("$package")
+  done
+  if [[ ${#netns_installed[@]} -gt 0 ]]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${netns_installed[@]}" >/dev/null
+  fi
+fi
+
 # The chaos run and the fuzzer run beside the client checks below, which mostly wait on package downloads; not beside
 # the compose testbed, whose container health probes time out on a machine this busy.
 echo "== Grpc.Mrk.Chaos.Tests (in the background)"
@@ -61,6 +74,9 @@ if ! wait "$chaos"; then
   [[ -f "$results/Grpc.Mrk.Chaos.Tests.trx" ]] || echo "0 1" >"$results/chaos.counts"
 fi
 cat "$results/chaos.log"
+if [[ ${#netns_installed[@]} -gt 0 ]]; then
+  DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "${netns_installed[@]}" >/dev/null 2>&1
+fi
 
 python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET

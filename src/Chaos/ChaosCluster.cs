@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Mrk.Chaos.Network;
 using Grpc.Mrk.Client;
 using Grpc.Mrk.Cluster;
 using Grpc.Mrk.Internal.V1;
@@ -8,9 +10,10 @@ using Grpc.Net.Client;
 namespace Grpc.Mrk.Chaos;
 
 /// <summary>
-/// A ControlPlane and three RegionNodes as real processes on 127.0.0.1, each Region reaching the ControlPlane through
-/// its own <see cref="FaultProxy"/>, all data under one folder. Any process can be killed, paused and restarted on the
-/// same data and ports; any Region's link can be cut, silenced or slowed.
+/// A ControlPlane and three RegionNodes as real processes, on 127.0.0.1 or each in a network namespace of its own
+/// (<see cref="NamespaceNetwork"/>), each Region reaching the ControlPlane through its own <see cref="FaultProxy"/>,
+/// all data under one folder. Any process can be killed, paused and restarted on the same data and ports; any Region's
+/// link can be cut, silenced or slowed by its proxy, and in namespaces also cut by iptables.
 /// </summary>
 public sealed class ChaosCluster : IAsyncDisposable
 {
@@ -21,44 +24,60 @@ public sealed class ChaosCluster : IAsyncDisposable
     private readonly Dictionary<string, FaultProxy> _links = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MrkClient> _clients = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Uri> _endpoints = new(StringComparer.Ordinal);
+    private readonly X509Certificate2 _workloadIdentity;
 
-    private ChaosCluster(string folder)
+    private ChaosCluster(string folder, NamespaceNetwork? network)
     {
         Folder = folder;
+        Network = network;
         Layout = new ClusterLayout(Path.Combine(folder, "certs"));
         Directory.CreateDirectory(Path.Combine(folder, "logs"));
-        ClusterBootstrap.Run(Layout, Regions, [], TimeProvider.System);
-        var controlPlanePort = FreePort();
-        ControlPlaneEndpoint = new Uri($"https://127.0.0.1:{controlPlanePort}");
+        ClusterBootstrap.Run(Layout, Regions, network?.Addresses.Select(a => a.ToString()) ?? [], TimeProvider.System);
+
+        // The workload authenticates as a role with a certificate from the cluster CA, as a service in production would;
+        // anonymous calls (the fuzzer's) are accepted only on loopback, where the nodes allow them.
+        var (clientCertificate, clientKey, _) = ClusterBootstrap.IssueClient(Layout, ClusterRole.Role, "chaos-workload", TimeProvider.System);
+        _workloadIdentity = ClusterPki.Load(clientCertificate, clientKey);
+
+        // In namespaces every process has an address and all ports to itself; on loopback each takes a free port.
+        IPEndPoint Listen(string member) => network is null ? new IPEndPoint(IPAddress.Loopback, FreePort()) : new IPEndPoint(network.Inside(member), 7000);
+        var controlPlane = Listen(ControlPlaneMember);
+        ControlPlaneEndpoint = Https(controlPlane);
         Directory.CreateDirectory(ControlPlaneData);
         ControlPlane = new NodeProcess("controlplane", ProductBinaries.ControlPlane,
         [
             "--data-dir", ControlPlaneData, "--regions", string.Join(",", Regions), "--ca-cert", Layout.AuthorityCertificate,
             "--tls-cert", Layout.ControlPlaneCertificate, "--tls-key", Layout.ControlPlaneKey, "--urls", ControlPlaneEndpoint.ToString().TrimEnd('/'),
-        ], Path.Combine(folder, "logs", "controlplane.log"));
+        ], Path.Combine(folder, "logs", "controlplane.log"), network?.Namespace(ControlPlaneMember));
 
         foreach (var region in Regions)
         {
-            var link = new FaultProxy(new IPEndPoint(IPAddress.Loopback, controlPlanePort));
+            var link = new FaultProxy(network?.Host(region) ?? IPAddress.Loopback, controlPlane);
             _links[region] = link;
-            var endpoint = new Uri($"https://127.0.0.1:{FreePort()}");
+            var endpoint = Https(Listen(region));
             _endpoints[region] = endpoint;
             Directory.CreateDirectory(DataDirectory(region));
             _regions[region] = new NodeProcess(region, ProductBinaries.RegionNode,
             [
                 "--region", region, "--data-dir", DataDirectory(region), "--urls", endpoint.ToString().TrimEnd('/'),
                 "--tls-cert", Layout.RegionCertificate(region), "--tls-key", Layout.RegionKey(region),
-                "--controlplane", $"https://127.0.0.1:{link.Port}", "--cluster-certs", Layout.Root, "--sync-interval", "0.5",
-                "--insecure-allow-anonymous", "true",
-            ], Path.Combine(folder, "logs", $"{region}.log"));
+                "--controlplane", Https(link.Endpoint).ToString().TrimEnd('/'), "--cluster-certs", Layout.Root, "--sync-interval", "0.5",
+                "--insecure-allow-anonymous", network is null ? "true" : "false",
+            ], Path.Combine(folder, "logs", $"{region}.log"), network?.Namespace(region));
             _clients[region] = new MrkClient(endpoint, new MrkClientOptions
             {
                 MaxRetries = 0, Timeout = TimeSpan.FromSeconds(10), CertificateAuthorityFile = Layout.AuthorityCertificate,
+                ClientCertificate = _workloadIdentity,
             });
         }
     }
 
+    private const string ControlPlaneMember = "controlplane";
+
     public string Folder { get; }
+
+    /// <summary>The namespaces the processes run in, or null when they all share the harness's loopback.</summary>
+    public NamespaceNetwork? Network { get; }
 
     public ClusterLayout Layout { get; }
 
@@ -78,9 +97,29 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public Uri Endpoint(string region) => _endpoints[region];
 
-    public static async Task<ChaosCluster> StartAsync(string folder, CancellationToken cancellationToken)
+    public static async Task<ChaosCluster> StartAsync(string folder, CancellationToken cancellationToken) =>
+        await StartAsync(folder, ChaosNetwork.Loopback, cancellationToken).ConfigureAwait(false);
+
+    public static async Task<ChaosCluster> StartAsync(string folder, ChaosNetwork network, CancellationToken cancellationToken)
     {
-        var cluster = new ChaosCluster(folder);
+        var namespaces = network == ChaosNetwork.Namespaces
+            ? await NamespaceNetwork.CreateAsync([ControlPlaneMember, .. Regions]).ConfigureAwait(false)
+            : null;
+        ChaosCluster cluster;
+        try
+        {
+            cluster = new ChaosCluster(folder, namespaces);
+        }
+        catch
+        {
+            if (namespaces is not null)
+            {
+                await namespaces.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
         try
         {
             cluster.ControlPlane.Start();
@@ -167,12 +206,23 @@ public sealed class ChaosCluster : IAsyncDisposable
         throw new TimeoutException("Not every Region connected to the ControlPlane within 60 s.");
     }
 
+    /// <summary>
+    /// Cuts a Region off from its link to the ControlPlane with iptables inside the Region's namespace: packets dropped
+    /// (silent) or rejected with a TCP reset. Only in namespaces; the proxy's own modes work everywhere.
+    /// </summary>
+    public Task CutAsync(string region, bool reset) =>
+        (Network ?? throw new InvalidOperationException("iptables partitions need the cluster in network namespaces."))
+        .CutAsync(region, Link(region).Endpoint.Address, Link(region).Endpoint.Port, reset);
+
+    public Task RestoreAsync(string region) => Network?.HealAsync(region) ?? Task.CompletedTask;
+
     /// <summary>Ends every fault: links open, paused processes resumed, stopped processes started again.</summary>
     public async Task HealAsync(CancellationToken cancellationToken)
     {
-        foreach (var link in _links.Values)
+        foreach (var (region, link) in _links)
         {
             link.Set(LinkMode.Open);
+            await RestoreAsync(region).ConfigureAwait(false);
         }
 
         await ControlPlane.ResumeAsync().ConfigureAwait(false);
@@ -193,6 +243,8 @@ public sealed class ChaosCluster : IAsyncDisposable
         await Task.WhenAll(Regions.Select(r => WaitReadyAsync(r, cancellationToken))).ConfigureAwait(false);
         await WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    private static Uri Https(IPEndPoint endpoint) => new($"https://{endpoint}");
 
     private static int FreePort()
     {
@@ -218,5 +270,12 @@ public sealed class ChaosCluster : IAsyncDisposable
         {
             await link.DisposeAsync().ConfigureAwait(false);
         }
+
+        if (Network is not null)
+        {
+            await Network.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _workloadIdentity.Dispose();
     }
 }

@@ -15,7 +15,7 @@ public static class ChaosReport
         var c = CultureInfo.InvariantCulture;
         if (f.Iterations > 0)
         {
-            text.AppendLine(c, $"seed {f.Seed}, {f.Iterations} iterations in {f.Elapsed.TotalSeconds:F0} s");
+            text.AppendLine(c, $"seed {f.Seed}, {f.Iterations} iterations in {f.Elapsed.TotalSeconds:F0} s, on {f.Network}");
         }
         else
         {
@@ -76,6 +76,7 @@ public static class ChaosReport
     {
         seed = f.Seed,
         iterations = f.Iterations,
+        network = f.Network,
         elapsedSeconds = Math.Round(f.Elapsed.TotalSeconds, 1),
         operations = f.Operations.GroupBy(o => o.Key.Operation).ToDictionary(g => g.Key, g => g.ToDictionary(o => o.Key.Outcome.ToString(), o => o.Value)),
         acknowledged = f.Count(Outcome.Acknowledged),

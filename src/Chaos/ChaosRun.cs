@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Grpc.Mrk.Chaos.Network;
 
 namespace Grpc.Mrk.Chaos;
 
@@ -12,16 +13,20 @@ public static class ChaosRun
     {
         var folder = settings.Folder ?? Path.Combine(Path.GetTempPath(), $"mrk-chaos-{settings.Seed}-{Guid.NewGuid():N}"[..32]);
         Directory.CreateDirectory(folder);
-        var figures = new RunFigures { Seed = settings.Seed };
+        var figures = new RunFigures
+        {
+            Seed = settings.Seed, Network = settings.Network == ChaosNetwork.Namespaces ? "network namespaces" : "loopback",
+        };
         var clock = Stopwatch.StartNew();
         using var history = new History(Path.Combine(folder, "history.jsonl"), settings.Seed, settings.Describe());
-        await using (var cluster = await ChaosCluster.StartAsync(folder, cancellationToken).ConfigureAwait(false))
+        await using (var cluster = await ChaosCluster.StartAsync(folder, settings.Network, cancellationToken).ConfigureAwait(false))
         {
             var ledger = new Ledger();
             var workload = new Workload(cluster, ledger, history, figures);
             var nemesis = new Nemesis(cluster, history, figures);
             var checker = new InvariantChecker(cluster, ledger, history, figures);
             var faults = new Random(settings.Seed);
+            var healed = true;
             for (var iteration = 1; iteration <= settings.Iterations && clock.Elapsed < settings.MaxDuration; iteration++)
             {
                 using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -29,15 +34,22 @@ public static class ChaosRun
                 await workload.RunAsync(settings.Seed, iteration, settings.Workers, settings.OperationsPerIteration, settings.IterationTime).ConfigureAwait(false);
                 await stopFaults.CancelAsync().ConfigureAwait(false);
                 await injecting.ConfigureAwait(false);
-                await checker.SettleAsync(cancellationToken).ConfigureAwait(false);
+                healed = await checker.SettleAsync(cancellationToken).ConfigureAwait(false);
+                if (!healed)
+                {
+                    break;
+                }
+
                 await checker.CheckAsync(iteration, final: false, cancellationToken).ConfigureAwait(false);
                 figures.Iterations = iteration;
                 progress($"iteration {iteration}/{settings.Iterations}: {figures.Count(Outcome.Acknowledged)} acknowledged, "
                          + $"{figures.Faults.Values.Sum()} faults, {figures.Checks.Values.Sum()} checks, {figures.Violations.Count} violations");
             }
 
-            await checker.SettleAsync(cancellationToken).ConfigureAwait(false);
-            await checker.CheckAsync(null, final: true, cancellationToken).ConfigureAwait(false);
+            if (healed && await checker.SettleAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await checker.CheckAsync(null, final: true, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         figures.Elapsed = clock.Elapsed;

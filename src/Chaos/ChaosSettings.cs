@@ -1,3 +1,5 @@
+using Grpc.Mrk.Chaos.Network;
+
 namespace Grpc.Mrk.Chaos;
 
 /// <summary>How long and how hard a chaos run goes. Every loop is bounded by these counts and by <see cref="MaxDuration"/>.</summary>
@@ -18,6 +20,9 @@ public sealed record ChaosSettings
     /// <summary>The whole run stops starting new iterations after this long.</summary>
     public TimeSpan MaxDuration { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Loopback, or each process in its own network namespace (adds iptables partitions; needs root).</summary>
+    public ChaosNetwork Network { get; init; } = ChaosNetwork.Loopback;
+
     /// <summary>Where the cluster's data, logs and the history go; a new temporary folder when null.</summary>
     public string? Folder { get; init; }
 
@@ -27,6 +32,6 @@ public sealed record ChaosSettings
     public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?>
     {
         ["iterations"] = Iterations, ["operationsPerIteration"] = OperationsPerIteration, ["workers"] = Workers,
-        ["iterationSeconds"] = IterationTime.TotalSeconds, ["maxMinutes"] = MaxDuration.TotalMinutes,
+        ["iterationSeconds"] = IterationTime.TotalSeconds, ["maxMinutes"] = MaxDuration.TotalMinutes, ["network"] = Network.ToString(),
     };
 }

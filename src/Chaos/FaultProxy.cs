@@ -21,7 +21,7 @@ public enum LinkMode
 }
 
 /// <summary>
-/// A TCP proxy on 127.0.0.1 in front of one endpoint, whose link can be cut, silenced or slowed on demand. TLS passes
+/// A TCP proxy (on 127.0.0.1 unless told otherwise) in front of one endpoint, whose link can be cut, silenced or slowed on demand. TLS passes
 /// through it untouched (it sees only ciphertext), so the processes on either side run exactly as in production.
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
@@ -36,15 +36,24 @@ public sealed class FaultProxy : IAsyncDisposable
     private TimeSpan _delay;
 
     public FaultProxy(IPEndPoint target)
+        : this(IPAddress.Loopback, target)
+    {
+    }
+
+    /// <summary>A proxy listening on a free port of <paramref name="listen"/>.</summary>
+    public FaultProxy(IPAddress listen, IPEndPoint target)
     {
         _target = target;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener = new TcpListener(listen, 0);
         _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        Endpoint = (IPEndPoint)_listener.LocalEndpoint;
         _accepting = AcceptAsync();
     }
 
-    public int Port { get; }
+    /// <summary>Where the proxy listens.</summary>
+    public IPEndPoint Endpoint { get; }
+
+    public int Port => Endpoint.Port;
 
     public LinkMode Mode
     {

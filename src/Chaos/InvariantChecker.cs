@@ -14,10 +14,22 @@ public sealed class InvariantChecker(ChaosCluster cluster, Ledger ledger, Histor
     private static readonly TimeSpan ConvergeWithin = TimeSpan.FromSeconds(90);
 
     /// <summary>Finishes what faults interrupted on purpose-built paths (a deletion scheduled but not cancelled), then
-    /// waits for the relay to drain and every set to agree.</summary>
-    public async Task SettleAsync(CancellationToken cancellationToken)
+    /// waits for the relay to drain and every set to agree. False when the cluster could not be healed (a violation).</summary>
+    public async Task<bool> SettleAsync(CancellationToken cancellationToken)
     {
-        await cluster.HealAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await cluster.HealAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            // A process that does not come back, or a Region that never connects again, ends the run: nothing after it
+            // could be told apart from this failure.
+            figures.Check("converges after healing", $"healing failed: {e.Message}");
+            history.Write("check", new Dictionary<string, object?> { ["invariant"] = "heal", ["problem"] = e.Message });
+            return false;
+        }
+
         foreach (var set in ledger.Sets.Values)
         {
             foreach (var region in ChaosCluster.Regions)
@@ -57,6 +69,7 @@ public sealed class InvariantChecker(ChaosCluster cluster, Ledger ledger, Histor
         }
 
         figures.Check("converges after healing", calm >= 3 ? null : $"not within {ConvergeWithin.TotalSeconds} s: {difference}");
+        return true;
     }
 
     /// <summary>Checks every set; the ciphertexts, signatures and MACs of <paramref name="iteration"/> (all when null); and,

@@ -2,7 +2,8 @@ namespace Grpc.Mrk.Chaos;
 
 /// <summary>
 /// Injects one seeded fault at a time while the workload runs: SIGKILL and restart of a Region or the ControlPlane,
-/// SIGSTOP/SIGCONT pauses, a Region's link to the ControlPlane reset, silenced or slowed, and a Region restarted
+/// SIGSTOP/SIGCONT pauses, a Region's link to the ControlPlane reset, silenced or slowed by its proxy (or, in network
+/// namespaces, dropped or rejected by iptables), and a Region restarted
 /// without its domain key file (which must refuse to start, clearly, and start again once the file is back).
 /// </summary>
 public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures figures)
@@ -12,6 +13,11 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
         "kill-region", "kill-controlplane", "pause-region", "pause-controlplane", "partition-reset", "partition-blackhole", "slow-link",
         "restart-without-domain-key",
     ];
+
+    /// <summary>Partitions made by iptables inside a Region's network namespace (only when the cluster runs in namespaces).</summary>
+    public static readonly string[] NamespaceKinds = ["partition-iptables-drop", "partition-iptables-reject"];
+
+    private readonly string[] _kinds = cluster.Network is null ? Kinds : [.. Kinds, .. NamespaceKinds];
 
     /// <summary>Faults, one after another, until <paramref name="until"/> is cancelled; each lasts a seeded 0.3-2 s.</summary>
     public async Task RunAsync(Random random, int iteration, CancellationToken until)
@@ -27,7 +33,7 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
                 return;
             }
 
-            var kind = Kinds[random.Next(Kinds.Length)];
+            var kind = _kinds[random.Next(_kinds.Length)];
             var region = ChaosCluster.Regions[random.Next(ChaosCluster.Regions.Length)];
             var duration = TimeSpan.FromMilliseconds(random.Next(300, 2000));
             history.Write("fault", new Dictionary<string, object?>
@@ -69,6 +75,12 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
                 cluster.Link(region).Set(kind == "partition-reset" ? LinkMode.Reset : LinkMode.Blackhole);
                 await Task.Delay(duration).ConfigureAwait(false);
                 cluster.Link(region).Set(LinkMode.Open);
+                break;
+            case "partition-iptables-drop":
+            case "partition-iptables-reject":
+                await cluster.CutAsync(region, reset: kind == "partition-iptables-reject").ConfigureAwait(false);
+                await Task.Delay(duration).ConfigureAwait(false);
+                await cluster.RestoreAsync(region).ConfigureAwait(false);
                 break;
             case "slow-link":
                 cluster.Link(region).Set(LinkMode.Slow, TimeSpan.FromMilliseconds(random.Next(20, 200)));

@@ -1,13 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
+using Grpc.Mrk.Chaos.Network;
 
 namespace Grpc.Mrk.Chaos;
 
 /// <summary>
 /// One product process (a RegionNode or the ControlPlane) started from its build, with its output appended to a log
-/// file, that can be killed (SIGKILL), paused (SIGSTOP) and resumed (SIGCONT), and started again on the same data.
+/// file, that can be killed (SIGKILL), paused (SIGSTOP) and resumed (SIGCONT), and started again on the same data. With a
+/// network namespace it runs inside it (`ip netns exec` replaces itself with the process, so the PID is the product's).
 /// </summary>
-public sealed class NodeProcess(string name, string dll, IReadOnlyList<string> arguments, string logFile) : IAsyncDisposable
+public sealed class NodeProcess(string name, string dll, IReadOnlyList<string> arguments, string logFile, string? networkNamespace = null)
+    : IAsyncDisposable
 {
     private Process? _process;
     private StreamWriter? _log;
@@ -31,7 +34,18 @@ public sealed class NodeProcess(string name, string dll, IReadOnlyList<string> a
 
         _log?.Dispose();
         _log = new StreamWriter(new FileStream(LogFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        if (networkNamespace is not null)
+        {
+            foreach (var argument in new[] { "netns", "exec", networkNamespace, "dotnet" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
         start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
@@ -118,9 +132,7 @@ public sealed class NodeProcess(string name, string dll, IReadOnlyList<string> a
             return;
         }
 
-        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)]);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await kill.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        await HostCommand.TryRunAsync("kill", $"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Grpc.Mrk.Chaos;
+using Grpc.Mrk.Chaos.Network;
 
 // mrk-chaos: faults against a real local cluster with a seeded workload and an invariant checker; and a fuzzer.
 var seed = new Option<int>("--seed") { Description = "seed of the workload's and the faults' draws", DefaultValueFactory = _ => 1 };
@@ -9,20 +10,40 @@ var workers = new Option<int>("--workers") { Description = "concurrent workload 
 var iterationSeconds = new Option<double>("--iteration-seconds") { Description = "upper bound of one iteration's workload", DefaultValueFactory = _ => 8 };
 var maxMinutes = new Option<double>("--max-minutes") { Description = "no new iteration starts after this long", DefaultValueFactory = _ => 10 };
 var folder = new Option<string?>("--folder") { Description = "data, logs and history.jsonl (default: a new temporary folder, removed after a clean run)" };
+var network = new Option<string>("--network")
+{
+    Description = "loopback: every process on 127.0.0.1; namespaces: each in a network namespace of its own, adding iptables partitions "
+                  + "(needs root, ip and iptables); auto: namespaces where the machine allows it",
+    DefaultValueFactory = _ => "auto",
+};
+network.AcceptOnlyFromAmong("auto", "loopback", "namespaces");
 var json = new Option<string?>("--json") { Description = "also write the figures as JSON to this file" };
 
-var run = new Command("run", "Runs the seeded workload against a ControlPlane and three RegionNodes started here on 127.0.0.1 while faults are injected, "
+var run = new Command("run", "Runs the seeded workload against a ControlPlane and three RegionNodes started here (on 127.0.0.1, or each in a network namespace of its own) while faults are injected, "
                              + "then heals and checks every invariant. Exit code 1 when anything was violated.")
 {
-    seed, iterations, operations, workers, iterationSeconds, maxMinutes, folder, json,
+    seed, iterations, operations, workers, iterationSeconds, maxMinutes, network, folder, json,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
+    var unavailable = parse.GetValue(network) == "loopback" ? "not asked for" : await NamespaceNetwork.UnavailableAsync().ConfigureAwait(false);
+    if (unavailable is not null && parse.GetValue(network) == "namespaces")
+    {
+        await Console.Error.WriteLineAsync($"network namespaces cannot be used here: {unavailable}").ConfigureAwait(false);
+        return 2;
+    }
+
+    if (unavailable is not null && parse.GetValue(network) == "auto")
+    {
+        await Console.Error.WriteLineAsync($"running on loopback: network namespaces cannot be used here ({unavailable})").ConfigureAwait(false);
+    }
+
     var settings = new ChaosSettings
     {
         Seed = parse.GetValue(seed), Iterations = parse.GetValue(iterations), OperationsPerIteration = parse.GetValue(operations),
         Workers = parse.GetValue(workers), IterationTime = TimeSpan.FromSeconds(parse.GetValue(iterationSeconds)),
-        MaxDuration = TimeSpan.FromMinutes(parse.GetValue(maxMinutes)), Folder = parse.GetValue(folder), Keep = parse.GetValue(folder) is not null,
+        MaxDuration = TimeSpan.FromMinutes(parse.GetValue(maxMinutes)),
+        Network = unavailable is null ? ChaosNetwork.Namespaces : ChaosNetwork.Loopback, Folder = parse.GetValue(folder), Keep = parse.GetValue(folder) is not null,
     };
     var (figures, where) = await ChaosRun.RunAsync(settings, line => Console.Error.WriteLine(line), cancellationToken).ConfigureAwait(false);
     return Finish(figures, where, parse.GetValue(json));

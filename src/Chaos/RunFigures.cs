@@ -15,6 +15,9 @@ public sealed class RunFigures
 
     public int Iterations { get; set; }
 
+    /// <summary>Where the cluster ran: "loopback" or "network namespaces".</summary>
+    public string Network { get; set; } = "loopback";
+
     public long FuzzCases { get; set; }
 
     public TimeSpan Elapsed { get; set; }

@@ -42,7 +42,7 @@ public sealed class InvariantCheckerTests
             var figures = new RunFigures();
             using var history = new History(Path.Combine(folder, "history.jsonl"), 0, new Dictionary<string, object?>());
             var checker = new InvariantChecker(cluster, ledger, history, figures);
-            await checker.SettleAsync(CancellationToken.None).WithTimeout(TimeSpan.FromMinutes(2));
+            Assert.True(await checker.SettleAsync(CancellationToken.None).WithTimeout(TimeSpan.FromMinutes(2)));
             await checker.CheckAsync(null, final: true, CancellationToken.None).WithTimeout(TimeSpan.FromMinutes(2));
 
             var violations = string.Join("\n", figures.Violations);

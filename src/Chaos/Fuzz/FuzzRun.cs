@@ -22,6 +22,10 @@ public static class FuzzRun
     private const int Batch = 100;
     private const int Concurrency = 16;
     private const long MaxGrowthBytes = 512L * 1024 * 1024;
+
+    /// <summary>Every this many batches, one is run between two quiet points so multi-Region keys are compared too.</summary>
+    private const int SealedEvery = 50;
+    private static readonly TimeSpan QuietWithin = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CallDeadline = TimeSpan.FromSeconds(20);
 
     public static async Task<(RunFigures Figures, string Folder)> RunAsync(int seed, long cases, string? folder, Action<string> progress,
@@ -34,7 +38,8 @@ public static class FuzzRun
         await using (var cluster = await ChaosCluster.StartAsync(where, cancellationToken).ConfigureAwait(false))
         {
             var (identifiers, blobs) = await FuzzTargets.PrepareAsync(cluster, cancellationToken).ConfigureAwait(false);
-            await WaitQuietAsync(cluster, cancellationToken).ConfigureAwait(false);
+            _ = await QuietFingerprintsAsync(cluster, cancellationToken).ConfigureAwait(false)
+                ?? throw new TimeoutException($"The cluster did not go quiet within {QuietWithin.TotalSeconds} s of preparing the fuzz targets.");
             var memoryBefore = Memory(cluster);
             var random = new Random(seed);
             var fuzzer = new WireFuzzer(random, identifiers, blobs);
@@ -82,6 +87,9 @@ public static class FuzzRun
                     var method = methods[random.Next(methods.Count)];
                     return (Method: method, Region: ChaosCluster.Regions[random.Next(ChaosCluster.Regions.Length)], Body: fuzzer.Next(method.InputType));
                 }).ToList();
+                var sealedBefore = (sent / Batch) % SealedEvery == SealedEvery - 1
+                    ? await QuietFingerprintsAsync(cluster, cancellationToken).ConfigureAwait(false)
+                    : null;
                 var changed = 0;
                 var refused = 0;
                 await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, async (c, ct) =>
@@ -110,6 +118,11 @@ public static class FuzzRun
                     foreach (var region in ChaosCluster.Regions)
                     {
                         figures.Check("a batch of refused calls changes no store", now[region] == baseline[region] ? null : $"{region}: store changed in batch at case {sent}");
+                    }
+
+                    if (sealedBefore is not null)
+                    {
+                        await CheckSealedAsync(cluster, sealedBefore, sent, figures, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
@@ -275,8 +288,54 @@ public static class FuzzRun
             or "GenerateDataKeyPairWithoutPlaintext" or "Sign" or "Verify" or "GenerateMac" or "VerifyMac" or "DeriveSharedSecret" or "GenerateRandom"
             or "VerifyAuditLog";
 
-    private static Dictionary<string, string> Fingerprints(ChaosCluster cluster) =>
-        ChaosCluster.Regions.ToDictionary(r => r, r => StoreFingerprint.Of(Path.Combine(cluster.DataDirectory(r), "region.db")));
+    private static Dictionary<string, string> Fingerprints(ChaosCluster cluster, bool multiRegion = false) =>
+        ChaosCluster.Regions.ToDictionary(r => r, r => StoreFingerprint.Of(Path.Combine(cluster.DataDirectory(r), "region.db"), multiRegion));
+
+    /// <summary>
+    /// A batch of refused calls run between two quiet points leaves every store as it was, multi-Region keys included;
+    /// and refused calls start no background work, so the cluster goes quiet again.
+    /// </summary>
+    private static async Task CheckSealedAsync(ChaosCluster cluster, Dictionary<string, string> before, long sent, RunFigures figures,
+        CancellationToken cancellationToken)
+    {
+        var after = await QuietFingerprintsAsync(cluster, cancellationToken).ConfigureAwait(false);
+        figures.Check("the cluster goes quiet again after a batch of refused calls",
+            after is null ? $"not quiet within {QuietWithin.TotalSeconds} s of the batch at case {sent}" : null);
+        if (after is null)
+        {
+            return;
+        }
+
+        foreach (var region in ChaosCluster.Regions)
+        {
+            figures.Check("a batch of refused calls changes no store, multi-Region keys included (compared when quiet)",
+                after[region] == before[region] ? null : $"{region}: multi-Region keys changed in the batch at case {sent}");
+        }
+    }
+
+    /// <summary>
+    /// Every store's full fingerprint once the relay queues are empty and it stays the same over more than a sync
+    /// interval; null when that does not happen within <see cref="QuietWithin"/>.
+    /// </summary>
+    private static async Task<Dictionary<string, string>?> QuietFingerprintsAsync(ChaosCluster cluster, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + QuietWithin;
+        Dictionary<string, string>? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var status = await cluster.StatusAsync(cancellationToken).ConfigureAwait(false);
+            var now = status.Regions.All(r => r.QueueDepth == 0 && r.Connected) ? Fingerprints(cluster, multiRegion: true) : null;
+            if (now is not null && last is not null && ChaosCluster.Regions.All(r => now[r] == last[r]))
+            {
+                return now;
+            }
+
+            last = now;
+            await Task.Delay(600, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
 
     private static void CheckAlive(ChaosCluster cluster, RunFigures figures)
     {
@@ -298,15 +357,5 @@ public static class FuzzRun
     {
         var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
         return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-    }
-
-    private static async Task WaitQuietAsync(ChaosCluster cluster, CancellationToken cancellationToken)
-    {
-        for (var calm = 0; calm < 3;)
-        {
-            var status = await cluster.StatusAsync(cancellationToken).ConfigureAwait(false);
-            calm = status.Regions.All(r => r.QueueDepth == 0) ? calm + 1 : 0;
-            await Task.Delay(300, cancellationToken).ConfigureAwait(false);
-        }
     }
 }

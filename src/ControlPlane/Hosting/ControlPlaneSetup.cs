@@ -63,6 +63,11 @@ public static class ControlPlaneSetup
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2);
+
+            // The same for the ControlPlane's side of a Region's stream: one that leads nowhere any more is closed, so
+            // the Region is shown disconnected until it connects again.
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(10);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
             if (File.Exists(options.TlsCertificateFile) && File.Exists(options.TlsKeyFile) && File.Exists(options.CaCertificateFile))
             {
                 var authority = ClusterPki.LoadCertificate(options.CaCertificateFile);

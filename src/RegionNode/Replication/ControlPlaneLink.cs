@@ -22,6 +22,10 @@ public sealed class ControlPlaneLink(
     ILogger<ControlPlaneLink> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    /// <summary>Quiet time on the stream before a ping, and how long its answer may take before the link is dropped.</summary>
+    private static readonly TimeSpan KeepAlivePingDelay = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan KeepAlivePingTimeout = TimeSpan.FromSeconds(10);
     /// <summary>Envelopes read from the outbox at a time.</summary>
     private const int SendBatch = 200;
 
@@ -57,6 +61,13 @@ public sealed class ControlPlaneLink(
     {
         using var handler = ClusterHandlers.Create(identity.TlsCertificate,
             (presented, extra) => identity.Trust.Check(presented, extra, ClusterRole.ControlPlane).Identity is not null);
+
+        // A Region with nothing to send only reads, and a connection whose far end went away while no packet could
+        // reach the Region (a silent partition, a firewall or NAT that forgot it, a reset that was dropped) would then
+        // be read from forever. HTTP/2 pings on a quiet stream find that out, and the loop above connects again.
+        handler.KeepAlivePingDelay = KeepAlivePingDelay;
+        handler.KeepAlivePingTimeout = KeepAlivePingTimeout;
+        handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
         using var channel = GrpcChannel.ForAddress(controlPlane, new GrpcChannelOptions { HttpHandler = handler });
         using var call = new Internal.V1.Relay.RelayClient(channel).Connect(cancellationToken: stoppingToken);
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
