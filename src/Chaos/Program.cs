@@ -63,7 +63,7 @@ fuzz.SetAction(async (parse, cancellationToken) =>
     return Finish(figures, where, parse.GetValue(json));
 });
 
-var root = new RootCommand("Chaos and bad-input testing of a Grpc.Mrk cluster run locally on 127.0.0.1.") { run, fuzz };
+var root = new RootCommand("Chaos and bad-input testing of a Grpc.Mrk cluster run here, on 127.0.0.1 or in network namespaces it creates.") { run, fuzz };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
 
 static int Finish(RunFigures figures, string folder, string? jsonFile)
