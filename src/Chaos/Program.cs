@@ -26,14 +26,15 @@ var run = new Command("run", "Runs the seeded workload against a ControlPlane an
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
-    var unavailable = parse.GetValue(network) == "loopback" ? "not asked for" : await NamespaceNetwork.UnavailableAsync().ConfigureAwait(false);
-    if (unavailable is not null && parse.GetValue(network) == "namespaces")
+    var asked = parse.GetValue(network);
+    var unavailable = asked == "loopback" ? null : await NamespaceNetwork.UnavailableAsync().ConfigureAwait(false);
+    if (unavailable is not null && asked == "namespaces")
     {
         await Console.Error.WriteLineAsync($"network namespaces cannot be used here: {unavailable}").ConfigureAwait(false);
         return 2;
     }
 
-    if (unavailable is not null && parse.GetValue(network) == "auto")
+    if (unavailable is not null)
     {
         await Console.Error.WriteLineAsync($"running on loopback: network namespaces cannot be used here ({unavailable})").ConfigureAwait(false);
     }
@@ -43,7 +44,7 @@ run.SetAction(async (parse, cancellationToken) =>
         Seed = parse.GetValue(seed), Iterations = parse.GetValue(iterations), OperationsPerIteration = parse.GetValue(operations),
         Workers = parse.GetValue(workers), IterationTime = TimeSpan.FromSeconds(parse.GetValue(iterationSeconds)),
         MaxDuration = TimeSpan.FromMinutes(parse.GetValue(maxMinutes)),
-        Network = unavailable is null ? ChaosNetwork.Namespaces : ChaosNetwork.Loopback, Folder = parse.GetValue(folder), Keep = parse.GetValue(folder) is not null,
+        Network = asked != "loopback" && unavailable is null ? ChaosNetwork.Namespaces : ChaosNetwork.Loopback, Folder = parse.GetValue(folder), Keep = parse.GetValue(folder) is not null,
     };
     var (figures, where) = await ChaosRun.RunAsync(settings, line => Console.Error.WriteLine(line), cancellationToken).ConfigureAwait(false);
     return Finish(figures, where, parse.GetValue(json));
