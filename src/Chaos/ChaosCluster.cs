@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Mrk.Chaos.Network;
 using Grpc.Mrk.Client;
@@ -40,7 +39,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         _workloadIdentity = ClusterPki.Load(clientCertificate, clientKey);
 
         // In namespaces every process has an address and all ports to itself; on loopback each takes a free port.
-        IPEndPoint Listen(string member) => network is null ? new IPEndPoint(IPAddress.Loopback, FreePort()) : new IPEndPoint(network.Inside(member), 7000);
+        IPEndPoint Listen(string member) => network is null ? new IPEndPoint(IPAddress.Loopback, LoopbackPorts.Take()) : new IPEndPoint(network.Inside(member), 7000);
         var controlPlane = Listen(ControlPlaneMember);
         ControlPlaneEndpoint = Https(controlPlane);
         Directory.CreateDirectory(ControlPlaneData);
@@ -148,7 +147,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         {
             if (!node.Running)
             {
-                throw new InvalidOperationException($"{region} exited during start-up; see {node.LogFile}.");
+                throw new InvalidOperationException($"{region} exited during start-up; its log ends:\n{node.LogTail(15)}");
             }
 
             try
@@ -245,13 +244,6 @@ public sealed class ChaosCluster : IAsyncDisposable
     }
 
     private static Uri Https(IPEndPoint endpoint) => new($"https://{endpoint}");
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -125,6 +125,25 @@ public sealed class NodeProcess(string name, string dll, IReadOnlyList<string> a
         }
     }
 
+    /// <summary>The last <paramref name="lines"/> lines of the log (for an error message: why a process stopped).</summary>
+    public string LogTail(int lines)
+    {
+        using var stream = new FileStream(LogFile, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        var tail = new Queue<string>(lines);
+        while (reader.ReadLine() is { } line)
+        {
+            if (tail.Count == lines)
+            {
+                tail.Dequeue();
+            }
+
+            tail.Enqueue(line);
+        }
+
+        return string.Join('\n', tail);
+    }
+
     private async Task SignalAsync(string signal)
     {
         if (_process is null || _process.HasExited)
