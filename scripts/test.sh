@@ -4,8 +4,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-results="$(mktemp -d)"
-trap 'rm -rf "$results"' EXIT
+# MRK_TEST_RESULTS_DIR=folder keeps every project's .trx file there (for a CI system to publish); otherwise they are
+# written to a temporary folder and removed at the end.
+if [[ -n "${MRK_TEST_RESULTS_DIR:-}" ]]; then
+  results="$(mkdir -p "$MRK_TEST_RESULTS_DIR" && cd "$MRK_TEST_RESULTS_DIR" && pwd)" || exit 1
+  rm -f "$results"/*.trx "$results"/*.counts
+else
+  results="$(mktemp -d)"
+  trap 'rm -rf "$results"' EXIT
+fi
 
 if ! dotnet build Grpc.Mrk.sln -c Release -nologo -clp:ErrorsOnly -v:quiet; then
   echo "0 passed, 1 failed, 0 skipped"

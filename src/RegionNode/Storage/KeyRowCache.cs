@@ -5,8 +5,10 @@ namespace Grpc.Mrk.RegionNode.Storage;
 /// <summary>
 /// The stored rows of recently read keys (the key row and its material rows, material still wrapped), so a crypto
 /// call does not query SQLite. Each read builds fresh domain objects from the rows, so a caller changing its copy
-/// changes nothing here. Every write to a key drops its entry after the write; a read that raced with a write does not
-/// put what it read back (the write generation it started under must still be current).
+/// changes nothing here. A write to a key drops its entry before it starts and again after it ends, and nothing is put
+/// back for that key while it runs: otherwise, between the commit and the end of the write, another call could be
+/// served the rows as they were before a change every direct read of the store already shows. A read that raced with a
+/// write does not put what it read back either (the write generation it started under must still be current).
 /// </summary>
 internal sealed class KeyRowCache(int capacity)
 {
@@ -14,6 +16,7 @@ internal sealed class KeyRowCache(int capacity)
 
     private readonly ConcurrentDictionary<string, Rows> _entries = new(StringComparer.Ordinal);
     private readonly Lock _fill = new();
+    private readonly Dictionary<string, int> _writing = new(StringComparer.Ordinal);
     private long _generation;
 
     public int Count => _entries.Count;
@@ -33,7 +36,7 @@ internal sealed class KeyRowCache(int capacity)
 
         lock (_fill)
         {
-            if (generation != _generation)
+            if (generation != _generation || _writing.ContainsKey(keyId))
             {
                 return;
             }
@@ -48,13 +51,38 @@ internal sealed class KeyRowCache(int capacity)
         }
     }
 
-    /// <summary>Call after every write to <paramref name="keyId"/> (committed or not).</summary>
-    public void Invalidate(string keyId)
+    /// <summary>Call before every write to <paramref name="keyId"/>; pair with <see cref="EndWrite"/>.</summary>
+    public void BeginWrite(string keyId)
     {
         lock (_fill)
         {
-            _generation++;
-            _entries.TryRemove(keyId, out _);
+            _writing[keyId] = _writing.GetValueOrDefault(keyId) + 1;
+            Drop(keyId);
         }
+    }
+
+    /// <summary>Call after every write to <paramref name="keyId"/> (committed or not).</summary>
+    public void EndWrite(string keyId)
+    {
+        lock (_fill)
+        {
+            var writes = _writing.GetValueOrDefault(keyId) - 1;
+            if (writes > 0)
+            {
+                _writing[keyId] = writes;
+            }
+            else
+            {
+                _writing.Remove(keyId);
+            }
+
+            Drop(keyId);
+        }
+    }
+
+    private void Drop(string keyId)
+    {
+        _generation++;
+        _entries.TryRemove(keyId, out _);
     }
 }

@@ -453,16 +453,17 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         p.AddWithValue("$mr_next_sync", (object?)key.MultiRegion?.NextAttemptDue?.UtcTicks ?? DBNull.Value);
     }
 
-    /// <summary>Runs a write to one key, then drops what memory holds of it whether the write committed or not.</summary>
+    /// <summary>Runs a write to one key; memory holds nothing of it from the start of the write to its end, committed or not.</summary>
     private async Task WritingAsync(string keyId, Func<Task> write)
     {
+        _cache.BeginWrite(keyId);
         try
         {
             await write().ConfigureAwait(false);
         }
         finally
         {
-            _cache.Invalidate(keyId);
+            _cache.EndWrite(keyId);
             KeyWritten?.Invoke(keyId);
         }
     }

@@ -55,10 +55,37 @@ public sealed class KeyCacheTests
         var cache = new KeyRowCache(16);
         var rows = new KeyRowCache.Rows([], []);
         var generation = cache.Generation;
-        cache.Invalidate("k");
+        cache.BeginWrite("k");
+        cache.EndWrite("k");
         cache.Put("k", rows, generation);
         Assert.False(cache.TryGet("k", out _));
 
+        cache.Put("k", rows, cache.Generation);
+        Assert.True(cache.TryGet("k", out _));
+    }
+
+    [Fact]
+    public void WhileAKeyIsWritten_ItsRowsAreNeitherServedNorKept()
+    {
+        // The write commits before it ends: rows served or kept in between would be older than what the store shows.
+        var cache = new KeyRowCache(16);
+        var rows = new KeyRowCache.Rows([], []);
+        cache.Put("k", rows, cache.Generation);
+        cache.Put("other", rows, cache.Generation);
+
+        cache.BeginWrite("k");
+        cache.BeginWrite("k");
+        Assert.False(cache.TryGet("k", out _));
+        cache.Put("k", rows, cache.Generation);
+        Assert.False(cache.TryGet("k", out _));
+        cache.EndWrite("k");
+        cache.Put("k", rows, cache.Generation);
+        Assert.False(cache.TryGet("k", out _));
+
+        cache.Put("other", rows, cache.Generation);
+        Assert.True(cache.TryGet("other", out _));
+
+        cache.EndWrite("k");
         cache.Put("k", rows, cache.Generation);
         Assert.True(cache.TryGet("k", out _));
     }
