@@ -5,14 +5,14 @@ using Xunit.Abstractions;
 namespace Grpc.Mrk.Chaos.Tests;
 
 /// <summary>
-/// The bounded CI version of `mrk-chaos run` and `mrk-chaos fuzz`: real processes, real faults. The chaos run puts each
-/// process in a network namespace of its own so iptables partitions join the proxy's faults (MRK_SKIP_NETNS=1 runs it on
-/// 127.0.0.1 with the proxy's faults only); the fuzzer runs on 127.0.0.1. The seed is fixed so a failure is
-/// reproducible (MRK_CHAOS_SEED replays or explores another).
+/// The bounded CI version of `mrk-chaos run`: real processes, real faults. It puts each process in a network namespace
+/// of its own so iptables partitions join the proxy's faults (MRK_SKIP_NETNS=1 runs it on 127.0.0.1 with the proxy's
+/// faults only). The seed is fixed so a failure is reproducible (MRK_CHAOS_SEED replays or explores another). A class
+/// apart from the fuzz test so the two run side by side: this one mostly waits on faults and timeouts.
 /// </summary>
 public sealed class ChaosHarnessTests(ITestOutputHelper output)
 {
-    private static int Seed => int.TryParse(Environment.GetEnvironmentVariable("MRK_CHAOS_SEED"), out var seed) ? seed : 1;
+    internal static int Seed => int.TryParse(Environment.GetEnvironmentVariable("MRK_CHAOS_SEED"), out var seed) ? seed : 1;
 
     [Fact]
     public async Task TwentySeededIterations_WithFaults_LoseNothing()
@@ -43,18 +43,5 @@ public sealed class ChaosHarnessTests(ITestOutputHelper output)
         Assert.True(figures.Count(Outcome.Acknowledged) >= 200, $"only {figures.Count(Outcome.Acknowledged)} operations acknowledged");
         Assert.True(figures.Checks["acknowledged ciphertext decrypts in every Region of its set"] >= 100);
         Assert.True(figures.Checks["every acknowledged management call has exactly one audit record"] >= 20);
-    }
-
-    [Fact]
-    public async Task HundredThousandFuzzCases_NoCrash_NoInternal_NoChange()
-    {
-        var (figures, folder) = await FuzzRun.RunAsync(Seed, 100_000, null, output.WriteLine, CancellationToken.None).WithTimeout(TimeSpan.FromMinutes(10));
-        output.WriteLine(ChaosReport.Table(figures));
-        Assert.True(figures.Violations.Count == 0, $"violations (data kept in {folder}):\n{string.Join("\n", figures.Violations)}");
-        Assert.Equal(100_000, figures.FuzzCases);
-        Assert.True(figures.Checks["a batch of refused calls changes no store"] >= 1000);
-        Assert.True(figures.Checks.GetValueOrDefault("a batch of refused calls changes no store, multi-Region keys included (compared when quiet)") >= 9,
-            "fewer than three batches were compared with multi-Region keys included");
-        Assert.True(figures.Checks["no process exits under bad input"] > 0);
     }
 }

@@ -14,7 +14,11 @@ namespace Grpc.Mrk.Chaos.Network;
 public sealed class NamespaceNetwork : IAsyncDisposable
 {
     private const string Prefix = "mrkc-";
+
+    // Choosing a free block and taking its addresses must not interleave with another creation in this process.
+    private static readonly SemaphoreSlim Creating = new(1, 1);
     private static int _created;
+    private static int _probes;
 
     private readonly Dictionary<string, Member> _members = new(StringComparer.Ordinal);
 
@@ -30,7 +34,7 @@ public sealed class NamespaceNetwork : IAsyncDisposable
             return "network namespaces need root";
         }
 
-        var probe = $"{Prefix}{Environment.ProcessId}-probe";
+        var probe = $"{Prefix}{Environment.ProcessId}-probe{Interlocked.Increment(ref _probes)}";
         try
         {
             var added = await HostCommand.TryRunAsync("ip", "netns", "add", probe).ConfigureAwait(false);
@@ -55,6 +59,19 @@ public sealed class NamespaceNetwork : IAsyncDisposable
 
     /// <summary>One namespace and link per member name (e.g. "controlplane", "us-east-1").</summary>
     public static async Task<NamespaceNetwork> CreateAsync(IReadOnlyList<string> members)
+    {
+        await Creating.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return await CreateOneAsync(members).ConfigureAwait(false);
+        }
+        finally
+        {
+            Creating.Release();
+        }
+    }
+
+    private static async Task<NamespaceNetwork> CreateOneAsync(IReadOnlyList<string> members)
     {
         await RemoveStaleAsync().ConfigureAwait(false);
         var run = Interlocked.Increment(ref _created);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Domain.Specs;
@@ -10,6 +11,12 @@ public sealed class AsymmetricEngineTests
 {
     private static readonly AsymmetricEngine Engine = new();
     private static readonly KeyMaterialFactory Factory = new();
+
+    // One key per spec for the tests of what is done with a key: generating an RSA key for each case was most of this
+    // class's time, and nothing here depends on the key being fresh.
+    private static readonly ConcurrentDictionary<KeySpec, Lazy<byte[]>> Keys = new();
+
+    private static byte[] KeyOf(KeySpec spec) => Keys.GetOrAdd(spec, s => new Lazy<byte[]>(() => Factory.Generate(s))).Value;
 
     public static TheoryData<KeySpec, SigningAlgorithm> SigningPairs()
     {
@@ -29,7 +36,7 @@ public sealed class AsymmetricEngineTests
     [MemberData(nameof(SigningPairs))]
     public void SignRaw_ThenVerify_RoundTripsAndRejectsTampering(KeySpec spec, SigningAlgorithm algorithm)
     {
-        var key = Factory.Generate(spec);
+        var key = KeyOf(spec);
         var message = RandomNumberGenerator.GetBytes(4096);
         var signature = Engine.Sign(spec, key, algorithm, message, MessageType.RAW);
         Assert.True(Engine.Verify(spec, key, algorithm, message, MessageType.RAW, signature));
@@ -46,7 +53,7 @@ public sealed class AsymmetricEngineTests
             return; // Ed25519 and ML-DSA sign RAW messages only; the domain refuses DIGEST for them (tested there).
         }
 
-        var key = Factory.Generate(spec);
+        var key = KeyOf(spec);
         var message = "digest me"u8.ToArray();
         var digest = length switch { 32 => SHA256.HashData(message), 48 => SHA384.HashData(message), _ => SHA512.HashData(message) };
         var signature = Engine.Sign(spec, key, algorithm, digest, MessageType.DIGEST);
@@ -63,7 +70,7 @@ public sealed class AsymmetricEngineTests
             return; // Ed25519 and ML-DSA are signed by BouncyCastle itself; the runtime verifies Ed25519 in the cluster tests.
         }
 
-        var key = Factory.Generate(spec);
+        var key = KeyOf(spec);
         var message = "independent check"u8.ToArray();
         var signature = Engine.Sign(spec, key, algorithm, message, MessageType.RAW);
         var publicKey = PublicKeyFactory.CreateKey(Engine.PublicKey(spec, key));
@@ -79,7 +86,7 @@ public sealed class AsymmetricEngineTests
     [InlineData(KeySpec.RSA_4096, EncryptionAlgorithm.RSAES_OAEP_SHA_256)]
     public void RsaEncrypt_ThenDecrypt_RoundTrips(KeySpec spec, EncryptionAlgorithm algorithm)
     {
-        var key = Factory.Generate(spec);
+        var key = KeyOf(spec);
         var ciphertext = Engine.Encrypt(key, algorithm, "secret"u8);
         Assert.Equal("secret"u8.ToArray(), Engine.Decrypt(key, algorithm, ciphertext));
         ciphertext[^1] ^= 1;

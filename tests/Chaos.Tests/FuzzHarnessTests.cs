@@ -1,0 +1,24 @@
+using Grpc.Mrk.TestSupport;
+using Xunit.Abstractions;
+
+namespace Grpc.Mrk.Chaos.Tests;
+
+/// <summary>
+/// The bounded CI version of `mrk-chaos fuzz`, against a cluster on 127.0.0.1, with the seed of
+/// <see cref="ChaosHarnessTests.Seed"/> (MRK_CHAOS_SEED).
+/// </summary>
+public sealed class FuzzHarnessTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task HundredThousandFuzzCases_NoCrash_NoInternal_NoChange()
+    {
+        var (figures, folder) = await FuzzRun.RunAsync(ChaosHarnessTests.Seed, 100_000, null, output.WriteLine, CancellationToken.None).WithTimeout(TimeSpan.FromMinutes(10));
+        output.WriteLine(ChaosReport.Table(figures));
+        Assert.True(figures.Violations.Count == 0, $"violations (data kept in {folder}):\n{string.Join("\n", figures.Violations)}");
+        Assert.Equal(100_000, figures.FuzzCases);
+        Assert.True(figures.Checks["a batch of refused calls changes no store"] >= 1000);
+        Assert.True(figures.Checks.GetValueOrDefault("a batch of refused calls changes no store, multi-Region keys included (compared when quiet)") >= 9,
+            "fewer than three batches were compared with multi-Region keys included");
+        Assert.True(figures.Checks["no process exits under bad input"] > 0);
+    }
+}
