@@ -29,21 +29,25 @@ public static class ChaosRun
             var healed = true;
             for (var iteration = 1; iteration <= settings.Iterations && clock.Elapsed < settings.MaxDuration; iteration++)
             {
+                var started = clock.Elapsed;
                 using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var injecting = nemesis.RunAsync(faults, iteration, stopFaults.Token);
                 await workload.RunAsync(settings.Seed, iteration, settings.Workers, settings.OperationsPerIteration, settings.IterationTime).ConfigureAwait(false);
                 await stopFaults.CancelAsync().ConfigureAwait(false);
                 await injecting.ConfigureAwait(false);
+                var faulted = clock.Elapsed;
                 healed = await checker.SettleAsync(cancellationToken).ConfigureAwait(false);
                 if (!healed)
                 {
                     break;
                 }
 
+                var settled = clock.Elapsed;
                 await checker.CheckAsync(iteration, final: false, cancellationToken).ConfigureAwait(false);
                 figures.Iterations = iteration;
                 progress($"iteration {iteration}/{settings.Iterations}: {figures.Count(Outcome.Acknowledged)} acknowledged, "
-                         + $"{figures.Faults.Values.Sum()} faults, {figures.Checks.Values.Sum()} checks, {figures.Violations.Count} violations");
+                         + $"{figures.Faults.Values.Sum()} faults, {figures.Checks.Values.Sum()} checks, {figures.Violations.Count} violations "
+                         + $"({Seconds(faulted - started)} workload and faults, {Seconds(settled - faulted)} settling, {Seconds(clock.Elapsed - settled)} checking)");
             }
 
             if (healed && await checker.SettleAsync(cancellationToken).ConfigureAwait(false))
@@ -60,4 +64,6 @@ public static class ChaosRun
 
         return (figures, folder);
     }
+
+    private static string Seconds(TimeSpan elapsed) => $"{elapsed.TotalSeconds:F0} s";
 }
