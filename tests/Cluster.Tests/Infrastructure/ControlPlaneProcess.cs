@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Grpc.Mrk.Cluster;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.TestSupport;
@@ -29,12 +28,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
 
     public string Log => string.Join(Environment.NewLine, _log);
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => LoopbackPorts.Take();
 
     public static async Task<ControlPlaneProcess> StartAsync(string dataDirectory, ClusterLayout certificates, IEnumerable<string> regions,
         int port, ITestOutputHelper? output = null)

@@ -2,13 +2,13 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Grpc.Mrk.Chaos;
+namespace Grpc.Mrk.Cluster;
 
 /// <summary>
-/// Free ports on 127.0.0.1 for processes started later. A port the kernel hands out for port 0 comes from the
-/// ephemeral range, which outgoing connections also draw from: while the fuzzer or another cluster opens connections by
-/// the thousand, one of them can take that port before the process binds it. So ports are drawn below that range,
-/// where only a listener can take them, and never twice in one harness.
+/// Free ports on 127.0.0.1 for processes started later (and started again on the same port). A port the kernel hands
+/// out for port 0 comes from the ephemeral range, which outgoing connections also draw from: while a fuzzer or another
+/// cluster opens connections by the thousand, one of them can take that port before the process binds it. So ports are
+/// drawn below that range, where only a listener can take them, and never twice in one process.
 /// </summary>
 public static class LoopbackPorts
 {
@@ -23,7 +23,7 @@ public static class LoopbackPorts
         {
             for (var attempt = 0; attempt < 200 && below - Lowest > 1_000; attempt++)
             {
-                var port = Random.Shared.Next(Lowest, below);
+                var port = System.Security.Cryptography.RandomNumberGenerator.GetInt32(Lowest, below);
                 if (!HandedOut.Contains(port) && CanListen(port))
                 {
                     HandedOut.Add(port);
