@@ -236,19 +236,39 @@ public sealed class Workload(ChaosCluster cluster, Ledger ledger, History histor
                 }
 
                 var at = replicas[random.Next(replicas.Count)];
+                // Each step counts for the audit check on its own: one can succeed and the next be refused (another
+                // worker's schedule-and-cancel of the same replica interleaved), and the audit log holds what succeeded.
                 return (async (client, ct) =>
                 {
-                    await client.CallAsync((kms, o) => kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = set.KeyId, PendingWindowInDays = 7 }, o), ct).ConfigureAwait(false);
-                    ledger.CountUnanswered(at, "CancelKeyDeletion", set.KeyId);
-                    ledger.CountUnanswered(at, "EnableKey", set.KeyId);
-                    await client.CallAsync((kms, o) => kms.CancelKeyDeletionAsync(new CancelKeyDeletionRequest { KeyId = set.KeyId }, o), ct).ConfigureAwait(false);
-                    await client.CallAsync((kms, o) => kms.EnableKeyAsync(new EnableKeyRequest { KeyId = set.KeyId }, o), ct).ConfigureAwait(false);
-                }, new Record("ScheduleKeyDeletion", at, set.KeyId, true));
+                    await CountedAsync(at, "ScheduleKeyDeletion", set.KeyId, () => client.CallAsync((kms, o) => kms.ScheduleKeyDeletionAsync(
+                        new ScheduleKeyDeletionRequest { KeyId = set.KeyId, PendingWindowInDays = 7 }, o), ct)).ConfigureAwait(false);
+                    await CountedAsync(at, "CancelKeyDeletion", set.KeyId, () => client.CallAsync((kms, o) => kms.CancelKeyDeletionAsync(
+                        new CancelKeyDeletionRequest { KeyId = set.KeyId }, o), ct)).ConfigureAwait(false);
+                    await CountedAsync(at, "EnableKey", set.KeyId, () => client.CallAsync((kms, o) => kms.EnableKeyAsync(
+                        new EnableKeyRequest { KeyId = set.KeyId }, o), ct)).ConfigureAwait(false);
+                }, new Record("ScheduleKeyDeletion", at, set.KeyId, Management: false));
             }
 
             default:
                 return (null, new Record(operation, region, set?.KeyId, false));
         }
+    }
+
+    /// <summary>One management call of an operation made of several, counted as acknowledged or unanswered by itself.</summary>
+    private async Task CountedAsync<T>(string region, string eventName, string keyId, Func<Task<T>> call)
+    {
+        try
+        {
+            await call().ConfigureAwait(false);
+        }
+        catch (Exception e) when ((e is MrkException or OperationCanceledException or HttpRequestException or Grpc.Core.RpcException)
+                                  && Outcomes.Of(e).Outcome == Outcome.Unanswered)
+        {
+            ledger.CountUnanswered(region, eventName, keyId);
+            throw;
+        }
+
+        ledger.CountAcknowledged(region, eventName, keyId);
     }
 
     /// <summary>A Region acknowledged to hold the set (the creator or an acknowledged replica).</summary>
