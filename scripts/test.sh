@@ -14,6 +14,13 @@ else
   trap 'rm -rf "$results"' EXIT
 fi
 
+# A plain clone must run everything: nothing may read a path outside the checkout.
+echo "== paths outside the checkout"
+if ! python3 scripts/check-paths.py; then
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
 if ! dotnet build Grpc.Mrk.sln -c Release -nologo -clp:ErrorsOnly -v:quiet; then
   echo "0 passed, 1 failed, 0 skipped"
   exit 1

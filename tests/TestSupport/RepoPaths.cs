@@ -1,14 +1,12 @@
 namespace Grpc.Mrk.TestSupport;
 
-/// <summary>Where the repository and the shared reference material are, found from the test binary's folder.</summary>
+/// <summary>Where the repository and the files the tests read from it are, found from the test binary's folder.</summary>
 public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 
-    /// <summary>The read-only shared folder beside the project (specification, Wycheproof vectors).</summary>
-    public static string Shared => Path.GetFullPath(Path.Combine(Root, "..", "shared"));
-
-    public static string Wycheproof(string file) => Path.Combine(Shared, "testvectors", "wycheproof", file);
+    /// <summary>Project Wycheproof's vectors, kept in the repository with their license (tests/vectors/wycheproof/NOTICE).</summary>
+    public static string Wycheproof(string file) => Path.Combine(Root, "tests", "vectors", "wycheproof", file);
 
     public static string Configuration =>
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
