@@ -12,7 +12,8 @@ public sealed class AuditCheck(ChaosCluster cluster, Ledger ledger, RunFigures f
 {
     public async Task RunAsync(string region, CancellationToken cancellationToken)
     {
-        var client = cluster.Client(region);
+        // Only an operator reads the audit log.
+        var client = cluster.OperatorClient(region);
         var verify = (VerifyAuditLogResponse)await client.InvokeAsync(AuditLog.Descriptor.FindMethodByName("VerifyAuditLog"), new VerifyAuditLogRequest(),
             cancellationToken).ConfigureAwait(false);
         figures.Check("audit log verifies (hash chain and signed digests)", verify.Valid ? null : $"{region}: at {verify.FirstBadSequence}: {verify.Problem}");

@@ -24,6 +24,8 @@ public sealed class ChaosCluster : IAsyncDisposable
     private readonly Dictionary<string, MrkClient> _clients = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Uri> _endpoints = new(StringComparer.Ordinal);
     private readonly X509Certificate2 _workloadIdentity;
+    private readonly X509Certificate2 _operatorIdentity;
+    private readonly Dictionary<string, MrkClient> _operatorClients = new(StringComparer.Ordinal);
 
     private ChaosCluster(string folder, NamespaceNetwork? network)
     {
@@ -35,8 +37,9 @@ public sealed class ChaosCluster : IAsyncDisposable
 
         // The workload authenticates as a role with a certificate from the cluster CA, as a service in production would;
         // anonymous calls (the fuzzer's) are accepted only on loopback, where the nodes allow them.
-        var (clientCertificate, clientKey, _) = ClusterBootstrap.IssueClient(Layout, ClusterRole.Role, "chaos-workload", TimeProvider.System);
+        var (clientCertificate, clientKey, _) = ClusterBootstrap.IssueClient(Layout, ClusterRole.Role, WorkloadRole, TimeProvider.System);
         _workloadIdentity = ClusterPki.Load(clientCertificate, clientKey);
+        _operatorIdentity = ClusterPki.Load(Layout.OperatorCertificate, Layout.OperatorKey);
 
         // In namespaces every process has an address and all ports to itself; on loopback each takes a free port.
         IPEndPoint Listen(string member) => network is null ? new IPEndPoint(IPAddress.Loopback, LoopbackPorts.Take()) : new IPEndPoint(network.Inside(member), 7000);
@@ -68,10 +71,16 @@ public sealed class ChaosCluster : IAsyncDisposable
                 MaxRetries = 0, Timeout = TimeSpan.FromSeconds(10), CertificateAuthorityFile = Layout.AuthorityCertificate,
                 ClientCertificate = _workloadIdentity,
             });
+            _operatorClients[region] = new MrkClient(endpoint, new MrkClientOptions
+            {
+                MaxRetries = 0, Timeout = TimeSpan.FromSeconds(10), CertificateAuthorityFile = Layout.AuthorityCertificate,
+                ClientCertificate = _operatorIdentity,
+            });
         }
     }
 
     private const string ControlPlaneMember = "controlplane";
+    private const string WorkloadRole = "chaos-workload";
 
     public string Folder { get; }
 
@@ -93,6 +102,9 @@ public sealed class ChaosCluster : IAsyncDisposable
     public FaultProxy Link(string region) => _links[region];
 
     public MrkClient Client(string region) => _clients[region];
+
+    /// <summary>A client with the operator's certificate: manages principals and reads the audit log.</summary>
+    public MrkClient OperatorClient(string region) => _operatorClients[region];
 
     public Uri Endpoint(string region) => _endpoints[region];
 
@@ -128,6 +140,7 @@ public sealed class ChaosCluster : IAsyncDisposable
             }
 
             await Task.WhenAll(Regions.Select(r => cluster.WaitReadyAsync(r, cancellationToken))).ConfigureAwait(false);
+            await Task.WhenAll(Regions.Select(r => cluster.AddWorkloadPrincipalAsync(r, cancellationToken))).ConfigureAwait(false);
             await cluster.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
             return cluster;
         }
@@ -135,6 +148,23 @@ public sealed class ChaosCluster : IAsyncDisposable
         {
             await cluster.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The workload's certificate names the role chaos-workload; a Region admits it only while its store holds that
+    /// principal, so the operator creates it in each Region (the store keeps it across restarts).
+    /// </summary>
+    private async Task AddWorkloadPrincipalAsync(string region, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await OperatorClient(region).InvokeAsync(Grpc.Mrk.Admin.V1.PrincipalAdmin.Descriptor.FindMethodByName("CreatePrincipal"),
+                new Grpc.Mrk.Admin.V1.CreatePrincipalRequest { Name = WorkloadRole, Type = "role" }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MrkException e) when (e.ErrorCode == "AlreadyExistsException")
+        {
+            // Created by an earlier start of this cluster.
         }
     }
 
@@ -247,7 +277,7 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var client in _clients.Values)
+        foreach (var client in _clients.Values.Concat(_operatorClients.Values))
         {
             client.Dispose();
         }
@@ -269,5 +299,6 @@ public sealed class ChaosCluster : IAsyncDisposable
         }
 
         _workloadIdentity.Dispose();
+        _operatorIdentity.Dispose();
     }
 }

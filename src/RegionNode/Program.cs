@@ -19,6 +19,15 @@ try
     await app.PrepareRegionNodeAsync();
     app.MapRegionNode();
     await app.StartAsync();
+    try
+    {
+        app.RequireBoundAddressesAllowed();
+    }
+    catch (StartupRefusedException)
+    {
+        await app.StopAsync();
+        throw;
+    }
 }
 catch (Exception e) when (e is StartupRefusedException or IOException)
 {

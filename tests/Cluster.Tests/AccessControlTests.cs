@@ -30,7 +30,7 @@ public sealed class AccessControlTests(ITestOutputHelper output) : IDisposable
         using (var anonymous = Client())
         {
             Assert.Equal("MissingAuthenticationTokenException", (await Assert.ThrowsAsync<MrkException>(() => anonymous.CreateKeyAsync(new CreateKeyRequest()).WithTimeout())).ErrorCode);
-            Assert.Equal("AccessDeniedException", (await Assert.ThrowsAsync<MrkException>(() =>
+            Assert.Equal("MissingAuthenticationTokenException", (await Assert.ThrowsAsync<MrkException>(() =>
                 anonymous.InvokeAsync(Method("CreatePrincipal"), new CreatePrincipalRequest { Name = "eve" }).WithTimeout())).ErrorCode);
         }
 
@@ -82,14 +82,24 @@ public sealed class AccessControlTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(denied.Message, missing.Message);
         Assert.NotEmpty(ghost);
 
-        // A client certificate names its principal too: carol (a role) has no right on the key.
+        // A client certificate names a principal; it counts only while that principal exists in the Region's store.
         var issued = ClusterBootstrap.IssueClient(layout, ClusterRole.Role, "carol", TimeProvider.System);
         using var carolCertificate = ClusterPki.Load(issued.Certificate, issued.Key);
         using var asCarol = Client(certificate: carolCertificate);
+        Assert.Equal("UnrecognizedClientException", (await Assert.ThrowsAsync<MrkException>(() =>
+            asCarol.CreateKeyAsync(new CreateKeyRequest()).WithTimeout())).ErrorCode);
+        var carol = (PrincipalEntry)await admin.InvokeAsync(Method("CreatePrincipal"), new CreatePrincipalRequest { Name = "carol", Type = "role" }).WithTimeout();
+
+        // Once it exists, carol (a role) is that principal, and has no right on the key.
         var carolDenied = await Assert.ThrowsAsync<MrkException>(() => asCarol.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = ByteString.CopyFromUtf8("x") }).WithTimeout());
         Assert.Contains("role/carol", carolDenied.Message, StringComparison.Ordinal);
         var carolKey = await asCarol.CreateKeyAsync(new CreateKeyRequest()).WithTimeout();
         Assert.False(string.IsNullOrEmpty(carolKey.KeyMetadata.KeyId));
+
+        // Deleting the principal refuses its certificate on the next call, though the certificate is still valid.
+        await admin.InvokeAsync(Method("DeletePrincipal"), new DeletePrincipalRequest { PrincipalArn = carol.Arn }).WithTimeout();
+        Assert.Equal("UnrecognizedClientException", (await Assert.ThrowsAsync<MrkException>(() =>
+            asCarol.CreateKeyAsync(new CreateKeyRequest()).WithTimeout())).ErrorCode);
 
         // Revoking bob's key takes effect on his next call.
         await admin.InvokeAsync(Method("RevokeApiKey"), new RevokeApiKeyRequest { KeyId = bobKey.KeyId }).WithTimeout();

@@ -100,7 +100,7 @@ public static class FuzzRun
                     figures.Check("no fuzz case answered INTERNAL or UNKNOWN", fromServer && status.StatusCode is StatusCode.Internal or StatusCode.Unknown
                         ? $"{c.Method.Name} in {c.Region}: {status.StatusCode} {status.Detail} (body {Convert.ToHexString(c.Body.AsSpan(0, Math.Min(64, c.Body.Length)))})"
                         : null);
-                    if (status.StatusCode == StatusCode.OK && !ReadOnly(c.Method.Name))
+                    if (status.StatusCode == StatusCode.OK && !ReadOnly(c.Method))
                     {
                         Interlocked.Increment(ref changed);
                     }
@@ -280,13 +280,8 @@ public static class FuzzRun
         return await reading.ConfigureAwait(false);
     }
 
-    /// <summary>Methods that store nothing when they succeed (GetParametersForImport stores its wrapping key, so it is not one).</summary>
-    private static bool ReadOnly(string method) =>
-        method.StartsWith("Describe", StringComparison.Ordinal) || method.StartsWith("List", StringComparison.Ordinal)
-        || (method.StartsWith("Get", StringComparison.Ordinal) && method != "GetParametersForImport")
-        || method is "Encrypt" or "Decrypt" or "ReEncrypt" or "GenerateDataKey" or "GenerateDataKeyWithoutPlaintext" or "GenerateDataKeyPair"
-            or "GenerateDataKeyPairWithoutPlaintext" or "Sign" or "Verify" or "GenerateMac" or "VerifyMac" or "DeriveSharedSecret" or "GenerateRandom"
-            or "VerifyAuditLog";
+    /// <summary>Methods that store nothing when they succeed, as each declares in protos/ (idempotency_level NO_SIDE_EFFECTS).</summary>
+    private static bool ReadOnly(MethodDescriptor method) => Grpc.Mrk.Client.MethodDeclarations.Of(method) is { ChangesState: false };
 
     private static Dictionary<string, string> Fingerprints(ChaosCluster cluster, bool multiRegion = false) =>
         ChaosCluster.Regions.ToDictionary(r => r, r => StoreFingerprint.Of(Path.Combine(cluster.DataDirectory(r), "region.db"), multiRegion));

@@ -90,21 +90,21 @@ public static class MrkCommandLine
         root.Subcommands.Add(ClusterCommands.Build());
         foreach (var method in KeyManagementService.Descriptor.Methods)
         {
-            root.Subcommands.Add(CommandFor(method, admin: false));
+            root.Subcommands.Add(CommandFor(method));
         }
 
         var admin = new Command("admin", "The Region's principals and API keys (needs the operator certificate of the cluster, found through the cluster file or --client-cert).");
         foreach (var method in Grpc.Mrk.Admin.V1.PrincipalAdmin.Descriptor.Methods)
         {
-            admin.Subcommands.Add(CommandFor(method, admin: true));
+            admin.Subcommands.Add(CommandFor(method));
         }
 
         root.Subcommands.Add(admin);
 
-        var audit = new Command("audit", "The Region's audit log: list (list-audit-records) and verify (verify-audit-log).");
+        var audit = new Command("audit", "The Region's audit log: list (list-audit-records) and verify (verify-audit-log); needs the operator certificate, as admin does.");
         foreach (var method in Grpc.Mrk.V1.AuditLog.Descriptor.Methods)
         {
-            var command = CommandFor(method, admin: false);
+            var command = CommandFor(method);
             command.Aliases.Add(method.Name == "ListAuditRecords" ? "list" : "verify");
             audit.Subcommands.Add(command);
         }
@@ -114,8 +114,10 @@ public static class MrkCommandLine
         return root;
     }
 
-    private static Command CommandFor(MethodDescriptor method, bool admin)
+    private static Command CommandFor(MethodDescriptor method)
     {
+        // Methods that only an operator may call (as each declares in protos/) use the operator's certificate and no API key.
+        var admin = MethodDeclarations.Of(method) is { } declaration && declaration.Admits(CallerKind.Operator) && !declaration.Admits(CallerKind.Principal);
         var command = new Command(Names.Kebab(method.Name), $"Calls {method.Name} (see the AWS KMS API reference).");
         var fields = new List<(FieldDescriptor Field, Option Option)>();
         foreach (var field in method.InputType.Fields.InFieldNumberOrder())

@@ -14,16 +14,10 @@ public sealed record MrkRegionEndpoint(string Region, Uri Endpoint);
 /// </summary>
 internal static class RegionFailover
 {
-    private static readonly HashSet<string> Methods = new(StringComparer.Ordinal)
-    {
-        "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
-        "GenerateDataKeyPairWithoutPlaintext", "Sign", "Verify", "GetPublicKey", "GenerateMac", "VerifyMac", "DeriveSharedSecret",
-        "GenerateRandom", "DescribeKey",
-    };
-
     private static readonly HashSet<string> KeyFields = new(StringComparer.Ordinal) { "key_id", "source_key_id", "destination_key_id" };
 
-    public static bool Allows(MethodDescriptor method) => Methods.Contains(method.Name);
+    /// <summary>What the method declares in protos/ (mrk.v1.access failover), never a list kept here.</summary>
+    public static bool Allows(MethodDescriptor method) => MethodDeclarations.Of(method)?.Failover == true;
 
     /// <summary>The request as it must be sent to <paramref name="region"/>; the same instance when nothing changes.</summary>
     public static T Retarget<T>(T request, string? region) where T : IMessage

@@ -31,7 +31,7 @@ public sealed class RelayApi(
         if (!known.Contains(region))
         {
             Log.PeerRefused(logger, context.Method, context.Peer, $"Region {region} is not in this cluster");
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"Region {region} is not part of this cluster."));
+            throw Refusal.AccessDenied($"Region {region} is not part of this cluster.");
         }
 
         var connection = connections.Open(region);

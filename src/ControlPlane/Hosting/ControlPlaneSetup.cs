@@ -47,7 +47,11 @@ public static class ControlPlaneSetup
         services.AddSingleton(sp => new RelayQueue(Path.Combine(options.DataDirectory, "relay.db"), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RegionConnections>();
         services.AddSingleton<PeerCertificates>();
-        services.AddGrpc(o => o.MaxReceiveMessageSize = 512 * 1024);
+        services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<DeclaredAccess>();
+            o.MaxReceiveMessageSize = 512 * 1024;
+        });
         static RpcException Unparseable() => new(new Status(StatusCode.InvalidArgument, "The message is not a valid protobuf encoding of its type."));
         services.AddSingleton<RelayApi>();
         services.AddSingleton<ClusterAdminApi>();
@@ -57,6 +61,7 @@ public static class ControlPlaneSetup
             binder => Internal.V1.Relay.BindService(binder, sp.GetRequiredService<RelayApi>()), Unparseable));
         services.AddSingleton<IServiceMethodProvider<ClusterAdminEndpoint>>(sp => new StrictMethodProvider<ClusterAdminEndpoint>(
             binder => ClusterAdmin.BindService(binder, sp.GetRequiredService<ClusterAdminApi>()), Unparseable));
+        services.AddGrpcReflection();
         Grpc.Mrk.Cluster.StoreHealthCheck.AddTo(services.AddGrpcHealthChecks(), "relay store",
             sp => sp.GetRequiredService<RelayQueue>().DepthsAsync);
 
@@ -118,6 +123,8 @@ public static class ControlPlaneSetup
         app.MapGrpcService<RelayEndpoint>();
         app.MapGrpcService<ClusterAdminEndpoint>();
         app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        ServedMethods.RequireDeclared(app);
         return app;
     }
 }

@@ -13,7 +13,7 @@ public sealed class PeerCertificates(ClusterTrust trust, ILogger<PeerCertificate
         if (identity is null)
         {
             Log.PeerRefused(logger, context.Method, connection.RemoteIpAddress?.ToString() ?? "?", reason);
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"Refused: {reason}."));
+            throw Refusal.AccessDenied($"Refused: {reason}.");
         }
 
         return identity;

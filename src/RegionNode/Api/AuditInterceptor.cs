@@ -3,6 +3,7 @@ using Google.Protobuf.Collections;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Grpc.Mrk.Client;
 using Grpc.Mrk.RegionNode.Audit;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
@@ -12,34 +13,25 @@ using Grpc.Mrk.RegionNode.Domain.Ports;
 namespace Grpc.Mrk.RegionNode.Api;
 
 /// <summary>
-/// Records every call of the key API and the principal admin API in the audit log, allowed or refused, with its caller,
-/// key and parameters. Byte fields (plaintext, ciphertext, data keys, signatures, messages) are never recorded.
-/// Cryptographic and read-only calls are group-committed; a management call's record is written in the same transaction
-/// as its change (see <see cref="AuditScope"/>), or, when it stored nothing, made durable before the call answers.
+/// Records every call of a method whose declaration says so (<see cref="MethodDeclarations"/>: audit mode RECORD), allowed
+/// or refused, with its caller, key and parameters. Byte fields (plaintext, ciphertext, data keys, signatures,
+/// messages) are never recorded, nor the response of a method that does not declare audit_response. Calls that change
+/// nothing are group-committed; a call that changes state has its record written in the same transaction as its change
+/// (see <see cref="AuditScope"/>), or, when it stored nothing, made durable before the call answers.
 /// </summary>
 public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : Interceptor
 {
-    public const string CallerKey = "mrk.caller";
-
-    private static readonly HashSet<string> Crypto = new(StringComparer.Ordinal)
-    {
-        "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
-        "GenerateDataKeyPairWithoutPlaintext", "Sign", "Verify", "GenerateMac", "VerifyMac", "DeriveSharedSecret", "GenerateRandom", "GetPublicKey",
-    };
-
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        var isAdmin = PublicMethods.IsAdmin(context.Method);
-        if (!PublicMethods.IsKeyOrAdmin(context.Method))
+        if (MethodDeclarations.Find(context.Method) is not { Audited: true } declaration)
         {
             return await continuation(request, context).ConfigureAwait(false);
         }
 
         var name = context.Method[(context.Method.LastIndexOf('/') + 1)..];
-        var readOnly = Crypto.Contains(name) || name.StartsWith("Describe", StringComparison.Ordinal) || name.StartsWith("List", StringComparison.Ordinal)
-                       || name.StartsWith("Get", StringComparison.Ordinal);
-        // A management call's record is written by the store in the same transaction as the change it makes.
+        var readOnly = !declaration.ChangesState;
+        // A call that changes state has its record written by the store in the same transaction as the change.
         var pending = readOnly ? null : new PendingAudit(Event(name, readOnly, request as IMessage, null, context, null, null));
         TResponse response;
         try
@@ -63,7 +55,7 @@ public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : 
             return response;
         }
 
-        var responseElements = readOnly || isAdmin ? null : response as IMessage;
+        var responseElements = declaration.AuditResponse ? response as IMessage : null;
         var auditEvent = Event(name, readOnly, request as IMessage, responseElements, context, null, null);
         if (readOnly)
         {
@@ -71,7 +63,7 @@ public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : 
         }
         else
         {
-            // A management call that changed nothing stored (or whose store write carried no record): durable before the answer.
+            // A call that changed nothing stored (or whose store write carried no record): durable before the answer.
             await audit.RecordDurablyAsync(auditEvent, context.CancellationToken).ConfigureAwait(false);
         }
 
@@ -81,7 +73,7 @@ public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : 
     private AuditEvent Event(string name, bool readOnly, IMessage? request, IMessage? response, ServerCallContext context, string? errorCode,
         string? errorMessage)
     {
-        var caller = context.UserState.TryGetValue(CallerKey, out var known) ? (known as Caller)?.PrincipalArn : null;
+        var caller = CallerAuthentication.FoundCaller(context)?.PrincipalArn;
         return new AuditEvent(name, AuditEvent.ApiCall, caller ?? "anonymous", KeyArnOf(request, response), readOnly,
             request is null ? new Dictionary<string, object?>() : Parameters(request),
             response is null ? null : Parameters(response), errorCode, errorMessage);

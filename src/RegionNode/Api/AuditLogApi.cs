@@ -6,12 +6,16 @@ using Grpc.Mrk.V1;
 
 namespace Grpc.Mrk.RegionNode.Api;
 
-/// <summary>Lists and verifies this Region's audit log; any principal of the account may (records hold no secrets).</summary>
-public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditSigningKey signingKey, AccessControl accessControl) : V1.AuditLog.AuditLogBase
+/// <summary>
+/// Lists and verifies this Region's audit log. The records hold no secrets but name every caller, key, encryption
+/// context and policy, so only an operator reads them (declared in audit.proto; <see cref="CallerAuthentication"/>
+/// admits no one else), and every read is itself recorded.
+/// </summary>
+public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditSigningKey signingKey) : V1.AuditLog.AuditLogBase
 {
     public override async Task<ListAuditRecordsResponse> ListAuditRecords(ListAuditRecordsRequest request, ServerCallContext context)
     {
-        accessControl.AuthorizeAccountAction("kms:ListAuditRecords");
+        RequireOperator(context);
         var limit = request.HasLimit ? request.Limit : 100;
         Domain.Operations.Require.Range(limit, "limit", 1, 1000);
         var rows = await store.ReadAsync(Math.Max(0, request.AfterSequence), limit + 1,
@@ -23,7 +27,7 @@ public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditS
 
     public override async Task<VerifyAuditLogResponse> VerifyAuditLog(VerifyAuditLogRequest request, ServerCallContext context)
     {
-        accessControl.AuthorizeAccountAction("kms:VerifyAuditLog");
+        RequireOperator(context);
         var result = await verifier.VerifyAsync(context.CancellationToken).ConfigureAwait(false);
         return new VerifyAuditLogResponse
         {
@@ -31,5 +35,13 @@ public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditS
             FirstBadSequence = result.FirstBadSequence, Problem = result.Problem,
             DigestPublicKey = await signingKey.PublicKeyPemAsync(context.CancellationToken).ConfigureAwait(false),
         };
+    }
+
+    private static void RequireOperator(ServerCallContext context)
+    {
+        if (CallerAuthentication.CallerOf(context).Type != CallerType.Operator)
+        {
+            throw Domain.Errors.KmsErrors.AccessDeniedTo("the audit log is read by operators only");
+        }
     }
 }

@@ -10,7 +10,7 @@ public sealed partial class KeyManagementApi
 {
     public override async Task<EncryptResponse> Encrypt(EncryptRequest request, ServerCallContext context)
     {
-        var result = await encryption.EncryptAsync(request.KeyId, request.Plaintext.ToByteArray(), request.EncryptionContext,
+        var result = await encryption.EncryptAsync(CallerOf(context), request.KeyId, request.Plaintext.ToByteArray(), request.EncryptionContext,
             request.GrantTokens, EncryptionAlgorithmOf(request.EncryptionAlgorithm, "encryptionAlgorithm"), context.CancellationToken)
             .ConfigureAwait(false);
         return new EncryptResponse
@@ -23,7 +23,7 @@ public sealed partial class KeyManagementApi
 
     public override async Task<DecryptResponse> Decrypt(DecryptRequest request, ServerCallContext context)
     {
-        var result = await encryption.DecryptAsync(request.CiphertextBlob.ToByteArray(), request.EncryptionContext, request.GrantTokens,
+        var result = await encryption.DecryptAsync(CallerOf(context), request.CiphertextBlob.ToByteArray(), request.EncryptionContext, request.GrantTokens,
             request.KeyId, EncryptionAlgorithmOf(request.EncryptionAlgorithm, "encryptionAlgorithm"), context.CancellationToken)
             .ConfigureAwait(false);
         return new DecryptResponse
@@ -37,7 +37,7 @@ public sealed partial class KeyManagementApi
 
     public override async Task<ReEncryptResponse> ReEncrypt(ReEncryptRequest request, ServerCallContext context)
     {
-        var result = await encryption.ReEncryptAsync(request.CiphertextBlob.ToByteArray(), request.SourceEncryptionContext,
+        var result = await encryption.ReEncryptAsync(CallerOf(context), request.CiphertextBlob.ToByteArray(), request.SourceEncryptionContext,
             request.SourceKeyId, request.DestinationKeyId, request.DestinationEncryptionContext,
             EncryptionAlgorithmOf(request.SourceEncryptionAlgorithm, "sourceEncryptionAlgorithm"),
             EncryptionAlgorithmOf(request.DestinationEncryptionAlgorithm, "destinationEncryptionAlgorithm"),
@@ -56,7 +56,7 @@ public sealed partial class KeyManagementApi
 
     public override async Task<GenerateDataKeyResponse> GenerateDataKey(GenerateDataKeyRequest request, ServerCallContext context)
     {
-        var result = await dataKeys.GenerateDataKeyAsync(request.KeyId, request.EncryptionContext,
+        var result = await dataKeys.GenerateDataKeyAsync(CallerOf(context), request.KeyId, request.EncryptionContext,
             request.HasNumberOfBytes ? request.NumberOfBytes : null, DataKeySpecOf(request.KeySpec), request.GrantTokens,
             KeyOperation.GenerateDataKey, context.CancellationToken).ConfigureAwait(false);
         return new GenerateDataKeyResponse
@@ -71,7 +71,7 @@ public sealed partial class KeyManagementApi
     public override async Task<GenerateDataKeyWithoutPlaintextResponse> GenerateDataKeyWithoutPlaintext(
         GenerateDataKeyWithoutPlaintextRequest request, ServerCallContext context)
     {
-        var result = await dataKeys.GenerateDataKeyAsync(request.KeyId, request.EncryptionContext,
+        var result = await dataKeys.GenerateDataKeyAsync(CallerOf(context), request.KeyId, request.EncryptionContext,
             request.HasNumberOfBytes ? request.NumberOfBytes : null, DataKeySpecOf(request.KeySpec), request.GrantTokens,
             KeyOperation.GenerateDataKeyWithoutPlaintext, context.CancellationToken).ConfigureAwait(false);
         return new GenerateDataKeyWithoutPlaintextResponse
@@ -84,7 +84,7 @@ public sealed partial class KeyManagementApi
 
     public override async Task<GenerateDataKeyPairResponse> GenerateDataKeyPair(GenerateDataKeyPairRequest request, ServerCallContext context)
     {
-        var result = await dataKeys.GenerateDataKeyPairAsync(request.KeyId, request.EncryptionContext, DataKeyPairSpecOf(request.KeyPairSpec),
+        var result = await dataKeys.GenerateDataKeyPairAsync(CallerOf(context), request.KeyId, request.EncryptionContext, DataKeyPairSpecOf(request.KeyPairSpec),
             request.GrantTokens, KeyOperation.GenerateDataKeyPair, context.CancellationToken).ConfigureAwait(false);
         return new GenerateDataKeyPairResponse
         {
@@ -100,7 +100,7 @@ public sealed partial class KeyManagementApi
     public override async Task<GenerateDataKeyPairWithoutPlaintextResponse> GenerateDataKeyPairWithoutPlaintext(
         GenerateDataKeyPairWithoutPlaintextRequest request, ServerCallContext context)
     {
-        var result = await dataKeys.GenerateDataKeyPairAsync(request.KeyId, request.EncryptionContext, DataKeyPairSpecOf(request.KeyPairSpec),
+        var result = await dataKeys.GenerateDataKeyPairAsync(CallerOf(context), request.KeyId, request.EncryptionContext, DataKeyPairSpecOf(request.KeyPairSpec),
             request.GrantTokens, KeyOperation.GenerateDataKeyPairWithoutPlaintext, context.CancellationToken).ConfigureAwait(false);
         return new GenerateDataKeyPairWithoutPlaintextResponse
         {
@@ -114,7 +114,7 @@ public sealed partial class KeyManagementApi
 
     public override async Task<SignResponse> Sign(SignRequest request, ServerCallContext context)
     {
-        var result = await signing.SignAsync(request.KeyId, request.Message.ToByteArray(), MessageTypeOf(request.MessageType),
+        var result = await signing.SignAsync(CallerOf(context), request.KeyId, request.Message.ToByteArray(), MessageTypeOf(request.MessageType),
             SigningAlgorithmOf(request.SigningAlgorithm), request.GrantTokens, context.CancellationToken).ConfigureAwait(false);
         return new SignResponse
         {
@@ -126,7 +126,7 @@ public sealed partial class KeyManagementApi
 
     public override async Task<VerifyResponse> Verify(VerifyRequest request, ServerCallContext context)
     {
-        var result = await signing.VerifyAsync(request.KeyId, request.Message.ToByteArray(), MessageTypeOf(request.MessageType),
+        var result = await signing.VerifyAsync(CallerOf(context), request.KeyId, request.Message.ToByteArray(), MessageTypeOf(request.MessageType),
             request.Signature.ToByteArray(), SigningAlgorithmOf(request.SigningAlgorithm), request.GrantTokens, context.CancellationToken)
             .ConfigureAwait(false);
         return new VerifyResponse { KeyId = result.KeyArn, SignatureValid = true, SigningAlgorithm = request.SigningAlgorithm };
@@ -134,7 +134,7 @@ public sealed partial class KeyManagementApi
 
     public override async Task<GetPublicKeyResponse> GetPublicKey(GetPublicKeyRequest request, ServerCallContext context)
     {
-        var result = await signing.GetPublicKeyAsync(request.KeyId, request.GrantTokens, context.CancellationToken).ConfigureAwait(false);
+        var result = await signing.GetPublicKeyAsync(CallerOf(context), request.KeyId, request.GrantTokens, context.CancellationToken).ConfigureAwait(false);
         var metadata = KeyMetadataMapper.ToMetadata(result.Key, region);
         var response = new GetPublicKeyResponse
         {
@@ -151,14 +151,14 @@ public sealed partial class KeyManagementApi
 
     public override async Task<GenerateMacResponse> GenerateMac(GenerateMacRequest request, ServerCallContext context)
     {
-        var result = await macs.GenerateMacAsync(request.Message.ToByteArray(), request.KeyId, MacAlgorithmOf(request.MacAlgorithm),
+        var result = await macs.GenerateMacAsync(CallerOf(context), request.Message.ToByteArray(), request.KeyId, MacAlgorithmOf(request.MacAlgorithm),
             request.GrantTokens, context.CancellationToken).ConfigureAwait(false);
         return new GenerateMacResponse { Mac = UnsafeByteOperations.UnsafeWrap(result.Mac), MacAlgorithm = request.MacAlgorithm, KeyId = result.KeyArn };
     }
 
     public override async Task<VerifyMacResponse> VerifyMac(VerifyMacRequest request, ServerCallContext context)
     {
-        var result = await macs.VerifyMacAsync(request.Message.ToByteArray(), request.KeyId, MacAlgorithmOf(request.MacAlgorithm),
+        var result = await macs.VerifyMacAsync(CallerOf(context), request.Message.ToByteArray(), request.KeyId, MacAlgorithmOf(request.MacAlgorithm),
             request.Mac.ToByteArray(), request.GrantTokens, context.CancellationToken).ConfigureAwait(false);
         return new VerifyMacResponse { KeyId = result.KeyArn, MacValid = true, MacAlgorithm = request.MacAlgorithm };
     }
@@ -166,7 +166,7 @@ public sealed partial class KeyManagementApi
     public override async Task<DeriveSharedSecretResponse> DeriveSharedSecret(DeriveSharedSecretRequest request, ServerCallContext context)
     {
         var algorithm = ProtoEnums.ToDomain<KeyAgreementAlgorithmSpec, KeyAgreementAlgorithm>(request.KeyAgreementAlgorithm, "keyAgreementAlgorithm");
-        var result = await signing.DeriveSharedSecretAsync(request.KeyId, algorithm, request.PublicKey.ToByteArray(), request.GrantTokens,
+        var result = await signing.DeriveSharedSecretAsync(CallerOf(context), request.KeyId, algorithm, request.PublicKey.ToByteArray(), request.GrantTokens,
             context.CancellationToken).ConfigureAwait(false);
         return new DeriveSharedSecretResponse
         {
@@ -180,7 +180,7 @@ public sealed partial class KeyManagementApi
     public override Task<GenerateRandomResponse> GenerateRandom(GenerateRandomRequest request, ServerCallContext context) =>
         Task.FromResult(new GenerateRandomResponse
         {
-            Plaintext = UnsafeByteOperations.UnsafeWrap(dataKeys.GenerateRandom(request.HasNumberOfBytes ? request.NumberOfBytes : null)),
+            Plaintext = UnsafeByteOperations.UnsafeWrap(dataKeys.GenerateRandom(CallerOf(context), request.HasNumberOfBytes ? request.NumberOfBytes : null)),
         });
 
     private static EncryptionAlgorithm? EncryptionAlgorithmOf(EncryptionAlgorithmSpec value, string field) =>

@@ -11,7 +11,7 @@ public sealed partial class KeyManagementApi
     {
         var operations = request.Operations.Select(o => ProtoEnums.ToDomain<V1.GrantOperation, Domain.Specs.GrantOperation>(o, "operations")
             ?? throw Domain.Errors.KmsErrors.Constraint("operations", "Member must not contain UNSPECIFIED")).ToList();
-        var (token, grantId) = await grants.CreateGrantAsync(new CreateGrantCommand(request.KeyId, request.GranteePrincipal, request.RetiringPrincipal,
+        var (token, grantId) = await grants.CreateGrantAsync(CallerOf(context), new CreateGrantCommand(request.KeyId, request.GranteePrincipal, request.RetiringPrincipal,
             operations, request.Constraints?.EncryptionContextSubset ?? new Google.Protobuf.Collections.MapField<string, string>(),
             request.Constraints?.EncryptionContextEquals ?? new Google.Protobuf.Collections.MapField<string, string>(), request.GrantTokens,
             request.Name, request.DryRun), context.CancellationToken).ConfigureAwait(false);
@@ -20,27 +20,27 @@ public sealed partial class KeyManagementApi
 
     public override async Task<ListGrantsResponse> ListGrants(ListGrantsRequest request, ServerCallContext context)
     {
-        var (key, page) = await grants.ListGrantsAsync(request.KeyId, request.GrantId, request.GranteePrincipal, request.HasLimit ? request.Limit : null,
+        var (key, page) = await grants.ListGrantsAsync(CallerOf(context), request.KeyId, request.GrantId, request.GranteePrincipal, request.HasLimit ? request.Limit : null,
             request.Marker, context.CancellationToken).ConfigureAwait(false);
         return GrantPage(page, _ => key.Arn);
     }
 
     public override async Task<ListGrantsResponse> ListRetirableGrants(ListRetirableGrantsRequest request, ServerCallContext context)
     {
-        var page = await grants.ListRetirableGrantsAsync(request.RetiringPrincipal, request.HasLimit ? request.Limit : null, request.Marker,
+        var page = await grants.ListRetirableGrantsAsync(CallerOf(context), request.RetiringPrincipal, request.HasLimit ? request.Limit : null, request.Marker,
             context.CancellationToken).ConfigureAwait(false);
         return GrantPage(page, region.KeyArn);
     }
 
     public override async Task<RetireGrantResponse> RetireGrant(RetireGrantRequest request, ServerCallContext context)
     {
-        await grants.RetireGrantAsync(request.GrantToken, request.KeyId, request.GrantId, request.DryRun, context.CancellationToken).ConfigureAwait(false);
+        await grants.RetireGrantAsync(CallerOf(context), request.GrantToken, request.KeyId, request.GrantId, request.DryRun, context.CancellationToken).ConfigureAwait(false);
         return new RetireGrantResponse();
     }
 
     public override async Task<RevokeGrantResponse> RevokeGrant(RevokeGrantRequest request, ServerCallContext context)
     {
-        await grants.RevokeGrantAsync(request.KeyId, request.GrantId, request.DryRun, context.CancellationToken).ConfigureAwait(false);
+        await grants.RevokeGrantAsync(CallerOf(context), request.KeyId, request.GrantId, request.DryRun, context.CancellationToken).ConfigureAwait(false);
         return new RevokeGrantResponse();
     }
 

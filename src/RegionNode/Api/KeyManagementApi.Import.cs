@@ -8,7 +8,7 @@ public sealed partial class KeyManagementApi
 {
     public override async Task<GetParametersForImportResponse> GetParametersForImport(GetParametersForImportRequest request, ServerCallContext context)
     {
-        var issued = await imports.GetParametersForImportAsync(request.KeyId,
+        var issued = await imports.GetParametersForImportAsync(CallerOf(context), request.KeyId,
             ProtoEnums.ToDomain<AlgorithmSpec, Domain.Specs.WrappingAlgorithm>(request.WrappingAlgorithm, "wrappingAlgorithm"),
             ProtoEnums.ToDomain<V1.WrappingKeySpec, Domain.Specs.WrappingKeySpec>(request.WrappingKeySpec, "wrappingKeySpec"),
             context.CancellationToken).ConfigureAwait(false);
@@ -32,14 +32,14 @@ public sealed partial class KeyManagementApi
             ProtoEnums.ToDomain<V1.ImportType, Domain.Specs.ImportType>(request.ImportType, "importType"),
             request.KeyMaterialDescription,
             request.KeyMaterialId);
-        var (arn, materialId) = await imports.ImportKeyMaterialAsync(command, context.CancellationToken).ConfigureAwait(false);
+        var (arn, materialId) = await imports.ImportKeyMaterialAsync(CallerOf(context), command, context.CancellationToken).ConfigureAwait(false);
         return new ImportKeyMaterialResponse { KeyId = arn, KeyMaterialId = materialId };
     }
 
     public override async Task<DeleteImportedKeyMaterialResponse> DeleteImportedKeyMaterial(DeleteImportedKeyMaterialRequest request,
         ServerCallContext context)
     {
-        var (arn, materialId) = await imports.DeleteImportedKeyMaterialAsync(request.KeyId, request.KeyMaterialId, context.CancellationToken)
+        var (arn, materialId) = await imports.DeleteImportedKeyMaterialAsync(CallerOf(context), request.KeyId, request.KeyMaterialId, context.CancellationToken)
             .ConfigureAwait(false);
         return new DeleteImportedKeyMaterialResponse { KeyId = arn, KeyMaterialId = materialId ?? string.Empty };
     }

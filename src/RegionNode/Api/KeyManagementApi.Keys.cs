@@ -18,19 +18,19 @@ public sealed partial class KeyManagementApi
             request.Tags.Select(t => new Domain.Model.Tag(t.TagKey, t.TagValue)).ToList(),
             request.MultiRegion,
             request.BypassPolicyLockoutSafetyCheck);
-        var key = await lifecycle.CreateKeyAsync(command, context.CancellationToken).ConfigureAwait(false);
+        var key = await lifecycle.CreateKeyAsync(CallerOf(context), command, context.CancellationToken).ConfigureAwait(false);
         return new CreateKeyResponse { KeyMetadata = KeyMetadataMapper.ToMetadata(key, region) };
     }
 
     public override async Task<DescribeKeyResponse> DescribeKey(DescribeKeyRequest request, ServerCallContext context)
     {
-        var key = await lifecycle.DescribeKeyAsync(request.KeyId, request.GrantTokens, context.CancellationToken).ConfigureAwait(false);
+        var key = await lifecycle.DescribeKeyAsync(CallerOf(context), request.KeyId, request.GrantTokens, context.CancellationToken).ConfigureAwait(false);
         return new DescribeKeyResponse { KeyMetadata = KeyMetadataMapper.ToMetadata(key, region) };
     }
 
     public override async Task<ListKeysResponse> ListKeys(ListKeysRequest request, ServerCallContext context)
     {
-        var page = await lifecycle.ListKeysAsync(request.HasLimit ? request.Limit : null, request.Marker, context.CancellationToken)
+        var page = await lifecycle.ListKeysAsync(CallerOf(context), request.HasLimit ? request.Limit : null, request.Marker, context.CancellationToken)
             .ConfigureAwait(false);
         var response = new ListKeysResponse { Truncated = page.Truncated, NextMarker = page.NextMarker ?? string.Empty };
         response.Keys.AddRange(page.Items.Select(id => new KeyListEntry { KeyId = id, KeyArn = region.KeyArn(id) }));
@@ -39,25 +39,25 @@ public sealed partial class KeyManagementApi
 
     public override async Task<UpdateKeyDescriptionResponse> UpdateKeyDescription(UpdateKeyDescriptionRequest request, ServerCallContext context)
     {
-        await lifecycle.UpdateKeyDescriptionAsync(request.KeyId, request.Description, context.CancellationToken).ConfigureAwait(false);
+        await lifecycle.UpdateKeyDescriptionAsync(CallerOf(context), request.KeyId, request.Description, context.CancellationToken).ConfigureAwait(false);
         return new UpdateKeyDescriptionResponse();
     }
 
     public override async Task<EnableKeyResponse> EnableKey(EnableKeyRequest request, ServerCallContext context)
     {
-        await lifecycle.EnableKeyAsync(request.KeyId, context.CancellationToken).ConfigureAwait(false);
+        await lifecycle.EnableKeyAsync(CallerOf(context), request.KeyId, context.CancellationToken).ConfigureAwait(false);
         return new EnableKeyResponse();
     }
 
     public override async Task<DisableKeyResponse> DisableKey(DisableKeyRequest request, ServerCallContext context)
     {
-        await lifecycle.DisableKeyAsync(request.KeyId, context.CancellationToken).ConfigureAwait(false);
+        await lifecycle.DisableKeyAsync(CallerOf(context), request.KeyId, context.CancellationToken).ConfigureAwait(false);
         return new DisableKeyResponse();
     }
 
     public override async Task<ScheduleKeyDeletionResponse> ScheduleKeyDeletion(ScheduleKeyDeletionRequest request, ServerCallContext context)
     {
-        var scheduled = await lifecycle.ScheduleKeyDeletionAsync(request.KeyId,
+        var scheduled = await lifecycle.ScheduleKeyDeletionAsync(CallerOf(context), request.KeyId,
             request.HasPendingWindowInDays ? request.PendingWindowInDays : null, context.CancellationToken).ConfigureAwait(false);
         return new ScheduleKeyDeletionResponse
         {
@@ -70,7 +70,7 @@ public sealed partial class KeyManagementApi
 
     public override async Task<CancelKeyDeletionResponse> CancelKeyDeletion(CancelKeyDeletionRequest request, ServerCallContext context)
     {
-        var arn = await lifecycle.CancelKeyDeletionAsync(request.KeyId, context.CancellationToken).ConfigureAwait(false);
+        var arn = await lifecycle.CancelKeyDeletionAsync(CallerOf(context), request.KeyId, context.CancellationToken).ConfigureAwait(false);
         return new CancelKeyDeletionResponse { KeyId = arn };
     }
 }

@@ -7,7 +7,7 @@ public sealed partial class KeyManagementApi
 {
     public override async Task<ReplicateKeyResponse> ReplicateKey(ReplicateKeyRequest request, ServerCallContext context)
     {
-        var created = await multiRegion.ReplicateKeyAsync(request.KeyId, request.ReplicaRegion, request.Policy, request.Description,
+        var created = await multiRegion.ReplicateKeyAsync(CallerOf(context), request.KeyId, request.ReplicaRegion, request.Policy, request.Description,
             request.Tags.Select(t => new Domain.Model.Tag(t.TagKey, t.TagValue)).ToList(), request.BypassPolicyLockoutSafetyCheck,
             context.CancellationToken).ConfigureAwait(false);
         var response = new ReplicateKeyResponse
@@ -21,7 +21,7 @@ public sealed partial class KeyManagementApi
 
     public override async Task<UpdatePrimaryRegionResponse> UpdatePrimaryRegion(UpdatePrimaryRegionRequest request, ServerCallContext context)
     {
-        await multiRegion.UpdatePrimaryRegionAsync(request.KeyId, request.PrimaryRegion, context.CancellationToken).ConfigureAwait(false);
+        await multiRegion.UpdatePrimaryRegionAsync(CallerOf(context), request.KeyId, request.PrimaryRegion, context.CancellationToken).ConfigureAwait(false);
         return new UpdatePrimaryRegionResponse();
     }
 }

@@ -8,20 +8,20 @@ public sealed partial class KeyManagementApi
 {
     public override async Task<EnableKeyRotationResponse> EnableKeyRotation(EnableKeyRotationRequest request, ServerCallContext context)
     {
-        await rotation.EnableKeyRotationAsync(request.KeyId, request.HasRotationPeriodInDays ? request.RotationPeriodInDays : null,
+        await rotation.EnableKeyRotationAsync(CallerOf(context), request.KeyId, request.HasRotationPeriodInDays ? request.RotationPeriodInDays : null,
             context.CancellationToken).ConfigureAwait(false);
         return new EnableKeyRotationResponse();
     }
 
     public override async Task<DisableKeyRotationResponse> DisableKeyRotation(DisableKeyRotationRequest request, ServerCallContext context)
     {
-        await rotation.DisableKeyRotationAsync(request.KeyId, context.CancellationToken).ConfigureAwait(false);
+        await rotation.DisableKeyRotationAsync(CallerOf(context), request.KeyId, context.CancellationToken).ConfigureAwait(false);
         return new DisableKeyRotationResponse();
     }
 
     public override async Task<GetKeyRotationStatusResponse> GetKeyRotationStatus(GetKeyRotationStatusRequest request, ServerCallContext context)
     {
-        var status = await rotation.GetKeyRotationStatusAsync(request.KeyId, context.CancellationToken).ConfigureAwait(false);
+        var status = await rotation.GetKeyRotationStatusAsync(CallerOf(context), request.KeyId, context.CancellationToken).ConfigureAwait(false);
         var response = new GetKeyRotationStatusResponse
         {
             KeyId = status.KeyArn,
@@ -39,14 +39,14 @@ public sealed partial class KeyManagementApi
 
     public override async Task<RotateKeyOnDemandResponse> RotateKeyOnDemand(RotateKeyOnDemandRequest request, ServerCallContext context)
     {
-        var arn = await rotation.RotateKeyOnDemandAsync(request.KeyId, context.CancellationToken).ConfigureAwait(false);
+        var arn = await rotation.RotateKeyOnDemandAsync(CallerOf(context), request.KeyId, context.CancellationToken).ConfigureAwait(false);
         return new RotateKeyOnDemandResponse { KeyId = arn };
     }
 
     public override async Task<ListKeyRotationsResponse> ListKeyRotations(ListKeyRotationsRequest request, ServerCallContext context)
     {
         var include = ProtoEnums.ToDomain<V1.IncludeKeyMaterial, Domain.Specs.IncludeKeyMaterial>(request.IncludeKeyMaterial, "includeKeyMaterial");
-        var (key, page) = await rotation.ListKeyRotationsAsync(request.KeyId, include, request.HasLimit ? request.Limit : null,
+        var (key, page) = await rotation.ListKeyRotationsAsync(CallerOf(context), request.KeyId, include, request.HasLimit ? request.Limit : null,
             request.Marker, context.CancellationToken).ConfigureAwait(false);
         var response = new ListKeyRotationsResponse { Truncated = page.Truncated, NextMarker = page.NextMarker ?? string.Empty };
         response.Rotations.AddRange(page.Items.Select(m => new RotationsListEntry

@@ -1,5 +1,7 @@
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Core;
 using Grpc.Mrk.RegionNode.Domain.Operations;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.V1;
 
 namespace Grpc.Mrk.RegionNode.Api;
@@ -23,4 +25,6 @@ public sealed partial class KeyManagementApi(
     GrantManagement grants,
     RegionIdentity region) : KeyManagementService.KeyManagementServiceBase
 {
+    /// <summary>The principal <see cref="CallerAuthentication"/> put on the call; handed to every operation explicitly.</summary>
+    private static Caller CallerOf(ServerCallContext context) => CallerAuthentication.CallerOf(context);
 }

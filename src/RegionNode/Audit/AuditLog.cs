@@ -80,8 +80,7 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var (sequence, hash) = await TailAsync(stoppingToken).ConfigureAwait(false);
-        var digests = await store.DigestsAsync(stoppingToken).ConfigureAwait(false);
-        var (sealedSequence, sealedAt) = digests.Count == 0 ? (0L, time.GetUtcNow()) : (digests[^1].Sequence, time.GetUtcNow());
+        var (sealedSequence, sealedAt) = (await store.LastSealedSequenceAsync(stoppingToken).ConfigureAwait(false), time.GetUtcNow());
         var batch = new List<(AuditEvent Event, TaskCompletionSource? Durable)>();
         try
         {

@@ -64,8 +64,10 @@ public static class AuditRecordFormat
         }
         else
         {
+            // Operators are the cluster's own identities, not IAM principals; their records say so rather than pass for a user.
             var type = principalArn.EndsWith(":root", StringComparison.Ordinal) ? "Root"
-                : principalArn.Contains(":role/", StringComparison.Ordinal) ? "AssumedRole" : "IAMUser";
+                : principalArn.Contains(":role/", StringComparison.Ordinal) ? "AssumedRole"
+                : principalArn.Contains(":operator/", StringComparison.Ordinal) ? "ClusterOperator" : "IAMUser";
             w.WriteString("type", type);
             w.WriteString("arn", principalArn);
             w.WriteString("accountId", region.AccountId);

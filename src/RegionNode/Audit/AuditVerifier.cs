@@ -8,80 +8,105 @@ public sealed record AuditVerification(bool Valid, long RecordsChecked, long Dig
 
 /// <summary>
 /// Recomputes the hash chain from the first record: a record edited, removed or moved breaks the chain at exactly that
-/// place (sequence numbers must run 1, 2, 3, ... and each hash must be SHA-256(previous hash || json)). Then checks every
-/// signed digest: each must verify and match the record it seals, so a removed tail or a rewritten chain shows too.
+/// place (sequence numbers must run 1, 2, 3, ... and each hash must be SHA-256(previous hash || json)). Each signed
+/// digest is checked when the walk reaches the record it seals: it must verify and match that record, so a removed
+/// tail or a rewritten chain shows too. Records and digests are read a page at a time, so a check holds one page of
+/// each in memory however long the log is.
 /// </summary>
 public sealed class AuditVerifier(AuditStore store, AuditSigningKey signingKey, Domain.Model.RegionIdentity region)
 {
+    private const int PageSize = 2000;
+
     public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken)
     {
-        var hashes = new Dictionary<long, byte[]>();
-        var chain = await VerifyChainAsync(hashes, cancellationToken).ConfigureAwait(false);
-        var digests = await store.DigestsAsync(cancellationToken).ConfigureAwait(false);
         var key = await signingKey.GetAsync(cancellationToken).ConfigureAwait(false);
-        var checkedDigests = 0L;
-        foreach (var (sequence, hash, createdAt, signature) in digests)
-        {
-            if (!key.VerifyData(AuditDigest.SignedBytes(region.Region, sequence, hash, createdAt), signature, HashAlgorithmName.SHA384,
-                    DSASignatureFormat.Rfc3279DerSequence))
-            {
-                return Worst(chain, new AuditVerification(false, chain.RecordsChecked, checkedDigests, sequence,
-                    $"the digest sealing record {sequence} does not verify with this Region's audit signing key"));
-            }
-
-            if (!hashes.TryGetValue(sequence, out var recorded))
-            {
-                return Worst(chain, new AuditVerification(false, chain.RecordsChecked, checkedDigests, chain.RecordsChecked + 1,
-                    $"record {chain.RecordsChecked + 1} is missing: the log ends at {chain.RecordsChecked} but a signed digest seals it up to {sequence}"));
-            }
-
-            if (!CryptographicOperations.FixedTimeEquals(recorded, hash))
-            {
-                return Worst(chain, new AuditVerification(false, chain.RecordsChecked, checkedDigests, sequence,
-                    $"record {sequence} is not the one its signed digest sealed"));
-            }
-
-            checkedDigests++;
-        }
-
-        return chain with { DigestsChecked = checkedDigests };
-    }
-
-    /// <summary>Of two findings, the one at the earlier record (a valid chain yields to any digest finding).</summary>
-    private static AuditVerification Worst(AuditVerification chain, AuditVerification digest) =>
-        !chain.Valid && chain.FirstBadSequence <= digest.FirstBadSequence ? chain with { DigestsChecked = digest.DigestsChecked } : digest;
-
-    private async Task<AuditVerification> VerifyChainAsync(Dictionary<long, byte[]> hashes, CancellationToken cancellationToken)
-    {
+        var digests = new DigestCursor(store);
         var expectedSequence = 1L;
         var previous = new byte[32];
+        var checkedDigests = 0L;
         while (true)
         {
-            var page = await store.ReadAsync(expectedSequence - 1, 2000, null, cancellationToken).ConfigureAwait(false);
+            var page = await store.ReadAsync(expectedSequence - 1, PageSize, null, cancellationToken).ConfigureAwait(false);
             if (page.Count == 0)
             {
-                return new AuditVerification(true, expectedSequence - 1, 0, 0, string.Empty);
+                break;
             }
 
             foreach (var (sequence, json, hash) in page)
             {
                 if (sequence != expectedSequence)
                 {
-                    return new AuditVerification(false, expectedSequence - 1, 0, expectedSequence,
+                    return new AuditVerification(false, expectedSequence - 1, checkedDigests, expectedSequence,
                         $"record {expectedSequence} is missing (the next stored record is {sequence})");
                 }
 
-                var computed = AuditLog.Chain(previous, json);
-                if (!CryptographicOperations.FixedTimeEquals(computed, hash))
+                if (!CryptographicOperations.FixedTimeEquals(AuditLog.Chain(previous, json), hash))
                 {
-                    return new AuditVerification(false, expectedSequence - 1, 0, sequence,
+                    return new AuditVerification(false, expectedSequence - 1, checkedDigests, sequence,
                         $"record {sequence} does not match its hash: it was altered, or a record before it was removed or reordered");
                 }
 
-                hashes[sequence] = hash;
+                // Every digest sealing a record up to this one: it must verify, and seal exactly this record's hash.
+                while (await digests.PeekAsync(cancellationToken).ConfigureAwait(false) is { } digest && digest.Sequence <= sequence)
+                {
+                    if (!Verifies(key, digest))
+                    {
+                        return new AuditVerification(false, sequence, checkedDigests, digest.Sequence,
+                            $"the digest sealing record {digest.Sequence} does not verify with this Region's audit signing key");
+                    }
+
+                    if (digest.Sequence != sequence || !CryptographicOperations.FixedTimeEquals(digest.Hash, hash))
+                    {
+                        return new AuditVerification(false, sequence, checkedDigests, digest.Sequence,
+                            $"record {digest.Sequence} is not the one its signed digest sealed");
+                    }
+
+                    checkedDigests++;
+                    digests.Advance();
+                }
+
                 previous = hash;
                 expectedSequence++;
             }
         }
+
+        var recordsChecked = expectedSequence - 1;
+        if (await digests.PeekAsync(cancellationToken).ConfigureAwait(false) is { } beyond)
+        {
+            return !Verifies(key, beyond)
+                ? new AuditVerification(false, recordsChecked, checkedDigests, beyond.Sequence,
+                    $"the digest sealing record {beyond.Sequence} does not verify with this Region's audit signing key")
+                : new AuditVerification(false, recordsChecked, checkedDigests, recordsChecked + 1,
+                    $"record {recordsChecked + 1} is missing: the log ends at {recordsChecked} but a signed digest seals it up to {beyond.Sequence}");
+        }
+
+        return new AuditVerification(true, recordsChecked, checkedDigests, 0, string.Empty);
+    }
+
+    private bool Verifies(ECDsa key, (long Sequence, byte[] Hash, DateTimeOffset CreatedAt, byte[] Signature) digest) =>
+        key.VerifyData(AuditDigest.SignedBytes(region.Region, digest.Sequence, digest.Hash, digest.CreatedAt), digest.Signature,
+            HashAlgorithmName.SHA384, DSASignatureFormat.Rfc3279DerSequence);
+
+    /// <summary>The signed digests in sequence order, read a page at a time.</summary>
+    private sealed class DigestCursor(AuditStore store)
+    {
+        private IReadOnlyList<(long Sequence, byte[] Hash, DateTimeOffset CreatedAt, byte[] Signature)> _page = [];
+        private int _index;
+        private long _after;
+        private bool _exhausted;
+
+        public async Task<(long Sequence, byte[] Hash, DateTimeOffset CreatedAt, byte[] Signature)?> PeekAsync(CancellationToken cancellationToken)
+        {
+            if (_index >= _page.Count && !_exhausted)
+            {
+                _page = await store.DigestsAsync(_after, PageSize, cancellationToken).ConfigureAwait(false);
+                _index = 0;
+                _exhausted = _page.Count < PageSize;
+            }
+
+            return _index < _page.Count ? _page[_index] : null;
+        }
+
+        public void Advance() => _after = _page[_index++].Sequence;
     }
 }

@@ -15,12 +15,6 @@ public static class AuditWrites
             return null;
         }
 
-        // The caller is known by now (the API authenticated it after the record was opened).
-        if (Domain.Policies.CallerContext.Current is { } caller)
-        {
-            pending.Event = pending.Event with { PrincipalArn = caller.PrincipalArn };
-        }
-
         if (key is not null && pending.Event.KeyArn is null)
         {
             pending.Event = pending.Event with { KeyArn = key.Arn };

@@ -316,7 +316,47 @@ public static partial class RegionNodeSetup
             }
         }
 
+        try
+        {
+            ServedMethods.RequireDeclared(app);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new StartupRefusedException(e.Message, e);
+        }
+
         return app;
+    }
+
+    /// <summary>
+    /// After Kestrel has bound: the addresses it actually listens on (from --urls, Kestrel's own configuration or the
+    /// environment alike) must allow the modes this node runs in. Plaintext, test and anonymous modes stay on loopback.
+    /// </summary>
+    public static void RequireBoundAddressesAllowed(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<RegionNodeOptions>>().Value;
+        var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        var joined = string.Join(';', bound);
+        if (bound.Any(u => u.StartsWith("http://", StringComparison.OrdinalIgnoreCase)))
+        {
+            if (!options.Plaintext)
+            {
+                throw new StartupRefusedException($"Kestrel listens without TLS on {joined}: plaintext needs --plaintext true, and loopback only.");
+            }
+
+            RequireLoopbackOnly(joined, "Plaintext");
+        }
+
+        if (options.TestMode)
+        {
+            RequireLoopbackOnly(joined, "Test mode");
+        }
+
+        if (options.InsecureAllowAnonymous)
+        {
+            RequireLoopbackOnly(joined, "Insecure anonymous mode");
+        }
     }
 
     public static string StorePath(RegionNodeOptions options) => Path.Combine(options.DataDirectory, "region.db");

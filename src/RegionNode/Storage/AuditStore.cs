@@ -74,11 +74,24 @@ public sealed class AuditStore(SqliteDatabase database)
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<(long Sequence, byte[] Hash, DateTimeOffset CreatedAt, byte[] Signature)>> DigestsAsync(CancellationToken cancellationToken)
+    /// <summary>The sequence number the newest digest seals; 0 when there is none.</summary>
+    public async Task<long> LastSealedSequenceAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT sequence, hash, created_at, signature FROM audit_digests ORDER BY sequence;";
+        command.CommandText = "SELECT COALESCE(MAX(sequence), 0) FROM audit_digests;";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Up to <paramref name="limit"/> digests sealing records after <paramref name="afterSequence"/>, in order.</summary>
+    public async Task<IReadOnlyList<(long Sequence, byte[] Hash, DateTimeOffset CreatedAt, byte[] Signature)>> DigestsAsync(long afterSequence, int limit,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT sequence, hash, created_at, signature FROM audit_digests WHERE sequence > $after ORDER BY sequence LIMIT $limit;";
+        command.Parameters.AddWithValue("$after", afterSequence);
+        command.Parameters.AddWithValue("$limit", limit);
         var result = new List<(long, byte[], DateTimeOffset, byte[])>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

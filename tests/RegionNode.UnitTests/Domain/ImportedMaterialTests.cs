@@ -1,3 +1,4 @@
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using System.Security.Cryptography;
 using System.Text;
 using Grpc.Mrk.RegionNode.Domain.Errors;
@@ -55,7 +56,7 @@ public sealed class ImportedMaterialTests
         var material = Material.For(spec);
         var (_, materialId) = await ImportAsync(store, key.KeyId, material.Bytes, algorithm, wrappingKeySpec);
 
-        var imported = await store.Lifecycle.DescribeKeyAsync(key.KeyId, [], None);
+        var imported = await store.Lifecycle.DescribeKeyAsync(Caller.System, key.KeyId, [], None);
         Assert.Equal(KeyState.Enabled, imported.State);
         Assert.Equal(KeyOrigin.EXTERNAL, imported.Origin);
         Assert.Equal(materialId, imported.CurrentMaterial.MaterialId);
@@ -65,17 +66,17 @@ public sealed class ImportedMaterialTests
             case KeySpec.SYMMETRIC_DEFAULT:
                 // The material ID is HMAC-SHA-256 keyed by the material, so it proves which material the key holds.
                 Assert.Equal(IndependentMaterialId(key.KeyId, material.Bytes), materialId);
-                var encrypted = await store.Encryption.EncryptAsync(key.KeyId, message, new Dictionary<string, string>(), [], null, None);
-                var decrypted = await store.Encryption.DecryptAsync(encrypted.CiphertextBlob, new Dictionary<string, string>(), [], key.KeyId, null, None);
+                var encrypted = await store.Encryption.EncryptAsync(Caller.System, key.KeyId, message, new Dictionary<string, string>(), [], null, None);
+                var decrypted = await store.Encryption.DecryptAsync(Caller.System, encrypted.CiphertextBlob, new Dictionary<string, string>(), [], key.KeyId, null, None);
                 Assert.Equal(message, decrypted.Plaintext);
                 break;
             case KeySpec.HMAC_224 or KeySpec.HMAC_256 or KeySpec.HMAC_384 or KeySpec.HMAC_512:
-                var mac = await store.Macs.GenerateMacAsync(message, key.KeyId, KeySpecCatalog.Get(spec).MacAlgorithms[0], [], None);
+                var mac = await store.Macs.GenerateMacAsync(Caller.System, message, key.KeyId, KeySpecCatalog.Get(spec).MacAlgorithms[0], [], None);
                 Assert.Equal(material.Mac(spec, message), mac.Mac);
                 break;
             default:
                 var algorithmToSign = KeySpecCatalog.Get(spec).SigningAlgorithmsFor(KeyUsage.SIGN_VERIFY)[0];
-                var signature = await store.Signing.SignAsync(key.KeyId, message, MessageType.RAW, algorithmToSign, [], None);
+                var signature = await store.Signing.SignAsync(Caller.System, key.KeyId, message, MessageType.RAW, algorithmToSign, [], None);
                 Assert.True(material.Verify(spec, algorithmToSign, message, signature.Signature), $"{spec} signature does not verify with the imported key");
                 break;
         }
@@ -92,7 +93,7 @@ public sealed class ImportedMaterialTests
         Assert.NotEqual(runtimeEncoding, bouncyEncoding);
 
         var (_, first) = await ImportAsync(store, key.KeyId, runtimeEncoding, WrappingAlgorithm.RSA_AES_KEY_WRAP_SHA_256);
-        await store.Imports.DeleteImportedKeyMaterialAsync(key.KeyId, string.Empty, None);
+        await store.Imports.DeleteImportedKeyMaterialAsync(Caller.System, key.KeyId, string.Empty, None);
         var (_, second) = await ImportAsync(store, key.KeyId, bouncyEncoding, WrappingAlgorithm.RSA_AES_KEY_WRAP_SHA_256);
         Assert.Equal(first, second);
         Assert.Equal(KeyState.Enabled, (await Describe(store, key.KeyId)).State);
@@ -198,9 +199,9 @@ public sealed class ImportedMaterialTests
         var before = await Snapshot(store, key.KeyId);
 
         var wrongWrap = IndependentWrap.Wrap(parameters.PublicKey, WrappingAlgorithm.RSAES_OAEP_SHA_1, material);
-        await ExpectAsync(KmsErrorCodes.InvalidCiphertext, () => store.Imports.ImportKeyMaterialAsync(
+        await ExpectAsync(KmsErrorCodes.InvalidCiphertext, () => store.Imports.ImportKeyMaterialAsync(Caller.System, 
             Command(key.KeyId, parameters.ImportToken, wrongWrap), None));
-        await ExpectAsync(KmsErrorCodes.InvalidCiphertext, () => store.Imports.ImportKeyMaterialAsync(
+        await ExpectAsync(KmsErrorCodes.InvalidCiphertext, () => store.Imports.ImportKeyMaterialAsync(Caller.System, 
             Command(key.KeyId, parameters.ImportToken, RandomNumberGenerator.GetBytes(300)), None));
         Assert.Equal(before, await Snapshot(store, key.KeyId));
 
@@ -251,7 +252,7 @@ public sealed class ImportedMaterialTests
             ExpirationModel = model,
             ValidTo = validInSeconds is { } s ? store.Clock.GetUtcNow().AddSeconds(s) : null,
         };
-        await ExpectAsync(KmsErrorCodes.Validation, () => store.Imports.ImportKeyMaterialAsync(command, None));
+        await ExpectAsync(KmsErrorCodes.Validation, () => store.Imports.ImportKeyMaterialAsync(Caller.System, command, None));
         Assert.Equal(KeyState.PendingImport, (await Describe(store, key.KeyId)).State);
     }
 
@@ -263,11 +264,11 @@ public sealed class ImportedMaterialTests
         var material = RandomNumberGenerator.GetBytes(32);
         await ImportAsync(store, key.KeyId, material, validFor: TimeSpan.FromHours(1));
         var context = new Dictionary<string, string>();
-        var ciphertext = (await store.Encryption.EncryptAsync(key.KeyId, [1, 2, 3], context, [], null, None)).CiphertextBlob;
+        var ciphertext = (await store.Encryption.EncryptAsync(Caller.System, key.KeyId, [1, 2, 3], context, [], null, None)).CiphertextBlob;
 
         store.Clock.Advance(TimeSpan.FromHours(1));
         // Past ValidTo the material is refused at once, before the sweep deletes it.
-        await ExpectAsync(KmsErrorCodes.KMSInvalidState, () => store.Encryption.DecryptAsync(ciphertext, context, [], key.KeyId, null, None));
+        await ExpectAsync(KmsErrorCodes.KMSInvalidState, () => store.Encryption.DecryptAsync(Caller.System, ciphertext, context, [], key.KeyId, null, None));
         Assert.Equal([key.KeyId], await store.Imports.ExpireDueAsync(None));
         var expired = await Describe(store, key.KeyId);
         Assert.Equal(KeyState.PendingImport, expired.State);
@@ -278,7 +279,7 @@ public sealed class ImportedMaterialTests
         await ExpectAsync(KmsErrorCodes.IncorrectKeyMaterial, () => ImportAsync(store, key.KeyId, RandomNumberGenerator.GetBytes(32)));
         await ImportAsync(store, key.KeyId, material, model: ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE);
         Assert.Equal(KeyState.Enabled, (await Describe(store, key.KeyId)).State);
-        Assert.Equal([1, 2, 3], (await store.Encryption.DecryptAsync(ciphertext, context, [], key.KeyId, null, None)).Plaintext);
+        Assert.Equal([1, 2, 3], (await store.Encryption.DecryptAsync(Caller.System, ciphertext, context, [], key.KeyId, null, None)).Plaintext);
         store.Clock.Advance(TimeSpan.FromDays(400));
         Assert.Empty(await store.Imports.ExpireDueAsync(None));
     }
@@ -290,14 +291,14 @@ public sealed class ImportedMaterialTests
         var key = await CreateExternalAsync(store);
         var material = RandomNumberGenerator.GetBytes(32);
         var (_, materialId) = await ImportAsync(store, key.KeyId, material);
-        await store.Lifecycle.DisableKeyAsync(key.KeyId, None);
+        await store.Lifecycle.DisableKeyAsync(Caller.System, key.KeyId, None);
 
-        var (_, deleted) = await store.Imports.DeleteImportedKeyMaterialAsync(key.KeyId, string.Empty, None);
+        var (_, deleted) = await store.Imports.DeleteImportedKeyMaterialAsync(Caller.System, key.KeyId, string.Empty, None);
         Assert.Equal(materialId, deleted);
         Assert.Equal(KeyState.PendingImport, (await Describe(store, key.KeyId)).State);
         Assert.Equal(0L, Scalar(store, "SELECT count(*) FROM key_materials WHERE wrapped IS NOT NULL;"));
         // Again: no effect.
-        await store.Imports.DeleteImportedKeyMaterialAsync(key.KeyId, string.Empty, None);
+        await store.Imports.DeleteImportedKeyMaterialAsync(Caller.System, key.KeyId, string.Empty, None);
 
         await ExpectAsync(KmsErrorCodes.IncorrectKeyMaterial, () => ImportAsync(store, key.KeyId, RandomNumberGenerator.GetBytes(32)));
         await ImportAsync(store, key.KeyId, material, materialId: materialId);
@@ -308,10 +309,10 @@ public sealed class ImportedMaterialTests
     public async Task ImportOperations_KeyWithGeneratedMaterial_Unsupported()
     {
         using var store = new TempStore();
-        var key = await store.Lifecycle.CreateKeyAsync(new CreateKeyCommand(string.Empty, string.Empty, null, null, null, [], false, false), None);
+        var key = await store.Lifecycle.CreateKeyAsync(Caller.System, new CreateKeyCommand(string.Empty, string.Empty, null, null, null, [], false, false), None);
         await ExpectAsync(KmsErrorCodes.UnsupportedOperation, () => Parameters(store, key.KeyId, WrappingAlgorithm.RSAES_OAEP_SHA_256));
-        await ExpectAsync(KmsErrorCodes.UnsupportedOperation, () => store.Imports.DeleteImportedKeyMaterialAsync(key.KeyId, string.Empty, None));
-        await ExpectAsync(KmsErrorCodes.UnsupportedOperation, () => store.Lifecycle.CreateKeyAsync(
+        await ExpectAsync(KmsErrorCodes.UnsupportedOperation, () => store.Imports.DeleteImportedKeyMaterialAsync(Caller.System, key.KeyId, string.Empty, None));
+        await ExpectAsync(KmsErrorCodes.UnsupportedOperation, () => store.Lifecycle.CreateKeyAsync(Caller.System, 
             new CreateKeyCommand(string.Empty, string.Empty, KeyUsage.SIGN_VERIFY, KeySpec.ML_DSA_65, KeyOrigin.EXTERNAL, [], false, false), None));
     }
 
@@ -323,9 +324,9 @@ public sealed class ImportedMaterialTests
         var first = RandomNumberGenerator.GetBytes(32);
         var (_, firstId) = await ImportAsync(store, key.KeyId, first);
         var context = new Dictionary<string, string>();
-        var old = (await store.Encryption.EncryptAsync(key.KeyId, [7], context, [], null, None)).CiphertextBlob;
-        await ExpectAsync(KmsErrorCodes.KMSInvalidState, () => store.Rotation.RotateKeyOnDemandAsync(key.KeyId, None));
-        await ExpectAsync(KmsErrorCodes.UnsupportedOperation, () => store.Rotation.EnableKeyRotationAsync(key.KeyId, null, None));
+        var old = (await store.Encryption.EncryptAsync(Caller.System, key.KeyId, [7], context, [], null, None)).CiphertextBlob;
+        await ExpectAsync(KmsErrorCodes.KMSInvalidState, () => store.Rotation.RotateKeyOnDemandAsync(Caller.System, key.KeyId, None));
+        await ExpectAsync(KmsErrorCodes.UnsupportedOperation, () => store.Rotation.EnableKeyRotationAsync(Caller.System, key.KeyId, null, None));
 
         var (_, secondId) = await ImportAsync(store, key.KeyId, RandomNumberGenerator.GetBytes(32), type: ImportType.NEW_KEY_MATERIAL,
             description: "from the HSM, batch 2");
@@ -335,18 +336,18 @@ public sealed class ImportedMaterialTests
         await ExpectAsync(KmsErrorCodes.KMSInvalidState,
             () => ImportAsync(store, key.KeyId, RandomNumberGenerator.GetBytes(32), type: ImportType.NEW_KEY_MATERIAL));
 
-        await store.Rotation.RotateKeyOnDemandAsync(key.KeyId, None);
+        await store.Rotation.RotateKeyOnDemandAsync(Caller.System, key.KeyId, None);
         var rotated = await Describe(store, key.KeyId);
         Assert.Equal(secondId, rotated.CurrentMaterial.MaterialId);
         Assert.Equal(RotationType.ON_DEMAND, rotated.CurrentMaterial.RotationType);
         Assert.Equal("from the HSM, batch 2", rotated.CurrentMaterial.Import!.Description);
         Assert.Equal(KeyMaterialState.NON_CURRENT, rotated.FindMaterial(firstId)!.State);
-        var (_, page) = await store.Rotation.ListKeyRotationsAsync(key.KeyId, IncludeKeyMaterial.ALL_KEY_MATERIAL, null, string.Empty, None);
+        var (_, page) = await store.Rotation.ListKeyRotationsAsync(Caller.System, key.KeyId, IncludeKeyMaterial.ALL_KEY_MATERIAL, null, string.Empty, None);
         Assert.Equal([firstId, secondId], page.Items.Select(m => m.MaterialId));
-        Assert.Equal([7], (await store.Encryption.DecryptAsync(old, context, [], key.KeyId, null, None)).Plaintext);
+        Assert.Equal([7], (await store.Encryption.DecryptAsync(Caller.System, old, context, [], key.KeyId, null, None)).Plaintext);
 
         // Deleting an older version makes the key unusable until that material is back.
-        await store.Imports.DeleteImportedKeyMaterialAsync(key.KeyId, firstId, None);
+        await store.Imports.DeleteImportedKeyMaterialAsync(Caller.System, key.KeyId, firstId, None);
         Assert.Equal(KeyState.PendingImport, (await Describe(store, key.KeyId)).State);
         await ImportAsync(store, key.KeyId, first, materialId: firstId);
         Assert.Equal(KeyState.Enabled, (await Describe(store, key.KeyId)).State);
@@ -360,7 +361,7 @@ public sealed class ImportedMaterialTests
         await ImportAsync(store, key.KeyId, RandomNumberGenerator.GetBytes(32));
         var (_, pendingId) = await ImportAsync(store, key.KeyId, RandomNumberGenerator.GetBytes(32), type: ImportType.NEW_KEY_MATERIAL);
 
-        await store.Imports.DeleteImportedKeyMaterialAsync(key.KeyId, pendingId, None);
+        await store.Imports.DeleteImportedKeyMaterialAsync(Caller.System, key.KeyId, pendingId, None);
         var after = await Describe(store, key.KeyId);
         Assert.Null(after.FindMaterial(pendingId));
         Assert.Equal(KeyState.Enabled, after.State);
@@ -405,7 +406,7 @@ public sealed class ImportedMaterialTests
             KeySpec.HMAC_224 or KeySpec.HMAC_256 or KeySpec.HMAC_384 or KeySpec.HMAC_512 => KeyUsage.GENERATE_VERIFY_MAC,
             _ => KeyUsage.SIGN_VERIFY,
         };
-        return store.Lifecycle.CreateKeyAsync(new CreateKeyCommand(string.Empty, string.Empty, usage, spec, KeyOrigin.EXTERNAL, [], multiRegion, false), None);
+        return store.Lifecycle.CreateKeyAsync(Caller.System, new CreateKeyCommand(string.Empty, string.Empty, usage, spec, KeyOrigin.EXTERNAL, [], multiRegion, false), None);
     }
 
     internal static async Task<(string Arn, string MaterialId)> ImportAsync(TempStore store, string keyId, byte[] material,
@@ -413,7 +414,7 @@ public sealed class ImportedMaterialTests
         TimeSpan? validFor = null, ExpirationModel model = ExpirationModel.KEY_MATERIAL_EXPIRES, ImportType? type = null,
         string description = "", string materialId = "")
     {
-        var parameters = await store.Imports.GetParametersForImportAsync(keyId, algorithm, wrappingKeySpec, None);
+        var parameters = await store.Imports.GetParametersForImportAsync(Caller.System, keyId, algorithm, wrappingKeySpec, None);
         return await Import(store, keyId, parameters, material, validFor, model, type, description, materialId, algorithm);
     }
 
@@ -430,16 +431,16 @@ public sealed class ImportedMaterialTests
             KeyMaterialDescription = description,
             KeyMaterialId = materialId,
         };
-        return store.Imports.ImportKeyMaterialAsync(command, None);
+        return store.Imports.ImportKeyMaterialAsync(Caller.System, command, None);
     }
 
     private static Task<ImportParametersIssued> Parameters(TempStore store, string keyId, WrappingAlgorithm algorithm) =>
-        store.Imports.GetParametersForImportAsync(keyId, algorithm, WrappingKeySpec.RSA_2048, None);
+        store.Imports.GetParametersForImportAsync(Caller.System, keyId, algorithm, WrappingKeySpec.RSA_2048, None);
 
     private static ImportKeyMaterialCommand Command(string keyId, byte[] token, byte[] wrapped) =>
         new(keyId, token, wrapped, null, ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE, null, string.Empty, string.Empty);
 
-    private static Task<KmsKey> Describe(TempStore store, string keyId) => store.Lifecycle.DescribeKeyAsync(keyId, [], None);
+    private static Task<KmsKey> Describe(TempStore store, string keyId) => store.Lifecycle.DescribeKeyAsync(Caller.System, keyId, [], None);
 
     /// <summary>Everything ImportKeyMaterial could change about a key, for "refused and changed nothing" checks.</summary>
     private static async Task<string> Snapshot(TempStore store, string keyId)

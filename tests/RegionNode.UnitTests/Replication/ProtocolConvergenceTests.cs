@@ -1,3 +1,4 @@
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
@@ -22,21 +23,21 @@ public sealed class ProtocolConvergenceTests
     public async Task ReplicateRotateHandOffRotate_WithDuplicatesAndAnyOrder_AllRegionsAgree(int seed)
     {
         using var cluster = new InProcessCluster(seed, East, West, Sydney);
-        var key = await cluster[East].Lifecycle.CreateKeyAsync(new CreateKeyCommand(string.Empty, "set", null, null, null, [], true, false),
+        var key = await cluster[East].Lifecycle.CreateKeyAsync(Caller.System, new CreateKeyCommand(string.Empty, "set", null, null, null, [], true, false),
             CancellationToken.None);
         var none = Array.Empty<Tag>();
-        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, "west", none, false, CancellationToken.None);
-        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, Sydney, string.Empty, string.Empty, none, false, CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, West, string.Empty, "west", none, false, CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, Sydney, string.Empty, string.Empty, none, false, CancellationToken.None);
         await cluster.DeliverAllAsync();
 
-        await cluster[East].Rotation.RotateKeyOnDemandAsync(key.KeyId, CancellationToken.None);
+        await cluster[East].Rotation.RotateKeyOnDemandAsync(Caller.System, key.KeyId, CancellationToken.None);
         await cluster.DeliverAllAsync();
-        await cluster[East].Rotation.EnableKeyRotationAsync(key.KeyId, 120, CancellationToken.None);
+        await cluster[East].Rotation.EnableKeyRotationAsync(Caller.System, key.KeyId, 120, CancellationToken.None);
         await cluster.DeliverAllAsync();
 
-        await cluster[East].MultiRegion.UpdatePrimaryRegionAsync(key.KeyId, West, CancellationToken.None);
+        await cluster[East].MultiRegion.UpdatePrimaryRegionAsync(Caller.System, key.KeyId, West, CancellationToken.None);
         await cluster.DeliverAllAsync();
-        await cluster[West].Rotation.RotateKeyOnDemandAsync(key.KeyId, CancellationToken.None);
+        await cluster[West].Rotation.RotateKeyOnDemandAsync(Caller.System, key.KeyId, CancellationToken.None);
         await cluster.DeliverAllAsync();
         await cluster.AntiEntropyAsync(TimeSpan.FromMinutes(1));
 
@@ -65,8 +66,8 @@ public sealed class ProtocolConvergenceTests
         var key = await Domain.ImportedMaterialTests.CreateExternalAsync(cluster[East], multiRegion: true);
         var first = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         var (_, firstId) = await Domain.ImportedMaterialTests.ImportAsync(cluster[East], key.KeyId, first, model: ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE);
-        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
-        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, Sydney, string.Empty, string.Empty, [], false, CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, Sydney, string.Empty, string.Empty, [], false, CancellationToken.None);
         await cluster.DeliverAllAsync();
         foreach (var region in new[] { West, Sydney })
         {
@@ -87,7 +88,7 @@ public sealed class ProtocolConvergenceTests
         await Domain.ImportedMaterialTests.ImportAsync(cluster[Sydney], key.KeyId, next, materialId: nextId);
         await cluster.DeliverAllAsync();
 
-        await cluster[East].Rotation.RotateKeyOnDemandAsync(key.KeyId, CancellationToken.None);
+        await cluster[East].Rotation.RotateKeyOnDemandAsync(Caller.System, key.KeyId, CancellationToken.None);
         await cluster.DeliverAllAsync();
         await cluster.AntiEntropyAsync(TimeSpan.FromMinutes(1));
 
@@ -105,13 +106,13 @@ public sealed class ProtocolConvergenceTests
     public async Task ReplicaDeleted_PrimaryStopsListingIt_WaitingPrimaryThenStartsItsWindow_ReReplicationRecreates(int seed)
     {
         using var cluster = new InProcessCluster(seed, East, West);
-        var key = await cluster[East].Lifecycle.CreateKeyAsync(new CreateKeyCommand(string.Empty, string.Empty, null, null, null, [], true, false),
+        var key = await cluster[East].Lifecycle.CreateKeyAsync(Caller.System, new CreateKeyCommand(string.Empty, string.Empty, null, null, null, [], true, false),
             CancellationToken.None);
-        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
         await cluster.DeliverAllAsync();
 
-        await cluster[East].Lifecycle.ScheduleKeyDeletionAsync(key.KeyId, 7, CancellationToken.None);
-        await cluster[West].Lifecycle.ScheduleKeyDeletionAsync(key.KeyId, 7, CancellationToken.None);
+        await cluster[East].Lifecycle.ScheduleKeyDeletionAsync(Caller.System, key.KeyId, 7, CancellationToken.None);
+        await cluster[West].Lifecycle.ScheduleKeyDeletionAsync(Caller.System, key.KeyId, 7, CancellationToken.None);
         await cluster.DeliverAllAsync();
         Assert.Equal(KeyState.PendingReplicaDeletion, (await cluster[East].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!.State);
 
@@ -126,9 +127,9 @@ public sealed class ProtocolConvergenceTests
         // Late repeats about the deleted replica change nothing; replicating again recreates it (after cancelling).
         await cluster.AntiEntropyAsync(TimeSpan.FromMinutes(5));
         Assert.Null(await cluster[West].Store.FindKeyAsync(key.KeyId, CancellationToken.None));
-        await cluster[East].Lifecycle.CancelKeyDeletionAsync(key.KeyId, CancellationToken.None);
-        await cluster[East].Lifecycle.EnableKeyAsync(key.KeyId, CancellationToken.None);
-        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
+        await cluster[East].Lifecycle.CancelKeyDeletionAsync(Caller.System, key.KeyId, CancellationToken.None);
+        await cluster[East].Lifecycle.EnableKeyAsync(Caller.System, key.KeyId, CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
         await cluster.DeliverAllAsync();
         var recreated = (await cluster[West].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!;
         Assert.Equal(KeyState.Enabled, recreated.State);
@@ -139,9 +140,9 @@ public sealed class ProtocolConvergenceTests
     public async Task SharedStateFromARegionThatIsNotItsPrimary_Ignored()
     {
         using var cluster = new InProcessCluster(1, East, West, Sydney);
-        var key = await cluster[East].Lifecycle.CreateKeyAsync(new CreateKeyCommand(string.Empty, string.Empty, null, null, null, [], true, false),
+        var key = await cluster[East].Lifecycle.CreateKeyAsync(Caller.System, new CreateKeyCommand(string.Empty, string.Empty, null, null, null, [], true, false),
             CancellationToken.None);
-        await cluster[East].MultiRegion.ReplicateKeyAsync(key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
         await cluster.DeliverAllAsync();
         var west = (await cluster[West].Store.FindKeyAsync(key.KeyId, CancellationToken.None))!;
         var forged = west.Shared() with { SyncVersion = 99, PrimaryRegion = Sydney, RotationEnabled = true };
@@ -155,7 +156,7 @@ public sealed class ProtocolConvergenceTests
         Assert.Equal(East, after.MultiRegion!.PrimaryRegion);
         Assert.False(after.Rotation.Enabled);
         Assert.Equal(KmsErrorCodes.UnsupportedOperation, (await Assert.ThrowsAsync<KmsException>(() =>
-            cluster[West].MultiRegion.ReplicateKeyAsync(key.KeyId, Sydney, string.Empty, string.Empty, [], false, CancellationToken.None))).ErrorCode);
+            cluster[West].MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, Sydney, string.Empty, string.Empty, [], false, CancellationToken.None))).ErrorCode);
     }
 
     private static async Task<List<KmsKey>> EveryRegionAsync(InProcessCluster cluster, string keyId)

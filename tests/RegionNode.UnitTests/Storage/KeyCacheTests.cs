@@ -1,3 +1,4 @@
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using System.Security.Cryptography;
 using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Domain.Operations;
@@ -22,7 +23,7 @@ public sealed class KeyCacheTests
     public async Task FoundKey_IsAFreshCopy_ChangingItChangesNothingStored()
     {
         using var store = new TempStore();
-        var key = await store.Lifecycle.CreateKeyAsync(Create(), None);
+        var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), None);
         var first = await store.Store.FindKeyAsync(key.KeyId, None);
         first!.Tag([new("team", "a")], 50);
         first.CurrentMaterial.WrappedMaterial![0] ^= 0xFF;
@@ -36,13 +37,13 @@ public sealed class KeyCacheTests
     public async Task EveryWrite_IsSeenByTheNextRead()
     {
         using var store = new TempStore();
-        var key = await store.Lifecycle.CreateKeyAsync(Create(), None);
+        var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), None);
         await store.Store.FindKeyAsync(key.KeyId, None);
 
-        await store.Lifecycle.UpdateKeyDescriptionAsync(key.KeyId, "after", None);
+        await store.Lifecycle.UpdateKeyDescriptionAsync(Caller.System, key.KeyId, "after", None);
         Assert.Equal("after", (await store.Store.FindKeyAsync(key.KeyId, None))!.Description);
 
-        await store.Rotation.RotateKeyOnDemandAsync(key.KeyId, None);
+        await store.Rotation.RotateKeyOnDemandAsync(Caller.System, key.KeyId, None);
         Assert.Equal(2, (await store.Store.FindKeyAsync(key.KeyId, None))!.Materials.Count);
 
         await store.Store.DeleteKeyAsync(key.KeyId, None);
@@ -205,12 +206,12 @@ public sealed class KeyCacheTests
     public async Task KeyWrite_ForgetsItsUnwrappedMaterial_AndLoadedPrivateKeys()
     {
         using var store = new TempStore();
-        var key = await store.Lifecycle.CreateKeyAsync(Create(KeySpec.ECC_NIST_P256, KeyUsage.SIGN_VERIFY), None);
-        await store.Signing.SignAsync(key.KeyId, "m"u8.ToArray(), MessageType.RAW, SigningAlgorithm.ECDSA_SHA_256, [], None);
+        var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(KeySpec.ECC_NIST_P256, KeyUsage.SIGN_VERIFY), None);
+        await store.Signing.SignAsync(Caller.System, key.KeyId, "m"u8.ToArray(), MessageType.RAW, SigningAlgorithm.ECDSA_SHA_256, [], None);
         Assert.Equal(1, store.MaterialCache.Count);
         Assert.Equal(1, store.Asymmetric.LoadedCount);
 
-        await store.Lifecycle.UpdateKeyDescriptionAsync(key.KeyId, "after", None);
+        await store.Lifecycle.UpdateKeyDescriptionAsync(Caller.System, key.KeyId, "after", None);
         Assert.Equal(0, store.MaterialCache.Count);
         Assert.Equal(0, store.Asymmetric.LoadedCount);
     }

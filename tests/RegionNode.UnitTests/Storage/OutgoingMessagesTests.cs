@@ -1,3 +1,4 @@
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
 using Grpc.Mrk.RegionNode.Storage;
@@ -21,7 +22,7 @@ public sealed class OutgoingMessagesTests
     public async Task UpdateKey_WithMessages_OutboxRowsCommitWithTheChange_AndSequencesGrowPerDestination()
     {
         using var store = new TempStore(new RecordingSealer());
-        var key = await store.Lifecycle.CreateKeyAsync(Create(), CancellationToken.None);
+        var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), CancellationToken.None);
         var queued = 0;
         store.Store.MessagesQueued += () => queued++;
         key.UpdateDescription("changed");
@@ -41,7 +42,7 @@ public sealed class OutgoingMessagesTests
     public async Task UpdateKey_ChangeFails_NoMessageQueued()
     {
         using var store = new TempStore(new RecordingSealer());
-        var key = await store.Lifecycle.CreateKeyAsync(Create(), CancellationToken.None);
+        var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), CancellationToken.None);
         await store.Store.DeleteKeyAsync(key.KeyId, CancellationToken.None);
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
             store.Store.UpdateKeyAsync(key, [new OutgoingMessage("eu-west-1", key.KeyId, "k", [1])], CancellationToken.None));
@@ -52,7 +53,7 @@ public sealed class OutgoingMessagesTests
     public async Task UpdateKey_MessagesWithoutControlPlane_RefusedAndNothingChanges()
     {
         using var store = new TempStore();
-        var key = await store.Lifecycle.CreateKeyAsync(Create(), CancellationToken.None);
+        var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), CancellationToken.None);
         key.UpdateDescription("must not stick");
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
             store.Store.UpdateKeyAsync(key, [new OutgoingMessage("eu-west-1", key.KeyId, "k", [1])], CancellationToken.None));

@@ -1,3 +1,4 @@
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Operations;
 using Grpc.Mrk.RegionNode.Domain.Specs;
@@ -13,7 +14,7 @@ public sealed class SqliteKeyStoreTests
     public async Task InsertKey_ThenFind_ReturnsEveryField()
     {
         using var store = new TempStore();
-        var key = await store.Lifecycle.CreateKeyAsync(Create(multiRegion: true), CancellationToken.None);
+        var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(multiRegion: true), CancellationToken.None);
         var loaded = await store.Store.FindKeyAsync(key.KeyId, CancellationToken.None);
         Assert.NotNull(loaded);
         Assert.Equal(key.Arn, loaded.Arn);
@@ -38,10 +39,10 @@ public sealed class SqliteKeyStoreTests
     public async Task StoreFile_NeverContainsPlaintextMaterial(KeySpec spec, KeyUsage usage)
     {
         using var store = new TempStore();
-        var key = await store.Lifecycle.CreateKeyAsync(Create(spec, usage), CancellationToken.None);
+        var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(spec, usage), CancellationToken.None);
         if (spec == KeySpec.SYMMETRIC_DEFAULT)
         {
-            await store.Rotation.RotateKeyOnDemandAsync(key.KeyId, CancellationToken.None);
+            await store.Rotation.RotateKeyOnDemandAsync(Caller.System, key.KeyId, CancellationToken.None);
         }
 
         key = (await store.Store.FindKeyAsync(key.KeyId, CancellationToken.None))!;
@@ -61,10 +62,10 @@ public sealed class SqliteKeyStoreTests
     public async Task DeleteDueKeys_AfterWindow_RemovesKeyMaterialAndAliasesFromFile()
     {
         using var store = new TempStore();
-        var key = await store.Lifecycle.CreateKeyAsync(Create(), CancellationToken.None);
-        await store.Aliases.CreateAliasAsync("alias/doomed", key.KeyId, CancellationToken.None);
+        var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), CancellationToken.None);
+        await store.Aliases.CreateAliasAsync(Caller.System, "alias/doomed", key.KeyId, CancellationToken.None);
         var wrapped = key.CurrentMaterial.WrappedMaterial;
-        await store.Lifecycle.ScheduleKeyDeletionAsync(key.KeyId, 7, CancellationToken.None);
+        await store.Lifecycle.ScheduleKeyDeletionAsync(Caller.System, key.KeyId, 7, CancellationToken.None);
 
         store.Clock.Advance(TimeSpan.FromDays(7) - TimeSpan.FromSeconds(1));
         Assert.Empty(await store.Lifecycle.DeleteDueKeysAsync(CancellationToken.None));
@@ -80,10 +81,10 @@ public sealed class SqliteKeyStoreTests
     public async Task Rotation_DueAfterPeriod_RotatesAndOldCiphertextStillDecrypts()
     {
         using var store = new TempStore();
-        var key = await store.Lifecycle.CreateKeyAsync(Create(), CancellationToken.None);
+        var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), CancellationToken.None);
         var context = new Dictionary<string, string>();
-        var old = await store.Encryption.EncryptAsync(key.KeyId, [7], context, [], null, CancellationToken.None);
-        await store.Rotation.EnableKeyRotationAsync(key.KeyId, 90, CancellationToken.None);
+        var old = await store.Encryption.EncryptAsync(Caller.System, key.KeyId, [7], context, [], null, CancellationToken.None);
+        await store.Rotation.EnableKeyRotationAsync(Caller.System, key.KeyId, 90, CancellationToken.None);
 
         store.Clock.Advance(TimeSpan.FromDays(89));
         Assert.Empty(await store.Rotation.RotateDueKeysAsync(CancellationToken.None));
@@ -94,7 +95,7 @@ public sealed class SqliteKeyStoreTests
         Assert.Equal(2, rotated.Materials.Count);
         Assert.Equal(RotationType.AUTOMATIC, rotated.CurrentMaterial.RotationType);
         Assert.Equal(store.Clock.GetUtcNow().AddDays(90), rotated.Rotation.NextRotationDate);
-        var decrypted = await store.Encryption.DecryptAsync(old.CiphertextBlob, context, [], string.Empty, null, CancellationToken.None);
+        var decrypted = await store.Encryption.DecryptAsync(Caller.System, old.CiphertextBlob, context, [], string.Empty, null, CancellationToken.None);
         Assert.Equal([7], decrypted.Plaintext);
         Assert.Equal(key.CurrentMaterial.MaterialId, decrypted.KeyMaterialId);
     }
@@ -103,12 +104,12 @@ public sealed class SqliteKeyStoreTests
     public async Task Rotation_DisabledKey_NotRotatedUntilEnabled()
     {
         using var store = new TempStore();
-        var key = await store.Lifecycle.CreateKeyAsync(Create(), CancellationToken.None);
-        await store.Rotation.EnableKeyRotationAsync(key.KeyId, 90, CancellationToken.None);
-        await store.Lifecycle.DisableKeyAsync(key.KeyId, CancellationToken.None);
+        var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), CancellationToken.None);
+        await store.Rotation.EnableKeyRotationAsync(Caller.System, key.KeyId, 90, CancellationToken.None);
+        await store.Lifecycle.DisableKeyAsync(Caller.System, key.KeyId, CancellationToken.None);
         store.Clock.Advance(TimeSpan.FromDays(100));
         Assert.Empty(await store.Rotation.RotateDueKeysAsync(CancellationToken.None));
-        await store.Lifecycle.EnableKeyAsync(key.KeyId, CancellationToken.None);
+        await store.Lifecycle.EnableKeyAsync(Caller.System, key.KeyId, CancellationToken.None);
         Assert.Equal([key.KeyId], await store.Rotation.RotateDueKeysAsync(CancellationToken.None));
     }
 
@@ -119,14 +120,14 @@ public sealed class SqliteKeyStoreTests
         var ids = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            ids.Add((await store.Lifecycle.CreateKeyAsync(Create(), CancellationToken.None)).KeyId);
+            ids.Add((await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), CancellationToken.None)).KeyId);
         }
 
         var seen = new List<string>();
         string marker = string.Empty;
         do
         {
-            var page = await store.Lifecycle.ListKeysAsync(2, marker, CancellationToken.None);
+            var page = await store.Lifecycle.ListKeysAsync(Caller.System, 2, marker, CancellationToken.None);
             Assert.True(page.Items.Count <= 2);
             seen.AddRange(page.Items);
             marker = page.NextMarker ?? string.Empty;
@@ -134,7 +135,7 @@ public sealed class SqliteKeyStoreTests
         while (marker.Length > 0);
 
         Assert.Equal(ids.Order(StringComparer.Ordinal), seen);
-        var error = await Assert.ThrowsAsync<KmsException>(() => store.Lifecycle.ListKeysAsync(2, "not-a-marker", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<KmsException>(() => store.Lifecycle.ListKeysAsync(Caller.System, 2, "not-a-marker", CancellationToken.None));
         Assert.Equal(KmsErrorCodes.InvalidMarker, error.ErrorCode);
     }
 
@@ -142,18 +143,18 @@ public sealed class SqliteKeyStoreTests
     public async Task Decrypt_WrongKeyId_IncorrectKey_AndUnknownKey_AccessDenied()
     {
         using var store = new TempStore();
-        var a = await store.Lifecycle.CreateKeyAsync(Create(), CancellationToken.None);
-        var b = await store.Lifecycle.CreateKeyAsync(Create(), CancellationToken.None);
+        var a = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), CancellationToken.None);
+        var b = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), CancellationToken.None);
         var context = new Dictionary<string, string>();
-        var blob = (await store.Encryption.EncryptAsync(a.KeyId, [1], context, [], null, CancellationToken.None)).CiphertextBlob;
+        var blob = (await store.Encryption.EncryptAsync(Caller.System, a.KeyId, [1], context, [], null, CancellationToken.None)).CiphertextBlob;
 
-        var wrong = await Assert.ThrowsAsync<KmsException>(() => store.Encryption.DecryptAsync(blob, context, [], b.KeyId, null, CancellationToken.None));
+        var wrong = await Assert.ThrowsAsync<KmsException>(() => store.Encryption.DecryptAsync(Caller.System, blob, context, [], b.KeyId, null, CancellationToken.None));
         Assert.Equal(KmsErrorCodes.IncorrectKey, wrong.ErrorCode);
 
-        await store.Lifecycle.ScheduleKeyDeletionAsync(a.KeyId, 7, CancellationToken.None);
+        await store.Lifecycle.ScheduleKeyDeletionAsync(Caller.System, a.KeyId, 7, CancellationToken.None);
         store.Clock.Advance(TimeSpan.FromDays(8));
         await store.Lifecycle.DeleteDueKeysAsync(CancellationToken.None);
-        var gone = await Assert.ThrowsAsync<KmsException>(() => store.Encryption.DecryptAsync(blob, context, [], string.Empty, null, CancellationToken.None));
+        var gone = await Assert.ThrowsAsync<KmsException>(() => store.Encryption.DecryptAsync(Caller.System, blob, context, [], string.Empty, null, CancellationToken.None));
         Assert.Equal(KmsErrorCodes.AccessDenied, gone.ErrorCode);
     }
 }

@@ -11,4 +11,7 @@ public sealed record RegionIdentity(string Region, string Partition, string Acco
     public string AliasArn(string aliasName) => $"arn:{Partition}:kms:{Region}:{AccountId}:{aliasName}";
 
     public string RootPrincipal => $"arn:{Partition}:iam::{AccountId}:root";
+
+    /// <summary>How an operator (a cluster certificate with OU=operator) is named in audit records; never a key policy's principal.</summary>
+    public string OperatorPrincipal(string name) => $"arn:{Partition}:iam::{AccountId}:operator/{name}";
 }

@@ -13,10 +13,10 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
 {
     private const string AliasTableLock = "alias-table";
 
-    public async Task CreateAliasAsync(string aliasName, string targetKeyId, CancellationToken cancellationToken)
+    public async Task CreateAliasAsync(Caller caller, string aliasName, string targetKeyId, CancellationToken cancellationToken)
     {
         ValidateAliasName(aliasName);
-        var key = await ResolveTargetAsync(targetKeyId, Access.For("CreateAlias"), cancellationToken).ConfigureAwait(false);
+        var key = await ResolveTargetAsync(targetKeyId, Access.For(caller, "CreateAlias"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.CreateAlias);
         using var held = await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false);
         if (await store.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false) is not null)
@@ -28,10 +28,10 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
         await store.InsertAliasAsync(new Alias(aliasName, key.KeyId, now, now), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task UpdateAliasAsync(string aliasName, string targetKeyId, CancellationToken cancellationToken)
+    public async Task UpdateAliasAsync(Caller caller, string aliasName, string targetKeyId, CancellationToken cancellationToken)
     {
         ValidateAliasName(aliasName);
-        var key = await ResolveTargetAsync(targetKeyId, Access.For("UpdateAlias"), cancellationToken).ConfigureAwait(false);
+        var key = await ResolveTargetAsync(targetKeyId, Access.For(caller, "UpdateAlias"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.UpdateAlias);
         using var held = await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false);
         var alias = await store.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false)
@@ -40,7 +40,7 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
         if (current is not null)
         {
             // Moving an alias needs the right on the key it leaves as well as on the key it goes to.
-            await accessControl.AuthorizeAsync(current, Access.For("UpdateAlias"), null, cancellationToken).ConfigureAwait(false);
+            await accessControl.AuthorizeAsync(current, Access.For(caller, "UpdateAlias"), null, cancellationToken).ConfigureAwait(false);
         }
 
         if (current is not null && !SameKind(current, key))
@@ -53,7 +53,7 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
             .ConfigureAwait(false);
     }
 
-    public async Task DeleteAliasAsync(string aliasName, CancellationToken cancellationToken)
+    public async Task DeleteAliasAsync(Caller caller, string aliasName, CancellationToken cancellationToken)
     {
         ValidateAliasName(aliasName);
         using var held = await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false);
@@ -61,21 +61,21 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
             ?? throw KmsErrors.AliasNotFound(region.AliasArn(aliasName));
         if (await store.FindKeyAsync(alias.TargetKeyId, cancellationToken).ConfigureAwait(false) is { } target)
         {
-            await accessControl.AuthorizeAsync(target, Access.For("DeleteAlias"), null, cancellationToken).ConfigureAwait(false);
+            await accessControl.AuthorizeAsync(target, Access.For(caller, "DeleteAlias"), null, cancellationToken).ConfigureAwait(false);
         }
 
         await store.DeleteAliasAsync(aliasName, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<Page<Alias>> ListAliasesAsync(string keyId, int? limit, string marker, CancellationToken cancellationToken)
+    public async Task<Page<Alias>> ListAliasesAsync(Caller caller, string keyId, int? limit, string marker, CancellationToken cancellationToken)
     {
-        accessControl.AuthorizeAccountAction("kms:ListAliases");
+        accessControl.AuthorizeAccountAction(caller, "kms:ListAliases");
         var take = Markers.Limit(limit, 50);
         var after = Markers.Decode(marker);
         string? targetKeyId = null;
         if (!string.IsNullOrEmpty(keyId))
         {
-            var key = await resolver.ResolveAsync(keyId, Access.For("ListAliases"), cancellationToken).ConfigureAwait(false);
+            var key = await resolver.ResolveAsync(keyId, Access.For(caller, "ListAliases"), cancellationToken).ConfigureAwait(false);
             key.Require(KeyOperation.ListAliases);
             targetKeyId = key.KeyId;
         }

@@ -17,13 +17,13 @@ public sealed class DataKeyOperations(
 {
     public const int MaxRandomBytes = 1024;
 
-    public async Task<DataKeyResult> GenerateDataKeyAsync(string keyId, IReadOnlyDictionary<string, string> context, int? numberOfBytes,
+    public async Task<DataKeyResult> GenerateDataKeyAsync(Caller caller, string keyId, IReadOnlyDictionary<string, string> context, int? numberOfBytes,
         DataKeySpec? keySpec, IReadOnlyCollection<string> grantTokens, KeyOperation operation, CancellationToken cancellationToken)
     {
         var length = DataKeyLength(numberOfBytes, keySpec);
         EncryptionContextRules.Validate(context, "encryptionContext");
         Require.GrantTokens(grantTokens);
-        var key = await ResolveSymmetricAsync(keyId, operation, ConditionKeys.Encryption(context, EncryptionAlgorithm.SYMMETRIC_DEFAULT),
+        var key = await ResolveSymmetricAsync(caller, keyId, operation, ConditionKeys.Encryption(context, EncryptionAlgorithm.SYMMETRIC_DEFAULT),
             cancellationToken).ConfigureAwait(false);
         var plaintext = random.GetBytes(length);
         var encrypted = encryption.EncryptWith(key, operation, operation.ToString(), plaintext, context, EncryptionAlgorithm.SYMMETRIC_DEFAULT);
@@ -36,13 +36,13 @@ public sealed class DataKeyOperations(
         return new DataKeyResult(key.Arn, encrypted.CiphertextBlob, plaintext, key.CurrentMaterial.MaterialId);
     }
 
-    public async Task<DataKeyPairResult> GenerateDataKeyPairAsync(string keyId, IReadOnlyDictionary<string, string> context,
+    public async Task<DataKeyPairResult> GenerateDataKeyPairAsync(Caller caller, string keyId, IReadOnlyDictionary<string, string> context,
         DataKeyPairSpec? keyPairSpec, IReadOnlyCollection<string> grantTokens, KeyOperation operation, CancellationToken cancellationToken)
     {
         var spec = keyPairSpec ?? throw KmsErrors.Constraint("keyPairSpec", "Member must not be null");
         EncryptionContextRules.Validate(context, "encryptionContext");
         Require.GrantTokens(grantTokens);
-        var key = await ResolveSymmetricAsync(keyId, operation, ConditionKeys.Encryption(context, EncryptionAlgorithm.SYMMETRIC_DEFAULT),
+        var key = await ResolveSymmetricAsync(caller, keyId, operation, ConditionKeys.Encryption(context, EncryptionAlgorithm.SYMMETRIC_DEFAULT),
             cancellationToken).ConfigureAwait(false);
         var (privateKey, publicKey) = asymmetric.GenerateKeyPair(spec);
         var encrypted = encryption.EncryptWith(key, operation, operation.ToString(), privateKey, context, EncryptionAlgorithm.SYMMETRIC_DEFAULT);
@@ -55,19 +55,19 @@ public sealed class DataKeyOperations(
         return new DataKeyPairResult(key.Arn, encrypted.CiphertextBlob, privateKey, publicKey, spec, key.CurrentMaterial.MaterialId);
     }
 
-    public byte[] GenerateRandom(int? numberOfBytes)
+    public byte[] GenerateRandom(Caller caller, int? numberOfBytes)
     {
-        accessControl.AuthorizeAccountAction("kms:GenerateRandom");
+        accessControl.AuthorizeAccountAction(caller, "kms:GenerateRandom");
         var count = numberOfBytes ?? throw KmsErrors.Constraint("numberOfBytes", "Member must not be null");
         Require.Range(count, "numberOfBytes", 1, MaxRandomBytes);
         return random.GetBytes(count);
     }
 
-    private async Task<KmsKey> ResolveSymmetricAsync(string keyId, KeyOperation operation, Action<AccessRequest> conditions,
+    private async Task<KmsKey> ResolveSymmetricAsync(Caller caller, string keyId, KeyOperation operation, Action<AccessRequest> conditions,
         CancellationToken cancellationToken)
     {
         Require.Present(keyId, "keyId");
-        var key = await resolver.ResolveAsync(keyId, Access.For(operation.ToString(), conditions), cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For(caller, operation.ToString(), conditions), cancellationToken).ConfigureAwait(false);
         key.Require(operation);
         if (key.KeySpec != KeySpec.SYMMETRIC_DEFAULT)
         {

@@ -18,28 +18,28 @@ public sealed class EncryptionOperations(
     public const int MaxPlaintextLength = 4096;
     public const int MaxCiphertextLength = 6144;
 
-    public async Task<EncryptResult> EncryptAsync(string keyId, byte[] plaintext, IReadOnlyDictionary<string, string> context,
+    public async Task<EncryptResult> EncryptAsync(Caller caller, string keyId, byte[] plaintext, IReadOnlyDictionary<string, string> context,
         IReadOnlyCollection<string> grantTokens, EncryptionAlgorithm? algorithm, CancellationToken cancellationToken)
     {
         Require.Length(plaintext, "plaintext", 1, MaxPlaintextLength);
         EncryptionContextRules.Validate(context, "encryptionContext");
         Require.GrantTokens(grantTokens);
-        var key = await resolver.ResolveAsync(keyId, Access.For("Encrypt", ConditionKeys.Encryption(context, algorithm ?? EncryptionAlgorithm.SYMMETRIC_DEFAULT)),
+        var key = await resolver.ResolveAsync(keyId, Access.For(caller, "Encrypt", ConditionKeys.Encryption(context, algorithm ?? EncryptionAlgorithm.SYMMETRIC_DEFAULT)),
             cancellationToken).ConfigureAwait(false);
         return EncryptWith(key, KeyOperation.Encrypt, "Encrypt", plaintext, context, algorithm);
     }
 
-    public async Task<DecryptResult> DecryptAsync(byte[] ciphertextBlob, IReadOnlyDictionary<string, string> context,
+    public async Task<DecryptResult> DecryptAsync(Caller caller, byte[] ciphertextBlob, IReadOnlyDictionary<string, string> context,
         IReadOnlyCollection<string> grantTokens, string keyId, EncryptionAlgorithm? algorithm, CancellationToken cancellationToken)
     {
         Require.Length(ciphertextBlob, "ciphertextBlob", 1, MaxCiphertextLength);
         EncryptionContextRules.Validate(context, "encryptionContext");
         Require.GrantTokens(grantTokens);
-        return await DecryptCoreAsync(ciphertextBlob, context, keyId, "keyId", algorithm, KeyOperation.Decrypt, cancellationToken)
+        return await DecryptCoreAsync(caller, ciphertextBlob, context, keyId, "keyId", algorithm, KeyOperation.Decrypt, cancellationToken)
             .ConfigureAwait(false);
     }
 
-    public async Task<ReEncryptResult> ReEncryptAsync(byte[] ciphertextBlob, IReadOnlyDictionary<string, string> sourceContext,
+    public async Task<ReEncryptResult> ReEncryptAsync(Caller caller, byte[] ciphertextBlob, IReadOnlyDictionary<string, string> sourceContext,
         string sourceKeyId, string destinationKeyId, IReadOnlyDictionary<string, string> destinationContext,
         EncryptionAlgorithm? sourceAlgorithm, EncryptionAlgorithm? destinationAlgorithm, IReadOnlyCollection<string> grantTokens,
         CancellationToken cancellationToken)
@@ -50,10 +50,10 @@ public sealed class EncryptionOperations(
         Require.GrantTokens(grantTokens);
         Require.Present(destinationKeyId, "destinationKeyId");
         var destination = await resolver.ResolveAsync(destinationKeyId,
-            Access.For("ReEncryptTo", ConditionKeys.Encryption(destinationContext, destinationAlgorithm ?? EncryptionAlgorithm.SYMMETRIC_DEFAULT)),
+            Access.For(caller, "ReEncryptTo", ConditionKeys.Encryption(destinationContext, destinationAlgorithm ?? EncryptionAlgorithm.SYMMETRIC_DEFAULT)),
             cancellationToken, "destinationKeyId").ConfigureAwait(false);
         destination.Require(KeyOperation.ReEncrypt);
-        var source = await DecryptCoreAsync(ciphertextBlob, sourceContext, sourceKeyId, "sourceKeyId", sourceAlgorithm,
+        var source = await DecryptCoreAsync(caller, ciphertextBlob, sourceContext, sourceKeyId, "sourceKeyId", sourceAlgorithm,
             KeyOperation.ReEncrypt, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -109,11 +109,11 @@ public sealed class EncryptionOperations(
         }
     }
 
-    private async Task<DecryptResult> DecryptCoreAsync(byte[] blob, IReadOnlyDictionary<string, string> context, string keyId,
+    private async Task<DecryptResult> DecryptCoreAsync(Caller caller, byte[] blob, IReadOnlyDictionary<string, string> context, string keyId,
         string keyField, EncryptionAlgorithm? requested, KeyOperation operation, CancellationToken cancellationToken)
     {
         var algorithm = requested ?? EncryptionAlgorithm.SYMMETRIC_DEFAULT;
-        var access = Access.For(operation == KeyOperation.Decrypt ? "Decrypt" : "ReEncryptFrom", ConditionKeys.Encryption(context, algorithm));
+        var access = Access.For(caller, operation == KeyOperation.Decrypt ? "Decrypt" : "ReEncryptFrom", ConditionKeys.Encryption(context, algorithm));
         if (algorithm != EncryptionAlgorithm.SYMMETRIC_DEFAULT)
         {
             if (string.IsNullOrEmpty(keyId))

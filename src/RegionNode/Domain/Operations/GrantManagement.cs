@@ -37,7 +37,7 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
 
     private static readonly GrantOperation[] Always = [GrantOperation.CreateGrant, GrantOperation.RetireGrant, GrantOperation.DescribeKey];
 
-    public async Task<(string GrantToken, string GrantId)> CreateGrantAsync(CreateGrantCommand command, CancellationToken cancellationToken)
+    public async Task<(string GrantToken, string GrantId)> CreateGrantAsync(Caller caller, CreateGrantCommand command, CancellationToken cancellationToken)
     {
         Require.GrantTokens(command.GrantTokens);
         RequirePrincipal(command.GranteePrincipal, "granteePrincipal");
@@ -60,7 +60,7 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
         EncryptionContextRules.Validate(command.EncryptionContextEquals, "constraints.encryptionContextEquals");
         Require.Length(command.Name, "name", 0, 256);
         var operations = command.Operations.Distinct().ToList();
-        var key = await resolver.ResolveAsync(command.KeyId, Access.For("CreateGrant", request =>
+        var key = await resolver.ResolveAsync(command.KeyId, Access.For(caller, "CreateGrant", request =>
         {
             request.With("kms:GrantOperations", operations.Select(o => o.ToString()).ToArray());
             request.With("kms:GranteePrincipal", command.GranteePrincipal);
@@ -96,10 +96,10 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
         return (TokenOf(grant.GrantId), grant.GrantId);
     }
 
-    public async Task<(KmsKey Key, Page<Grant> Page)> ListGrantsAsync(string keyId, string grantId, string granteePrincipal, int? limit, string marker,
+    public async Task<(KmsKey Key, Page<Grant> Page)> ListGrantsAsync(Caller caller, string keyId, string grantId, string granteePrincipal, int? limit, string marker,
         CancellationToken cancellationToken)
     {
-        var key = await resolver.ResolveAsync(keyId, Access.For("ListGrants"), cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For(caller, "ListGrants"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.ListGrants);
         var take = Markers.Limit(limit, 50);
         if (!string.IsNullOrEmpty(grantId))
@@ -113,9 +113,9 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
         return (key, PageOf(grants, take));
     }
 
-    public async Task<Page<Grant>> ListRetirableGrantsAsync(string retiringPrincipal, int? limit, string marker, CancellationToken cancellationToken)
+    public async Task<Page<Grant>> ListRetirableGrantsAsync(Caller caller, string retiringPrincipal, int? limit, string marker, CancellationToken cancellationToken)
     {
-        accessControl.AuthorizeAccountAction("kms:ListRetirableGrants");
+        accessControl.AuthorizeAccountAction(caller, "kms:ListRetirableGrants");
         RequirePrincipal(retiringPrincipal, "retiringPrincipal");
         var take = Markers.Limit(limit, 50);
         var grants = await store.ListRetirableGrantsAsync(retiringPrincipal, Markers.Decode(marker), take + 1, cancellationToken).ConfigureAwait(false);
@@ -126,7 +126,7 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
     /// Retires a grant named by its token, or by key and grant ID: allowed to its retiring principal, to its grantee when
     /// the grant includes RetireGrant, and to whoever the key's policy allows kms:RetireGrant.
     /// </summary>
-    public async Task RetireGrantAsync(string grantToken, string keyId, string grantId, bool dryRun, CancellationToken cancellationToken)
+    public async Task RetireGrantAsync(Caller caller, string grantToken, string keyId, string grantId, bool dryRun, CancellationToken cancellationToken)
     {
         string id;
         if (!string.IsNullOrEmpty(grantToken))
@@ -150,12 +150,12 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
             throw KmsErrors.InvalidGrantId($"Grant ID {grant.GrantId} is not a grant of {key.Arn}.");
         }
 
-        var caller = CallerContext.Current?.PrincipalArn;
-        var mayRetire = caller is null || caller == grant.RetiringPrincipal
-                        || (caller == grant.GranteePrincipal && grant.Operations.Contains(GrantOperation.RetireGrant));
+        var mayRetire = caller.Type == CallerType.System || (caller.Type == CallerType.Principal
+                        && (caller.PrincipalArn == grant.RetiringPrincipal
+                            || (caller.PrincipalArn == grant.GranteePrincipal && grant.Operations.Contains(GrantOperation.RetireGrant))));
         if (!mayRetire)
         {
-            await accessControl.AuthorizeAsync(key, Access.For("RetireGrant"), null, cancellationToken).ConfigureAwait(false);
+            await accessControl.AuthorizeAsync(key, Access.For(caller, "RetireGrant"), null, cancellationToken).ConfigureAwait(false);
         }
 
         key.Require(KeyOperation.RetireGrant);
@@ -167,10 +167,10 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
         await store.DeleteGrantAsync(grant.GrantId, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task RevokeGrantAsync(string keyId, string grantId, bool dryRun, CancellationToken cancellationToken)
+    public async Task RevokeGrantAsync(Caller caller, string keyId, string grantId, bool dryRun, CancellationToken cancellationToken)
     {
         Require.Present(grantId, "grantId");
-        var key = await resolver.ResolveAsync(keyId, Access.For("RevokeGrant"), cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For(caller, "RevokeGrant"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.RevokeGrant);
         var grant = await store.FindGrantAsync(grantId, cancellationToken).ConfigureAwait(false);
         if (grant is null || grant.KeyId != key.KeyId)

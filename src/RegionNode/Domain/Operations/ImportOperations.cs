@@ -48,12 +48,12 @@ public sealed class ImportOperations(
     /// <summary>How long an expired token is still recognised (as expired) after its private wrapping key is erased.</summary>
     public static readonly TimeSpan ExpiredTokenMemory = TimeSpan.FromDays(7);
 
-    public async Task<ImportParametersIssued> GetParametersForImportAsync(string keyId, WrappingAlgorithm? algorithm, WrappingKeySpec? keySpec,
+    public async Task<ImportParametersIssued> GetParametersForImportAsync(Caller caller, string keyId, WrappingAlgorithm? algorithm, WrappingKeySpec? keySpec,
         CancellationToken cancellationToken)
     {
         var chosenAlgorithm = algorithm ?? throw KmsErrors.Constraint("wrappingAlgorithm", "Member must not be null");
         var chosenSpec = keySpec ?? throw KmsErrors.Constraint("wrappingKeySpec", "Member must not be null");
-        var access = Access.For("GetParametersForImport", ConditionKeys.All(
+        var access = Access.For(caller, "GetParametersForImport", ConditionKeys.All(
             ConditionKeys.One("kms:WrappingAlgorithm", chosenAlgorithm), ConditionKeys.One("kms:WrappingKeySpec", chosenSpec)));
         var key = await resolver.ResolveAsync(keyId, access, cancellationToken).ConfigureAwait(false);
         key.RequireExternal(KeyOperation.GetParametersForImport);
@@ -78,11 +78,11 @@ public sealed class ImportOperations(
         }
     }
 
-    public async Task<(string KeyArn, string MaterialId)> ImportKeyMaterialAsync(ImportKeyMaterialCommand command, CancellationToken cancellationToken)
+    public async Task<(string KeyArn, string MaterialId)> ImportKeyMaterialAsync(Caller caller, ImportKeyMaterialCommand command, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var request = Validate(command, now);
-        var access = Access.For("ImportKeyMaterial", ConditionKeys.All(
+        var access = Access.For(caller, "ImportKeyMaterial", ConditionKeys.All(
             ConditionKeys.One("kms:ExpirationModel", request.ExpirationModel),
             ConditionKeys.One("kms:ValidTo", request.ValidTo?.ToUnixTimeSeconds())));
         var key = await resolver.ResolveAsync(command.KeyId, access, cancellationToken).ConfigureAwait(false);
@@ -112,12 +112,12 @@ public sealed class ImportOperations(
         return (changed.Arn, materialId);
     }
 
-    public async Task<(string KeyArn, string? MaterialId)> DeleteImportedKeyMaterialAsync(string keyId, string keyMaterialId,
+    public async Task<(string KeyArn, string? MaterialId)> DeleteImportedKeyMaterialAsync(Caller caller, string keyId, string keyMaterialId,
         CancellationToken cancellationToken)
     {
         var materialId = string.IsNullOrEmpty(keyMaterialId) ? null : RequireMaterialId(keyMaterialId);
         string? affected = null;
-        var key = await changes.ChangeAsync(keyId, Access.For("DeleteImportedKeyMaterial"), k =>
+        var key = await changes.ChangeAsync(keyId, Access.For(caller, "DeleteImportedKeyMaterial"), k =>
         {
             var before = k.Materials.Count;
             affected = k.DeleteImportedMaterial(materialId)?.MaterialId;

@@ -25,10 +25,10 @@ public sealed class KeyLifecycleOperations(
     public const int MinPendingWindowInDays = 7;
     public const int MaxPendingWindowInDays = 30;
 
-    public async Task<KmsKey> CreateKeyAsync(CreateKeyCommand command, CancellationToken cancellationToken)
+    public async Task<KmsKey> CreateKeyAsync(Caller caller, CreateKeyCommand command, CancellationToken cancellationToken)
     {
         ValidateDescription(command.Description);
-        accessControl.AuthorizeAccountAction("kms:CreateKey");
+        accessControl.AuthorizeAccountAction(caller, "kms:CreateKey");
         var policy = string.IsNullOrEmpty(command.Policy) ? KeyPolicies.DefaultPolicy(region) : command.Policy;
         var document = KeyPolicies.Validate(policy);
         var tags = TagRules.Validate(command.Tags);
@@ -47,7 +47,7 @@ public sealed class KeyLifecycleOperations(
 
         var now = time.GetUtcNow();
         var keyId = random.NewKeyId(command.MultiRegion);
-        accessControl.RequireNoLockout(document, region.KeyArn(keyId), command.BypassPolicyLockoutSafetyCheck);
+        accessControl.RequireNoLockout(caller, document, region.KeyArn(keyId), command.BypassPolicyLockoutSafetyCheck);
         var multiRegion = command.MultiRegion ? new MultiRegionInfo(region.Region, [], epoch: 1, syncVersion: 1) : null;
 
         // A key for imported material starts without any, waiting for ImportKeyMaterial.
@@ -59,17 +59,17 @@ public sealed class KeyLifecycleOperations(
         return key;
     }
 
-    public async Task<KmsKey> DescribeKeyAsync(string keyId, IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
+    public async Task<KmsKey> DescribeKeyAsync(Caller caller, string keyId, IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
     {
         Require.GrantTokens(grantTokens);
-        var key = await resolver.ResolveAsync(keyId, Access.For("DescribeKey"), cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For(caller, "DescribeKey"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.DescribeKey);
         return key;
     }
 
-    public async Task<Page<string>> ListKeysAsync(int? limit, string marker, CancellationToken cancellationToken)
+    public async Task<Page<string>> ListKeysAsync(Caller caller, int? limit, string marker, CancellationToken cancellationToken)
     {
-        accessControl.AuthorizeAccountAction("kms:ListKeys");
+        accessControl.AuthorizeAccountAction(caller, "kms:ListKeys");
         var take = Markers.Limit(limit, 100);
         var after = Markers.Decode(marker);
         if (after is not null && !KeyReference.IsKeyId(after))
@@ -83,31 +83,31 @@ public sealed class KeyLifecycleOperations(
             : new Page<string>(ids, null);
     }
 
-    public Task UpdateKeyDescriptionAsync(string keyId, string description, CancellationToken cancellationToken)
+    public Task UpdateKeyDescriptionAsync(Caller caller, string keyId, string description, CancellationToken cancellationToken)
     {
         ValidateDescription(description);
-        return changes.ChangeAsync(keyId, Access.For("UpdateKeyDescription"), key => key.UpdateDescription(description), cancellationToken);
+        return changes.ChangeAsync(keyId, Access.For(caller, "UpdateKeyDescription"), key => key.UpdateDescription(description), cancellationToken);
     }
 
-    public Task EnableKeyAsync(string keyId, CancellationToken cancellationToken) =>
-        changes.ChangeAsync(keyId, Access.For("EnableKey"), key =>
+    public Task EnableKeyAsync(Caller caller, string keyId, CancellationToken cancellationToken) =>
+        changes.ChangeAsync(keyId, Access.For(caller, "EnableKey"), key =>
         {
             key.Enable();
             return sync.Report(key);
         }, cancellationToken);
 
-    public Task DisableKeyAsync(string keyId, CancellationToken cancellationToken) =>
-        changes.ChangeAsync(keyId, Access.For("DisableKey"), key =>
+    public Task DisableKeyAsync(Caller caller, string keyId, CancellationToken cancellationToken) =>
+        changes.ChangeAsync(keyId, Access.For(caller, "DisableKey"), key =>
         {
             key.Disable();
             return sync.Report(key);
         }, cancellationToken);
 
-    public async Task<ScheduledDeletion> ScheduleKeyDeletionAsync(string keyId, int? pendingWindowInDays, CancellationToken cancellationToken)
+    public async Task<ScheduledDeletion> ScheduleKeyDeletionAsync(Caller caller, string keyId, int? pendingWindowInDays, CancellationToken cancellationToken)
     {
         var days = pendingWindowInDays ?? MaxPendingWindowInDays;
         Require.Range(days, "pendingWindowInDays", MinPendingWindowInDays, MaxPendingWindowInDays);
-        var key = await changes.ChangeAsync(keyId, Access.For("ScheduleKeyDeletion", ConditionKeys.One("kms:ScheduleKeyDeletionPendingWindowInDays", days)), k =>
+        var key = await changes.ChangeAsync(keyId, Access.For(caller, "ScheduleKeyDeletion", ConditionKeys.One("kms:ScheduleKeyDeletionPendingWindowInDays", days)), k =>
         {
             k.ScheduleDeletion(time.GetUtcNow(), days);
             return sync.Report(k);
@@ -115,9 +115,9 @@ public sealed class KeyLifecycleOperations(
         return new ScheduledDeletion(key.Arn, key.DeletionDate, key.State, days);
     }
 
-    public async Task<string> CancelKeyDeletionAsync(string keyId, CancellationToken cancellationToken)
+    public async Task<string> CancelKeyDeletionAsync(Caller caller, string keyId, CancellationToken cancellationToken)
     {
-        var key = await changes.ChangeAsync(keyId, Access.For("CancelKeyDeletion"), k =>
+        var key = await changes.ChangeAsync(keyId, Access.For(caller, "CancelKeyDeletion"), k =>
         {
             k.CancelDeletion();
             return sync.Report(k);

@@ -23,7 +23,7 @@ public sealed class MultiRegionOperations(
     RegionIdentity region,
     TimeProvider time)
 {
-    public async Task<ReplicaCreated> ReplicateKeyAsync(string keyId, string replicaRegion, string policy, string description,
+    public async Task<ReplicaCreated> ReplicateKeyAsync(Caller caller, string keyId, string replicaRegion, string policy, string description,
         IReadOnlyList<Tag> tags, bool bypassLockoutSafetyCheck, CancellationToken cancellationToken)
     {
         Require.RegionName(replicaRegion, "replicaRegion");
@@ -36,9 +36,9 @@ public sealed class MultiRegionOperations(
         var (id, alias) = await resolver.ResolveReferenceAsync(keyId, cancellationToken).ConfigureAwait(false);
         using var held = await locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false);
         var key = await store.FindKeyAsync(id, cancellationToken).ConfigureAwait(false) ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));
-        await accessControl.AuthorizeAsync(key, Access.For("ReplicateKey", ConditionKeys.One("kms:ReplicaRegion", replicaRegion)), alias,
+        await accessControl.AuthorizeAsync(key, Access.For(caller, "ReplicateKey", ConditionKeys.One("kms:ReplicaRegion", replicaRegion)), alias,
             cancellationToken).ConfigureAwait(false);
-        accessControl.RequireNoLockout(replicaDocument, region.KeyArnIn(replicaRegion, key.KeyId), bypassLockoutSafetyCheck);
+        accessControl.RequireNoLockout(caller, replicaDocument, region.KeyArnIn(replicaRegion, key.KeyId), bypassLockoutSafetyCheck);
         if (replicaRegion != region.Region && !channel.IsClusterRegion(replicaRegion))
         {
             throw KmsErrors.Unsupported($"{replicaRegion} is not a Region of this cluster; replicas can be created only in its Regions.");
@@ -57,13 +57,13 @@ public sealed class MultiRegionOperations(
         return new ReplicaCreated(replica, replicaPolicy, tags);
     }
 
-    public async Task UpdatePrimaryRegionAsync(string keyId, string primaryRegion, CancellationToken cancellationToken)
+    public async Task UpdatePrimaryRegionAsync(Caller caller, string keyId, string primaryRegion, CancellationToken cancellationToken)
     {
         Require.RegionName(primaryRegion, "primaryRegion");
         var (id, alias) = await resolver.ResolveReferenceAsync(keyId, cancellationToken).ConfigureAwait(false);
         using var held = await locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false);
         var key = await store.FindKeyAsync(id, cancellationToken).ConfigureAwait(false) ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));
-        await accessControl.AuthorizeAsync(key, Access.For("UpdatePrimaryRegion", ConditionKeys.One("kms:PrimaryRegion", primaryRegion)), alias,
+        await accessControl.AuthorizeAsync(key, Access.For(caller, "UpdatePrimaryRegion", ConditionKeys.One("kms:PrimaryRegion", primaryRegion)), alias,
             cancellationToken).ConfigureAwait(false);
         var promoted = key.BeginHandOff(primaryRegion, region.KeyArnIn(primaryRegion, key.KeyId));
         sync.Scheduled(key, primaryRegion);

@@ -97,6 +97,17 @@ public sealed partial class PrincipalOperations(IPrincipalStore store, RegionIde
         return await store.FindPrincipalAsync(key.PrincipalArn, cancellationToken).ConfigureAwait(false) is null ? null : key.PrincipalArn;
     }
 
+    /// <summary>
+    /// The principal a cluster client certificate names, or null when this Region's store does not hold it: a
+    /// certificate proves a name, the store decides whether that name may call, so deleting a principal refuses its
+    /// certificates at once.
+    /// </summary>
+    public async Task<string?> AuthenticateCertificateAsync(string name, PrincipalType type, CancellationToken cancellationToken)
+    {
+        var arn = ArnOf(name, type);
+        return await store.FindPrincipalAsync(arn, cancellationToken).ConfigureAwait(false) is null ? null : arn;
+    }
+
     public string ArnOf(string name, PrincipalType type) =>
         $"arn:{region.Partition}:iam::{region.AccountId}:{(type == PrincipalType.User ? "user" : "role")}/{name}";
 

@@ -15,27 +15,27 @@ public sealed class RotationOperations(
     IAuditSink audit,
     TimeProvider time)
 {
-    public Task EnableKeyRotationAsync(string keyId, int? rotationPeriodInDays, CancellationToken cancellationToken)
+    public Task EnableKeyRotationAsync(Caller caller, string keyId, int? rotationPeriodInDays, CancellationToken cancellationToken)
     {
         var period = rotationPeriodInDays ?? RotationSettings.DefaultPeriodInDays;
         Require.Range(period, "rotationPeriodInDays", RotationSettings.MinPeriodInDays, RotationSettings.MaxPeriodInDays);
-        return changes.ChangeAsync(keyId, Access.For("EnableKeyRotation", ConditionKeys.One("kms:RotationPeriodInDays", period)), key =>
+        return changes.ChangeAsync(keyId, Access.For(caller, "EnableKeyRotation", ConditionKeys.One("kms:RotationPeriodInDays", period)), key =>
         {
             key.EnableRotation(time.GetUtcNow(), period);
             return Shared(key);
         }, cancellationToken);
     }
 
-    public Task DisableKeyRotationAsync(string keyId, CancellationToken cancellationToken) =>
-        changes.ChangeAsync(keyId, Access.For("DisableKeyRotation"), key =>
+    public Task DisableKeyRotationAsync(Caller caller, string keyId, CancellationToken cancellationToken) =>
+        changes.ChangeAsync(keyId, Access.For(caller, "DisableKeyRotation"), key =>
         {
             key.DisableRotation();
             return Shared(key);
         }, cancellationToken);
 
-    public async Task<RotationStatus> GetKeyRotationStatusAsync(string keyId, CancellationToken cancellationToken)
+    public async Task<RotationStatus> GetKeyRotationStatusAsync(Caller caller, string keyId, CancellationToken cancellationToken)
     {
-        var key = await resolver.ResolveAsync(keyId, Access.For("GetKeyRotationStatus"), cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For(caller, "GetKeyRotationStatus"), cancellationToken).ConfigureAwait(false);
         key.RequireRotationSupported(KeyOperation.GetKeyRotationStatus);
 
         // AWS reports rotation as off while a key waits for deletion; the setting returns if deletion is cancelled.
@@ -45,9 +45,9 @@ public sealed class RotationOperations(
             enabled ? key.Rotation.NextRotationDate : null, key.Rotation.OnDemandRotationStartDate);
     }
 
-    public async Task<string> RotateKeyOnDemandAsync(string keyId, CancellationToken cancellationToken)
+    public async Task<string> RotateKeyOnDemandAsync(Caller caller, string keyId, CancellationToken cancellationToken)
     {
-        var key = await changes.ChangeAsync(keyId, Access.For("RotateKeyOnDemand"), k =>
+        var key = await changes.ChangeAsync(keyId, Access.For(caller, "RotateKeyOnDemand"), k =>
         {
             RotateNow(k, RotationType.ON_DEMAND);
             return Shared(k);
@@ -55,10 +55,10 @@ public sealed class RotationOperations(
         return key.Arn;
     }
 
-    public async Task<(KmsKey Key, Page<KeyMaterialVersion> Page)> ListKeyRotationsAsync(string keyId,
+    public async Task<(KmsKey Key, Page<KeyMaterialVersion> Page)> ListKeyRotationsAsync(Caller caller, string keyId,
         IncludeKeyMaterial? include, int? limit, string marker, CancellationToken cancellationToken)
     {
-        var key = await resolver.ResolveAsync(keyId, Access.For("ListKeyRotations"), cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For(caller, "ListKeyRotations"), cancellationToken).ConfigureAwait(false);
         key.RequireRotationSupported(KeyOperation.ListKeyRotations);
         var versions = include == IncludeKeyMaterial.ALL_KEY_MATERIAL
             ? key.Materials

@@ -13,29 +13,29 @@ public sealed class SigningOperations(KeyResolver resolver, KeyMaterials materia
     public const int MaxSignatureLength = 6144;
     public const int MaxPublicKeyLength = 8192;
 
-    public async Task<SignResult> SignAsync(string keyId, byte[] message, MessageType? messageType, SigningAlgorithm? algorithm,
+    public async Task<SignResult> SignAsync(Caller caller, string keyId, byte[] message, MessageType? messageType, SigningAlgorithm? algorithm,
         IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
     {
-        var (key, type, alg) = await PrepareAsync(keyId, message, messageType, algorithm, grantTokens, KeyOperation.Sign, cancellationToken)
+        var (key, type, alg) = await PrepareAsync(caller, keyId, message, messageType, algorithm, grantTokens, KeyOperation.Sign, cancellationToken)
             .ConfigureAwait(false);
         var signature = materials.Use(key, key.CurrentMaterial, m => asymmetric.Sign(key.KeySpec, m, alg, message, type));
         return new SignResult(key.Arn, signature, alg);
     }
 
-    public async Task<SignResult> VerifyAsync(string keyId, byte[] message, MessageType? messageType, byte[] signature,
+    public async Task<SignResult> VerifyAsync(Caller caller, string keyId, byte[] message, MessageType? messageType, byte[] signature,
         SigningAlgorithm? algorithm, IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
     {
         Require.Length(signature, "signature", 1, MaxSignatureLength);
-        var (key, type, alg) = await PrepareAsync(keyId, message, messageType, algorithm, grantTokens, KeyOperation.Verify, cancellationToken)
+        var (key, type, alg) = await PrepareAsync(caller, keyId, message, messageType, algorithm, grantTokens, KeyOperation.Verify, cancellationToken)
             .ConfigureAwait(false);
         var valid = materials.Use(key, key.CurrentMaterial, m => asymmetric.Verify(key.KeySpec, m, alg, message, type, signature));
         return valid ? new SignResult(key.Arn, signature, alg) : throw KmsErrors.InvalidSignature();
     }
 
-    public async Task<PublicKeyResult> GetPublicKeyAsync(string keyId, IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
+    public async Task<PublicKeyResult> GetPublicKeyAsync(Caller caller, string keyId, IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
     {
         Require.GrantTokens(grantTokens);
-        var key = await resolver.ResolveAsync(keyId, Access.For("GetPublicKey"), cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For(caller, "GetPublicKey"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.GetPublicKey);
         if (!key.SpecInfo.IsAsymmetric)
         {
@@ -46,13 +46,13 @@ public sealed class SigningOperations(KeyResolver resolver, KeyMaterials materia
         return new PublicKeyResult(key, publicKey);
     }
 
-    public async Task<SharedSecretResult> DeriveSharedSecretAsync(string keyId, KeyAgreementAlgorithm? algorithm, byte[] publicKey,
+    public async Task<SharedSecretResult> DeriveSharedSecretAsync(Caller caller, string keyId, KeyAgreementAlgorithm? algorithm, byte[] publicKey,
         IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
     {
         _ = algorithm ?? throw KmsErrors.Constraint("keyAgreementAlgorithm", "Member must not be null");
         Require.Length(publicKey, "publicKey", 1, MaxPublicKeyLength);
         Require.GrantTokens(grantTokens);
-        var key = await resolver.ResolveAsync(keyId, Access.For("DeriveSharedSecret", ConditionKeys.One("kms:KeyAgreementAlgorithm", algorithm)),
+        var key = await resolver.ResolveAsync(keyId, Access.For(caller, "DeriveSharedSecret", ConditionKeys.One("kms:KeyAgreementAlgorithm", algorithm)),
             cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.DeriveSharedSecret);
         key.RequireUsage(KeyUsage.KEY_AGREEMENT, "DeriveSharedSecret");
@@ -61,7 +61,7 @@ public sealed class SigningOperations(KeyResolver resolver, KeyMaterials materia
         return new SharedSecretResult(key.Arn, secret, key.Origin);
     }
 
-    private async Task<(KmsKey Key, MessageType Type, SigningAlgorithm Algorithm)> PrepareAsync(string keyId, byte[] message,
+    private async Task<(KmsKey Key, MessageType Type, SigningAlgorithm Algorithm)> PrepareAsync(Caller caller, string keyId, byte[] message,
         MessageType? messageType, SigningAlgorithm? algorithm, IReadOnlyCollection<string> grantTokens, KeyOperation operation,
         CancellationToken cancellationToken)
     {
@@ -69,7 +69,7 @@ public sealed class SigningOperations(KeyResolver resolver, KeyMaterials materia
         Require.GrantTokens(grantTokens);
         var alg = algorithm ?? throw KmsErrors.Constraint("signingAlgorithm", "Member must not be null");
         var type = messageType ?? MessageType.RAW;
-        var key = await resolver.ResolveAsync(keyId, Access.For(operation.ToString(), request =>
+        var key = await resolver.ResolveAsync(keyId, Access.For(caller, operation.ToString(), request =>
         {
             request.With("kms:SigningAlgorithm", alg.ToString());
             request.With("kms:MessageType", type.ToString());

@@ -6,7 +6,7 @@ namespace Grpc.Mrk.RegionNode.Domain.Operations;
 /// <summary>Tags on a key: independent per Region, as AWS keeps them.</summary>
 public sealed class TagOperations(KeyResolver resolver, KeyChanges changes)
 {
-    public Task TagResourceAsync(string keyId, IReadOnlyList<Tag> tags, CancellationToken cancellationToken)
+    public Task TagResourceAsync(Caller caller, string keyId, IReadOnlyList<Tag> tags, CancellationToken cancellationToken)
     {
         if (tags.Count == 0)
         {
@@ -14,10 +14,10 @@ public sealed class TagOperations(KeyResolver resolver, KeyChanges changes)
         }
 
         TagRules.Validate(tags);
-        return changes.ChangeAsync(keyId, Access.For("TagResource"), key => key.Tag(tags, TagRules.MaxTagsPerKey), cancellationToken);
+        return changes.ChangeAsync(keyId, Access.For(caller, "TagResource"), key => key.Tag(tags, TagRules.MaxTagsPerKey), cancellationToken);
     }
 
-    public Task UntagResourceAsync(string keyId, IReadOnlyList<string> tagKeys, CancellationToken cancellationToken)
+    public Task UntagResourceAsync(Caller caller, string keyId, IReadOnlyList<string> tagKeys, CancellationToken cancellationToken)
     {
         if (tagKeys.Count == 0)
         {
@@ -29,12 +29,12 @@ public sealed class TagOperations(KeyResolver resolver, KeyChanges changes)
             TagRules.ValidateKey(tagKey);
         }
 
-        return changes.ChangeAsync(keyId, Access.For("UntagResource"), key => key.Untag(tagKeys.ToHashSet(StringComparer.Ordinal)), cancellationToken);
+        return changes.ChangeAsync(keyId, Access.For(caller, "UntagResource"), key => key.Untag(tagKeys.ToHashSet(StringComparer.Ordinal)), cancellationToken);
     }
 
-    public async Task<Page<Tag>> ListResourceTagsAsync(string keyId, int? limit, string marker, CancellationToken cancellationToken)
+    public async Task<Page<Tag>> ListResourceTagsAsync(Caller caller, string keyId, int? limit, string marker, CancellationToken cancellationToken)
     {
-        var key = await resolver.ResolveAsync(keyId, Access.For("ListResourceTags"), cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, Access.For(caller, "ListResourceTags"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.ListResourceTags);
         return Markers.PageOf(key.Tags, limit, marker, 50);
     }

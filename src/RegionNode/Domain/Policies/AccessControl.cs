@@ -7,22 +7,28 @@ using Grpc.Mrk.RegionNode.Domain.Specs;
 namespace Grpc.Mrk.RegionNode.Domain.Policies;
 
 /// <summary>
-/// Decides whether the current caller may do an action on a key: the key's policy, evaluated with the condition keys
-/// every request carries (caller, key properties, multi-Region type, aliases) plus the operation's own. Parsed
-/// policies are cached by their text.
+/// Decides whether a caller may do an action on a key: the key's policy, evaluated with the condition keys every
+/// request carries (caller, key properties, multi-Region type, aliases) plus the operation's own. Parsed policies are
+/// cached by their text. Only the node's own work passes without a decision; an operator is no principal of any key.
 /// </summary>
 public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIdentity region)
 {
     private const int MaxCachedPolicies = 1024;
     private readonly ConcurrentDictionary<string, PolicyDocument> _parsed = new(StringComparer.Ordinal);
 
-    /// <summary>Throws AccessDeniedException unless the policy allows it; does nothing for the node's own work.</summary>
+    /// <summary>Throws AccessDeniedException unless the policy or a grant allows it; the node's own work passes.</summary>
     public async Task AuthorizeAsync(KmsKey key, Access access, string? requestAlias, CancellationToken cancellationToken,
         Func<KmsException>? denied = null)
     {
-        if (CallerContext.Current is not { } caller)
+        var caller = access.Caller;
+        if (caller.Type == CallerType.System)
         {
             return;
+        }
+
+        if (caller.Type != CallerType.Principal)
+        {
+            throw denied?.Invoke() ?? KmsErrors.AccessDenied(caller.PrincipalArn, access.Action, key.Arn);
         }
 
         var request = new AccessRequest(caller.PrincipalArn, access.Action, key.Arn);
@@ -83,9 +89,9 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
     /// The lockout safety check of CreateKey, PutKeyPolicy and ReplicateKey: a new policy must let the caller change the
     /// policy again, unless the caller explicitly bypasses the check.
     /// </summary>
-    public void RequireNoLockout(PolicyDocument policy, string keyArn, bool bypass)
+    public void RequireNoLockout(Caller caller, PolicyDocument policy, string keyArn, bool bypass)
     {
-        if (bypass || CallerContext.Current is not { } caller)
+        if (bypass || caller.Type == CallerType.System)
         {
             return;
         }
@@ -100,9 +106,14 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
     }
 
     /// <summary>Calls that name no key (CreateKey, ListKeys, ListAliases, GenerateRandom): any principal of this account.</summary>
-    public void AuthorizeAccountAction(string action)
+    public void AuthorizeAccountAction(Caller caller, string action)
     {
-        if (CallerContext.Current is { } caller && new AccessRequest(caller.PrincipalArn, action, "*").PrincipalAccount != region.AccountId)
+        if (caller.Type == CallerType.System)
+        {
+            return;
+        }
+
+        if (caller.Type != CallerType.Principal || new AccessRequest(caller.PrincipalArn, action, "*").PrincipalAccount != region.AccountId)
         {
             throw KmsErrors.AccessDenied(caller.PrincipalArn, action, $"arn:{region.Partition}:kms:{region.Region}:{region.AccountId}:*");
         }

@@ -1,0 +1,34 @@
+using Grpc.AspNetCore.Server;
+using Grpc.Mrk.Client;
+
+namespace Grpc.Mrk.Hosting;
+
+/// <summary>
+/// The gRPC methods a server actually maps, read from its endpoints (not from a list kept beside them), and the check
+/// that each has a declaration in protos/: a server that would serve an undeclared method, or audit a streaming one,
+/// refuses to start. Compiled into both server processes (linked source).
+/// </summary>
+public static class ServedMethods
+{
+    public static IReadOnlyList<string> Of(IEndpointRouteBuilder endpoints) =>
+        endpoints.DataSources.SelectMany(d => d.Endpoints)
+            .Select(e => e.Metadata.GetMetadata<GrpcMethodMetadata>())
+            .OfType<GrpcMethodMetadata>()
+            .Select(m => $"/{m.Method.ServiceName}/{m.Method.Name}")
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>Throws <see cref="InvalidOperationException"/> naming every served method whose declaration is missing or unusable.</summary>
+    public static void RequireDeclared(IEndpointRouteBuilder endpoints)
+    {
+        var served = Of(endpoints);
+        MethodDeclarations.RequireDeclared(served);
+        var streamingAudited = served.Where(p => MethodDeclarations.Find(p) is { Unary: false, Audited: true }).ToList();
+        if (streamingAudited.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"These streaming methods declare AUDIT_MODE_RECORD, which only unary calls support: {string.Join(", ", streamingAudited)}.");
+        }
+    }
+}
