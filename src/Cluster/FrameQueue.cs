@@ -39,6 +39,9 @@ public sealed class FrameQueue<T> : IAsyncDisposable
 
     public ValueTask EnqueueAsync(T frame, CancellationToken cancellationToken) => _frames.Writer.WriteAsync(frame, cancellationToken);
 
+    /// <summary>Queues a frame without waiting; false when the queue is full or the stream is gone (the frame is dropped).</summary>
+    public bool TryEnqueue(T frame) => _frames.Writer.TryWrite(frame);
+
     /// <summary>Writes what is queued (unless the stream has failed), then stops.</summary>
     public async ValueTask DisposeAsync()
     {

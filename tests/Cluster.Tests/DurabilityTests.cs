@@ -124,6 +124,50 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, "domain.key")));
     }
 
+    [Fact]
+    public async Task DataDirectoryAndStore_OwnerOnly_WhateverTheUmask()
+    {
+        var data = _directory.Sub("node");
+        Directory.CreateDirectory(data);
+        File.SetUnixFileMode(data, (UnixFileMode)0b111_101_101);
+        await using (var node = await RegionNodeProcess.StartAsync(data, output))
+        {
+            await node.CreateAsync();
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(data));
+            foreach (var file in new[] { "region.db", "region.db-wal", "region.db-shm" }.Select(f => Path.Combine(data, f)).Where(File.Exists))
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task DomainKeyFile_ReadableByOthers_RefusesToStart()
+    {
+        var data = _directory.Sub("node");
+        await using (await RegionNodeProcess.StartAsync(data, output))
+        {
+        }
+
+        var keyFile = Path.Combine(data, "domain.key");
+        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["--urls", "http://127.0.0.1:0", "--plaintext", "true"]);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("chmod 600", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlaintextThroughKestrelsOwnConfiguration_OnEveryInterface_Refused()
+    {
+        // --urls is loopback, but Kestrel's own endpoint configuration (here from the environment) binds every interface:
+        // the check reads the addresses Kestrel bound, not the flag.
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(_directory.Sub("node"), "us-east-1",
+            ["--urls", "http://127.0.0.1:0", "--plaintext", "true"],
+            new Dictionary<string, string> { ["Kestrel__Endpoints__Open__Url"] = "http://0.0.0.0:0" });
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Plaintext is refused", log, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("http://0.0.0.0:0")]
     [InlineData("http://192.0.2.1:0")]

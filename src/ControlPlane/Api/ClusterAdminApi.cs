@@ -25,7 +25,7 @@ public sealed class ClusterAdminApi(
         var response = new GetClusterStatusResponse();
         foreach (var region in options.Value.RegionList)
         {
-            var status = new RegionStatus { Region = region, Connected = connections.IsConnected(region) };
+            var status = new RegionStatus { Region = region, Connected = connections.IsConnected(region), DeadLetters = connections.DeadLetters(region) };
             if (connections.LastSeen(region) is { } seen)
             {
                 status.LastSeen = Timestamp.FromDateTimeOffset(seen);

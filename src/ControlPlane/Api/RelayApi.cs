@@ -79,6 +79,10 @@ public sealed class RelayApi(
                 {
                     await queue.AcknowledgeAsync(region, frame.Delivered.MessageId, stream.Token).ConfigureAwait(false);
                 }
+                else if (frame.FrameCase == RegionFrame.FrameOneofCase.Report)
+                {
+                    connections.Report(region, Math.Max(0, frame.Report.DeadLetters));
+                }
             }
         }
         catch (OperationCanceledException) when (stream.IsCancellationRequested)

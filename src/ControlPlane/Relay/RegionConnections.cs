@@ -8,6 +8,7 @@ public sealed class RegionConnections(TimeProvider time)
     private readonly ConcurrentDictionary<string, Connection> _connections = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _doorbells = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _deadLetters = new(StringComparer.Ordinal);
 
     /// <summary>Registers a new stream for a Region, ending the one it replaces (a reconnect wins over a stale stream).</summary>
     public Connection Open(string region)
@@ -42,6 +43,11 @@ public sealed class RegionConnections(TimeProvider time)
     public DateTimeOffset? LastSeen(string region) => _lastSeen.TryGetValue(region, out var at) ? at : null;
 
     public void Touch(string region) => _lastSeen[region] = time.GetUtcNow();
+
+    /// <summary>What the Region last reported of the envelopes it set aside.</summary>
+    public void Report(string region, long deadLetters) => _deadLetters[region] = deadLetters;
+
+    public long DeadLetters(string region) => _deadLetters.TryGetValue(region, out var count) ? count : 0;
 
     /// <summary>Wakes the delivery loop of <paramref name="region"/>.</summary>
     public void Ring(string region) => Doorbell(region).Release();

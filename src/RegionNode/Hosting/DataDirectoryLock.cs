@@ -2,7 +2,7 @@ namespace Grpc.Mrk.RegionNode.Hosting;
 
 /// <summary>
 /// An exclusive lock on &lt;data-dir&gt;/node.lock, held for the life of a node or an admin command, so two processes
-/// never work on one Region's store at once.
+/// never work on one Region's store at once. The data directory is made the owner's alone (0700) on the way.
 /// </summary>
 public sealed class DataDirectoryLock : IDisposable
 {
@@ -12,7 +12,7 @@ public sealed class DataDirectoryLock : IDisposable
 
     public static DataDirectoryLock Acquire(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
+        OwnerOnly.Directory(dataDirectory);
         var path = Path.Combine(dataDirectory, "node.lock");
         try
         {

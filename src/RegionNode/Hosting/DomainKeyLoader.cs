@@ -88,10 +88,13 @@ public static class DomainKeyLoader
 
     public static async Task<byte[]> ReadKeyFileAsync(string path, ILogger? logger, CancellationToken cancellationToken)
     {
-        if (logger is not null && !OperatingSystem.IsWindows()
+        // A key others can read is a key others may have copied: refuse it rather than serve under it.
+        if (!OperatingSystem.IsWindows()
             && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
         {
-            Log.DomainKeyTooOpen(logger, path);
+            throw new StartupRefusedException(
+                $"The domain key file {path} can be read or written by other users: make it readable by its owner only (chmod 600), "
+                + "and if others could read it, rotate the domain key (rotate-domain-key).");
         }
 
         var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);

@@ -27,6 +27,7 @@ public static class DomainKeyRotation
             throw new StartupRefusedException($"There is no store at {database.Path}.");
         }
 
+        OwnerOnly.Store(database.Path);
         await database.MigrateAsync(cancellationToken).ConfigureAwait(false);
         var oldKey = await DomainKeyLoader.LoadAsync(options, new NodeMeta(database), logger, cancellationToken).ConfigureAwait(false);
         var newKey = RandomNumberGenerator.GetBytes(32);

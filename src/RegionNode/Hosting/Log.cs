@@ -30,8 +30,6 @@ internal static partial class Log
     [LoggerMessage(9, LogLevel.Warning, "Test clock advanced by {Seconds} s; now {Now:o}")]
     public static partial void ClockAdvanced(ILogger logger, long seconds, DateTimeOffset now);
 
-    [LoggerMessage(10, LogLevel.Warning, "Domain key file {Path} is readable by other users; restrict it to mode 0600")]
-    public static partial void DomainKeyTooOpen(ILogger logger, string path);
 
     [LoggerMessage(11, LogLevel.Warning, "Rotated the domain key at {Path}: {Count} material versions re-wrapped; back up the new key")]
     public static partial void DomainKeyRotated(ILogger logger, string path, int count);
@@ -70,4 +68,10 @@ internal static partial class Log
 
     [LoggerMessage(22, LogLevel.Warning, "Imported key material of key {KeyId} reached its ValidTo and was deleted; the key is pending import in this Region")]
     public static partial void ImportedMaterialExpired(ILogger logger, string keyId);
+
+    [LoggerMessage(23, LogLevel.Warning, "Refused {Kind} for key {KeyId} from {Source}: {Reason}")]
+    public static partial void ReplicationRefused(ILogger logger, string kind, string keyId, string source, string reason);
+
+    [LoggerMessage(24, LogLevel.Error, "Set aside replication envelope {MessageId} ({Kind}) from {Source} after it failed to apply: {Reason}")]
+    public static partial void EnvelopeDeadLettered(ILogger logger, string messageId, string kind, string source, string reason);
 }

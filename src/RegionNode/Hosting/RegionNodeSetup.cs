@@ -257,6 +257,7 @@ public static partial class RegionNodeSetup
 
         app.Services.GetRequiredService<DomainKeyHolder>().Hold(DataDirectoryLock.Acquire(options.DataDirectory));
         var database = app.Services.GetRequiredService<SqliteDatabase>();
+        OwnerOnly.Store(database.Path);
         var applied = await database.MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         Log.StoreReady(logger, options.Region, database.Path, applied.Count == 0 ? "none" : string.Join(", ", applied));
 

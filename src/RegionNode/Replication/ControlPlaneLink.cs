@@ -87,8 +87,13 @@ public sealed class ControlPlaneLink(
 
         var sending = SendOutboxAsync(WriteAsync, stream.Token);
         var acks = new FrameQueue<RegionFrame>(WriteAsync, stream.Cancel);
+
+        // Operators see each Region's set-aside envelopes in the cluster status: reported now and after each one.
+        void Report(int deadLetters) => acks.TryEnqueue(new RegionFrame { Report = new RegionReport { DeadLetters = deadLetters } });
+        inbox.DeadLettered += Report;
         try
         {
+            Report(await inbox.DeadLetterCountAsync(stream.Token).ConfigureAwait(false));
             while (await call.ResponseStream.MoveNext(stream.Token).ConfigureAwait(false))
             {
                 var frame = call.ResponseStream.Current;
@@ -106,6 +111,7 @@ public sealed class ControlPlaneLink(
         }
         finally
         {
+            inbox.DeadLettered -= Report;
             await stream.CancelAsync().ConfigureAwait(false);
             await acks.DisposeAsync().ConfigureAwait(false);
             try

@@ -1,25 +1,39 @@
+using Google.Protobuf;
 using Grpc.Mrk.Cluster;
 using Grpc.Mrk.Internal.V1;
+using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Hosting;
 using Grpc.Mrk.RegionNode.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace Grpc.Mrk.RegionNode.Replication;
 
 /// <summary>
 /// The gate every delivered envelope passes: addressed to this Region, signed by its source Region's replication
 /// signing key, newer than the last one applied from that source. Refused envelopes are logged and dropped (they are
-/// still acknowledged, so a forgery cannot block the queue); accepted ones go to the handler of their kind.
+/// still acknowledged, so a forgery cannot block the queue); accepted ones go to the handler of their kind. One that
+/// fails to apply for any reason but the store itself (a payload that does not decode, a bug) is set aside in the
+/// dead-letter table, logged and audited, and acknowledged, so the queue behind it moves on; a store failure leaves
+/// it to be delivered again.
 /// </summary>
-public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnumerable<IEnvelopeHandler> handlers, ILogger<Inbox> logger)
+public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnumerable<IEnvelopeHandler> handlers, IAuditSink audit,
+    Domain.Model.RegionIdentity region, ILogger<Inbox> logger)
 {
     private readonly Dictionary<string, IEnvelopeHandler> _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
+
+    /// <summary>Raised after an envelope was set aside, with the table's new size (the link reports it to the ControlPlane).</summary>
+    public event Action<int>? DeadLettered;
 
     public async Task ReceiveAsync(Envelope envelope, CancellationToken cancellationToken)
     {
         var problem = Problem(envelope);
         if (problem is not null)
         {
+            // A forgery or a misrouting got past the ControlPlane: refused, and recorded as a refused internal event.
             Log.EnvelopeRejected(logger, LogText.Safe(envelope.MessageId), LogText.Safe(envelope.SourceRegion), LogText.Safe(problem));
+            audit.Record(new AuditEvent("ReceiveEnvelope", AuditEvent.ServiceEvent, null, null, false,
+                new Dictionary<string, object?> { ["sourceRegion"] = LogText.Safe(envelope.SourceRegion), ["messageId"] = LogText.Safe(envelope.MessageId) },
+                null, "AccessDeniedException", LogText.Safe(problem)));
             return;
         }
 
@@ -31,8 +45,39 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
             return;
         }
 
-        await _handlers[envelope.Kind].ApplyAsync(envelope, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _handlers[envelope.Kind].ApplyAsync(envelope, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception failure) when (failure is not (SqliteException or IOException))
+        {
+            await SetAsideAsync(envelope, failure, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await store.MarkAppliedAsync(envelope.SourceRegion, envelope.Sequence, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How many envelopes are set aside now.</summary>
+    public Task<int> DeadLetterCountAsync(CancellationToken cancellationToken) => store.DeadLetterCountAsync(cancellationToken);
+
+    private async Task SetAsideAsync(Envelope envelope, Exception failure, CancellationToken cancellationToken)
+    {
+        var reason = LogText.Safe($"{failure.GetType().Name}: {failure.Message}");
+        reason = reason.Length > 500 ? reason[..500] + "..." : reason;
+        var kind = envelope.Kind[(envelope.Kind.LastIndexOf('.') + 1)..];
+        await store.DeadLetterAsync(envelope.MessageId, envelope.SourceRegion, envelope.Sequence, envelope.Kind, envelope.KeyId, reason,
+            envelope.ToByteArray(), cancellationToken).ConfigureAwait(false);
+        Log.EnvelopeDeadLettered(logger, LogText.Safe(envelope.MessageId), LogText.Safe(kind), envelope.SourceRegion, reason);
+        audit.Record(new AuditEvent($"Receive{kind}", AuditEvent.ServiceEvent, null,
+            Domain.Operations.KeyReference.IsKeyId(envelope.KeyId) ? region.KeyArn(envelope.KeyId) : null, false,
+            new Dictionary<string, object?> { ["sourceRegion"] = envelope.SourceRegion, ["messageId"] = LogText.Safe(envelope.MessageId), ["deadLettered"] = true },
+            null, "KMSInternalException", reason));
+        DeadLettered?.Invoke(await store.DeadLetterCountAsync(cancellationToken).ConfigureAwait(false));
     }
 
     private string? Problem(Envelope envelope)

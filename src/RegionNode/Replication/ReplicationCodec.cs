@@ -51,7 +51,7 @@ public static class ReplicationCodec
         },
         SyncAckMessage m => new SyncAck { Epoch = m.Epoch, SyncVersion = m.SyncVersion, MaterialIds = { m.MaterialIds }, KeyState = m.KeyState.ToString() },
         PromoteMessage m => new Promote { State = Encode(m.State) },
-        PromoteRefusedMessage m => new PromoteRefused { Epoch = m.Epoch, Reason = m.Reason },
+        PromoteRefusedMessage m => new PromoteRefused { Epoch = m.Epoch, Reason = m.Reason, Decline = m.Decline is { } d ? Encode(d) : null },
         ReplicaDeletedMessage m => new ReplicaDeleted { Epoch = m.Epoch, SyncVersion = m.SyncVersion },
         _ => throw new ArgumentException($"no wire form for {message.GetType().Name}", nameof(message)),
     };
@@ -98,7 +98,7 @@ public static class ReplicationCodec
         if (kind == PromoteRefused.Descriptor.FullName)
         {
             var m = PromoteRefused.Parser.ParseFrom(payload);
-            return new PromoteRefusedMessage(m.Epoch, m.Reason);
+            return new PromoteRefusedMessage(m.Epoch, m.Reason, m.Decline is { } d ? Decode(d) : null);
         }
 
         if (kind == ReplicaDeleted.Descriptor.FullName)
@@ -127,8 +127,19 @@ public static class ReplicationCodec
             OnDemandRotationStartDate = Stamp(s.OnDemandRotationStartDate),
         };
         wire.Materials.AddRange(s.Materials.Select(Encode));
+        wire.HandOffs.AddRange(s.HandOffs.Select(Encode));
         return wire;
     }
+
+    private static Internal.V1.HandOff Encode(Domain.Model.HandOff h) => new()
+    {
+        Epoch = h.Epoch, PreviousPrimary = h.PreviousPrimary, NewPrimary = h.NewPrimary, Signature = ByteString.CopyFrom(h.Signature),
+    };
+
+    private static Domain.Model.HandOff Decode(Internal.V1.HandOff h) =>
+        h.Epoch <= 1 || h.PreviousPrimary.Length == 0 || h.NewPrimary.Length == 0 || h.Signature.IsEmpty || h.Signature.Length > 512
+            ? throw new FormatException("a hand-off without epoch, Regions or signature")
+            : new Domain.Model.HandOff(h.Epoch, h.PreviousPrimary, h.NewPrimary, h.Signature.ToByteArray());
 
     private static DomainSharedState Decode(WireSharedState w)
     {
@@ -139,7 +150,12 @@ public static class ReplicationCodec
 
         return new DomainSharedState(w.Epoch, w.SyncVersion, w.PrimaryRegion, w.ReplicaRegions.ToList(), Parse<KeySpec>(w.KeySpec),
             Parse<KeyUsage>(w.KeyUsage), Parse<KeyOrigin>(w.Origin), w.RotationEnabled, w.RotationPeriodInDays == 0 ? null : w.RotationPeriodInDays,
-            w.NextRotationDate?.ToDateTimeOffset(), w.OnDemandRotationStartDate?.ToDateTimeOffset(), w.Materials.Select(Decode).ToList());
+            w.NextRotationDate?.ToDateTimeOffset(), w.OnDemandRotationStartDate?.ToDateTimeOffset(), w.Materials.Select(Decode).ToList())
+        {
+            HandOffs = w.HandOffs.Count > HandOffChain.Kept
+                ? throw new FormatException($"more than {HandOffChain.Kept} hand-offs")
+                : w.HandOffs.Select(Decode).ToList(),
+        };
     }
 
     private static WireMaterialInfo Encode(DomainMaterialInfo m) => new()

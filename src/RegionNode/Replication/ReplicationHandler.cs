@@ -1,15 +1,13 @@
-using Google.Protobuf;
+using Grpc.Mrk.Cluster;
 using Grpc.Mrk.Internal.V1;
-using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Operations;
 using Grpc.Mrk.RegionNode.Hosting;
 
 namespace Grpc.Mrk.RegionNode.Replication;
 
 /// <summary>
-/// Hands one kind of verified replication envelope to the domain. A malformed payload or one the domain refuses is
-/// logged and dropped (never retried: it would fail the same way); storage failures propagate so the envelope is
-/// delivered again.
+/// Hands one kind of verified replication envelope to the domain and logs what became of it. A payload that does not
+/// decode, or any other failure, propagates to the <see cref="Inbox"/>, which sets the envelope aside.
 /// </summary>
 public sealed class ReplicationHandler(string kind, ReplicationReceiver receiver, ILogger<ReplicationHandler> logger) : IEnvelopeHandler
 {
@@ -17,26 +15,21 @@ public sealed class ReplicationHandler(string kind, ReplicationReceiver receiver
 
     public async Task ApplyAsync(Envelope envelope, CancellationToken cancellationToken)
     {
-        string? ignored;
-        try
+        var message = ReplicationCodec.Decode(envelope.Kind, envelope.Payload, envelope.MessageId);
+        var outcome = await receiver.ReceiveAsync(envelope.SourceRegion, envelope.KeyId, message, cancellationToken).ConfigureAwait(false);
+        var shortKind = envelope.Kind[(envelope.Kind.LastIndexOf('.') + 1)..];
+        var keyId = LogText.Safe(envelope.KeyId);
+        if (outcome.Applied)
         {
-            var message = ReplicationCodec.Decode(envelope.Kind, envelope.Payload, envelope.MessageId);
-            ignored = await receiver.ReceiveAsync(envelope.SourceRegion, envelope.KeyId, message, cancellationToken).ConfigureAwait(false);
+            Log.ReplicationApplied(logger, shortKind, keyId, envelope.SourceRegion);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or FormatException or KmsException or System.Security.Cryptography.CryptographicException)
+        else if (outcome.Refused)
         {
-            ignored = $"refused: {e.Message}";
-        }
-
-        if (ignored is null)
-        {
-            Log.ReplicationApplied(logger, ShortKind(envelope.Kind), envelope.KeyId, envelope.SourceRegion);
+            Log.ReplicationRefused(logger, shortKind, keyId, envelope.SourceRegion, LogText.Safe(outcome.Reason ?? string.Empty));
         }
         else
         {
-            Log.ReplicationIgnored(logger, ShortKind(envelope.Kind), envelope.KeyId, envelope.SourceRegion, ignored);
+            Log.ReplicationIgnored(logger, shortKind, keyId, envelope.SourceRegion, LogText.Safe(outcome.Reason ?? string.Empty));
         }
     }
-
-    private static string ShortKind(string kind) => kind[(kind.LastIndexOf('.') + 1)..];
 }

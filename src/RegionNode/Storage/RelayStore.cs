@@ -121,6 +121,54 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The most envelopes kept set aside; older ones are dropped first.</summary>
+    public const int MaxDeadLetters = 1000;
+
+    /// <summary>
+    /// Sets an envelope that failed to apply aside and records its sequence as applied, in one transaction, so the queue
+    /// behind it moves on and a redelivery of it is refused as a repeat.
+    /// </summary>
+    public async Task DeadLetterAsync(string messageId, string source, ulong sequence, string kind, string keyId, string reason, byte[] envelope,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        await EnsurePeerAsync(connection, transaction, source, now, cancellationToken).ConfigureAwait(false);
+        using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO dead_letters (message_id, source_region, sequence, kind, key_id, received_at, reason, envelope)
+                VALUES ($id, $source, $sequence, $kind, $key, $at, $reason, $envelope) ON CONFLICT (message_id) DO NOTHING;
+                DELETE FROM dead_letters WHERE message_id IN
+                    (SELECT message_id FROM dead_letters ORDER BY received_at DESC, message_id LIMIT -1 OFFSET $max);
+                UPDATE relay_peers SET last_in = max(last_in, $sequence) WHERE region = $source;
+                """;
+            insert.Parameters.AddWithValue("$id", messageId);
+            insert.Parameters.AddWithValue("$source", source);
+            insert.Parameters.AddWithValue("$sequence", (long)sequence);
+            insert.Parameters.AddWithValue("$kind", kind);
+            insert.Parameters.AddWithValue("$key", keyId);
+            insert.Parameters.AddWithValue("$at", now.UtcTicks);
+            insert.Parameters.AddWithValue("$reason", reason);
+            insert.Parameters.AddWithValue("$envelope", envelope);
+            insert.Parameters.AddWithValue("$max", MaxDeadLetters);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How many envelopes are set aside.</summary>
+    public async Task<int> DeadLetterCountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM dead_letters;";
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>
     /// Moves every outgoing sequence at least to the current time in microseconds. Run at start-up: a Region restored
     /// from an older backup would otherwise reuse sequence numbers its peers have already seen and be refused as a replay.

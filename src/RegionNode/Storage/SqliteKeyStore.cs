@@ -21,7 +21,8 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
     private const string KeyColumns = """
         key_id, creation_date, key_spec, key_usage, origin, key_state, description, policy, tags, deletion_date,
         pending_window_days, rotation_enabled, rotation_period_days, next_rotation_date, on_demand_rotation_start,
-        multi_region, primary_region, replica_regions, mr_epoch, mr_sync_version, state_before_update, mr_progress, mr_next_sync
+        multi_region, primary_region, replica_regions, mr_epoch, mr_sync_version, state_before_update, mr_progress, mr_next_sync,
+        mr_hand_offs
         """;
 
     public async Task<KmsKey?> FindKeyAsync(string keyId, CancellationToken cancellationToken)
@@ -70,7 +71,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
                 INSERT INTO keys ({KeyColumns}) VALUES ($key_id, $creation_date, $key_spec, $key_usage, $origin, $key_state,
                   $description, $policy, $tags, $deletion_date, $pending_window_days, $rotation_enabled, $rotation_period_days,
                   $next_rotation_date, $on_demand_rotation_start, $multi_region, $primary_region, $replica_regions, $mr_epoch,
-                  $mr_sync_version, $state_before_update, $mr_progress, $mr_next_sync);
+                  $mr_sync_version, $state_before_update, $mr_progress, $mr_next_sync, $mr_hand_offs);
                 DELETE FROM key_tombstones WHERE key_id = $key_id;
                 """;
             BindKey(command, key);
@@ -99,7 +100,8 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
                   rotation_period_days = $rotation_period_days, next_rotation_date = $next_rotation_date,
                   on_demand_rotation_start = $on_demand_rotation_start, primary_region = $primary_region,
                   replica_regions = $replica_regions, mr_epoch = $mr_epoch, mr_sync_version = $mr_sync_version,
-                  state_before_update = $state_before_update, mr_progress = $mr_progress, mr_next_sync = $mr_next_sync
+                  state_before_update = $state_before_update, mr_progress = $mr_progress, mr_next_sync = $mr_next_sync,
+                  mr_hand_offs = $mr_hand_offs
                 WHERE key_id = $key_id;
                 """;
             BindKey(command, key);
@@ -411,7 +413,8 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
             var progress = row[21] is string progressJson
                 ? JsonSerializer.Deserialize(progressJson, StoreJson.Default.DictionaryStringReplicaProgress)
                 : null;
-            multiRegion = new MultiRegionInfo((string)row[16], replicas, (long)row[18], (long)row[19], progress);
+            var handOffs = row[23] is string handOffsJson ? JsonSerializer.Deserialize(handOffsJson, StoreJson.Default.ListHandOff) : null;
+            multiRegion = new MultiRegionInfo((string)row[16], replicas, (long)row[18], (long)row[19], progress, handOffs);
         }
 
         var key = new KmsKey(keyId, region.KeyArn(keyId), FromTicks((long)row[1]), Enum.Parse<KeySpec>((string)row[2]),
@@ -451,6 +454,9 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
             ? JsonSerializer.Serialize(withProgress.Progress, StoreJson.Default.DictionaryStringReplicaProgress)
             : DBNull.Value);
         p.AddWithValue("$mr_next_sync", (object?)key.MultiRegion?.NextAttemptDue?.UtcTicks ?? DBNull.Value);
+        p.AddWithValue("$mr_hand_offs", key.MultiRegion is { HandOffs.Count: > 0 } withHandOffs
+            ? JsonSerializer.Serialize(withHandOffs.HandOffs, StoreJson.Default.ListHandOff)
+            : DBNull.Value);
     }
 
     /// <summary>Runs a write to one key; memory holds nothing of it from the start of the write to its end, committed or not.</summary>

@@ -8,6 +8,7 @@ namespace Grpc.Mrk.RegionNode.Storage;
 [JsonSerializable(typeof(List<Tag>))]
 [JsonSerializable(typeof(Dictionary<string, ReplicaProgress>))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(List<HandOff>))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(Dictionary<string, long>))]
 internal sealed partial class StoreJson : JsonSerializerContext;

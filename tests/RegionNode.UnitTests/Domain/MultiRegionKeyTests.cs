@@ -88,7 +88,7 @@ public sealed class MultiRegionKeyTests
     {
         var key = Primary("eu-west-1", "ap-southeast-2");
         key.RecordAck("eu-west-1", new SyncAckMessage(1, 1, key.MaterialIds, KeyState.Enabled));
-        var promoted = key.BeginHandOff("eu-west-1", "arn:aws:kms:eu-west-1:111122223333:key/x");
+        var promoted = key.BeginHandOff("eu-west-1", "arn:aws:kms:eu-west-1:111122223333:key/x", Sign("eu-west-1"));
         Assert.Equal((2L, 2L, "eu-west-1"), (promoted.Epoch, promoted.SyncVersion, promoted.PrimaryRegion));
         Assert.Equal(["ap-southeast-2", "us-east-1"], promoted.ReplicaRegions.Order());
         Assert.Equal(KeyState.Updating, key.State);
@@ -106,14 +106,21 @@ public sealed class MultiRegionKeyTests
     {
         var key = Primary("eu-west-1");
         key.Disable();
-        Assert.Equal(KmsErrorCodes.Disabled, Assert.Throws<KmsException>(() => key.BeginHandOff("eu-west-1", "arn")).ErrorCode);
+        Assert.Equal(KmsErrorCodes.Disabled, Assert.Throws<KmsException>(() => key.BeginHandOff("eu-west-1", "arn", Sign("eu-west-1"))).ErrorCode);
         key.Enable();
-        key.BeginHandOff("eu-west-1", "arn");
-        Assert.False(key.HandOffRefused(epoch: 7));
-        Assert.True(key.HandOffRefused(epoch: 1));
+        key.BeginHandOff("eu-west-1", "arn", Sign("eu-west-1"));
+        var decline = new HandOff(3, "eu-west-1", "us-east-1", [1]);
+        Assert.False(key.HandOffRefused(epoch: 7, decline));
+        Assert.False(key.HandOffRefused(epoch: 1, decline with { Epoch = 2 }));
+        Assert.False(key.HandOffRefused(epoch: 1, decline with { PreviousPrimary = "ap-southeast-2" }));
+        Assert.False(key.HandOffRefused(epoch: 1, decline with { NewPrimary = "ap-southeast-2" }));
+        Assert.True(key.HandOffRefused(epoch: 1, decline));
         Assert.True(key.IsPrimary);
         Assert.Equal(KeyState.Enabled, key.State);
         Assert.Equal(["eu-west-1"], key.MultiRegion!.ReplicaRegions);
+        // The primary resumes under the decline's epoch, so the hand-off it offered can never be taken up later.
+        Assert.Equal(3, key.MultiRegion.Epoch);
+        Assert.Equal([2L, 3L], key.MultiRegion.HandOffs.Select(h => h.Epoch));
     }
 
     [Fact]
@@ -121,9 +128,9 @@ public sealed class MultiRegionKeyTests
     {
         var key = Primary("eu-west-1");
         key.RecordAck("eu-west-1", new SyncAckMessage(1, 1, key.MaterialIds, KeyState.Disabled));
-        Assert.Equal(KmsErrorCodes.Disabled, Assert.Throws<KmsException>(() => key.BeginHandOff("eu-west-1", "arn")).ErrorCode);
-        Assert.Equal(KmsErrorCodes.NotFound, Assert.Throws<KmsException>(() => key.BeginHandOff("ap-southeast-2", "arn")).ErrorCode);
-        Assert.Equal(KmsErrorCodes.UnsupportedOperation, Assert.Throws<KmsException>(() => Replica().BeginHandOff("us-east-1", "arn")).ErrorCode);
+        Assert.Equal(KmsErrorCodes.Disabled, Assert.Throws<KmsException>(() => key.BeginHandOff("eu-west-1", "arn", Sign("eu-west-1"))).ErrorCode);
+        Assert.Equal(KmsErrorCodes.NotFound, Assert.Throws<KmsException>(() => key.BeginHandOff("ap-southeast-2", "arn", Sign("ap-southeast-2"))).ErrorCode);
+        Assert.Equal(KmsErrorCodes.UnsupportedOperation, Assert.Throws<KmsException>(() => Replica().BeginHandOff("us-east-1", "arn", Sign("us-east-1"))).ErrorCode);
         Assert.Equal(KeyState.Enabled, key.State);
         Assert.True(key.IsPrimary);
     }
@@ -150,4 +157,7 @@ public sealed class MultiRegionKeyTests
         Assert.Equal(KmsErrorCodes.UnsupportedOperation, Assert.Throws<KmsException>(() => replica.Rotate(Version(1, KeyMaterialState.CURRENT), Now)).ErrorCode);
         replica.RequireRotationSupported(KeyOperation.GetKeyRotationStatus);
     }
+
+    /// <summary>A hand-off from this test's primary (us-east-1) to <paramref name="target"/>; its signature is not checked here.</summary>
+    private static Func<long, HandOff> Sign(string target) => epoch => new HandOff(epoch, "us-east-1", target, [1]);
 }

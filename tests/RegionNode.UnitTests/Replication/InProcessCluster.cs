@@ -1,7 +1,9 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Mrk.Internal.V1;
+using HandOff = Grpc.Mrk.RegionNode.Domain.Model.HandOff;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Operations;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Replication;
 using Grpc.Mrk.RegionNode.Storage;
@@ -73,6 +75,19 @@ internal sealed class InProcessCluster : IDisposable
         throw new InvalidOperationException($"the cluster did not settle within {maxMessages} messages");
     }
 
+    /// <summary>Delivers the oldest message <paramref name="region"/> has queued, if any.</summary>
+    public async Task DeliverOneFromAsync(string region)
+    {
+        var pending = await this[region].Relay.PendingAsync(1, CancellationToken.None);
+        if (pending.Count == 0)
+        {
+            throw new InvalidOperationException($"{region} has nothing to send");
+        }
+
+        await this[region].Relay.RemoveAsync(pending[0].MessageId, CancellationToken.None);
+        await DeliverAsync(region, Envelope.Parser.ParseFrom(pending[0].Envelope));
+    }
+
     /// <summary>Moves time on and runs every Region's anti-entropy pass, then delivers what it sent.</summary>
     public async Task AntiEntropyAsync(TimeSpan after)
     {
@@ -93,7 +108,7 @@ internal sealed class InProcessCluster : IDisposable
         }
     }
 
-    private Task<string?> DeliverAsync(string source, Envelope envelope) =>
+    private Task<ReceiveOutcome> DeliverAsync(string source, Envelope envelope) =>
         this[envelope.DestinationRegion].Receiver.ReceiveAsync(source, envelope.KeyId,
             ReplicationCodec.Decode(envelope.Kind, envelope.Payload, envelope.MessageId), CancellationToken.None);
 
@@ -116,8 +131,31 @@ internal sealed class InProcessCluster : IDisposable
         }
     }
 
+    /// <summary>A hand-off signed with <paramref name="signer"/>'s real signing key, saying whatever an attacker holding it chooses.</summary>
+    public static HandOff SignAs(string signer, string keyId, long epoch, string previousPrimary, string newPrimary) =>
+        HandOffSignatures.Sign(SigningKey(signer), keyId, epoch, previousPrimary, newPrimary);
+
+    /// <summary>Every message <paramref name="region"/> has queued and not yet sent, decoded: what would leave it.</summary>
+    public async Task<IReadOnlyList<(string Destination, string Kind, string MessageId)>> OutboxAsync(string region)
+    {
+        var pending = await this[region].Relay.PendingAsync(10_000, CancellationToken.None);
+        return pending.Select(p => Envelope.Parser.ParseFrom(p.Envelope)).Select(e => (e.DestinationRegion, e.Kind, e.MessageId)).ToList();
+    }
+
+    /// <summary>Each Region's replication signing key, as the cluster PKI would give them (made in memory here).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Security.Cryptography.ECDsa> SigningKeys = new();
+
+    private static System.Security.Cryptography.ECDsa SigningKey(string region) =>
+        SigningKeys.GetOrAdd(region, _ => System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP384));
+
     private sealed class Channel(TempStore store, string[] regions) : IReplicationChannel
     {
+        public HandOff SignHandOff(string keyId, long epoch, string newPrimary) =>
+            HandOffSignatures.Sign(SigningKey(store.Region.Region), keyId, epoch, store.Region.Region, newPrimary);
+
+        public bool Verifies(string keyId, HandOff handOff) =>
+            regions.Contains(handOff.PreviousPrimary) && HandOffSignatures.Verify(SigningKey(handOff.PreviousPrimary), keyId, handOff);
+
         public bool IsClusterRegion(string region) => region != store.Region.Region && regions.Contains(region);
 
         public OutgoingMessage Encode(string destination, string keyId, ReplicationMessage message, string? messageId = null)

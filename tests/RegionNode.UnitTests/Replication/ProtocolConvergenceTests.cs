@@ -45,8 +45,10 @@ public sealed class ProtocolConvergenceTests
 
         Assert.All(keys, k => Assert.Equal(KeyState.Enabled, k.State));
         Assert.Equal([West], keys.Where(k => k.IsPrimary).Select(k => k.Region));
-        Assert.All(keys, k => Assert.Equal(keys[1].Shared() with { Materials = [], ReplicaRegions = [] },
-            k.Shared() with { Materials = [], ReplicaRegions = [] }));
+        Assert.All(keys, k => Assert.Equal(keys[1].Shared() with { Materials = [], ReplicaRegions = [], HandOffs = [] },
+            k.Shared() with { Materials = [], ReplicaRegions = [], HandOffs = [] }));
+        // Every Region holds the one signed hand-off that moved the primary, and passes it on.
+        Assert.All(keys, k => Assert.Equal([(2L, East, West)], k.MultiRegion!.HandOffs.Select(h => (h.Epoch, h.PreviousPrimary, h.NewPrimary))));
         Assert.All(keys, k => Assert.Equal([East, Sydney], k.MultiRegion!.ReplicaRegions.Order().Reverse()));
         Assert.All(keys, k => Assert.Equal(keys[1].Materials.Select(m => (m.MaterialId, m.State)), k.Materials.Select(m => (m.MaterialId, m.State))));
         Assert.Equal(3, keys[1].Materials.Count);

@@ -15,7 +15,10 @@ public sealed partial class KmsKey
         var mr = RequireMultiRegion();
         return new SharedState(mr.Epoch, mr.SyncVersion, mr.PrimaryRegion, mr.ReplicaRegions.ToList(), KeySpec, KeyUsage, Origin,
             Rotation.Enabled, Rotation.PeriodInDays, Rotation.NextRotationDate, Rotation.OnDemandRotationStartDate,
-            _materials.Select(m => new MaterialInfo(m.MaterialId, m.Ordinal, m.CreatedAt, m.RotationType, m.State)).ToList());
+            _materials.Select(m => new MaterialInfo(m.MaterialId, m.Ordinal, m.CreatedAt, m.RotationType, m.State)).ToList())
+        {
+            HandOffs = mr.HandOffs.ToList(),
+        };
     }
 
     /// <summary>The versions whose material this Region holds (for imported keys, those imported here).</summary>
@@ -51,7 +54,8 @@ public sealed partial class KmsKey
 
     /// <summary>
     /// Applies shared properties received from the primary if they are newer than what this key holds. A key that was
-    /// handing over the primary role returns to its earlier state once the new primary's epoch reaches it.
+    /// handing over the primary role returns to its earlier state once the new primary's epoch reaches it. The caller
+    /// has checked that a newer epoch comes with the hand-offs that lead to it (<see cref="HandOffChain"/>).
     /// </summary>
     public bool ApplyShared(SharedState state)
     {
@@ -63,6 +67,7 @@ public sealed partial class KmsKey
         }
 
         var handedOver = State == KeyState.Updating && state.Epoch > mr.Epoch;
+        mr.RecordHandOffs(state.HandOffs);
         mr.Epoch = state.Epoch;
         mr.SyncVersion = state.SyncVersion;
         mr.PrimaryRegion = state.PrimaryRegion;
@@ -214,9 +219,10 @@ public sealed partial class KmsKey
 
     /// <summary>
     /// Starts UpdatePrimaryRegion on the primary: this key goes to Updating and stops acting as primary; the returned
-    /// state (next epoch, <paramref name="targetRegion"/> primary) is what the target takes over with.
+    /// state (next epoch, <paramref name="targetRegion"/> primary) is what the target takes over with. Once the checks
+    /// pass, <paramref name="sign"/> signs the hand-off for that epoch, which the state carries to every Region.
     /// </summary>
-    public SharedState BeginHandOff(string targetRegion, string targetArn)
+    public SharedState BeginHandOff(string targetRegion, string targetArn, Func<long, HandOff> sign)
     {
         var mr = RequirePrimary(KeyOperation.UpdatePrimaryRegion, targetRegion, "only a multi-Region primary key can change its primary Region",
             "call UpdatePrimaryRegion on the primary key", "PrimaryRegion");
@@ -240,6 +246,7 @@ public sealed partial class KmsKey
             }
         }
 
+        mr.RecordHandOffs([sign(mr.Epoch + 1)]);
         StateBeforeUpdate = State;
         State = KeyState.Updating;
         mr.PrimaryRegion = targetRegion;
@@ -263,6 +270,7 @@ public sealed partial class KmsKey
     public void TakeOver(SharedState state)
     {
         var mr = RequireMultiRegion();
+        mr.RecordHandOffs(state.HandOffs);
         mr.Epoch = state.Epoch;
         mr.SyncVersion = state.SyncVersion;
         mr.PrimaryRegion = Region;
@@ -276,16 +284,23 @@ public sealed partial class KmsKey
         mr.Progress.Clear();
     }
 
-    /// <summary>The target could not take over: this key is primary again, in its earlier state.</summary>
-    public bool HandOffRefused(long epoch)
+    /// <summary>
+    /// The target could not take over and handed the role straight back (<paramref name="decline"/>, two epochs on, checked
+    /// for its signature by the caller): this key is primary again, in its earlier state, under the decline's epoch, so
+    /// the offer it made can never be taken up later.
+    /// </summary>
+    public bool HandOffRefused(long epoch, HandOff decline)
     {
-        if (!IsHandingOff || MultiRegion!.Epoch != epoch)
+        if (!IsHandingOff || MultiRegion!.Epoch != epoch || decline.Epoch != epoch + 2 || decline.PreviousPrimary != MultiRegion.PrimaryRegion
+            || decline.NewPrimary != Region)
         {
             return false;
         }
 
         var mr = MultiRegion;
         var target = mr.PrimaryRegion;
+        mr.RecordHandOffs([decline]);
+        mr.Epoch = decline.Epoch;
         mr.PrimaryRegion = Region;
         mr.ReplaceReplicas(mr.ReplicaRegions.Where(r => r != Region).Append(target));
         mr.Progress.Clear();

@@ -8,8 +8,9 @@ namespace Grpc.Mrk.RegionNode.Domain.Model;
 public sealed class MultiRegionInfo
 {
     public MultiRegionInfo(string primaryRegion, IEnumerable<string> replicaRegions, long epoch, long syncVersion,
-        IDictionary<string, ReplicaProgress>? progress = null)
+        IDictionary<string, ReplicaProgress>? progress = null, IEnumerable<HandOff>? handOffs = null)
     {
+        HandOffs = handOffs?.ToList() ?? [];
         PrimaryRegion = primaryRegion;
         ReplicaRegions = replicaRegions.ToList();
         Epoch = epoch;
@@ -26,6 +27,11 @@ public sealed class MultiRegionInfo
     public long SyncVersion { get; internal set; }
 
     public Dictionary<string, ReplicaProgress> Progress { get; }
+
+    /// <summary>The set's latest hand-offs (<see cref="HandOffChain"/>), which this Region passes on with the shared state.</summary>
+    public List<HandOff> HandOffs { get; private set; }
+
+    internal void RecordHandOffs(IEnumerable<HandOff> handOffs) => HandOffs = HandOffChain.Merge(HandOffs, handOffs);
 
     /// <summary>The earliest moment anti-entropy has something to repeat for this key; null when nothing is outstanding.</summary>
     public DateTimeOffset? NextAttemptDue => Progress.Values.Select(p => p.NextAttempt).Where(t => t is not null).Min();

@@ -36,8 +36,8 @@ public sealed record SyncAckMessage(long Epoch, long SyncVersion, IReadOnlyList<
 /// <summary>Old primary to new: take over as primary of <c>State.Epoch</c>.</summary>
 public sealed record PromoteMessage(SharedState State) : ReplicationMessage;
 
-/// <summary>New primary candidate to old primary: it cannot take over.</summary>
-public sealed record PromoteRefusedMessage(long Epoch, string Reason) : ReplicationMessage;
+/// <summary>New primary candidate to old primary: it cannot take over, and hands the role back (<see cref="Decline"/>).</summary>
+public sealed record PromoteRefusedMessage(long Epoch, string Reason, HandOff? Decline) : ReplicationMessage;
 
 /// <summary>Replica Region to primary: the replica key no longer exists there.</summary>
 public sealed record ReplicaDeletedMessage(long Epoch, long SyncVersion) : ReplicationMessage;

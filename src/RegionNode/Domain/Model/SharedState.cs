@@ -24,4 +24,7 @@ public sealed record SharedState(
     IReadOnlyList<MaterialInfo> Materials)
 {
     public bool IsNewerThan(long epoch, long syncVersion) => Epoch > epoch || (Epoch == epoch && SyncVersion > syncVersion);
+
+    /// <summary>The latest hand-offs of the set, oldest first; the last made <see cref="PrimaryRegion"/> primary of <see cref="Epoch"/>.</summary>
+    public IReadOnlyList<HandOff> HandOffs { get; init; } = [];
 }

@@ -65,7 +65,8 @@ public sealed class MultiRegionOperations(
         var key = await store.FindKeyAsync(id, cancellationToken).ConfigureAwait(false) ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));
         await accessControl.AuthorizeAsync(key, Access.For(caller, "UpdatePrimaryRegion", ConditionKeys.One("kms:PrimaryRegion", primaryRegion)), alias,
             cancellationToken).ConfigureAwait(false);
-        var promoted = key.BeginHandOff(primaryRegion, region.KeyArnIn(primaryRegion, key.KeyId));
+        var promoted = key.BeginHandOff(primaryRegion, region.KeyArnIn(primaryRegion, key.KeyId),
+            epoch => channel.SignHandOff(key.KeyId, epoch, primaryRegion));
         sync.Scheduled(key, primaryRegion);
         var outgoing = new[] { channel.Encode(primaryRegion, key.KeyId, new PromoteMessage(promoted)) };
         await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);

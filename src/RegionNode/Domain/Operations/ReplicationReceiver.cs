@@ -7,8 +7,12 @@ namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
 /// <summary>
 /// Applies messages from other Regions (already verified: signed by their source, addressed here, not replayed) and
-/// runs anti-entropy. Every handler is idempotent: the relay delivers at least once. Each returns null when it acted,
-/// or why it ignored the message (for the log).
+/// runs anti-entropy. Every handler is idempotent: the relay delivers at least once. A signature proves only who sent a
+/// message, not that its sender may say it: a Region that holds a valid signing key (a compromised host) is contained
+/// by the checks here. Only the primary sends shared state within its epoch; a newer epoch needs the signed hand-offs
+/// that lead to it; material goes only to the replicas the primary itself lists; a transfer is taken only from the
+/// Region asked; a promotion only from the primary of the epoch before, and its refusal only from the Region offered
+/// the role. A refused message changes nothing and is logged and audited.
 /// </summary>
 public sealed class ReplicationReceiver(
     IKeyStore store,
@@ -23,18 +27,29 @@ public sealed class ReplicationReceiver(
     RegionIdentity region,
     TimeProvider time)
 {
-    public Task<string?> ReceiveAsync(string source, string keyId, ReplicationMessage message, CancellationToken cancellationToken) => message switch
+    public async Task<ReceiveOutcome> ReceiveAsync(string source, string keyId, ReplicationMessage message, CancellationToken cancellationToken)
     {
-        CreateReplicaMessage m => OnCreateReplicaAsync(source, keyId, m, cancellationToken),
-        SharedStateMessage m => OnSharedStateAsync(source, keyId, m.State, cancellationToken),
-        KeyRequestMessage m => OnKeyRequestAsync(source, keyId, m, cancellationToken),
-        KeyTransferMessage m => OnKeyTransferAsync(source, keyId, m, cancellationToken),
-        SyncAckMessage m => OnSyncAckAsync(source, keyId, m, cancellationToken),
-        PromoteMessage m => OnPromoteAsync(source, keyId, m.State, cancellationToken),
-        PromoteRefusedMessage m => OnPromoteRefusedAsync(keyId, m, cancellationToken),
-        ReplicaDeletedMessage m => OnReplicaDeletedAsync(source, keyId, m, cancellationToken),
-        _ => Task.FromResult<string?>($"unknown message {message.GetType().Name}"),
-    };
+        var outcome = await (message switch
+        {
+            CreateReplicaMessage m => OnCreateReplicaAsync(source, keyId, m, cancellationToken),
+            SharedStateMessage m => OnSharedStateAsync(source, keyId, m.State, cancellationToken),
+            KeyRequestMessage m => OnKeyRequestAsync(source, keyId, m, cancellationToken),
+            KeyTransferMessage m => OnKeyTransferAsync(source, keyId, m, cancellationToken),
+            SyncAckMessage m => OnSyncAckAsync(source, keyId, m, cancellationToken),
+            PromoteMessage m => OnPromoteAsync(source, keyId, m.State, cancellationToken),
+            PromoteRefusedMessage m => OnPromoteRefusedAsync(source, keyId, m, cancellationToken),
+            ReplicaDeletedMessage m => OnReplicaDeletedAsync(source, keyId, m, cancellationToken),
+            _ => Task.FromResult(ReceiveOutcome.Refuse($"unknown message {message.GetType().Name}")),
+        }).ConfigureAwait(false);
+        if (outcome.Refused)
+        {
+            var kind = message.GetType().Name;
+            audit.Record(AuditEvent.RefusedMessage(kind.EndsWith("Message", StringComparison.Ordinal) ? kind[..^"Message".Length] : kind,
+                region.KeyArn(keyId), source, outcome.Reason ?? "refused"));
+        }
+
+        return outcome;
+    }
 
     /// <summary>Repeats whatever other Regions have not acknowledged in time. Returns how many messages it queued.</summary>
     public async Task<int> AntiEntropyAsync(CancellationToken cancellationToken)
@@ -56,12 +71,12 @@ public sealed class ReplicationReceiver(
         return sent;
     }
 
-    private async Task<string?> OnCreateReplicaAsync(string source, string keyId, CreateReplicaMessage message, CancellationToken cancellationToken)
+    private async Task<ReceiveOutcome> OnCreateReplicaAsync(string source, string keyId, CreateReplicaMessage message, CancellationToken cancellationToken)
     {
         var state = message.State;
         if (state.PrimaryRegion != source || !state.ReplicaRegions.Contains(region.Region))
         {
-            return "a replica can be created only by its primary, for a Region it lists";
+            return ReceiveOutcome.Refuse($"{source} asked for a replica it is not the primary of, or for a Region its state does not list");
         }
 
         using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
@@ -75,7 +90,7 @@ public sealed class ReplicationReceiver(
             && !state.IsNewerThan(tombstone.Epoch, tombstone.SyncVersion))
         {
             await channel.SendAsync(source, keyId, new ReplicaDeletedMessage(tombstone.Epoch, tombstone.SyncVersion), cancellationToken).ConfigureAwait(false);
-            return "the replica was deleted after this request; told the primary";
+            return ReceiveOutcome.Ignore("the replica was deleted after this request; told the primary");
         }
 
         // A replica of generated material is Creating until the material arrives; one of imported material knows the
@@ -84,7 +99,7 @@ public sealed class ReplicationReceiver(
         var imported = state.Origin == KeyOrigin.EXTERNAL;
         var key = new KmsKey(keyId, region.KeyArn(keyId), time.GetUtcNow(), state.KeySpec, state.KeyUsage, state.Origin,
             imported ? KeyState.PendingImport : KeyState.Creating, creation.Description, creation.Policy, creation.Tags,
-            new MultiRegionInfo(state.PrimaryRegion, state.ReplicaRegions, state.Epoch, state.SyncVersion),
+            new MultiRegionInfo(state.PrimaryRegion, state.ReplicaRegions, state.Epoch, state.SyncVersion, handOffs: state.HandOffs),
             imported ? state.Materials.Select(KmsKey.NotHeld) : []);
         key.Restore(null, null, state.RotationEnabled, state.RotationPeriodInDays, state.NextRotationDate, state.OnDemandRotationStartDate);
         await store.InsertKeyAsync(key, imported ? sync.Report(key) : [Request(source, keyId)], cancellationToken).ConfigureAwait(false);
@@ -92,14 +107,14 @@ public sealed class ReplicationReceiver(
         {
             ["multiRegion"] = true, ["primaryRegion"] = source, ["description"] = creation.Description,
         }));
-        return null;
+        return ReceiveOutcome.Done;
     }
 
-    private async Task<string?> OnSharedStateAsync(string source, string keyId, SharedState state, CancellationToken cancellationToken)
+    private async Task<ReceiveOutcome> OnSharedStateAsync(string source, string keyId, SharedState state, CancellationToken cancellationToken)
     {
         if (state.PrimaryRegion != source)
         {
-            return $"shared state from {source}, which it does not name as primary";
+            return ReceiveOutcome.Refuse($"shared state from {source}, which it does not name as primary");
         }
 
         using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
@@ -108,25 +123,41 @@ public sealed class ReplicationReceiver(
             if (await store.FindTombstoneAsync(keyId, cancellationToken).ConfigureAwait(false) is { } tombstone)
             {
                 await channel.SendAsync(source, keyId, new ReplicaDeletedMessage(tombstone.Epoch, tombstone.SyncVersion), cancellationToken).ConfigureAwait(false);
-                return "no such key here any more; told the primary";
+                return ReceiveOutcome.Ignore("no such key here any more; told the primary");
             }
 
-            return "no such key here";
+            return ReceiveOutcome.Ignore("no such key here");
         }
 
         return await ApplySharedAsync(source, key, state, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<string?> ApplySharedAsync(string source, KmsKey key, SharedState state, CancellationToken cancellationToken)
+    private async Task<ReceiveOutcome> ApplySharedAsync(string source, KmsKey key, SharedState state, CancellationToken cancellationToken)
     {
-        if (key.MultiRegion is not { } mr || (key.IsPrimary && !state.IsNewerThan(mr.Epoch, mr.SyncVersion)))
+        if (key.MultiRegion is not { } mr)
         {
-            return "this Region holds the primary of that epoch";
+            return ReceiveOutcome.Refuse($"{key.KeyId} is not a multi-Region key here");
         }
 
-        if (state.Epoch < mr.Epoch || (state.Epoch == mr.Epoch && state.PrimaryRegion != mr.PrimaryRegion))
+        if (state.Epoch < mr.Epoch)
         {
-            return $"{source} is not the primary of epoch {state.Epoch} as this Region knows it";
+            return ReceiveOutcome.Ignore($"shared state of epoch {state.Epoch}, older than this Region's {mr.Epoch}");
+        }
+
+        if (state.Epoch == mr.Epoch && state.PrimaryRegion != PrimaryOfEpoch(key))
+        {
+            return ReceiveOutcome.Refuse($"{source} is not the primary of epoch {state.Epoch}; {PrimaryOfEpoch(key)} is");
+        }
+
+        if (state.Epoch > mr.Epoch
+            && HandOffChain.Problem(key.KeyId, mr.Epoch, PrimaryOfEpoch(key), state.Epoch, state.PrimaryRegion, state.HandOffs, channel.Verifies) is { } broken)
+        {
+            return ReceiveOutcome.Refuse($"{source} claims epoch {state.Epoch} without a hand-off from {PrimaryOfEpoch(key)}: {broken}");
+        }
+
+        if (key.IsPrimary && !state.IsNewerThan(mr.Epoch, mr.SyncVersion))
+        {
+            return ReceiveOutcome.Ignore("this Region holds the primary of that epoch");
         }
 
         if (key.ApplyShared(state))
@@ -145,26 +176,38 @@ public sealed class ReplicationReceiver(
 
         outgoing.AddRange(sync.Report(key, source));
         await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
-        return null;
+        return ReceiveOutcome.Done;
     }
 
-    private async Task<string?> OnKeyRequestAsync(string source, string keyId, KeyRequestMessage message, CancellationToken cancellationToken)
+    /// <summary>The primary of the key's epoch: itself while it hands the role off (the next epoch has not begun).</summary>
+    private string PrimaryOfEpoch(KmsKey key) => key.IsHandingOff ? region.Region : key.MultiRegion!.PrimaryRegion;
+
+    private async Task<ReceiveOutcome> OnKeyRequestAsync(string source, string keyId, KeyRequestMessage message, CancellationToken cancellationToken)
     {
         var key = await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false);
-        if (key?.MultiRegion is not { } mr || (mr.PrimaryRegion != source && !mr.ReplicaRegions.Contains(source)))
+        if (key?.MultiRegion is not { } mr)
         {
-            return $"{source} holds no related key that this Region knows of";
+            return ReceiveOutcome.Ignore("no multi-Region key by that ID here");
+        }
+
+        if (!key.IsPrimary || !mr.ReplicaRegions.Contains(source))
+        {
+            // Material leaves only the primary, only for a replica it lists itself. A related Region asking a former
+            // primary is a race with a hand-off (it asks the new primary next); anyone else is refused.
+            return mr.PrimaryRegion == source || mr.ReplicaRegions.Contains(source)
+                ? ReceiveOutcome.Ignore("this Region is not the primary; the requester asks the primary when it hears from it")
+                : ReceiveOutcome.Refuse($"{source} asked for the material of a key whose primary does not list it as a replica");
         }
 
         if (key.Origin == KeyOrigin.EXTERNAL)
         {
-            return "imported key material is never transported between Regions";
+            return ReceiveOutcome.Ignore("imported key material is never transported between Regions");
         }
 
         return await TransferAsync(source, key, message, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<string?> TransferAsync(string destination, KmsKey key, KeyRequestMessage request, CancellationToken cancellationToken)
+    private async Task<ReceiveOutcome> TransferAsync(string destination, KmsKey key, KeyRequestMessage request, CancellationToken cancellationToken)
     {
         var plain = new List<(string MaterialId, byte[] Material)>();
         try
@@ -179,7 +222,7 @@ public sealed class ReplicationReceiver(
             var shared = key.Shared();
             var transfer = new KeyTransferMessage(requestId, sourcePublic, shared.Epoch, shared.SyncVersion, shared.Materials, wrapped);
             await channel.SendAsync(destination, key.KeyId, transfer, cancellationToken).ConfigureAwait(false);
-            return null;
+            return ReceiveOutcome.Done;
         }
         finally
         {
@@ -190,12 +233,17 @@ public sealed class ReplicationReceiver(
         }
     }
 
-    private async Task<string?> OnKeyTransferAsync(string source, string keyId, KeyTransferMessage message, CancellationToken cancellationToken)
+    private async Task<ReceiveOutcome> OnKeyTransferAsync(string source, string keyId, KeyTransferMessage message, CancellationToken cancellationToken)
     {
-        var privateKey = requests.Take(message.RequestMessageId, keyId);
+        var privateKey = requests.Take(message.RequestMessageId, keyId, source, out var fromElsewhere);
+        if (fromElsewhere)
+        {
+            return ReceiveOutcome.Refuse($"{source} answered a key request this Region sent to another Region");
+        }
+
         if (privateKey is null)
         {
-            return "no outstanding request matches this transfer (answered before, or this Region restarted since)";
+            return ReceiveOutcome.Ignore("no outstanding request matches this transfer (answered before, or this Region restarted since)");
         }
 
         IReadOnlyList<(string MaterialId, byte[] Material)> plain;
@@ -217,7 +265,7 @@ public sealed class ReplicationReceiver(
                 var info = message.Infos.FirstOrDefault(i => i.MaterialId == materialId);
                 if (info is null || factory.MaterialId(keyId, material) != materialId)
                 {
-                    return $"material {materialId} does not match its ID; the transfer was refused";
+                    return ReceiveOutcome.Refuse($"material {materialId} does not match its ID");
                 }
 
                 versions.Add(new KeyMaterialVersion(materialId, info.Ordinal, info.CreatedAt, info.RotationType, info.State,
@@ -235,38 +283,45 @@ public sealed class ReplicationReceiver(
         using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
         if (await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false) is not { MultiRegion: { } mr } key)
         {
-            return "the key was deleted before its material arrived";
+            return ReceiveOutcome.Ignore("the key was deleted before its material arrived");
         }
 
         key.AddTransported(versions, message.Epoch, message.SyncVersion);
         await store.UpdateKeyAsync(key, sync.Report(key, mr.PrimaryRegion), cancellationToken).ConfigureAwait(false);
         requests.Answered(keyId);
-        return null;
+        return ReceiveOutcome.Done;
     }
 
-    private async Task<string?> OnSyncAckAsync(string source, string keyId, SyncAckMessage ack, CancellationToken cancellationToken)
+    private async Task<ReceiveOutcome> OnSyncAckAsync(string source, string keyId, SyncAckMessage ack, CancellationToken cancellationToken)
     {
         using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
         if (await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false) is not { IsPrimary: true } key)
         {
-            return "this Region does not hold the primary";
+            return ReceiveOutcome.Ignore("this Region does not hold the primary");
         }
 
         var rotated = key.RecordAck(source, ack);
         var outgoing = rotated ? sync.Broadcast(key) : [];
         await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
-        return null;
+        return ReceiveOutcome.Done;
     }
 
-    private async Task<string?> OnPromoteAsync(string source, string keyId, SharedState state, CancellationToken cancellationToken)
+    private async Task<ReceiveOutcome> OnPromoteAsync(string source, string keyId, SharedState state, CancellationToken cancellationToken)
     {
+        // The offer itself: the sender gives the role up, to this Region, for exactly the state's epoch, and signed it.
+        var offer = state.HandOffs.LastOrDefault(h => h.Epoch == state.Epoch);
+        if (state.PrimaryRegion != region.Region || offer is null || offer.PreviousPrimary != source || offer.NewPrimary != region.Region
+            || !channel.Verifies(keyId, offer))
+        {
+            return ReceiveOutcome.Refuse($"{source} offered the primary role without its own signed hand-off to this Region");
+        }
+
         using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
         var key = await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false);
-        if (key?.MultiRegion is not { } mr || state.PrimaryRegion != region.Region)
+        if (key?.MultiRegion is not { } mr)
         {
-            await channel.SendAsync(source, keyId, new PromoteRefusedMessage(state.Epoch - 1, "no related key in the target Region"), cancellationToken)
-                .ConfigureAwait(false);
-            return "cannot take over a key this Region does not hold";
+            await DeclineAsync(source, keyId, state, "no related key in the target Region", cancellationToken).ConfigureAwait(false);
+            return ReceiveOutcome.Ignore("cannot take over a key this Region does not hold");
         }
 
         if (!state.IsNewerThan(mr.Epoch, mr.SyncVersion))
@@ -278,45 +333,65 @@ public sealed class ReplicationReceiver(
                     .ConfigureAwait(false);
             }
 
-            return "hand-off already applied";
+            return ReceiveOutcome.Ignore("hand-off already applied");
+        }
+
+        if (HandOffChain.Problem(keyId, mr.Epoch, PrimaryOfEpoch(key), state.Epoch, region.Region, state.HandOffs, channel.Verifies) is { } broken)
+        {
+            return ReceiveOutcome.Refuse($"{source} offered epoch {state.Epoch} without the hand-offs from {PrimaryOfEpoch(key)}: {broken}");
         }
 
         if (key.State != KeyState.Enabled)
         {
-            await channel.SendAsync(source, keyId, new PromoteRefusedMessage(state.Epoch - 1, $"{key.Arn} is {key.State}"), cancellationToken)
-                .ConfigureAwait(false);
-            return $"refused the primary role: the key here is {key.State}";
+            await DeclineAsync(source, keyId, state, $"{key.Arn} is {key.State}", cancellationToken).ConfigureAwait(false);
+            return ReceiveOutcome.Ignore($"refused the primary role: the key here is {key.State}");
         }
 
         key.TakeOver(state);
         await store.UpdateKeyAsync(key, sync.Broadcast(key), cancellationToken).ConfigureAwait(false);
         audit.Record(AuditEvent.Internal("UpdatePrimaryRegion", key.Arn, new Dictionary<string, object?> { ["primaryRegion"] = region.Region }));
-        return null;
+        return ReceiveOutcome.Done;
     }
 
-    private async Task<string?> OnPromoteRefusedAsync(string keyId, PromoteRefusedMessage message, CancellationToken cancellationToken)
+    /// <summary>Cannot take the role: hands it straight back to the offering Region, signed, two epochs on.</summary>
+    private Task DeclineAsync(string source, string keyId, SharedState state, string reason, CancellationToken cancellationToken) =>
+        channel.SendAsync(source, keyId, new PromoteRefusedMessage(state.Epoch - 1, reason, channel.SignHandOff(keyId, state.Epoch + 1, source)),
+            cancellationToken);
+
+    private async Task<ReceiveOutcome> OnPromoteRefusedAsync(string source, string keyId, PromoteRefusedMessage message, CancellationToken cancellationToken)
     {
         using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
-        if (await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false) is not { } key || !key.HandOffRefused(message.Epoch))
+        if (await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false) is not { IsHandingOff: true, MultiRegion: { } mr } key
+            || mr.Epoch != message.Epoch)
         {
-            return "no hand-off of that epoch is in progress";
+            return ReceiveOutcome.Ignore("no hand-off of that epoch is in progress");
+        }
+
+        if (source != mr.PrimaryRegion)
+        {
+            return ReceiveOutcome.Refuse($"{source} refused a hand-off offered to {mr.PrimaryRegion}");
+        }
+
+        if (message.Decline is not { } decline || !channel.Verifies(keyId, decline) || !key.HandOffRefused(message.Epoch, decline))
+        {
+            return ReceiveOutcome.Refuse($"{source} refused the hand-off without handing the role back, signed, for epoch {message.Epoch + 2}");
         }
 
         await store.UpdateKeyAsync(key, sync.Broadcast(key), cancellationToken).ConfigureAwait(false);
-        return null;
+        return ReceiveOutcome.Done;
     }
 
-    private async Task<string?> OnReplicaDeletedAsync(string source, string keyId, ReplicaDeletedMessage message, CancellationToken cancellationToken)
+    private async Task<ReceiveOutcome> OnReplicaDeletedAsync(string source, string keyId, ReplicaDeletedMessage message, CancellationToken cancellationToken)
     {
         using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
         if (await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false) is not { } key
             || !key.RemoveReplica(source, time.GetUtcNow(), message.Epoch, message.SyncVersion))
         {
-            return "not a replica this Region's primary lists";
+            return ReceiveOutcome.Ignore("not a replica this Region's primary lists");
         }
 
         await store.UpdateKeyAsync(key, sync.Broadcast(key), cancellationToken).ConfigureAwait(false);
-        return null;
+        return ReceiveOutcome.Done;
     }
 
     /// <summary>A key request to <paramref name="destination"/>; its ephemeral private key waits in memory for the answer.</summary>
@@ -324,7 +399,7 @@ public sealed class ReplicationReceiver(
     {
         var (publicKey, privateKey) = transport.CreateRequestKey();
         var messageId = Guid.NewGuid().ToString("N");
-        requests.Add(messageId, keyId, privateKey);
+        requests.Add(messageId, keyId, privateKey, destination);
         return channel.Encode(destination, keyId, new KeyRequestMessage(publicKey), messageId);
     }
 }

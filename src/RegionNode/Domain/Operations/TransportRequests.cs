@@ -54,12 +54,13 @@ public sealed class TransportRequests(TimeProvider time)
         }
     }
 
-    public void Add(string messageId, string keyId, byte[] privateKey)
+    /// <summary>Remembers request <paramref name="messageId"/> for <paramref name="keyId"/>, sent to <paramref name="destination"/>: only that Region's answer is taken.</summary>
+    public void Add(string messageId, string keyId, byte[] privateKey, string destination)
     {
         lock (_gate)
         {
             Sweep();
-            _byMessage[messageId] = new Entry(keyId, privateKey, time.GetUtcNow());
+            _byMessage[messageId] = new Entry(keyId, privateKey, time.GetUtcNow(), destination);
             if (!_byKey.TryGetValue(keyId, out var ids))
             {
                 _byKey[keyId] = ids = [];
@@ -69,13 +70,24 @@ public sealed class TransportRequests(TimeProvider time)
         }
     }
 
-    /// <summary>The private key of request <paramref name="messageId"/> for <paramref name="keyId"/>, removed; null if unknown. The caller zeroes it.</summary>
-    public byte[]? Take(string messageId, string keyId)
+    /// <summary>
+    /// The private key of request <paramref name="messageId"/> for <paramref name="keyId"/>, removed, when
+    /// <paramref name="source"/> is the Region it was sent to; null otherwise. An answer from any other Region is not
+    /// taken and leaves the request waiting for its own (<paramref name="fromElsewhere"/> says so). The caller zeroes the key.
+    /// </summary>
+    public byte[]? Take(string messageId, string keyId, string source, out bool fromElsewhere)
     {
         lock (_gate)
         {
+            fromElsewhere = false;
             if (!_byMessage.TryGetValue(messageId, out var entry) || entry.KeyId != keyId)
             {
+                return null;
+            }
+
+            if (entry.Destination != source)
+            {
+                fromElsewhere = true;
                 return null;
             }
 
@@ -134,5 +146,5 @@ public sealed class TransportRequests(TimeProvider time)
         }
     }
 
-    private sealed record Entry(string KeyId, byte[] PrivateKey, DateTimeOffset CreatedAt);
+    private sealed record Entry(string KeyId, byte[] PrivateKey, DateTimeOffset CreatedAt, string Destination);
 }

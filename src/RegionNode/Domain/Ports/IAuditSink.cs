@@ -21,6 +21,12 @@ public sealed record AuditEvent(
     /// <summary>An event the node raises by itself (replication, maintenance), with no caller.</summary>
     public static AuditEvent Internal(string eventName, string keyArn, IReadOnlyDictionary<string, object?>? parameters = null) =>
         new(eventName, ServiceEvent, null, keyArn, false, parameters ?? new Dictionary<string, object?>());
+
+    /// <summary>A message from another Region that this Region refused because its sender had no right to send it.</summary>
+    public static AuditEvent RefusedMessage(string messageKind, string keyArn, string sourceRegion, string reason) =>
+        new($"Receive{messageKind}", ServiceEvent, null, keyArn, false,
+            new Dictionary<string, object?> { ["sourceRegion"] = sourceRegion, ["messageKind"] = messageKind },
+            null, "AccessDeniedException", reason);
 }
 
 /// <summary>Where audit events go: the Region's append-only, hash-chained log.</summary>
