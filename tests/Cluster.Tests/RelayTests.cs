@@ -153,58 +153,12 @@ public sealed class RelayTests(ITestOutputHelper output) : IDisposable
         Payload = new Probe { Text = text }.ToByteString(),
     };
 
-    private static void Sign(Envelope envelope, System.Security.Cryptography.ECDsa key) =>
-        envelope.Signature = ByteString.CopyFrom(key.SignData(CanonicalBytes(envelope), System.Security.Cryptography.HashAlgorithmName.SHA384,
-            System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence));
+    private static void Sign(Envelope envelope, System.Security.Cryptography.ECDsa key) => RelayAdversary.Sign(envelope, key);
 
-    // The documented canonical encoding, written independently of the node's code.
-    private static byte[] CanonicalBytes(Envelope e)
+    private async Task SendAsRegionAsync(ControlPlaneProcess controlPlane, string region, IReadOnlyList<Envelope> envelopes)
     {
-        using var buffer = new MemoryStream();
-        void Field(byte[] bytes)
-        {
-            buffer.Write(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(bytes.Length)));
-            buffer.Write(bytes);
-        }
-
-        void Int64(long value) => buffer.Write(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(value)));
-        buffer.Write("mrk/v1/replication-envelope\0"u8);
-        foreach (var text in new[] { e.MessageId, e.SourceRegion, e.DestinationRegion, e.KeyId, e.Kind })
-        {
-            Field(System.Text.Encoding.UTF8.GetBytes(text));
-        }
-
-        Int64((long)e.Sequence);
-        Int64(e.SentAt.Seconds);
-        Int64(e.SentAt.Nanos);
-        Field(e.Payload.ToByteArray());
-        return buffer.ToArray();
-    }
-
-    private async Task SendAsRegionAsync(ControlPlaneProcess controlPlane, string region, IEnumerable<Envelope> envelopes)
-    {
-        using var certificate = ClusterPki.Load(Certificates.RegionCertificate(region), Certificates.RegionKey(region));
-        using var handler = ClusterHandlers.Create(certificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(Certificates.AuthorityCertificate)));
-        using var channel = GrpcChannel.ForAddress(controlPlane.Endpoint, new GrpcChannelOptions { HttpHandler = handler });
-        using var call = new Relay.RelayClient(channel).Connect(deadline: Deadline.Soon);
-        var list = envelopes.ToList();
-        foreach (var envelope in list)
-        {
-            await call.RequestStream.WriteAsync(new RegionFrame { Send = envelope }).WithTimeout();
-        }
-
-        // Wait for every envelope the ControlPlane accepts to be stored; refused ones get no acknowledgement.
-        var expected = list.Count(e => e.SourceRegion == region);
-        var stored = 0;
-        while (stored < expected && await call.ResponseStream.MoveNext(CancellationToken.None).WithTimeout())
-        {
-            if (call.ResponseStream.Current.FrameCase == ControlPlaneFrame.FrameOneofCase.Stored)
-            {
-                stored++;
-            }
-        }
-
-        await call.RequestStream.CompleteAsync().WithTimeout();
+        using var sender = new RelayAdversary(controlPlane.Endpoint, Certificates, region);
+        await sender.SendAsync(envelopes);
     }
 
     private Task<RegionNodeProcess> StartNodeAsync(string region, ControlPlaneProcess controlPlane) =>

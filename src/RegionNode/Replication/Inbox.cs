@@ -53,7 +53,7 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
         {
             throw;
         }
-        catch (Exception failure) when (failure is not (SqliteException or IOException))
+        catch (Exception failure) when (!StoreUnavailable(failure))
         {
             await SetAsideAsync(envelope, failure, cancellationToken).ConfigureAwait(false);
             return;
@@ -61,6 +61,14 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
 
         await store.MarkAppliedAsync(envelope.SourceRegion, envelope.Sequence, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The store could not be written for now (busy, locked, out of memory, an I/O error, a full disk): the envelope is
+    /// fine and is delivered again. Anything else (a payload that does not decode, which throws an IOException subtype,
+    /// a constraint a bug broke) would fail the same way every time, so it is set aside.
+    /// </summary>
+    private static bool StoreUnavailable(Exception failure) =>
+        failure is SqliteException { SqliteErrorCode: 5 or 6 or 7 or 10 or 13 or 14 or 15 };
 
     /// <summary>How many envelopes are set aside now.</summary>
     public Task<int> DeadLetterCountAsync(CancellationToken cancellationToken) => store.DeadLetterCountAsync(cancellationToken);
