@@ -83,6 +83,55 @@ public sealed class GrantTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task AGrantHoldingCreateGrant_PassesOnOnlyWhatItHolds_NeverWiderOrLooser()
+    {
+        await using var region = await SecureRegion.StartAsync(_directory.Path, output);
+        var (aliceArn, _, alice) = await region.UserAsync("alice");
+        var (bobArn, _, bob) = await region.UserAsync("bob");
+        var (carolArn, _, carol) = await region.UserAsync("carol");
+        using (alice)
+        using (bob)
+        using (carol)
+        {
+            var key = (await alice.CreateKeyAsync(new CreateKeyRequest()).WithTimeout()).KeyMetadata;
+            await alice.CallAsync((c, o) => c.PutKeyPolicyAsync(new PutKeyPolicyRequest
+            {
+                KeyId = key.KeyId,
+                Policy = SecureRegion.Policy($$"""{"Effect":"Allow","Principal":{"AWS":"{{aliceArn}}"},"Action":"kms:*","Resource":"*"}"""),
+            }, o)).WithTimeout();
+            // Bob may decrypt and create grants, only for the hr context.
+            await alice.CallAsync((c, o) => c.CreateGrantAsync(new CreateGrantRequest
+            {
+                KeyId = key.KeyId, GranteePrincipal = bobArn, Operations = { GrantOperation.Decrypt, GrantOperation.CreateGrant },
+                Constraints = new GrantConstraints { EncryptionContextSubset = { ["dept"] = "hr" } },
+            }, o)).WithTimeout();
+
+            Task<CreateGrantResponse> BobGrants(GrantOperation[] operations, GrantConstraints? constraints) =>
+                bob.CallAsync((c, o) => c.CreateGrantAsync(new CreateGrantRequest
+                {
+                    KeyId = key.KeyId, GranteePrincipal = carolArn, Operations = { operations }, Constraints = constraints,
+                }, o));
+
+            // Wider operations, no constraint, or a constraint that does not require hr: refused.
+            await ExpectAsync("AccessDeniedException", () => BobGrants([GrantOperation.Decrypt, GrantOperation.Encrypt], new GrantConstraints { EncryptionContextSubset = { ["dept"] = "hr" } }));
+            await ExpectAsync("AccessDeniedException", () => BobGrants([GrantOperation.Decrypt], null));
+            await ExpectAsync("AccessDeniedException", () => BobGrants([GrantOperation.Decrypt], new GrantConstraints { EncryptionContextSubset = { ["dept"] = "finance" } }));
+            // Bob cannot widen his own grant either.
+            await ExpectAsync("AccessDeniedException", () => bob.CallAsync((c, o) => c.CreateGrantAsync(new CreateGrantRequest
+            {
+                KeyId = key.KeyId, GranteePrincipal = bobArn, Operations = { GrantOperation.Encrypt, GrantOperation.CreateGrant },
+            }, o)));
+
+            // As strict or stricter, and a subset of his operations: allowed, and it works for carol in that context only.
+            await BobGrants([GrantOperation.Decrypt], new GrantConstraints { EncryptionContextSubset = { ["dept"] = "hr", ["team"] = "payroll" } }).WithTimeout();
+            await BobGrants([GrantOperation.Decrypt, GrantOperation.CreateGrant], new GrantConstraints { EncryptionContextEquals = { ["dept"] = "hr" } }).WithTimeout();
+            var context = new Dictionary<string, string> { ["dept"] = "hr", ["team"] = "payroll" };
+            var blob = (await alice.EncryptAsync(Encrypt(key.KeyId, context)).WithTimeout()).CiphertextBlob;
+            Assert.Equal("grant", (await carol.DecryptAsync(new DecryptRequest { CiphertextBlob = blob, EncryptionContext = { context } }).WithTimeout()).Plaintext.ToStringUtf8());
+        }
+    }
+
     private static EncryptRequest Encrypt(string keyId, Dictionary<string, string> context) =>
         new() { KeyId = keyId, Plaintext = ByteString.CopyFromUtf8("grant"), EncryptionContext = { context } };
 

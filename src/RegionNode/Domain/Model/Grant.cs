@@ -30,6 +30,34 @@ public sealed record Grant(
         return EncryptionContextSubset is not { } subset || subset.All(p => context.TryGetValue(p.Key, out var v) && v == p.Value);
     }
 
+    /// <summary>
+    /// Whether this grant, holding CreateGrant, lets its grantee create a grant of <paramref name="operations"/> with these
+    /// constraints (AWS's rule for grants made through grants): only operations this grant allows, and constraints at
+    /// least as strict as its own. Under an EncryptionContextEquals the new grant must require exactly the same context;
+    /// under an EncryptionContextSubset it must require every one of its pairs, as a subset or as an exact context.
+    /// </summary>
+    public bool Covers(IReadOnlyCollection<GrantOperation> operations, IReadOnlyDictionary<string, string>? subset,
+        IReadOnlyDictionary<string, string>? equals)
+    {
+        if (!Operations.Contains(GrantOperation.CreateGrant) || operations.Any(o => !Operations.Contains(o)))
+        {
+            return false;
+        }
+
+        if (EncryptionContextEquals is { Count: > 0 } ownEquals)
+        {
+            return SameMap(ownEquals, equals);
+        }
+
+        if (EncryptionContextSubset is { Count: > 0 } ownSubset)
+        {
+            var required = equals is { Count: > 0 } ? equals : subset;
+            return required is not null && ownSubset.All(p => required.TryGetValue(p.Key, out var v) && v == p.Value);
+        }
+
+        return true;
+    }
+
     /// <summary>Same grant for CreateGrant's idempotency by name: same key, grantee, retiring principal, operations and constraints.</summary>
     public bool SameAs(Grant other) =>
         KeyId == other.KeyId && Name == other.Name && GranteePrincipal == other.GranteePrincipal && RetiringPrincipal == other.RetiringPrincipal

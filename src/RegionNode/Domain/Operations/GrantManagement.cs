@@ -60,15 +60,9 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
         EncryptionContextRules.Validate(command.EncryptionContextEquals, "constraints.encryptionContextEquals");
         Require.Length(command.Name, "name", 0, 256);
         var operations = command.Operations.Distinct().ToList();
-        var key = await resolver.ResolveAsync(command.KeyId, Access.For(caller, "CreateGrant", request =>
-        {
-            request.With("kms:GrantOperations", operations.Select(o => o.ToString()).ToArray());
-            request.With("kms:GranteePrincipal", command.GranteePrincipal);
-            if (!string.IsNullOrEmpty(command.RetiringPrincipal))
-            {
-                request.With("kms:RetiringPrincipal", command.RetiringPrincipal);
-            }
-        }), cancellationToken).ConfigureAwait(false);
+        var (keyId, alias) = await resolver.ResolveReferenceAsync(command.KeyId, cancellationToken).ConfigureAwait(false);
+        var key = await resolver.ResolveAsync(keyId, null, cancellationToken).ConfigureAwait(false);
+        await AuthorizeCreateGrantAsync(caller, key, alias, command, operations, cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.CreateGrant);
         foreach (var operation in operations.Where(o => !Allowed(key).Contains(o)))
         {
@@ -94,6 +88,41 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
 
         await store.InsertGrantAsync(grant, cancellationToken).ConfigureAwait(false);
         return (TokenOf(grant.GrantId), grant.GrantId);
+    }
+
+    /// <summary>
+    /// CreateGrant is allowed by the key's policy (with the grant's own condition keys), or by a grant to the caller that
+    /// holds CreateGrant and covers the new grant (<see cref="Grant.Covers"/>): a grantee can pass on only what it holds,
+    /// never widen it. An explicit Deny in the policy wins over any grant.
+    /// </summary>
+    private async Task AuthorizeCreateGrantAsync(Caller caller, KmsKey key, string? alias, CreateGrantCommand command,
+        IReadOnlyList<GrantOperation> operations, CancellationToken cancellationToken)
+    {
+        var access = Access.For(caller, "CreateGrant", request =>
+        {
+            request.With("kms:GrantOperations", operations.Select(o => o.ToString()).ToArray());
+            request.With("kms:GranteePrincipal", command.GranteePrincipal);
+            if (!string.IsNullOrEmpty(command.RetiringPrincipal))
+            {
+                request.With("kms:RetiringPrincipal", command.RetiringPrincipal);
+            }
+        });
+        var (decision, _) = await accessControl.DecideAsync(key, access, alias, cancellationToken).ConfigureAwait(false);
+        if (decision == PolicyDecision.Allow)
+        {
+            return;
+        }
+
+        if (decision == PolicyDecision.ImplicitDeny && caller.Type == CallerType.Principal)
+        {
+            var held = await store.ListGrantsAsync(key.KeyId, caller.PrincipalArn, null, 1000, cancellationToken).ConfigureAwait(false);
+            if (held.Any(g => g.Covers(operations, command.EncryptionContextSubset, command.EncryptionContextEquals)))
+            {
+                return;
+            }
+        }
+
+        throw KmsErrors.AccessDenied(caller.PrincipalArn, access.Action, key.Arn, decision == PolicyDecision.ExplicitDeny);
     }
 
     public async Task<(KmsKey Key, Page<Grant> Page)> ListGrantsAsync(Caller caller, string keyId, string grantId, string granteePrincipal, int? limit, string marker,

@@ -26,9 +26,32 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
             return;
         }
 
+        var (decision, request) = await DecideAsync(key, access, requestAlias, cancellationToken).ConfigureAwait(false);
+        if (decision == PolicyDecision.Allow
+            || (decision == PolicyDecision.ImplicitDeny && request is not null && await GrantAllowsAsync(key, request, cancellationToken).ConfigureAwait(false)))
+        {
+            return;
+        }
+
+        throw denied?.Invoke() ?? KmsErrors.AccessDenied(caller.PrincipalArn, access.Action, key.Arn, decision == PolicyDecision.ExplicitDeny);
+    }
+
+    /// <summary>
+    /// What the key's policy alone says of the access (grants not consulted), with the request it was evaluated with;
+    /// an operator is never a principal of a key policy, so it is denied. The node's own work is allowed.
+    /// </summary>
+    public async Task<(PolicyDecision Decision, AccessRequest? Request)> DecideAsync(KmsKey key, Access access, string? requestAlias,
+        CancellationToken cancellationToken)
+    {
+        var caller = access.Caller;
+        if (caller.Type == CallerType.System)
+        {
+            return (PolicyDecision.Allow, null);
+        }
+
         if (caller.Type != CallerType.Principal)
         {
-            throw denied?.Invoke() ?? KmsErrors.AccessDenied(caller.PrincipalArn, access.Action, key.Arn);
+            return (PolicyDecision.ImplicitDeny, null);
         }
 
         var request = new AccessRequest(caller.PrincipalArn, access.Action, key.Arn);
@@ -59,14 +82,7 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
         }
 
         access.Context?.Invoke(request);
-        var decision = Policy(key).Evaluate(request);
-        if (decision == PolicyDecision.Allow
-            || (decision == PolicyDecision.ImplicitDeny && await GrantAllowsAsync(key, request, cancellationToken).ConfigureAwait(false)))
-        {
-            return;
-        }
-
-        throw denied?.Invoke() ?? KmsErrors.AccessDenied(caller.PrincipalArn, access.Action, key.Arn, decision == PolicyDecision.ExplicitDeny);
+        return (Policy(key).Evaluate(request), request);
     }
 
     /// <summary>
@@ -76,7 +92,8 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
     private async Task<bool> GrantAllowsAsync(KmsKey key, AccessRequest request, CancellationToken cancellationToken)
     {
         var operationName = request.Action.StartsWith("kms:", StringComparison.Ordinal) ? request.Action[4..] : request.Action;
-        if (!Enum.TryParse<GrantOperation>(operationName, out var operation) || !Enum.IsDefined(operation))
+        // CreateGrant through a grant is narrower than the grant itself: GrantManagement decides it (the subset rule).
+        if (!Enum.TryParse<GrantOperation>(operationName, out var operation) || !Enum.IsDefined(operation) || operation == GrantOperation.CreateGrant)
         {
             return false;
         }
