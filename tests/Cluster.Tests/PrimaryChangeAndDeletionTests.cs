@@ -53,6 +53,50 @@ public sealed class PrimaryChangeAndDeletionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task UpdatePrimaryRegion_NeedsThePermissionOnTheReplicaToo_ItsOwnRegionDecides()
+    {
+        await using var cluster = await StartAsync(output);
+        var key = await cluster[East].CreateAsync(multiRegion: true);
+        await cluster.ReplicateAsync(East, key.KeyId, West);
+        const string root = "arn:aws:iam::111122223333:root";
+        string Policy(string effect) => $$"""
+            {"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Principal":{"AWS":"{{root}}"},"Action":"kms:*","Resource":"*"},
+              {"Effect":"{{effect}}","Principal":"*","Action":"kms:UpdatePrimaryRegion","Resource":"*"}]}
+            """;
+        await cluster.Kms(West).PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = Policy("Deny") }, deadline: Deadline.Soon)
+            .ResponseAsync.WithTimeout();
+
+        // The primary's policy allows it, so the call is accepted; the replica's Region refuses under its own policy and
+        // hands the role straight back: the primary stays where it was, and West records the refusal.
+        await cluster.Kms(East).UpdatePrimaryRegionAsync(new UpdatePrimaryRegionRequest { KeyId = key.KeyId, PrimaryRegion = West },
+            deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        await cluster.UntilAsync(East, key.KeyId, m => m.KeyState == KeyState.Enabled && m.MultiRegionConfiguration.MultiRegionKeyType == MultiRegionKeyType.Primary);
+        await cluster.QuiescentAsync();
+        foreach (var region in new[] { East, West })
+        {
+            Assert.Equal(East, (await cluster.DescribeAsync(region, key.KeyId)).MultiRegionConfiguration.PrimaryKey.Region);
+        }
+
+        await Eventually.TrueAsync(async () =>
+        {
+            var records = (ListAuditRecordsResponse)await cluster[West].Client.InvokeAsync(AuditLog.Descriptor.FindMethodByName("ListAuditRecords"),
+                new ListAuditRecordsRequest { EventName = "UpdatePrimaryRegion", Limit = 100 }).WithTimeout();
+            return records.Records.Any(r => r.Json.Contains("AccessDeniedException", StringComparison.Ordinal) && r.Json.Contains(root, StringComparison.Ordinal));
+        });
+
+        // Once West's policy allows it, the same call moves the primary.
+        await cluster.Kms(West).PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = Policy("Allow") }, deadline: Deadline.Soon)
+            .ResponseAsync.WithTimeout();
+        await cluster.Kms(East).UpdatePrimaryRegionAsync(new UpdatePrimaryRegionRequest { KeyId = key.KeyId, PrimaryRegion = West },
+            deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        foreach (var region in new[] { East, West })
+        {
+            await cluster.UntilAsync(region, key.KeyId, m => m.MultiRegionConfiguration.PrimaryKey.Region == West && m.KeyState == KeyState.Enabled);
+        }
+    }
+
+    [Fact]
     public async Task UpdatePrimaryRegion_TargetDown_OldPrimaryUpdatingAndStillServing_CompletesWhenTargetReturns()
     {
         await using var cluster = await StartAsync(output);

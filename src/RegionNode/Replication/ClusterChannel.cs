@@ -18,8 +18,8 @@ public sealed class ClusterChannel(ReplicationIdentity identity, Outbox outbox) 
     public Task SendAsync(string destination, string keyId, ReplicationMessage message, CancellationToken cancellationToken) =>
         outbox.SendAsync(destination, keyId, ReplicationCodec.Encode(message), cancellationToken);
 
-    public HandOff SignHandOff(string keyId, long epoch, string newPrimary) =>
-        HandOffSignatures.Sign(identity.SigningKey, keyId, epoch, identity.Region, newPrimary);
+    public HandOff SignHandOff(string keyId, long epoch, string newPrimary, string requestedBy) =>
+        HandOffSignatures.Sign(identity.SigningKey, keyId, epoch, identity.Region, newPrimary, requestedBy);
 
     public bool Verifies(string keyId, HandOff handOff) =>
         identity.PeerSigningKey(handOff.PreviousPrimary) is { } key && HandOffSignatures.Verify(key, keyId, handOff);
@@ -36,7 +36,7 @@ public sealed class StandaloneChannel : IReplicationChannel
     public Task SendAsync(string destination, string keyId, ReplicationMessage message, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("This Region is not linked to a ControlPlane; it cannot send messages to other Regions.");
 
-    public HandOff SignHandOff(string keyId, long epoch, string newPrimary) =>
+    public HandOff SignHandOff(string keyId, long epoch, string newPrimary, string requestedBy) =>
         throw new InvalidOperationException("This Region is not linked to a ControlPlane; it has no other Region to hand a key to.");
 
     public bool Verifies(string keyId, HandOff handOff) => false;

@@ -8,18 +8,18 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// <summary>
 /// Signatures over hand-offs of the primary role with the Region's replication signing key (ECDSA P-384, SHA-384,
 /// DER), over an explicit encoding so every implementation computes the same bytes: "mrk/v1/hand-off\0" || key ID,
-/// previous primary, new primary (each uint32 BE length and UTF-8) || int64 BE epoch.
+/// previous primary, new primary, requested by (each uint32 BE length and UTF-8) || int64 BE epoch.
 /// </summary>
 public static class HandOffSignatures
 {
     private static readonly byte[] Label = Encoding.ASCII.GetBytes("mrk/v1/hand-off\0");
 
-    public static byte[] SignedBytes(string keyId, long epoch, string previousPrimary, string newPrimary)
+    public static byte[] SignedBytes(string keyId, long epoch, string previousPrimary, string newPrimary, string requestedBy)
     {
         using var buffer = new MemoryStream();
         buffer.Write(Label);
         Span<byte> length = stackalloc byte[4];
-        foreach (var text in new[] { keyId, previousPrimary, newPrimary })
+        foreach (var text in new[] { keyId, previousPrimary, newPrimary, requestedBy })
         {
             var bytes = Encoding.UTF8.GetBytes(text);
             BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
@@ -33,15 +33,16 @@ public static class HandOffSignatures
         return buffer.ToArray();
     }
 
-    public static HandOff Sign(ECDsa signingKey, string keyId, long epoch, string previousPrimary, string newPrimary) =>
+    public static HandOff Sign(ECDsa signingKey, string keyId, long epoch, string previousPrimary, string newPrimary, string requestedBy) =>
         new(epoch, previousPrimary, newPrimary,
-            signingKey.SignData(SignedBytes(keyId, epoch, previousPrimary, newPrimary), HashAlgorithmName.SHA384, DSASignatureFormat.Rfc3279DerSequence));
+            signingKey.SignData(SignedBytes(keyId, epoch, previousPrimary, newPrimary, requestedBy), HashAlgorithmName.SHA384,
+                DSASignatureFormat.Rfc3279DerSequence), requestedBy);
 
     public static bool Verify(ECDsa publicKey, string keyId, HandOff handOff)
     {
         try
         {
-            return publicKey.VerifyData(SignedBytes(keyId, handOff.Epoch, handOff.PreviousPrimary, handOff.NewPrimary), handOff.Signature,
+            return publicKey.VerifyData(SignedBytes(keyId, handOff.Epoch, handOff.PreviousPrimary, handOff.NewPrimary, handOff.RequestedBy), handOff.Signature,
                 HashAlgorithmName.SHA384, DSASignatureFormat.Rfc3279DerSequence);
         }
         catch (CryptographicException)

@@ -134,12 +134,13 @@ public static class ReplicationCodec
     private static Internal.V1.HandOff Encode(Domain.Model.HandOff h) => new()
     {
         Epoch = h.Epoch, PreviousPrimary = h.PreviousPrimary, NewPrimary = h.NewPrimary, Signature = ByteString.CopyFrom(h.Signature),
+        RequestedBy = h.RequestedBy,
     };
 
     private static Domain.Model.HandOff Decode(Internal.V1.HandOff h) =>
         h.Epoch <= 1 || h.PreviousPrimary.Length == 0 || h.NewPrimary.Length == 0 || h.Signature.IsEmpty || h.Signature.Length > 512
             ? throw new FormatException("a hand-off without epoch, Regions or signature")
-            : new Domain.Model.HandOff(h.Epoch, h.PreviousPrimary, h.NewPrimary, h.Signature.ToByteArray());
+            : new Domain.Model.HandOff(h.Epoch, h.PreviousPrimary, h.NewPrimary, h.Signature.ToByteArray(), h.RequestedBy);
 
     private static DomainSharedState Decode(WireSharedState w)
     {

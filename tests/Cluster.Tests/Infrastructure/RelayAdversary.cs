@@ -55,11 +55,11 @@ public sealed class RelayAdversary : IDisposable
     }
 
     /// <summary>A hand-off of the primary role signed with this Region's real key, naming whichever Regions it likes.</summary>
-    public HandOff HandOff(string keyId, long epoch, string previousPrimary, string newPrimary)
+    public HandOff HandOff(string keyId, long epoch, string previousPrimary, string newPrimary, string requestedBy = "kms.amazonaws.com")
     {
         using var buffer = new MemoryStream();
         buffer.Write("mrk/v1/hand-off\0"u8);
-        foreach (var text in new[] { keyId, previousPrimary, newPrimary })
+        foreach (var text in new[] { keyId, previousPrimary, newPrimary, requestedBy })
         {
             Field(buffer, Encoding.UTF8.GetBytes(text));
         }
@@ -67,7 +67,7 @@ public sealed class RelayAdversary : IDisposable
         Int64(buffer, epoch);
         return new HandOff
         {
-            Epoch = epoch, PreviousPrimary = previousPrimary, NewPrimary = newPrimary,
+            Epoch = epoch, PreviousPrimary = previousPrimary, NewPrimary = newPrimary, RequestedBy = requestedBy,
             Signature = ByteString.CopyFrom(_signingKey.SignData(buffer.ToArray(), HashAlgorithmName.SHA384, DSASignatureFormat.Rfc3279DerSequence)),
         };
     }

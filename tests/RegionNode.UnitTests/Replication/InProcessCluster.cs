@@ -133,7 +133,7 @@ internal sealed class InProcessCluster : IDisposable
 
     /// <summary>A hand-off signed with <paramref name="signer"/>'s real signing key, saying whatever an attacker holding it chooses.</summary>
     public static HandOff SignAs(string signer, string keyId, long epoch, string previousPrimary, string newPrimary) =>
-        HandOffSignatures.Sign(SigningKey(signer), keyId, epoch, previousPrimary, newPrimary);
+        HandOffSignatures.Sign(SigningKey(signer), keyId, epoch, previousPrimary, newPrimary, Grpc.Mrk.RegionNode.Domain.Policies.Caller.SystemPrincipal);
 
     /// <summary>Every message <paramref name="region"/> has queued and not yet sent, decoded: what would leave it.</summary>
     public async Task<IReadOnlyList<(string Destination, string Kind, string MessageId)>> OutboxAsync(string region)
@@ -150,8 +150,8 @@ internal sealed class InProcessCluster : IDisposable
 
     private sealed class Channel(TempStore store, string[] regions) : IReplicationChannel
     {
-        public HandOff SignHandOff(string keyId, long epoch, string newPrimary) =>
-            HandOffSignatures.Sign(SigningKey(store.Region.Region), keyId, epoch, store.Region.Region, newPrimary);
+        public HandOff SignHandOff(string keyId, long epoch, string newPrimary, string requestedBy) =>
+            HandOffSignatures.Sign(SigningKey(store.Region.Region), keyId, epoch, store.Region.Region, newPrimary, requestedBy);
 
         public bool Verifies(string keyId, HandOff handOff) =>
             regions.Contains(handOff.PreviousPrimary) && HandOffSignatures.Verify(SigningKey(handOff.PreviousPrimary), keyId, handOff);

@@ -35,7 +35,7 @@ internal sealed class TempStore : IDisposable
         var sync = new SharedStateSync(Channel, new SyncSettings(TimeSpan.FromSeconds(1)), Clock);
         Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), Channel, sync, Access, Audit, Region, Clock);
         MultiRegion = new MultiRegionOperations(Store, resolver, Locks, Channel, sync, Access, Region, Clock);
-        Receiver = new ReplicationReceiver(Store, Locks, Channel, sync, new TransportRequests(Clock), new KeyTransport(), Protector, Factory, Audit, Region, Clock);
+        Receiver = new ReplicationReceiver(Store, Locks, Channel, sync, new TransportRequests(Clock), new KeyTransport(), Protector, Factory, Audit, Access, Region, Clock);
         Rotation = new RotationOperations(Store, resolver, changes, Materials, sync, Audit, Clock);
         Encryption = new EncryptionOperations(Store, resolver, Materials, new SymmetricEnvelope(), Asymmetric, Access);
         Aliases = new AliasOperations(Store, resolver, Locks, Access, Region, Clock);

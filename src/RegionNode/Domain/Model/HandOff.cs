@@ -2,9 +2,10 @@ namespace Grpc.Mrk.RegionNode.Domain.Model;
 
 /// <summary>
 /// One change of primary, signed by the Region that gave the role up: <see cref="PreviousPrimary"/>, primary of the
-/// epoch before <see cref="Epoch"/>, names <see cref="NewPrimary"/> primary of <see cref="Epoch"/>.
+/// epoch before <see cref="Epoch"/>, names <see cref="NewPrimary"/> primary of <see cref="Epoch"/>, at the request of
+/// <see cref="RequestedBy"/> (whose permission the new primary's Region checks against its own key's policy).
 /// </summary>
-public sealed record HandOff(long Epoch, string PreviousPrimary, string NewPrimary, byte[] Signature);
+public sealed record HandOff(long Epoch, string PreviousPrimary, string NewPrimary, byte[] Signature, string RequestedBy = "");
 
 /// <summary>
 /// The rule that keeps a compromised Region from taking over a key set: a Region that knows primary P at epoch e

@@ -66,7 +66,7 @@ public sealed class MultiRegionOperations(
         await accessControl.AuthorizeAsync(key, Access.For(caller, "UpdatePrimaryRegion", ConditionKeys.One("kms:PrimaryRegion", primaryRegion)), alias,
             cancellationToken).ConfigureAwait(false);
         var promoted = key.BeginHandOff(primaryRegion, region.KeyArnIn(primaryRegion, key.KeyId),
-            epoch => channel.SignHandOff(key.KeyId, epoch, primaryRegion));
+            epoch => channel.SignHandOff(key.KeyId, epoch, primaryRegion, caller.PrincipalArn));
         sync.Scheduled(key, primaryRegion);
         var outgoing = new[] { channel.Encode(primaryRegion, key.KeyId, new PromoteMessage(promoted)) };
         await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
+using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 
@@ -24,6 +26,7 @@ public sealed class ReplicationReceiver(
     IMaterialProtector protector,
     IKeyMaterialFactory factory,
     IAuditSink audit,
+    AccessControl accessControl,
     RegionIdentity region,
     TimeProvider time)
 {
@@ -347,16 +350,46 @@ public sealed class ReplicationReceiver(
             return ReceiveOutcome.Ignore($"refused the primary role: the key here is {key.State}");
         }
 
+        // UpdatePrimaryRegion needs the permission on the replica that becomes primary as well: this Region's own policy
+        // decides for the principal who asked in the primary's Region.
+        if (offer.RequestedBy != Caller.SystemPrincipal && await DeniedAsync(key, offer.RequestedBy, cancellationToken).ConfigureAwait(false) is { } denial)
+        {
+            audit.Record(new AuditEvent("UpdatePrimaryRegion", AuditEvent.ServiceEvent, offer.RequestedBy.Length == 0 ? null : offer.RequestedBy, key.Arn,
+                false, new Dictionary<string, object?> { ["primaryRegion"] = region.Region, ["requestedIn"] = source }, null, denial.ErrorCode, denial.Message));
+            await DeclineAsync(source, keyId, state, denial.Message, cancellationToken).ConfigureAwait(false);
+            return ReceiveOutcome.Ignore($"refused the primary role: {denial.Message}");
+        }
+
         key.TakeOver(state);
         await store.UpdateKeyAsync(key, sync.Broadcast(key), cancellationToken).ConfigureAwait(false);
         audit.Record(AuditEvent.Internal("UpdatePrimaryRegion", key.Arn, new Dictionary<string, object?> { ["primaryRegion"] = region.Region }));
         return ReceiveOutcome.Done;
     }
 
+    /// <summary>The refusal this Region's key policy gives the principal for UpdatePrimaryRegion to here; null when allowed.</summary>
+    private async Task<KmsException?> DeniedAsync(KmsKey key, string principalArn, CancellationToken cancellationToken)
+    {
+        if (principalArn.Length == 0)
+        {
+            return KmsErrors.AccessDeniedTo("the hand-off names no principal who asked for it");
+        }
+
+        try
+        {
+            await accessControl.AuthorizeAsync(key, Access.For(Caller.Principal(principalArn), "UpdatePrimaryRegion",
+                ConditionKeys.One("kms:PrimaryRegion", region.Region)), null, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (KmsException denied) when (denied.ErrorCode == KmsErrorCodes.AccessDenied)
+        {
+            return denied;
+        }
+    }
+
     /// <summary>Cannot take the role: hands it straight back to the offering Region, signed, two epochs on.</summary>
     private Task DeclineAsync(string source, string keyId, SharedState state, string reason, CancellationToken cancellationToken) =>
-        channel.SendAsync(source, keyId, new PromoteRefusedMessage(state.Epoch - 1, reason, channel.SignHandOff(keyId, state.Epoch + 1, source)),
-            cancellationToken);
+        channel.SendAsync(source, keyId,
+            new PromoteRefusedMessage(state.Epoch - 1, reason, channel.SignHandOff(keyId, state.Epoch + 1, source, Caller.SystemPrincipal)), cancellationToken);
 
     private async Task<ReceiveOutcome> OnPromoteRefusedAsync(string source, string keyId, PromoteRefusedMessage message, CancellationToken cancellationToken)
     {

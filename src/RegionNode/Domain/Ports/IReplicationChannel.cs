@@ -14,8 +14,11 @@ public interface IReplicationChannel
     /// <summary>Queues a message that belongs to no key change; it leaves at least once, in order per destination.</summary>
     Task SendAsync(string destination, string keyId, ReplicationMessage message, CancellationToken cancellationToken);
 
-    /// <summary>This Region, giving up the primary role of <paramref name="keyId"/>, names <paramref name="newPrimary"/> primary of <paramref name="epoch"/>, signed.</summary>
-    HandOff SignHandOff(string keyId, long epoch, string newPrimary);
+    /// <summary>
+    /// This Region, giving up the primary role of <paramref name="keyId"/>, names <paramref name="newPrimary"/> primary of
+    /// <paramref name="epoch"/> at the request of <paramref name="requestedBy"/>, signed.
+    /// </summary>
+    HandOff SignHandOff(string keyId, long epoch, string newPrimary, string requestedBy);
 
     /// <summary>True when <paramref name="handOff"/> carries the signature of the Region it names as the one giving the role up.</summary>
     bool Verifies(string keyId, HandOff handOff);
