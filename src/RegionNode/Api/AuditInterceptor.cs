@@ -19,14 +19,26 @@ namespace Grpc.Mrk.RegionNode.Api;
 /// nothing are group-committed; a call that changes state has its record written in the same transaction as its change
 /// (see <see cref="AuditScope"/>), or, when it stored nothing, made durable before the call answers.
 /// </summary>
-public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : Interceptor
+public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals, RegionIdentity region) : Interceptor
 {
+    /// <summary>Longest string value kept in a record, and most entries of a list or map; longer ones are cut with a marker.</summary>
+    public const int MaxValueLength = 4096;
+
+    public const int MaxEntries = 64;
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
         if (MethodDeclarations.Find(context.Method) is not { Audited: true } declaration)
         {
             return await continuation(request, context).ConfigureAwait(false);
+        }
+
+        // A backed-up audit queue refuses calls rather than lose their records (or grow without bound).
+        if (audit.IsBackedUp)
+        {
+            audit.CountThrottled();
+            throw KmsErrors.Throttled();
         }
 
         var name = context.Method[(context.Method.LastIndexOf('/') + 1)..];
@@ -41,7 +53,7 @@ public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : 
         }
         catch (KmsException refusal)
         {
-            audit.Record(Event(name, readOnly, request as IMessage, null, context, refusal.ErrorCode, refusal.Message));
+            RecordRefusal(Event(name, readOnly, request as IMessage, null, context, refusal.ErrorCode, refusal.Message), context);
             throw;
         }
         catch (Exception failure) when (failure is not (OperationCanceledException or RpcException))
@@ -68,6 +80,33 @@ public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : 
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// A refusal of a caller who proved no identity is recorded within the address's rate (<see cref="RefusalRateLimit"/>);
+    /// those counted instead are recorded as one event before the next one recorded.
+    /// </summary>
+    private void RecordRefusal(AuditEvent refusal, ServerCallContext context)
+    {
+        if (CallerAuthentication.FoundCaller(context) is not null)
+        {
+            audit.Record(refusal);
+            return;
+        }
+
+        var address = context.GetHttpContext().Connection.RemoteIpAddress;
+        if (!refusals.TryRecord(address, out var suppressed))
+        {
+            return;
+        }
+
+        if (suppressed > 0)
+        {
+            audit.Record(new AuditEvent("UnauthenticatedCallsSuppressed", AuditEvent.ServiceEvent, null, null, true,
+                new Dictionary<string, object?> { ["sourceIPAddress"] = address?.ToString() ?? "unknown", ["count"] = suppressed }));
+        }
+
+        audit.Record(refusal);
     }
 
     private AuditEvent Event(string name, bool readOnly, IMessage? request, IMessage? response, ServerCallContext context, string? errorCode,
@@ -117,21 +156,48 @@ public sealed class AuditInterceptor(IAuditSink audit, RegionIdentity region) : 
             var value = field.Accessor.GetValue(message);
             object? converted = field switch
             {
-                { IsMap: true } when value is MapField<string, string> map => map.Count == 0 ? null : map.ToDictionary(),
+                { IsMap: true } when value is MapField<string, string> map => map.Count == 0 ? null : CappedMap(map),
                 { IsMap: true } => null,
                 { IsRepeated: true } when value is System.Collections.IList list => list.Count == 0
                     ? null
-                    : list.Cast<object>().Select(item => item is IMessage nested ? Flatten(nested) : EnumOrText(field, item)).ToList(),
+                    : CappedList(list.Cast<object>().Take(MaxEntries + 1).Select(item => item is IMessage nested ? Flatten(nested) : EnumOrText(field, item)).ToList(),
+                        list.Count),
                 { FieldType: FieldType.Message } => value is IMessage nested ? Parameters(nested) is { Count: > 0 } inner ? inner : null : null,
                 { FieldType: FieldType.Enum } => Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) == 0 ? null : EnumOrText(field, value),
                 { FieldType: FieldType.Bool } => value is true ? true : null,
-                { FieldType: FieldType.String } => value is string { Length: > 0 } text ? text : null,
+                { FieldType: FieldType.String } => value is string { Length: > 0 } text ? Capped(text) : null,
                 _ => value is int or long && Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) != 0 ? value : null,
             };
             if (converted is not null)
             {
                 result[field.JsonName] = converted;
             }
+        }
+
+        return result;
+    }
+
+    /// <summary>The text, or its first <see cref="MaxValueLength"/> characters and a marker saying how much was left out.</summary>
+    private static string Capped(string text) =>
+        text.Length <= MaxValueLength ? text : $"{text[..MaxValueLength]}...[{text.Length - MaxValueLength} more characters not recorded]";
+
+    private static Dictionary<string, string> CappedMap(MapField<string, string> map)
+    {
+        var result = map.Take(MaxEntries).ToDictionary(p => Capped(p.Key), p => Capped(p.Value));
+        if (map.Count > MaxEntries)
+        {
+            result["..."] = $"[{map.Count - MaxEntries} more entries not recorded]";
+        }
+
+        return result;
+    }
+
+    private static List<string> CappedList(List<string> items, int total)
+    {
+        var result = items.Take(MaxEntries).Select(Capped).ToList();
+        if (total > MaxEntries)
+        {
+            result.Add($"...[{total - MaxEntries} more entries not recorded]");
         }
 
         return result;

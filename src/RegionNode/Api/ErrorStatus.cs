@@ -22,7 +22,7 @@ public static class ErrorStatus
             => StatusCode.FailedPrecondition,
         KmsErrorCodes.AccessDenied => StatusCode.PermissionDenied,
         KmsErrorCodes.MissingAuthenticationToken or KmsErrorCodes.UnrecognizedClient => StatusCode.Unauthenticated,
-        KmsErrorCodes.LimitExceeded => StatusCode.ResourceExhausted,
+        KmsErrorCodes.LimitExceeded or KmsErrorCodes.Throttling => StatusCode.ResourceExhausted,
         KmsErrorCodes.Conflict => StatusCode.Aborted,
         KmsErrorCodes.DependencyTimeout => StatusCode.Unavailable,
         KmsErrorCodes.KMSInternal => StatusCode.Internal,

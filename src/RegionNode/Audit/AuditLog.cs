@@ -12,7 +12,9 @@ namespace Grpc.Mrk.RegionNode.Audit;
 /// The Region's audit log writer: events queue in memory and are appended in batches, one transaction per batch (group
 /// commit), each record chained to the previous by SHA-256. A crypto call never waits for the disk; a management call
 /// waits until its record is durable. Durability window: records of crypto calls still queued when the process dies
-/// (at most one batch) are lost; acknowledged management calls always have their record.
+/// are lost; acknowledged management calls always have their record. Nothing queued is ever dropped: the queue is
+/// bounded by admission instead (<see cref="IsBackedUp"/> makes the API refuse new calls with ThrottlingException until
+/// it drains), and a batch the store refuses is written again, not discarded.
 /// </summary>
 public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, RegionIdentity region, TimeProvider time, ILogger<AuditLog> logger)
     : BackgroundService, IAuditSink
@@ -22,25 +24,44 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
 
     public static readonly TimeSpan DigestEvery = TimeSpan.FromMinutes(1);
 
+    /// <summary>Above these the queue is backed up and new calls are refused until it drains.</summary>
+    public const long MaxQueuedBytes = 32L * 1024 * 1024;
+
+    public const int MaxQueuedRecords = 100_000;
+
     private const int MaxBatch = 512;
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
     private readonly SemaphoreSlim _chain = new(1, 1);
     private (long Sequence, byte[] Hash)? _tail;
-    private readonly Channel<(AuditEvent Event, TaskCompletionSource? Durable)> _queue =
-        Channel.CreateBounded<(AuditEvent, TaskCompletionSource?)>(new BoundedChannelOptions(100_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<Queued> _queue = Channel.CreateUnbounded<Queued>(new UnboundedChannelOptions { SingleReader = true });
+    private long _queuedBytes;
+    private long _queuedRecords;
+    private long _throttled;
 
-    public void Record(AuditEvent auditEvent)
-    {
-        if (!_queue.Writer.TryWrite((auditEvent, null)))
-        {
-            Log.AuditQueueFull(logger, auditEvent.EventName);
-        }
-    }
+    public bool IsBackedUp => Interlocked.Read(ref _queuedBytes) > MaxQueuedBytes || Interlocked.Read(ref _queuedRecords) > MaxQueuedRecords;
+
+    public void Record(AuditEvent auditEvent) => Enqueue(new Queued(auditEvent, null, AuditEventSize.Estimate(auditEvent)));
 
     public async Task RecordDurablyAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
     {
         var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _queue.Writer.WriteAsync((auditEvent, durable), cancellationToken).ConfigureAwait(false);
+        Enqueue(new Queued(auditEvent, durable, AuditEventSize.Estimate(auditEvent)));
         await durable.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A call refused because the queue was backed up; they are recorded together, as one record, once it drains.</summary>
+    public void CountThrottled() => Interlocked.Increment(ref _throttled);
+
+    private void Enqueue(Queued item)
+    {
+        Interlocked.Add(ref _queuedBytes, item.Bytes);
+        Interlocked.Increment(ref _queuedRecords);
+        if (!_queue.Writer.TryWrite(item))
+        {
+            // Only after shutdown has completed the queue: the process is ending, and says so.
+            Log.AuditQueueFull(logger, item.Event.EventName);
+        }
     }
 
     /// <summary>
@@ -81,12 +102,24 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
     {
         var (sequence, hash) = await TailAsync(stoppingToken).ConfigureAwait(false);
         var (sealedSequence, sealedAt) = (await store.LastSealedSequenceAsync(stoppingToken).ConfigureAwait(false), time.GetUtcNow());
-        var batch = new List<(AuditEvent Event, TaskCompletionSource? Durable)>();
+        var batch = new List<Queued>();
+        var retry = FirstRetry;
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            while (batch.Count > 0 || await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
-                (sequence, hash) = await WriteBatchAsync(batch, sequence, hash, stoppingToken).ConfigureAwait(false);
+                bool written;
+                (sequence, hash, written) = await WriteBatchAsync(batch, sequence, hash, stoppingToken).ConfigureAwait(false);
+                if (!written)
+                {
+                    // The batch stays and is written again: a store that refuses a write now must not cost any record.
+                    await Task.Delay(retry, time, stoppingToken).ConfigureAwait(false);
+                    retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LastRetry.Ticks));
+                    continue;
+                }
+
+                retry = FirstRetry;
+                RecordThrottledOnceDrained();
                 if (sequence > sealedSequence && (sequence - sealedSequence >= DigestEveryRecords || time.GetUtcNow() - sealedAt >= DigestEvery))
                 {
                     await SealAsync(sequence, hash, stoppingToken).ConfigureAwait(false);
@@ -96,12 +129,33 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping: write what is queued and seal it, so a clean shutdown loses nothing and leaves no unsealed tail.
-            (sequence, hash) = await WriteBatchAsync(batch, sequence, hash, CancellationToken.None).ConfigureAwait(false);
+            // Stopping: write everything queued and seal it, so a clean shutdown loses nothing and leaves no unsealed tail.
+            // At least one pass: it also picks up records that calls wrote in their own transactions since the last batch.
+            _queue.Writer.TryComplete();
+            var failures = 0;
+            do
+            {
+                bool written;
+                (sequence, hash, written) = await WriteBatchAsync(batch, sequence, hash, CancellationToken.None).ConfigureAwait(false);
+                failures = written ? 0 : failures + 1;
+            }
+            while (Interlocked.Read(ref _queuedRecords) > 0 && failures < 20);
+
             if (sequence > sealedSequence)
             {
                 await SealAsync(sequence, hash, CancellationToken.None).ConfigureAwait(false);
             }
+        }
+    }
+
+    private void RecordThrottledOnceDrained()
+    {
+        if (Interlocked.Read(ref _throttled) > 0 && !IsBackedUp)
+        {
+            var count = Interlocked.Exchange(ref _throttled, 0);
+            Record(new AuditEvent("ThrottledCalls", AuditEvent.ServiceEvent, null, null, true,
+                new Dictionary<string, object?> { ["count"] = count }, null, Domain.Errors.KmsErrorCodes.Throttling,
+                $"{count} calls were refused while the audit queue was backed up."));
         }
     }
 
@@ -127,10 +181,10 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
         await store.AppendDigestAsync(sequence, hash, now, signature, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<(long Sequence, byte[] Hash)> WriteBatchAsync(List<(AuditEvent Event, TaskCompletionSource? Durable)> batch, long sequence,
-        byte[] hash, CancellationToken cancellationToken)
+    /// <summary>Writes the batch (filling it from the queue when it is empty); false when the store refused it, which leaves it to be written again.</summary>
+    private async Task<(long Sequence, byte[] Hash, bool Written)> WriteBatchAsync(List<Queued> batch, long sequence, byte[] hash,
+        CancellationToken cancellationToken)
     {
-        batch.Clear();
         while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
         {
             batch.Add(item);
@@ -143,12 +197,12 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
             (sequence, hash) = _tail ??= (sequence, hash);
             if (batch.Count == 0)
             {
-                return (sequence, hash);
+                return (sequence, hash, true);
             }
 
             var rows = new List<(long, string, string, byte[])>(batch.Count);
             var (nextSequence, nextHash) = (sequence, hash);
-            foreach (var (auditEvent, _) in batch)
+            foreach (var (auditEvent, _, _) in batch)
             {
                 var json = AuditRecordFormat.Json(auditEvent, region, time.GetUtcNow(), Guid.NewGuid());
                 nextSequence++;
@@ -163,21 +217,19 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
             catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
             {
                 Log.AuditWriteFailed(logger, batch.Count, e);
-                foreach (var (_, durable) in batch)
-                {
-                    durable?.TrySetException(e);
-                }
-
-                return (sequence, hash);
+                return (sequence, hash, false);
             }
 
             _tail = (nextSequence, nextHash);
-            foreach (var (_, durable) in batch)
+            foreach (var (_, durable, bytes) in batch)
             {
                 durable?.TrySetResult();
+                Interlocked.Add(ref _queuedBytes, -bytes);
+                Interlocked.Decrement(ref _queuedRecords);
             }
 
-            return (nextSequence, nextHash);
+            batch.Clear();
+            return (nextSequence, nextHash, true);
         }
         finally
         {
@@ -185,6 +237,9 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
         }
     }
 }
+
+/// <summary>An event waiting for the writer, with whoever waits for it to be durable and its estimated size.</summary>
+internal sealed record Queued(AuditEvent Event, TaskCompletionSource? Durable, long Bytes);
 
 /// <summary>One audit record reserved in the chain, to be written in a caller's transaction.</summary>
 public sealed class AuditReservation(

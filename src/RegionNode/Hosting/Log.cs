@@ -63,7 +63,7 @@ internal static partial class Log
     [LoggerMessage(20, LogLevel.Error, "Audit log write of {Count} records failed")]
     public static partial void AuditWriteFailed(ILogger logger, int count, Exception exception);
 
-    [LoggerMessage(21, LogLevel.Error, "Audit queue full; dropped the record of {EventName}")]
+    [LoggerMessage(21, LogLevel.Error, "The audit record of {EventName} arrived after shutdown closed the audit queue; it was not written")]
     public static partial void AuditQueueFull(ILogger logger, string eventName);
 
     [LoggerMessage(22, LogLevel.Warning, "Imported key material of key {KeyId} reached its ValidTo and was deleted; the key is pending import in this Region")]

@@ -10,6 +10,12 @@ internal sealed class RecordingAuditSink : IAuditSink
 
     public void Record(AuditEvent auditEvent) => Events.Enqueue(auditEvent);
 
+    public bool IsBackedUp => false;
+
+    public void CountThrottled()
+    {
+    }
+
     public Task RecordDurablyAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
     {
         Events.Enqueue(auditEvent);

@@ -29,6 +29,7 @@ public static class KmsErrorCodes
     public const string MissingAuthenticationToken = "MissingAuthenticationTokenException";
     public const string NotFound = "NotFoundException";
     public const string Tag = "TagException";
+    public const string Throttling = "ThrottlingException";
     public const string UnrecognizedClient = "UnrecognizedClientException";
     public const string UnsupportedOperation = "UnsupportedOperationException";
     public const string Validation = "ValidationException";

@@ -80,6 +80,9 @@ public static class KmsErrors
 
     public static KmsException LimitExceeded(string message) => new(KmsErrorCodes.LimitExceeded, message);
 
+    /// <summary>AWS's answer to a request over a rate: "Rate exceeded" (the client retries with back-off).</summary>
+    public static KmsException Throttled() => new(KmsErrorCodes.Throttling, "Rate exceeded");
+
     public static KmsException MalformedPolicy(string message) => new(KmsErrorCodes.MalformedPolicyDocument, message);
 
     public static KmsException InvalidMarker() => new(KmsErrorCodes.InvalidMarker, "The marker is invalid.");

@@ -32,8 +32,17 @@ public sealed record AuditEvent(
 /// <summary>Where audit events go: the Region's append-only, hash-chained log.</summary>
 public interface IAuditSink
 {
-    /// <summary>Queues the event for the next group commit (crypto calls and internal events).</summary>
+    /// <summary>Queues the event for the next group commit (crypto calls and internal events); never drops it.</summary>
     void Record(AuditEvent auditEvent);
+
+    /// <summary>
+    /// True while the queue holds more than it should (by bytes or by count): new calls are refused (ThrottlingException)
+    /// until it drains, so no record of an answered call is ever dropped and memory stays bounded.
+    /// </summary>
+    bool IsBackedUp { get; }
+
+    /// <summary>Counts a call refused because the queue was backed up (recorded together once it drains, not one by one).</summary>
+    void CountThrottled();
 
     /// <summary>Queues the event and waits until it is durable (management calls).</summary>
     Task RecordDurablyAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
