@@ -2,7 +2,8 @@
 # The testbed's init step: creates what is missing of the cluster PKI in /certs (never overwriting), a client
 # certificate for the testbed's caller, and /certs/cluster.json for `mrk --cluster-file`.
 #   MRK_REGIONS        comma-separated Regions
-#   MRK_HOSTS          extra names the certificates must be valid for (the compose service names)
+#   MRK_HOSTS          names the certificates must be valid for, as <identity>=<host>; a bare name (the compose
+#                      service names) counts for the identity of that name
 #   MRK_ENDPOINT_HOST  host in cluster.json's endpoints; empty: each service's own name
 #   MRK_BASE_PORT      the ControlPlane's port; Region n listens on base + n
 set -eu

@@ -3,7 +3,7 @@
 # `mrk cluster bootstrap`, for `kubectl apply -f -`:
 #
 #   mrk cluster bootstrap --out certs --regions us-east-1,eu-west-1,ap-southeast-2 \
-#     --hosts controlplane.grpc-mrk.svc,us-east-1.grpc-mrk.svc,eu-west-1.grpc-mrk.svc,ap-southeast-2.grpc-mrk.svc
+#     --hosts controlplane=controlplane.grpc-mrk.svc,us-east-1=us-east-1.grpc-mrk.svc,eu-west-1=eu-west-1.grpc-mrk.svc,ap-southeast-2=ap-southeast-2.grpc-mrk.svc
 #   deploy/kubernetes/create-secrets.sh certs us-east-1,eu-west-1,ap-southeast-2 | kubectl apply -f -
 #
 # Each Region's domain key is taken from CERTS/domain-keys/<region>.key (base64 of 32 random bytes), created there

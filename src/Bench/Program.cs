@@ -29,6 +29,7 @@ root.SetAction(async (parse, cancellationToken) =>
         MaxRetries = 0,
         Timeout = TimeSpan.FromSeconds(30),
         CertificateAuthorityFile = ca,
+        Region = parse.GetValue(endpoint) is null ? parse.GetValue(region) : null,
         ApiKey = Environment.GetEnvironmentVariable("MRK_API_KEY"),
     });
     var scenarios = await Scenarios.PrepareAsync(client).ConfigureAwait(false);

@@ -33,7 +33,13 @@ public sealed class ChaosCluster : IAsyncDisposable
         Network = network;
         Layout = new ClusterLayout(Path.Combine(folder, "certs"));
         Directory.CreateDirectory(Path.Combine(folder, "logs"));
-        ClusterBootstrap.Run(Layout, Regions, network?.Addresses.Select(a => a.ToString()) ?? [], TimeProvider.System);
+        // In namespaces each process has an address of its own, which only its own certificate names; a Region reaches the
+        // ControlPlane through a proxy at the harness's end of its link, so the ControlPlane's certificate names those too.
+        ClusterBootstrap.Run(Layout, Regions, network is null
+            ? []
+            : [.. Regions.Select(r => $"{r}={network.Inside(r)}"), $"{ClusterBootstrap.ControlPlaneName}={network.Inside(ControlPlaneMember)}",
+                .. Regions.Select(r => $"{ClusterBootstrap.ControlPlaneName}={network.Host(r)}")],
+            TimeProvider.System);
 
         // The workload authenticates as a role with a certificate from the cluster CA, as a service in production would;
         // anonymous calls (the fuzzer's) are accepted only on loopback, where the nodes allow them.
@@ -68,12 +74,12 @@ public sealed class ChaosCluster : IAsyncDisposable
             ], Path.Combine(folder, "logs", $"{region}.log"), network?.Namespace(region));
             _clients[region] = new MrkClient(endpoint, new MrkClientOptions
             {
-                MaxRetries = 0, Timeout = TimeSpan.FromSeconds(10), CertificateAuthorityFile = Layout.AuthorityCertificate,
+                MaxRetries = 0, Timeout = TimeSpan.FromSeconds(10), CertificateAuthorityFile = Layout.AuthorityCertificate, Region = region,
                 ClientCertificate = _workloadIdentity,
             });
             _operatorClients[region] = new MrkClient(endpoint, new MrkClientOptions
             {
-                MaxRetries = 0, Timeout = TimeSpan.FromSeconds(10), CertificateAuthorityFile = Layout.AuthorityCertificate,
+                MaxRetries = 0, Timeout = TimeSpan.FromSeconds(10), CertificateAuthorityFile = Layout.AuthorityCertificate, Region = region,
                 ClientCertificate = _operatorIdentity,
             });
         }
@@ -205,7 +211,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     public async Task<GetClusterStatusResponse> StatusAsync(CancellationToken cancellationToken)
     {
         using var certificate = ClusterPki.Load(Layout.OperatorCertificate, Layout.OperatorKey);
-        using var handler = ClusterHandlers.Create(certificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(Layout.AuthorityCertificate)));
+        using var handler = ClusterHandlers.Create(certificate, ClusterHandlers.ControlPlane(ClusterPki.LoadCertificate(Layout.AuthorityCertificate)));
         using var channel = GrpcChannel.ForAddress(ControlPlaneEndpoint, new GrpcChannelOptions { HttpHandler = handler });
         return await new ClusterAdmin.ClusterAdminClient(channel)
             .GetClusterStatusAsync(new GetClusterStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken)

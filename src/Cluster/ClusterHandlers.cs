@@ -24,4 +24,23 @@ public static class ClusterHandlers
     /// <summary>Accepts a server whose certificate chains to <paramref name="authority"/>.</summary>
     public static Func<X509Certificate2, X509Certificate2Collection?, bool> IssuedBy(X509Certificate2 authority) =>
         (certificate, extra) => ChainValidation.Problem(certificate, extra, authority, DateTime.UtcNow) is null;
+
+    /// <summary>
+    /// Accepts a server certificate of <paramref name="authority"/> that names the server asked for: the Region
+    /// <paramref name="region"/>, or, when it is null, any Region or the ControlPlane. Every server certificate names
+    /// loopback, so on one machine the host name alone cannot tell one Region from another; the identity can.
+    /// </summary>
+    public static Func<X509Certificate2, X509Certificate2Collection?, bool> Server(X509Certificate2 authority, string? region)
+    {
+        var issued = IssuedBy(authority);
+        return (certificate, extra) => issued(certificate, extra) && PeerIdentity.Of(certificate) is { } identity
+            && (region is null ? identity.Role is ClusterRole.Region or ClusterRole.ControlPlane : identity.Role == ClusterRole.Region && identity.Name == region);
+    }
+
+    /// <summary>Accepts the cluster's ControlPlane only.</summary>
+    public static Func<X509Certificate2, X509Certificate2Collection?, bool> ControlPlane(X509Certificate2 authority)
+    {
+        var issued = IssuedBy(authority);
+        return (certificate, extra) => issued(certificate, extra) && PeerIdentity.Of(certificate) is { Role: ClusterRole.ControlPlane };
+    }
 }

@@ -13,6 +13,9 @@ public static class ClusterPki
     public static readonly TimeSpan AuthorityLifetime = TimeSpan.FromDays(3650);
     public static readonly TimeSpan LeafLifetime = TimeSpan.FromDays(825);
 
+    public const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
+    public const string ClientAuthentication = "1.3.6.1.5.5.7.3.2";
+
     public static X509Certificate2 CreateAuthority(string clusterName, DateTimeOffset now)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP384);
@@ -26,8 +29,11 @@ public static class ClusterPki
 
     /// <summary>
     /// A certificate for <paramref name="role"/>/<paramref name="name"/> signed by <paramref name="authority"/> (which
-    /// must hold its private key). TLS roles get serverAuth and clientAuth and the given host names and addresses;
-    /// the replication signing role gets digitalSignature only.
+    /// must hold its private key). Each names one identity (its role and name, also as a URI SAN) and only what it is
+    /// for: a Region's serves TLS (serverAuth, its own host names plus loopback) and calls the ControlPlane
+    /// (clientAuth); the ControlPlane's serves TLS only; user, role and operator certificates are client certificates
+    /// (clientAuth, no host names), so none of them can stand in for a server; the replication signing role gets
+    /// digitalSignature only.
     /// </summary>
     public static X509Certificate2 Issue(X509Certificate2 authority, ClusterRole role, string name, IEnumerable<string> hostNames,
         DateTimeOffset now)
@@ -43,24 +49,42 @@ public static class ClusterPki
         }
         else
         {
+            var serves = role is ClusterRole.Region or ClusterRole.ControlPlane;
+            var calls = role is not ClusterRole.ControlPlane;
             request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-                [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
-            var names = new SubjectAlternativeNameBuilder();
-            foreach (var host in hostNames.Append("localhost").Distinct(StringComparer.OrdinalIgnoreCase))
+            var usages = new OidCollection();
+            if (serves)
             {
-                if (IPAddress.TryParse(host, out var address))
-                {
-                    names.AddIpAddress(address);
-                }
-                else
-                {
-                    names.AddDnsName(host);
-                }
+                usages.Add(new Oid(ServerAuthentication));
             }
 
-            names.AddIpAddress(IPAddress.Loopback);
-            names.AddIpAddress(IPAddress.IPv6Loopback);
+            if (calls)
+            {
+                usages.Add(new Oid(ClientAuthentication));
+            }
+
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(usages, false));
+            var names = new SubjectAlternativeNameBuilder();
+            if (serves)
+            {
+                // Loopback stays on every server certificate so a cluster on one machine works; clients of the cluster
+                // tell its servers apart by the identity, not the host (MrkClientOptions.Region).
+                foreach (var host in hostNames.Append("localhost").Distinct(StringComparer.OrdinalIgnoreCase))
+                {
+                    if (IPAddress.TryParse(host, out var address))
+                    {
+                        names.AddIpAddress(address);
+                    }
+                    else
+                    {
+                        names.AddDnsName(host);
+                    }
+                }
+
+                names.AddIpAddress(IPAddress.Loopback);
+                names.AddIpAddress(IPAddress.IPv6Loopback);
+            }
+
             names.AddUri(new Uri($"urn:grpc-mrk:{PeerIdentity.OrganizationalUnit(role)}:{name}"));
             request.CertificateExtensions.Add(names.Build());
         }

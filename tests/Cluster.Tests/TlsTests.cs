@@ -77,7 +77,7 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
     private static async Task MrkCliBootstrapAsync(string folder, string region)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { RepoPaths.CliDll, "cluster", "bootstrap", "--out", folder, "--regions", $"{region},ap-southeast-2", "--hosts", "kms.test,10.9.8.7" })
+        foreach (var argument in new[] { RepoPaths.CliDll, "cluster", "bootstrap", "--out", folder, "--regions", $"{region},ap-southeast-2", "--hosts", $"{region}=kms.test,{region}=10.9.8.7" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -89,5 +89,59 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
         Assert.True(process.ExitCode == 0, await stderr);
         Assert.Contains("ca.crt", await stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(new ClusterLayout(folder).RegionCertificate("ap-southeast-2")), "comma-separated Regions are each issued");
+
+        // Each certificate names only its own hosts.
+        string Names(string path)
+        {
+            using var certificate = ClusterPki.LoadCertificate(path);
+            return certificate.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509SubjectAlternativeNameExtension>().Single().Format(false);
+        }
+
+        Assert.Contains("kms.test", Names(new ClusterLayout(folder).RegionCertificate(region)), StringComparison.Ordinal);
+        Assert.DoesNotContain("kms.test", Names(new ClusterLayout(folder).RegionCertificate("ap-southeast-2")), StringComparison.Ordinal);
+        Assert.DoesNotContain("kms.test", Names(new ClusterLayout(folder).ControlPlaneCertificate), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientsCheckWhoServes_AnotherRegionsCertificateOrAClientCertificateIsRefused()
+    {
+        var layout = new ClusterLayout(_directory.Sub("certs"));
+        ClusterBootstrap.Run(layout, ["us-east-1", "eu-west-1"], [], TimeProvider.System);
+        var user = ClusterBootstrap.IssueClient(layout, ClusterRole.User, "mallory", TimeProvider.System);
+
+        // A node refuses to serve a certificate that is not its own Region's, or not a server certificate at all.
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(_directory.Sub("wrong"), "us-east-1",
+            ["--urls", "https://127.0.0.1:0", "--tls-cert", layout.RegionCertificate("eu-west-1"), "--tls-key", layout.RegionKey("eu-west-1")]);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("not of Region us-east-1", log, StringComparison.Ordinal);
+        (exitCode, log) = await RegionNodeProcess.RunToExitAsync(_directory.Sub("user"), "us-east-1",
+            ["--urls", "https://127.0.0.1:0", "--tls-cert", user.Certificate, "--tls-key", user.Key]);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("not a server certificate", log, StringComparison.Ordinal);
+
+        // A client sent to the wrong server (here eu-west-1's, on the same loopback address as every Region) while it asks
+        // for us-east-1 refuses it.
+        await using (var impostor = await RegionNodeProcess.StartAsync(_directory.Sub("impostor"), output, "eu-west-1", transport:
+            ["--urls", "https://127.0.0.1:0", "--tls-cert", layout.RegionCertificate("eu-west-1"), "--tls-key", layout.RegionKey("eu-west-1")]))
+        {
+            using var askingForEast = new MrkClient(impostor.Endpoint,
+                new MrkClientOptions { CertificateAuthorityFile = layout.AuthorityCertificate, Region = "us-east-1", MaxRetries = 0 });
+            Assert.Equal(MrkErrors.SslValidationFailed,
+                (await Assert.ThrowsAsync<MrkException>(() => askingForEast.DescribeKeyAsync("alias/x").WithTimeout())).ErrorCode);
+            using var askingForWest = new MrkClient(impostor.Endpoint,
+                new MrkClientOptions { CertificateAuthorityFile = layout.AuthorityCertificate, Region = "eu-west-1", MaxRetries = 0 });
+            Assert.Equal("SERVING", await askingForWest.CheckHealthAsync().WithTimeout());
+
+            // The CLI asks for the Region it was given, and refuses the same server.
+            var (cliExit, _, stderr) = await MrkCli.RunAsync(impostor, _directory.Path, "--region", "us-east-1", "--ca-bundle", layout.AuthorityCertificate,
+                "generate-random", "--number-of-bytes", "8");
+            Assert.NotEqual(0, cliExit);
+            Assert.Contains("certificate", stderr, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // User, role and operator certificates are client certificates only.
+        using var certificate = ClusterPki.LoadCertificate(user.Certificate);
+        var usages = certificate.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages;
+        Assert.Equal([ClusterPki.ClientAuthentication], usages.Cast<System.Security.Cryptography.Oid>().Select(o => o.Value));
     }
 }

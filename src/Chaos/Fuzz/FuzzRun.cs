@@ -74,7 +74,7 @@ public static class FuzzRun
         using var ca = ClusterPki.LoadCertificate(cluster.Layout.AuthorityCertificate);
         var channels = ChaosCluster.Regions.ToDictionary(r => r, r => GrpcChannel.ForAddress(cluster.Endpoint(r), new GrpcChannelOptions
         {
-            HttpHandler = ClusterHandlers.Create(null, ClusterHandlers.IssuedBy(ca)), MaxSendMessageSize = null,
+            HttpHandler = ClusterHandlers.Create(null, ClusterHandlers.Server(ca, r)), MaxSendMessageSize = null,
         }));
         var baseline = Fingerprints(cluster);
         long covered = 0;
@@ -158,7 +158,7 @@ public static class FuzzRun
             signing.ImportFromPem(await File.ReadAllTextAsync(cluster.Layout.SigningKey(region), cancellationToken).ConfigureAwait(false));
             using var channel = GrpcChannel.ForAddress(cluster.ControlPlaneEndpoint, new GrpcChannelOptions
             {
-                HttpHandler = ClusterHandlers.Create(certificate, ClusterHandlers.IssuedBy(ca)), MaxSendMessageSize = null,
+                HttpHandler = ClusterHandlers.Create(certificate, ClusterHandlers.ControlPlane(ca)), MaxSendMessageSize = null,
             });
             var session = (int)Math.Min(cases - sent, random.Next(20, 200));
             var frames = Enumerable.Range(0, session).Select(_ => RelayFrame(random, fuzzer, kinds, region, signing)).ToList();

@@ -23,7 +23,8 @@ internal static class ClusterCommands
         };
         var hosts = new Option<string[]>("--hosts")
         {
-            Description = "Extra host names or addresses the certificates must be valid for (localhost and loopback always are)",
+            Description = "Host names or addresses of each server, as <identity>=<host> (identity: controlplane or a Region; a bare name "
+                          + "counts for the identity of that name); each certificate names only its own (and loopback)",
             AllowMultipleArgumentsPerToken = true,
         };
         var bootstrap = new Command("bootstrap",
@@ -43,7 +44,17 @@ internal static class ClusterCommands
             }
 
             var layout = new ClusterLayout(parse.GetValue(output)!);
-            var created = ClusterBootstrap.Run(layout, names, SplitLists(parse.GetValue(hosts)), TimeProvider.System);
+            IReadOnlyList<string> created;
+            try
+            {
+                created = ClusterBootstrap.Run(layout, names, SplitLists(parse.GetValue(hosts)), TimeProvider.System);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"mrk cluster bootstrap: {e.Message}");
+                return MrkCommandLine.UsageErrorExitCode;
+            }
+
             var json = new JsonObject
             {
                 ["CertificateAuthority"] = layout.AuthorityCertificate,
@@ -132,7 +143,7 @@ internal static class ClusterCommands
                 try
                 {
                     using var operatorCertificate = ClusterPki.Load(layout.OperatorCertificate, layout.OperatorKey);
-                    using var handler = ClusterHandlers.Create(operatorCertificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(layout.AuthorityCertificate)));
+                    using var handler = ClusterHandlers.Create(operatorCertificate, ClusterHandlers.ControlPlane(ClusterPki.LoadCertificate(layout.AuthorityCertificate)));
                     using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler });
                     response = await new ClusterAdmin.ClusterAdminClient(channel)
                         .GetClusterStatusAsync(new GetClusterStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellationToken)
@@ -153,7 +164,7 @@ internal static class ClusterCommands
                         if (cluster.Regions.TryGetValue(name, out var endpoint))
                         {
                             region["Endpoint"] = endpoint;
-                            region["Health"] = await HealthAsync(endpoint, cluster.CaBundle, cancellationToken).ConfigureAwait(false);
+                            region["Health"] = await HealthAsync(endpoint, cluster.CaBundle, name, cancellationToken).ConfigureAwait(false);
                         }
                     }
                 }
@@ -170,11 +181,12 @@ internal static class ClusterCommands
         return status;
     }
 
-    private static async Task<string> HealthAsync(string endpoint, string? caBundle, CancellationToken cancellationToken)
+    private static async Task<string> HealthAsync(string endpoint, string? caBundle, string region, CancellationToken cancellationToken)
     {
         try
         {
-            using var client = new MrkClient(new Uri(endpoint), new MrkClientOptions { CertificateAuthorityFile = caBundle, Timeout = TimeSpan.FromSeconds(3) });
+            using var client = new MrkClient(new Uri(endpoint),
+                new MrkClientOptions { CertificateAuthorityFile = caBundle, Region = region, Timeout = TimeSpan.FromSeconds(3) });
             return await client.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e)

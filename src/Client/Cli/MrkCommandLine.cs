@@ -145,7 +145,7 @@ public static class MrkCommandLine
                     }
                 }
 
-                var (endpoint, caBundle) = Target(parse);
+                var (endpoint, caBundle, expectedRegion) = Target(parse);
                 var cluster = LocalClusterFile.Load(parse.GetValue(ClusterFile));
                 using var certificate = LoadClientCertificate(parse.GetValue(ClientCertificate)
                     ?? (admin && cluster?.Certificates is { } certs ? Path.Combine(certs, "operator") : null));
@@ -153,6 +153,7 @@ public static class MrkCommandLine
                 {
                     Timeout = TimeSpan.FromSeconds(parse.GetValue(Timeout)),
                     CertificateAuthorityFile = caBundle,
+                    Region = expectedRegion,
                     ApiKey = admin ? null : parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("MRK_API_KEY") ?? cluster?.ApiKey,
                     ClientCertificate = certificate,
                 });
@@ -191,18 +192,19 @@ public static class MrkCommandLine
     }
 
     /// <summary>
-    /// The RegionNode to call and the CA to trust: --endpoint, else --region through the cluster file, else
-    /// $MRK_ENDPOINT, else the local default. An explicit CA bundle wins over the cluster file's.
+    /// The RegionNode to call, the CA to trust and the Region its certificate must name: --endpoint (with --region if
+    /// given), else --region through the cluster file, else $MRK_ENDPOINT, else the local default. An explicit CA
+    /// bundle wins over the cluster file's.
     /// </summary>
-    private static (string Endpoint, string? CaBundle) Target(ParseResult parse)
+    private static (string Endpoint, string? CaBundle, string? Region) Target(ParseResult parse)
     {
         var caBundle = parse.GetValue(CaBundle) ?? Environment.GetEnvironmentVariable("MRK_CA_BUNDLE");
+        var region = parse.GetValue(Region) ?? Environment.GetEnvironmentVariable("MRK_REGION");
         if (parse.GetValue(Endpoint) is { } endpoint)
         {
-            return (endpoint, caBundle);
+            return (endpoint, caBundle, region);
         }
 
-        var region = parse.GetValue(Region) ?? Environment.GetEnvironmentVariable("MRK_REGION");
         var cluster = LocalClusterFile.Load(parse.GetValue(ClusterFile));
         if (region is not null)
         {
@@ -212,10 +214,10 @@ public static class MrkCommandLine
                     $"--region {region} needs a cluster file ({LocalClusterFile.DefaultPath}, written by scripts/run-local.sh, or --cluster-file); or give --endpoint");
             }
 
-            return (cluster.EndpointOf(region), caBundle ?? cluster.CaBundle);
+            return (cluster.EndpointOf(region), caBundle ?? cluster.CaBundle, region);
         }
 
-        return (Environment.GetEnvironmentVariable(EndpointVariable) ?? DefaultEndpoint, caBundle ?? cluster?.CaBundle);
+        return (Environment.GetEnvironmentVariable(EndpointVariable) ?? DefaultEndpoint, caBundle ?? cluster?.CaBundle, null);
     }
 
     private static Option OptionFor(FieldDescriptor field)

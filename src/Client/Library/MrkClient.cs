@@ -135,10 +135,11 @@ public sealed class MrkClient : IDisposable
 
     private Target Connect(string? region, Uri endpoint)
     {
+        // The preferred endpoint is the Region the options name (if any); a failover endpoint is the Region it names.
         var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
         {
             MaxReceiveMessageSize = 4 * 1024 * 1024,
-            HttpHandler = TrustedHandler.Create(_options.CertificateAuthorityFile, _options.ClientCertificate),
+            HttpHandler = TrustedHandler.Create(_options.CertificateAuthorityFile, _options.ClientCertificate, region ?? _options.Region),
         });
         return new Target(region, channel, channel.CreateCallInvoker(), new KeyManagementService.KeyManagementServiceClient(channel));
     }

@@ -16,6 +16,13 @@ public sealed class MrkClientOptions
     /// </summary>
     public string? CertificateAuthorityFile { get; set; }
 
+    /// <summary>
+    /// The Region the endpoint serves. With <see cref="CertificateAuthorityFile"/>, the server must present that Region's
+    /// certificate: another Region's (which names the same loopback addresses), the ControlPlane's, or a client
+    /// certificate of the same CA is refused. Without it, any Region's or the ControlPlane's certificate is accepted.
+    /// </summary>
+    public string? Region { get; set; }
+
     /// <summary>An API key ("mrk_..."), sent with every call as "authorization: Bearer &lt;key&gt;".</summary>
     public string? ApiKey { get; set; }
 

@@ -4,16 +4,17 @@ using Grpc.Mrk.Cluster;
 namespace Grpc.Mrk.Client;
 
 /// <summary>
-/// The HTTP handler of a client channel: trusts one given CA instead of the system store when asked to, and presents a
-/// client certificate when one is given.
+/// The HTTP handler of a client channel: trusts one given CA instead of the system store when asked to, accepting only
+/// a server certificate of that CA that names the expected server (<see cref="ClusterHandlers.Server"/>), and presents
+/// a client certificate when one is given.
 /// </summary>
 internal static class TrustedHandler
 {
-    public static SocketsHttpHandler Create(string? certificateAuthorityFile, X509Certificate2? clientCertificate = null)
+    public static SocketsHttpHandler Create(string? certificateAuthorityFile, X509Certificate2? clientCertificate = null, string? region = null)
     {
         if (certificateAuthorityFile is not null)
         {
-            return ClusterHandlers.Create(clientCertificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(certificateAuthorityFile)));
+            return ClusterHandlers.Create(clientCertificate, ClusterHandlers.Server(ClusterPki.LoadCertificate(certificateAuthorityFile), region));
         }
 
         var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };

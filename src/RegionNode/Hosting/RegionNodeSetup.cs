@@ -244,6 +244,7 @@ public static partial class RegionNodeSetup
         }
 
         RequireSafeTransport(options, app.Configuration["urls"]);
+        RequireOwnServerCertificate(options);
         if (options.TestMode)
         {
             RequireLoopbackOnly(app.Configuration["urls"], "Test mode");
@@ -387,6 +388,32 @@ public static partial class RegionNodeSetup
             && !(File.Exists(options.TlsCertificateFile) && File.Exists(options.TlsKeyFile)))
         {
             throw new StartupRefusedException("https:// addresses need --tls-cert and --tls-key (PEM files that exist).");
+        }
+    }
+
+    /// <summary>
+    /// The TLS certificate must be a server certificate, and a cluster certificate must be this Region's: a node serving
+    /// another Region's certificate would pass for that Region to clients that check only the CA.
+    /// </summary>
+    private static void RequireOwnServerCertificate(RegionNodeOptions options)
+    {
+        if (options.TlsCertificateFile is not { } file || !File.Exists(file))
+        {
+            return;
+        }
+
+        using var certificate = ClusterPki.LoadCertificate(file);
+        var usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().SelectMany(e => e.EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>())
+            .Select(o => o.Value).ToList();
+        if (usages.Count > 0 && !usages.Contains(ClusterPki.ServerAuthentication))
+        {
+            throw new StartupRefusedException($"--tls-cert {file} is not a server certificate (its extended key usage has no serverAuth).");
+        }
+
+        if (PeerIdentity.Of(certificate) is { } identity && (identity.Role != ClusterRole.Region || identity.Name != options.Region))
+        {
+            throw new StartupRefusedException(
+                $"--tls-cert {file} is the cluster certificate of {identity.Role} {identity.Name}, not of Region {options.Region}.");
         }
     }
 
