@@ -149,7 +149,7 @@ public sealed partial class DeploymentManifestTests
     {
         using var work = new TempDirectory();
         var (code, _, error) = await MrkCli.RunAsync(work.Path, ["cluster", "bootstrap", "--out", work.Sub("certs"), "--regions", string.Join(',', Regions),
-            "--hosts", "controlplane.grpc-mrk.svc,us-east-1.grpc-mrk.svc"]);
+            "--hosts", "controlplane=controlplane.grpc-mrk.svc,us-east-1=us-east-1.grpc-mrk.svc"]);
         Assert.True(code == 0, error);
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { Path.Combine(Deploy, "kubernetes", "create-secrets.sh"), work.Sub("certs"), string.Join(',', Regions) })
