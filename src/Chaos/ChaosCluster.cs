@@ -35,7 +35,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         Directory.CreateDirectory(Path.Combine(folder, "logs"));
         // In namespaces each process has an address of its own, which only its own certificate names; a Region reaches the
         // ControlPlane through a proxy at the harness's end of its link, so the ControlPlane's certificate names those too.
-        ClusterBootstrap.Run(Layout, Regions, network is null
+        ClusterBootstrap.Run(Layout, [.. Regions, Adversary], network is null
             ? []
             : [.. Regions.Select(r => $"{r}={network.Inside(r)}"), $"{ClusterBootstrap.ControlPlaneName}={network.Inside(ControlPlaneMember)}",
                 .. Regions.Select(r => $"{ClusterBootstrap.ControlPlaneName}={network.Host(r)}")],
@@ -54,7 +54,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         Directory.CreateDirectory(ControlPlaneData);
         ControlPlane = new NodeProcess("controlplane", ProductBinaries.ControlPlane,
         [
-            "--data-dir", ControlPlaneData, "--regions", string.Join(",", Regions), "--ca-cert", Layout.AuthorityCertificate,
+            "--data-dir", ControlPlaneData, "--regions", string.Join(",", [.. Regions, Adversary]), "--ca-cert", Layout.AuthorityCertificate,
             "--tls-cert", Layout.ControlPlaneCertificate, "--tls-key", Layout.ControlPlaneKey, "--urls", ControlPlaneEndpoint.ToString().TrimEnd('/'),
         ], Path.Combine(folder, "logs", "controlplane.log"), network?.Namespace(ControlPlaneMember));
 
@@ -86,6 +86,12 @@ public sealed class ChaosCluster : IAsyncDisposable
     }
 
     private const string ControlPlaneMember = "controlplane";
+
+    /// <summary>
+    /// A Region of the cluster that runs no node: its certificates and replication signing key are the fuzzer's, who
+    /// plays a compromised Region with them (<see cref="Fuzz.AdversaryRun"/>). Left out of <see cref="StatusAsync"/>.
+    /// </summary>
+    public const string Adversary = "sa-east-1";
     private const string WorkloadRole = "chaos-workload";
 
     public string Folder { get; }
@@ -213,9 +219,14 @@ public sealed class ChaosCluster : IAsyncDisposable
         using var certificate = ClusterPki.Load(Layout.OperatorCertificate, Layout.OperatorKey);
         using var handler = ClusterHandlers.Create(certificate, ClusterHandlers.ControlPlane(ClusterPki.LoadCertificate(Layout.AuthorityCertificate)));
         using var channel = GrpcChannel.ForAddress(ControlPlaneEndpoint, new GrpcChannelOptions { HttpHandler = handler });
-        return await new ClusterAdmin.ClusterAdminClient(channel)
+        var status = await new ClusterAdmin.ClusterAdminClient(channel)
             .GetClusterStatusAsync(new GetClusterStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken)
             .ResponseAsync.ConfigureAwait(false);
+
+        // The adversary's Region never connects, and what waits for it is no Region's backlog.
+        var real = new GetClusterStatusResponse();
+        real.Regions.Add(status.Regions.Where(r => r.Region != Adversary));
+        return real;
     }
 
     public async Task WaitConnectedAsync(CancellationToken cancellationToken)

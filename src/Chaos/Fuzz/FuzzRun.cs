@@ -14,8 +14,9 @@ namespace Grpc.Mrk.Chaos;
 /// <summary>
 /// Bad input at scale against a cluster started here: nine in ten cases go to a random public RPC of a random Region,
 /// one in ten to the ControlPlane's relay stream as a Region would send them (forged, misrouted, replayed, oversized,
-/// garbage, cut off). Checked: no process exits, no answer is INTERNAL or UNKNOWN, a batch of calls that were all refused
-/// leaves every store exactly as it was, and each process's memory stays bounded.
+/// garbage, cut off); then a compromised Region's forged protocol sequences (<see cref="AdversaryRun"/>). Checked: no
+/// process exits, no answer is INTERNAL or UNKNOWN, a batch of calls that were all refused leaves every store exactly
+/// as it was, each process's memory stays bounded, and the compromised Region changes nothing and receives no material.
 /// </summary>
 public static class FuzzRun
 {
@@ -46,6 +47,7 @@ public static class FuzzRun
             var relayCases = cases / 10;
             await PublicApiAsync(cluster, fuzzer, random, cases - relayCases, figures, progress, cancellationToken).ConfigureAwait(false);
             await RelayAsync(cluster, fuzzer, random, relayCases, figures, progress, cancellationToken).ConfigureAwait(false);
+            await AdversaryRun.RunAsync(cluster, figures, progress, token => QuietFingerprintsAsync(cluster, token), cancellationToken).ConfigureAwait(false);
             figures.FuzzCases = cases;
 
             await FuzzTargets.StillWorksAsync(cluster, figures, cancellationToken).ConfigureAwait(false);
