@@ -25,12 +25,7 @@ public sealed class GrantTests(ITestOutputHelper output) : IDisposable
         using (bob)
         using (carol)
         {
-            var key = (await alice.CreateKeyAsync(new CreateKeyRequest()).WithTimeout()).KeyMetadata;
-            await alice.CallAsync((c, o) => c.PutKeyPolicyAsync(new PutKeyPolicyRequest
-            {
-                KeyId = key.KeyId,
-                Policy = SecureRegion.Policy($$"""{"Effect":"Allow","Principal":{"AWS":"{{aliceArn}}"},"Action":"kms:*","Resource":"*"}"""),
-            }, o)).WithTimeout();
+            var key = await OwnedKeyAsync(alice, aliceArn);
             var hr = new Dictionary<string, string> { ["dept"] = "hr" };
             await ExpectAsync("AccessDeniedException", () => bob.EncryptAsync(Encrypt(key.KeyId, hr)));
 
@@ -94,12 +89,7 @@ public sealed class GrantTests(ITestOutputHelper output) : IDisposable
         using (bob)
         using (carol)
         {
-            var key = (await alice.CreateKeyAsync(new CreateKeyRequest()).WithTimeout()).KeyMetadata;
-            await alice.CallAsync((c, o) => c.PutKeyPolicyAsync(new PutKeyPolicyRequest
-            {
-                KeyId = key.KeyId,
-                Policy = SecureRegion.Policy($$"""{"Effect":"Allow","Principal":{"AWS":"{{aliceArn}}"},"Action":"kms:*","Resource":"*"}"""),
-            }, o)).WithTimeout();
+            var key = await OwnedKeyAsync(alice, aliceArn);
             // Bob may decrypt and create grants, only for the hr context.
             await alice.CallAsync((c, o) => c.CreateGrantAsync(new CreateGrantRequest
             {
@@ -130,6 +120,18 @@ public sealed class GrantTests(ITestOutputHelper output) : IDisposable
             var blob = (await alice.EncryptAsync(Encrypt(key.KeyId, context)).WithTimeout()).CiphertextBlob;
             Assert.Equal("grant", (await carol.DecryptAsync(new DecryptRequest { CiphertextBlob = blob, EncryptionContext = { context } }).WithTimeout()).Plaintext.ToStringUtf8());
         }
+    }
+
+    /// <summary>A key whose policy lets <paramref name="ownerArn"/> do everything and nobody else anything.</summary>
+    private static async Task<KeyMetadata> OwnedKeyAsync(MrkClient owner, string ownerArn)
+    {
+        var key = (await owner.CreateKeyAsync(new CreateKeyRequest()).WithTimeout()).KeyMetadata;
+        await owner.CallAsync((c, o) => c.PutKeyPolicyAsync(new PutKeyPolicyRequest
+        {
+            KeyId = key.KeyId,
+            Policy = SecureRegion.Policy($$"""{"Effect":"Allow","Principal":{"AWS":"{{ownerArn}}"},"Action":"kms:*","Resource":"*"}"""),
+        }, o)).WithTimeout();
+        return key;
     }
 
     private static EncryptRequest Encrypt(string keyId, Dictionary<string, string> context) =>
