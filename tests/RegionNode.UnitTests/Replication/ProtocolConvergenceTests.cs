@@ -161,6 +161,32 @@ public sealed class ProtocolConvergenceTests
             cluster[West].MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, Sydney, string.Empty, string.Empty, [], false, CancellationToken.None))).ErrorCode);
     }
 
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public async Task RotationJustBeforeAHandOff_TheNewPrimaryFetchesTheVersion_AllRegionsHoldTheSame(int seed)
+    {
+        using var cluster = new InProcessCluster(seed, East, West, Sydney);
+        var key = await cluster[East].Lifecycle.CreateKeyAsync(Caller.System, new CreateKeyCommand(string.Empty, string.Empty, null, null, null, [], true, false),
+            CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, Sydney, string.Empty, string.Empty, [], false, CancellationToken.None);
+        await cluster.DeliverAllAsync();
+
+        // A rotation and, before any Region has heard of it, the hand-off: only East holds the new version when West
+        // takes the role, and every message may arrive in any order from here.
+        await cluster[East].Rotation.RotateKeyOnDemandAsync(Caller.System, key.KeyId, CancellationToken.None);
+        await cluster[East].MultiRegion.UpdatePrimaryRegionAsync(Caller.System, key.KeyId, West, CancellationToken.None);
+        await cluster.DeliverAllAsync();
+        await cluster.AntiEntropyAsync(TimeSpan.FromMinutes(1));
+        await cluster.AntiEntropyAsync(TimeSpan.FromMinutes(5));
+
+        var keys = await EveryRegionAsync(cluster, key.KeyId);
+        Assert.Equal([West], keys.Where(k => k.IsPrimary).Select(k => k.Region));
+        Assert.All(keys, k => Assert.Equal(2, k.Materials.Count));
+        Assert.All(keys, k => Assert.Equal(keys[1].Materials.Select(m => (m.MaterialId, m.State)), k.Materials.Select(m => (m.MaterialId, m.State))));
+        Assert.All(keys, k => Assert.Equal(keys[1].CurrentMaterial.MaterialId, k.CurrentMaterial.MaterialId));
+    }
+
     private static async Task<List<KmsKey>> EveryRegionAsync(InProcessCluster cluster, string keyId)
     {
         var keys = new List<KmsKey>();

@@ -193,11 +193,16 @@ public sealed class ReplicationReceiver(
             return ReceiveOutcome.Ignore("no multi-Region key by that ID here");
         }
 
-        if (!key.IsPrimary || !mr.ReplicaRegions.Contains(source))
+        // Material goes to a replica the primary of the key's epoch lists (it still is that primary while it hands the role
+        // off), and to the primary as this Region knows it, through signed hand-offs: a new primary may lack a version
+        // made just before the hand-off, which only the old one holds.
+        var toReplica = (key.IsPrimary || key.IsHandingOff) && mr.ReplicaRegions.Contains(source);
+        var toPrimary = !key.IsPrimary && mr.PrimaryRegion == source;
+        if (!toReplica && !toPrimary)
         {
-            // Material leaves only the primary, only for a replica it lists itself. A related Region asking a former
-            // primary is a race with a hand-off (it asks the new primary next); anyone else is refused.
-            return mr.PrimaryRegion == source || mr.ReplicaRegions.Contains(source)
+            // A related Region asking a former primary is a race with a hand-off (it asks the new primary next); anyone
+            // else is refused.
+            return mr.ReplicaRegions.Contains(source)
                 ? ReceiveOutcome.Ignore("this Region is not the primary; the requester asks the primary when it hears from it")
                 : ReceiveOutcome.Refuse($"{source} asked for the material of a key whose primary does not list it as a replica");
         }
@@ -290,7 +295,8 @@ public sealed class ReplicationReceiver(
         }
 
         key.AddTransported(versions, message.Epoch, message.SyncVersion);
-        await store.UpdateKeyAsync(key, sync.Report(key, mr.PrimaryRegion), cancellationToken).ConfigureAwait(false);
+        // A primary that fetched a version from its predecessor tells its replicas at once; a replica reports to its primary.
+        await store.UpdateKeyAsync(key, key.IsPrimary ? sync.Broadcast(key) : sync.Report(key, mr.PrimaryRegion), cancellationToken).ConfigureAwait(false);
         requests.Answered(keyId);
         return ReceiveOutcome.Done;
     }
@@ -361,7 +367,14 @@ public sealed class ReplicationReceiver(
         }
 
         key.TakeOver(state);
-        await store.UpdateKeyAsync(key, sync.Broadcast(key), cancellationToken).ConfigureAwait(false);
+        var outgoing = sync.Broadcast(key).ToList();
+        if (key.MissingMaterials(state).Count > 0 && !requests.HasRecent(keyId))
+        {
+            // A version the old primary made just before the hand-off, not yet here: the old primary still holds it.
+            outgoing.Add(Request(source, keyId));
+        }
+
+        await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
         audit.Record(AuditEvent.Internal("UpdatePrimaryRegion", key.Arn, new Dictionary<string, object?> { ["primaryRegion"] = region.Region }));
         return ReceiveOutcome.Done;
     }
