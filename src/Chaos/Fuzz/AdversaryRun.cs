@@ -159,26 +159,31 @@ public static class AdversaryRun
         };
     }
 
-    /// <summary>Up to <see cref="MaxKeys"/> multi-Region keys with their primary and replica Regions, as their primaries describe them.</summary>
+    /// <summary>
+    /// Up to <see cref="MaxKeys"/> multi-Region keys with their primary and replica Regions, as their primaries describe
+    /// them, those with the most replicas first (they give the most Regions something to refuse).
+    /// </summary>
     private static async Task<List<(string KeyId, string Primary, List<string> Replicas)>> MultiRegionKeysAsync(ChaosCluster cluster,
         CancellationToken cancellationToken)
     {
-        var found = new Dictionary<string, (string, string, List<string>)>(StringComparer.Ordinal);
+        const int MaxDescribed = 64;
+        var found = new Dictionary<string, (string KeyId, string Primary, List<string> Replicas)>(StringComparer.Ordinal);
         foreach (var region in ChaosCluster.Regions)
         {
             var listed = await cluster.Client(region).CallAsync((kms, o) => kms.ListKeysAsync(new ListKeysRequest { Limit = 1000 }, o), cancellationToken)
                 .ConfigureAwait(false);
-            foreach (var key in listed.Keys.Where(k => k.KeyId.StartsWith("mrk-", StringComparison.Ordinal) && !found.ContainsKey(k.KeyId)).Take(MaxKeys - found.Count))
+            foreach (var key in listed.Keys.Where(k => k.KeyId.StartsWith("mrk-", StringComparison.Ordinal) && !found.ContainsKey(k.KeyId))
+                         .Take(Math.Max(0, MaxDescribed - found.Count)))
             {
                 var metadata = (await cluster.Client(region).DescribeKeyAsync(key.KeyId, cancellationToken).ConfigureAwait(false)).KeyMetadata;
-                if (metadata.KeyState == V1.KeyState.Enabled && metadata.MultiRegionConfiguration is { } mr)
+                if (metadata.MultiRegionConfiguration is { } mr)
                 {
                     found[key.KeyId] = (key.KeyId, mr.PrimaryKey.Region, mr.ReplicaKeys.Select(r => r.Region).ToList());
                 }
             }
         }
 
-        return [.. found.Values];
+        return [.. found.Values.OrderByDescending(k => k.Replicas.Count).ThenBy(k => k.KeyId, StringComparer.Ordinal).Take(MaxKeys)];
     }
 
     /// <summary>Per Region, how many internal events its audit log records as refused (AccessDeniedException).</summary>
