@@ -4,7 +4,8 @@
 # are created under ./.mrk/certs on first start. Ctrl-C stops every process cleanly.
 # Usage: scripts/run-local.sh [region ...]     (default: us-east-1 eu-west-1 ap-southeast-2)
 # Ports: ControlPlane $MRK_BASE_PORT (default 7100), Regions the following ones in the order given. $MRK_HOME moves
-# the data folder (default ./.mrk).
+# the data folder (default ./.mrk). MRK_NO_BUILD=1 uses the binaries already built (the test script sets it: it has
+# built them, and other tests run from the same folders meanwhile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,9 @@ root="${MRK_HOME:-$(pwd)/.mrk}"
 certs="${root}/certs"
 sync_interval="${MRK_SYNC_INTERVAL:-2}"
 
-dotnet build Grpc.Mrk.sln -c Release -nologo -clp:ErrorsOnly -v:quiet
+if [[ "${MRK_NO_BUILD:-0}" != 1 ]]; then
+  dotnet build Grpc.Mrk.sln -c Release -nologo -clp:ErrorsOnly -v:quiet
+fi
 bin() { echo "src/$1/bin/Release/net10.0/$2"; }
 list="$(IFS=,; echo "${regions[*]}")"
 dotnet "$(bin Client/Cli mrk.dll)" cluster bootstrap --out "$certs" --regions "$list" --query Created --output text >/dev/null

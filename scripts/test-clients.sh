@@ -49,7 +49,7 @@ cleanup() {
 trap cleanup EXIT
 
 # A cluster of its own: its own ports and data folder, so a developer's local cluster is left alone.
-MRK_HOME="$work/cluster" MRK_BASE_PORT="${MRK_CLIENTS_BASE_PORT:-7400}" setsid scripts/run-local.sh us-east-1 eu-west-1 \
+MRK_NO_BUILD=1 MRK_HOME="$work/cluster" MRK_BASE_PORT="${MRK_CLIENTS_BASE_PORT:-7400}" setsid scripts/run-local.sh us-east-1 eu-west-1 \
   >"$work/cluster.log" 2>&1 &
 cluster_pid=$!
 cluster_file="$work/cluster/cluster.json"

@@ -32,7 +32,7 @@ public sealed class ClusterPkiTests : IDisposable
     public void Trust_IssuedCertificates_NameTheirRoleAndRegion()
     {
         var layout = new ClusterLayout(_folder.FullName);
-        ClusterBootstrap.Run(layout, ["us-east-1"], ["kms.example.internal"], new FakeTimeProvider(Now));
+        ClusterBootstrap.Run(layout, ["us-east-1"], ["us-east-1=kms.example.internal"], new FakeTimeProvider(Now));
         var trust = new ClusterTrust(ClusterPki.LoadCertificate(layout.AuthorityCertificate), new FakeTimeProvider(Now.AddDays(1)));
         using var region = ClusterPki.Load(layout.RegionCertificate("us-east-1"), layout.RegionKey("us-east-1"));
         var (identity, reason) = trust.Check(region, null, ClusterRole.Region);
@@ -43,6 +43,11 @@ public sealed class ClusterPkiTests : IDisposable
 
         using var controlPlane = ClusterPki.Load(layout.ControlPlaneCertificate, layout.ControlPlaneKey);
         Assert.Null(trust.Check(controlPlane, null, ClusterRole.Region).Identity);
+        // Each certificate names only its own hosts; a host that names no identity is refused outright.
+        Assert.DoesNotContain("kms.example.internal",
+            controlPlane.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateDnsNames()));
+        Assert.Throws<ArgumentException>(() => ClusterBootstrap.Run(new ClusterLayout(Path.Combine(_folder.FullName, "shared-host")), ["us-east-1"],
+            ["kms.example.internal"], new FakeTimeProvider(Now)));
         Assert.Equal(ClusterRole.ControlPlane, trust.Check(controlPlane, null, ClusterRole.ControlPlane).Identity!.Role);
         using var signing = ClusterPki.Load(layout.SigningCertificate("us-east-1"), layout.SigningKey("us-east-1"));
         Assert.Null(trust.Check(signing, null, ClusterRole.Region).Identity);
