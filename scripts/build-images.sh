@@ -30,6 +30,7 @@ publish src/RegionNode regionnode
 publish src/ControlPlane controlplane
 publish src/Client/Cli mrk
 cp deploy/docker/init-cluster.sh "$out/mrk/init-cluster.sh"
+cp deploy/docker/init-principals.sh "$out/mrk/init-principals.sh"
 
 for image in regionnode controlplane mrk; do
   docker build --quiet --network "$network" --build-arg "BASE_IMAGE=$base_image" -f "deploy/docker/$image.Dockerfile" \

@@ -106,6 +106,12 @@ healthy() {
   done
 }
 check "every process healthy through grpc.health.v1" within 120 healthy || { "${compose[@]}" logs --tail 30; exit 1; }
+principals_created() {
+  local id
+  id="$("${compose[@]}" ps -q principals)"
+  [[ -n "$id" && "$(docker inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$id")" == "exited 0" ]]
+}
+check "the testbed's principal created in every Region" within 60 principals_created || { "${compose[@]}" logs principals; exit 1; }
 
 mrk() { "${compose[@]}" run --rm -T mrk "$@" 2>>"${work}/mrk.log"; }
 key_state() { [[ "$(mrk --region "$1" describe-key --key-id "$2" --query KeyMetadata.KeyState --output text)" == "$3" ]]; }
