@@ -25,7 +25,7 @@ public sealed partial class DeploymentManifestTests
         Assert.DoesNotContain("name", compose.Keys);
         Assert.DoesNotContain("include", compose.Keys);
         var services = Map(compose["services"]);
-        Assert.Equal(["init", "controlplane", .. Regions, "mrk"], services.Keys);
+        Assert.Equal(["init", "controlplane", .. Regions, "principals", "mrk"], services.Keys);
         foreach (var (name, value) in services)
         {
             var service = Map(value);
@@ -35,7 +35,7 @@ public sealed partial class DeploymentManifestTests
                 Assert.All(Map(dependsOn).Values, d => Assert.DoesNotContain("required", Map(d).Keys));
             }
 
-            if (name is "init" or "mrk")
+            if (name is "init" or "principals" or "mrk")
             {
                 continue;
             }
