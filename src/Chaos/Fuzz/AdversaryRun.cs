@@ -134,7 +134,11 @@ public static class AdversaryRun
         return state;
     }
 
-    /// <summary>A hand-off signed as the documentation says, with the adversary's own key whatever Region it names.</summary>
+    /// <summary>
+    /// A hand-off signed as the documentation says, with the adversary's own key whatever Region it names. Written here
+    /// from the documented encoding rather than shared with the product (as <see cref="EnvelopeSignature"/> is), so a
+    /// forgery is built the way an outsider would build it.
+    /// </summary>
     private static HandOff HandOff(ECDsa signing, string keyId, long epoch, string previous, string next)
     {
         const string requestedBy = "kms.amazonaws.com";
