@@ -54,8 +54,11 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
             {
                 var listed = await region.Admin.InvokeAsync(Audit("ListAuditRecords"), new ListAuditRecordsRequest { Limit = 1000 }).WithTimeout();
                 records = ((ListAuditRecordsResponse)listed).Records.Select(r => JsonDocument.Parse(r.Json).RootElement.Clone()).ToList();
+                // Records are group-committed: wait for the last calls of the session, alice's refused read among them.
                 return records.Count(r => r.GetProperty("eventName").GetString() == "Decrypt") == 2
-                       && records.Any(r => r.GetProperty("eventName").GetString() == "DescribeKey");
+                       && records.Any(r => r.GetProperty("eventName").GetString() == "DescribeKey")
+                       && records.Any(r => r.GetProperty("eventName").GetString() == "ListAuditRecords"
+                                           && r.GetProperty("userIdentity").GetProperty("arn").GetString() == aliceArn);
             });
 
             string[] expected = ["CreatePrincipal", "CreatePrincipal", "CreateApiKey", "CreateApiKey", "CreateKey", "PutKeyPolicy", "CreateAlias", "Encrypt",
