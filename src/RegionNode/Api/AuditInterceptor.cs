@@ -45,6 +45,7 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
         var readOnly = !declaration.ChangesState;
         // A call that changes state has its record written by the store in the same transaction as the change.
         var pending = readOnly ? null : new PendingAudit(Event(name, readOnly, request as IMessage, null, context, null, null));
+        using var collecting = KeysUsed.Begin(out var used);
         TResponse response;
         try
         {
@@ -53,12 +54,12 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
         }
         catch (KmsException refusal)
         {
-            RecordRefusal(Event(name, readOnly, request as IMessage, null, context, refusal.ErrorCode, refusal.Message), context);
+            RecordRefusal(Event(name, readOnly, request as IMessage, null, context, refusal.ErrorCode, refusal.Message, used), context);
             throw;
         }
         catch (Exception failure) when (failure is not (OperationCanceledException or RpcException))
         {
-            audit.Record(Event(name, readOnly, request as IMessage, null, context, KmsErrorCodes.KMSInternal, "An internal error occurred."));
+            audit.Record(Event(name, readOnly, request as IMessage, null, context, KmsErrorCodes.KMSInternal, "An internal error occurred.", used));
             throw;
         }
 
@@ -68,7 +69,10 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
         }
 
         var responseElements = declaration.AuditResponse ? response as IMessage : null;
-        var auditEvent = Event(name, readOnly, request as IMessage, responseElements, context, null, null);
+        var auditEvent = Event(name, readOnly, request as IMessage, response as IMessage, context, null, null, used) with
+        {
+            ResponseElements = responseElements is null ? null : Parameters(responseElements),
+        };
         if (readOnly)
         {
             audit.Record(auditEvent);
@@ -109,42 +113,51 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
         audit.Record(refusal);
     }
 
+    /// <summary>
+    /// The call's record. Its resources are the keys it used: those it asked a decision about (<paramref name="used"/>:
+    /// the key a ciphertext names, both keys of ReEncrypt), those its response names, then those its request names.
+    /// The response is read for its keys only; whether its fields are recorded is the caller's choice.
+    /// </summary>
     private AuditEvent Event(string name, bool readOnly, IMessage? request, IMessage? response, ServerCallContext context, string? errorCode,
-        string? errorMessage)
+        string? errorMessage, KeysUsed? used = null)
     {
         var caller = CallerAuthentication.FoundCaller(context)?.PrincipalArn;
-        return new AuditEvent(name, AuditEvent.ApiCall, caller ?? "anonymous", KeyArnOf(request, response), readOnly,
-            request is null ? new Dictionary<string, object?>() : Parameters(request),
-            response is null ? null : Parameters(response), errorCode, errorMessage);
+        var keys = (used?.Arns ?? []).Concat(KeyArnsOf(response)).Concat(KeyArnsOf(request)).Distinct(StringComparer.Ordinal).ToList();
+        return new AuditEvent(name, AuditEvent.ApiCall, caller ?? "anonymous", keys.FirstOrDefault(), readOnly,
+            request is null ? new Dictionary<string, object?>() : Parameters(request), null, errorCode, errorMessage)
+        {
+            OtherKeyArns = keys.Skip(1).ToList(),
+        };
     }
 
-    private string? KeyArnOf(IMessage? request, IMessage? response)
+    private IEnumerable<string> KeyArnsOf(IMessage? message)
     {
-        foreach (var message in new[] { response, request })
+        if (message is null)
         {
-            if (message?.Descriptor.FindFieldByName("key_metadata")?.Accessor.GetValue(message) is IMessage metadata
-                && metadata.Descriptor.FindFieldByName("arn")?.Accessor.GetValue(metadata) is string { Length: > 0 } arn)
-            {
-                return arn;
-            }
+            yield break;
+        }
 
-            // CreateAlias and UpdateAlias name their key as target_key_id; CloudTrail lists that key as the resource.
-            if ((message?.Descriptor.FindFieldByName("key_id") ?? message?.Descriptor.FindFieldByName("target_key_id"))?.Accessor.GetValue(message)
-                is string { Length: > 0 } id)
+        if (message.Descriptor.FindFieldByName("key_metadata")?.Accessor.GetValue(message) is IMessage metadata
+            && metadata.Descriptor.FindFieldByName("arn")?.Accessor.GetValue(metadata) is string { Length: > 0 } arn)
+        {
+            yield return arn;
+        }
+
+        // CreateAlias and UpdateAlias name their key as target_key_id; CloudTrail lists that key as the resource.
+        foreach (var field in new[] { "source_key_id", "key_id", "target_key_id", "destination_key_id" })
+        {
+            if (message.Descriptor.FindFieldByName(field)?.Accessor.GetValue(message) is string { Length: > 0 } id)
             {
                 if (id.StartsWith("arn:", StringComparison.Ordinal) && id.Contains(":key/", StringComparison.Ordinal))
                 {
-                    return id;
+                    yield return id;
                 }
-
-                if (Domain.Operations.KeyReference.IsKeyId(id))
+                else if (Domain.Operations.KeyReference.IsKeyId(id))
                 {
-                    return region.KeyArn(id);
+                    yield return region.KeyArn(id);
                 }
             }
         }
-
-        return null;
     }
 
     /// <summary>The message's fields by their JSON names, without byte fields, default values or unknown enum numbers.</summary>

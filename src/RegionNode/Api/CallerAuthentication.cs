@@ -88,6 +88,13 @@ public sealed class CallerAuthentication(PrincipalOperations principals, RegionI
 
         if (caller is not null)
         {
+            // Where the call came from and how, for aws:SourceIp and aws:SecureTransport.
+            var connection = context.GetHttpContext();
+            caller = caller with
+            {
+                SourceIp = connection.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null,
+                SecureTransport = connection.Request.IsHttps,
+            };
             context.UserState[CallerKey] = caller;
             if (AuditScope.Current is { Written: false } pending)
             {
@@ -123,10 +130,10 @@ public sealed class CallerAuthentication(PrincipalOperations principals, RegionI
         if (header is not null)
         {
             const string bearer = "Bearer ";
-            var arn = header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase)
+            var principal = header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase)
                 ? await principals.AuthenticateAsync(header[bearer.Length..].Trim(), context.CancellationToken).ConfigureAwait(false)
                 : null;
-            return arn is null ? throw KmsErrors.UnrecognizedClient() : Caller.Principal(arn);
+            return principal is null ? throw KmsErrors.UnrecognizedClient() : Caller.Principal(principal.Arn, principal.PrincipalId);
         }
 
         var certificate = context.GetHttpContext().Connection.ClientCertificate;
@@ -140,9 +147,9 @@ public sealed class CallerAuthentication(PrincipalOperations principals, RegionI
             }
 
             // A certificate proves a name; the store decides whether that principal may call at all.
-            var arn = await principals.AuthenticateCertificateAsync(identity.Name,
+            var named = await principals.AuthenticateCertificateAsync(identity.Name,
                 identity.Role == ClusterRole.User ? PrincipalType.User : PrincipalType.Role, context.CancellationToken).ConfigureAwait(false);
-            return arn is null ? throw KmsErrors.UnrecognizedClient() : Caller.Principal(arn);
+            return named is null ? throw KmsErrors.UnrecognizedClient() : Caller.Principal(named.Arn, named.PrincipalId);
         }
 
         if (certificate is not null)

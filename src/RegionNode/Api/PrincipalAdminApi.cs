@@ -61,6 +61,6 @@ public sealed class PrincipalAdminApi(PrincipalOperations principals) : Principa
     private static PrincipalEntry ToEntry(Principal principal) => new()
     {
         Arn = principal.Arn, Name = principal.Name, Type = principal.Type == PrincipalType.User ? "user" : "role",
-        CreatedAt = Timestamp.FromDateTimeOffset(principal.CreatedAt),
+        CreatedAt = Timestamp.FromDateTimeOffset(principal.CreatedAt), PrincipalId = principal.PrincipalId,
     };
 }

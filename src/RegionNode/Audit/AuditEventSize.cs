@@ -9,8 +9,8 @@ internal static class AuditEventSize
     private const long Overhead = 512;
 
     public static long Estimate(AuditEvent auditEvent) =>
-        Overhead + Of(auditEvent.EventName) + Of(auditEvent.PrincipalArn) + Of(auditEvent.KeyArn) + Of(auditEvent.ErrorMessage)
-        + Of(auditEvent.RequestParameters) + Of(auditEvent.ResponseElements);
+        Overhead + Of(auditEvent.EventName) + Of(auditEvent.PrincipalArn) + Of(auditEvent.KeyArn) + Of(auditEvent.OtherKeyArns)
+        + Of(auditEvent.ErrorMessage) + Of(auditEvent.RequestParameters) + Of(auditEvent.ResponseElements);
 
     private static long Of(object? value) => value switch
     {

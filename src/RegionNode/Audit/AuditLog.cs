@@ -76,12 +76,12 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
         {
             var (sequence, hash) = _tail ??= await store.TailAsync(cancellationToken).ConfigureAwait(false);
             var json = AuditRecordFormat.Json(pending.Event, region, time.GetUtcNow(), Guid.NewGuid());
-            var row = (sequence + 1, pending.Event.EventName, json, Chain(hash, json));
+            var row = (sequence + 1, json, Chain(hash, json));
             return new AuditReservation(row, committed =>
             {
                 if (committed)
                 {
-                    _tail = (row.Item1, row.Item4);
+                    _tail = (row.Item1, row.Item3);
                     pending.Written = true;
                 }
 
@@ -200,14 +200,14 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
                 return (sequence, hash, true);
             }
 
-            var rows = new List<(long, string, string, byte[])>(batch.Count);
+            var rows = new List<(long, string, byte[])>(batch.Count);
             var (nextSequence, nextHash) = (sequence, hash);
             foreach (var (auditEvent, _, _) in batch)
             {
                 var json = AuditRecordFormat.Json(auditEvent, region, time.GetUtcNow(), Guid.NewGuid());
                 nextSequence++;
                 nextHash = Chain(nextHash, json);
-                rows.Add((nextSequence, auditEvent.EventName, json, nextHash));
+                rows.Add((nextSequence, json, nextHash));
             }
 
             try
@@ -243,11 +243,11 @@ internal sealed record Queued(AuditEvent Event, TaskCompletionSource? Durable, l
 
 /// <summary>One audit record reserved in the chain, to be written in a caller's transaction.</summary>
 public sealed class AuditReservation(
-    (long Sequence, string EventName, string Json, byte[] Hash) row, Action<bool> complete) : IDisposable
+    (long Sequence, string Json, byte[] Hash) row, Action<bool> complete) : IDisposable
 {
     private bool _done;
 
-    public (long Sequence, string EventName, string Json, byte[] Hash) Row { get; } = row;
+    public (long Sequence, string Json, byte[] Hash) Row { get; } = row;
 
     public void Committed()
     {

@@ -34,12 +34,12 @@ public static class AuditRecordFormat
             w.WriteString("eventID", eventId.ToString());
             w.WriteBoolean("readOnly", e.ReadOnly);
             w.WriteStartArray("resources");
-            if (e.KeyArn is not null)
+            foreach (var arn in e.KeyArn is null ? e.OtherKeyArns : [e.KeyArn, .. e.OtherKeyArns])
             {
                 w.WriteStartObject();
                 w.WriteString("accountId", region.AccountId);
                 w.WriteString("type", "AWS::KMS::Key");
-                w.WriteString("ARN", e.KeyArn);
+                w.WriteString("ARN", arn);
                 w.WriteEndObject();
             }
 

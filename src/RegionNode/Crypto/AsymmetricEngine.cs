@@ -54,7 +54,7 @@ public sealed class AsymmetricEngine : IAsymmetricEngine
                 : ec.SignData(input, Primitives.EcdsaHash(algorithm), DSASignatureFormat.Rfc3279DerSequence));
         }
 
-        var signer = Primitives.BouncySigner(spec);
+        var signer = Primitives.BouncySigner(spec, algorithm);
         signer.Init(true, PostQuantumKeys.PrivateKey(spec, privateKey));
         signer.BlockUpdate(message);
         return signer.GenerateSignature();
@@ -75,7 +75,7 @@ public sealed class AsymmetricEngine : IAsymmetricEngine
             return WithEcdsa(spec, privateKey, ec => Primitives.Ecdsa(ec, algorithm, input, messageType, signed));
         }
 
-        return Primitives.Bouncy(spec, PostQuantumKeys.PublicOf(PostQuantumKeys.PrivateKey(spec, privateKey)), message, signature);
+        return Primitives.Bouncy(spec, algorithm, PostQuantumKeys.PublicOf(PostQuantumKeys.PrivateKey(spec, privateKey)), message, signature);
     }
 
     public byte[] Encrypt(ReadOnlySpan<byte> privateKey, EncryptionAlgorithm algorithm, ReadOnlySpan<byte> plaintext)
@@ -115,8 +115,16 @@ public sealed class AsymmetricEngine : IAsymmetricEngine
                 }
 
             case DataKeyPairSpec.ECC_NIST_EDWARDS25519:
-                var ed = PostQuantumKeys.Generate(KeySpec.ECC_NIST_EDWARDS25519);
-                return (ed, PostQuantumKeys.PublicKeyInfo(PostQuantumKeys.PrivateKey(KeySpec.ECC_NIST_EDWARDS25519, ed)));
+                var stored = PostQuantumKeys.Generate(KeySpec.ECC_NIST_EDWARDS25519);
+                try
+                {
+                    var ed = (Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters)PostQuantumKeys.PrivateKey(KeySpec.ECC_NIST_EDWARDS25519, stored);
+                    return (PostQuantumKeys.PortableEd25519(ed), PostQuantumKeys.PublicKeyInfo(ed));
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(stored);
+                }
             default:
                 using (var ec = ECDsa.Create(CurveNames.For(spec)))
                 {

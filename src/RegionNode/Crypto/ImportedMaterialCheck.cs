@@ -1,6 +1,10 @@
 using System.Security.Cryptography;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Specs;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.Pkcs;
 
 namespace Grpc.Mrk.RegionNode.Crypto;
@@ -60,7 +64,24 @@ internal static class ImportedMaterialCheck
 
             if (spec == KeySpec.ECC_NIST_EDWARDS25519)
             {
-                return PrivateKeyInfoFactory.CreatePrivateKeyInfo(PostQuantumKeys.PrivateKey(spec, material)).GetDerEncoded();
+                // A version-2 PKCS#8 carries the public key too: it must be this private key's, or the key is two keys.
+                var info = PrivateKeyInfo.GetInstance(Asn1Object.FromByteArray(material.ToArray()));
+                var key = (Ed25519PrivateKeyParameters)PostQuantumKeys.PrivateKey(spec, material);
+                var derived = key.GeneratePublicKey().GetEncoded();
+                if (info.PublicKey is { } embedded && !embedded.GetOctets().AsSpan().SequenceEqual(derived))
+                {
+                    throw Incorrect($"The imported {spec} private key is inconsistent: its embedded public key is not the one its private key derives.");
+                }
+
+                var signer = new Ed25519Signer();
+                signer.Init(true, key);
+                signer.BlockUpdate(PairwiseMessage, 0, PairwiseMessage.Length);
+                var signature = signer.GenerateSignature();
+                var verifier = new Ed25519Signer();
+                verifier.Init(false, key.GeneratePublicKey());
+                verifier.BlockUpdate(PairwiseMessage, 0, PairwiseMessage.Length);
+                RequirePairwise(verifier.VerifySignature(signature), spec);
+                return PrivateKeyInfoFactory.CreatePrivateKeyInfo(key).GetDerEncoded();
             }
         }
         catch (KmsException)

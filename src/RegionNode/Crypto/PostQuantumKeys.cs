@@ -1,4 +1,8 @@
 using Grpc.Mrk.RegionNode.Domain.Specs;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.EdEC;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Parameters;
@@ -59,6 +63,13 @@ internal static class PostQuantumKeys
         MLDsaPrivateKeyParameters ml => ml.GetPublicKey(),
         _ => throw new ArgumentException("unsupported key type", nameof(privateKey)),
     };
+
+    /// <summary>
+    /// An Ed25519 private key as callers receive one: PKCS#8 version 1 (RFC 8410, no embedded public key), the layout
+    /// AWS returns and OpenSSL 3.0 and Python's cryptography read; BouncyCastle's own export is version 2.
+    /// </summary>
+    public static byte[] PortableEd25519(Ed25519PrivateKeyParameters key) =>
+        new PrivateKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519), new DerOctetString(key.GetEncoded())).GetDerEncoded();
 
     public static byte[] PublicKeyInfo(AsymmetricKeyParameter privateKey) =>
         SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(PublicOf(privateKey)).GetDerEncoded();

@@ -74,9 +74,10 @@ internal static class Primitives
         return true;
     }
 
-    public static bool Bouncy(KeySpec spec, AsymmetricKeyParameter publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    public static bool Bouncy(KeySpec spec, SigningAlgorithm algorithm, AsymmetricKeyParameter publicKey, ReadOnlySpan<byte> message,
+        ReadOnlySpan<byte> signature)
     {
-        var verifier = BouncySigner(spec);
+        var verifier = BouncySigner(spec, algorithm);
         verifier.Init(false, publicKey);
         verifier.BlockUpdate(message);
         return verifier.VerifySignature(signature.ToArray());
@@ -121,8 +122,9 @@ internal static class Primitives
         }
     }
 
-    public static ISigner BouncySigner(KeySpec spec) => spec == KeySpec.ECC_NIST_EDWARDS25519
-        ? new Ed25519Signer()
+    /// <summary>Ed25519 (pure, or prehashed with SHA-512 and an empty context, as ED25519_PH_SHA_512) and ML-DSA.</summary>
+    public static ISigner BouncySigner(KeySpec spec, SigningAlgorithm algorithm) => spec == KeySpec.ECC_NIST_EDWARDS25519
+        ? algorithm == SigningAlgorithm.ED25519_PH_SHA_512 ? new Ed25519phSigner([]) : new Ed25519Signer()
         : new MLDsaSigner(PostQuantumKeys.MlDsaParameters(spec), deterministic: false);
 
     public static (HashAlgorithmName, RSASignaturePadding) RsaSignature(SigningAlgorithm algorithm) => algorithm switch

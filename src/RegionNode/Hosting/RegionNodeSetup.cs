@@ -142,6 +142,7 @@ public static partial class RegionNodeSetup
         services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<Audit.AuditLog>());
         services.AddHostedService(sp => sp.GetRequiredService<Audit.AuditLog>());
         services.AddSingleton<AccessControl>();
+        services.AddSingleton<PolicyPrincipals>();
         services.AddSingleton<RefusalRateLimit>();
         services.AddSingleton<IGrantStore>(sp => new SqliteGrantStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<Audit.AuditLog>()));
         services.AddSingleton<GrantManagement>();

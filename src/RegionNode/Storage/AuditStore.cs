@@ -15,7 +15,7 @@ public sealed class AuditStore(SqliteDatabase database)
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(0), (byte[])reader.GetValue(1)) : (0, new byte[32]);
     }
 
-    public async Task AppendAsync(IReadOnlyList<(long Sequence, string EventName, string Json, byte[] Hash)> records, CancellationToken cancellationToken)
+    public async Task AppendAsync(IReadOnlyList<(long Sequence, string Json, byte[] Hash)> records, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -25,15 +25,14 @@ public sealed class AuditStore(SqliteDatabase database)
 
     /// <summary>The same inside a caller's transaction (a management change and its record commit together).</summary>
     public static async Task AppendAsync(SqliteConnection connection, SqliteTransaction transaction,
-        IReadOnlyList<(long Sequence, string EventName, string Json, byte[] Hash)> records, CancellationToken cancellationToken)
+        IReadOnlyList<(long Sequence, string Json, byte[] Hash)> records, CancellationToken cancellationToken)
     {
-        foreach (var (sequence, eventName, json, hash) in records)
+        foreach (var (sequence, json, hash) in records)
         {
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = "INSERT INTO audit_records (sequence, event_name, json, hash) VALUES ($s, $e, $j, $h);";
+            command.CommandText = "INSERT INTO audit_records (sequence, json, hash) VALUES ($s, $j, $h);";
             command.Parameters.AddWithValue("$s", sequence);
-            command.Parameters.AddWithValue("$e", eventName);
             command.Parameters.AddWithValue("$j", json);
             command.Parameters.AddWithValue("$h", hash);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

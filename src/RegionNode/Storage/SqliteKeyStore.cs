@@ -22,7 +22,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         key_id, creation_date, key_spec, key_usage, origin, key_state, description, policy, tags, deletion_date,
         pending_window_days, rotation_enabled, rotation_period_days, next_rotation_date, on_demand_rotation_start,
         multi_region, primary_region, replica_regions, mr_epoch, mr_sync_version, state_before_update, mr_progress, mr_next_sync,
-        mr_hand_offs
+        mr_hand_offs, policy_principals
         """;
 
     public async Task<KmsKey?> FindKeyAsync(string keyId, CancellationToken cancellationToken)
@@ -71,7 +71,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
                 INSERT INTO keys ({KeyColumns}) VALUES ($key_id, $creation_date, $key_spec, $key_usage, $origin, $key_state,
                   $description, $policy, $tags, $deletion_date, $pending_window_days, $rotation_enabled, $rotation_period_days,
                   $next_rotation_date, $on_demand_rotation_start, $multi_region, $primary_region, $replica_regions, $mr_epoch,
-                  $mr_sync_version, $state_before_update, $mr_progress, $mr_next_sync, $mr_hand_offs);
+                  $mr_sync_version, $state_before_update, $mr_progress, $mr_next_sync, $mr_hand_offs, $policy_principals);
                 DELETE FROM key_tombstones WHERE key_id = $key_id;
                 """;
             BindKey(command, key);
@@ -101,7 +101,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
                   on_demand_rotation_start = $on_demand_rotation_start, primary_region = $primary_region,
                   replica_regions = $replica_regions, mr_epoch = $mr_epoch, mr_sync_version = $mr_sync_version,
                   state_before_update = $state_before_update, mr_progress = $mr_progress, mr_next_sync = $mr_next_sync,
-                  mr_hand_offs = $mr_hand_offs
+                  mr_hand_offs = $mr_hand_offs, policy_principals = $policy_principals
                 WHERE key_id = $key_id;
                 """;
             BindKey(command, key);
@@ -423,7 +423,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         key.Restore(NullableTicks(row[9]), row[10] is long pendingWindow ? checked((int)pendingWindow) : null, (long)row[11] != 0,
             row[12] is long rotationPeriod ? checked((int)rotationPeriod) : null, NullableTicks(row[13]), NullableTicks(row[14]),
             row[20] is string before ? Enum.Parse<KeyState>(before) : null);
-        return key;
+        return key.WithPolicyPrincipals(JsonSerializer.Deserialize((string)row[24], StoreJson.Default.DictionaryStringString) ?? []);
     }
 
     private static void BindKey(SqliteCommand command, KmsKey key)
@@ -437,6 +437,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         p.AddWithValue("$key_state", key.State.ToString());
         p.AddWithValue("$description", key.Description);
         p.AddWithValue("$policy", key.Policy);
+        p.AddWithValue("$policy_principals", JsonSerializer.Serialize(key.PolicyPrincipals.ToDictionary(), StoreJson.Default.DictionaryStringString));
         p.AddWithValue("$tags", JsonSerializer.Serialize(key.Tags, StoreJson.Default.ListTag));
         p.AddWithValue("$deletion_date", (object?)key.DeletionDate?.UtcTicks ?? DBNull.Value);
         p.AddWithValue("$pending_window_days", (object?)key.PendingWindowInDays ?? DBNull.Value);

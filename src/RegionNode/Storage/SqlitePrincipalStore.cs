@@ -8,7 +8,7 @@ namespace Grpc.Mrk.RegionNode.Storage;
 public sealed class SqlitePrincipalStore(SqliteDatabase database, Audit.AuditLog? audit = null) : IPrincipalStore
 {
     public async Task<Principal?> FindPrincipalAsync(string arn, CancellationToken cancellationToken) =>
-        (await PrincipalsAsync("SELECT arn, name, type, created_at FROM principals WHERE arn = $arn;", arn, cancellationToken).ConfigureAwait(false))
+        (await PrincipalsAsync("SELECT arn, name, type, created_at, principal_id FROM principals WHERE arn = $arn;", arn, cancellationToken).ConfigureAwait(false))
         is [var found, ..] ? found : null;
 
     public Task<bool> InsertPrincipalAsync(Principal principal, CancellationToken cancellationToken) =>
@@ -16,7 +16,8 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, Audit.AuditLog
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "INSERT INTO principals (arn, name, type, created_at) VALUES ($arn, $name, $type, $at) ON CONFLICT (arn) DO NOTHING;";
+        command.CommandText = "INSERT INTO principals (arn, name, type, created_at, principal_id) VALUES ($arn, $name, $type, $at, $id) ON CONFLICT (arn) DO NOTHING;";
+        command.Parameters.AddWithValue("$id", principal.PrincipalId);
         command.Parameters.AddWithValue("$arn", principal.Arn);
         command.Parameters.AddWithValue("$name", principal.Name);
         command.Parameters.AddWithValue("$type", principal.Type.ToString());
@@ -25,7 +26,7 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, Audit.AuditLog
     }, cancellationToken);
 
     public Task<IReadOnlyList<Principal>> ListPrincipalsAsync(CancellationToken cancellationToken) =>
-        PrincipalsAsync("SELECT arn, name, type, created_at FROM principals WHERE $arn IS NOT NULL ORDER BY arn;", string.Empty, cancellationToken);
+        PrincipalsAsync("SELECT arn, name, type, created_at, principal_id FROM principals WHERE $arn IS NOT NULL ORDER BY arn;", string.Empty, cancellationToken);
 
     public Task<bool> DeletePrincipalAsync(string arn, DateTimeOffset now, CancellationToken cancellationToken) =>
         Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
@@ -87,7 +88,7 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, Audit.AuditLog
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             result.Add(new Principal(reader.GetString(0), reader.GetString(1), Enum.Parse<PrincipalType>(reader.GetString(2)),
-                new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero)));
+                new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero), reader.GetString(4)));
         }
 
         return result;

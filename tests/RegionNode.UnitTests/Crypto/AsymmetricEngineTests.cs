@@ -48,9 +48,9 @@ public sealed class AsymmetricEngineTests
     [MemberData(nameof(SigningPairs))]
     public void SignDigest_EqualsSignRawOfSameMessage(KeySpec spec, SigningAlgorithm algorithm)
     {
-        if (SigningAlgorithmInfo.DigestLength(algorithm) is not { } length)
+        if (SigningAlgorithmInfo.DigestLength(algorithm) is not { } length || algorithm == SigningAlgorithm.ED25519_PH_SHA_512)
         {
-            return; // Ed25519 and ML-DSA sign RAW messages only; the domain refuses DIGEST for them (tested there).
+            return; // Ed25519 and ML-DSA sign RAW messages only; Ed25519ph prehashes a DIGEST again (its known answer is below).
         }
 
         var key = KeyOf(spec);
@@ -58,6 +58,24 @@ public sealed class AsymmetricEngineTests
         var digest = length switch { 32 => SHA256.HashData(message), 48 => SHA384.HashData(message), _ => SHA512.HashData(message) };
         var signature = Engine.Sign(spec, key, algorithm, digest, MessageType.DIGEST);
         Assert.True(Engine.Verify(spec, key, algorithm, message, MessageType.RAW, signature));
+    }
+
+    /// <summary>
+    /// ED25519_PH_SHA_512 is Ed25519ph of RFC 8032 (SHA-512 prehash, empty context): the engine reproduces the RFC's own
+    /// test vector (section 7.3, message "abc") bit for bit, Ed25519 being deterministic.
+    /// </summary>
+    [Fact]
+    public void Ed25519ph_MatchesRfc8032TestVector()
+    {
+        var secret = Convert.FromHexString("833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42");
+        var pkcs8 = new Org.BouncyCastle.Asn1.Pkcs.PrivateKeyInfo(
+            new Org.BouncyCastle.Asn1.X509.AlgorithmIdentifier(Org.BouncyCastle.Asn1.EdEC.EdECObjectIdentifiers.id_Ed25519),
+            new Org.BouncyCastle.Asn1.DerOctetString(secret)).GetDerEncoded();
+        var signature = Engine.Sign(KeySpec.ECC_NIST_EDWARDS25519, pkcs8, SigningAlgorithm.ED25519_PH_SHA_512, "abc"u8, MessageType.DIGEST);
+        Assert.Equal("98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae4131f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406",
+            Convert.ToHexStringLower(signature));
+        Assert.Equal("ec172b93ad5e563bf4932c70e1245034c35467ef2efd4d64ebf819683467e2bf",
+            Convert.ToHexStringLower(Engine.PublicKey(KeySpec.ECC_NIST_EDWARDS25519, pkcs8)[^32..]));
     }
 
     /// <summary>Signatures made through the runtime verify with BouncyCastle, an independent implementation.</summary>

@@ -153,7 +153,7 @@ public sealed class WycheproofTests
         Wycheproof.Run("ed25519_test.json", (group, test) =>
         {
             var publicKey = new Ed25519PublicKeyParameters(Convert.FromHexString(group.GetProperty("publicKey").GetProperty("pk").GetString()!));
-            return Wycheproof.Of(Primitives.Bouncy(KeySpec.ECC_NIST_EDWARDS25519, publicKey, test.Hex("msg"), test.Hex("sig")));
+            return Wycheproof.Of(Primitives.Bouncy(KeySpec.ECC_NIST_EDWARDS25519, SigningAlgorithm.ED25519_SHA_512, publicKey, test.Hex("msg"), test.Hex("sig")));
         });
 
     private static ECParameters PrivateParameters(KeySpec spec, byte[] scalar)

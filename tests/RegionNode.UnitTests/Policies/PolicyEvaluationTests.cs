@@ -124,14 +124,38 @@ public sealed class PolicyEvaluationTests
         var json = statements == "SINGLE"
             ? $$"""{"Version":"2012-10-17","Statement":{{RootAll}}}"""
             : $$"""{"Version":"2012-10-17","Statement":[{{statements}}]}""";
-        var request = new AccessRequest(principal, action, Key);
+        var request = new AccessRequest(principal, action, Key, IdOf(principal));
         foreach (var (key, values) in context)
         {
             request.With(key, values);
         }
 
-        Assert.Equal(expected, PolicyDocument.Parse(json).Evaluate(request));
+        // Every principal the policy names is bound to the ID of the principal of that name today.
+        var document = PolicyDocument.Parse(json);
+        Assert.Equal(expected, document.Evaluate(request, document.NamedPrincipals.ToDictionary(arn => arn, IdOf)));
     }
+
+    [Fact]
+    public void NamedPrincipal_MatchesOnlyTheIdItWasBoundTo()
+    {
+        var document = PolicyDocument.Parse($$"""{"Statement":[{{Allowing($"{{\"AWS\":\"{Alice}\"}}", "\"kms:Encrypt\"")}}]}""");
+        var bindings = new Dictionary<string, string> { [Alice] = "AIDAORIGINALALICE0001" };
+        Assert.Equal(Allow, document.Evaluate(new AccessRequest(Alice, "kms:Encrypt", Key, "AIDAORIGINALALICE0001"), bindings));
+        Assert.Equal(ImplicitDeny, document.Evaluate(new AccessRequest(Alice, "kms:Encrypt", Key, "AIDARECREATEDALICE002"), bindings));
+        Assert.Equal(ImplicitDeny, document.Evaluate(new AccessRequest(Alice, "kms:Encrypt", Key, "AIDAORIGINALALICE0001"), new Dictionary<string, string>()));
+    }
+
+    [Theory]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Resource":"*"}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*"}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:*"}]}""")]
+    public void StatementWithoutActionOrResource_AcceptedWithoutEffect(string json)
+    {
+        var document = PolicyDocument.Parse(json);
+        Assert.Equal(ImplicitDeny, document.Evaluate(new AccessRequest(Alice, "kms:Encrypt", Key, IdOf(Alice)), new Dictionary<string, string>()));
+    }
+
+    private static string IdOf(string arn) => "AIDA" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(arn)))[..17];
 
     [Fact]
     public void Table_HasAtLeastSixtyCases() => Assert.True(Cases.Count >= 60, $"{Cases.Count} cases");
@@ -144,8 +168,14 @@ public sealed class PolicyEvaluationTests
     [InlineData("""{"Version":"2020-01-01","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}]}""")]
     [InlineData("""{"Statement":[{"Effect":"Permit","Principal":"*","Action":"kms:*","Resource":"*"}]}""")]
     [InlineData("""{"Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}""")]
-    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Resource":"*"}]}""")]
     [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/*"},"Action":"kms:*","Resource":"*"}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::*:root"},"Action":"kms:*","Resource":"*"}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"ForAllValues:StringEquals":{"kms:EncryptionContext:dept":"hr"}}}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"ForAllValues:StringEquals":{"kms:KeySpec":"RSA_2048"}}}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"yesterday"}}}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/99"}}}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"Bool":{"kms:MultiRegion":"yes"}}}]}""")]
     [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"alice","Action":"kms:*","Resource":"*"}]}""")]
     [InlineData("""{"Statement":[{"Effect":"Allow","Principal":{"AWS":"alice"},"Action":"kms:*","Resource":"*"}]}""")]
     [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringSortOf":{"kms:KeySpec":"x"}}}]}""")]

@@ -27,15 +27,16 @@ internal sealed class TempStore : IDisposable
         MaterialCache = new UnwrappedMaterialCache(UnwrappedMaterialCache.DefaultCapacity, Asymmetric.Forget);
         Store.KeyWritten += MaterialCache.Forget;
         Materials = new KeyMaterials(Factory, Protector, Clock, MaterialCache);
-        Access = new AccessControl(Store, new SqliteGrantStore(Database), Region);
+        Access = new AccessControl(Store, new SqliteGrantStore(Database), Region, Clock);
+        PolicyPrincipals = new PolicyPrincipals(new SqlitePrincipalStore(Database));
         var resolver = new KeyResolver(Store, Region, Access);
         var changes = new KeyChanges(Store, resolver, Locks, Access, Region);
         Relay = new RelayStore(Database, Clock);
         Channel = channel?.Invoke(this) ?? new StandaloneChannel();
         var sync = new SharedStateSync(Channel, new SyncSettings(TimeSpan.FromSeconds(1)), Clock);
-        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), Channel, sync, Access, Audit, Region, Clock);
-        MultiRegion = new MultiRegionOperations(Store, resolver, Locks, Channel, sync, Access, Region, Clock);
-        Receiver = new ReplicationReceiver(Store, Locks, Channel, sync, new TransportRequests(Clock), new KeyTransport(), Protector, Factory, Audit, Access, Region, Clock);
+        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), Channel, sync, Access, Audit, PolicyPrincipals, Region, Clock);
+        MultiRegion = new MultiRegionOperations(Store, resolver, Locks, Channel, sync, Access, PolicyPrincipals, Region, Clock);
+        Receiver = new ReplicationReceiver(Store, Locks, Channel, sync, new TransportRequests(Clock), new KeyTransport(), Protector, Factory, Audit, Access, PolicyPrincipals, Region, Clock);
         Rotation = new RotationOperations(Store, resolver, changes, Materials, sync, Audit, Clock);
         Encryption = new EncryptionOperations(Store, resolver, Materials, new SymmetricEnvelope(), Asymmetric, Access);
         Aliases = new AliasOperations(Store, resolver, Locks, Access, Region, Clock);
@@ -79,6 +80,8 @@ internal sealed class TempStore : IDisposable
     public RecordingAuditSink Audit { get; } = new();
 
     public AccessControl Access { get; }
+
+    public PolicyPrincipals PolicyPrincipals { get; }
 
     public RelayStore Relay { get; }
 

@@ -18,17 +18,36 @@ public sealed record Grant(
     IReadOnlyDictionary<string, string>? EncryptionContextEquals,
     DateTimeOffset CreationDate)
 {
-    /// <summary>True when the grant's constraints admit a request with <paramref name="context"/>.</summary>
+    /// <summary>
+    /// True when the grant's constraints admit a request with <paramref name="context"/>. As AWS documents, a constraint's
+    /// keys are compared without regard to case and its values exactly.
+    /// </summary>
     public bool Admits(IReadOnlyDictionary<string, string> context)
     {
         if (EncryptionContextEquals is { } equals
-            && (equals.Count != context.Count || equals.Any(p => !context.TryGetValue(p.Key, out var v) || v != p.Value)))
+            && (equals.Count != context.Count || equals.Any(p => !Holds(context, p.Key, p.Value))))
         {
             return false;
         }
 
-        return EncryptionContextSubset is not { } subset || subset.All(p => context.TryGetValue(p.Key, out var v) && v == p.Value);
+        return EncryptionContextSubset is not { } subset || subset.All(p => Holds(context, p.Key, p.Value));
     }
+
+    /// <summary>
+    /// Whether a grant's constraints apply to <paramref name="operation"/> on <paramref name="key"/>: only to operations
+    /// that take an encryption context, which are the cryptographic operations of symmetric encryption keys (AWS applies
+    /// them to nothing else, such as DescribeKey or RetireGrant).
+    /// </summary>
+    public static bool TakesEncryptionContext(KmsKey key, GrantOperation operation) =>
+        key.KeySpec == KeySpec.SYMMETRIC_DEFAULT && operation is GrantOperation.Encrypt or GrantOperation.Decrypt or GrantOperation.ReEncryptFrom
+            or GrantOperation.ReEncryptTo or GrantOperation.GenerateDataKey or GrantOperation.GenerateDataKeyWithoutPlaintext
+            or GrantOperation.GenerateDataKeyPair or GrantOperation.GenerateDataKeyPairWithoutPlaintext;
+
+    /// <summary>Whether the grant has an encryption context constraint at all.</summary>
+    public bool IsConstrained => EncryptionContextEquals is { Count: > 0 } || EncryptionContextSubset is { Count: > 0 };
+
+    private static bool Holds(IReadOnlyDictionary<string, string> context, string key, string value) =>
+        context.Any(p => string.Equals(p.Key, key, StringComparison.OrdinalIgnoreCase) && p.Value == value);
 
     /// <summary>
     /// Whether this grant, holding CreateGrant, lets its grantee create a grant of <paramref name="operations"/> with these
@@ -46,13 +65,13 @@ public sealed record Grant(
 
         if (EncryptionContextEquals is { Count: > 0 } ownEquals)
         {
-            return SameMap(ownEquals, equals);
+            return equals is not null && equals.Count == ownEquals.Count && ownEquals.All(p => Holds(equals, p.Key, p.Value));
         }
 
         if (EncryptionContextSubset is { Count: > 0 } ownSubset)
         {
             var required = equals is { Count: > 0 } ? equals : subset;
-            return required is not null && ownSubset.All(p => required.TryGetValue(p.Key, out var v) && v == p.Value);
+            return required is not null && ownSubset.All(p => Holds(required, p.Key, p.Value));
         }
 
         return true;

@@ -64,6 +64,12 @@ public sealed partial class KmsKey
 
     public string Policy { get; private set; }
 
+    /// <summary>
+    /// The unique ID of each user or role the policy names, by ARN, as they were when the policy was set: a named
+    /// principal matches only the principal of that ID.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> PolicyPrincipals { get; private set; } = new Dictionary<string, string>();
+
     public List<Tag> Tags { get; }
 
     public DateTimeOffset? DeletionDate { get; private set; }
@@ -128,10 +134,18 @@ public sealed partial class KmsKey
         Description = description;
     }
 
-    public void PutPolicy(string policy)
+    public void PutPolicy(string policy, IReadOnlyDictionary<string, string> principals)
     {
         Require(KeyOperation.PutKeyPolicy);
         Policy = policy;
+        PolicyPrincipals = principals;
+    }
+
+    /// <summary>Sets the principals of the policy the key was created (or stored) with; see <see cref="PolicyPrincipals"/>.</summary>
+    public KmsKey WithPolicyPrincipals(IReadOnlyDictionary<string, string> principals)
+    {
+        PolicyPrincipals = principals;
+        return this;
     }
 
     public void ScheduleDeletion(DateTimeOffset now, int pendingWindowInDays)

@@ -7,8 +7,20 @@ public enum PrincipalType
     Role,
 }
 
-/// <summary>A caller this Region knows: arn:partition:iam::account:user/name or role/name.</summary>
-public sealed record Principal(string Arn, string Name, PrincipalType Type, DateTimeOffset CreatedAt);
+/// <summary>
+/// A caller this Region knows: arn:partition:iam::account:user/name or role/name, and its unique ID, which key policies
+/// bind to (a principal created again under a deleted one's name gets a new ID).
+/// </summary>
+public sealed record Principal(string Arn, string Name, PrincipalType Type, DateTimeOffset CreatedAt, string PrincipalId)
+{
+    /// <summary>A new unique ID in AWS's form: AIDA (users) or AROA (roles) and 17 characters of base32.</summary>
+    public static string NewId(PrincipalType type)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        var random = System.Security.Cryptography.RandomNumberGenerator.GetBytes(17);
+        return (type == PrincipalType.User ? "AIDA" : "AROA") + new string(random.Select(b => alphabet[b % 32]).ToArray());
+    }
+}
 
 /// <summary>
 /// An API key of a principal, as stored: its public ID and a salted SHA-256 of its secret (the secret itself is shown

@@ -42,7 +42,7 @@ public sealed class DataKeyOperations(
         var spec = keyPairSpec ?? throw KmsErrors.Constraint("keyPairSpec", "Member must not be null");
         EncryptionContextRules.Validate(context, "encryptionContext");
         Require.GrantTokens(grantTokens);
-        var key = await ResolveSymmetricAsync(caller, keyId, operation, ConditionKeys.Encryption(context, EncryptionAlgorithm.SYMMETRIC_DEFAULT),
+        var key = await ResolveSymmetricAsync(caller, keyId, operation, ConditionKeys.All(ConditionKeys.Encryption(context, EncryptionAlgorithm.SYMMETRIC_DEFAULT), ConditionKeys.One("kms:DataKeyPairSpec", spec)),
             cancellationToken).ConfigureAwait(false);
         var (privateKey, publicKey) = asymmetric.GenerateKeyPair(spec);
         var encrypted = encryption.EncryptWith(key, operation, operation.ToString(), privateKey, context, EncryptionAlgorithm.SYMMETRIC_DEFAULT);

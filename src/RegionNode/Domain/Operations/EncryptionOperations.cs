@@ -49,12 +49,14 @@ public sealed class EncryptionOperations(
         EncryptionContextRules.Validate(destinationContext, "destinationEncryptionContext");
         Require.GrantTokens(grantTokens);
         Require.Present(destinationKeyId, "destinationKeyId");
-        var destination = await resolver.ResolveAsync(destinationKeyId,
-            Access.For(caller, "ReEncryptTo", ConditionKeys.Encryption(destinationContext, destinationAlgorithm ?? EncryptionAlgorithm.SYMMETRIC_DEFAULT)),
+        var sameKey = ConditionKeys.One("kms:ReEncryptOnSameKey",
+            await SameKeyAsync(ciphertextBlob, sourceKeyId, destinationKeyId, cancellationToken).ConfigureAwait(false) ? "true" : "false");
+        var destination = await resolver.ResolveAsync(destinationKeyId, Access.For(caller, "ReEncryptTo", ConditionKeys.All(
+                ConditionKeys.Encryption(destinationContext, destinationAlgorithm ?? EncryptionAlgorithm.SYMMETRIC_DEFAULT), sameKey)),
             cancellationToken, "destinationKeyId").ConfigureAwait(false);
         destination.Require(KeyOperation.ReEncrypt);
         var source = await DecryptCoreAsync(caller, ciphertextBlob, sourceContext, sourceKeyId, "sourceKeyId", sourceAlgorithm,
-            KeyOperation.ReEncrypt, cancellationToken).ConfigureAwait(false);
+            KeyOperation.ReEncrypt, cancellationToken, sameKey).ConfigureAwait(false);
         try
         {
             var encrypted = EncryptWith(destination, KeyOperation.ReEncrypt, "ReEncrypt", source.Plaintext, destinationContext,
@@ -109,11 +111,33 @@ public sealed class EncryptionOperations(
         }
     }
 
+    /// <summary>
+    /// kms:ReEncryptOnSameKey: whether the key the ciphertext names (or the source key given) is the destination key.
+    /// An identifier that does not resolve counts as another key; resolving it again below refuses it properly.
+    /// </summary>
+    private async Task<bool> SameKeyAsync(byte[] blob, string sourceKeyId, string destinationKeyId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var destination = await resolver.ResolveKeyIdAsync(destinationKeyId, cancellationToken, "destinationKeyId").ConfigureAwait(false);
+            var source = envelope.ReadHeader(blob)?.KeyId
+                         ?? (string.IsNullOrEmpty(sourceKeyId) ? null : await resolver.ResolveKeyIdAsync(sourceKeyId, cancellationToken, "sourceKeyId")
+                             .ConfigureAwait(false));
+            return source == destination;
+        }
+        catch (KmsException)
+        {
+            return false;
+        }
+    }
+
     private async Task<DecryptResult> DecryptCoreAsync(Caller caller, byte[] blob, IReadOnlyDictionary<string, string> context, string keyId,
-        string keyField, EncryptionAlgorithm? requested, KeyOperation operation, CancellationToken cancellationToken)
+        string keyField, EncryptionAlgorithm? requested, KeyOperation operation, CancellationToken cancellationToken,
+        Action<AccessRequest>? extra = null)
     {
         var algorithm = requested ?? EncryptionAlgorithm.SYMMETRIC_DEFAULT;
-        var access = Access.For(caller, operation == KeyOperation.Decrypt ? "Decrypt" : "ReEncryptFrom", ConditionKeys.Encryption(context, algorithm));
+        var access = Access.For(caller, operation == KeyOperation.Decrypt ? "Decrypt" : "ReEncryptFrom",
+            ConditionKeys.All(ConditionKeys.Encryption(context, algorithm), extra));
         if (algorithm != EncryptionAlgorithm.SYMMETRIC_DEFAULT)
         {
             if (string.IsNullOrEmpty(keyId))

@@ -26,8 +26,6 @@ public sealed record CreateGrantCommand(
 /// </summary>
 public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, AccessControl accessControl, RegionIdentity region, TimeProvider time)
 {
-    private const string TokenLabel = "mrk-grant-token/v1:";
-
     private static readonly GrantOperation[] Symmetric =
     [
         GrantOperation.Decrypt, GrantOperation.Encrypt, GrantOperation.GenerateDataKey, GrantOperation.GenerateDataKeyWithoutPlaintext,
@@ -69,6 +67,15 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
             throw KmsErrors.Validation($"Grant operation {operation} is not valid for {key.Arn} (key spec {key.KeySpec}, usage {key.KeyUsage}).");
         }
 
+        // Operations of asymmetric and HMAC keys take no encryption context: a constraint could never be met there.
+        var unconstrainable = operations.Where(o => o is not (GrantOperation.DescribeKey or GrantOperation.RetireGrant or GrantOperation.CreateGrant)
+                                                    && !Grant.TakesEncryptionContext(key, o)).ToList();
+        if (command.EncryptionContextSubset.Count + command.EncryptionContextEquals.Count > 0 && unconstrainable.Count > 0)
+        {
+            throw KmsErrors.Validation($"Grant constraints apply only to operations that take an encryption context; {unconstrainable[0]} on {key.Arn} "
+                                       + $"(key spec {key.KeySpec}) does not.");
+        }
+
         var grant = new Grant(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), key.KeyId, command.Name, command.GranteePrincipal,
             string.IsNullOrEmpty(command.RetiringPrincipal) ? null : command.RetiringPrincipal, region.AccountId, operations,
             Copy(command.EncryptionContextSubset), Copy(command.EncryptionContextEquals), time.GetUtcNow());
@@ -77,7 +84,7 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
             var existing = await store.ListGrantsAsync(key.KeyId, command.GranteePrincipal, null, 1000, cancellationToken).ConfigureAwait(false);
             if (existing.FirstOrDefault(g => g.SameAs(grant)) is { } same)
             {
-                return command.DryRun ? throw KmsErrors.DryRun() : (TokenOf(same.GrantId), same.GrantId);
+                return command.DryRun ? throw KmsErrors.DryRun() : (GrantToken.Of(same.GrantId), same.GrantId);
             }
         }
 
@@ -87,7 +94,7 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
         }
 
         await store.InsertGrantAsync(grant, cancellationToken).ConfigureAwait(false);
-        return (TokenOf(grant.GrantId), grant.GrantId);
+        return (GrantToken.Of(grant.GrantId), grant.GrantId);
     }
 
     /// <summary>
@@ -105,6 +112,16 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
             if (!string.IsNullOrEmpty(command.RetiringPrincipal))
             {
                 request.With("kms:RetiringPrincipal", command.RetiringPrincipal);
+            }
+
+            // For CreateGrant, AWS evaluates the encryption context keys against the grant's constraint.
+            var (constraint, pairs) = command.EncryptionContextEquals.Count > 0
+                ? ("EncryptionContextEquals", command.EncryptionContextEquals)
+                : ("EncryptionContextSubset", command.EncryptionContextSubset);
+            if (pairs.Count > 0)
+            {
+                request.With("kms:GrantConstraintType", constraint);
+                ConditionKeys.Encryption(pairs)(request);
             }
         });
         var (decision, _) = await accessControl.DecideAsync(key, access, alias, cancellationToken).ConfigureAwait(false);
@@ -153,14 +170,15 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
 
     /// <summary>
     /// Retires a grant named by its token, or by key and grant ID: allowed to its retiring principal, to its grantee when
-    /// the grant includes RetireGrant, and to whoever the key's policy allows kms:RetireGrant.
+    /// the grant includes RetireGrant, and to the account that issued it (its root). kms:RetireGrant in a key policy is
+    /// not effective, as AWS documents: who may retire is a property of the grant.
     /// </summary>
     public async Task RetireGrantAsync(Caller caller, string grantToken, string keyId, string grantId, bool dryRun, CancellationToken cancellationToken)
     {
         string id;
         if (!string.IsNullOrEmpty(grantToken))
         {
-            id = IdOf(grantToken) ?? throw KmsErrors.InvalidGrantToken();
+            id = GrantToken.IdOf(grantToken) ?? throw KmsErrors.InvalidGrantToken();
         }
         else if (!string.IsNullOrEmpty(keyId) && !string.IsNullOrEmpty(grantId))
         {
@@ -181,10 +199,11 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
 
         var mayRetire = caller.Type == CallerType.System || (caller.Type == CallerType.Principal
                         && (caller.PrincipalArn == grant.RetiringPrincipal
-                            || (caller.PrincipalArn == grant.GranteePrincipal && grant.Operations.Contains(GrantOperation.RetireGrant))));
+                            || (caller.PrincipalArn == grant.GranteePrincipal && grant.Operations.Contains(GrantOperation.RetireGrant))
+                            || caller.PrincipalArn == $"arn:{region.Partition}:iam::{grant.IssuingAccount}:root"));
         if (!mayRetire)
         {
-            await accessControl.AuthorizeAsync(key, Access.For(caller, "RetireGrant"), null, cancellationToken).ConfigureAwait(false);
+            throw KmsErrors.AccessDenied(caller.PrincipalArn, "kms:RetireGrant", key.Arn, explicitDeny: false);
         }
 
         key.Require(KeyOperation.RetireGrant);
@@ -233,26 +252,12 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
     {
         Require.Present(principal, field);
         Require.Length(principal, field, 1, 256);
-        if (principal != "*" && !principal.StartsWith("arn:", StringComparison.Ordinal))
+        if (!principal.StartsWith("arn:", StringComparison.Ordinal) || !PolicyStatement.IsValidPrincipal(principal))
         {
-            throw KmsErrors.Validation($"{field} must be a principal ARN such as arn:aws:iam::111122223333:user/alice.");
+            throw KmsErrors.Validation($"{field} must be the ARN of a user, a role or an account root, without wildcards, "
+                                       + "such as arn:aws:iam::111122223333:user/alice.");
         }
     }
 
     private static Dictionary<string, string>? Copy(IReadOnlyDictionary<string, string> map) => map.Count == 0 ? null : map.ToDictionary();
-
-    private static string TokenOf(string grantId) => Convert.ToBase64String(Encoding.ASCII.GetBytes(TokenLabel + grantId));
-
-    private static string? IdOf(string token)
-    {
-        try
-        {
-            var text = Encoding.ASCII.GetString(Convert.FromBase64String(token));
-            return text.StartsWith(TokenLabel, StringComparison.Ordinal) && text.Length == TokenLabel.Length + 64 ? text[TokenLabel.Length..] : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
 }

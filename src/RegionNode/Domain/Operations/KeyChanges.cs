@@ -26,6 +26,22 @@ public sealed class KeyChanges(IKeyStore store, KeyResolver resolver, KeyLocks l
             .ConfigureAwait(false);
     }
 
+    /// <summary>A change with a check that reads more than the key (after the access check, under the key's lock).</summary>
+    public async Task<KmsKey> ChangeAsync(string keyIdentifier, Access access, Func<KmsKey, Task> check, Action<KmsKey> change,
+        CancellationToken cancellationToken)
+    {
+        var (keyId, alias) = await resolver.ResolveReferenceAsync(keyIdentifier, cancellationToken).ConfigureAwait(false);
+        return await ChangeByIdAsync(keyId, key =>
+        {
+            change(key);
+            return [];
+        }, async key =>
+        {
+            await accessControl.AuthorizeAsync(key, access, alias, cancellationToken).ConfigureAwait(false);
+            await check(key).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A change the node makes by itself (maintenance, replication): no caller, no policy check.</summary>
     public Task<KmsKey> ChangeByIdAsync(string keyId, Func<KmsKey, IReadOnlyList<OutgoingMessage>> change, CancellationToken cancellationToken) =>
         ChangeByIdAsync(keyId, change, null, cancellationToken);

@@ -18,6 +18,7 @@ public sealed class KeyLifecycleOperations(
     SharedStateSync sync,
     AccessControl accessControl,
     IAuditSink audit,
+    PolicyPrincipals principals,
     RegionIdentity region,
     TimeProvider time)
 {
@@ -47,14 +48,18 @@ public sealed class KeyLifecycleOperations(
 
         var now = time.GetUtcNow();
         var keyId = random.NewKeyId(command.MultiRegion);
-        accessControl.RequireNoLockout(caller, document, region.KeyArn(keyId), command.BypassPolicyLockoutSafetyCheck);
+        var bound = await principals.BindAsync(document, refuseUnknown: true, cancellationToken).ConfigureAwait(false);
         var multiRegion = command.MultiRegion ? new MultiRegionInfo(region.Region, [], epoch: 1, syncVersion: 1) : null;
 
         // A key for imported material starts without any, waiting for ImportKeyMaterial.
+        var pending = new KmsKey(keyId, region.KeyArn(keyId), now, spec, usage, origin, KeyState.PendingImport, command.Description, policy, tags,
+            multiRegion, []).WithPolicyPrincipals(bound);
+        await accessControl.RequireNoLockoutAsync(caller, pending, policy, document, bound, command.BypassPolicyLockoutSafetyCheck, cancellationToken)
+            .ConfigureAwait(false);
         var key = origin == KeyOrigin.EXTERNAL
-            ? new KmsKey(keyId, region.KeyArn(keyId), now, spec, usage, origin, KeyState.PendingImport, command.Description, policy, tags, multiRegion, [])
+            ? pending
             : new KmsKey(keyId, region.KeyArn(keyId), now, spec, usage, origin, KeyState.Enabled, command.Description, policy, tags, multiRegion,
-                [materials.CreateVersion(keyId, spec, 0, now, rotationType: null)]);
+                [materials.CreateVersion(keyId, spec, 0, now, rotationType: null)]).WithPolicyPrincipals(bound);
         await store.InsertKeyAsync(key, cancellationToken).ConfigureAwait(false);
         return key;
     }

@@ -20,6 +20,7 @@ public sealed class MultiRegionOperations(
     IReplicationChannel channel,
     SharedStateSync sync,
     AccessControl accessControl,
+    PolicyPrincipals principals,
     RegionIdentity region,
     TimeProvider time)
 {
@@ -36,9 +37,16 @@ public sealed class MultiRegionOperations(
         var (id, alias) = await resolver.ResolveReferenceAsync(keyId, cancellationToken).ConfigureAwait(false);
         using var held = await locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false);
         var key = await store.FindKeyAsync(id, cancellationToken).ConfigureAwait(false) ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));
-        await accessControl.AuthorizeAsync(key, Access.For(caller, "ReplicateKey", ConditionKeys.One("kms:ReplicaRegion", replicaRegion)), alias,
+        await accessControl.AuthorizeAsync(key, Access.For(caller, "ReplicateKey", ConditionKeys.All(
+            ConditionKeys.One("kms:ReplicaRegion", replicaRegion), ConditionKeys.Bypass(bypassLockoutSafetyCheck))), alias, cancellationToken).ConfigureAwait(false);
+
+        // The replica Region binds the policy's principals to its own; here the names must exist, and the caller keep access.
+        var bound = await principals.BindAsync(replicaDocument, refuseUnknown: true, cancellationToken).ConfigureAwait(false);
+        var mrInfo = key.MultiRegion!;
+        var replicaAsItWillBe = new KmsKey(key.KeyId, region.KeyArnIn(replicaRegion, key.KeyId), time.GetUtcNow(), key.KeySpec, key.KeyUsage, key.Origin,
+            KeyState.Creating, description, replicaPolicy, tags, new MultiRegionInfo(mrInfo.PrimaryRegion, mrInfo.ReplicaRegions, mrInfo.Epoch, mrInfo.SyncVersion), []);
+        await accessControl.RequireNoLockoutAsync(caller, replicaAsItWillBe, replicaPolicy, replicaDocument, bound, bypassLockoutSafetyCheck,
             cancellationToken).ConfigureAwait(false);
-        accessControl.RequireNoLockout(caller, replicaDocument, region.KeyArnIn(replicaRegion, key.KeyId), bypassLockoutSafetyCheck);
         if (replicaRegion != region.Region && !channel.IsClusterRegion(replicaRegion))
         {
             throw KmsErrors.Unsupported($"{replicaRegion} is not a Region of this cluster; replicas can be created only in its Regions.");

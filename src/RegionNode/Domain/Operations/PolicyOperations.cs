@@ -4,17 +4,17 @@ using Grpc.Mrk.RegionNode.Domain.Policies;
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
 /// <summary>Key policies, stored and returned per key; AccessControl evaluates them on every call.</summary>
-public sealed class PolicyOperations(KeyResolver resolver, KeyChanges changes, AccessControl accessControl)
+public sealed class PolicyOperations(KeyResolver resolver, KeyChanges changes, AccessControl accessControl, PolicyPrincipals principals)
 {
-    public Task PutKeyPolicyAsync(Caller caller, string keyId, string policyName, string policy, bool bypassLockoutSafetyCheck, CancellationToken cancellationToken)
+    public async Task PutKeyPolicyAsync(Caller caller, string keyId, string policyName, string policy, bool bypassLockoutSafetyCheck,
+        CancellationToken cancellationToken)
     {
         KeyPolicies.RequirePolicyName(policyName);
         var document = KeyPolicies.Validate(policy);
-        return changes.ChangeAsync(keyId, Access.For(caller, "PutKeyPolicy"), key =>
-        {
-            accessControl.RequireNoLockout(caller, document, key.Arn, bypassLockoutSafetyCheck);
-            key.PutPolicy(policy);
-        }, cancellationToken);
+        var bound = await principals.BindAsync(document, refuseUnknown: true, cancellationToken).ConfigureAwait(false);
+        await changes.ChangeAsync(keyId, Access.For(caller, "PutKeyPolicy", ConditionKeys.Bypass(bypassLockoutSafetyCheck)),
+            key => accessControl.RequireNoLockoutAsync(caller, key, policy, document, bound, bypassLockoutSafetyCheck, cancellationToken),
+            key => key.PutPolicy(policy, bound), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<string> GetKeyPolicyAsync(Caller caller, string keyId, string policyName, CancellationToken cancellationToken)

@@ -26,7 +26,7 @@ public sealed partial class PrincipalOperations(IPrincipalStore store, RegionIde
             throw KmsErrors.Validation("A principal name is 1-64 characters of letters, digits and +=,.@_-");
         }
 
-        var principal = new Principal(ArnOf(name, type), name, type, time.GetUtcNow());
+        var principal = new Principal(ArnOf(name, type), name, type, time.GetUtcNow(), Principal.NewId(type));
         if (!await store.InsertPrincipalAsync(principal, cancellationToken).ConfigureAwait(false))
         {
             throw KmsErrors.AlreadyExists($"Principal {principal.Arn} already exists.");
@@ -69,7 +69,7 @@ public sealed partial class PrincipalOperations(IPrincipalStore store, RegionIde
     }
 
     /// <summary>The principal a bearer token belongs to, or null when it is malformed, unknown, revoked or wrong.</summary>
-    public async Task<string?> AuthenticateAsync(string token, CancellationToken cancellationToken)
+    public async Task<Principal?> AuthenticateAsync(string token, CancellationToken cancellationToken)
     {
         if (!token.StartsWith(TokenPrefix, StringComparison.Ordinal) || token.Length > 200)
         {
@@ -94,7 +94,7 @@ public sealed partial class PrincipalOperations(IPrincipalStore store, RegionIde
             return null;
         }
 
-        return await store.FindPrincipalAsync(key.PrincipalArn, cancellationToken).ConfigureAwait(false) is null ? null : key.PrincipalArn;
+        return await store.FindPrincipalAsync(key.PrincipalArn, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -102,11 +102,8 @@ public sealed partial class PrincipalOperations(IPrincipalStore store, RegionIde
     /// certificate proves a name, the store decides whether that name may call, so deleting a principal refuses its
     /// certificates at once.
     /// </summary>
-    public async Task<string?> AuthenticateCertificateAsync(string name, PrincipalType type, CancellationToken cancellationToken)
-    {
-        var arn = ArnOf(name, type);
-        return await store.FindPrincipalAsync(arn, cancellationToken).ConfigureAwait(false) is null ? null : arn;
-    }
+    public Task<Principal?> AuthenticateCertificateAsync(string name, PrincipalType type, CancellationToken cancellationToken) =>
+        store.FindPrincipalAsync(ArnOf(name, type), cancellationToken);
 
     public string ArnOf(string name, PrincipalType type) =>
         $"arn:{region.Partition}:iam::{region.AccountId}:{(type == PrincipalType.User ? "user" : "role")}/{name}";

@@ -27,6 +27,7 @@ public sealed class ReplicationReceiver(
     IKeyMaterialFactory factory,
     IAuditSink audit,
     AccessControl accessControl,
+    PolicyPrincipals principals,
     RegionIdentity region,
     TimeProvider time)
 {
@@ -104,6 +105,8 @@ public sealed class ReplicationReceiver(
             imported ? KeyState.PendingImport : KeyState.Creating, creation.Description, creation.Policy, creation.Tags,
             new MultiRegionInfo(state.PrimaryRegion, state.ReplicaRegions, state.Epoch, state.SyncVersion, handOffs: state.HandOffs),
             imported ? state.Materials.Select(KmsKey.NotHeld) : []);
+        key.WithPolicyPrincipals(await principals.BindAsync(KeyPolicies.Validate(creation.Policy), refuseUnknown: false, cancellationToken)
+            .ConfigureAwait(false));
         key.Restore(null, null, state.RotationEnabled, state.RotationPeriodInDays, state.NextRotationDate, state.OnDemandRotationStartDate);
         await store.InsertKeyAsync(key, imported ? sync.Report(key) : [Request(source, keyId)], cancellationToken).ConfigureAwait(false);
         audit.Record(AuditEvent.Internal("CreateKey", key.Arn, new Dictionary<string, object?>
@@ -389,7 +392,8 @@ public sealed class ReplicationReceiver(
 
         try
         {
-            await accessControl.AuthorizeAsync(key, Access.For(Caller.Principal(principalArn), "UpdatePrimaryRegion",
+            var caller = await principals.CallerNamedAsync(principalArn, cancellationToken).ConfigureAwait(false);
+            await accessControl.AuthorizeAsync(key, Access.For(caller, "UpdatePrimaryRegion",
                 ConditionKeys.One("kms:PrimaryRegion", region.Region)), null, cancellationToken).ConfigureAwait(false);
             return null;
         }

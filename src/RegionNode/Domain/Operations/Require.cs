@@ -98,6 +98,10 @@ public static partial class Require
         foreach (var token in grantTokens)
         {
             Length(token, "grantTokens", 1, 8192);
+            if (Model.GrantToken.IdOf(token) is null)
+            {
+                throw KmsErrors.InvalidGrantToken();
+            }
         }
     }
 }

@@ -81,6 +81,28 @@ public sealed class SigningOperations(KeyResolver resolver, KeyMaterials materia
             throw KmsErrors.InvalidKeyUsage($"{alg} is not a valid signing algorithm for {key.Arn} (key spec {key.KeySpec}).");
         }
 
+        // AWS's pairings: pure Ed25519 signs RAW messages only, Ed25519ph DIGEST ones only (and still prehashes them).
+        if (alg == SigningAlgorithm.ED25519_PH_SHA_512 && type != MessageType.DIGEST)
+        {
+            throw KmsErrors.Validation("The ED25519_PH_SHA_512 signing algorithm requires MessageType DIGEST.");
+        }
+
+        if (type == MessageType.EXTERNAL_MU)
+        {
+            if (alg != SigningAlgorithm.ML_DSA_SHAKE_256)
+            {
+                throw KmsErrors.Validation($"MessageType EXTERNAL_MU is supported only with ML_DSA_SHAKE_256, not {alg}.");
+            }
+
+            if (message.Length != 64)
+            {
+                throw KmsErrors.Validation("With MessageType EXTERNAL_MU the message must be the 64-byte representative mu.");
+            }
+
+            // The ML-DSA engine available (BouncyCastle 2.7; the runtime's needs OpenSSL 3.5) signs messages, not a given mu.
+            throw KmsErrors.Unsupported("MessageType EXTERNAL_MU is not supported by this service yet; sign the message (RAW) instead.");
+        }
+
         if (type == MessageType.DIGEST)
         {
             var expected = SigningAlgorithmInfo.DigestLength(alg)

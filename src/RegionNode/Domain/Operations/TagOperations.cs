@@ -14,7 +14,7 @@ public sealed class TagOperations(KeyResolver resolver, KeyChanges changes)
         }
 
         TagRules.Validate(tags);
-        return changes.ChangeAsync(keyId, Access.For(caller, "TagResource"), key => key.Tag(tags, TagRules.MaxTagsPerKey), cancellationToken);
+        return changes.ChangeAsync(keyId, Access.For(caller, "TagResource", ConditionKeys.Tags(tags)), key => key.Tag(tags, TagRules.MaxTagsPerKey), cancellationToken);
     }
 
     public Task UntagResourceAsync(Caller caller, string keyId, IReadOnlyList<string> tagKeys, CancellationToken cancellationToken)
@@ -29,7 +29,7 @@ public sealed class TagOperations(KeyResolver resolver, KeyChanges changes)
             TagRules.ValidateKey(tagKey);
         }
 
-        return changes.ChangeAsync(keyId, Access.For(caller, "UntagResource"), key => key.Untag(tagKeys.ToHashSet(StringComparer.Ordinal)), cancellationToken);
+        return changes.ChangeAsync(keyId, Access.For(caller, "UntagResource", request => request.With("aws:TagKeys", [.. tagKeys])), key => key.Untag(tagKeys.ToHashSet(StringComparer.Ordinal)), cancellationToken);
     }
 
     public async Task<Page<Tag>> ListResourceTagsAsync(Caller caller, string keyId, int? limit, string marker, CancellationToken cancellationToken)

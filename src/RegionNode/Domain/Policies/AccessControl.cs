@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Ports;
@@ -8,10 +9,11 @@ namespace Grpc.Mrk.RegionNode.Domain.Policies;
 
 /// <summary>
 /// Decides whether a caller may do an action on a key: the key's policy, evaluated with the condition keys every
-/// request carries (caller, key properties, multi-Region type, aliases) plus the operation's own. Parsed policies are
-/// cached by their text. Only the node's own work passes without a decision; an operator is no principal of any key.
+/// request carries (caller, time, transport, key properties, tags, multi-Region type, aliases) plus the operation's own.
+/// Parsed policies are cached by their text. Only the node's own work passes without a decision; an operator is no
+/// principal of any key.
 /// </summary>
-public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIdentity region)
+public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIdentity region, TimeProvider time)
 {
     private const int MaxCachedPolicies = 1024;
     private readonly ConcurrentDictionary<string, PolicyDocument> _parsed = new(StringComparer.Ordinal);
@@ -49,73 +51,31 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
             return (PolicyDecision.Allow, null);
         }
 
+        KeysUsed.Note(key.Arn);
         if (caller.Type != CallerType.Principal)
         {
             return (PolicyDecision.ImplicitDeny, null);
         }
 
-        var request = new AccessRequest(caller.PrincipalArn, access.Action, key.Arn);
-        request.With("kms:CallerAccount", request.PrincipalAccount)
-            .With("aws:PrincipalArn", caller.PrincipalArn)
-            .With("kms:KeySpec", key.KeySpec.ToString())
-            .With("kms:KeyUsage", key.KeyUsage.ToString())
-            .With("kms:KeyOrigin", key.Origin.ToString())
-            .With("kms:MultiRegion", key.IsMultiRegion ? "true" : "false");
-        if (key.MultiRegion is not null)
-        {
-            request.With("kms:MultiRegionKeyType", key.IsPrimary ? "PRIMARY" : "REPLICA");
-        }
-
-        if (requestAlias is not null)
-        {
-            request.With("kms:RequestAlias", requestAlias);
-        }
-
-        // Listing the key's aliases costs a query; only policies that ask about them pay for it.
-        if (key.Policy.Contains("ResourceAliases", StringComparison.OrdinalIgnoreCase))
-        {
-            var aliases = await store.ListAliasesAsync(key.KeyId, null, 1000, cancellationToken).ConfigureAwait(false);
-            if (aliases.Count > 0)
-            {
-                request.With("kms:ResourceAliases", aliases.Select(a => a.AliasName).ToArray());
-            }
-        }
-
-        access.Context?.Invoke(request);
-        return (Policy(key).Evaluate(request), request);
+        var request = await RequestAsync(key, access, requestAlias, key.Policy, cancellationToken).ConfigureAwait(false);
+        return (Policy(key.Policy).Evaluate(request, key.PolicyPrincipals), request);
     }
 
     /// <summary>
-    /// A grant to the caller that includes the operation and whose constraints admit the request's encryption context.
-    /// Grants extend what the policy allows; an explicit Deny in the policy is never overridden.
+    /// The lockout safety check of CreateKey, PutKeyPolicy and ReplicateKey: the new policy, on the key as it will be
+    /// (its spec, usage, origin, Region, tags and aliases), must let the caller change the policy again, unless the caller
+    /// explicitly bypasses the check. The PutKeyPolicy it imagines does not bypass the check itself.
     /// </summary>
-    private async Task<bool> GrantAllowsAsync(KmsKey key, AccessRequest request, CancellationToken cancellationToken)
-    {
-        var operationName = request.Action.StartsWith("kms:", StringComparison.Ordinal) ? request.Action[4..] : request.Action;
-        // CreateGrant through a grant is narrower than the grant itself: GrantManagement decides it (the subset rule).
-        if (!Enum.TryParse<GrantOperation>(operationName, out var operation) || !Enum.IsDefined(operation) || operation == GrantOperation.CreateGrant)
-        {
-            return false;
-        }
-
-        var held = await grants.ListGrantsAsync(key.KeyId, request.PrincipalArn, null, 1000, cancellationToken).ConfigureAwait(false);
-        return held.Any(g => g.Operations.Contains(operation) && g.Admits(request.EncryptionContext));
-    }
-
-    /// <summary>
-    /// The lockout safety check of CreateKey, PutKeyPolicy and ReplicateKey: a new policy must let the caller change the
-    /// policy again, unless the caller explicitly bypasses the check.
-    /// </summary>
-    public void RequireNoLockout(Caller caller, PolicyDocument policy, string keyArn, bool bypass)
+    public async Task RequireNoLockoutAsync(Caller caller, KmsKey keyAsItWillBe, string policyText, PolicyDocument policy,
+        IReadOnlyDictionary<string, string> principals, bool bypass, CancellationToken cancellationToken)
     {
         if (bypass || caller.Type == CallerType.System)
         {
             return;
         }
 
-        var request = new AccessRequest(caller.PrincipalArn, "kms:PutKeyPolicy", keyArn);
-        request.With("kms:CallerAccount", request.PrincipalAccount).With("aws:PrincipalArn", caller.PrincipalArn);
-        if (policy.Evaluate(request) != PolicyDecision.Allow)
+        var request = await RequestAsync(keyAsItWillBe, Access.For(caller, "PutKeyPolicy"), null, policyText, cancellationToken).ConfigureAwait(false);
+        if (policy.Evaluate(request, principals) != PolicyDecision.Allow)
         {
             throw KmsErrors.MalformedPolicy(
                 "The new key policy will not allow you to update the key policy in the future.");
@@ -136,9 +96,98 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
         }
     }
 
-    private PolicyDocument Policy(KmsKey key)
+    /// <summary>
+    /// The request a policy is asked about: the global keys of the caller and the call, the key's own properties and
+    /// tags, its aliases when <paramref name="policyText"/> asks about them, then the operation's keys.
+    /// </summary>
+    private async Task<AccessRequest> RequestAsync(KmsKey key, Access access, string? requestAlias, string policyText, CancellationToken cancellationToken)
     {
-        if (_parsed.TryGetValue(key.Policy, out var cached))
+        var caller = access.Caller;
+        var request = new AccessRequest(caller.PrincipalArn, access.Action, key.Arn, caller.PrincipalId);
+        var now = time.GetUtcNow();
+        request.With("aws:PrincipalArn", caller.PrincipalArn)
+            .With("aws:PrincipalAccount", request.PrincipalAccount)
+            .With("kms:CallerAccount", request.PrincipalAccount)
+            .With("aws:CurrentTime", now.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture))
+            .With("aws:EpochTime", now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture))
+            .With("aws:RequestedRegion", region.Region)
+            .With("aws:SecureTransport", caller.SecureTransport ? "true" : "false")
+            .With("kms:KeySpec", key.KeySpec.ToString())
+            .With("kms:CustomerMasterKeySpec", key.KeySpec.ToString())
+            .With("kms:KeyUsage", key.KeyUsage.ToString())
+            .With("kms:CustomerMasterKeyUsage", key.KeyUsage.ToString())
+            .With("kms:KeyOrigin", key.Origin.ToString())
+            .With("kms:MultiRegion", key.IsMultiRegion ? "true" : "false");
+        if (caller.PrincipalId is { } id)
+        {
+            request.With("aws:userid", id);
+        }
+
+        var resource = caller.PrincipalArn.Split(':') is { Length: 6 } parts ? parts[5] : string.Empty;
+        if (resource.StartsWith("user/", StringComparison.Ordinal))
+        {
+            request.With("aws:PrincipalType", "User").With("aws:username", resource[(resource.LastIndexOf('/') + 1)..]);
+        }
+        else if (resource.StartsWith("role/", StringComparison.Ordinal))
+        {
+            request.With("aws:PrincipalType", "AssumedRole");
+        }
+        else if (resource == "root")
+        {
+            request.With("aws:PrincipalType", "Account");
+        }
+
+        if (caller.SourceIp is { } sourceIp)
+        {
+            request.With("aws:SourceIp", sourceIp);
+        }
+
+        foreach (var tag in key.Tags)
+        {
+            request.With($"aws:ResourceTag/{tag.TagKey}", tag.TagValue);
+        }
+
+        if (key.MultiRegion is not null)
+        {
+            request.With("kms:MultiRegionKeyType", key.IsPrimary ? "PRIMARY" : "REPLICA");
+        }
+
+        if (requestAlias is not null)
+        {
+            request.With("kms:RequestAlias", requestAlias);
+        }
+
+        // Listing the key's aliases costs a query; only policies that ask about them pay for it.
+        if (policyText.Contains("ResourceAliases", StringComparison.OrdinalIgnoreCase))
+        {
+            var aliases = await store.ListAliasesAsync(key.KeyId, null, 1000, cancellationToken).ConfigureAwait(false);
+            request.With("kms:ResourceAliases", aliases.Select(a => a.AliasName).ToArray());
+        }
+
+        access.Context?.Invoke(request);
+        return request;
+    }
+
+    /// <summary>
+    /// A grant to the caller that includes the operation and whose constraints admit the request's encryption context.
+    /// Grants extend what the policy allows; an explicit Deny in the policy is never overridden.
+    /// </summary>
+    private async Task<bool> GrantAllowsAsync(KmsKey key, AccessRequest request, CancellationToken cancellationToken)
+    {
+        var operationName = request.Action.StartsWith("kms:", StringComparison.Ordinal) ? request.Action[4..] : request.Action;
+        // CreateGrant through a grant is narrower than the grant itself: GrantManagement decides it (the subset rule).
+        if (!Enum.TryParse<GrantOperation>(operationName, out var operation) || !Enum.IsDefined(operation) || operation == GrantOperation.CreateGrant)
+        {
+            return false;
+        }
+
+        var held = await grants.ListGrantsAsync(key.KeyId, request.PrincipalArn, null, 1000, cancellationToken).ConfigureAwait(false);
+        return held.Any(g => g.Operations.Contains(operation) && (!Grant.TakesEncryptionContext(key, operation) || g.Admits(request.EncryptionContext)));
+    }
+
+    private PolicyDocument Policy(string text)
+    {
+        if (_parsed.TryGetValue(text, out var cached))
         {
             return cached;
         }
@@ -148,6 +197,6 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
             _parsed.Clear();
         }
 
-        return _parsed[key.Policy] = PolicyDocument.Parse(key.Policy);
+        return _parsed[text] = PolicyDocument.Parse(text);
     }
 }

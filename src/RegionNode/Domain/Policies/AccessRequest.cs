@@ -5,9 +5,12 @@ namespace Grpc.Mrk.RegionNode.Domain.Policies;
 /// "kms:Encrypt"), on which key (<see cref="ResourceArn"/>), and the request's condition keys (names compared
 /// without regard to case, as IAM does; a key may carry several values, such as kms:EncryptionContextKeys).
 /// </summary>
-public sealed class AccessRequest(string principalArn, string action, string resourceArn)
+public sealed class AccessRequest(string principalArn, string action, string resourceArn, string? principalId = null)
 {
     public string PrincipalArn { get; } = principalArn;
+
+    /// <summary>The caller's unique ID; a policy's named principal matches only the ID it was bound to.</summary>
+    public string? PrincipalId { get; } = principalId;
 
     public string Action { get; } = action;
 
@@ -23,6 +26,11 @@ public sealed class AccessRequest(string principalArn, string action, string res
 
     public AccessRequest With(string key, params string[] values)
     {
+        if (values.Length == 0)
+        {
+            return this;
+        }
+
         if (!Context.TryGetValue(key, out var list))
         {
             Context[key] = list = [];

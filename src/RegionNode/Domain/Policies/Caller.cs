@@ -16,15 +16,23 @@ public enum CallerType
 /// <summary>
 /// Who asks for an operation, handed to the domain explicitly by the service that authenticated the call or by the
 /// node's own background work. There is no ambient caller: an operation without one does not compile.
+/// <see cref="PrincipalId"/> is the principal's unique ID (null for the account root and operators): a key policy
+/// naming a principal's ARN matches only the principal of that ID.
 /// </summary>
-public sealed record Caller(string PrincipalArn, CallerType Type)
+public sealed record Caller(string PrincipalArn, CallerType Type, string? PrincipalId = null)
 {
     /// <summary>The name the node's own work goes by in audit records, as AWS names its service in CloudTrail.</summary>
     public const string SystemPrincipal = "kms.amazonaws.com";
 
     public static Caller System { get; } = new(SystemPrincipal, CallerType.System);
 
-    public static Caller Principal(string arn) => new(arn, CallerType.Principal);
+    /// <summary>Where the call came from (aws:SourceIp), when it came over the network.</summary>
+    public string? SourceIp { get; init; }
+
+    /// <summary>Whether the call came over TLS (aws:SecureTransport).</summary>
+    public bool SecureTransport { get; init; }
+
+    public static Caller Principal(string arn, string? principalId = null) => new(arn, CallerType.Principal, principalId);
 
     public static Caller Operator(string arn) => new(arn, CallerType.Operator);
 }

@@ -19,26 +19,35 @@ public enum SetQualifier
 /// </summary>
 public sealed class ConditionClause
 {
-    private static readonly Dictionary<string, (Func<string, string, bool> Match, bool Negated, bool Numeric)> Operators =
+    private static readonly Dictionary<string, (Func<string, string, bool> Match, bool Negated, ValueKind Kind)> Operators =
         new(StringComparer.Ordinal)
         {
-            ["StringEquals"] = ((v, p) => string.Equals(v, p, StringComparison.Ordinal), false, false),
-            ["StringNotEquals"] = ((v, p) => string.Equals(v, p, StringComparison.Ordinal), true, false),
-            ["StringEqualsIgnoreCase"] = ((v, p) => string.Equals(v, p, StringComparison.OrdinalIgnoreCase), false, false),
-            ["StringNotEqualsIgnoreCase"] = ((v, p) => string.Equals(v, p, StringComparison.OrdinalIgnoreCase), true, false),
-            ["StringLike"] = ((v, p) => Wildcard.Matches(p, v, ignoreCase: false), false, false),
-            ["StringNotLike"] = ((v, p) => Wildcard.Matches(p, v, ignoreCase: false), true, false),
-            ["ArnEquals"] = ((v, p) => string.Equals(v, p, StringComparison.Ordinal), false, false),
-            ["ArnNotEquals"] = ((v, p) => string.Equals(v, p, StringComparison.Ordinal), true, false),
-            ["ArnLike"] = ((v, p) => Wildcard.Matches(p, v, ignoreCase: false), false, false),
-            ["ArnNotLike"] = ((v, p) => Wildcard.Matches(p, v, ignoreCase: false), true, false),
-            ["Bool"] = ((v, p) => string.Equals(v, p, StringComparison.OrdinalIgnoreCase), false, false),
-            ["NumericEquals"] = ((v, p) => Compare(v, p) is 0, false, true),
-            ["NumericNotEquals"] = ((v, p) => Compare(v, p) is 0, true, true),
-            ["NumericLessThan"] = ((v, p) => Compare(v, p) is < 0, false, true),
-            ["NumericLessThanEquals"] = ((v, p) => Compare(v, p) is <= 0, false, true),
-            ["NumericGreaterThan"] = ((v, p) => Compare(v, p) is > 0, false, true),
-            ["NumericGreaterThanEquals"] = ((v, p) => Compare(v, p) is >= 0, false, true),
+            ["StringEquals"] = ((v, p) => string.Equals(v, p, StringComparison.Ordinal), false, ValueKind.Text),
+            ["StringNotEquals"] = ((v, p) => string.Equals(v, p, StringComparison.Ordinal), true, ValueKind.Text),
+            ["StringEqualsIgnoreCase"] = ((v, p) => string.Equals(v, p, StringComparison.OrdinalIgnoreCase), false, ValueKind.Text),
+            ["StringNotEqualsIgnoreCase"] = ((v, p) => string.Equals(v, p, StringComparison.OrdinalIgnoreCase), true, ValueKind.Text),
+            ["StringLike"] = ((v, p) => Wildcard.Matches(p, v, ignoreCase: false), false, ValueKind.Text),
+            ["StringNotLike"] = ((v, p) => Wildcard.Matches(p, v, ignoreCase: false), true, ValueKind.Text),
+            ["ArnEquals"] = ((v, p) => string.Equals(v, p, StringComparison.Ordinal), false, ValueKind.Text),
+            ["ArnNotEquals"] = ((v, p) => string.Equals(v, p, StringComparison.Ordinal), true, ValueKind.Text),
+            ["ArnLike"] = ((v, p) => Wildcard.Matches(p, v, ignoreCase: false), false, ValueKind.Text),
+            ["ArnNotLike"] = ((v, p) => Wildcard.Matches(p, v, ignoreCase: false), true, ValueKind.Text),
+            ["Bool"] = ((v, p) => string.Equals(v, p, StringComparison.OrdinalIgnoreCase), false, ValueKind.Boolean),
+            ["NumericEquals"] = ((v, p) => Compare(v, p) is 0, false, ValueKind.Number),
+            ["NumericNotEquals"] = ((v, p) => Compare(v, p) is 0, true, ValueKind.Number),
+            ["NumericLessThan"] = ((v, p) => Compare(v, p) is < 0, false, ValueKind.Number),
+            ["NumericLessThanEquals"] = ((v, p) => Compare(v, p) is <= 0, false, ValueKind.Number),
+            ["NumericGreaterThan"] = ((v, p) => Compare(v, p) is > 0, false, ValueKind.Number),
+            ["NumericGreaterThanEquals"] = ((v, p) => Compare(v, p) is >= 0, false, ValueKind.Number),
+            ["DateEquals"] = ((v, p) => CompareDates(v, p) is 0, false, ValueKind.Date),
+            ["DateNotEquals"] = ((v, p) => CompareDates(v, p) is 0, true, ValueKind.Date),
+            ["DateLessThan"] = ((v, p) => CompareDates(v, p) is < 0, false, ValueKind.Date),
+            ["DateLessThanEquals"] = ((v, p) => CompareDates(v, p) is <= 0, false, ValueKind.Date),
+            ["DateGreaterThan"] = ((v, p) => CompareDates(v, p) is > 0, false, ValueKind.Date),
+            ["DateGreaterThanEquals"] = ((v, p) => CompareDates(v, p) is >= 0, false, ValueKind.Date),
+            ["IpAddress"] = (InRange, false, ValueKind.Network),
+            ["NotIpAddress"] = (InRange, true, ValueKind.Network),
+            ["BinaryEquals"] = ((v, p) => string.Equals(v, p, StringComparison.Ordinal), false, ValueKind.Binary),
         };
 
     private readonly Func<string, string, bool>? _match;
@@ -101,9 +110,16 @@ public sealed class ConditionClause
             throw KmsErrors.MalformedPolicy($"Unsupported condition operator {operatorText}.");
         }
 
-        if (op.Numeric && values.Any(v => !decimal.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+        if (qualifier == SetQualifier.ForAllValues && ConditionKeyCatalog.IsSingleValued(key))
         {
-            throw KmsErrors.MalformedPolicy($"The {name} condition on {key} needs numbers.");
+            // AWS refuses this: ForAllValues is true when the key is absent, so such an Allow admits requests without it.
+            throw KmsErrors.MalformedPolicy($"OverlyPermissiveCondition: the ForAllValues set operator with the single-valued condition key {key} "
+                                            + "is true when the request does not carry the key; use the operator without a set qualifier.");
+        }
+
+        foreach (var value in values.Where(v => !Valid(op.Kind, v)))
+        {
+            throw KmsErrors.MalformedPolicy($"The {name} condition on {key} cannot use the value {KmsErrors.Printable(value)}: it needs {Describe(op.Kind)}.");
         }
 
         return new ConditionClause(name, qualifier, ifExists, key, values, op.Match, op.Negated);
@@ -138,9 +154,79 @@ public sealed class ConditionClause
         };
     }
 
+    private static bool Valid(ValueKind kind, string value) => kind switch
+    {
+        ValueKind.Number => decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _),
+        ValueKind.Date => ParseDate(value) is not null,
+        ValueKind.Network => ParseNetwork(value) is not null,
+        ValueKind.Binary => IsBase64(value),
+        ValueKind.Boolean => value.Equals("true", StringComparison.OrdinalIgnoreCase) || value.Equals("false", StringComparison.OrdinalIgnoreCase),
+        _ => true,
+    };
+
+    private static string Describe(ValueKind kind) => kind switch
+    {
+        ValueKind.Number => "numbers",
+        ValueKind.Date => "dates (ISO 8601 such as 2026-01-31T00:00:00Z, or seconds since 1970)",
+        ValueKind.Network => "IP addresses or CIDR ranges",
+        ValueKind.Binary => "base64 values",
+        ValueKind.Boolean => "true or false",
+        _ => "strings",
+    };
+
+    /// <summary>A date as IAM reads one: ISO 8601 (a date, or a date and time) or seconds since 1970-01-01 UTC.</summary>
+    internal static DateTimeOffset? ParseDate(string value)
+    {
+        if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= 253402300799)
+        {
+            return DateTimeOffset.FromUnixTimeSeconds(seconds);
+        }
+
+        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date)
+               && (value.Length >= 10 && char.IsAsciiDigit(value[0]) && value[4] == '-')
+            ? date
+            : null;
+    }
+
+    private static int? CompareDates(string requestValue, string policyValue) =>
+        ParseDate(requestValue) is { } v && ParseDate(policyValue) is { } p ? v.CompareTo(p) : null;
+
+    private static System.Net.IPNetwork? ParseNetwork(string value)
+    {
+        if (System.Net.IPNetwork.TryParse(value, out var network))
+        {
+            return network;
+        }
+
+        return System.Net.IPAddress.TryParse(value, out var address)
+            ? new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
+            : null;
+    }
+
+    private static bool InRange(string requestValue, string policyValue) =>
+        System.Net.IPAddress.TryParse(requestValue, out var address) && ParseNetwork(policyValue) is { } network
+        && network.Contains(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+
+    private static bool IsBase64(string value)
+    {
+        var buffer = new byte[value.Length];
+        return Convert.TryFromBase64String(value, buffer, out _);
+    }
+
     private static int? Compare(string requestValue, string policyValue) =>
         decimal.TryParse(requestValue, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
         && decimal.TryParse(policyValue, NumberStyles.Float, CultureInfo.InvariantCulture, out var p)
             ? v.CompareTo(p)
             : null;
+}
+
+/// <summary>What a condition operator compares: its policy values are checked to be of that kind when the policy is set.</summary>
+internal enum ValueKind
+{
+    Text,
+    Number,
+    Date,
+    Network,
+    Binary,
+    Boolean,
 }

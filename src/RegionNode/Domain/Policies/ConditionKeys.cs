@@ -23,6 +23,23 @@ public static class ConditionKeys
         }
     };
 
+    /// <summary>
+    /// kms:BypassPolicyLockoutSafetyCheck: present, "true", only when the caller bypasses the check, so that both of AWS's
+    /// recommended guards (Deny on Bool true, Allow on Null true) hold; a request that does not bypass it lacks the key.
+    /// </summary>
+    public static Action<AccessRequest>? Bypass(bool bypass) => bypass ? One("kms:BypassPolicyLockoutSafetyCheck", "true") : null;
+
+    /// <summary>aws:RequestTag/&lt;key&gt; for each tag the request sets, and aws:TagKeys.</summary>
+    public static Action<AccessRequest> Tags(IReadOnlyList<Model.Tag> tags) => request =>
+    {
+        foreach (var tag in tags)
+        {
+            request.With($"aws:RequestTag/{tag.TagKey}", tag.TagValue);
+        }
+
+        request.With("aws:TagKeys", [.. tags.Select(t => t.TagKey)]);
+    };
+
     public static Action<AccessRequest> One(string key, object? value) => request =>
     {
         if (value is not null)
@@ -31,11 +48,11 @@ public static class ConditionKeys
         }
     };
 
-    public static Action<AccessRequest> All(params Action<AccessRequest>[] parts) => request =>
+    public static Action<AccessRequest> All(params Action<AccessRequest>?[] parts) => request =>
     {
         foreach (var part in parts)
         {
-            part(request);
+            part?.Invoke(request);
         }
     };
 }

@@ -19,10 +19,21 @@ public sealed class PolicyDocument
 
     public IReadOnlyList<PolicyStatement> Statements { get; }
 
-    public PolicyDecision Evaluate(AccessRequest request)
+    /// <summary>
+    /// The user and role ARNs the policy names as principals: each must name a principal that exists when the policy is
+    /// set, and matches only that principal (by the unique ID it is bound to) from then on.
+    /// </summary>
+    public IReadOnlyCollection<string> NamedPrincipals =>
+        Statements.SelectMany(s => s.Principals).Where(PolicyStatement.IsNamedPrincipal).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// The decision for <paramref name="request"/>; <paramref name="bindings"/> maps each named principal's ARN to the
+    /// unique ID it meant when the policy was set.
+    /// </summary>
+    public PolicyDecision Evaluate(AccessRequest request, IReadOnlyDictionary<string, string> bindings)
     {
         var decision = PolicyDecision.ImplicitDeny;
-        foreach (var statement in Statements.Where(s => s.Applies(request)))
+        foreach (var statement in Statements.Where(s => s.Applies(request, bindings)))
         {
             if (!statement.IsAllow)
             {
@@ -89,13 +100,21 @@ public sealed class PolicyDocument
         }
 
         var (principals, notPrincipal) = Either(statement, "Principal", "NotPrincipal", ParsePrincipal, "a Principal");
-        var (actions, notAction) = Either(statement, "Action", "NotAction", Strings, "an Action");
+
+        // A statement without an action or without a resource is accepted, as AWS accepts it, and speaks to no request.
+        IReadOnlyList<string> actions = [];
+        var notAction = false;
+        if (statement.TryGetProperty("Action", out _) || statement.TryGetProperty("NotAction", out _))
+        {
+            (actions, notAction) = Either(statement, "Action", "NotAction", Strings, "an Action");
+        }
+
         if (actions.Any(a => a != "*" && !a.StartsWith("kms:", StringComparison.OrdinalIgnoreCase)))
         {
             throw Malformed("Key policy actions must be kms:<operation> (wildcards allowed) or \"*\".");
         }
 
-        IReadOnlyList<string> resources = ["*"];
+        IReadOnlyList<string> resources = [];
         var notResource = false;
         if (statement.TryGetProperty("Resource", out _) || statement.TryGetProperty("NotResource", out _))
         {
@@ -122,7 +141,10 @@ public sealed class PolicyDocument
         }
 
         var sid = statement.TryGetProperty("Sid", out var s) ? s.GetString() : null;
-        return new PolicyStatement(sid, effect == "Allow", principals, notPrincipal, actions, notAction, resources, notResource, conditions);
+        return new PolicyStatement(sid, effect == "Allow", principals, notPrincipal, actions, notAction, resources, notResource, conditions)
+        {
+            Inert = actions.Count == 0 || resources.Count == 0,
+        };
     }
 
     private static (IReadOnlyList<string> Values, bool Not) Either(JsonElement statement, string name, string notName,
@@ -157,9 +179,9 @@ public sealed class PolicyDocument
             var values = Strings(kind.Value);
             if (kind.Name == "AWS")
             {
-                foreach (var value in values.Where(v => v != "*" && !v.All(char.IsAsciiDigit) && !v.StartsWith("arn:", StringComparison.Ordinal)))
+                foreach (var value in values.Where(v => !PolicyStatement.IsValidPrincipal(v)))
                 {
-                    throw Malformed($"Invalid principal {KmsErrors.Printable(value)} in the policy.");
+                    throw Malformed($"Policy contains a statement with one or more invalid principals: {KmsErrors.Printable(value)}.");
                 }
 
                 result.AddRange(values);

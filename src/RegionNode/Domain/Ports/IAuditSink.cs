@@ -15,6 +15,9 @@ public sealed record AuditEvent(
     string? ErrorCode = null,
     string? ErrorMessage = null)
 {
+    /// <summary>Further keys the call used besides <see cref="KeyArn"/> (ReEncrypt's destination, for one).</summary>
+    public IReadOnlyList<string> OtherKeyArns { get; init; } = [];
+
     public const string ApiCall = "AwsApiCall";
     public const string ServiceEvent = "AwsServiceEvent";
 

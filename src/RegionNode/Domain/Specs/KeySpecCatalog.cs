@@ -20,8 +20,9 @@ public static class KeySpecCatalog
         Ecc(KeySpec.ECC_NIST_P256, SigningAlgorithm.ECDSA_SHA_256),
         Ecc(KeySpec.ECC_NIST_P384, SigningAlgorithm.ECDSA_SHA_384),
         Ecc(KeySpec.ECC_NIST_P521, SigningAlgorithm.ECDSA_SHA_512),
-        Ecc(KeySpec.ECC_SECG_P256K1, SigningAlgorithm.ECDSA_SHA_256),
-        new KeySpecInfo(KeySpec.ECC_NIST_EDWARDS25519, [KeyUsage.SIGN_VERIFY], [], [SigningAlgorithm.ED25519_SHA_512], [], []),
+        // AWS offers the secp256k1 curve for signing only (its key agreement is on the NIST curves).
+        new KeySpecInfo(KeySpec.ECC_SECG_P256K1, [KeyUsage.SIGN_VERIFY], [], [SigningAlgorithm.ECDSA_SHA_256], [], []),
+        new KeySpecInfo(KeySpec.ECC_NIST_EDWARDS25519, [KeyUsage.SIGN_VERIFY], [], [SigningAlgorithm.ED25519_SHA_512, SigningAlgorithm.ED25519_PH_SHA_512], [], []),
         Hmac(KeySpec.HMAC_224, MacAlgorithm.HMAC_SHA_224),
         Hmac(KeySpec.HMAC_256, MacAlgorithm.HMAC_SHA_256),
         Hmac(KeySpec.HMAC_384, MacAlgorithm.HMAC_SHA_384),

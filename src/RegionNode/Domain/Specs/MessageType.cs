@@ -5,4 +5,5 @@ public enum MessageType
 {
     RAW,
     DIGEST,
+    EXTERNAL_MU,
 }

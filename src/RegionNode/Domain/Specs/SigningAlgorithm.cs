@@ -14,4 +14,5 @@ public enum SigningAlgorithm
     ECDSA_SHA_512,
     ED25519_SHA_512,
     ML_DSA_SHAKE_256,
+    ED25519_PH_SHA_512,
 }

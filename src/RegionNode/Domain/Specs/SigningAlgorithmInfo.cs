@@ -8,7 +8,8 @@ public static class SigningAlgorithmInfo
     {
         SigningAlgorithm.RSASSA_PSS_SHA_256 or SigningAlgorithm.RSASSA_PKCS1_V1_5_SHA_256 or SigningAlgorithm.ECDSA_SHA_256 => 32,
         SigningAlgorithm.RSASSA_PSS_SHA_384 or SigningAlgorithm.RSASSA_PKCS1_V1_5_SHA_384 or SigningAlgorithm.ECDSA_SHA_384 => 48,
-        SigningAlgorithm.RSASSA_PSS_SHA_512 or SigningAlgorithm.RSASSA_PKCS1_V1_5_SHA_512 or SigningAlgorithm.ECDSA_SHA_512 => 64,
+        SigningAlgorithm.RSASSA_PSS_SHA_512 or SigningAlgorithm.RSASSA_PKCS1_V1_5_SHA_512 or SigningAlgorithm.ECDSA_SHA_512
+            or SigningAlgorithm.ED25519_PH_SHA_512 => 64,
         _ => null,
     };
 
