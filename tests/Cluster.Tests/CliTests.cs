@@ -86,6 +86,32 @@ public sealed class CliTests(RegionNodeFixture fixture) : IClassFixture<RegionNo
         Assert.False(string.IsNullOrWhiteSpace(error));
     }
 
+    /// <summary>create-grant --constraints takes what its help advertises: the AWS CLI's shorthand, or JSON.</summary>
+    [Fact]
+    public async Task CreateGrant_Constraints_AsHelpSaysShorthandOrJson()
+    {
+        var (_, help, _) = await MrkCli.RunAsync(Node, _work.Path, "create-grant", "--help");
+        Assert.Contains("EncryptionContextSubset={key=value,...}", help, StringComparison.Ordinal);
+        var keyId = await MrkCli.OkAsync(Node, _work.Path, "create-key", "--query", "KeyMetadata.KeyId", "--output", "text");
+        const string grantee = "arn:aws:iam::111122223333:root";
+        foreach (var constraints in new[] { "EncryptionContextSubset={Department=IT,Project=Alpha}", """{"EncryptionContextSubset":{"Department":"IT","Project":"Alpha"}}""" })
+        {
+            var grantId = await MrkCli.OkAsync(Node, _work.Path, "create-grant", "--key-id", keyId, "--grantee-principal", grantee,
+                "--operations", "Decrypt", "--constraints", constraints, "--query", "GrantId", "--output", "text");
+            var listed = await MrkCli.OkAsync(Node, _work.Path, "list-grants", "--key-id", keyId, "--grant-id", grantId);
+            using var document = JsonDocument.Parse(listed);
+            var subset = document.RootElement.GetProperty("Grants")[0].GetProperty("Constraints").GetProperty("EncryptionContextSubset");
+            Assert.Equal("IT", subset.GetProperty("Department").GetString());
+            Assert.Equal("Alpha", subset.GetProperty("Project").GetString());
+            await MrkCli.OkAsync(Node, _work.Path, "revoke-grant", "--key-id", keyId, "--grant-id", grantId);
+        }
+
+        var (exitCode, _, error) = await MrkCli.RunAsync(Node, _work.Path, "create-grant", "--key-id", keyId, "--grantee-principal", grantee,
+            "--operations", "Decrypt", "--constraints", "EncryptionContextSomething={a=b}");
+        Assert.Equal(252, exitCode);
+        Assert.Contains("EncryptionContextSubset", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task GenerateRandom_TextOutputIsBase64OfRequestedLength()
     {

@@ -21,7 +21,7 @@ public sealed class CryptoOperationsTests(RegionNodeFixture fixture) : IClassFix
         { KeySpec.EccNistP256, KeyUsageType.SignVerify }, { KeySpec.EccNistP256, KeyUsageType.KeyAgreement },
         { KeySpec.EccNistP384, KeyUsageType.SignVerify }, { KeySpec.EccNistP384, KeyUsageType.KeyAgreement },
         { KeySpec.EccNistP521, KeyUsageType.SignVerify }, { KeySpec.EccNistP521, KeyUsageType.KeyAgreement },
-        { KeySpec.EccSecgP256K1, KeyUsageType.SignVerify }, { KeySpec.EccSecgP256K1, KeyUsageType.KeyAgreement },
+        { KeySpec.EccSecgP256K1, KeyUsageType.SignVerify },
         { KeySpec.EccNistEdwards25519, KeyUsageType.SignVerify },
         { KeySpec.Hmac224, KeyUsageType.GenerateVerifyMac }, { KeySpec.Hmac256, KeyUsageType.GenerateVerifyMac },
         { KeySpec.Hmac384, KeyUsageType.GenerateVerifyMac }, { KeySpec.Hmac512, KeyUsageType.GenerateVerifyMac },
@@ -276,7 +276,6 @@ public sealed class CryptoOperationsTests(RegionNodeFixture fixture) : IClassFix
     [InlineData(KeySpec.EccNistP256, "nistP256")]
     [InlineData(KeySpec.EccNistP384, "nistP384")]
     [InlineData(KeySpec.EccNistP521, "nistP521")]
-    [InlineData(KeySpec.EccSecgP256K1, "secP256k1")]
     public async Task DeriveSharedSecret_MatchesClientSideEcdh(KeySpec spec, string curveName)
     {
         var key = await Node.CreateAsync(spec, KeyUsageType.KeyAgreement);
@@ -358,6 +357,90 @@ public sealed class CryptoOperationsTests(RegionNodeFixture fixture) : IClassFix
             new GenerateDataKeyPairWithoutPlaintextRequest { KeyId = key.KeyId, KeyPairSpec = spec }, deadline: Deadline.Soon);
         Assert.False(without.PublicKey.IsEmpty);
         Assert.Equal(spec, without.KeyPairSpec);
+    }
+
+    /// <summary>
+    /// An Ed25519 data key pair's private key is PKCS#8 version 1, as AWS returns it: openssl (3.0) and Python's
+    /// cryptography, two independent readers, both load it and derive the public key KMS returned.
+    /// </summary>
+    [Fact]
+    public async Task GenerateDataKeyPair_Ed25519_PrivateKeyReadByOpenSslAndPython()
+    {
+        var key = await Node.CreateAsync();
+        var pair = await Node.Kms.GenerateDataKeyPairAsync(new GenerateDataKeyPairRequest { KeyId = key.KeyId, KeyPairSpec = DataKeyPairSpec.EccNistEdwards25519 },
+            deadline: Deadline.Soon);
+        var privateKey = pair.PrivateKeyPlaintext.ToByteArray();
+        Assert.Equal(0, Org.BouncyCastle.Asn1.Pkcs.PrivateKeyInfo.GetInstance(privateKey).Version.IntValueExact);
+        Assert.Equal(pair.PublicKey.ToByteArray(), await OpenSsl.PublicKeyOfAsync(privateKey));
+
+        using var folder = new TempDirectory();
+        await File.WriteAllBytesAsync(folder.Sub("key.der"), privateKey);
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-c", """
+            import sys
+            from cryptography.hazmat.primitives import serialization
+            key = serialization.load_der_private_key(open(sys.argv[1], "rb").read(), password=None)
+            print(key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo).hex())
+            """, folder.Sub("key.der") })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var python = System.Diagnostics.Process.Start(start)!;
+        var output = python.StandardOutput.ReadToEndAsync();
+        var error = python.StandardError.ReadToEndAsync();
+        await python.WaitForExitAsync().WithTimeout();
+        Assert.True(python.ExitCode == 0, await error);
+        Assert.Equal(Convert.ToHexStringLower(pair.PublicKey.ToByteArray()), (await output).Trim());
+    }
+
+    [Fact]
+    public async Task EccSecgP256K1_KeyAgreement_Refused_AsAwsOffersItForSigningOnly()
+    {
+        await Errors.ExpectAsync("ValidationException", Node.Kms.CreateKeyAsync(
+            new CreateKeyRequest { KeySpec = KeySpec.EccSecgP256K1, KeyUsage = KeyUsageType.KeyAgreement }, deadline: Deadline.Soon));
+    }
+
+    /// <summary>
+    /// ED25519_PH_SHA_512 signs a DIGEST (a SHA-512 of the message) and prehashes it again, as AWS documents: the
+    /// signature is Ed25519ph over the digest, which BouncyCastle's Ed25519ph verifies. RAW is refused for it, and
+    /// EXTERNAL_MU belongs to ML-DSA only.
+    /// </summary>
+    [Fact]
+    public async Task Ed25519ph_SignsDigests_VerifiesIndependently_OtherMessageTypesRefused()
+    {
+        var key = await Node.CreateAsync(KeySpec.EccNistEdwards25519, KeyUsageType.SignVerify);
+        var described = (await Node.Kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId }, deadline: Deadline.Soon)).KeyMetadata;
+        Assert.Contains(SigningAlgorithmSpec.Ed25519PhSha512, described.SigningAlgorithms);
+        var digest = SHA512.HashData("prehashed message"u8);
+        var signed = await Node.Kms.SignAsync(new SignRequest
+        {
+            KeyId = key.KeyId, Message = ByteString.CopyFrom(digest), MessageType = MessageType.Digest, SigningAlgorithm = SigningAlgorithmSpec.Ed25519PhSha512,
+        }, deadline: Deadline.Soon);
+        var publicKey = PublicKeyFactory.CreateKey(
+            (await Node.Kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = key.KeyId }, deadline: Deadline.Soon)).PublicKey.ToByteArray());
+        var verifier = new Org.BouncyCastle.Crypto.Signers.Ed25519phSigner([]);
+        verifier.Init(false, publicKey);
+        verifier.BlockUpdate(digest, 0, digest.Length);
+        Assert.True(verifier.VerifySignature(signed.Signature.ToByteArray()));
+        Assert.True((await Node.Kms.VerifyAsync(new VerifyRequest
+        {
+            KeyId = key.KeyId, Message = ByteString.CopyFrom(digest), MessageType = MessageType.Digest, Signature = signed.Signature,
+            SigningAlgorithm = SigningAlgorithmSpec.Ed25519PhSha512,
+        }, deadline: Deadline.Soon)).SignatureValid);
+
+        await Errors.ExpectAsync("ValidationException", Node.Kms.SignAsync(new SignRequest
+        {
+            KeyId = key.KeyId, Message = ByteString.CopyFrom(digest), MessageType = MessageType.Raw, SigningAlgorithm = SigningAlgorithmSpec.Ed25519PhSha512,
+        }, deadline: Deadline.Soon));
+        await Errors.ExpectAsync("ValidationException", Node.Kms.SignAsync(new SignRequest
+        {
+            KeyId = key.KeyId, Message = ByteString.CopyFrom(digest), MessageType = MessageType.Digest, SigningAlgorithm = SigningAlgorithmSpec.Ed25519Sha512,
+        }, deadline: Deadline.Soon));
+        await Errors.ExpectAsync("ValidationException", Node.Kms.SignAsync(new SignRequest
+        {
+            KeyId = key.KeyId, Message = ByteString.CopyFrom(digest), MessageType = MessageType.ExternalMu, SigningAlgorithm = SigningAlgorithmSpec.Ed25519PhSha512,
+        }, deadline: Deadline.Soon));
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class ImportedMaterialTests(RegionNodeFixture fixture, ITestOutput
 
         // The public key KMS reports is the one openssl made: same SubjectPublicKeyInfo.
         var publicKey = (await kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout()).PublicKey;
-        Assert.Equal(await OpenSslPublicKeyAsync(material), publicKey.ToByteArray());
+        Assert.Equal(await OpenSsl.PublicKeyOfAsync(material), publicKey.ToByteArray());
         var message = ByteString.CopyFromUtf8("signed with an imported key");
         var algorithm = spec switch
         {
@@ -209,6 +209,30 @@ public sealed class ImportedMaterialTests(RegionNodeFixture fixture, ITestOutput
         }
     }
 
+    /// <summary>
+    /// A PKCS#8 v2 Ed25519 key carries its public key; one whose embedded public key is another key's is two keys in one,
+    /// and is refused (the same private key with its own public key is accepted).
+    /// </summary>
+    [Fact]
+    public async Task Ed25519_EmbeddedPublicKeyOfAnotherKey_Refused()
+    {
+        var kms = fixture.Node.Kms;
+        var own = new Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters(new Org.BouncyCastle.Security.SecureRandom());
+        var other = new Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters(new Org.BouncyCastle.Security.SecureRandom());
+        byte[] Pkcs8(Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters embeddedPublicOf) => new Org.BouncyCastle.Asn1.Pkcs.PrivateKeyInfo(
+            new Org.BouncyCastle.Asn1.X509.AlgorithmIdentifier(Org.BouncyCastle.Asn1.EdEC.EdECObjectIdentifiers.id_Ed25519),
+            new Org.BouncyCastle.Asn1.DerOctetString(own.GetEncoded()), null, embeddedPublicOf.GeneratePublicKey().GetEncoded()).GetDerEncoded();
+
+        var key = await CreateExternalAsync(kms, KeySpec.EccNistEdwards25519, KeyUsageType.SignVerify);
+        await Errors.ExpectAsync("IncorrectKeyMaterialException", () =>
+            ImportAsync(kms, key.KeyId, Pkcs8(other), "RSA_AES_KEY_WRAP_SHA_256", WrappingKeySpec.Rsa2048, validTo: null));
+        Assert.Equal(KeyState.PendingImport, (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId }, deadline: Deadline.Soon)
+            .ResponseAsync.WithTimeout()).KeyMetadata.KeyState);
+        await ImportAsync(kms, key.KeyId, Pkcs8(own), "RSA_AES_KEY_WRAP_SHA_256", WrappingKeySpec.Rsa2048, validTo: null);
+        var publicKey = (await kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout()).PublicKey;
+        Assert.Equal(own.GeneratePublicKey().GetEncoded(), publicKey.ToByteArray()[^32..]);
+    }
+
     private static async Task<KeyMetadata> CreateExternalAsync(KeyManagementService.KeyManagementServiceClient kms, KeySpec spec, KeyUsageType usage,
         bool multiRegion = false) =>
         (await kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = spec, KeyUsage = usage, Origin = OriginType.External, MultiRegion = multiRegion },
@@ -257,19 +281,4 @@ public sealed class ImportedMaterialTests(RegionNodeFixture fixture, ITestOutput
         {
             KeyId = keyId, IncludeKeyMaterial = IncludeKeyMaterial.AllKeyMaterial,
         }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
-
-    private static async Task<byte[]> OpenSslPublicKeyAsync(byte[] pkcs8)
-    {
-        using var folder = new TempDirectory();
-        await File.WriteAllBytesAsync(folder.Sub("key.der"), pkcs8);
-        var start = new System.Diagnostics.ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "pkey", "-inform", "DER", "-in", folder.Sub("key.der"), "-pubout", "-outform", "DER", "-out", folder.Sub("pub.der") })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = System.Diagnostics.Process.Start(start)!;
-        await process.WaitForExitAsync().WithTimeout();
-        return await File.ReadAllBytesAsync(folder.Sub("pub.der"));
-    }
 }

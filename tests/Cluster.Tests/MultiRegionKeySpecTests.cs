@@ -30,7 +30,6 @@ public sealed class MultiRegionKeySpecTests(ThreeRegionClusterFixture fixture) :
         { KeySpec.EccNistP256, KeyUsageType.KeyAgreement },
         { KeySpec.EccNistP384, KeyUsageType.KeyAgreement },
         { KeySpec.EccNistP521, KeyUsageType.KeyAgreement },
-        { KeySpec.EccSecgP256K1, KeyUsageType.KeyAgreement },
         { KeySpec.EccNistEdwards25519, KeyUsageType.SignVerify },
         { KeySpec.MlDsa44, KeyUsageType.SignVerify },
         { KeySpec.MlDsa65, KeyUsageType.SignVerify },

@@ -45,7 +45,114 @@ internal static class FieldValues
             return;
         }
 
+        if (field.FieldType == FieldType.Message && field.MessageType.FullName != Google.Protobuf.WellKnownTypes.Timestamp.Descriptor.FullName)
+        {
+            accessor.SetValue(message, Structure(field, ReadText(tokens[^1]).Trim()));
+            return;
+        }
+
         accessor.SetValue(message, Scalar(field, tokens[^1]));
+    }
+
+    /// <summary>How a structure is written on the command line: the AWS CLI's shorthand, or a JSON object.</summary>
+    public static string StructureSyntax(MessageDescriptor descriptor) =>
+        string.Join(",", descriptor.Fields.InFieldNumberOrder().Select(f => Names.Pascal(f.Name) + (f.IsMap ? "={key=value,...}" : "=..."))) + ", or a JSON object";
+
+    /// <summary>
+    /// A structure from the AWS CLI's shorthand (EncryptionContextSubset={Department=IT,Project=Alpha}) or from JSON
+    /// ({"EncryptionContextSubset":{"Department":"IT"}}); member names as AWS spells them, any case.
+    /// </summary>
+    private static IMessage Structure(FieldDescriptor field, string text)
+    {
+        var descriptor = field.MessageType;
+        var message = descriptor.Parser.ParseFrom(ByteString.Empty);
+        var members = text.StartsWith('{') ? JsonMembers(field, text) : ShorthandMembers(field, text);
+        foreach (var (name, value) in members)
+        {
+            var member = descriptor.Fields.InFieldNumberOrder().FirstOrDefault(f =>
+                             string.Equals(Names.Pascal(f.Name), name, StringComparison.OrdinalIgnoreCase)
+                             || string.Equals(f.JsonName, name, StringComparison.OrdinalIgnoreCase))
+                         ?? throw new CliUsageException($"--{Names.Kebab(field.Name)} has no member '{name}'; it takes {StructureSyntax(descriptor)}.");
+            if (member.IsMap && value is Dictionary<string, string> pairs)
+            {
+                var map = (System.Collections.IDictionary)member.Accessor.GetValue(message);
+                foreach (var (key, item) in pairs)
+                {
+                    map[key] = item;
+                }
+            }
+            else if (member.FieldType == FieldType.String && !member.IsRepeated && value is string scalar)
+            {
+                member.Accessor.SetValue(message, scalar);
+            }
+            else
+            {
+                throw new CliUsageException($"--{Names.Kebab(field.Name)}: member {Names.Pascal(member.Name)} takes "
+                                            + (member.IsMap ? "{key=value,...}" : "a value") + "; the syntax is " + StructureSyntax(descriptor) + ".");
+            }
+        }
+
+        return message;
+    }
+
+    private static List<(string Name, object Value)> JsonMembers(FieldDescriptor field, string text)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.EnumerateObject().Select(p => (p.Name, p.Value.ValueKind == JsonValueKind.Object
+                ? (object)p.Value.EnumerateObject().ToDictionary(e => e.Name, e => e.Value.GetString()
+                    ?? throw new CliUsageException($"--{Names.Kebab(field.Name)}: values are strings."))
+                : p.Value.GetString() ?? string.Empty)).ToList();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new CliUsageException($"--{Names.Kebab(field.Name)} is not valid JSON of {StructureSyntax(field.MessageType)}.");
+        }
+    }
+
+    private static List<(string Name, object Value)> ShorthandMembers(FieldDescriptor field, string text)
+    {
+        var result = new List<(string, object)>();
+        var position = 0;
+        while (position < text.Length)
+        {
+            var equals = text.IndexOf('=', position);
+            if (equals <= position)
+            {
+                throw new CliUsageException($"--{Names.Kebab(field.Name)} takes {StructureSyntax(field.MessageType)}, not '{text}'.");
+            }
+
+            var name = text[position..equals].Trim();
+            if (equals + 1 < text.Length && text[equals + 1] == '{')
+            {
+                var close = text.IndexOf('}', equals);
+                if (close < 0)
+                {
+                    throw new CliUsageException($"--{Names.Kebab(field.Name)}: '{{' after {name}= is never closed.");
+                }
+
+                var inner = text[(equals + 2)..close];
+                result.Add((name, inner.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).ToDictionary(
+                    p => p.Length == 2 ? p[0].Trim() : throw new CliUsageException($"--{Names.Kebab(field.Name)}: '{string.Join("=", p)}' is not key=value."),
+                    p => p[1].Trim())));
+                position = close + 1;
+            }
+            else
+            {
+                var comma = text.IndexOf(',', equals);
+                var end = comma < 0 ? text.Length : comma;
+                result.Add((name, text[(equals + 1)..end].Trim()));
+                position = end;
+            }
+
+            if (position < text.Length && text[position] == ',')
+            {
+                position++;
+            }
+        }
+
+        return result;
     }
 
     private static object Scalar(FieldDescriptor field, string token) => field.FieldType switch

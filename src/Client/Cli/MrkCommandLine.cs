@@ -235,7 +235,9 @@ public static class MrkCommandLine
             _ when field.IsMap => "key=value[,key=value...] or a JSON object",
             FieldType.Message when field.MessageType.FullName == Google.Protobuf.WellKnownTypes.Timestamp.Descriptor.FullName =>
                 "date and time, ISO 8601 (2027-01-31T00:00:00Z) or Unix seconds",
-            FieldType.Message => string.Join(",", field.MessageType.Fields.InFieldNumberOrder().Select(f => Names.Pascal(f.Name) + "=...")) + " (repeatable)",
+            FieldType.Message when field.IsRepeated =>
+                string.Join(",", field.MessageType.Fields.InFieldNumberOrder().Select(f => Names.Pascal(f.Name) + "=...")) + " (repeatable)",
+            FieldType.Message => FieldValues.StructureSyntax(field.MessageType),
             FieldType.String => "text, or file://<path>",
             _ => field.FieldType.ToString().ToLowerInvariant(),
         };

@@ -38,8 +38,9 @@ internal static class Names
         var prefix = EnumPrefix(value.EnumDescriptor);
         var name = value.Name.StartsWith(prefix, StringComparison.Ordinal) ? value.Name[prefix.Length..] : value.Name;
 
-        // AWS spells key states in PascalCase (PendingDeletion), every other constant in upper snake case.
-        return value.EnumDescriptor.Name == "KeyState"
+        // AWS spells key states and grant operations in PascalCase (PendingDeletion, ReEncryptFrom), every other
+        // constant in upper snake case.
+        return value.EnumDescriptor.Name is "KeyState" or "GrantOperation"
             ? string.Concat(name.Split('_').Select(p => p[0] + p[1..].ToLowerInvariant()))
             : name;
     }

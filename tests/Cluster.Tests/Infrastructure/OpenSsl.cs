@@ -30,6 +30,15 @@ public static class OpenSsl
         return await File.ReadAllBytesAsync(folder.Sub("key.der"));
     }
 
+    /// <summary>The SubjectPublicKeyInfo (DER) openssl derives from a PKCS#8 DER private key; fails when openssl cannot read the key.</summary>
+    public static async Task<byte[]> PublicKeyOfAsync(byte[] pkcs8)
+    {
+        using var folder = new TempDirectory();
+        await File.WriteAllBytesAsync(folder.Sub("key.der"), pkcs8);
+        await RunAsync("openssl", "pkey", "-inform", "DER", "-in", folder.Sub("key.der"), "-pubout", "-outform", "DER", "-out", folder.Sub("pub.der"));
+        return await File.ReadAllBytesAsync(folder.Sub("pub.der"));
+    }
+
     private static async Task RunAsync(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -27,7 +27,7 @@ public sealed class SecureRegion : IAsyncDisposable
 
     public MrkClient Admin { get; }
 
-    public static async Task<SecureRegion> StartAsync(string folder, ITestOutputHelper output)
+    public static async Task<SecureRegion> StartAsync(string folder, ITestOutputHelper? output)
     {
         var layout = new ClusterLayout(Path.Combine(folder, "certs"));
         ClusterBootstrap.Run(layout, [Region], [], TimeProvider.System);

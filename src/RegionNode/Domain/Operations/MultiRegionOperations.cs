@@ -40,13 +40,8 @@ public sealed class MultiRegionOperations(
         await accessControl.AuthorizeAsync(key, Access.For(caller, "ReplicateKey", ConditionKeys.All(
             ConditionKeys.One("kms:ReplicaRegion", replicaRegion), ConditionKeys.Bypass(bypassLockoutSafetyCheck))), alias, cancellationToken).ConfigureAwait(false);
 
-        // The replica Region binds the policy's principals to its own; here the names must exist, and the caller keep access.
+        // The replica Region binds the policy's principals to its own; here the names must exist.
         var bound = await principals.BindAsync(replicaDocument, refuseUnknown: true, cancellationToken).ConfigureAwait(false);
-        var mrInfo = key.MultiRegion!;
-        var replicaAsItWillBe = new KmsKey(key.KeyId, region.KeyArnIn(replicaRegion, key.KeyId), time.GetUtcNow(), key.KeySpec, key.KeyUsage, key.Origin,
-            KeyState.Creating, description, replicaPolicy, tags, new MultiRegionInfo(mrInfo.PrimaryRegion, mrInfo.ReplicaRegions, mrInfo.Epoch, mrInfo.SyncVersion), []);
-        await accessControl.RequireNoLockoutAsync(caller, replicaAsItWillBe, replicaPolicy, replicaDocument, bound, bypassLockoutSafetyCheck,
-            cancellationToken).ConfigureAwait(false);
         if (replicaRegion != region.Region && !channel.IsClusterRegion(replicaRegion))
         {
             throw KmsErrors.Unsupported($"{replicaRegion} is not a Region of this cluster; replicas can be created only in its Regions.");
@@ -54,14 +49,17 @@ public sealed class MultiRegionOperations(
 
         var creation = new ReplicaCreation(description, replicaPolicy, tags);
         key.AddReplica(replicaRegion, creation);
+
+        // The caller must keep access to the replica (as it will be there: a replica, with its own tags), unless it bypasses the check.
+        var mr = key.MultiRegion!;
+        var replica = new KmsKey(key.KeyId, region.KeyArnIn(replicaRegion, key.KeyId), time.GetUtcNow(), key.KeySpec, key.KeyUsage, key.Origin,
+            KeyState.Creating, description, replicaPolicy, tags, new MultiRegionInfo(mr.PrimaryRegion, mr.ReplicaRegions, mr.Epoch, mr.SyncVersion), []);
+        await accessControl.RequireNoLockoutAsync(caller, replica, replicaPolicy, replicaDocument, bound, bypassLockoutSafetyCheck, cancellationToken)
+            .ConfigureAwait(false);
         var outgoing = new List<OutgoingMessage> { channel.Encode(replicaRegion, key.KeyId, new CreateReplicaMessage(key.Shared(), creation)) };
         sync.Scheduled(key, replicaRegion);
         outgoing.AddRange(sync.Broadcast(key, except: replicaRegion));
         await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
-
-        var mr = key.MultiRegion!;
-        var replica = new KmsKey(key.KeyId, region.KeyArnIn(replicaRegion, key.KeyId), time.GetUtcNow(), key.KeySpec, key.KeyUsage, key.Origin,
-            KeyState.Creating, description, replicaPolicy, tags, new MultiRegionInfo(mr.PrimaryRegion, mr.ReplicaRegions, mr.Epoch, mr.SyncVersion), []);
         return new ReplicaCreated(replica, replicaPolicy, tags);
     }
 
