@@ -66,6 +66,74 @@ public sealed class DomainKeyRotationTests(ITestOutputHelper output) : IDisposab
         Assert.Contains("does not match", oldLog, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A rotation stopped at each of its crash points: the .new file created but empty, half written, or whole but the
+    /// store not yet re-wrapped (the store stays under the old key and the .new goes); the store re-wrapped but the file
+    /// not yet renamed (the rotation is finished at start). Each time the Region starts, decrypts what it held, and
+    /// rotate-domain-key runs again.
+    /// </summary>
+    [Theory]
+    [InlineData("created-empty")]
+    [InlineData("half-written")]
+    [InlineData("written-not-committed")]
+    [InlineData("committed-not-renamed")]
+    public async Task RotationStoppedAtEachCrashPoint_RegionStartsUnderTheRightKey(string crashPoint)
+    {
+        var data = _directory.Sub("node");
+        ByteString blob;
+        await using (var node = await RegionNodeProcess.StartAsync(data, output))
+        {
+            var key = await node.CreateAsync();
+            blob = (await node.Kms.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = ByteString.CopyFromUtf8("survives") }, deadline: Deadline.Soon))
+                .CiphertextBlob;
+        }
+
+        var keyFile = Path.Combine(data, "domain.key");
+        var pending = keyFile + ".new";
+        var oldKey = await File.ReadAllBytesAsync(keyFile);
+        switch (crashPoint)
+        {
+            case "created-empty":
+                await WriteOwnerOnlyAsync(pending, []);
+                break;
+            case "half-written":
+                await WriteOwnerOnlyAsync(pending, System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+                break;
+            case "written-not-committed":
+                await WriteOwnerOnlyAsync(pending, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+                break;
+            default:
+                // A whole rotation, then the rename undone: the store is under the key in .new, the old one is in place.
+                var (rotated, rotationLog) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["rotate-domain-key"]);
+                Assert.True(rotated == 0, rotationLog);
+                File.Move(keyFile, pending);
+                await WriteOwnerOnlyAsync(keyFile, oldKey);
+                break;
+        }
+
+        await using (var node = await RegionNodeProcess.StartAsync(data, output))
+        {
+            var plain = await node.Kms.DecryptAsync(new DecryptRequest { CiphertextBlob = blob }, deadline: Deadline.Soon);
+            Assert.Equal("survives", plain.Plaintext.ToStringUtf8());
+        }
+
+        Assert.False(File.Exists(pending));
+        var keyNow = await File.ReadAllBytesAsync(keyFile);
+        Assert.Equal(crashPoint != "committed-not-renamed", oldKey.AsSpan().SequenceEqual(keyNow));
+        var (again, againLog) = await RegionNodeProcess.RunToExitAsync(data, "us-east-1", ["rotate-domain-key"]);
+        Assert.True(again == 0, againLog);
+        await using (var node = await RegionNodeProcess.StartAsync(data, output))
+        {
+            Assert.Equal("survives", (await node.Kms.DecryptAsync(new DecryptRequest { CiphertextBlob = blob }, deadline: Deadline.Soon)).Plaintext.ToStringUtf8());
+        }
+    }
+
+    private static async Task WriteOwnerOnlyAsync(string path, byte[] bytes)
+    {
+        await File.WriteAllBytesAsync(path, bytes);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
     [Fact]
     public async Task SecondNodeOnSameDataDirectory_Refused()
     {

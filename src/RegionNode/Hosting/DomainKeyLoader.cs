@@ -81,9 +81,13 @@ public static class DomainKeyLoader
             create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        await using var file = new FileStream(path, create);
-        await file.WriteAsync(key, cancellationToken).ConfigureAwait(false);
-        file.Flush(flushToDisk: true);
+        await using (var file = new FileStream(path, create))
+        {
+            await file.WriteAsync(key, cancellationToken).ConfigureAwait(false);
+            file.Flush(flushToDisk: true);
+        }
+
+        DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
     public static async Task<byte[]> ReadKeyFileAsync(string path, ILogger? logger, CancellationToken cancellationToken)
@@ -141,8 +145,9 @@ public static class DomainKeyLoader
     }
 
     /// <summary>
-    /// A rotation writes &lt;file&gt;.new, commits the re-wrapped store, then renames. If it stopped in between, the
-    /// check value tells which key the store is under: keep that one.
+    /// A rotation writes &lt;file&gt;.new durably, commits the re-wrapped store, then renames. If it stopped anywhere in
+    /// between, the check value tells which key the store is under: keep that one. A .new that holds no whole key was
+    /// cut short while being written, before the store changed: the store is under the old key, and it goes.
     /// </summary>
     private static async Task FinishInterruptedRotationAsync(string path, string region, byte[]? check, ILogger logger,
         CancellationToken cancellationToken)
@@ -153,9 +158,13 @@ public static class DomainKeyLoader
             return;
         }
 
-        var next = await ReadKeyFileAsync(pending, null, cancellationToken).ConfigureAwait(false);
-        var storeUsesNext = Verifies(next, region, check);
-        CryptographicOperations.ZeroMemory(next);
+        var next = await TryReadPendingAsync(pending, cancellationToken).ConfigureAwait(false);
+        var storeUsesNext = next is not null && Verifies(next, region, check);
+        if (next is not null)
+        {
+            CryptographicOperations.ZeroMemory(next);
+        }
+
         if (storeUsesNext)
         {
             File.Move(pending, path, overwrite: true);
@@ -164,6 +173,32 @@ public static class DomainKeyLoader
         else
         {
             File.Delete(pending);
+            Log.DomainKeyRotationAbandoned(logger, pending);
+        }
+
+        DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>The key a rotation's .new file holds, or null when it holds none (cut short while being written).</summary>
+    private static async Task<byte[]?> TryReadPendingAsync(string pending, CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsWindows()
+            && (File.GetUnixFileMode(pending) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            // Rotation writes it owner-only from the start: one others can read is not ours to trust, nor to delete.
+            throw new StartupRefusedException(
+                $"The pending domain key file {pending} can be read or written by other users; it was not written by a rotation. "
+                + "Move it away and start again.");
+        }
+
+        var bytes = await File.ReadAllBytesAsync(pending, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return bytes.Length == 32 ? [.. bytes] : Decode(System.Text.Encoding.ASCII.GetString(bytes).Trim());
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
         }
     }
 

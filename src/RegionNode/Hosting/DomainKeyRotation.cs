@@ -55,6 +55,7 @@ public static class DomainKeyRotation
                 }
             }, DomainKeyLoader.CheckName, DomainKeyLoader.NewCheckValue(newProtector), cancellationToken).ConfigureAwait(false);
             File.Move(path + ".new", path, overwrite: true);
+            DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!);
             Log.DomainKeyRotated(logger, path, count);
             return 0;
         }

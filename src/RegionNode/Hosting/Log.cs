@@ -37,6 +37,9 @@ internal static partial class Log
     [LoggerMessage(12, LogLevel.Warning, "Finished an interrupted domain-key rotation: {Path} now holds the new key")]
     public static partial void DomainKeyRotationFinished(ILogger logger, string path);
 
+    [LoggerMessage(25, LogLevel.Warning, "Removed {Path}, left by a domain-key rotation that stopped before the store changed; the store stays under its key")]
+    public static partial void DomainKeyRotationAbandoned(ILogger logger, string path);
+
     [LoggerMessage(13, LogLevel.Information, "Connected to the ControlPlane at {Address}")]
     public static partial void ControlPlaneConnected(ILogger logger, string address);
 
