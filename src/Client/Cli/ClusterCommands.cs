@@ -119,7 +119,7 @@ internal static class ClusterCommands
     {
         var controlPlane = new Option<string>("--controlplane")
         {
-            Description = "ControlPlane address (default: the cluster file's, $MRK_CONTROLPLANE or https://127.0.0.1:7100)",
+            Description = $"ControlPlane address (default: the cluster file's, $MRK_CONTROLPLANE or {ControlPlaneConnection.DefaultAddress})",
         };
         var certificates = new Option<string>("--certs")
         {
@@ -136,22 +136,18 @@ internal static class ClusterCommands
             try
             {
                 var cluster = LocalClusterFile.Load(parse.GetValue(MrkCommandLine.ClusterFileOption));
-                var layout = new ClusterLayout(parse.GetValue(certificates) ?? cluster?.Certificates ?? ".mrk/certs");
-                var address = parse.GetValue(controlPlane) ?? cluster?.ControlPlane
-                    ?? Environment.GetEnvironmentVariable("MRK_CONTROLPLANE") ?? "https://127.0.0.1:7100";
+                using var connection = new ControlPlaneConnection(parse.GetValue(controlPlane), parse.GetValue(certificates), cluster);
                 GetClusterStatusResponse response;
                 try
                 {
-                    using var operatorCertificate = ClusterPki.Load(layout.OperatorCertificate, layout.OperatorKey);
-                    using var handler = ClusterHandlers.Create(operatorCertificate, ClusterHandlers.ControlPlane(ClusterPki.LoadCertificate(layout.AuthorityCertificate)));
-                    using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler });
-                    response = await new ClusterAdmin.ClusterAdminClient(channel)
+                    response = await connection.Admin
                         .GetClusterStatusAsync(new GetClusterStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellationToken)
                         .ResponseAsync.ConfigureAwait(false);
                 }
                 catch (RpcException e)
                 {
-                    await Console.Error.WriteLineAsync($"mrk cluster status: the ControlPlane at {address} did not answer: {e.Status.Detail}").ConfigureAwait(false);
+                    await Console.Error.WriteLineAsync($"mrk cluster status: the ControlPlane at {connection.Address} did not answer: {e.Status.Detail}")
+                        .ConfigureAwait(false);
                     return MrkCommandLine.ServiceErrorExitCode;
                 }
 

@@ -101,11 +101,21 @@ public static class MrkCommandLine
 
         root.Subcommands.Add(admin);
 
-        var audit = new Command("audit", "The Region's audit log: list (list-audit-records) and verify (verify-audit-log); needs the operator certificate, as admin does.");
+        var audit = new Command("audit", "The Region's audit log: list (list-audit-records), verify (verify-audit-log, also against the digests the ControlPlane keeps or an exported file) and its digests (list-audit-digests); needs the operator certificate, as admin does.");
         foreach (var method in Grpc.Mrk.V1.AuditLog.Descriptor.Methods)
         {
             var command = CommandFor(method);
-            command.Aliases.Add(method.Name == "ListAuditRecords" ? "list" : "verify");
+            var alias = method.Name switch
+            {
+                "ListAuditRecords" => "list",
+                "VerifyAuditLog" => "verify",
+                _ => null,
+            };
+            if (alias is not null)
+            {
+                command.Aliases.Add(alias);
+            }
+
             audit.Subcommands.Add(command);
         }
 
@@ -120,11 +130,16 @@ public static class MrkCommandLine
         var admin = MethodDeclarations.Of(method) is { } declaration && declaration.Admits(CallerKind.Operator) && !declaration.Admits(CallerKind.Principal);
         var command = new Command(Names.Kebab(method.Name), $"Calls {method.Name} (see the AWS KMS API reference).");
         var fields = new List<(FieldDescriptor Field, Option Option)>();
-        foreach (var field in method.InputType.Fields.InFieldNumberOrder())
+        foreach (var field in method.InputType.Fields.InFieldNumberOrder().Where(f => !AuditVerifySources.Fills(f)))
         {
             var option = OptionFor(field);
             command.Options.Add(option);
             fields.Add((field, option));
+        }
+
+        if (AuditVerifySources.Extends(method))
+        {
+            AuditVerifySources.AddOptions(command);
         }
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -157,6 +172,11 @@ public static class MrkCommandLine
                     ApiKey = admin ? null : parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("MRK_API_KEY") ?? cluster?.ApiKey,
                     ClientCertificate = certificate,
                 });
+                if (AuditVerifySources.Extends(method))
+                {
+                    await AuditVerifySources.AddAsync(request, parse, client, cluster, cancellationToken).ConfigureAwait(false);
+                }
+
                 var response = await client.InvokeAsync(method, request, cancellationToken).ConfigureAwait(false);
                 OutputWriter.Write(Console.Out, ResponseJson.From(response), parse.GetValue(Output) ?? "json", parse.GetValue(Query));
                 return 0;

@@ -12,6 +12,7 @@ namespace Grpc.Mrk.ControlPlane.Api;
 /// <summary>The cluster's health for operators: each Region, whether it is connected, and its undelivered backlog.</summary>
 public sealed class ClusterAdminApi(
     RelayQueue queue,
+    AuditDigestCopies digestCopies,
     RegionConnections connections,
     PeerCertificates peers,
     IOptions<ControlPlaneOptions> options,
@@ -40,6 +41,34 @@ public sealed class ClusterAdminApi(
             response.Regions.Add(status);
         }
 
+        return response;
+    }
+
+    /// <summary>The copies of a Region's audit digests kept here, for checking its log against them (mrk audit verify).</summary>
+    public override async Task<V1.ListAuditDigestsResponse> ListAuditDigests(ListRegionAuditDigestsRequest request, ServerCallContext context)
+    {
+        peers.Require(context, ClusterRole.Operator);
+        if (!options.Value.RegionList.Contains(request.Region))
+        {
+            throw Refusal.NotFound($"Region {LogText.Safe(request.Region)} is not part of this cluster.");
+        }
+
+        var limit = request.HasLimit ? request.Limit : Client.AuditDigests.MaxPerMessage;
+        if (limit is < 1 or > Client.AuditDigests.MaxPerMessage)
+        {
+            throw Refusal.Invalid($"limit must be 1-{Client.AuditDigests.MaxPerMessage}.");
+        }
+
+        var (key, digests) = await digestCopies.ListAsync(request.Region, Math.Max(0, request.AfterSequence), limit + 1, context.CancellationToken)
+            .ConfigureAwait(false);
+        var response = new V1.ListAuditDigestsResponse { Region = request.Region, Truncated = digests.Count > limit };
+        if (key is not null)
+        {
+            using var publicKey = AuditDigestSignature.PublicKey(key)!;
+            response.PublicKey = publicKey.ExportSubjectPublicKeyInfoPem();
+        }
+
+        response.Digests.AddRange(digests.Take(limit).Select(d => Client.AuditDigests.ToMessage(d.Sequence, d.Hash, d.CreatedAt, d.Signature)));
         return response;
     }
 }

@@ -16,6 +16,7 @@ namespace Grpc.Mrk.ControlPlane.Api;
 /// </summary>
 public sealed class RelayApi(
     RelayQueue queue,
+    AuditDigestCopies digestCopies,
     RegionConnections connections,
     PeerCertificates peers,
     IOptions<ControlPlaneOptions> options,
@@ -83,6 +84,14 @@ public sealed class RelayApi(
                 {
                     connections.Report(region, Math.Max(0, frame.Report.DeadLetters));
                 }
+                else if (frame.FrameCase == RegionFrame.FrameOneofCase.Digests)
+                {
+                    if (await StoreDigestsAsync(region, frame.Digests, stream.Token).ConfigureAwait(false) is { } upTo)
+                    {
+                        await acks.EnqueueAsync(new ControlPlaneFrame { DigestsStored = new AuditDigestsStored { UpTo = upTo } }, stream.Token)
+                            .ConfigureAwait(false);
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (stream.IsCancellationRequested)
@@ -104,6 +113,31 @@ public sealed class RelayApi(
             connections.Close(connection);
             Log.RegionDisconnected(logger, region);
         }
+    }
+
+    /// <summary>Keeps the Region's audit digests if they verify under its key; null (and nothing kept) when they are refused.</summary>
+    private async Task<long?> StoreDigestsAsync(string region, PublishedAuditDigests published, CancellationToken cancellationToken)
+    {
+        var digests = new List<DigestCopy>();
+        foreach (var digest in published.Digests.Take(Client.AuditDigests.MaxPerMessage))
+        {
+            if (Client.AuditDigests.Parse(digest, out var problem) is not { } parsed)
+            {
+                Log.AuditDigestsRefused(logger, region, LogText.Safe(problem ?? "malformed"));
+                return null;
+            }
+
+            digests.Add(new DigestCopy(parsed.Sequence, parsed.Hash, parsed.CreatedAt, parsed.Signature));
+        }
+
+        var (upTo, refusal) = await digestCopies.StoreAsync(region, published.PublicKey.ToByteArray(), digests, cancellationToken).ConfigureAwait(false);
+        if (refusal is not null)
+        {
+            Log.AuditDigestsRefused(logger, region, refusal);
+            return null;
+        }
+
+        return upTo;
     }
 
     private async Task DeliverAsync(string region, Func<ControlPlaneFrame, Task> write, CancellationToken cancellationToken)

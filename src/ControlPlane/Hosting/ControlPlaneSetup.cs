@@ -45,6 +45,7 @@ public static class ControlPlaneSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new ClusterTrust(ClusterPki.LoadCertificate(options.CaCertificateFile), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RelayQueue(Path.Combine(options.DataDirectory, "relay.db"), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<AuditDigestCopies>();
         services.AddSingleton<RegionConnections>();
         services.AddSingleton<PeerCertificates>();
         services.AddGrpc(o =>

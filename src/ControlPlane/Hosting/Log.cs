@@ -17,4 +17,7 @@ internal static partial class Log
 
     [LoggerMessage(5, LogLevel.Information, "ControlPlane relay store {Path} ready; Regions: {Regions}")]
     public static partial void Ready(ILogger logger, string path, string regions);
+
+    [LoggerMessage(6, LogLevel.Warning, "Refused audit digests from {Region}: {Reason}")]
+    public static partial void AuditDigestsRefused(ILogger logger, string region, string reason);
 }

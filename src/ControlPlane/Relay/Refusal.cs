@@ -10,10 +10,16 @@ namespace Grpc.Mrk.ControlPlane.Relay;
 /// </summary>
 public static class Refusal
 {
-    public static RpcException AccessDenied(string message) => new Google.Rpc.Status
+    public static RpcException AccessDenied(string message) => Of(StatusCode.PermissionDenied, "AccessDeniedException", message);
+
+    public static RpcException NotFound(string message) => Of(StatusCode.NotFound, "NotFoundException", message);
+
+    public static RpcException Invalid(string message) => Of(StatusCode.InvalidArgument, "ValidationException", message);
+
+    private static RpcException Of(StatusCode code, string reason, string message) => new Google.Rpc.Status
     {
-        Code = (int)StatusCode.PermissionDenied,
+        Code = (int)code,
         Message = message,
-        Details = { Any.Pack(new ErrorInfo { Reason = "AccessDeniedException", Domain = "mrk.v1" }) },
+        Details = { Any.Pack(new ErrorInfo { Reason = reason, Domain = "mrk.v1" }) },
     }.ToRpcException();
 }

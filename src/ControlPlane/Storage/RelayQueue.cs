@@ -92,7 +92,8 @@ public sealed class RelayQueue(string path, TimeProvider time)
         return result;
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <summary>A connection to the ControlPlane's store (the queue and what else it keeps, such as audit digest copies).</summary>
+    internal async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -101,7 +102,7 @@ public sealed class RelayQueue(string path, TimeProvider time)
     }
 
     /// <summary>Writes from the Regions' streams take turns here rather than in SQLite's busy wait.</summary>
-    private Task<SqliteConnection> OpenForWriteAsync(CancellationToken cancellationToken) =>
+    internal Task<SqliteConnection> OpenForWriteAsync(CancellationToken cancellationToken) =>
         _writes.OpenAsync(_connectionString, PrepareAsync, cancellationToken);
 
     private static async Task PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Grpc.Mrk.Client;
 using Grpc.Mrk.RegionNode.Audit;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Storage;
@@ -11,7 +12,8 @@ namespace Grpc.Mrk.RegionNode.Api;
 /// context and policy, so only an operator reads them (declared in audit.proto; <see cref="CallerAuthentication"/>
 /// admits no one else), and every read is itself recorded.
 /// </summary>
-public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditSigningKey signingKey) : V1.AuditLog.AuditLogBase
+public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditSigningKey signingKey, Domain.Model.RegionIdentity region)
+    : V1.AuditLog.AuditLogBase
 {
     public override async Task<ListAuditRecordsResponse> ListAuditRecords(ListAuditRecordsRequest request, ServerCallContext context)
     {
@@ -28,13 +30,64 @@ public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditS
     public override async Task<VerifyAuditLogResponse> VerifyAuditLog(VerifyAuditLogRequest request, ServerCallContext context)
     {
         RequireOperator(context);
-        var result = await verifier.VerifyAsync(context.CancellationToken).ConfigureAwait(false);
+        var (heldElsewhere, key) = HeldElsewhere(request);
+        var result = await verifier.VerifyAsync(heldElsewhere, key, context.CancellationToken).ConfigureAwait(false);
         return new VerifyAuditLogResponse
         {
             Valid = result.Valid, RecordsChecked = result.RecordsChecked, DigestsChecked = result.DigestsChecked,
             FirstBadSequence = result.FirstBadSequence, Problem = result.Problem,
             DigestPublicKey = await signingKey.PublicKeyPemAsync(context.CancellationToken).ConfigureAwait(false),
         };
+    }
+
+    public override async Task<ListAuditDigestsResponse> ListAuditDigests(ListAuditDigestsRequest request, ServerCallContext context)
+    {
+        RequireOperator(context);
+        var limit = request.HasLimit ? request.Limit : AuditDigests.MaxPerMessage;
+        Domain.Operations.Require.Range(limit, "limit", 1, AuditDigests.MaxPerMessage);
+        var digests = await store.DigestsAsync(Math.Max(0, request.AfterSequence), limit + 1, context.CancellationToken).ConfigureAwait(false);
+        var response = new ListAuditDigestsResponse
+        {
+            Region = region.Region, Truncated = digests.Count > limit,
+            PublicKey = await signingKey.PublicKeyPemAsync(context.CancellationToken).ConfigureAwait(false),
+        };
+        response.Digests.AddRange(digests.Take(limit).Select(d => AuditDigests.ToMessage(d.Sequence, d.Hash, d.CreatedAt, d.Signature)));
+        return response;
+    }
+
+    /// <summary>The digests held elsewhere that the request brings, and the public key they were checked under there.</summary>
+    private static (IReadOnlyList<SealedDigest> Digests, byte[]? Key) HeldElsewhere(VerifyAuditLogRequest request)
+    {
+        if (request.Digests.Count == 0 && string.IsNullOrEmpty(request.PublicKey))
+        {
+            return ([], null);
+        }
+
+        if (request.Digests.Count > AuditDigests.MaxPerMessage)
+        {
+            throw Domain.Errors.KmsErrors.Constraint("digests", $"Member must have length less than or equal to {AuditDigests.MaxPerMessage}");
+        }
+
+        byte[] key;
+        try
+        {
+            using var parsed = System.Security.Cryptography.ECDsa.Create();
+            parsed.ImportFromPem(request.PublicKey);
+            key = parsed.ExportSubjectPublicKeyInfo();
+        }
+        catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            throw Domain.Errors.KmsErrors.Validation("publicKey must be the PEM public key the digests were checked under (ECDSA P-384).");
+        }
+
+        var digests = new List<SealedDigest>(request.Digests.Count);
+        foreach (var digest in request.Digests)
+        {
+            var parsed = AuditDigests.Parse(digest, out var problem) ?? throw Domain.Errors.KmsErrors.Validation($"digests: {problem}.");
+            digests.Add(new SealedDigest(parsed.Sequence, parsed.Hash, parsed.CreatedAt, parsed.Signature));
+        }
+
+        return (digests, key);
     }
 
     private static void RequireOperator(ServerCallContext context)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
+using Grpc.Mrk.Cluster;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Hosting;
@@ -38,6 +39,9 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
     private long _queuedBytes;
     private long _queuedRecords;
     private long _throttled;
+
+    /// <summary>Raised after each new digest is stored (the ControlPlane link publishes it).</summary>
+    public event Action? Sealed;
 
     public bool IsBackedUp => Interlocked.Read(ref _queuedBytes) > MaxQueuedBytes || Interlocked.Read(ref _queuedRecords) > MaxQueuedRecords;
 
@@ -102,6 +106,14 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
     {
         var (sequence, hash) = await TailAsync(stoppingToken).ConfigureAwait(false);
         var (sealedSequence, sealedAt) = (await store.LastSealedSequenceAsync(stoppingToken).ConfigureAwait(false), time.GetUtcNow());
+        if (sequence > sealedSequence)
+        {
+            // Records left unsealed by a stop without shutdown (a crash): sealed before anything else is written, so
+            // the tail cannot be rewritten later without breaking a digest that is also published away from the Region.
+            await SealAsync(sequence, hash, stoppingToken).ConfigureAwait(false);
+            sealedSequence = sequence;
+        }
+
         var batch = new List<Queued>();
         var retry = FirstRetry;
         try
@@ -174,11 +186,13 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
 
     private async Task SealAsync(long sequence, byte[] hash, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        // Whole milliseconds: the time is signed, and exported digest files carry it to the millisecond.
+        var clock = time.GetUtcNow();
+        var now = new DateTimeOffset(clock.UtcTicks - (clock.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
         var key = await signingKey.GetAsync(cancellationToken).ConfigureAwait(false);
-        var signature = key.SignData(AuditDigest.SignedBytes(region.Region, sequence, hash, now), HashAlgorithmName.SHA384,
-            DSASignatureFormat.Rfc3279DerSequence);
+        var signature = AuditDigestSignature.Sign(key, region.Region, sequence, hash, now);
         await store.AppendDigestAsync(sequence, hash, now, signature, cancellationToken).ConfigureAwait(false);
+        Sealed?.Invoke();
     }
 
     /// <summary>Writes the batch (filling it from the queue when it is empty); false when the store refused it, which leaves it to be written again.</summary>

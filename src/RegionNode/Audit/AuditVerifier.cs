@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Grpc.Mrk.Cluster;
 using Grpc.Mrk.RegionNode.Storage;
 
 namespace Grpc.Mrk.RegionNode.Audit;
@@ -6,21 +7,35 @@ namespace Grpc.Mrk.RegionNode.Audit;
 /// <summary>The outcome of checking the audit log: valid, or the first record where it stops being what was written.</summary>
 public sealed record AuditVerification(bool Valid, long RecordsChecked, long DigestsChecked, long FirstBadSequence, string Problem);
 
+/// <summary>A signed digest as stored or as held elsewhere.</summary>
+public sealed record SealedDigest(long Sequence, byte[] Hash, DateTimeOffset CreatedAt, byte[] Signature);
+
 /// <summary>
 /// Recomputes the hash chain from the first record: a record edited, removed or moved breaks the chain at exactly that
 /// place (sequence numbers must run 1, 2, 3, ... and each hash must be SHA-256(previous hash || json)). Each signed
-/// digest is checked when the walk reaches the record it seals: it must verify and match that record, so a removed
-/// tail or a rewritten chain shows too. Records and digests are read a page at a time, so a check holds one page of
-/// each in memory however long the log is.
+/// digest, the Region's own and those held apart from it, is checked when the walk reaches the record it seals: it must
+/// verify and match that record, so a removed tail or a rewritten chain shows too, and with digests held elsewhere even
+/// when the Region's own digests were removed along with the records. Records and the Region's digests are read a
+/// page at a time, so a check holds one page of each in memory however long the log is.
 /// </summary>
 public sealed class AuditVerifier(AuditStore store, AuditSigningKey signingKey, Domain.Model.RegionIdentity region)
 {
     private const int PageSize = 2000;
 
-    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks the log; <paramref name="heldElsewhere"/> are copies of its digests kept apart from the Region, checked under
+    /// <paramref name="heldElsewhereKey"/> (SubjectPublicKeyInfo), which must be the Region's own key.
+    /// </summary>
+    public async Task<AuditVerification> VerifyAsync(IReadOnlyList<SealedDigest> heldElsewhere, byte[]? heldElsewhereKey, CancellationToken cancellationToken)
     {
         var key = await signingKey.GetAsync(cancellationToken).ConfigureAwait(false);
-        var digests = new DigestCursor(store);
+        if (heldElsewhereKey is not null && !heldElsewhereKey.AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo()))
+        {
+            return new AuditVerification(false, 0, 0, 1,
+                "this Region's audit signing key is not the one its digests held elsewhere were signed with: its log and key were replaced");
+        }
+
+        var sources = new[] { new DigestCursor(store, null), new DigestCursor(null, heldElsewhere.OrderBy(d => d.Sequence).ToList()) };
         var expectedSequence = 1L;
         var previous = new byte[32];
         var checkedDigests = 0L;
@@ -47,22 +62,25 @@ public sealed class AuditVerifier(AuditStore store, AuditSigningKey signingKey, 
                 }
 
                 // Every digest sealing a record up to this one: it must verify, and seal exactly this record's hash.
-                while (await digests.PeekAsync(cancellationToken).ConfigureAwait(false) is { } digest && digest.Sequence <= sequence)
+                foreach (var digests in sources)
                 {
-                    if (!Verifies(key, digest))
+                    while (await digests.PeekAsync(cancellationToken).ConfigureAwait(false) is { } digest && digest.Sequence <= sequence)
                     {
-                        return new AuditVerification(false, sequence, checkedDigests, digest.Sequence,
-                            $"the digest sealing record {digest.Sequence} does not verify with this Region's audit signing key");
-                    }
+                        if (!Verifies(key, digest))
+                        {
+                            return new AuditVerification(false, sequence, checkedDigests, digest.Sequence,
+                                $"the digest {digests.Where} sealing record {digest.Sequence} does not verify with this Region's audit signing key");
+                        }
 
-                    if (digest.Sequence != sequence || !CryptographicOperations.FixedTimeEquals(digest.Hash, hash))
-                    {
-                        return new AuditVerification(false, sequence, checkedDigests, digest.Sequence,
-                            $"record {digest.Sequence} is not the one its signed digest sealed");
-                    }
+                        if (digest.Sequence != sequence || !CryptographicOperations.FixedTimeEquals(digest.Hash, hash))
+                        {
+                            return new AuditVerification(false, sequence, checkedDigests, digest.Sequence,
+                                $"record {digest.Sequence} is not the one the signed digest {digests.Where} sealed");
+                        }
 
-                    checkedDigests++;
-                    digests.Advance();
+                        checkedDigests++;
+                        digests.Advance();
+                    }
                 }
 
                 previous = hash;
@@ -71,35 +89,39 @@ public sealed class AuditVerifier(AuditStore store, AuditSigningKey signingKey, 
         }
 
         var recordsChecked = expectedSequence - 1;
-        if (await digests.PeekAsync(cancellationToken).ConfigureAwait(false) is { } beyond)
+        foreach (var digests in sources)
         {
-            return !Verifies(key, beyond)
-                ? new AuditVerification(false, recordsChecked, checkedDigests, beyond.Sequence,
-                    $"the digest sealing record {beyond.Sequence} does not verify with this Region's audit signing key")
-                : new AuditVerification(false, recordsChecked, checkedDigests, recordsChecked + 1,
-                    $"record {recordsChecked + 1} is missing: the log ends at {recordsChecked} but a signed digest seals it up to {beyond.Sequence}");
+            if (await digests.PeekAsync(cancellationToken).ConfigureAwait(false) is { } beyond)
+            {
+                return !Verifies(key, beyond)
+                    ? new AuditVerification(false, recordsChecked, checkedDigests, beyond.Sequence,
+                        $"the digest {digests.Where} sealing record {beyond.Sequence} does not verify with this Region's audit signing key")
+                    : new AuditVerification(false, recordsChecked, checkedDigests, recordsChecked + 1,
+                        $"record {recordsChecked + 1} is missing: the log ends at {recordsChecked} but a signed digest {digests.Where} seals it up to {beyond.Sequence}");
+            }
         }
 
         return new AuditVerification(true, recordsChecked, checkedDigests, 0, string.Empty);
     }
 
-    private bool Verifies(ECDsa key, (long Sequence, byte[] Hash, DateTimeOffset CreatedAt, byte[] Signature) digest) =>
-        key.VerifyData(AuditDigest.SignedBytes(region.Region, digest.Sequence, digest.Hash, digest.CreatedAt), digest.Signature,
-            HashAlgorithmName.SHA384, DSASignatureFormat.Rfc3279DerSequence);
+    private bool Verifies(ECDsa key, SealedDigest digest) =>
+        AuditDigestSignature.Verifies(key, region.Region, digest.Sequence, digest.Hash, digest.CreatedAt, digest.Signature);
 
-    /// <summary>The signed digests in sequence order, read a page at a time.</summary>
-    private sealed class DigestCursor(AuditStore store)
+    /// <summary>Digests in sequence order: the store's, read a page at a time, or a list held elsewhere.</summary>
+    private sealed class DigestCursor(AuditStore? store, IReadOnlyList<SealedDigest>? list)
     {
-        private IReadOnlyList<(long Sequence, byte[] Hash, DateTimeOffset CreatedAt, byte[] Signature)> _page = [];
+        private IReadOnlyList<SealedDigest> _page = list ?? [];
         private int _index;
         private long _after;
-        private bool _exhausted;
+        private bool _exhausted = list is not null;
 
-        public async Task<(long Sequence, byte[] Hash, DateTimeOffset CreatedAt, byte[] Signature)?> PeekAsync(CancellationToken cancellationToken)
+        public string Where => store is null ? "held elsewhere" : "in the Region's store";
+
+        public async Task<SealedDigest?> PeekAsync(CancellationToken cancellationToken)
         {
             if (_index >= _page.Count && !_exhausted)
             {
-                _page = await store.DigestsAsync(_after, PageSize, cancellationToken).ConfigureAwait(false);
+                _page = await store!.DigestsAsync(_after, PageSize, cancellationToken).ConfigureAwait(false);
                 _index = 0;
                 _exhausted = _page.Count < PageSize;
             }

@@ -18,6 +18,8 @@ public sealed class ControlPlaneLink(
     RelayStore store,
     Outbox outbox,
     Inbox inbox,
+    AuditDigestPublisher digests,
+    Audit.AuditLog audit,
     TimeProvider time,
     ILogger<ControlPlaneLink> logger) : BackgroundService
 {
@@ -30,10 +32,12 @@ public sealed class ControlPlaneLink(
     private const int SendBatch = 200;
 
     private readonly SemaphoreSlim _doorbell = new(0);
+    private readonly SemaphoreSlim _sealed = new(0);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         outbox.Enqueued += () => _doorbell.Release();
+        audit.Sealed += () => _sealed.Release();
         await store.AdvanceSequencesAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
         var backoff = TimeSpan.FromMilliseconds(100);
         while (!stoppingToken.IsCancellationRequested)
@@ -86,6 +90,7 @@ public sealed class ControlPlaneLink(
         }
 
         var sending = SendOutboxAsync(WriteAsync, stream.Token);
+        var publishing = PublishDigestsAsync(WriteAsync, stream.Token);
         var acks = new FrameQueue<RegionFrame>(WriteAsync, stream.Cancel);
 
         // Operators see each Region's set-aside envelopes in the cluster status: reported now and after each one.
@@ -101,6 +106,10 @@ public sealed class ControlPlaneLink(
                 {
                     await store.RemoveAsync(frame.Stored.MessageId, stream.Token).ConfigureAwait(false);
                 }
+                else if (frame.FrameCase == ControlPlaneFrame.FrameOneofCase.DigestsStored)
+                {
+                    await digests.ConfirmAsync(frame.DigestsStored.UpTo, stream.Token).ConfigureAwait(false);
+                }
                 else if (frame.FrameCase == ControlPlaneFrame.FrameOneofCase.Deliver)
                 {
                     await inbox.ReceiveAsync(frame.Deliver, stream.Token).ConfigureAwait(false);
@@ -114,16 +123,36 @@ public sealed class ControlPlaneLink(
             inbox.DeadLettered -= Report;
             await stream.CancelAsync().ConfigureAwait(false);
             await acks.DisposeAsync().ConfigureAwait(false);
-            try
+            foreach (var task in new[] { sending, publishing })
             {
-                await sending.ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or RpcException or IOException)
-            {
-                // The stream is gone; the next connection resends what is left in the outbox.
+                try
+                {
+                    await task.ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or RpcException or IOException)
+                {
+                    // The stream is gone; the next connection resends what is left in the outbox and what is unconfirmed.
+                }
             }
 
             writeLock.Dispose();
+        }
+    }
+
+    /// <summary>Sends the audit digests the ControlPlane has not confirmed, on connecting and after each new one.</summary>
+    private async Task PublishDigestsAsync(Func<RegionFrame, Task> write, CancellationToken cancellationToken)
+    {
+        var sentUpTo = await digests.ConfirmedAsync(cancellationToken).ConfigureAwait(false);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (await digests.NextAsync(sentUpTo, cancellationToken).ConfigureAwait(false) is { } next)
+            {
+                await write(next.Frame).ConfigureAwait(false);
+                sentUpTo = next.UpTo;
+                continue;
+            }
+
+            await _sealed.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         }
     }
 

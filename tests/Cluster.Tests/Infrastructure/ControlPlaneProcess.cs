@@ -64,6 +64,16 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             .ResponseAsync.WithTimeout();
     }
 
+    /// <summary>The copies of a Region's audit digests the ControlPlane keeps, as an operator reads them.</summary>
+    public async Task<V1.ListAuditDigestsResponse> AuditDigestsAsync(ClusterLayout certificates, string region)
+    {
+        using var operatorCertificate = ClusterPki.Load(certificates.OperatorCertificate, certificates.OperatorKey);
+        using var handler = ClusterHandlers.Create(operatorCertificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(certificates.AuthorityCertificate)));
+        using var channel = GrpcChannel.ForAddress(Endpoint, new GrpcChannelOptions { HttpHandler = handler });
+        return await new ClusterAdmin.ClusterAdminClient(channel).ListAuditDigestsAsync(new ListRegionAuditDigestsRequest { Region = region },
+            deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+    }
+
     public async Task KillAsync()
     {
         _process.Kill(entireProcessTree: true);

@@ -95,6 +95,31 @@ public sealed class RelayAdversary : IDisposable
         await call.RequestStream.CompleteAsync().WithTimeout();
     }
 
+    /// <summary>Publishes audit digests as this Region; true when the ControlPlane confirms keeping them within <paramref name="wait"/>.</summary>
+    public async Task<bool> PublishDigestsAsync(PublishedAuditDigests digests, TimeSpan wait)
+    {
+        using var channel = Channel();
+        using var call = new Relay.RelayClient(channel).Connect(deadline: DateTime.UtcNow.Add(wait + TimeSpan.FromSeconds(10)));
+        await call.RequestStream.WriteAsync(new RegionFrame { Digests = digests }).WithTimeout();
+        using var quiet = new CancellationTokenSource(wait);
+        try
+        {
+            while (await call.ResponseStream.MoveNext(quiet.Token))
+            {
+                if (call.ResponseStream.Current.FrameCase == ControlPlaneFrame.FrameOneofCase.DigestsStored)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.Cancelled)
+        {
+            // Nothing confirmed in time.
+        }
+
+        return false;
+    }
+
     /// <summary>Everything the ControlPlane delivers to this Region within <paramref name="quiet"/> of the last delivery (never acknowledged).</summary>
     public async Task<IReadOnlyList<Envelope>> InboxAsync(TimeSpan quiet)
     {

@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+using Grpc.Mrk.Cluster;
+using Microsoft.Data.Sqlite;
+
+namespace Grpc.Mrk.ControlPlane.Storage;
+
+/// <summary>A Region's signed audit digest as the ControlPlane keeps it.</summary>
+public sealed record DigestCopy(long Sequence, byte[] Hash, DateTimeOffset CreatedAt, byte[] Signature);
+
+/// <summary>
+/// The copies of each Region's audit digests. A digest is kept only when it verifies with the Region's audit signing
+/// key, which is the first key the Region published (a Region that later presents another key is refused: its log and
+/// key were replaced). The newest <see cref="KeptPerRegion"/> are kept per Region: the newest alone already commits to
+/// every record before it, older ones only narrow down where a log was changed.
+/// </summary>
+public sealed class AuditDigestCopies(RelayQueue database)
+{
+    public const int KeptPerRegion = 100_000;
+
+    /// <summary>Stores the digests; returns the highest sequence now held for the Region, or the reason they were refused.</summary>
+    public async Task<(long UpTo, string? Refusal)> StoreAsync(string region, byte[] publicKey, IReadOnlyList<DigestCopy> digests,
+        CancellationToken cancellationToken)
+    {
+        using var key = AuditDigestSignature.PublicKey(publicKey);
+        if (key is null)
+        {
+            return (0, "the audit public key is not an ECDSA P-384 SubjectPublicKeyInfo");
+        }
+
+        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var pinned = await PinnedKeyAsync(connection, transaction, region, cancellationToken).ConfigureAwait(false);
+        if (pinned is null)
+        {
+            await ExecuteAsync(connection, transaction, "INSERT INTO audit_keys (region, public_key) VALUES ($r, $k);", cancellationToken,
+                ("$r", region), ("$k", publicKey)).ConfigureAwait(false);
+        }
+        else if (!CryptographicOperations.FixedTimeEquals(pinned, publicKey))
+        {
+            return (0, "the Region presents another audit signing key than the one it first published");
+        }
+
+        foreach (var digest in digests)
+        {
+            if (!AuditDigestSignature.Verifies(key, region, digest.Sequence, digest.Hash, digest.CreatedAt, digest.Signature))
+            {
+                return (0, $"the digest sealing record {digest.Sequence} does not verify with the Region's audit signing key");
+            }
+
+            await ExecuteAsync(connection, transaction, """
+                INSERT INTO audit_digests (region, sequence, hash, created_at, signature) VALUES ($r, $s, $h, $at, $sig)
+                ON CONFLICT (region, sequence) DO NOTHING;
+                """, cancellationToken, ("$r", region), ("$s", digest.Sequence), ("$h", digest.Hash), ("$at", digest.CreatedAt.UtcTicks),
+                ("$sig", digest.Signature)).ConfigureAwait(false);
+        }
+
+        await ExecuteAsync(connection, transaction, """
+            DELETE FROM audit_digests WHERE region = $r AND sequence <
+              (SELECT sequence FROM audit_digests WHERE region = $r ORDER BY sequence DESC LIMIT 1 OFFSET $kept);
+            """, cancellationToken, ("$r", region), ("$kept", KeptPerRegion - 1)).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (digests.Count == 0 ? 0 : digests.Max(d => d.Sequence), null);
+    }
+
+    /// <summary>The Region's digests after <paramref name="afterSequence"/>, oldest first, and the key they verify with.</summary>
+    public async Task<(byte[]? PublicKey, IReadOnlyList<DigestCopy> Digests)> ListAsync(string region, long afterSequence, int limit,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var key = await PinnedKeyAsync(connection, null, region, cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT sequence, hash, created_at, signature FROM audit_digests WHERE region = $r AND sequence > $after ORDER BY sequence LIMIT $limit;
+            """;
+        command.Parameters.AddWithValue("$r", region);
+        command.Parameters.AddWithValue("$after", afterSequence);
+        command.Parameters.AddWithValue("$limit", limit);
+        var digests = new List<DigestCopy>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            digests.Add(new DigestCopy(reader.GetInt64(0), (byte[])reader.GetValue(1), new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero),
+                (byte[])reader.GetValue(3)));
+        }
+
+        return (key, digests);
+    }
+
+    private static async Task<byte[]?> PinnedKeyAsync(SqliteConnection connection, SqliteTransaction? transaction, string region,
+        CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT public_key FROM audit_keys WHERE region = $r;";
+        command.Parameters.AddWithValue("$r", region);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, CancellationToken cancellationToken,
+        params (string Name, object Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
