@@ -443,6 +443,23 @@ public sealed class CryptoOperationsTests(RegionNodeFixture fixture) : IClassFix
         }, deadline: Deadline.Soon));
     }
 
+    /// <summary>
+    /// EXTERNAL_MU (a caller-computed ML-DSA mu) is refused with UnsupportedOperationException: the ML-DSA engines this
+    /// service can use sign messages, not a given mu. Its checks still answer as AWS does (64 bytes, ML-DSA only).
+    /// </summary>
+    [Fact]
+    public async Task MlDsa_ExternalMu_RefusedAsUnsupported_OtherShapesAsInvalid()
+    {
+        var key = await Node.CreateAsync(KeySpec.MlDsa44, KeyUsageType.SignVerify);
+        SignRequest Mu(int length) => new()
+        {
+            KeyId = key.KeyId, Message = ByteString.CopyFrom(new byte[length]), MessageType = MessageType.ExternalMu,
+            SigningAlgorithm = SigningAlgorithmSpec.MlDsaShake256,
+        };
+        await Errors.ExpectAsync("UnsupportedOperationException", Node.Kms.SignAsync(Mu(64), deadline: Deadline.Soon));
+        await Errors.ExpectAsync("ValidationException", Node.Kms.SignAsync(Mu(32), deadline: Deadline.Soon));
+    }
+
     [Fact]
     public async Task ReEncrypt_ToAnotherKeyAndContext_DecryptsUnderTheNewOne()
     {

@@ -193,6 +193,7 @@ public sealed class FailClosedTests(ITestOutputHelper output) : IDisposable
                 ("grant_id", _) => targets.GrantId,
                 ("grant_token", _) when method.Name == "RetireGrant" => string.Empty,
                 ("ciphertext_blob", _) => targets.Ciphertext,
+                ("public_key", FieldType.String) => null,
                 ("plaintext" or "message" or "signature" or "mac" or "public_key" or "import_token" or "encrypted_key_material", _) => ByteString.CopyFromUtf8("0123456789abcdef"),
                 ("policy", _) => SecureRegion.Policy($$"""{"Effect":"Allow","Principal":{"AWS":"{{targets.OwnerArn}}"},"Action":"kms:*","Resource":"*"}"""),
                 ("policy_name", _) => "default",
