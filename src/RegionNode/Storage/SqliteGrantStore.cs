@@ -10,14 +10,15 @@ namespace Grpc.Mrk.RegionNode.Storage;
 public sealed class SqliteGrantStore(SqliteDatabase database, Audit.AuditLog? audit = null) : IGrantStore
 {
     private const string Columns =
-        "grant_id, key_id, name, grantee_principal, retiring_principal, issuing_account, operations, context_subset, context_equals, creation_date";
+        "grant_id, key_id, name, grantee_principal, retiring_principal, issuing_account, operations, context_subset, context_equals, creation_date, "
+        + "grantee_id, retiring_id";
 
     public Task InsertGrantAsync(Grant grant, CancellationToken cancellationToken) =>
         Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"INSERT INTO grants ({Columns}) VALUES ($id, $key, $name, $grantee, $retiring, $account, $ops, $subset, $equals, $at);";
+        command.CommandText = $"INSERT INTO grants ({Columns}) VALUES ($id, $key, $name, $grantee, $retiring, $account, $ops, $subset, $equals, $at, $grantee_id, $retiring_id);";
         var p = command.Parameters;
         p.AddWithValue("$id", grant.GrantId);
         p.AddWithValue("$key", grant.KeyId);
@@ -29,6 +30,8 @@ public sealed class SqliteGrantStore(SqliteDatabase database, Audit.AuditLog? au
         p.AddWithValue("$subset", Map(grant.EncryptionContextSubset));
         p.AddWithValue("$equals", Map(grant.EncryptionContextEquals));
         p.AddWithValue("$at", grant.CreationDate.UtcTicks);
+        p.AddWithValue("$grantee_id", (object?)grant.GranteeId ?? DBNull.Value);
+        p.AddWithValue("$retiring_id", (object?)grant.RetiringId ?? DBNull.Value);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }, cancellationToken);
 
@@ -81,7 +84,11 @@ public sealed class SqliteGrantStore(SqliteDatabase database, Audit.AuditLog? au
         (JsonSerializer.Deserialize(reader.GetString(6), StoreJson.Default.ListString) ?? []).Select(Enum.Parse<GrantOperation>).ToList(),
         reader.IsDBNull(7) ? null : JsonSerializer.Deserialize(reader.GetString(7), StoreJson.Default.DictionaryStringString),
         reader.IsDBNull(8) ? null : JsonSerializer.Deserialize(reader.GetString(8), StoreJson.Default.DictionaryStringString),
-        new DateTimeOffset(reader.GetInt64(9), TimeSpan.Zero));
+        new DateTimeOffset(reader.GetInt64(9), TimeSpan.Zero))
+    {
+        GranteeId = reader.IsDBNull(10) ? null : reader.GetString(10),
+        RetiringId = reader.IsDBNull(11) ? null : reader.GetString(11),
+    };
 
     private static object Map(IReadOnlyDictionary<string, string>? map) =>
         map is { Count: > 0 } ? JsonSerializer.Serialize(map.ToDictionary(), StoreJson.Default.DictionaryStringString) : DBNull.Value;

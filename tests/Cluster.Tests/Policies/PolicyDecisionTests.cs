@@ -74,6 +74,22 @@ public sealed class PolicyDecisionTests(PolicyRegion region) : IClassFixture<Pol
         Assert.Equal(PolicyCase.Allowed, await OutcomeAsync(() => run.Encrypt("carol")));
     }
 
+    /// <summary>A grant, likewise, means the grantee it was made for: one created again under the same name gets nothing from it.</summary>
+    [Fact]
+    public async Task RecreatedPrincipal_DoesNotInheritTheGrantsOfTheDeletedOne()
+    {
+        var dave = await region.AddAsync("dave");
+        var (key, _) = await region.NewKeyAsync(KeyShape.Symmetric);
+        var run = new CaseRun(region, key, ByteString.Empty, await region.OtherKeyAsync());
+        await run.PutPolicy("admin", Doc(Allow(Aws(AdminUser), "\"kms:*\"")), bypass: true);
+        await run.Grant("admin", dave.Arn, [GrantOperation.Encrypt, GrantOperation.RetireGrant]);
+        Assert.Equal(PolicyCase.Allowed, await OutcomeAsync(() => run.Encrypt("dave")));
+
+        await region.DeleteAsync(dave.Arn);
+        await region.AddAsync("dave");
+        Assert.Equal(PolicyCase.Denied, await OutcomeAsync(() => run.Encrypt("dave")));
+    }
+
     [Fact]
     public async Task CreateKey_WithAPolicyNamingNobody_Refused()
     {

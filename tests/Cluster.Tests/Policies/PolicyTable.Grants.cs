@@ -42,6 +42,10 @@ public static partial class PolicyTable
         new("constraint on an operation without encryption context refused", GrantConstraintsDoc, null,
             r => r.Grant("admin", Bob, [GrantOperation.Sign], subset: ["dept=hr"]), Validation) { Shape = KeyShape.EccSign },
         new("grantee \"*\" refused", P.CreateGrantDoc, null, r => r.Grant("admin", "*", [GrantOperation.Encrypt]), Validation),
+        new("grantee that does not exist refused", P.CreateGrantDoc, null, r => r.Grant("admin", "arn:aws:iam::111122223333:user/nobody", [GrantOperation.Encrypt]),
+            "InvalidArnException"),
+        new("retiring principal that does not exist refused", P.CreateGrantDoc, null,
+            r => r.Grant("admin", Bob, [GrantOperation.Encrypt], retiring: "arn:aws:iam::111122223333:role/nobody"), "InvalidArnException"),
         new("grantee with a wildcard refused", P.CreateGrantDoc, null, r => r.Grant("admin", "arn:aws:iam::111122223333:user/*", [GrantOperation.Encrypt]), Validation),
         new("grantee may pass on the same constraint", P.GrantsDoc, AdminOnly,
             r => r.Grant("bob", Alice, [GrantOperation.Encrypt], subset: ["dept=hr"]), Allowed)

@@ -18,6 +18,19 @@ public sealed record Grant(
     IReadOnlyDictionary<string, string>? EncryptionContextEquals,
     DateTimeOffset CreationDate)
 {
+    /// <summary>The unique ID of the grantee when it was created (null for an account's root).</summary>
+    public string? GranteeId { get; init; }
+
+    /// <summary>The unique ID of the retiring principal when it was created (null for none, or an account's root).</summary>
+    public string? RetiringId { get; init; }
+
+    /// <summary>True when the caller is the grantee: the principal that held the grantee's name when the grant was made.</summary>
+    public bool IsGrantee(string principalArn, string? principalId) => Is(GranteePrincipal, GranteeId, principalArn, principalId);
+
+    /// <summary>True when the caller is the retiring principal the grant was made with.</summary>
+    public bool IsRetiring(string principalArn, string? principalId) =>
+        RetiringPrincipal is not null && Is(RetiringPrincipal, RetiringId, principalArn, principalId);
+
     /// <summary>
     /// True when the grant's constraints admit a request with <paramref name="context"/>. As AWS documents, a constraint's
     /// keys are compared without regard to case and its values exactly.
@@ -45,6 +58,10 @@ public sealed record Grant(
 
     /// <summary>Whether the grant has an encryption context constraint at all.</summary>
     public bool IsConstrained => EncryptionContextEquals is { Count: > 0 } || EncryptionContextSubset is { Count: > 0 };
+
+    /// <summary>A user or role matches by the ID it had; a name never bound to an ID (an account's root) by its ARN.</summary>
+    private static bool Is(string arn, string? boundId, string principalArn, string? principalId) =>
+        arn == principalArn && (boundId is null ? !Policies.PolicyStatement.IsNamedPrincipal(arn) : boundId == principalId);
 
     private static bool Holds(IReadOnlyDictionary<string, string> context, string key, string value) =>
         context.Any(p => string.Equals(p.Key, key, StringComparison.OrdinalIgnoreCase) && p.Value == value);
@@ -80,6 +97,7 @@ public sealed record Grant(
     /// <summary>Same grant for CreateGrant's idempotency by name: same key, grantee, retiring principal, operations and constraints.</summary>
     public bool SameAs(Grant other) =>
         KeyId == other.KeyId && Name == other.Name && GranteePrincipal == other.GranteePrincipal && RetiringPrincipal == other.RetiringPrincipal
+        && GranteeId == other.GranteeId && RetiringId == other.RetiringId
         && Operations.Order().SequenceEqual(other.Operations.Order()) && SameMap(EncryptionContextSubset, other.EncryptionContextSubset)
         && SameMap(EncryptionContextEquals, other.EncryptionContextEquals);
 

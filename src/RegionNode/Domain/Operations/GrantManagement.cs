@@ -24,7 +24,8 @@ public sealed record CreateGrantCommand(
 /// Grants: per key, per Region, consistent the moment CreateGrant returns (so a grant token is only the grant's name
 /// in token form: it confers nothing by itself). Who may create, list, retire and revoke follows AWS.
 /// </summary>
-public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, AccessControl accessControl, RegionIdentity region, TimeProvider time)
+public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, AccessControl accessControl, PolicyPrincipals principals,
+    RegionIdentity region, TimeProvider time)
 {
     private static readonly GrantOperation[] Symmetric =
     [
@@ -78,7 +79,13 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
 
         var grant = new Grant(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), key.KeyId, command.Name, command.GranteePrincipal,
             string.IsNullOrEmpty(command.RetiringPrincipal) ? null : command.RetiringPrincipal, region.AccountId, operations,
-            Copy(command.EncryptionContextSubset), Copy(command.EncryptionContextEquals), time.GetUtcNow());
+            Copy(command.EncryptionContextSubset), Copy(command.EncryptionContextEquals), time.GetUtcNow())
+        {
+            GranteeId = await principals.RequireIdAsync(command.GranteePrincipal, cancellationToken).ConfigureAwait(false),
+            RetiringId = string.IsNullOrEmpty(command.RetiringPrincipal)
+                ? null
+                : await principals.RequireIdAsync(command.RetiringPrincipal, cancellationToken).ConfigureAwait(false),
+        };
         if (!string.IsNullOrEmpty(command.Name))
         {
             var existing = await store.ListGrantsAsync(key.KeyId, command.GranteePrincipal, null, 1000, cancellationToken).ConfigureAwait(false);
@@ -133,7 +140,8 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
         if (decision == PolicyDecision.ImplicitDeny && caller.Type == CallerType.Principal)
         {
             var held = await store.ListGrantsAsync(key.KeyId, caller.PrincipalArn, null, 1000, cancellationToken).ConfigureAwait(false);
-            if (held.Any(g => g.Covers(operations, command.EncryptionContextSubset, command.EncryptionContextEquals)))
+            if (held.Any(g => g.IsGrantee(caller.PrincipalArn, caller.PrincipalId)
+                              && g.Covers(operations, command.EncryptionContextSubset, command.EncryptionContextEquals)))
             {
                 return;
             }
@@ -198,8 +206,8 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
         }
 
         var mayRetire = caller.Type == CallerType.System || (caller.Type == CallerType.Principal
-                        && (caller.PrincipalArn == grant.RetiringPrincipal
-                            || (caller.PrincipalArn == grant.GranteePrincipal && grant.Operations.Contains(GrantOperation.RetireGrant))
+                        && (grant.IsRetiring(caller.PrincipalArn, caller.PrincipalId)
+                            || (grant.IsGrantee(caller.PrincipalArn, caller.PrincipalId) && grant.Operations.Contains(GrantOperation.RetireGrant))
                             || caller.PrincipalArn == $"arn:{region.Partition}:iam::{grant.IssuingAccount}:root"));
         if (!mayRetire)
         {

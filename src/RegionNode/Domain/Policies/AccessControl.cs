@@ -182,7 +182,8 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
         }
 
         var held = await grants.ListGrantsAsync(key.KeyId, request.PrincipalArn, null, 1000, cancellationToken).ConfigureAwait(false);
-        return held.Any(g => g.Operations.Contains(operation) && (!Grant.TakesEncryptionContext(key, operation) || g.Admits(request.EncryptionContext)));
+        return held.Any(g => g.IsGrantee(request.PrincipalArn, request.PrincipalId) && g.Operations.Contains(operation)
+                             && (!Grant.TakesEncryptionContext(key, operation) || g.Admits(request.EncryptionContext)));
     }
 
     private PolicyDocument Policy(string text)

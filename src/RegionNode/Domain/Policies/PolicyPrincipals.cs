@@ -33,6 +33,20 @@ public sealed class PolicyPrincipals(IPrincipalStore principals)
         return bound;
     }
 
+    /// <summary>
+    /// The unique ID of the user or role <paramref name="arn"/> names, which must exist (InvalidArnException, as AWS
+    /// answers a grant to a principal it does not know); null for an account's root, which has none.
+    /// </summary>
+    public async Task<string?> RequireIdAsync(string arn, CancellationToken cancellationToken)
+    {
+        if (!PolicyStatement.IsNamedPrincipal(arn))
+        {
+            return null;
+        }
+
+        return (await principals.FindPrincipalAsync(arn, cancellationToken).ConfigureAwait(false))?.PrincipalId ?? throw KmsErrors.InvalidArn(arn);
+    }
+
     /// <summary>The principal of this Region that holds <paramref name="arn"/> now, as a caller (without an ID when there is none).</summary>
     public async Task<Caller> CallerNamedAsync(string arn, CancellationToken cancellationToken) =>
         Caller.Principal(arn, (await principals.FindPrincipalAsync(arn, cancellationToken).ConfigureAwait(false))?.PrincipalId);
