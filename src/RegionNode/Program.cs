@@ -13,7 +13,11 @@ try
 {
     if (args.Contains("rotate-domain-key"))
     {
-        return await app.RotateDomainKeyAsync();
+        var exitCode = await app.RotateDomainKeyAsync();
+
+        // The console log is written from a queue: disposing the host drains it, so the command's report is not lost.
+        await app.DisposeAsync();
+        return exitCode;
     }
 
     await app.PrepareRegionNodeAsync();
