@@ -56,7 +56,7 @@ public sealed class ScaleRun(string primaryRegion, MrkClient primary, IReadOnlyD
         // Acknowledgements and the last shared-state updates still flow after the last replica is Enabled: wait until
         // the cluster's processes together use under 5% of a core for two 5 s windows in a row (at most `settle`).
         progress($"waiting for the cluster to go quiet (at most {settle.TotalSeconds:0} s), then measuring CPU for {idle.TotalSeconds:0} s");
-        var processes = LocalProcesses.Find(replicas.Keys.Prepend(primaryRegion));
+        var processes = LocalProcesses.Find(replicas.Keys.Prepend(primaryRegion), dataFolder);
         var quiet = await QuietAfterAsync(processes, settle).ConfigureAwait(false);
         var before = processes.ToDictionary(p => p.Name, p => LocalProcesses.CpuSeconds(p.Pid));
         await Task.Delay(idle).ConfigureAwait(false);
@@ -110,7 +110,12 @@ public static class LocalProcesses
 {
     public sealed record Found(string Name, int? Pid);
 
-    public static IReadOnlyList<Found> Find(IEnumerable<string> regions)
+    /// <summary>
+    /// The RegionNode of each Region and the ControlPlane. With <paramref name="dataFolder"/>, a process whose command line
+    /// names its own folder under it is preferred, so other clusters on the machine (another test's, another user's) are
+    /// not measured instead.
+    /// </summary>
+    public static IReadOnlyList<Found> Find(IEnumerable<string> regions, string? dataFolder = null)
     {
         var commandLines = Directory.Exists("/proc")
             ? Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d))
@@ -119,9 +124,16 @@ public static class LocalProcesses
                 .Where(p => p.Line is not null)
                 .ToList()
             : [];
-        int? PidOf(string dll, string? region) => commandLines
-            .Where(p => p.Line!.Contains(dll, StringComparison.Ordinal) && (region is null || p.Line.Contains($"--region {region} ", StringComparison.Ordinal)))
-            .Select(p => (int?)p.Pid).FirstOrDefault();
+        int? PidOf(string dll, string? region)
+        {
+            var candidates = commandLines
+                .Where(p => p.Line!.Contains(dll, StringComparison.Ordinal) && (region is null || p.Line.Contains($"--region {region} ", StringComparison.Ordinal)))
+                .ToList();
+            var own = dataFolder is null ? null : Path.Combine(Path.GetFullPath(dataFolder), region ?? "controlplane");
+            var preferred = own is null ? [] : candidates.Where(p => p.Line!.Contains(own, StringComparison.Ordinal)).ToList();
+            var pick = preferred.Count > 0 ? preferred[0] : candidates.FirstOrDefault();
+            return pick.Line is null ? null : pick.Pid;
+        }
         return [.. regions.Select(r => new Found(r, PidOf("Grpc.Mrk.RegionNode", r))), new Found("controlplane", PidOf("Grpc.Mrk.ControlPlane", null))];
     }
 

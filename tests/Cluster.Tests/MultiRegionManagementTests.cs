@@ -132,9 +132,16 @@ public sealed class MultiRegionManagementTests(ThreeRegionClusterFixture fixture
     {
         var key = await Cluster[East].CreateAsync(multiRegion: true);
         await Cluster.ReplicateAsync(East, key.KeyId, West);
+        // A grantee must exist where the grant is made; the same role exists in West too, and still gets no grant there.
+        foreach (var region in new[] { East, West })
+        {
+            await Cluster[region].Client.InvokeAsync(Admin.V1.PrincipalAdmin.Descriptor.FindMethodByName("CreatePrincipal"),
+                new Admin.V1.CreatePrincipalRequest { Name = $"reader-{key.KeyId[^8..]}", Type = "role" }).WithTimeout();
+        }
+
         await Cluster.Kms(East).CreateGrantAsync(new CreateGrantRequest
         {
-            KeyId = key.KeyId, GranteePrincipal = "arn:aws:iam::111122223333:role/reader", Operations = { GrantOperation.Decrypt },
+            KeyId = key.KeyId, GranteePrincipal = $"arn:aws:iam::111122223333:role/reader-{key.KeyId[^8..]}", Operations = { GrantOperation.Decrypt },
         }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
         await Cluster.QuiescentAsync();
         Assert.Single((await Cluster.Kms(East).ListGrantsAsync(new ListGrantsRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout()).Grants);
