@@ -114,6 +114,48 @@ public sealed class AccessControlTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain(aliceKey.Token, node.Log, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// An AWS access key pair through the admin API (and `mrk admin`): the secret is shown once, never listed, never in
+    /// the audit log, the node's log or the store's bytes; revoked at once.
+    /// </summary>
+    [Fact]
+    public async Task AccessKeys_SecretShownOnce_NeverRecordedOrStoredInTheClear()
+    {
+        await using var region = await SecureRegion.StartAsync(_directory.Path, output);
+        var (aliceArn, _, alice) = await region.UserAsync("alice");
+        alice.Dispose();
+        var work = _directory.Sub("cli");
+        Directory.CreateDirectory(work);
+        var (exitCode, json, error) = await MrkCli.RunAsync(work, ["--endpoint", region.Node.Endpoint.ToString(), "--ca-bundle", region.Layout.AuthorityCertificate,
+            "--client-cert", Path.Combine(region.Layout.Root, "operator"), "admin", "create-access-key", "--principal-arn", aliceArn]);
+        Assert.True(exitCode == 0, error);
+        using var created = System.Text.Json.JsonDocument.Parse(json);
+        var accessKeyId = created.RootElement.GetProperty("AccessKeyId").GetString()!;
+        var secret = created.RootElement.GetProperty("SecretAccessKey").GetString()!;
+        Assert.Matches("^AKIA[A-Z2-7]{16}$", accessKeyId);
+        Assert.Equal(40, secret.Length);
+
+        var listed = (ListAccessKeysResponse)await region.AdminAsync("ListAccessKeys", new ListAccessKeysRequest { PrincipalArn = aliceArn });
+        Assert.Equal(accessKeyId, Assert.Single(listed.AccessKeys).AccessKeyId);
+        Assert.DoesNotContain(secret, listed.ToString(), StringComparison.Ordinal);
+        await region.AdminAsync("RevokeAccessKey", new RevokeAccessKeyRequest { AccessKeyId = accessKeyId });
+        Assert.NotNull(Assert.Single(((ListAccessKeysResponse)await region.AdminAsync("ListAccessKeys", new ListAccessKeysRequest { PrincipalArn = aliceArn }))
+            .AccessKeys).RevokedAt);
+
+        var records = new List<string>();
+        await Eventually.TrueAsync(async () =>
+        {
+            var page = (ListAuditRecordsResponse)await region.Admin.InvokeAsync(AuditLog.Descriptor.FindMethodByName("ListAuditRecords"),
+                new ListAuditRecordsRequest { Limit = 1000 }).WithTimeout();
+            records = [.. page.Records.Select(r => r.Json)];
+            return records.Any(r => r.Contains("\"RevokeAccessKey\"", StringComparison.Ordinal))
+                   && records.Any(r => r.Contains("\"CreateAccessKey\"", StringComparison.Ordinal));
+        });
+        Assert.All(records, r => Assert.DoesNotContain(secret, r, StringComparison.Ordinal));
+        Assert.DoesNotContain(secret, region.Node.Log, StringComparison.Ordinal);
+        Assert.Null(StoredMaterial.FindIn(region.Node.DataDirectory, System.Text.Encoding.ASCII.GetBytes(secret)));
+    }
+
     private static Google.Protobuf.Reflection.MethodDescriptor Method(string name) =>
         PrincipalAdmin.Descriptor.Methods.Single(m => m.Name == name);
 

@@ -21,7 +21,8 @@ public static class ErrorStatus
         KmsErrorCodes.Disabled or KmsErrorCodes.KMSInvalidState or KmsErrorCodes.UnsupportedOperation or KmsErrorCodes.DryRunOperation
             => StatusCode.FailedPrecondition,
         KmsErrorCodes.AccessDenied => StatusCode.PermissionDenied,
-        KmsErrorCodes.MissingAuthenticationToken or KmsErrorCodes.UnrecognizedClient => StatusCode.Unauthenticated,
+        KmsErrorCodes.MissingAuthenticationToken or KmsErrorCodes.UnrecognizedClient or KmsErrorCodes.InvalidSignature
+            or KmsErrorCodes.IncompleteSignature => StatusCode.Unauthenticated,
         KmsErrorCodes.LimitExceeded or KmsErrorCodes.Throttling => StatusCode.ResourceExhausted,
         KmsErrorCodes.Conflict => StatusCode.Aborted,
         KmsErrorCodes.DependencyTimeout => StatusCode.Unavailable,

@@ -8,7 +8,7 @@ using Grpc.Mrk.RegionNode.Domain.Operations;
 namespace Grpc.Mrk.RegionNode.Api;
 
 /// <summary>Principals and API keys of this Region (operators only; see <see cref="CallerAuthentication"/>).</summary>
-public sealed class PrincipalAdminApi(PrincipalOperations principals) : PrincipalAdmin.PrincipalAdminBase
+public sealed class PrincipalAdminApi(PrincipalOperations principals, AccessKeyOperations accessKeys) : PrincipalAdmin.PrincipalAdminBase
 {
     public override async Task<PrincipalEntry> CreatePrincipal(CreatePrincipalRequest request, ServerCallContext context)
     {
@@ -56,6 +56,34 @@ public sealed class PrincipalAdminApi(PrincipalOperations principals) : Principa
     {
         await principals.RevokeApiKeyAsync(request.KeyId, context.CancellationToken).ConfigureAwait(false);
         return new RevokeApiKeyResponse();
+    }
+
+    public override async Task<CreateAccessKeyResponse> CreateAccessKey(CreateAccessKeyRequest request, ServerCallContext context)
+    {
+        var issued = await accessKeys.CreateAsync(request.PrincipalArn, context.CancellationToken).ConfigureAwait(false);
+        return new CreateAccessKeyResponse { AccessKeyId = issued.AccessKeyId, SecretAccessKey = issued.SecretAccessKey, PrincipalArn = issued.PrincipalArn };
+    }
+
+    public override async Task<ListAccessKeysResponse> ListAccessKeys(ListAccessKeysRequest request, ServerCallContext context)
+    {
+        var keys = await accessKeys.ListAsync(request.PrincipalArn, context.CancellationToken).ConfigureAwait(false);
+        return new ListAccessKeysResponse
+        {
+            AccessKeys =
+            {
+                keys.Select(k => new AccessKeyEntry
+                {
+                    AccessKeyId = k.AccessKeyId, PrincipalArn = k.PrincipalArn, CreatedAt = Timestamp.FromDateTimeOffset(k.CreatedAt),
+                    RevokedAt = k.RevokedAt is { } revoked ? Timestamp.FromDateTimeOffset(revoked) : null,
+                }),
+            },
+        };
+    }
+
+    public override async Task<RevokeAccessKeyResponse> RevokeAccessKey(RevokeAccessKeyRequest request, ServerCallContext context)
+    {
+        await accessKeys.RevokeAsync(request.AccessKeyId, context.CancellationToken).ConfigureAwait(false);
+        return new RevokeAccessKeyResponse();
     }
 
     private static PrincipalEntry ToEntry(Principal principal) => new()

@@ -4,7 +4,8 @@ namespace Grpc.Mrk.RegionNode.Storage;
 
 /// <summary>
 /// Re-wraps every secret stored under the domain key (material versions, the private wrapping keys of unused import
-/// tokens, wrapped node secrets such as the audit signing key) in one transaction: all under the new domain key, or none.
+/// tokens, wrapped node secrets such as the audit signing key, access key secrets) in one transaction: all under the new
+/// domain key, or none.
 /// </summary>
 public sealed class MaterialRewrap(SqliteDatabase database)
 {
@@ -26,6 +27,10 @@ public sealed class MaterialRewrap(SqliteDatabase database)
         $"SELECT rowid, '{NodeMeta.WrappedOwner}', name, value FROM node_meta WHERE name LIKE 'wrapped:%';",
         "UPDATE node_meta SET value = $blob WHERE rowid = $row;");
 
+    private static readonly WrappedSecrets AccessKeySecrets = new(
+        $"SELECT rowid, '{Domain.Model.AccessKey.ProtectionOwner}', access_key_id, wrapped_secret FROM access_keys;",
+        "UPDATE access_keys SET wrapped_secret = $blob WHERE rowid = $row;");
+
     /// <summary>Applies <paramref name="rewrap"/> to every wrapped blob and writes the new check value; returns the material versions re-wrapped.</summary>
     public async Task<int> RunAsync(Func<string, string, byte[], byte[]> rewrap, string checkName, byte[] newCheckValue,
         CancellationToken cancellationToken)
@@ -35,6 +40,7 @@ public sealed class MaterialRewrap(SqliteDatabase database)
         var materials = await RewrapAsync(connection, transaction, Materials, rewrap, cancellationToken).ConfigureAwait(false);
         await RewrapAsync(connection, transaction, ImportKeys, rewrap, cancellationToken).ConfigureAwait(false);
         await RewrapAsync(connection, transaction, NodeSecrets, rewrap, cancellationToken).ConfigureAwait(false);
+        await RewrapAsync(connection, transaction, AccessKeySecrets, rewrap, cancellationToken).ConfigureAwait(false);
 
         using (var check = connection.CreateCommand())
         {

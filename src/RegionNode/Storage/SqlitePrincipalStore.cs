@@ -33,7 +33,10 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, Audit.AuditLog
     {
         using var revoke = connection.CreateCommand();
         revoke.Transaction = transaction;
-        revoke.CommandText = "UPDATE api_keys SET revoked_at = $now WHERE principal_arn = $arn AND revoked_at IS NULL;";
+        revoke.CommandText = """
+            UPDATE api_keys SET revoked_at = $now WHERE principal_arn = $arn AND revoked_at IS NULL;
+            UPDATE access_keys SET revoked_at = $now WHERE principal_arn = $arn AND revoked_at IS NULL;
+            """;
         revoke.Parameters.AddWithValue("$arn", arn);
         revoke.Parameters.AddWithValue("$now", now.UtcTicks);
         await revoke.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -76,6 +79,55 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, Audit.AuditLog
         command.Parameters.AddWithValue("$now", now.UtcTicks);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }, cancellationToken);
+
+    public Task InsertAccessKeyAsync(AccessKey key, CancellationToken cancellationToken) =>
+        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO access_keys (access_key_id, principal_arn, wrapped_secret, created_at, revoked_at) VALUES ($id, $arn, $secret, $at, NULL);
+            """;
+        command.Parameters.AddWithValue("$id", key.AccessKeyId);
+        command.Parameters.AddWithValue("$arn", key.PrincipalArn);
+        command.Parameters.AddWithValue("$secret", key.WrappedSecret);
+        command.Parameters.AddWithValue("$at", key.CreatedAt.UtcTicks);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }, cancellationToken);
+
+    public async Task<AccessKey?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken) =>
+        (await AccessKeysAsync("access_key_id = $value", accessKeyId, cancellationToken).ConfigureAwait(false)) is [var found, ..] ? found : null;
+
+    public Task<IReadOnlyList<AccessKey>> ListAccessKeysAsync(string principalArn, CancellationToken cancellationToken) =>
+        AccessKeysAsync("principal_arn = $value", principalArn, cancellationToken);
+
+    public Task<bool> RevokeAccessKeyAsync(string accessKeyId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "UPDATE access_keys SET revoked_at = coalesce(revoked_at, $now) WHERE access_key_id = $id;";
+        command.Parameters.AddWithValue("$id", accessKeyId);
+        command.Parameters.AddWithValue("$now", now.UtcTicks);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }, cancellationToken);
+
+    private async Task<IReadOnlyList<AccessKey>> AccessKeysAsync(string where, string value, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT access_key_id, principal_arn, wrapped_secret, created_at, revoked_at FROM access_keys WHERE {where} ORDER BY created_at;";
+        command.Parameters.AddWithValue("$value", value);
+        var result = new List<AccessKey>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(new AccessKey(reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2), new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero),
+                reader.IsDBNull(4) ? null : new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero)));
+        }
+
+        return result;
+    }
 
     private async Task<IReadOnlyList<Principal>> PrincipalsAsync(string sql, string arn, CancellationToken cancellationToken)
     {

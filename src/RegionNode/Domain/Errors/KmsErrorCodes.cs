@@ -12,6 +12,7 @@ public static class KmsErrorCodes
     public const string ExpiredImportToken = "ExpiredImportTokenException";
     public const string IncorrectKey = "IncorrectKeyException";
     public const string IncorrectKeyMaterial = "IncorrectKeyMaterialException";
+    public const string IncompleteSignature = "IncompleteSignatureException";
     public const string InvalidAliasName = "InvalidAliasNameException";
     public const string InvalidArn = "InvalidArnException";
     public const string InvalidCiphertext = "InvalidCiphertextException";
@@ -20,6 +21,7 @@ public static class KmsErrorCodes
     public const string InvalidImportToken = "InvalidImportTokenException";
     public const string InvalidKeyUsage = "InvalidKeyUsageException";
     public const string InvalidMarker = "InvalidMarkerException";
+    public const string InvalidSignature = "InvalidSignatureException";
     public const string KMSInternal = "KMSInternalException";
     public const string KMSInvalidMac = "KMSInvalidMacException";
     public const string KMSInvalidSignature = "KMSInvalidSignatureException";

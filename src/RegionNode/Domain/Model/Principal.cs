@@ -27,3 +27,13 @@ public sealed record Principal(string Arn, string Name, PrincipalType Type, Date
 /// once, when the key is created, and never stored).
 /// </summary>
 public sealed record ApiKey(string KeyId, string PrincipalArn, byte[] Salt, byte[] SecretHash, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+
+/// <summary>
+/// An AWS-shaped access key of a principal: its ID (AKIA...) and its 40-character secret, stored wrapped under the
+/// domain key (SigV4 needs the secret itself to check a signature, so a hash would not do).
+/// </summary>
+public sealed record AccessKey(string AccessKeyId, string PrincipalArn, byte[] WrappedSecret, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt)
+{
+    /// <summary>What the secret is bound to when wrapped: it unwraps only as this access key's secret.</summary>
+    public const string ProtectionOwner = "access-key";
+}

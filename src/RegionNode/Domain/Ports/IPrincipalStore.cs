@@ -23,4 +23,13 @@ public interface IPrincipalStore
 
     /// <summary>Marks the key revoked; false when there is no such key.</summary>
     Task<bool> RevokeApiKeyAsync(string keyId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task InsertAccessKeyAsync(AccessKey key, CancellationToken cancellationToken);
+
+    Task<AccessKey?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<AccessKey>> ListAccessKeysAsync(string principalArn, CancellationToken cancellationToken);
+
+    /// <summary>Marks the access key revoked; false when there is no such key.</summary>
+    Task<bool> RevokeAccessKeyAsync(string accessKeyId, DateTimeOffset now, CancellationToken cancellationToken);
 }
