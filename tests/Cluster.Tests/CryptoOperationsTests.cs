@@ -394,6 +394,17 @@ public sealed class CryptoOperationsTests(RegionNodeFixture fixture) : IClassFix
         Assert.Equal(Convert.ToHexStringLower(pair.PublicKey.ToByteArray()), (await output).Trim());
     }
 
+    /// <summary>AWS refuses an asymmetric or HMAC key spec without a KeyUsage, in these words (recorded against AWS).</summary>
+    [Theory]
+    [InlineData(KeySpec.Rsa2048)]
+    [InlineData(KeySpec.EccNistP256)]
+    [InlineData(KeySpec.Hmac256)]
+    public async Task NonSymmetricKeySpec_WithoutKeyUsage_RefusedInAwsWords(KeySpec spec)
+    {
+        var refused = await Errors.ExpectAsync("ValidationException", Node.Kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = spec }, deadline: Deadline.Soon));
+        Assert.Equal("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.", refused.Status.Detail);
+    }
+
     [Fact]
     public async Task EccSecgP256K1_KeyAgreement_Refused_AsAwsOffersItForSigningOnly()
     {

@@ -34,6 +34,12 @@ public sealed class KeyLifecycleOperations(
         var document = KeyPolicies.Validate(policy);
         var tags = TagRules.Validate(command.Tags);
         var spec = command.KeySpec ?? KeySpec.SYMMETRIC_DEFAULT;
+        if (spec != KeySpec.SYMMETRIC_DEFAULT && command.KeyUsage is null)
+        {
+            // AWS's words (recorded against AWS): asymmetric and HMAC keys name their usage.
+            throw KmsErrors.Validation("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.");
+        }
+
         var usage = command.KeyUsage ?? KeyUsage.ENCRYPT_DECRYPT;
         if (!KeySpecCatalog.Get(spec).Usages.Contains(usage))
         {
