@@ -394,6 +394,64 @@ public sealed class CryptoOperationsTests(RegionNodeFixture fixture) : IClassFix
         Assert.Equal(Convert.ToHexStringLower(pair.PublicKey.ToByteArray()), (await output).Trim());
     }
 
+    /// <summary>
+    /// DryRun on every cryptographic operation: the checks run and the call answers DryRunOperationException without
+    /// using the key; a request that is wrong still answers its own error first.
+    /// </summary>
+    [Fact]
+    public async Task DryRun_EveryCryptographicOperation_AnswersDryRunOperation_WrongRequestsTheirOwnError()
+    {
+        var symmetric = await Node.CreateAsync();
+        var signing = await Node.CreateAsync(KeySpec.EccNistP256, KeyUsageType.SignVerify);
+        var mac = await Node.CreateAsync(KeySpec.Hmac256, KeyUsageType.GenerateVerifyMac);
+        var agreement = await Node.CreateAsync(KeySpec.EccNistP256, KeyUsageType.KeyAgreement);
+        var blob = (await Node.Kms.EncryptAsync(new EncryptRequest { KeyId = symmetric.KeyId, Plaintext = ByteString.CopyFromUtf8("x") }, deadline: Deadline.Soon))
+            .CiphertextBlob;
+        using var peer = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        var message = ByteString.CopyFromUtf8("dry");
+        var calls = new Func<Task>[]
+        {
+            () => Node.Kms.EncryptAsync(new EncryptRequest { KeyId = symmetric.KeyId, Plaintext = message, DryRun = true }, deadline: Deadline.Soon).ResponseAsync,
+            () => Node.Kms.DecryptAsync(new DecryptRequest { CiphertextBlob = blob, DryRun = true }, deadline: Deadline.Soon).ResponseAsync,
+            () => Node.Kms.ReEncryptAsync(new ReEncryptRequest { CiphertextBlob = blob, DestinationKeyId = symmetric.KeyId, DryRun = true }, deadline: Deadline.Soon).ResponseAsync,
+            () => Node.Kms.GenerateDataKeyAsync(new GenerateDataKeyRequest { KeyId = symmetric.KeyId, KeySpec = DataKeySpec.Aes256, DryRun = true }, deadline: Deadline.Soon).ResponseAsync,
+            () => Node.Kms.GenerateDataKeyWithoutPlaintextAsync(new GenerateDataKeyWithoutPlaintextRequest { KeyId = symmetric.KeyId, KeySpec = DataKeySpec.Aes256, DryRun = true },
+                deadline: Deadline.Soon).ResponseAsync,
+            () => Node.Kms.GenerateDataKeyPairAsync(new GenerateDataKeyPairRequest { KeyId = symmetric.KeyId, KeyPairSpec = DataKeyPairSpec.EccNistP256, DryRun = true },
+                deadline: Deadline.Soon).ResponseAsync,
+            () => Node.Kms.GenerateDataKeyPairWithoutPlaintextAsync(new GenerateDataKeyPairWithoutPlaintextRequest
+            {
+                KeyId = symmetric.KeyId, KeyPairSpec = DataKeyPairSpec.EccNistP256, DryRun = true,
+            }, deadline: Deadline.Soon).ResponseAsync,
+            () => Node.Kms.SignAsync(new SignRequest { KeyId = signing.KeyId, Message = message, SigningAlgorithm = SigningAlgorithmSpec.EcdsaSha256, DryRun = true },
+                deadline: Deadline.Soon).ResponseAsync,
+            () => Node.Kms.VerifyAsync(new VerifyRequest
+            {
+                KeyId = signing.KeyId, Message = message, Signature = ByteString.CopyFrom(new byte[64]), SigningAlgorithm = SigningAlgorithmSpec.EcdsaSha256, DryRun = true,
+            }, deadline: Deadline.Soon).ResponseAsync,
+            () => Node.Kms.GenerateMacAsync(new GenerateMacRequest { KeyId = mac.KeyId, Message = message, MacAlgorithm = MacAlgorithmSpec.HmacSha256, DryRun = true },
+                deadline: Deadline.Soon).ResponseAsync,
+            () => Node.Kms.VerifyMacAsync(new VerifyMacRequest
+            {
+                KeyId = mac.KeyId, Message = message, Mac = ByteString.CopyFrom(new byte[32]), MacAlgorithm = MacAlgorithmSpec.HmacSha256, DryRun = true,
+            }, deadline: Deadline.Soon).ResponseAsync,
+            () => Node.Kms.DeriveSharedSecretAsync(new DeriveSharedSecretRequest
+            {
+                KeyId = agreement.KeyId, KeyAgreementAlgorithm = KeyAgreementAlgorithmSpec.Ecdh, PublicKey = ByteString.CopyFrom(peer.ExportSubjectPublicKeyInfo()), DryRun = true,
+            }, deadline: Deadline.Soon).ResponseAsync,
+        };
+        foreach (var call in calls)
+        {
+            await Errors.ExpectAsync("DryRunOperationException", call);
+        }
+
+        await Errors.ExpectAsync("InvalidKeyUsageException", Node.Kms.SignAsync(new SignRequest
+        {
+            KeyId = symmetric.KeyId, Message = message, SigningAlgorithm = SigningAlgorithmSpec.EcdsaSha256, DryRun = true,
+        }, deadline: Deadline.Soon));
+        await Errors.ExpectAsync("ValidationException", Node.Kms.EncryptAsync(new EncryptRequest { KeyId = symmetric.KeyId, DryRun = true }, deadline: Deadline.Soon));
+    }
+
     /// <summary>AWS refuses an asymmetric or HMAC key spec without a KeyUsage, in these words (recorded against AWS).</summary>
     [Theory]
     [InlineData(KeySpec.Rsa2048)]

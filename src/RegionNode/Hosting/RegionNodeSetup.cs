@@ -172,6 +172,7 @@ public static partial class RegionNodeSetup
             o.Interceptors.Add<ErrorMappingInterceptor>();
             o.Interceptors.Add<AuditInterceptor>();
             o.Interceptors.Add<CallerAuthentication>();
+            o.Interceptors.Add<DryRunInterceptor>();
             o.MaxReceiveMessageSize = MaxMessageBytes;
             o.EnableDetailedErrors = false;
         });

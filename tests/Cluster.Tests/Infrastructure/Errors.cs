@@ -17,4 +17,10 @@ public static class Errors
     }
 
     public static Task<RpcException> ExpectAsync<T>(string errorCode, AsyncUnaryCall<T> call) => ExpectAsync(errorCode, () => call.ResponseAsync);
+
+    public static Task<RpcException> ExpectAsync(string errorCode, Func<Task> call) => ExpectAsync(errorCode, async () =>
+    {
+        await call().ConfigureAwait(false);
+        return true;
+    });
 }

@@ -53,6 +53,11 @@ public sealed class CaseRun(PolicyRegion region, KeyMetadata key, ByteString cip
         KeyId = keyId, Plaintext = ByteString.CopyFromUtf8("x"), EncryptionContext = { ["dept"] = "hr" }, GrantTokens = { grantTokens },
     }, o));
 
+    public Task EncryptDryRun(string who) => Call(who, (c, o) => c.EncryptAsync(new EncryptRequest
+    {
+        KeyId = Key.KeyId, Plaintext = ByteString.CopyFromUtf8("x"), DryRun = true,
+    }, o));
+
     public Task Decrypt(string who) =>
         Call(who, (c, o) => c.DecryptAsync(new DecryptRequest { CiphertextBlob = Ciphertext, EncryptionContext = { ["dept"] = "hr" } }, o));
 
@@ -162,6 +167,7 @@ public static class P
     public const string GrantTokensDoc = "https://docs.aws.amazon.com/kms/latest/developerguide/using-grant-token.html";
     public const string CreateGrantDoc = "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html";
     public const string Lockout = "https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html";
+    public const string DryRun = "https://docs.aws.amazon.com/kms/latest/developerguide/programming-dryrun.html";
     public const string Abac = "https://docs.aws.amazon.com/kms/latest/developerguide/abac.html";
 
     public static string Doc(params string[] statements) => $$"""{"Version":"2012-10-17","Statement":[{{string.Join(",", statements)}}]}""";

@@ -80,6 +80,8 @@ public static partial class PolicyTable
         new("Deny of another action", Evaluation, Doc(RootAll, Deny(Aws(Bob), "\"kms:Decrypt\"")), r => r.Encrypt("bob"), Allowed),
         new("Deny of another principal", Evaluation, Doc(RootAll, Deny(Aws(Bob), "\"kms:Decrypt\"")), r => r.Decrypt("alice"), Allowed),
         new("Deny to everyone", Evaluation, Doc(RootAll, Deny("\"*\"", "\"kms:Decrypt\"")), r => r.Decrypt("alice"), Denied),
+        new("DryRun by an allowed caller", P.DryRun, Doc(Allow(Aws(Alice), "\"kms:Encrypt\"")), r => r.EncryptDryRun("alice"), "DryRunOperationException"),
+        new("DryRun by a denied caller", P.DryRun, Doc(Allow(Aws(Alice), "\"kms:Encrypt\"")), r => r.EncryptDryRun("bob"), Denied),
         new("nothing allows: implicit deny", Evaluation, Doc(Allow(Aws(Bob), "\"kms:Encrypt\"")), r => r.Describe("alice"), Denied),
         new("statements add up", Evaluation, Doc(Allow(Aws(Alice), "\"kms:Encrypt\""), Allow(Aws(Alice), "\"kms:Decrypt\"")), r => r.Decrypt("alice"), Allowed),
         new("single statement as an object", KeyPolicies,

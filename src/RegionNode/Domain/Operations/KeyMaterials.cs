@@ -36,6 +36,12 @@ public sealed class KeyMaterials(IKeyMaterialFactory factory, IMaterialProtector
             throw KmsErrors.InvalidState(key.Arn, "pending import");
         }
 
+        // Everything a call checks comes before this line; a dry run stops here, having used nothing.
+        if (DryRun.IsRequested)
+        {
+            throw KmsErrors.DryRun();
+        }
+
         return cache.Use(key.KeyId, version.MaterialId, () => protector.Unwrap(wrapped, key.KeyId, version.MaterialId), operation);
     }
 }
