@@ -93,22 +93,33 @@ public static class DomainKeyLoader
     public static async Task<byte[]> ReadKeyFileAsync(string path, ILogger? logger, CancellationToken cancellationToken)
     {
         // A key others can read is a key others may have copied: refuse it rather than serve under it.
-        if (!OperatingSystem.IsWindows()
-            && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        if (OthersMayAccess(path))
         {
             throw new StartupRefusedException(
                 $"The domain key file {path} can be read or written by other users: make it readable by its owner only (chmod 600), "
                 + "and if others could read it, rotate the domain key (rotate-domain-key).");
         }
 
-        var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
-        if (bytes.Length == 32)
-        {
-            return bytes;
-        }
-
-        return Decode(System.Text.Encoding.ASCII.GetString(bytes).Trim())
+        return await KeyInAsync(path, cancellationToken).ConfigureAwait(false)
             ?? throw new StartupRefusedException($"Domain key file {path} must hold 32 raw bytes or their base64 text.");
+    }
+
+    private static bool OthersMayAccess(string path) =>
+        !OperatingSystem.IsWindows()
+        && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0;
+
+    /// <summary>The key a file holds (32 raw bytes or their base64 text), or null when it holds none.</summary>
+    private static async Task<byte[]?> KeyInAsync(string path, CancellationToken cancellationToken)
+    {
+        var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return bytes.Length == 32 ? [.. bytes] : Decode(System.Text.Encoding.ASCII.GetString(bytes).Trim());
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
     }
 
     private static byte[]? FromEnvironment()
@@ -182,8 +193,7 @@ public static class DomainKeyLoader
     /// <summary>The key a rotation's .new file holds, or null when it holds none (cut short while being written).</summary>
     private static async Task<byte[]?> TryReadPendingAsync(string pending, CancellationToken cancellationToken)
     {
-        if (!OperatingSystem.IsWindows()
-            && (File.GetUnixFileMode(pending) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        if (OthersMayAccess(pending))
         {
             // Rotation writes it owner-only from the start: one others can read is not ours to trust, nor to delete.
             throw new StartupRefusedException(
@@ -191,15 +201,7 @@ public static class DomainKeyLoader
                 + "Move it away and start again.");
         }
 
-        var bytes = await File.ReadAllBytesAsync(pending, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return bytes.Length == 32 ? [.. bytes] : Decode(System.Text.Encoding.ASCII.GetString(bytes).Trim());
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(bytes);
-        }
+        return await KeyInAsync(pending, cancellationToken).ConfigureAwait(false);
     }
 
     private static byte[]? Decode(string base64)
