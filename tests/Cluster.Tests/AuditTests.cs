@@ -213,6 +213,52 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
         Assert.True((await VerifyAsync(restarted)).Valid);
     }
 
+    /// <summary>Digests held elsewhere that are not digests, a key that is not one, limits out of range: ValidationException, never a fault.</summary>
+    [Fact]
+    public async Task DigestsHeldElsewhere_BadInput_RefusedAsValidation()
+    {
+        await using var node = await RegionNodeProcess.StartAsync(_directory.Sub("node"), output);
+        var key = (ListAuditDigestsResponse)await node.Client.InvokeAsync(Audit("ListAuditDigests"), new ListAuditDigestsRequest()).WithTimeout();
+        var good = new AuditDigest
+        {
+            Sequence = 1, Hash = new string('0', 64), CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+            Signature = ByteString.CopyFrom(new byte[8]),
+        };
+        AuditDigest With(Action<AuditDigest> change)
+        {
+            var changed = good.Clone();
+            change(changed);
+            return changed;
+        }
+
+        IMessage[] requests =
+        [
+            new VerifyAuditLogRequest { Digests = { good } },
+            new VerifyAuditLogRequest { Digests = { good }, PublicKey = "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----" },
+            new VerifyAuditLogRequest { Digests = { With(d => d.Hash = "zz") }, PublicKey = key.PublicKey },
+            new VerifyAuditLogRequest { Digests = { With(d => d.Sequence = 0) }, PublicKey = key.PublicKey },
+            new VerifyAuditLogRequest { Digests = { With(d => d.CreatedAt = null) }, PublicKey = key.PublicKey },
+        ];
+        foreach (var request in requests)
+        {
+            var refused = await Assert.ThrowsAsync<MrkException>(() => node.Client.InvokeAsync(Audit("VerifyAuditLog"), request).WithTimeout());
+            Assert.Equal("ValidationException", refused.ErrorCode);
+        }
+
+        foreach (var limit in new[] { 0, 10_001 })
+        {
+            var refused = await Assert.ThrowsAsync<MrkException>(() =>
+                node.Client.InvokeAsync(Audit("ListAuditDigests"), new ListAuditDigestsRequest { Limit = limit }).WithTimeout());
+            Assert.Equal("ValidationException", refused.ErrorCode);
+        }
+
+        // A well-formed digest this Region never signed is found, not refused as input.
+        var forged = (VerifyAuditLogResponse)await node.Client.InvokeAsync(Audit("VerifyAuditLog"),
+            new VerifyAuditLogRequest { Digests = { good }, PublicKey = key.PublicKey }).WithTimeout();
+        Assert.False(forged.Valid);
+        Assert.Contains("held elsewhere", forged.Problem, StringComparison.Ordinal);
+    }
+
     private static async Task<VerifyAuditLogResponse> VerifyAsync(RegionNodeProcess node) =>
         (VerifyAuditLogResponse)await node.Client.InvokeAsync(Audit("VerifyAuditLog"), new VerifyAuditLogRequest()).WithTimeout();
 
