@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Mrk.Client;
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.RegionNode.Api.AwsProtocol;
 using Grpc.Mrk.RegionNode.Audit;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
@@ -14,13 +15,14 @@ namespace Grpc.Mrk.RegionNode.Api;
 /// <summary>
 /// Who is calling, decided for every call from the method's declaration in protos/ (<see cref="MethodDeclarations"/>):
 /// a method without one is refused, whatever the credentials. A principal is an API key sent as
-/// "authorization: Bearer mrk_..." or a client certificate from the cluster CA with OU=user or OU=role whose principal
+/// "authorization: Bearer mrk_...", a Signature Version 4 of an access key (on the AWS JSON front), or a client certificate from the cluster CA with OU=user or OU=role whose principal
 /// exists in this Region's store; an operator is a client certificate with OU=operator. Without credentials a call is
 /// refused (MissingAuthenticationTokenException), unless the node runs in its insecure local mode, where it acts as the
 /// account's root principal. The caller is put on the call (<see cref="CallerOf"/>) for the service to hand to the
 /// domain explicitly.
 /// </summary>
-public sealed class CallerAuthentication(PrincipalOperations principals, RegionIdentity region, AuthenticationSettings settings) : Interceptor
+public sealed class CallerAuthentication(PrincipalOperations principals, AwsSignatureAuthentication signatures, RegionIdentity region,
+    AuthenticationSettings settings) : Interceptor
 {
     private const string CallerKey = "mrk.caller";
 
@@ -126,6 +128,20 @@ public sealed class CallerAuthentication(PrincipalOperations principals, RegionI
     /// </summary>
     private async Task<Caller?> IdentifyAsync(ServerCallContext context)
     {
+        if (AwsJsonCallContext.SignedRequestOf(context) is { } signed)
+        {
+            try
+            {
+                var signer = await signatures.AuthenticateAsync(signed, context.CancellationToken).ConfigureAwait(false);
+                return Caller.Principal(signer.Arn, signer.PrincipalId);
+            }
+            catch (KmsException) when (settings.AllowAnonymous)
+            {
+                // The insecure local mode takes any signature, or none, as the account's root.
+                return null;
+            }
+        }
+
         var header = context.RequestHeaders.GetValue("authorization");
         if (header is not null)
         {

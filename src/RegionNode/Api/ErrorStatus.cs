@@ -40,4 +40,11 @@ public static class ErrorStatus
         };
         return status.ToRpcException();
     }
+
+    /// <summary>The AWS exception name and message a refusal of ours carries; null for an error that is not one of ours.</summary>
+    public static (string Code, string Message)? Named(RpcException exception)
+    {
+        var status = exception.GetRpcStatus();
+        return status?.GetDetail<ErrorInfo>() is { Domain: Domain } info ? (info.Reason, status.Message) : null;
+    }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Grpc.Mrk.RegionNode.Api;
+using Grpc.Mrk.RegionNode.Api.AwsProtocol;
 using Grpc.Mrk.RegionNode.Audit;
 using Grpc.Mrk.RegionNode.Background;
 using Grpc.Mrk.RegionNode.Crypto;
@@ -66,13 +67,17 @@ public static partial class RegionNodeSetup
         services.AddOptions<RegionNodeOptions>().Bind(builder.Configuration.GetSection(RegionNodeOptions.Section));
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2);
             var tls = builder.Configuration.GetSection(RegionNodeOptions.Section).Get<RegionNodeOptions>();
-            if (tls?.TlsCertificateFile is { } certificate && tls.TlsKeyFile is { } key && File.Exists(certificate) && File.Exists(key))
+            var served = tls is { Plaintext: false, TlsCertificateFile: { } certificate, TlsKeyFile: { } key } && File.Exists(certificate) && File.Exists(key);
+
+            // Over TLS, ALPN picks the protocol: h2 for gRPC (and the AWS JSON front), http/1.1 for the AWS SDKs that
+            // speak only that. Without TLS only HTTP/2 with prior knowledge is served (loopback tests).
+            k.ConfigureEndpointDefaults(l => l.Protocols = served ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http2);
+            if (served)
             {
                 k.ConfigureHttpsDefaults(h =>
                 {
-                    h.ServerCertificate = X509Certificate2.CreateFromPemFile(certificate, key);
+                    h.ServerCertificate = X509Certificate2.CreateFromPemFile(tls!.TlsCertificateFile!, tls.TlsKeyFile!);
 
                     // A client certificate is optional (API keys work without one); CallerAuthentication checks any that comes.
                     h.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
@@ -169,14 +174,19 @@ public static partial class RegionNodeSetup
 
         services.AddGrpc(o =>
         {
-            o.Interceptors.Add<ErrorMappingInterceptor>();
-            o.Interceptors.Add<AuditInterceptor>();
-            o.Interceptors.Add<CallerAuthentication>();
-            o.Interceptors.Add<DryRunInterceptor>();
+            foreach (var interceptor in ApiPipeline.Interceptors)
+            {
+                o.Interceptors.Add(interceptor);
+            }
+
             o.MaxReceiveMessageSize = MaxMessageBytes;
             o.EnableDetailedErrors = false;
         });
         services.AddSingleton<KeyManagementApi>();
+        ApiPipeline.Register(services);
+        services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<RegionIdentity>().Region, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<AwsSignatureAuthentication>();
+        services.AddSingleton<AwsJsonFront>();
         services.AddSingleton<PrincipalAdminApi>();
         services.AddSingleton<AuditLogApi>();
         static RpcException Unparseable() =>
@@ -309,6 +319,7 @@ public static partial class RegionNodeSetup
     public static WebApplication MapRegionNode(this WebApplication app)
     {
         app.MapGrpcService<KeyManagementEndpoint>();
+        app.MapPost("/", (HttpContext http) => http.RequestServices.GetRequiredService<AwsJsonFront>().HandleAsync(http));
         app.MapGrpcService<PrincipalAdminEndpoint>();
         app.MapGrpcService<AuditLogEndpoint>();
         app.MapGrpcHealthChecksService();

@@ -30,9 +30,11 @@ public static class KmsErrorCodes
     public const string MalformedPolicyDocument = "MalformedPolicyDocumentException";
     public const string MissingAuthenticationToken = "MissingAuthenticationTokenException";
     public const string NotFound = "NotFoundException";
+    public const string Serialization = "SerializationException";
     public const string Tag = "TagException";
     public const string Throttling = "ThrottlingException";
     public const string UnrecognizedClient = "UnrecognizedClientException";
+    public const string UnknownOperation = "UnknownOperationException";
     public const string UnsupportedOperation = "UnsupportedOperationException";
     public const string Validation = "ValidationException";
 }
