@@ -21,7 +21,8 @@ public sealed class RegionNodeProcess : IAsyncDisposable
     private readonly GrpcChannel _channel;
     private readonly ITestOutputHelper? _output;
 
-    private RegionNodeProcess(Process process, Uri endpoint, string dataDirectory, string region, ITestOutputHelper? output, ConcurrentQueue<string> log)
+    private RegionNodeProcess(Process process, Uri endpoint, string dataDirectory, string region, ITestOutputHelper? output, ConcurrentQueue<string> log,
+        string? certificateAuthority)
     {
         _process = process;
         _log = log;
@@ -29,14 +30,20 @@ public sealed class RegionNodeProcess : IAsyncDisposable
         Endpoint = endpoint;
         DataDirectory = dataDirectory;
         Region = region;
-        _channel = GrpcChannel.ForAddress(endpoint);
+        _channel = GrpcChannel.ForAddress(endpoint,
+            new GrpcChannelOptions { HttpHandler = certificateAuthority is null ? null : ClusterHandlers.Create(null, ClusterHandlers.Server(ClusterPki.LoadCertificate(certificateAuthority), region)) });
+        CertificateAuthority = certificateAuthority;
         Kms = new KeyManagementService.KeyManagementServiceClient(_channel);
         Clock = new TestClock.TestClockClient(_channel);
-        Client = new MrkClient(endpoint, new MrkClientOptions { Timeout = TimeSpan.FromSeconds(30), MaxRetries = 0 });
+        Client = new MrkClient(endpoint,
+            new MrkClientOptions { Timeout = TimeSpan.FromSeconds(30), MaxRetries = 0, CertificateAuthorityFile = certificateAuthority });
         Relay = new TestRelay.TestRelayClient(_channel);
     }
 
     public Uri Endpoint { get; }
+
+    /// <summary>The CA that issued the node's TLS certificate; null for a plaintext node.</summary>
+    public string? CertificateAuthority { get; }
 
     public string DataDirectory { get; }
 
@@ -59,7 +66,7 @@ public sealed class RegionNodeProcess : IAsyncDisposable
 
     public static async Task<RegionNodeProcess> StartAsync(string dataDirectory, ITestOutputHelper? output = null, string region = "us-east-1",
         IReadOnlyDictionary<string, string>? environment = null, bool testMode = true, string[]? transport = null, string[]? extra = null,
-        bool anonymous = true)
+        bool anonymous = true, string? certificateAuthority = null)
     {
         var (process, log, listening) = Launch(dataDirectory, region, environment,
             [.. transport ?? ["--urls", "http://127.0.0.1:0", "--plaintext", "true"], "--test-mode", testMode ? "true" : "false", "--maintenance-interval", "0.2",
@@ -77,7 +84,7 @@ public sealed class RegionNodeProcess : IAsyncDisposable
             throw new InvalidOperationException($"RegionNode {why}:{Environment.NewLine}{string.Join(Environment.NewLine, log)}");
         }
 
-        return new RegionNodeProcess(process, await listening.Task.ConfigureAwait(false), dataDirectory, region, output, log);
+        return new RegionNodeProcess(process, await listening.Task.ConfigureAwait(false), dataDirectory, region, output, log, certificateAuthority);
     }
 
     /// <summary>Runs the node with the given arguments and waits for it to exit; for start-up refusals.</summary>

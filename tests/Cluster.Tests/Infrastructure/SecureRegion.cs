@@ -33,7 +33,7 @@ public sealed class SecureRegion : IAsyncDisposable
         ClusterBootstrap.Run(layout, [Region], [], TimeProvider.System);
         var node = await RegionNodeProcess.StartAsync(Path.Combine(folder, "node"), output, Region, anonymous: false,
             transport: ["--urls", "https://127.0.0.1:0", "--tls-cert", layout.RegionCertificate(Region), "--tls-key", layout.RegionKey(Region)],
-            extra: ["--cluster-certs", layout.Root]).ConfigureAwait(false);
+            extra: ["--cluster-certs", layout.Root], certificateAuthority: layout.AuthorityCertificate).ConfigureAwait(false);
         return new SecureRegion(layout, node);
     }
 

@@ -21,9 +21,12 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
     private readonly ITestOutputHelper? _output;
     private readonly int _controlPlanePort = ControlPlaneProcess.FreePort();
 
-    private ThreeRegionCluster(ITestOutputHelper? output)
+    private readonly bool _tls;
+
+    private ThreeRegionCluster(ITestOutputHelper? output, bool tls)
     {
         _output = output;
+        _tls = tls;
         Certificates = new ClusterLayout(_directory.Sub("certs"));
     }
 
@@ -39,9 +42,11 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
 
     public KeyManagementService.KeyManagementServiceClient Kms(string region) => this[region].Kms;
 
-    public static async Task<ThreeRegionCluster> StartAsync(ITestOutputHelper? output)
+    /// <summary>Starts the cluster; with <paramref name="tls"/> the Regions serve TLS (with their cluster certificates) instead of
+    /// plaintext HTTP/2, as the AWS SDKs need.</summary>
+    public static async Task<ThreeRegionCluster> StartAsync(ITestOutputHelper? output, bool tls = false)
     {
-        var cluster = new ThreeRegionCluster(output);
+        var cluster = new ThreeRegionCluster(output, tls);
         try
         {
             ClusterBootstrap.Run(cluster.Certificates, Regions, [], TimeProvider.System);
@@ -62,6 +67,8 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
 
     public async Task StartRegionAsync(string region) =>
         _nodes[region] = await RegionNodeProcess.StartAsync(DataDirectory(region), _output, region,
+            transport: _tls ? ["--urls", "https://127.0.0.1:0", "--tls-cert", Certificates.RegionCertificate(region), "--tls-key", Certificates.RegionKey(region)] : null,
+            certificateAuthority: _tls ? Certificates.AuthorityCertificate : null,
             extra: ["--controlplane", $"https://127.0.0.1:{_controlPlanePort}/", "--cluster-certs", Certificates.Root, "--sync-interval", "0.5"])
             .ConfigureAwait(false);
 
