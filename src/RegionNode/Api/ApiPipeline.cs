@@ -67,7 +67,11 @@ public sealed class ApiPipeline
         public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
         {
             ArgumentNullException.ThrowIfNull(handler);
-            var call = handler;
+
+            // A request the front could not read is refused here, after the caller was authenticated and admitted (a
+            // body changed after signing is a wrong signature first) and inside the audit, never by the service method.
+            UnaryServerMethod<TRequest, TResponse> call = (request, context) =>
+                AwsProtocol.AwsJsonCallContext.UnreadableOf(context) is { } unreadable ? throw unreadable : handler(request, context);
             for (var i = chain.Length - 1; i >= 0; i--)
             {
                 var interceptor = chain[i];

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Grpc.Mrk.RegionNode.Domain.Errors;
 
 namespace Grpc.Mrk.RegionNode.Api.AwsProtocol;
 
@@ -16,12 +17,23 @@ public sealed class AwsJsonCallContext : ServerCallContext
     private readonly HttpContext _http;
     private readonly Dictionary<object, object> _userState;
 
-    public AwsJsonCallContext(HttpContext http, string method, SignedRequest signed)
+    private const string UnreadableKey = "mrk.aws-unreadable-request";
+
+    /// <param name="unreadable">Why the body could not be read as the operation's input, if it could not: refused once the caller is known.</param>
+    public AwsJsonCallContext(HttpContext http, string method, SignedRequest signed, KmsException? unreadable)
     {
         _http = http;
         MethodCore = method;
         _userState = new Dictionary<object, object> { [HttpContextKey] = http, [SignedRequestKey] = signed };
+        if (unreadable is not null)
+        {
+            _userState[UnreadableKey] = unreadable;
+        }
     }
+
+    /// <summary>The refusal of a request body the front could not read; null when it was read (and for every gRPC call).</summary>
+    public static KmsException? UnreadableOf(ServerCallContext context) =>
+        context.UserState.TryGetValue(UnreadableKey, out var value) ? value as KmsException : null;
 
     /// <summary>The signed request of a call that came through the AWS JSON front; null for a gRPC call.</summary>
     public static SignedRequest? SignedRequestOf(ServerCallContext context) =>

@@ -55,19 +55,21 @@ public sealed class AwsJsonFront(ApiPipeline pipeline, TimeProvider time)
         }
 
         Google.Protobuf.IMessage request;
+        KmsException? unreadable = null;
         try
         {
             request = AwsJsonReader.Read(Model, operation.InputShape, body, method.Request);
         }
-        catch (KmsException unreadable)
+        catch (KmsException refusal)
         {
-            await WriteErrorAsync(response, unreadable.ErrorCode, unreadable.Message).ConfigureAwait(false);
-            return;
+            // Refused inside the pipeline, once the signature is checked: an empty request stands in for the audit record.
+            request = method.Request.Parser.ParseFrom(Google.Protobuf.ByteString.Empty);
+            unreadable = refusal;
         }
 
         try
         {
-            var context = new AwsJsonCallContext(http, method.FullName, Signed(http, body));
+            var context = new AwsJsonCallContext(http, method.FullName, Signed(http, body), unreadable);
             var answer = await method.InvokeAsync(request, context).ConfigureAwait(false);
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = ContentType;
