@@ -127,6 +127,7 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
             request is null ? new Dictionary<string, object?>() : Parameters(request), null, errorCode, errorMessage)
         {
             OtherKeyArns = keys.Skip(1).ToList(),
+            Protocol = AwsProtocol.AwsJsonCallContext.SignedRequestOf(context) is null ? "grpc" : "aws-json",
         };
     }
 
@@ -175,6 +176,9 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
                     ? null
                     : CappedList(list.Cast<object>().Take(MaxEntries + 1).Select(item => item is IMessage nested ? Flatten(nested) : EnumOrText(field, item)).ToList(),
                         list.Count),
+                // Times as CloudTrail writes them, not as the message's seconds and nanos.
+                { FieldType: FieldType.Message } when value is Google.Protobuf.WellKnownTypes.Timestamp time =>
+                    time.ToDateTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
                 { FieldType: FieldType.Message } => value is IMessage nested ? Parameters(nested) is { Count: > 0 } inner ? inner : null : null,
                 { FieldType: FieldType.Enum } => Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) == 0 ? null : EnumOrText(field, value),
                 { FieldType: FieldType.Bool } => value is true ? true : null,

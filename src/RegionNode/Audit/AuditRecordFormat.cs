@@ -45,6 +45,13 @@ public static class AuditRecordFormat
 
             w.WriteEndArray();
             w.WriteString("eventType", e.EventType);
+            if (e.Protocol is not null)
+            {
+                w.WriteStartObject("additionalEventData");
+                w.WriteString("protocol", e.Protocol);
+                w.WriteEndObject();
+            }
+
             w.WriteBoolean("managementEvent", true);
             w.WriteString("recipientAccountId", region.AccountId);
             w.WriteString("eventCategory", "Management");

@@ -18,6 +18,9 @@ public sealed record AuditEvent(
     /// <summary>Further keys the call used besides <see cref="KeyArn"/> (ReEncrypt's destination, for one).</summary>
     public IReadOnlyList<string> OtherKeyArns { get; init; } = [];
 
+    /// <summary>How the call came: "grpc" or "aws-json" (AWS's JSON protocol); null for events the node raises itself.</summary>
+    public string? Protocol { get; init; }
+
     public const string ApiCall = "AwsApiCall";
     public const string ServiceEvent = "AwsServiceEvent";
 
