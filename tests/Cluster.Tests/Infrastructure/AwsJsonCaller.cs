@@ -14,21 +14,35 @@ public sealed record Signing(string AccessKeyId, string Secret, string Region, D
 /// Raw awsJson1.1 calls over HTTP/1.1 and TLS with our own Signature Version 4 signer (written from AWS's
 /// documentation, independently of the node's verifier), for requests no SDK would send.
 /// </summary>
-public sealed class AwsJsonCaller(RegionNodeProcess node) : IDisposable
+public sealed class AwsJsonCaller(RegionNodeProcess node, Version? httpVersion = null) : IDisposable
 {
     private readonly HttpClient _http = new(ClusterHandlers.Create(null, ClusterHandlers.Server(ClusterPki.LoadCertificate(
         node.CertificateAuthority ?? throw new InvalidOperationException("The AWS JSON front is served over TLS.")), node.Region)))
     {
         Timeout = TimeSpan.FromSeconds(30),
+        DefaultRequestVersion = httpVersion ?? System.Net.HttpVersion.Version11,
+        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
     };
 
+    /// <summary>The HTTP version the last answer came with.</summary>
+    public Version? LastVersion { get; private set; }
+
+    /// <param name="target">The X-Amz-Target header; "TrentService.&lt;operation&gt;" when null, left out when empty.</param>
     public async Task<(int Status, JsonDocument Body, HttpResponseHeaders Headers)> CallAsync(string operation, string json, Signing signing,
-        string contentType = "application/x-amz-json-1.1", string? target = null)
+        string contentType = "application/x-amz-json-1.1", string? target = null, HttpMethod? method = null)
     {
         var body = Encoding.UTF8.GetBytes(json);
-        using var request = new HttpRequestMessage(HttpMethod.Post, node.Endpoint) { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(method ?? HttpMethod.Post, node.Endpoint)
+        {
+            Content = new ByteArrayContent(body), Version = _http.DefaultRequestVersion, VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         request.Headers.TryAddWithoutValidation("X-Amz-Target", target ?? $"TrentService.{operation}");
+        if (target == string.Empty)
+        {
+            request.Headers.Remove("X-Amz-Target");
+        }
+
         if (!signing.Unsigned)
         {
             Sign(request, body, signing, contentType);
@@ -41,6 +55,7 @@ public sealed class AwsJsonCaller(RegionNodeProcess node) : IDisposable
         }
 
         using var response = await _http.SendAsync(request).WithTimeout().ConfigureAwait(false);
+        LastVersion = response.Version;
         var text = await response.Content.ReadAsStringAsync().WithTimeout().ConfigureAwait(false);
         return ((int)response.StatusCode, JsonDocument.Parse(text.Length == 0 ? "{}" : text), response.Headers);
     }
@@ -60,7 +75,7 @@ public sealed class AwsJsonCaller(RegionNodeProcess node) : IDisposable
         var values = new Dictionary<string, string>
         {
             ["content-type"] = contentType, ["host"] = host, ["x-amz-date"] = amzDate,
-            ["x-amz-target"] = request.Headers.GetValues("X-Amz-Target").Single(),
+            ["x-amz-target"] = request.Headers.TryGetValues("X-Amz-Target", out var targets) ? targets.Single() : string.Empty,
         };
         var signed = signing.SignedHeaders ?? ["content-type", "host", "x-amz-date", "x-amz-target"];
         var canonical = string.Join('\n', "POST", "/", string.Empty, string.Concat(signed.Select(h => $"{h}:{values[h]}\n")), string.Join(';', signed),

@@ -1,0 +1,84 @@
+using System.Net;
+using Grpc.Mrk.Cluster.Tests.Infrastructure;
+using Grpc.Mrk.TestSupport;
+using Xunit.Abstractions;
+
+namespace Grpc.Mrk.Cluster.Tests.AwsProtocol;
+
+/// <summary>
+/// The AWS JSON front's answers to requests that are not a KMS operation or not its input: each is refused with the
+/// exception AWS gives (docs/aws-protocol.md names each one's source), as JSON, with a request ID and a Date, never
+/// with a 500; the node keeps serving gRPC and JSON, over HTTP/1.1 and HTTP/2 alike.
+/// </summary>
+public sealed class AwsJsonFrontTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly Signing Any = new("AKIAIOSFODNN7EXAMPLE", "any", "us-east-1");
+    private readonly TempDirectory _directory = new();
+
+    public static TheoryData<string, string, string?, string, int, string> Refusals() => new()
+    {
+        // operation, body, target (null: TrentService.<operation>, empty: none), content type, status, exception
+        { "Encrypt", "{}", string.Empty, "application/x-amz-json-1.1", 400, "UnknownOperationException" },
+        { "Encrypt", "{}", "TrentService.Nope", "application/x-amz-json-1.1", 400, "UnknownOperationException" },
+        { "Encrypt", "{}", "DynamoDB_20120810.ListTables", "application/x-amz-json-1.1", 400, "UnknownOperationException" },
+        { "Encrypt", "{}", "TrentService.", "application/x-amz-json-1.1", 400, "UnknownOperationException" },
+        { "Encrypt", "{}", null, "text/plain", 400, "UnknownOperationException" },
+        { "Encrypt", "not json", null, "application/x-amz-json-1.1", 400, "SerializationException" },
+        { "Encrypt", "[]", null, "application/x-amz-json-1.1", 400, "SerializationException" },
+        { "Encrypt", """{"KeyId":5}""", null, "application/x-amz-json-1.1", 400, "SerializationException" },
+        { "Encrypt", """{"Plaintext":"%%%"}""", null, "application/x-amz-json-1.1", 400, "SerializationException" },
+        { "ListKeys", """{"Limit":"ten"}""", null, "application/x-amz-json-1.1", 400, "SerializationException" },
+        { "CreateKey", """{"KeySpec":"ROT13"}""", null, "application/x-amz-json-1.1", 400, "ValidationException" },
+        { "Decrypt", """{"CiphertextBlob":"AAAA","Recipient":{"KeyEncryptionAlgorithm":"RSAES_OAEP_SHA_256"}}""", null, "application/x-amz-json-1.1", 400,
+            "UnsupportedOperationException" },
+        { "CreateKey", """{"CustomKeyStoreId":"cks-1234567890abcdef0"}""", null, "application/x-amz-json-1.1", 400, "UnsupportedOperationException" },
+        { "CreateCustomKeyStore", """{"CustomKeyStoreName":"hsm"}""", null, "application/x-amz-json-1.1", 400, "UnsupportedOperationException" },
+        { "DescribeCustomKeyStores", "{}", null, "application/x-amz-json-1.1", 400, "UnsupportedOperationException" },
+        { "GetKeyLastUsage", """{"KeyId":"alias/x"}""", null, "application/x-amz-json-1.1", 400, "UnsupportedOperationException" },
+        { "Encrypt", new string(' ', 300 * 1024) + "{}", null, "application/x-amz-json-1.1", 413, "RequestEntityTooLargeException" },
+    };
+
+    [Fact]
+    public async Task EveryRefusalOfTheTable_AsAwsAnswersIt_AndTheNodeServesOn()
+    {
+        await using var node = await StartAsync();
+        foreach (var version in new[] { HttpVersion.Version11, HttpVersion.Version20 })
+        {
+            using var caller = new AwsJsonCaller(node, version);
+            foreach (var row in Refusals())
+            {
+                var (operation, body, target, contentType, status, exception) = ((string)row[0], (string)row[1], (string?)row[2], (string)row[3], (int)row[4],
+                    (string)row[5]);
+                var (answered, refusal, headers) = await caller.CallAsync(operation, body, Any, contentType, target);
+                var what = $"{operation} {target} {contentType} {body[..Math.Min(body.Length, 60)]} over HTTP/{version}";
+                Assert.True(answered == status, $"{what}: HTTP {answered}");
+                Assert.True(exception == refusal.RootElement.GetProperty("__type").GetString(), $"{what}: {refusal.RootElement}");
+                Assert.NotNull(headers.Date);
+                Assert.True(headers.Contains("x-amzn-RequestId"), what);
+                Assert.Equal(version, caller.LastVersion);
+            }
+
+            // Other methods and paths are not the protocol: the framework's 404 or 405, never a 500.
+            var (get, _, _) = await caller.CallAsync("ListKeys", "{}", Any, method: HttpMethod.Get);
+            Assert.Equal(405, get);
+
+            var (ok, listed, _) = await caller.CallAsync("ListKeys", "{}", Any);
+            Assert.Equal(200, ok);
+            Assert.False(listed.RootElement.GetProperty("Truncated").GetBoolean());
+        }
+
+        Assert.False(node.HasExited);
+        Assert.NotNull(await node.Kms.ListKeysAsync(new Grpc.Mrk.V1.ListKeysRequest()).ResponseAsync.WithTimeout());
+    }
+
+    public void Dispose() => _directory.Dispose();
+
+    private async Task<RegionNodeProcess> StartAsync()
+    {
+        var layout = new Grpc.Mrk.Cluster.ClusterLayout(_directory.Sub("certs"));
+        Grpc.Mrk.Cluster.ClusterBootstrap.Run(layout, ["us-east-1"], [], TimeProvider.System);
+        return await RegionNodeProcess.StartAsync(_directory.Sub("node"), output, "us-east-1",
+            transport: ["--urls", "https://127.0.0.1:0", "--tls-cert", layout.RegionCertificate("us-east-1"), "--tls-key", layout.RegionKey("us-east-1")],
+            certificateAuthority: layout.AuthorityCertificate);
+    }
+}
