@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Grpc.Mrk.TestSupport;
 
 namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
@@ -13,36 +12,9 @@ public static class MrkCli
         RunToolAsync(RepoPaths.CliDll, workingDirectory, arguments, TimeSpan.FromSeconds(60));
 
     /// <summary>Runs one of the product's .NET tools (its dll) to its end, killing it if it outlives <paramref name="timeout"/>.</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunToolAsync(string dll, string workingDirectory, string[] arguments,
-        TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory,
-        };
-        start.ArgumentList.Add(dll);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WithTimeout(timeout);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await output, await error);
-    }
+    public static Task<(int ExitCode, string Output, string Error)> RunToolAsync(string dll, string workingDirectory, string[] arguments,
+        TimeSpan timeout) =>
+        ExternalTool.RunAsync("dotnet", [dll, .. arguments], null, workingDirectory, timeout);
 
     /// <summary>Runs a command that must succeed and returns what it printed, trimmed.</summary>
     public static async Task<string> OkAsync(RegionNodeProcess node, string workingDirectory, params string[] arguments)

@@ -38,6 +38,8 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
 
     public string DataDirectory(string region) => _directory.Sub(region);
 
+    public bool IsRunning(string region) => _nodes.GetValueOrDefault(region) is not null;
+
     public RegionNodeProcess this[string region] => _nodes[region] ?? throw new InvalidOperationException($"{region} is not running");
 
     public KeyManagementService.KeyManagementServiceClient Kms(string region) => this[region].Kms;
