@@ -62,6 +62,28 @@ cat >"${root}/cluster.json" <<JSON
 {"controlPlane": "${controlplane}", "certificates": "${certs}", "caBundle": "${certs}/ca.crt", "regions": {${endpoints}}}
 JSON
 
+# An AWS config file with one profile per Region whose KMS endpoint is that Region's node, so the AWS CLIs and SDKs
+# that read endpoints from the config file (AWS CLI 1.29+/2.13+) reach it with --profile <region>. Any access key
+# works in the insecure local mode; the placeholder pair keeps the AWS tools from looking for real credentials.
+: >"${root}/aws-config"
+port=$base
+for region in "${regions[@]}"; do
+  port=$((port + 1))
+  cat >>"${root}/aws-config" <<CONFIG
+[profile ${region}]
+region = ${region}
+ca_bundle = ${certs}/ca.crt
+aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+aws_secret_access_key = local-insecure-mode-takes-any-signature
+services = mrk-${region}
+
+[services mrk-${region}]
+kms =
+  endpoint_url = https://127.0.0.1:${port}
+
+CONFIG
+done
+
 # Wait until every RegionNode answers its health check (or one of them exits).
 for _ in $(seq 1 120); do
   if dotnet "$(bin Client/Cli mrk.dll)" --cluster-file "${root}/cluster.json" cluster status --output json 2>/dev/null \
@@ -75,9 +97,10 @@ for _ in $(seq 1 120); do
 done
 
 echo
-echo "!!! INSECURE LOCAL MODE: these Regions accept calls without credentials (as the account's root principal) and let"
-echo "!!! anyone manage principals. They listen on 127.0.0.1 only. Never run a cluster this way beyond this machine;"
-echo "!!! docs/security.md shows how callers authenticate with API keys or client certificates."
+echo "!!! INSECURE LOCAL MODE: these Regions accept calls without credentials (as the account's root principal), take any"
+echo "!!! AWS signature as that root, and let anyone manage principals. They listen on 127.0.0.1 only. Never run a"
+echo "!!! cluster this way beyond this machine; docs/security.md shows how callers authenticate with API keys, access keys"
+echo "!!! or client certificates."
 echo
 shown="${root#"$(pwd)/"}"
 echo "Grpc.Mrk local cluster (data and logs under ${shown}/; Ctrl-C stops everything)"
@@ -99,6 +122,10 @@ cat <<INFO
   scripts/mrk --region us-east-1 encrypt --key-id \$id --plaintext aGVsbG8= --query CiphertextBlob --output text
   scripts/mrk --region eu-west-1 decrypt --ciphertext-blob <blob>
   scripts/mrk cluster status --output table
+
+Or with the AWS CLI, as any AWS application would (older CLIs: add --endpoint-url https://127.0.0.1:<port>):
+  export AWS_CONFIG_FILE=${shown}/aws-config AWS_CA_BUNDLE=${shown}/certs/ca.crt
+  aws --profile us-east-1 kms list-keys
 INFO
 
 # A Region that dies (or is killed) leaves the others serving, as in production; report it and keep going.
