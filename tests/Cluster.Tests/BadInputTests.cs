@@ -199,7 +199,7 @@ public sealed class BadInputTests(RegionNodeFixture fixture) : IClassFixture<Reg
         {
             KeyId = key.KeyId, Tags = { new Tag { TagKey = new string('k', 129), TagValue = "v" } },
         }, deadline: Deadline.Soon));
-        await Errors.ExpectAsync("LimitExceededException", Node.Kms.TagResourceAsync(new TagResourceRequest
+        await Errors.ExpectAsync("TagException", Node.Kms.TagResourceAsync(new TagResourceRequest
         {
             KeyId = key.KeyId, Tags = { Enumerable.Range(0, 51).Select(i => new Tag { TagKey = $"t{i}", TagValue = "v" }) },
         }, deadline: Deadline.Soon));

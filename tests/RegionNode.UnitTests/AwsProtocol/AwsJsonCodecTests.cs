@@ -96,7 +96,7 @@ public sealed class AwsJsonCodecTests
     public void EnumOutsideTheModel_NamesTheMemberAndTheModelsValues()
     {
         var refusal = Assert.Throws<KmsException>(() => Read<CreateKeyRequest>("CreateKey", """{"KeyUsage":"SHRED"}"""));
-        Assert.Equal("1 validation error detected: Value at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set: "
+        Assert.Equal("1 validation error detected: Value 'SHRED' at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set: "
                      + "[SIGN_VERIFY, ENCRYPT_DECRYPT, GENERATE_VERIFY_MAC, KEY_AGREEMENT]", refusal.Message);
     }
 

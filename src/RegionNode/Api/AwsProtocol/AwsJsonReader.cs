@@ -165,7 +165,7 @@ public static class AwsJsonReader
     {
         if (shape.EnumValues.Count > 0 && !shape.EnumValues.Contains(value, StringComparer.Ordinal))
         {
-            throw KmsErrors.Constraint(path, $"Member must satisfy enum value set: [{string.Join(", ", shape.EnumValues)}]");
+            throw KmsErrors.Constraint(path, value, $"Member must satisfy enum value set: [{string.Join(", ", shape.EnumValues)}]");
         }
 
         var ours = ModelBinding.EnumValue(type, value) ?? throw KmsErrors.Unsupported($"{KmsErrors.Printable(value)} is not supported by this service.");

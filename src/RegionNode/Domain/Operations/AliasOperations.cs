@@ -103,6 +103,12 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
     {
         Require.Present(aliasName, "aliasName");
         Require.Length(aliasName, "aliasName", 1, 256);
+        if (!aliasName.StartsWith("alias/", StringComparison.Ordinal))
+        {
+            // AWS's words, and its exception, for a name without the prefix.
+            throw KmsErrors.Validation("Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html");
+        }
+
         if (!AliasNamePattern().IsMatch(aliasName) || aliasName == "alias/")
         {
             throw KmsErrors.InvalidAliasName(

@@ -58,7 +58,7 @@ public sealed class DataKeyOperations(
     public byte[] GenerateRandom(Caller caller, int? numberOfBytes)
     {
         accessControl.AuthorizeAccountAction(caller, "kms:GenerateRandom");
-        var count = numberOfBytes ?? throw KmsErrors.Constraint("numberOfBytes", "Member must not be null");
+        var count = numberOfBytes ?? throw KmsErrors.Validation("NumberOfBytes is required.");
         Require.Range(count, "numberOfBytes", 1, MaxRandomBytes);
         return random.GetBytes(count);
     }

@@ -99,7 +99,7 @@ public sealed class EncryptionOperations(
             var max = MaxRsaPlaintext(key.KeySpec, algorithm);
             if (rsaPlain.Length > max)
             {
-                throw KmsErrors.Validation($"Plaintext is too long for {algorithm} with {key.KeySpec}: at most {max} bytes.");
+                throw KmsErrors.Validation($"Algorithm {algorithm} and key spec {key.KeySpec} cannot encrypt data larger than {max} bytes.");
             }
 
             var ciphertext = materials.Use(key, key.CurrentMaterial, m => asymmetric.Encrypt(m, algorithm, rsaPlain));

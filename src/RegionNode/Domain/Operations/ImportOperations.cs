@@ -221,7 +221,7 @@ public sealed class ImportOperations(
         var model = command.ExpirationModel ?? ExpirationModel.KEY_MATERIAL_EXPIRES;
         if (model == ExpirationModel.KEY_MATERIAL_EXPIRES)
         {
-            var validTo = command.ValidTo ?? throw KmsErrors.Validation("ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES.");
+            var validTo = command.ValidTo ?? throw KmsErrors.Validation("A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES");
             if (validTo <= now)
             {
                 throw KmsErrors.Validation("ValidTo must be a future date and time.");

@@ -43,7 +43,7 @@ public sealed class MacOperations(KeyResolver resolver, KeyMaterials materials, 
         key.RequireUsage(KeyUsage.GENERATE_VERIFY_MAC, operation.ToString());
         if (!key.SpecInfo.MacAlgorithmsFor(key.KeyUsage).Contains(alg))
         {
-            throw KmsErrors.InvalidKeyUsage($"{alg} is not a valid MAC algorithm for {key.Arn} (key spec {key.KeySpec}).");
+            throw KmsErrors.InvalidKeyUsage($"Algorithm {alg} is incompatible with key spec {key.KeySpec}.");
         }
 
         return (key, alg);

@@ -15,7 +15,7 @@ public static partial class Require
         Length(value, field, 1, 32);
         if (!IsRegionName(value))
         {
-            throw KmsErrors.Constraint(field, "Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\\d+$");
+            throw KmsErrors.Constraint(field, value, "Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\\d+$");
         }
     }
 
@@ -30,16 +30,13 @@ public static partial class Require
         }
     }
 
-    public static void Length(string value, string field, int min, int max)
+    /// <param name="secret">A value the refusal must not repeat (a grant token is a credential).</param>
+    public static void Length(string value, string field, int min, int max, bool secret = false)
     {
-        if (value.Length < min)
+        if (value.Length < min || value.Length > max)
         {
-            throw KmsErrors.Constraint(field, $"Member must have length greater than or equal to {min}");
-        }
-
-        if (value.Length > max)
-        {
-            throw KmsErrors.Constraint(field, $"Member must have length less than or equal to {max}");
+            var constraint = value.Length < min ? $"Member must have length greater than or equal to {min}" : $"Member must have length less than or equal to {max}";
+            throw secret ? KmsErrors.Constraint(field, constraint) : KmsErrors.Constraint(field, value, constraint);
         }
     }
 
@@ -60,12 +57,12 @@ public static partial class Require
     {
         if (value < min)
         {
-            throw KmsErrors.Constraint(field, $"Member must have value greater than or equal to {min}");
+            throw KmsErrors.Constraint(field, value, $"Member must have value greater than or equal to {min}");
         }
 
         if (value > max)
         {
-            throw KmsErrors.Constraint(field, $"Member must have value less than or equal to {max}");
+            throw KmsErrors.Constraint(field, value, $"Member must have value less than or equal to {max}");
         }
     }
 
@@ -97,7 +94,7 @@ public static partial class Require
 
         foreach (var token in grantTokens)
         {
-            Length(token, "grantTokens", 1, 8192);
+            Length(token, "grantTokens", 1, 8192, secret: true);
             if (Model.GrantToken.IdOf(token) is null)
             {
                 throw KmsErrors.InvalidGrantToken();

@@ -24,9 +24,9 @@ public sealed class TagOperations(KeyResolver resolver, KeyChanges changes)
             throw Errors.KmsErrors.Constraint("tagKeys", "Member must not be empty");
         }
 
-        foreach (var tagKey in tagKeys)
+        for (var i = 0; i < tagKeys.Count; i++)
         {
-            TagRules.ValidateKey(tagKey);
+            TagRules.ValidateKey(tagKeys[i], $"tagKeys.{i + 1}.member");
         }
 
         return changes.ChangeAsync(keyId, Access.For(caller, "UntagResource", request => request.With("aws:TagKeys", [.. tagKeys])), key => key.Untag(tagKeys.ToHashSet(StringComparer.Ordinal)), cancellationToken);

@@ -10,33 +10,37 @@ public static class TagRules
 
     public static IReadOnlyList<Tag> Validate(IReadOnlyList<Tag> tags)
     {
+        // AWS's words for a request with more tags than a key may have; a key that would pass the limit by adding them is
+        // LimitExceededException (KmsKey.Tag).
         if (tags.Count > MaxTagsPerKey)
         {
-            throw KmsErrors.LimitExceeded($"A KMS key can have at most {MaxTagsPerKey} tags.");
+            throw KmsErrors.Tag("Too many tags");
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var tag in tags)
+        for (var i = 0; i < tags.Count; i++)
         {
-            ValidateKey(tag.TagKey);
-            Require.WellFormed(tag.TagValue, "tags.member.tagValue");
-            Require.Length(tag.TagValue, "tags.member.tagValue", 0, 256);
+            var tag = tags[i];
+            ValidateKey(tag.TagKey, $"tags.{i + 1}.member.tagKey");
+            Require.WellFormed(tag.TagValue, $"tags.{i + 1}.member.tagValue");
+            Require.Length(tag.TagValue, $"tags.{i + 1}.member.tagValue", 0, 256);
             if (!seen.Add(tag.TagKey))
             {
-                throw KmsErrors.Tag($"Duplicate tag key '{KmsErrors.Printable(tag.TagKey)}' in the request.");
+                throw KmsErrors.Tag("Duplicate tag keys");
             }
         }
 
         return tags;
     }
 
-    public static void ValidateKey(string tagKey)
+    /// <param name="field">Where the key is in the request, as AWS names it ("tags.1.member.tagKey", "tagKeys.2.member").</param>
+    public static void ValidateKey(string tagKey, string field)
     {
-        Require.WellFormed(tagKey, "tags.member.tagKey");
-        Require.Length(tagKey, "tags.member.tagKey", 1, 128);
+        Require.WellFormed(tagKey, field);
+        Require.Length(tagKey, field, 1, 128);
         if (tagKey.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
         {
-            throw KmsErrors.Tag("Tag keys beginning with 'aws:' are reserved.");
+            throw KmsErrors.Tag("Tags beginning with aws: are reserved");
         }
     }
 }
