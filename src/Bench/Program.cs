@@ -15,26 +15,59 @@ var warmUp = new Option<double>("--warmup") { Description = "unmeasured warm-up 
 var maxCalls = new Option<long>("--max-calls") { Description = "upper bound of calls per scenario and phase", DefaultValueFactory = _ => 5_000_000 };
 var only = new Option<string?>("--only") { Description = "comma-separated scenario names (prefixes) to run" };
 var json = new Option<string?>("--json") { Description = "also write the figures as JSON to this file" };
+var protocol = new Option<string>("--protocol")
+{
+    Description = "grpc, aws-json (AWS's JSON protocol, signed with SigV4), or both side by side with each JSON figure's ratio to its gRPC twin",
+    DefaultValueFactory = _ => "grpc",
+};
+protocol.AcceptOnlyFromAmong("grpc", "aws-json", "both");
+var jsonHttp2 = new Option<bool>("--aws-json-http2") { Description = "the AWS JSON protocol over HTTP/2 instead of HTTP/1.1 (what most AWS SDKs speak)" };
 
 var root = new RootCommand("Measures a RegionNode: calls/s and p50/p99/p999 latency per operation, each as a ratio to the same "
                            + "node's empty-call ceiling (GenerateRandom of 1 byte) in the same run, plus a single client's sequential empty call and Encrypt.")
 {
-    clusterFile, region, endpoint, caBundle, concurrency, seconds, warmUp, maxCalls, only, json,
+    clusterFile, region, endpoint, caBundle, concurrency, seconds, warmUp, maxCalls, only, json, protocol, jsonHttp2,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
     var (uri, ca) = Target(parse.GetValue(endpoint), parse.GetValue(caBundle), parse.GetValue(clusterFile)!, parse.GetValue(region)!);
-    using var client = new MrkClient(uri, new MrkClientOptions
+    MrkClient Connect(string? apiKey) => new(uri, new MrkClientOptions
     {
         MaxRetries = 0,
         Timeout = TimeSpan.FromSeconds(30),
         CertificateAuthorityFile = ca,
         Region = parse.GetValue(endpoint) is null ? parse.GetValue(region) : null,
-        ApiKey = Environment.GetEnvironmentVariable("MRK_API_KEY"),
+        ApiKey = apiKey,
     });
-    var scenarios = await Scenarios.PrepareAsync(client).ConfigureAwait(false);
+    var protocols = parse.GetValue(protocol)!;
+
+    // Measuring the AWS JSON protocol needs an access key; both protocols then call as the same principal.
+    BenchCredentials? credentials = null;
+    if (protocols != "grpc")
+    {
+        using var admin = Connect(null);
+        credentials = await BenchCredentials.ObtainAsync(admin).ConfigureAwait(false);
+    }
+
+    using var client = Connect(credentials?.ApiKey ?? Environment.GetEnvironmentVariable("MRK_API_KEY"));
+    var scenarios = new List<Scenario>();
+    if (protocols is "grpc" or "both")
+    {
+        scenarios.AddRange(await Scenarios.PrepareAsync(client).ConfigureAwait(false));
+    }
+
+    AwsJsonClient? awsJson = null;
+    if (protocols is "aws-json" or "both")
+    {
+        (var jsonScenarios, awsJson) = await AwsJsonScenarios.PrepareAsync(uri, parse.GetValue(region)!, ca, credentials!,
+            parse.GetValue(jsonHttp2)).ConfigureAwait(false);
+        scenarios.AddRange(jsonScenarios);
+    }
+
+    using var jsonClient = awsJson;
     var filter = parse.GetValue(only)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    var chosen = scenarios.Where(s => filter is null || s.Name == Scenarios.Ceiling || filter.Any(f => s.Name.StartsWith(f, StringComparison.OrdinalIgnoreCase)))
+    bool Chosen(string name) => filter is null || name == Scenarios.Ceiling || filter.Any(f => name.StartsWith(f, StringComparison.OrdinalIgnoreCase));
+    var chosen = scenarios.Where(s => Chosen(s.Name.StartsWith(AwsJsonScenarios.Prefix, StringComparison.Ordinal) ? s.Name[AwsJsonScenarios.Prefix.Length..] : s.Name))
         .ToList();
     var (duration, warm, bound, workers) = (TimeSpan.FromSeconds(parse.GetValue(seconds)), TimeSpan.FromSeconds(parse.GetValue(warmUp)),
         parse.GetValue(maxCalls), parse.GetValue(concurrency));
@@ -47,14 +80,15 @@ root.SetAction(async (parse, cancellationToken) =>
     }
 
     // One client, one call at a time: the latency a single caller sees, beside the same for the empty call.
-    foreach (var sequential in chosen.Where(s => s.Name is Scenarios.Ceiling or "Encrypt 4 KiB").ToList())
+    foreach (var sequential in chosen.Where(s => s.Name is Scenarios.Ceiling or "Encrypt 4 KiB" or AwsJsonScenarios.Prefix + "Encrypt 4 KiB").ToList())
     {
         await Console.Error.WriteLineAsync($"running {sequential.Name} from one client, one call at a time...").ConfigureAwait(false);
         results.Add(await LoadRunner.RunAsync($"{sequential.Name} sequential", sequential.Call, 1, warm, duration, bound).ConfigureAwait(false));
     }
 
-    var ceiling = results.Find(m => m.Scenario == Scenarios.Ceiling);
+    var ceiling = results.Find(m => m.Scenario == Scenarios.Ceiling) ?? results.Find(m => m.Scenario == AwsJsonScenarios.Prefix + Scenarios.Ceiling);
     Report.WriteTable(Console.Out, results, ceiling);
+    Report.WriteProtocolRatios(Console.Out, results, AwsJsonScenarios.Prefix);
     if (parse.GetValue(json) is { } file)
     {
         await File.WriteAllTextAsync(file, Report.ToJson(new
@@ -65,7 +99,12 @@ root.SetAction(async (parse, cancellationToken) =>
             Results = results.Select(m => new
             {
                 m.Scenario, m.Concurrency, m.Seconds, m.Calls, m.Failures, m.CallsPerSecond, m.P50Ms, m.P99Ms, m.P999Ms,
-                RatioToCeiling = ceiling is null ? (double?)null : m.CallsPerSecond / ceiling.CallsPerSecond, m.FirstError,
+                RatioToCeiling = ceiling is null ? (double?)null : m.CallsPerSecond / ceiling.CallsPerSecond,
+                RatioToGrpc = m.Scenario.StartsWith(AwsJsonScenarios.Prefix, StringComparison.Ordinal)
+                              && results.Find(g => g.Scenario == m.Scenario[AwsJsonScenarios.Prefix.Length..]) is { } twin
+                    ? m.CallsPerSecond / twin.CallsPerSecond
+                    : (double?)null,
+                m.FirstError,
             }),
         }), cancellationToken).ConfigureAwait(false);
     }

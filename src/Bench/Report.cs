@@ -19,5 +19,26 @@ public static class Report
         }
     }
 
+    /// <summary>Each scenario measured through both protocols: the JSON protocol's calls/s and p99 as ratios to its gRPC twin's.</summary>
+    public static void WriteProtocolRatios(TextWriter output, IReadOnlyList<Measurement> measurements, string jsonPrefix)
+    {
+        var pairs = measurements.Where(m => m.Scenario.StartsWith(jsonPrefix, StringComparison.Ordinal))
+            .Select(m => (Json: m, Grpc: measurements.FirstOrDefault(g => g.Scenario == m.Scenario[jsonPrefix.Length..])))
+            .Where(p => p.Grpc is not null)
+            .ToList();
+        if (pairs.Count == 0)
+        {
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine($"{"scenario",-30} {"gRPC calls/s",12} {"JSON calls/s",12} {"JSON x gRPC",11} {"p99 JSON x gRPC",15}");
+        foreach (var (json, grpc) in pairs)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{grpc!.Scenario,-30} {grpc.CallsPerSecond,12:0} {json.CallsPerSecond,12:0} {json.CallsPerSecond / grpc.CallsPerSecond,11:0.00} {json.P99Ms / grpc.P99Ms,15:0.00}"));
+        }
+    }
+
     public static string ToJson(object run) => JsonSerializer.Serialize(run, Json);
 }

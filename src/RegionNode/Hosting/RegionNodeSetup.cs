@@ -148,6 +148,7 @@ public static partial class RegionNodeSetup
         services.AddHostedService(sp => sp.GetRequiredService<Audit.AuditLog>());
         services.AddSingleton<AccessControl>();
         services.AddSingleton<PolicyPrincipals>();
+        services.AddSingleton<AccessKeyCache>();
         services.AddSingleton<AccessKeyOperations>();
         services.AddSingleton<RefusalRateLimit>();
         services.AddSingleton<IGrantStore>(sp => new SqliteGrantStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<Audit.AuditLog>()));

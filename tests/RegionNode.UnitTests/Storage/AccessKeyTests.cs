@@ -17,11 +17,12 @@ public sealed class AccessKeyTests : IDisposable
     private readonly TempStore _store = new();
     private readonly SqlitePrincipalStore _principals;
     private readonly AccessKeyOperations _keys;
+    private readonly AccessKeyCache _cache = new();
 
     public AccessKeyTests()
     {
         _principals = new SqlitePrincipalStore(_store.Database);
-        _keys = new AccessKeyOperations(_principals, _store.Protector, _store.Clock);
+        _keys = new AccessKeyOperations(_principals, _store.Protector, _store.Clock, _cache);
     }
 
     public void Dispose() => _store.Dispose();
@@ -29,7 +30,7 @@ public sealed class AccessKeyTests : IDisposable
     [Fact]
     public async Task Created_AwsShaped_SecretOnlyWrapped_RevokedAtOnce()
     {
-        var alice = await new PrincipalOperations(_principals, _store.Region, _store.Clock).CreatePrincipalAsync("alice", PrincipalType.User, CancellationToken.None);
+        var alice = await new PrincipalOperations(_principals, _store.Region, _store.Clock, _cache).CreatePrincipalAsync("alice", PrincipalType.User, CancellationToken.None);
         var issued = await _keys.CreateAsync(alice.Arn, CancellationToken.None);
         Assert.Matches("^AKIA[A-Z2-7]{16}$", issued.AccessKeyId);
         Assert.Matches("^[A-Za-z0-9+/]{40}$", issued.SecretAccessKey);
@@ -50,9 +51,10 @@ public sealed class AccessKeyTests : IDisposable
     [Fact]
     public async Task PrincipalDeleted_ItsAccessKeysStopAtOnce()
     {
-        var operations = new PrincipalOperations(_principals, _store.Region, _store.Clock);
+        var operations = new PrincipalOperations(_principals, _store.Region, _store.Clock, _cache);
         var bob = await operations.CreatePrincipalAsync("bob", PrincipalType.User, CancellationToken.None);
         var issued = await _keys.CreateAsync(bob.Arn, CancellationToken.None);
+        Assert.NotNull(await _keys.SecretOfAsync(issued.AccessKeyId, CancellationToken.None));
         await operations.DeletePrincipalAsync(bob.Arn, CancellationToken.None);
         await operations.CreatePrincipalAsync("bob", PrincipalType.User, CancellationToken.None);
         Assert.Null(await _keys.SecretOfAsync(issued.AccessKeyId, CancellationToken.None));
@@ -61,15 +63,32 @@ public sealed class AccessKeyTests : IDisposable
     [Fact]
     public async Task DomainKeyRotation_RewrapsTheSecrets()
     {
-        var carol = await new PrincipalOperations(_principals, _store.Region, _store.Clock).CreatePrincipalAsync("carol", PrincipalType.User, CancellationToken.None);
+        var carol = await new PrincipalOperations(_principals, _store.Region, _store.Clock, _cache).CreatePrincipalAsync("carol", PrincipalType.User, CancellationToken.None);
         var issued = await _keys.CreateAsync(carol.Arn, CancellationToken.None);
         using var next = new DomainKeyProtector(RandomNumberGenerator.GetBytes(32), _store.Region.Region);
         await new MaterialRewrap(_store.Database).RunAsync((owner, name, wrapped) => next.Wrap(_store.Protector.Unwrap(wrapped, owner, name), owner, name),
             "domain_key_check", [1], CancellationToken.None);
 
-        var underNext = new AccessKeyOperations(_principals, next, _store.Clock);
+        var underNext = new AccessKeyOperations(_principals, next, _store.Clock, new AccessKeyCache());
         Assert.Equal(issued.SecretAccessKey, Encoding.ASCII.GetString((await underNext.SecretOfAsync(issued.AccessKeyId, CancellationToken.None))!.Value.Secret));
         await Assert.ThrowsAnyAsync<CryptographicException>(() => _keys.SecretOfAsync(issued.AccessKeyId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Cache_ALookupThatBeganBeforeARevocation_CannotPutTheKeyBack()
+    {
+        var dave = await new PrincipalOperations(_principals, _store.Region, _store.Clock, _cache).CreatePrincipalAsync("dave", PrincipalType.User, CancellationToken.None);
+        var issued = await _keys.CreateAsync(dave.Arn, CancellationToken.None);
+        var before = _cache.Generation;
+        await _keys.RevokeAsync(issued.AccessKeyId, CancellationToken.None);
+        _cache.Add(issued.AccessKeyId, dave, [1, 2, 3], before);
+        Assert.False(_cache.TryGet(issued.AccessKeyId, out _, out _));
+        Assert.Null(await _keys.SecretOfAsync(issued.AccessKeyId, CancellationToken.None));
+
+        _cache.Add("AKIAOTHER00000000000", dave, [1, 2, 3], _cache.Generation);
+        Assert.True(_cache.TryGet("AKIAOTHER00000000000", out var principal, out var secret));
+        Assert.Equal(dave.Arn, principal.Arn);
+        Assert.Equal([1, 2, 3], secret);
     }
 
     private static int FindIn(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle);

@@ -13,7 +13,7 @@ namespace Grpc.Mrk.RegionNode.Api.AwsProtocol;
 /// through the same steps and service method as a gRPC call (<see cref="ApiPipeline"/>), where the signature is
 /// verified, the caller admitted, the call audited and its errors named; the answer is written back as AWS writes it.
 /// </summary>
-public sealed class AwsJsonFront(ApiPipeline pipeline, TimeProvider time)
+public sealed partial class AwsJsonFront(ApiPipeline pipeline, TimeProvider time, ILogger<AwsJsonFront> logger)
 {
     public const string ContentType = "application/x-amz-json-1.1";
 
@@ -24,6 +24,26 @@ public sealed class AwsJsonFront(ApiPipeline pipeline, TimeProvider time)
     private static readonly AwsServiceModel Model = AwsServiceModel.Kms;
 
     public async Task HandleAsync(HttpContext http)
+    {
+        try
+        {
+            await ServeAsync(http).ConfigureAwait(false);
+        }
+        catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // Anything the steps did not map (they map every refusal): AWS's fault answer, the details in the log only.
+            LogFailed(logger, unexpected);
+            if (!http.Response.HasStarted)
+            {
+                await WriteErrorAsync(http.Response, KmsErrorCodes.KMSInternal, "An internal error occurred. The server log has the details.").ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The AWS JSON front failed to serve a request")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+
+    private async Task ServeAsync(HttpContext http)
     {
         var response = http.Response;
         response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
@@ -46,7 +66,22 @@ public sealed class AwsJsonFront(ApiPipeline pipeline, TimeProvider time)
             return;
         }
 
-        var body = await ReadBodyAsync(http).ConfigureAwait(false);
+        byte[]? body;
+        try
+        {
+            body = await ReadBodyAsync(http).ConfigureAwait(false);
+        }
+        catch (Exception cut) when (cut is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            // The client stopped sending before its Content-Length, or went away: nothing to serve.
+            if (!http.RequestAborted.IsCancellationRequested)
+            {
+                await WriteErrorAsync(response, KmsErrorCodes.Serialization, "The request body ended before its Content-Length.").ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         if (body is null)
         {
             await WriteErrorAsync(response, "RequestEntityTooLargeException", $"The request body is larger than {MaxBodyBytes} bytes.",
@@ -71,9 +106,11 @@ public sealed class AwsJsonFront(ApiPipeline pipeline, TimeProvider time)
         {
             var context = new AwsJsonCallContext(http, method.FullName, Signed(http, body), unreadable);
             var answer = await method.InvokeAsync(request, context).ConfigureAwait(false);
+            var written = AwsJsonWriter.Write(Model, operation.OutputShape, answer);
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = ContentType;
-            await response.Body.WriteAsync(AwsJsonWriter.Write(Model, operation.OutputShape, answer), http.RequestAborted).ConfigureAwait(false);
+            response.ContentLength = written.Length;
+            await response.Body.WriteAsync(written, http.RequestAborted).ConfigureAwait(false);
         }
         catch (RpcException refusal) when (ErrorStatus.Named(refusal) is { } named)
         {
@@ -100,6 +137,14 @@ public sealed class AwsJsonFront(ApiPipeline pipeline, TimeProvider time)
         if (http.Request.ContentLength > MaxBodyBytes)
         {
             return null;
+        }
+
+        if (http.Request.ContentLength is { } length)
+        {
+            // The usual case (every AWS SDK sends Content-Length): read straight into a buffer of that size.
+            var exact = new byte[length];
+            await http.Request.Body.ReadExactlyAsync(exact, http.RequestAborted).ConfigureAwait(false);
+            return exact;
         }
 
         using var buffer = new MemoryStream();
@@ -148,6 +193,7 @@ public sealed class AwsJsonFront(ApiPipeline pipeline, TimeProvider time)
             writer.WriteEndObject();
         }
 
+        response.ContentLength = buffer.Length;
         await response.Body.WriteAsync(buffer.ToArray()).ConfigureAwait(false);
     }
 }

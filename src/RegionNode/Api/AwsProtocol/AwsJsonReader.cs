@@ -19,13 +19,13 @@ public static class AwsJsonReader
     /// <summary>Deepest nesting accepted; the model's deepest request (CreateGrant's constraints) is 3.</summary>
     private const int MaxDepth = 16;
 
-    public static IMessage Read(AwsServiceModel model, string inputShape, ReadOnlySpan<byte> body, MessageDescriptor request)
+    public static IMessage Read(AwsServiceModel model, string inputShape, ReadOnlyMemory<byte> body, MessageDescriptor request)
     {
         var message = request.Parser.ParseFrom(ByteString.Empty);
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body.Length == 0 ? "{}"u8.ToArray() : body.ToArray(), new JsonDocumentOptions { MaxDepth = MaxDepth });
+            document = JsonDocument.Parse(body.Length == 0 ? "{}"u8.ToArray() : body, new JsonDocumentOptions { MaxDepth = MaxDepth });
         }
         catch (JsonException)
         {
@@ -132,10 +132,9 @@ public static class AwsJsonReader
                 var text = Expect(json, JsonValueKind.String, "a string", path).GetString()!;
                 return field.FieldType == FieldType.Enum ? EnumNumber(shape, field.EnumType, text, path) : text;
             case "blob":
-                var encoded = Expect(json, JsonValueKind.String, "a base64-encoded string", path).GetString()!;
-                var bytes = new byte[encoded.Length * 3 / 4 + 3];
-                return Convert.TryFromBase64String(encoded, bytes, out var written)
-                    ? ByteString.CopyFrom(bytes, 0, written)
+                // The decoded bytes are the message's own (never shared), so they are wrapped rather than copied again.
+                return Expect(json, JsonValueKind.String, "a base64-encoded string", path).TryGetBytesFromBase64(out var bytes)
+                    ? UnsafeByteOperations.UnsafeWrap(bytes)
                     : throw Serialization($"'{path}' is not valid base64.");
             case "boolean":
                 return json.ValueKind switch

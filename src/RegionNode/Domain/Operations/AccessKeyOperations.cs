@@ -14,7 +14,7 @@ public sealed record IssuedAccessKey(string AccessKeyId, string SecretAccessKey,
 /// Signature Version 4 checks a signature with the secret itself, so it is kept wrapped under the domain key (bound to
 /// its access key ID) rather than hashed; it is handed out once and unwrapped only to check a signature.
 /// </summary>
-public sealed class AccessKeyOperations(IPrincipalStore store, IMaterialProtector protector, TimeProvider time)
+public sealed class AccessKeyOperations(IPrincipalStore store, IMaterialProtector protector, TimeProvider time, AccessKeyCache cache)
 {
     private const string IdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -43,7 +43,9 @@ public sealed class AccessKeyOperations(IPrincipalStore store, IMaterialProtecto
 
     public async Task RevokeAsync(string accessKeyId, CancellationToken cancellationToken)
     {
-        if (!await store.RevokeAccessKeyAsync(accessKeyId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        var revoked = await store.RevokeAccessKeyAsync(accessKeyId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        cache.Forget(accessKeyId);
+        if (!revoked)
         {
             throw KmsErrors.NotFound($"Access key {KmsErrors.Printable(accessKeyId)} does not exist.");
         }
@@ -55,6 +57,12 @@ public sealed class AccessKeyOperations(IPrincipalStore store, IMaterialProtecto
     /// </summary>
     public async Task<(Principal Principal, byte[] Secret)?> SecretOfAsync(string accessKeyId, CancellationToken cancellationToken)
     {
+        if (cache.TryGet(accessKeyId, out var cachedPrincipal, out var cachedSecret))
+        {
+            return (cachedPrincipal, cachedSecret);
+        }
+
+        var generation = cache.Generation;
         var key = await store.FindAccessKeyAsync(accessKeyId, cancellationToken).ConfigureAwait(false);
         if (key is null || key.RevokedAt is not null)
         {
@@ -62,6 +70,13 @@ public sealed class AccessKeyOperations(IPrincipalStore store, IMaterialProtecto
         }
 
         var principal = await store.FindPrincipalAsync(key.PrincipalArn, cancellationToken).ConfigureAwait(false);
-        return principal is null ? null : (principal, protector.Unwrap(key.WrappedSecret, AccessKey.ProtectionOwner, key.AccessKeyId));
+        if (principal is null)
+        {
+            return null;
+        }
+
+        var secret = protector.Unwrap(key.WrappedSecret, AccessKey.ProtectionOwner, key.AccessKeyId);
+        cache.Add(accessKeyId, principal, secret, generation);
+        return (principal, secret);
     }
 }

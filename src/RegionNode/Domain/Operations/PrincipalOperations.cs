@@ -15,7 +15,7 @@ public sealed record IssuedApiKey(string KeyId, string PrincipalArn, string Toke
 /// random secrets, so a salted SHA-256 is a sufficient hash (no password stretching is needed for secrets that cannot
 /// be guessed); comparison is constant-time.
 /// </summary>
-public sealed partial class PrincipalOperations(IPrincipalStore store, RegionIdentity region, TimeProvider time)
+public sealed partial class PrincipalOperations(IPrincipalStore store, RegionIdentity region, TimeProvider time, AccessKeyCache accessKeys)
 {
     private const string TokenPrefix = "mrk_";
 
@@ -39,7 +39,9 @@ public sealed partial class PrincipalOperations(IPrincipalStore store, RegionIde
 
     public async Task DeletePrincipalAsync(string arn, CancellationToken cancellationToken)
     {
-        if (!await store.DeletePrincipalAsync(arn, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        var deleted = await store.DeletePrincipalAsync(arn, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        accessKeys.ForgetPrincipal(arn);
+        if (!deleted)
         {
             throw KmsErrors.NotFound($"Principal {KmsErrors.Printable(arn)} does not exist.");
         }
