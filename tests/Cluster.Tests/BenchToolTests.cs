@@ -28,6 +28,30 @@ public sealed class BenchToolTests(RegionNodeFixture fixture) : IClassFixture<Re
         Assert.Equal(1, results.Single(r => r.GetProperty("Scenario").GetString() == "Encrypt 4 KiB sequential").GetProperty("Concurrency").GetInt32());
         Assert.Equal(1, results.Single(r => r.GetProperty("Scenario").GetString() == "GenerateRandom 1 B sequential").GetProperty("Concurrency").GetInt32());
     }
+
+    [Fact]
+    public async Task BothProtocols_AsOnePrincipal_EachJsonFigureBesideItsGrpcTwin()
+    {
+        using var work = new TempDirectory();
+        // The fixture's node serves plaintext HTTP/2 only (loopback tests), so the JSON protocol goes over HTTP/2 here.
+        var (exitCode, output, progress) = await MrkCli.RunToolAsync(RepoPaths.BenchDll, work.Path,
+            ["--endpoint", fixture.Node.Endpoint.ToString(), "--protocol", "both", "--aws-json-http2", "--only", "Encrypt 4,Decrypt 4", "--concurrency", "4",
+                "--seconds", "0.3", "--warmup", "0.1", "--json", work.Sub("bench.json")],
+            TimeSpan.FromSeconds(120));
+        Assert.True(exitCode == 0, progress + output);
+        Assert.Contains("JSON x gRPC", output, StringComparison.Ordinal);
+
+        using var report = JsonDocument.Parse(await File.ReadAllTextAsync(work.Sub("bench.json")));
+        var results = report.RootElement.GetProperty("Results").EnumerateArray().ToDictionary(r => r.GetProperty("Scenario").GetString()!);
+        foreach (var scenario in new[] { "GenerateRandom 1 B", "Encrypt 4 KiB", "Decrypt 4 KiB" })
+        {
+            Assert.True(results[scenario].GetProperty("Calls").GetInt64() > 0, scenario);
+            var json = results[$"aws-json {scenario}"];
+            Assert.True(json.GetProperty("Calls").GetInt64() > 0, scenario);
+            Assert.Equal(0, json.GetProperty("Failures").GetInt64());
+            Assert.True(json.GetProperty("RatioToGrpc").GetDouble() > 0, scenario);
+        }
+    }
 }
 
 /// <summary>The cross-Region and scale figures, measured briefly against a real three-Region cluster.</summary>
