@@ -22,5 +22,6 @@ public sealed class FuzzHarnessTests(ITestOutputHelper output)
         Assert.True(figures.Checks.GetValueOrDefault("a batch of refused calls changes no store, multi-Region keys included (compared when quiet)") >= 9,
             "fewer than three batches were compared with multi-Region keys included");
         Assert.True(figures.Checks["no process exits under bad input"] > 0);
+        Assert.Equal(20_000, figures.Checks["no AWS JSON fuzz case answered 500 (except a fault AWS's model declares)"]);
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
@@ -12,8 +13,9 @@ using Grpc.Net.Client;
 namespace Grpc.Mrk.Chaos;
 
 /// <summary>
-/// Bad input at scale against a cluster started here: nine in ten cases go to a random public RPC of a random Region,
-/// one in ten to the ControlPlane's relay stream as a Region would send them (forged, misrouted, replayed, oversized,
+/// Bad input at scale against a cluster started here: seven in ten cases go to a random public RPC of a random Region,
+/// two in ten to a random operation of AWS's JSON protocol on a random Region (<see cref="AwsJsonFuzzer"/>; no answer
+/// may be a 500 other than a fault AWS's model declares), one in ten to the ControlPlane's relay stream as a Region would send them (forged, misrouted, replayed, oversized,
 /// garbage, cut off); then a compromised Region's forged protocol sequences (<see cref="AdversaryRun"/>). Checked: no
 /// process exits, no answer is INTERNAL or UNKNOWN, a batch of calls that were all refused leaves every store exactly
 /// as it was, each process's memory stays bounded, and the compromised Region changes nothing and receives no material.
@@ -45,7 +47,9 @@ public static class FuzzRun
             var random = new Random(seed);
             var fuzzer = new WireFuzzer(random, identifiers, blobs);
             var relayCases = cases / 10;
-            await PublicApiAsync(cluster, fuzzer, random, cases - relayCases, figures, progress, cancellationToken).ConfigureAwait(false);
+            var jsonCases = cases / 5;
+            await PublicApiAsync(cluster, fuzzer, random, cases - relayCases - jsonCases, figures, progress, cancellationToken).ConfigureAwait(false);
+            await AwsJsonAsync(cluster, new AwsJsonFuzzer(random, identifiers, blobs), jsonCases, figures, progress, cancellationToken).ConfigureAwait(false);
             await RelayAsync(cluster, fuzzer, random, relayCases, figures, progress, cancellationToken).ConfigureAwait(false);
             await AdversaryRun.RunAsync(cluster, figures, progress, token => QuietFingerprintsAsync(cluster, token), cancellationToken).ConfigureAwait(false);
             figures.FuzzCases = cases;
@@ -144,6 +148,116 @@ public static class FuzzRun
         }
 
         figures.Check($"refused fuzz calls covered by a no-change check: {covered}", null);
+    }
+
+    private static async Task AwsJsonAsync(ChaosCluster cluster, AwsJsonFuzzer fuzzer, long cases, RunFigures figures, Action<string> progress,
+        CancellationToken cancellationToken)
+    {
+        using var ca = ClusterPki.LoadCertificate(cluster.Layout.AuthorityCertificate);
+        var clients = ChaosCluster.Regions.ToDictionary(r => r, r => new HttpClient(ClusterHandlers.Create(null, ClusterHandlers.Server(ca, r)))
+        {
+            Timeout = CallDeadline,
+        });
+        var random = new Random(unchecked((int)cases));
+        var baseline = Fingerprints(cluster);
+        long covered = 0;
+        try
+        {
+            for (long sent = 0; sent < cases; sent += Batch)
+            {
+                var batch = Enumerable.Range(0, (int)Math.Min(Batch, cases - sent))
+                    .Select(_ => (Case: fuzzer.Next(), Region: ChaosCluster.Regions[random.Next(ChaosCluster.Regions.Length)])).ToList();
+                var changed = 0;
+                var refused = 0;
+                await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, async (c, ct) =>
+                {
+                    var (status, type) = await SendAsync(clients[c.Region], cluster.Endpoint(c.Region), c.Case, ct).ConfigureAwait(false);
+                    figures.Answer(status is null ? "AWS JSON reset under the client" : $"AWS JSON {status} {type}".TrimEnd());
+                    figures.Check("no AWS JSON fuzz case answered 500 (except a fault AWS's model declares)",
+                        status == 500 && type is not ("DependencyTimeoutException" or "KeyUnavailableException")
+                            ? $"{c.Case.Operation} in {c.Region}: 500 {type} (body {Convert.ToHexString(c.Case.Body.AsSpan(0, Math.Min(64, c.Case.Body.Length)))})"
+                            : null);
+                    var method = KeyManagementService.Descriptor.FindMethodByName(c.Case.Operation);
+                    if (status == 200 && (method is null || !ReadOnly(method)))
+                    {
+                        Interlocked.Increment(ref changed);
+                    }
+                    else if (status != 200)
+                    {
+                        Interlocked.Increment(ref refused);
+                    }
+                }).ConfigureAwait(false);
+
+                CheckAlive(cluster, figures);
+                var now = Fingerprints(cluster);
+                if (changed == 0)
+                {
+                    covered += refused;
+                    foreach (var region in ChaosCluster.Regions)
+                    {
+                        figures.Check("a batch of refused calls changes no store", now[region] == baseline[region] ? null : $"{region}: store changed in AWS JSON batch at case {sent}");
+                    }
+                }
+
+                baseline = now;
+                if ((sent / Batch) % 50 == 49)
+                {
+                    progress($"AWS JSON: {sent + Batch}/{cases} cases, {covered} refused calls checked for no change, {figures.Violations.Count} violations");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var client in clients.Values)
+            {
+                client.Dispose();
+            }
+        }
+
+        figures.Check($"refused AWS JSON fuzz calls covered by a no-change check: {covered}", null);
+    }
+
+    /// <summary>The HTTP status and AWS exception name of one case; a null status when the connection was reset under the client.</summary>
+    private static async Task<(int? Status, string? Type)> SendAsync(HttpClient client, Uri endpoint, AwsJsonCase fuzzCase, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
+        {
+            Content = new ByteArrayContent(fuzzCase.Body),
+            Version = fuzzCase.Http2 ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", fuzzCase.ContentType);
+        if (fuzzCase.Target is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Amz-Target", fuzzCase.Target);
+        }
+
+        foreach (var (name, value) in fuzzCase.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        try
+        {
+            using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            string? type = null;
+            try
+            {
+                using var document = JsonDocument.Parse(body);
+                type = document.RootElement.TryGetProperty("__type", out var name) ? name.GetString() : null;
+            }
+            catch (JsonException)
+            {
+                // Answers of the HTTP server itself (405, 413, 431) have no JSON body.
+            }
+
+            return ((int)response.StatusCode, type);
+        }
+        catch (HttpRequestException)
+        {
+            return (null, null);
+        }
     }
 
     private static async Task RelayAsync(ChaosCluster cluster, WireFuzzer fuzzer, Random random, long cases, RunFigures figures, Action<string> progress,

@@ -177,8 +177,7 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
                     : CappedList(list.Cast<object>().Take(MaxEntries + 1).Select(item => item is IMessage nested ? Flatten(nested) : EnumOrText(field, item)).ToList(),
                         list.Count),
                 // Times as CloudTrail writes them, not as the message's seconds and nanos.
-                { FieldType: FieldType.Message } when value is Google.Protobuf.WellKnownTypes.Timestamp time =>
-                    time.ToDateTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                { FieldType: FieldType.Message } when value is Google.Protobuf.WellKnownTypes.Timestamp time => Time(time),
                 { FieldType: FieldType.Message } => value is IMessage nested ? Parameters(nested) is { Count: > 0 } inner ? inner : null : null,
                 { FieldType: FieldType.Enum } => Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) == 0 ? null : EnumOrText(field, value),
                 { FieldType: FieldType.Bool } => value is true ? true : null,
@@ -193,6 +192,12 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
 
         return result;
     }
+
+    /// <summary>A time as CloudTrail writes it; one outside what the type allows (the request is refused for it) as its parts.</summary>
+    private static string Time(Google.Protobuf.WellKnownTypes.Timestamp time) =>
+        time.Seconds is >= -62_135_596_800 and <= 253_402_300_799 && time.Nanos is >= 0 and <= 999_999_999
+            ? time.ToDateTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"seconds={time.Seconds} nanos={time.Nanos} (not a valid time)");
 
     /// <summary>The text, or its first <see cref="MaxValueLength"/> characters and a marker saying how much was left out.</summary>
     private static string Capped(string text) =>

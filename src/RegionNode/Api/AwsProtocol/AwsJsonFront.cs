@@ -187,7 +187,8 @@ public sealed partial class AwsJsonFront(ApiPipeline pipeline, TimeProvider time
             writer.WriteString("__type", exception);
             if (message is not null)
             {
-                writer.WriteString("message", message);
+                // Refusals repeat callers' text only through KmsErrors.Printable; this keeps any other from breaking the answer.
+                writer.WriteString("message", KmsErrors.Printable(message, int.MaxValue));
             }
 
             writer.WriteEndObject();

@@ -39,7 +39,15 @@ public static class AwsJsonReader
                 throw Serialization("The request body must be a JSON object.");
             }
 
-            ReadStructure(model, model.Shape(inputShape), document.RootElement, message, string.Empty);
+            try
+            {
+                ReadStructure(model, model.Shape(inputShape), document.RootElement, message, string.Empty);
+            }
+            catch (InvalidOperationException)
+            {
+                // System.Text.Json checks UTF-8 inside strings and names only when they are read.
+                throw Serialization("The request body is not valid UTF-8.");
+            }
         }
 
         return message;
@@ -154,7 +162,7 @@ public static class AwsJsonReader
             case "timestamp":
                 return ReadTimestamp(Expect(json, JsonValueKind.Number, "epoch seconds", path), path);
             default:
-                throw new InvalidOperationException($"The model's shape type '{shape.Type}' at '{path}' is not read by the JSON front.");
+                throw new NotSupportedException($"The model's shape type '{shape.Type}' at '{path}' is not read by the JSON front.");
         }
     }
 

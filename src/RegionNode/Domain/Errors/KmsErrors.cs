@@ -100,9 +100,24 @@ public static class KmsErrors
     public static KmsException AlreadyExists(string message) => new(KmsErrorCodes.AlreadyExists, message);
 
     /// <summary>Echo a caller's value in a message without letting it forge log lines or flood them.</summary>
+    /// <summary>A caller's text made safe to repeat: cut to <paramref name="maxLength"/>, control characters and halves of
+    /// surrogate pairs (which no UTF-8 encoder takes, so no status or JSON could carry them) replaced by '?'.</summary>
     public static string Printable(string value, int maxLength = 256)
     {
         var cut = value.Length > maxLength ? value[..maxLength] + "..." : value;
-        return new string(cut.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        var chars = cut.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsControl(chars[i]) || char.IsSurrogate(chars[i]))
+            {
+                chars[i] = '?';
+            }
+        }
+
+        return new string(chars);
     }
 }
