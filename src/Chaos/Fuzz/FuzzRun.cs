@@ -116,23 +116,16 @@ public static class FuzzRun
                     }
                 }).ConfigureAwait(false);
 
-                CheckAlive(cluster, figures);
-                var now = Fingerprints(cluster);
-                if (changed == 0)
+                (baseline, var unchanged) = AfterBatch(cluster, figures, baseline, changed == 0, $"batch at case {sent}");
+                if (unchanged)
                 {
                     covered += refused;
-                    foreach (var region in ChaosCluster.Regions)
-                    {
-                        figures.Check("a batch of refused calls changes no store", now[region] == baseline[region] ? null : $"{region}: store changed in batch at case {sent}");
-                    }
-
                     if (sealedBefore is not null)
                     {
                         await CheckSealedAsync(cluster, sealedBefore, sent, figures, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
-                baseline = now;
                 if ((sent / Batch) % 100 == 99)
                 {
                     progress($"public API: {sent + Batch}/{cases} cases, {covered} refused calls checked for no change, {figures.Violations.Count} violations");
@@ -148,6 +141,27 @@ public static class FuzzRun
         }
 
         figures.Check($"refused fuzz calls covered by a no-change check: {covered}", null);
+    }
+
+    /// <summary>
+    /// After a batch: every process still runs, and when no call of the batch could have changed anything
+    /// (<paramref name="allRefused"/>), every store is as it was before it. Returns the stores' fingerprints to compare
+    /// the next batch with, and whether this one was checked.
+    /// </summary>
+    private static (Dictionary<string, string> Now, bool Checked) AfterBatch(ChaosCluster cluster, RunFigures figures, Dictionary<string, string> before,
+        bool allRefused, string what)
+    {
+        CheckAlive(cluster, figures);
+        var now = Fingerprints(cluster);
+        if (allRefused)
+        {
+            foreach (var region in ChaosCluster.Regions)
+            {
+                figures.Check("a batch of refused calls changes no store", now[region] == before[region] ? null : $"{region}: store changed in {what}");
+            }
+        }
+
+        return (now, allRefused);
     }
 
     private static async Task AwsJsonAsync(ChaosCluster cluster, AwsJsonFuzzer fuzzer, long cases, RunFigures figures, Action<string> progress,
@@ -188,18 +202,9 @@ public static class FuzzRun
                     }
                 }).ConfigureAwait(false);
 
-                CheckAlive(cluster, figures);
-                var now = Fingerprints(cluster);
-                if (changed == 0)
-                {
-                    covered += refused;
-                    foreach (var region in ChaosCluster.Regions)
-                    {
-                        figures.Check("a batch of refused calls changes no store", now[region] == baseline[region] ? null : $"{region}: store changed in AWS JSON batch at case {sent}");
-                    }
-                }
+                (baseline, var unchanged) = AfterBatch(cluster, figures, baseline, changed == 0, $"AWS JSON batch at case {sent}");
+                covered += unchanged ? refused : 0;
 
-                baseline = now;
                 if ((sent / Batch) % 50 == 49)
                 {
                     progress($"AWS JSON: {sent + Batch}/{cases} cases, {covered} refused calls checked for no change, {figures.Violations.Count} violations");

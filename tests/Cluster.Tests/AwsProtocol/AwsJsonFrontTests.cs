@@ -41,7 +41,7 @@ public sealed class AwsJsonFrontTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task EveryRefusalOfTheTable_AsAwsAnswersIt_AndTheNodeServesOn()
     {
-        await using var node = await StartAsync();
+        await using var node = await RegionNodeProcess.StartOverTlsAsync(_directory.Path, output);
         foreach (var version in new[] { HttpVersion.Version11, HttpVersion.Version20 })
         {
             using var caller = new AwsJsonCaller(node, version);
@@ -72,13 +72,4 @@ public sealed class AwsJsonFrontTests(ITestOutputHelper output) : IDisposable
     }
 
     public void Dispose() => _directory.Dispose();
-
-    private async Task<RegionNodeProcess> StartAsync()
-    {
-        var layout = new Grpc.Mrk.Cluster.ClusterLayout(_directory.Sub("certs"));
-        Grpc.Mrk.Cluster.ClusterBootstrap.Run(layout, ["us-east-1"], [], TimeProvider.System);
-        return await RegionNodeProcess.StartAsync(_directory.Sub("node"), output, "us-east-1",
-            transport: ["--urls", "https://127.0.0.1:0", "--tls-cert", layout.RegionCertificate("us-east-1"), "--tls-key", layout.RegionKey("us-east-1")],
-            certificateAuthority: layout.AuthorityCertificate);
-    }
 }

@@ -74,11 +74,7 @@ public sealed partial class AwsRecordedAnswersTests(ITestOutputHelper output) : 
     public async Task RefusalsAwsGave_SameNameAndWords()
     {
         var recorded = Recorded();
-        var layout = new Grpc.Mrk.Cluster.ClusterLayout(_directory.Sub("certs"));
-        Grpc.Mrk.Cluster.ClusterBootstrap.Run(layout, ["us-east-1"], [], TimeProvider.System);
-        await using var node = await RegionNodeProcess.StartAsync(_directory.Sub("node"), output, "us-east-1",
-            transport: ["--urls", "https://127.0.0.1:0", "--tls-cert", layout.RegionCertificate("us-east-1"), "--tls-key", layout.RegionKey("us-east-1")],
-            certificateAuthority: layout.AuthorityCertificate);
+        await using var node = await RegionNodeProcess.StartOverTlsAsync(_directory.Path, output);
         using var caller = new AwsJsonCaller(node);
         var values = await FixtureAsync(caller);
         var misses = new List<string>();

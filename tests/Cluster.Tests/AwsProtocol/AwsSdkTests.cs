@@ -69,8 +69,18 @@ public sealed class AwsSdkTests(ITestOutputHelper output)
         // Replicate, decrypt in the other Region without a call back, then move the primary there.
         var replica = await east.ReplicateKeyAsync(new ReplicateKeyRequest { KeyId = keyId, ReplicaRegion = West, Description = "orders in Europe" }).WithTimeout();
         Assert.Equal(West, replica.ReplicaKeyMetadata.Arn.Split(':')[3]);
+        // The replica exists in eu-west-1 once replication reaches it (NotFound until then), Enabled once its material has.
         await Eventually.TrueAsync(async () =>
-            (await west.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }).WithTimeout()).KeyMetadata.KeyState == KeyState.Enabled);
+        {
+            try
+            {
+                return (await west.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }).WithTimeout()).KeyMetadata.KeyState == KeyState.Enabled;
+            }
+            catch (NotFoundException)
+            {
+                return false;
+            }
+        });
         Assert.Equal(plaintext, (await west.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(ciphertext), EncryptionContext = Context })
             .WithTimeout()).Plaintext.ToArray());
         await east.UpdatePrimaryRegionAsync(new UpdatePrimaryRegionRequest { KeyId = keyId, PrimaryRegion = West }).WithTimeout();

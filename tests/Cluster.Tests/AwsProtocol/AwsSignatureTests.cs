@@ -115,11 +115,7 @@ public sealed class AwsSignatureTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task InsecureLocalMode_TakesAnySignatureAsTheAccountRoot()
     {
-        var layout = new ClusterLayout(_directory.Sub("certs"));
-        ClusterBootstrap.Run(layout, [SecureRegion.Region], [], TimeProvider.System);
-        await using var node = await RegionNodeProcess.StartAsync(_directory.Sub("node"), output, SecureRegion.Region,
-            transport: ["--urls", "https://127.0.0.1:0", "--tls-cert", layout.RegionCertificate(SecureRegion.Region), "--tls-key", layout.RegionKey(SecureRegion.Region)],
-            certificateAuthority: layout.AuthorityCertificate);
+        await using var node = await RegionNodeProcess.StartOverTlsAsync(_directory.Path, output);
         using var caller = new AwsJsonCaller(node);
         foreach (var signing in new[] { new Signing("AKIAAAAAAAAAAAAAAAAA", "anything", "us-east-1"), new Signing("x", "y", "us-east-1", Unsigned: true) })
         {

@@ -190,11 +190,7 @@ public sealed partial class BothFrontsTableTests(ITestOutputHelper output) : IDi
         Assert.True(Table.Length >= 100);
         Assert.Empty(KeyManagementService.Descriptor.Methods.Select(m => m.Name).Except(Table.Select(c => c.Operation)));
 
-        var layout = new Grpc.Mrk.Cluster.ClusterLayout(_directory.Sub("certs"));
-        Grpc.Mrk.Cluster.ClusterBootstrap.Run(layout, ["us-east-1"], [], TimeProvider.System);
-        await using var node = await RegionNodeProcess.StartAsync(_directory.Sub("node"), output, "us-east-1",
-            transport: ["--urls", "https://127.0.0.1:0", "--tls-cert", layout.RegionCertificate("us-east-1"), "--tls-key", layout.RegionKey("us-east-1")],
-            certificateAuthority: layout.AuthorityCertificate);
+        await using var node = await RegionNodeProcess.StartOverTlsAsync(_directory.Path, output);
         using var json = new AwsJsonCaller(node);
         var values = await FixtureAsync(node.Kms);
         var differences = new List<string>();

@@ -87,6 +87,20 @@ public sealed class RegionNodeProcess : IAsyncDisposable
         return new RegionNodeProcess(process, await listening.Task.ConfigureAwait(false), dataDirectory, region, output, log, certificateAuthority);
     }
 
+    /// <summary>
+    /// A node over TLS (as the AWS SDKs need), with a cluster CA made in <paramref name="folder"/>/certs and its data in
+    /// <paramref name="folder"/>/node; in the insecure local mode unless <paramref name="anonymous"/> is false.
+    /// </summary>
+    public static Task<RegionNodeProcess> StartOverTlsAsync(string folder, ITestOutputHelper? output, string region = "us-east-1", bool anonymous = true,
+        string[]? extra = null)
+    {
+        var layout = new ClusterLayout(Path.Combine(folder, "certs"));
+        ClusterBootstrap.Run(layout, [region], [], TimeProvider.System);
+        return StartAsync(Path.Combine(folder, "node"), output, region, anonymous: anonymous,
+            transport: ["--urls", "https://127.0.0.1:0", "--tls-cert", layout.RegionCertificate(region), "--tls-key", layout.RegionKey(region)],
+            extra: extra, certificateAuthority: layout.AuthorityCertificate);
+    }
+
     /// <summary>Runs the node with the given arguments and waits for it to exit; for start-up refusals.</summary>
     public static async Task<(int ExitCode, string Log)> RunToExitAsync(string dataDirectory, string region, string[] arguments,
         IReadOnlyDictionary<string, string>? environment = null)

@@ -30,10 +30,7 @@ public sealed class SecureRegion : IAsyncDisposable
     public static async Task<SecureRegion> StartAsync(string folder, ITestOutputHelper? output)
     {
         var layout = new ClusterLayout(Path.Combine(folder, "certs"));
-        ClusterBootstrap.Run(layout, [Region], [], TimeProvider.System);
-        var node = await RegionNodeProcess.StartAsync(Path.Combine(folder, "node"), output, Region, anonymous: false,
-            transport: ["--urls", "https://127.0.0.1:0", "--tls-cert", layout.RegionCertificate(Region), "--tls-key", layout.RegionKey(Region)],
-            extra: ["--cluster-certs", layout.Root], certificateAuthority: layout.AuthorityCertificate).ConfigureAwait(false);
+        var node = await RegionNodeProcess.StartOverTlsAsync(folder, output, Region, anonymous: false, extra: ["--cluster-certs", layout.Root]).ConfigureAwait(false);
         return new SecureRegion(layout, node);
     }
 
