@@ -72,8 +72,8 @@ public sealed class MultiRegionManagementTests(ThreeRegionClusterFixture fixture
         await Cluster.Kms(West).PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, PolicyName = "default", Policy = westPolicy },
             deadline: Deadline.Soon).ResponseAsync.WithTimeout();
 
-        // Give any (wrong) propagation time to happen, then check every Region kept its own.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // At a quiet point, when whatever the Regions sent each other has arrived, every Region kept its own.
+        await Cluster.QuiescentAsync();
         var east = await Cluster.DescribeAsync(East, key.KeyId);
         var west = await Cluster.DescribeAsync(West, key.KeyId);
         var sydney = await Cluster.DescribeAsync(Sydney, key.KeyId);

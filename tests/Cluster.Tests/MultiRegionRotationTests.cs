@@ -62,7 +62,8 @@ public sealed class MultiRegionRotationTests(ITestOutputHelper output)
 
         // eu-west-1 receives the pending version (it decrypts with it once asked to) but encrypts with the old one.
         await Eventually.TrueAsync(async () => (await RotationsAsync(cluster, West, key.KeyId)).Count == 1, TimeSpan.FromSeconds(30));
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // At a quiet point between the two Regions still up (ap-southeast-2's queue waits for it), neither has promoted it.
+        await cluster.QuiescentAsync(East, West);
         foreach (var region in new[] { East, West })
         {
             Assert.Equal(original, (await cluster.DescribeAsync(region, key.KeyId)).CurrentKeyMaterialId);

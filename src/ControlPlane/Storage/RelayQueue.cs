@@ -93,22 +93,9 @@ public sealed class RelayQueue(string path, TimeProvider time)
     }
 
     /// <summary>A connection to the ControlPlane's store (the queue and what else it keeps, such as audit digest copies).</summary>
-    internal async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await PrepareAsync(connection, cancellationToken).ConfigureAwait(false);
-        return connection;
-    }
+    internal Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => SqliteConnectionSetup.OpenAsync(_connectionString, cancellationToken);
 
     /// <summary>Writes from the Regions' streams take turns here rather than in SQLite's busy wait.</summary>
     internal Task<SqliteConnection> OpenForWriteAsync(CancellationToken cancellationToken) =>
-        _writes.OpenAsync(_connectionString, PrepareAsync, cancellationToken);
-
-    private static async Task PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
-    {
-        using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA secure_delete=ON;";
-        await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+        _writes.OpenAsync(_connectionString, SqliteConnectionSetup.PrepareAsync, cancellationToken);
 }

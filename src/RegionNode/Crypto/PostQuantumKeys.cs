@@ -20,9 +20,6 @@ internal static class PostQuantumKeys
 {
     private static readonly SecureRandom Random = new();
 
-    public static bool Handles(KeySpec spec) =>
-        spec is KeySpec.ECC_NIST_EDWARDS25519 or KeySpec.ML_DSA_44 or KeySpec.ML_DSA_65 or KeySpec.ML_DSA_87;
-
     public static MLDsaParameters MlDsaParameters(KeySpec spec) => spec switch
     {
         KeySpec.ML_DSA_44 => Org.BouncyCastle.Crypto.Parameters.MLDsaParameters.ml_dsa_44,

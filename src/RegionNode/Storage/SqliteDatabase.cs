@@ -28,27 +28,11 @@ public sealed class SqliteDatabase
     public string Path { get; }
 
     /// <summary>A connection for reading (WAL readers never wait for writers).</summary>
-    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await PrepareAsync(connection, cancellationToken).ConfigureAwait(false);
-        return connection;
-    }
+    public Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => SqliteConnectionSetup.OpenAsync(_connectionString, cancellationToken);
 
     /// <summary>A connection for writing: this process's writes take turns here rather than in SQLite's busy wait.</summary>
     public Task<SqliteConnection> OpenForWriteAsync(CancellationToken cancellationToken) =>
-        _writes.OpenAsync(_connectionString, PrepareAsync, cancellationToken);
-
-    private static async Task PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
-    {
-        using var pragmas = connection.CreateCommand();
-        // synchronous=FULL: an acknowledged key or material write survives power loss, not only a process crash.
-        // secure_delete: freed pages are zeroed, so deleted (wrapped) material does not linger in the file.
-        // busy_timeout still covers another process on the same file (an offline tool; the data directory lock refuses a second node).
-        pragmas.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA busy_timeout=30000;";
-        await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+        _writes.OpenAsync(_connectionString, SqliteConnectionSetup.PrepareAsync, cancellationToken);
 
     /// <summary>Creates or upgrades the schema. Returns the migrations applied.</summary>
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)

@@ -105,20 +105,24 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
         await Eventually.TrueAsync(async () => (await ControlPlane!.StatusAsync(Certificates).ConfigureAwait(false)).Regions.All(r => r.Connected),
             TimeSpan.FromSeconds(30)).ConfigureAwait(false);
 
-    /// <summary>Waits until the relay has nothing in flight (every queue empty on two looks in a row).</summary>
-    public async Task QuiescentAsync()
+    /// <summary>
+    /// Waits until the relay has nothing in flight for <paramref name="regions"/> (all Regions when none are named):
+    /// their queues empty on four looks in a row, 200 ms apart, so over more than one sync interval (0.5 s here). A quiet point: whatever the
+    /// Regions were going to send each other has arrived.
+    /// </summary>
+    public async Task QuiescentAsync(params string[] regions)
     {
         var calm = 0;
         await Eventually.TrueAsync(async () =>
         {
             var status = await ControlPlane!.StatusAsync(Certificates).ConfigureAwait(false);
-            calm = status.Regions.All(r => r.QueueDepth == 0) ? calm + 1 : 0;
-            if (calm < 3)
+            calm = status.Regions.Where(r => regions.Length == 0 || regions.Contains(r.Region)).All(r => r.QueueDepth == 0) ? calm + 1 : 0;
+            if (calm < 4)
             {
                 await Task.Delay(200).ConfigureAwait(false);
             }
 
-            return calm >= 3;
+            return calm >= 4;
         }, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
     }
 

@@ -36,8 +36,6 @@ public sealed partial record KeyReference(string? KeyId, string? AliasName)
 
     public static bool IsKeyId(string value) => KeyIdPattern().IsMatch(value);
 
-    public static bool IsMultiRegionKeyId(string value) => value.StartsWith("mrk-", StringComparison.Ordinal);
-
     private static KeyReference ParseArn(string arn, RegionIdentity region)
     {
         var match = ArnPattern().Match(arn);
