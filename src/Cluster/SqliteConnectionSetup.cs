@@ -9,9 +9,12 @@ namespace Grpc.Mrk.Cluster;
 public static class SqliteConnectionSetup
 {
     /// <summary>A connection for reading (WAL readers never wait for writers), set up by <see cref="PrepareAsync"/>.</summary>
-    public static async Task<SqliteConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
+    public static Task<SqliteConnection> OpenAsync(string connectionString, CancellationToken cancellationToken) =>
+        OpenAsync(new SqliteConnection(connectionString), cancellationToken);
+
+    /// <summary>Opens and sets up <paramref name="connection"/>; disposes it if that fails.</summary>
+    public static async Task<SqliteConnection> OpenAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -25,7 +28,7 @@ public static class SqliteConnectionSetup
         }
     }
 
-    public static async Task PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private static async Task PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
         using var pragmas = connection.CreateCommand();
         // synchronous=FULL: an acknowledged write survives power loss, not only a process crash.

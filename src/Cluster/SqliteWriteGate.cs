@@ -15,22 +15,11 @@ public sealed class SqliteWriteGate
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Opens a connection that holds the gate until it is disposed. Use it only for writes; reads need no gate.</summary>
-    public async Task<SqliteConnection> OpenAsync(string connectionString, Func<SqliteConnection, CancellationToken, Task> prepare,
-        CancellationToken cancellationToken)
+    public async Task<SqliteConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var connection = new GatedConnection(connectionString, _gate);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await prepare(connection, cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        // Disposing the connection (also when opening fails) releases the gate.
+        return await SqliteConnectionSetup.OpenAsync(new GatedConnection(connectionString, _gate), cancellationToken).ConfigureAwait(false);
     }
 
     private sealed class GatedConnection(string connectionString, SemaphoreSlim gate) : SqliteConnection(connectionString)

@@ -97,5 +97,5 @@ public sealed class RelayQueue(string path, TimeProvider time)
 
     /// <summary>Writes from the Regions' streams take turns here rather than in SQLite's busy wait.</summary>
     internal Task<SqliteConnection> OpenForWriteAsync(CancellationToken cancellationToken) =>
-        _writes.OpenAsync(_connectionString, SqliteConnectionSetup.PrepareAsync, cancellationToken);
+        _writes.OpenAsync(_connectionString, cancellationToken);
 }

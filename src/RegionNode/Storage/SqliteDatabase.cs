@@ -32,7 +32,7 @@ public sealed class SqliteDatabase
 
     /// <summary>A connection for writing: this process's writes take turns here rather than in SQLite's busy wait.</summary>
     public Task<SqliteConnection> OpenForWriteAsync(CancellationToken cancellationToken) =>
-        _writes.OpenAsync(_connectionString, SqliteConnectionSetup.PrepareAsync, cancellationToken);
+        _writes.OpenAsync(_connectionString, cancellationToken);
 
     /// <summary>Creates or upgrades the schema. Returns the migrations applied.</summary>
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)
