@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Identity;
 
 namespace Grpc.Mrk.Bench;
 
@@ -27,7 +27,7 @@ public sealed class AwsJsonClient : IDisposable
         _version = http2 ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11;
         var handler = certificateAuthority is null
             ? new SocketsHttpHandler()
-            : ClusterHandlers.Create(null, ClusterHandlers.Server(ClusterPki.LoadCertificate(certificateAuthority), null));
+            : ClusterHandlers.Create(null, ClusterHandlers.Server(CertificateFiles.LoadCertificate(certificateAuthority), null));
         handler.MaxConnectionsPerServer = 256;
         _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
         (_endpoint, _region, _accessKeyId, _secret) = (endpoint, region, accessKeyId, Encoding.UTF8.GetBytes("AWS4" + secret));

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Grpc.Mrk.Chaos.Network;
 using Grpc.Mrk.Client;
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Net.Client;
 
@@ -217,7 +218,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     public async Task<GetClusterStatusResponse> StatusAsync(CancellationToken cancellationToken)
     {
         using var certificate = ClusterPki.Load(Layout.OperatorCertificate, Layout.OperatorKey);
-        using var handler = ClusterHandlers.Create(certificate, ClusterHandlers.ControlPlane(ClusterPki.LoadCertificate(Layout.AuthorityCertificate)));
+        using var handler = ClusterHandlers.Create(certificate, ClusterHandlers.ControlPlane(CertificateFiles.LoadCertificate(Layout.AuthorityCertificate)));
         using var channel = GrpcChannel.ForAddress(ControlPlaneEndpoint, new GrpcChannelOptions { HttpHandler = handler });
         var status = await new ClusterAdmin.ClusterAdminClient(channel)
             .GetClusterStatusAsync(new GetClusterStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken)

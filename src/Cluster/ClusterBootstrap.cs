@@ -1,3 +1,5 @@
+using Grpc.Mrk.Identity;
+
 namespace Grpc.Mrk.Cluster;
 
 /// <summary>

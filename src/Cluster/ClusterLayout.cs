@@ -1,3 +1,5 @@
+using Grpc.Mrk.Identity;
+
 namespace Grpc.Mrk.Cluster;
 
 /// <summary>Where the bootstrap command puts each certificate and key under the certificates folder.</summary>

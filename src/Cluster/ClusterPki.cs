@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Grpc.Mrk.Identity;
 
 namespace Grpc.Mrk.Cluster;
 
@@ -114,7 +115,4 @@ public static class ClusterPki
 
     public static X509Certificate2 Load(string certificatePath, string keyPath) =>
         X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
-
-    public static X509Certificate2 LoadCertificate(string certificatePath) =>
-        X509CertificateLoader.LoadCertificate(X509Certificate2.CreateFromPem(File.ReadAllText(certificatePath)).RawData);
 }

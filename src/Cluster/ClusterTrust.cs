@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Grpc.Mrk.Identity;
 
 namespace Grpc.Mrk.Cluster;
 

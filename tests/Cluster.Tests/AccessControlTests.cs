@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Grpc.Mrk.Admin.V1;
 using Grpc.Mrk.Client;
 using Grpc.Mrk.Cluster.Tests.Infrastructure;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.TestSupport;
 using Grpc.Mrk.V1;
 using Xunit.Abstractions;

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Grpc.Mrk.Client;
 using Grpc.Mrk.Cluster;
 using Grpc.Mrk.Cluster.Tests.Infrastructure;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.TestSupport;
 using Grpc.Mrk.V1;
 using Xunit.Abstractions;
@@ -93,7 +94,7 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
         // Each certificate names only its own hosts.
         string Names(string path)
         {
-            using var certificate = ClusterPki.LoadCertificate(path);
+            using var certificate = CertificateFiles.LoadCertificate(path);
             return certificate.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509SubjectAlternativeNameExtension>().Single().Format(false);
         }
 
@@ -140,7 +141,7 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
         }
 
         // User, role and operator certificates are client certificates only.
-        using var certificate = ClusterPki.LoadCertificate(user.Certificate);
+        using var certificate = CertificateFiles.LoadCertificate(user.Certificate);
         var usages = certificate.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages;
         Assert.Equal([ClusterPki.ClientAuthentication], usages.Cast<System.Security.Cryptography.Oid>().Select(o => o.Value));
     }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.V1;
 using Grpc.Net.Client;
@@ -230,7 +231,7 @@ public static class AdversaryRun
     private static GrpcChannel Channel(ChaosCluster cluster)
     {
         var certificate = ClusterPki.Load(cluster.Layout.RegionCertificate(ChaosCluster.Adversary), cluster.Layout.RegionKey(ChaosCluster.Adversary));
-        var handler = ClusterHandlers.Create(certificate, ClusterHandlers.ControlPlane(ClusterPki.LoadCertificate(cluster.Layout.AuthorityCertificate)));
+        var handler = ClusterHandlers.Create(certificate, ClusterHandlers.ControlPlane(CertificateFiles.LoadCertificate(cluster.Layout.AuthorityCertificate)));
         return GrpcChannel.ForAddress(cluster.ControlPlaneEndpoint, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
     }
 

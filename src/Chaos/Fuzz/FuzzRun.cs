@@ -6,6 +6,7 @@ using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Mrk.Chaos.Fuzz;
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.V1;
 using Grpc.Net.Client;
@@ -77,7 +78,7 @@ public static class FuzzRun
     {
         var methods = KeyManagementService.Descriptor.Methods.Concat(AuditLog.Descriptor.Methods).ToList();
         var calls = methods.ToDictionary(m => m, m => RawCalls.Unary(m.Service.FullName, m.Name));
-        using var ca = ClusterPki.LoadCertificate(cluster.Layout.AuthorityCertificate);
+        using var ca = CertificateFiles.LoadCertificate(cluster.Layout.AuthorityCertificate);
         var channels = ChaosCluster.Regions.ToDictionary(r => r, r => GrpcChannel.ForAddress(cluster.Endpoint(r), new GrpcChannelOptions
         {
             HttpHandler = ClusterHandlers.Create(null, ClusterHandlers.Server(ca, r)), MaxSendMessageSize = null,
@@ -167,7 +168,7 @@ public static class FuzzRun
     private static async Task AwsJsonAsync(ChaosCluster cluster, AwsJsonFuzzer fuzzer, long cases, RunFigures figures, Action<string> progress,
         CancellationToken cancellationToken)
     {
-        using var ca = ClusterPki.LoadCertificate(cluster.Layout.AuthorityCertificate);
+        using var ca = CertificateFiles.LoadCertificate(cluster.Layout.AuthorityCertificate);
         var clients = ChaosCluster.Regions.ToDictionary(r => r, r => new HttpClient(ClusterHandlers.Create(null, ClusterHandlers.Server(ca, r)))
         {
             Timeout = CallDeadline,
@@ -270,7 +271,7 @@ public static class FuzzRun
     {
         var connect = RawCalls.Duplex(Internal.V1.Relay.Descriptor.FullName, "Connect");
         var kinds = ReplicationReflection.Descriptor.MessageTypes.ToList();
-        using var ca = ClusterPki.LoadCertificate(cluster.Layout.AuthorityCertificate);
+        using var ca = CertificateFiles.LoadCertificate(cluster.Layout.AuthorityCertificate);
         for (long sent = 0; sent < cases;)
         {
             var region = ChaosCluster.Regions[random.Next(ChaosCluster.Regions.Length)];
@@ -402,7 +403,7 @@ public static class FuzzRun
     }
 
     /// <summary>Methods that store nothing when they succeed, as each declares in protos/ (idempotency_level NO_SIDE_EFFECTS).</summary>
-    private static bool ReadOnly(MethodDescriptor method) => Grpc.Mrk.Client.MethodDeclarations.Of(method) is { ChangesState: false };
+    private static bool ReadOnly(MethodDescriptor method) => Declarations.MethodDeclarations.Public.Of(method) is { ChangesState: false };
 
     private static Dictionary<string, string> Fingerprints(ChaosCluster cluster, bool multiRegion = false) =>
         ChaosCluster.Regions.ToDictionary(r => r, r => StoreFingerprint.Of(Path.Combine(cluster.DataDirectory(r), "region.db"), multiRegion));

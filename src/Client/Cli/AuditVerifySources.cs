@@ -6,6 +6,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Mrk.Client;
 using Grpc.Mrk.Internal.V1;
+using Grpc.Mrk.Messages;
 using Grpc.Mrk.V1;
 
 namespace Grpc.Mrk.Cli;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Grpc.Core;
 using Grpc.Mrk.Client;
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Net.Client;
 

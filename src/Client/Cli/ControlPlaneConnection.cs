@@ -1,4 +1,5 @@
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Net.Client;
 
@@ -21,7 +22,7 @@ internal sealed class ControlPlaneConnection : IDisposable
         var layout = new ClusterLayout(certificates ?? cluster?.Certificates ?? ".mrk/certs");
         Address = address ?? cluster?.ControlPlane ?? Environment.GetEnvironmentVariable("MRK_CONTROLPLANE") ?? DefaultAddress;
         _certificate = ClusterPki.Load(layout.OperatorCertificate, layout.OperatorKey);
-        _handler = ClusterHandlers.Create(_certificate, ClusterHandlers.ControlPlane(ClusterPki.LoadCertificate(layout.AuthorityCertificate)));
+        _handler = ClusterHandlers.Create(_certificate, ClusterHandlers.ControlPlane(CertificateFiles.LoadCertificate(layout.AuthorityCertificate)));
         _channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions { HttpHandler = _handler });
         Admin = new ClusterAdmin.ClusterAdminClient(_channel);
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Mrk.Client;
+using Grpc.Mrk.Declarations;
 using Grpc.Mrk.V1;
 
 namespace Grpc.Mrk.Cli;
@@ -127,7 +128,7 @@ public static class MrkCommandLine
     private static Command CommandFor(MethodDescriptor method)
     {
         // Methods that only an operator may call (as each declares in protos/) use the operator's certificate and no API key.
-        var admin = MethodDeclarations.Of(method) is { } declaration && declaration.Admits(CallerKind.Operator) && !declaration.Admits(CallerKind.Principal);
+        var admin = MethodDeclarations.Public.Of(method) is { } declaration && declaration.Admits(CallerKind.Operator) && !declaration.Admits(CallerKind.Principal);
         var command = new Command(Names.Kebab(method.Name), $"Calls {method.Name} (see the AWS KMS API reference).");
         var fields = new List<(FieldDescriptor Field, Option Option)>();
         foreach (var field in method.InputType.Fields.InFieldNumberOrder().Where(f => !AuditVerifySources.Fills(f)))

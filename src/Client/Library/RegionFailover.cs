@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
+using Grpc.Mrk.Declarations;
 
 namespace Grpc.Mrk.Client;
 
@@ -17,7 +18,7 @@ internal static class RegionFailover
     private static readonly HashSet<string> KeyFields = new(StringComparer.Ordinal) { "key_id", "source_key_id", "destination_key_id" };
 
     /// <summary>What the method declares in protos/ (mrk.v1.access failover), never a list kept here.</summary>
-    public static bool Allows(MethodDescriptor method) => MethodDeclarations.Of(method)?.Failover == true;
+    public static bool Allows(MethodDescriptor method) => MethodDeclarations.Public.Of(method)?.Failover == true;
 
     /// <summary>The request as it must be sent to <paramref name="region"/>; the same instance when nothing changes.</summary>
     public static T Retarget<T>(T request, string? region) where T : IMessage

@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Identity;
 
 namespace Grpc.Mrk.Client;
 
@@ -14,7 +14,7 @@ internal static class TrustedHandler
     {
         if (certificateAuthorityFile is not null)
         {
-            return ClusterHandlers.Create(clientCertificate, ClusterHandlers.Server(ClusterPki.LoadCertificate(certificateAuthorityFile), region));
+            return ClusterHandlers.Create(clientCertificate, ClusterHandlers.Server(CertificateFiles.LoadCertificate(certificateAuthorityFile), region));
         }
 
         var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };

@@ -4,7 +4,9 @@ using Grpc.Mrk.Cluster;
 using Grpc.Mrk.ControlPlane.Hosting;
 using Grpc.Mrk.ControlPlane.Relay;
 using Grpc.Mrk.ControlPlane.Storage;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
+using Grpc.Mrk.Messages;
 using Microsoft.Extensions.Options;
 
 namespace Grpc.Mrk.ControlPlane.Api;
@@ -53,10 +55,10 @@ public sealed class ClusterAdminApi(
             throw Refusal.NotFound($"Region {LogText.Safe(request.Region)} is not part of this cluster.");
         }
 
-        var limit = request.HasLimit ? request.Limit : Client.AuditDigests.MaxPerMessage;
-        if (limit is < 1 or > Client.AuditDigests.MaxPerMessage)
+        var limit = request.HasLimit ? request.Limit : AuditDigests.MaxPerMessage;
+        if (limit is < 1 or > AuditDigests.MaxPerMessage)
         {
-            throw Refusal.Invalid($"limit must be 1-{Client.AuditDigests.MaxPerMessage}.");
+            throw Refusal.Invalid($"limit must be 1-{AuditDigests.MaxPerMessage}.");
         }
 
         var (key, digests) = await digestCopies.ListAsync(request.Region, Math.Max(0, request.AfterSequence), limit + 1, context.CancellationToken)
@@ -68,7 +70,7 @@ public sealed class ClusterAdminApi(
             response.PublicKey = publicKey.ExportSubjectPublicKeyInfoPem();
         }
 
-        response.Digests.AddRange(digests.Take(limit).Select(d => Client.AuditDigests.ToMessage(d.Sequence, d.Hash, d.CreatedAt, d.Signature)));
+        response.Digests.AddRange(digests.Take(limit).Select(d => AuditDigests.ToMessage(d.Sequence, d.Hash, d.CreatedAt, d.Signature)));
         return response;
     }
 }

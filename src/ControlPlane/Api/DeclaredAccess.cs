@@ -1,8 +1,9 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Grpc.Mrk.Client;
 using Grpc.Mrk.Cluster;
 using Grpc.Mrk.ControlPlane.Relay;
+using Grpc.Mrk.Declarations;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.V1;
 
 namespace Grpc.Mrk.ControlPlane.Api;
@@ -45,7 +46,7 @@ public sealed class DeclaredAccess(PeerCertificates peers) : Interceptor
 
     private void Admit(ServerCallContext context)
     {
-        var declaration = MethodDeclarations.Find(context.Method)
+        var declaration = ControlPlaneMethods.Declarations.Find(context.Method)
             ?? throw Refusal.AccessDenied("Refused: this method declares no access and is not served.");
         if (declaration.Admits(CallerKind.Anonymous))
         {

@@ -4,7 +4,9 @@ using Grpc.Mrk.Cluster;
 using Grpc.Mrk.ControlPlane.Hosting;
 using Grpc.Mrk.ControlPlane.Relay;
 using Grpc.Mrk.ControlPlane.Storage;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
+using Grpc.Mrk.Messages;
 using Microsoft.Extensions.Options;
 
 namespace Grpc.Mrk.ControlPlane.Api;
@@ -119,9 +121,9 @@ public sealed class RelayApi(
     private async Task<long?> StoreDigestsAsync(string region, PublishedAuditDigests published, CancellationToken cancellationToken)
     {
         var digests = new List<DigestCopy>();
-        foreach (var digest in published.Digests.Take(Client.AuditDigests.MaxPerMessage))
+        foreach (var digest in published.Digests.Take(AuditDigests.MaxPerMessage))
         {
-            if (Client.AuditDigests.Parse(digest, out var problem) is not { } parsed)
+            if (AuditDigests.Parse(digest, out var problem) is not { } parsed)
             {
                 Log.AuditDigestsRefused(logger, region, LogText.Safe(problem ?? "malformed"));
                 return null;

@@ -2,10 +2,11 @@ using System.Security.Cryptography.X509Certificates;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Cluster.Serving;
 using Grpc.Mrk.ControlPlane.Api;
 using Grpc.Mrk.ControlPlane.Relay;
 using Grpc.Mrk.ControlPlane.Storage;
-using Grpc.Mrk.Hosting;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -30,7 +31,7 @@ public static class ControlPlaneSetup
     {
         builder.Configuration.AddCommandLine(args.Where(a => a != "probe").ToArray(), Switches);
         var options = builder.Configuration.GetSection(ControlPlaneOptions.Section).Get<ControlPlaneOptions>() ?? new ControlPlaneOptions();
-        return Grpc.Mrk.Client.HealthProbe.RunAsync(builder.Configuration["urls"], options.CaCertificateFile, options.TlsCertificateFile,
+        return HealthProbe.RunAsync(builder.Configuration["urls"], options.CaCertificateFile, options.TlsCertificateFile,
             options.TlsKeyFile, Console.Out);
     }
 
@@ -43,7 +44,7 @@ public static class ControlPlaneSetup
         var services = builder.Services;
         services.AddOptions<ControlPlaneOptions>().Bind(builder.Configuration.GetSection(ControlPlaneOptions.Section));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new ClusterTrust(ClusterPki.LoadCertificate(options.CaCertificateFile), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ClusterTrust(CertificateFiles.LoadCertificate(options.CaCertificateFile), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RelayQueue(Path.Combine(options.DataDirectory, "relay.db"), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<AuditDigestCopies>();
         services.AddSingleton<RegionConnections>();
@@ -76,7 +77,7 @@ public static class ControlPlaneSetup
             kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
             if (File.Exists(options.TlsCertificateFile) && File.Exists(options.TlsKeyFile) && File.Exists(options.CaCertificateFile))
             {
-                var authority = ClusterPki.LoadCertificate(options.CaCertificateFile);
+                var authority = CertificateFiles.LoadCertificate(options.CaCertificateFile);
                 kestrel.ConfigureHttpsDefaults(https =>
                 {
                     https.ServerCertificate = X509Certificate2.CreateFromPemFile(options.TlsCertificateFile, options.TlsKeyFile);
@@ -125,7 +126,7 @@ public static class ControlPlaneSetup
         app.MapGrpcService<ClusterAdminEndpoint>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        ServedMethods.RequireDeclared(app);
+        ServedMethods.RequireDeclared(app, ControlPlaneMethods.Declarations);
         return app;
     }
 }

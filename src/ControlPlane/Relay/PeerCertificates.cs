@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Identity;
 
 namespace Grpc.Mrk.ControlPlane.Relay;
 

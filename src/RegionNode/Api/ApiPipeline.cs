@@ -1,3 +1,5 @@
+extern alias ServiceBases;
+
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
@@ -22,7 +24,7 @@ public sealed class ApiPipeline
     public ApiPipeline(IServiceProvider services, KeyManagementApi api)
     {
         var chain = Interceptors.Select(t => (Interceptor)services.GetRequiredService(t)).ToArray();
-        KeyManagementService.BindService(new Binder(this, chain), api);
+        ServiceBases::Grpc.Mrk.V1.KeyManagementService.BindService(new Binder(this, chain), api);
     }
 
     /// <summary>A unary method of the public KMS API by its name ("Encrypt"), with the steps around it; null if there is none.</summary>

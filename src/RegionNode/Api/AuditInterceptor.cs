@@ -3,7 +3,7 @@ using Google.Protobuf.Collections;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Grpc.Mrk.Client;
+using Grpc.Mrk.Declarations;
 using Grpc.Mrk.RegionNode.Audit;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
@@ -29,7 +29,7 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        if (MethodDeclarations.Find(context.Method) is not { Audited: true } declaration)
+        if (RegionNodeMethods.Declarations.Find(context.Method) is not { Audited: true } declaration)
         {
             return await continuation(request, context).ConfigureAwait(false);
         }

@@ -1,5 +1,7 @@
+extern alias ServiceBases;
+
 using Grpc.Core;
-using Grpc.Mrk.Client;
+using Grpc.Mrk.Messages;
 using Grpc.Mrk.RegionNode.Audit;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Storage;
@@ -13,7 +15,7 @@ namespace Grpc.Mrk.RegionNode.Api;
 /// admits no one else), and every read is itself recorded.
 /// </summary>
 public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditSigningKey signingKey, Domain.Model.RegionIdentity region)
-    : V1.AuditLog.AuditLogBase
+    : ServiceBases::Grpc.Mrk.V1.AuditLog.AuditLogBase
 {
     public override async Task<ListAuditRecordsResponse> ListAuditRecords(ListAuditRecordsRequest request, ServerCallContext context)
     {

@@ -1,7 +1,8 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Grpc.Mrk.Client;
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Declarations;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.RegionNode.Api.AwsProtocol;
 using Grpc.Mrk.RegionNode.Audit;
 using Grpc.Mrk.RegionNode.Domain.Errors;
@@ -66,7 +67,7 @@ public sealed class CallerAuthentication(PrincipalOperations principals, AwsSign
 
     private async Task AdmitAsync(ServerCallContext context)
     {
-        var declaration = MethodDeclarations.Find(context.Method)
+        var declaration = RegionNodeMethods.Declarations.Find(context.Method)
             ?? throw KmsErrors.AccessDeniedTo("this method declares no access and is not served");
         if (declaration.Admits(CallerKind.Anonymous))
         {

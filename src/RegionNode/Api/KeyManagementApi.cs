@@ -1,3 +1,5 @@
+extern alias ServiceBases;
+
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Core;
 using Grpc.Mrk.RegionNode.Domain.Operations;
@@ -23,7 +25,7 @@ public sealed partial class KeyManagementApi(
     PolicyOperations policies,
     MultiRegionOperations multiRegion,
     GrantManagement grants,
-    RegionIdentity region) : KeyManagementService.KeyManagementServiceBase
+    RegionIdentity region) : ServiceBases::Grpc.Mrk.V1.KeyManagementService.KeyManagementServiceBase
 {
     /// <summary>The principal <see cref="CallerAuthentication"/> put on the call; handed to every operation explicitly.</summary>
     private static Caller CallerOf(ServerCallContext context) => CallerAuthentication.CallerOf(context);

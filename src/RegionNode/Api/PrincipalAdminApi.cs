@@ -1,3 +1,5 @@
+extern alias ServiceBases;
+
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Mrk.Admin.V1;
@@ -8,7 +10,7 @@ using Grpc.Mrk.RegionNode.Domain.Operations;
 namespace Grpc.Mrk.RegionNode.Api;
 
 /// <summary>Principals and API keys of this Region (operators only; see <see cref="CallerAuthentication"/>).</summary>
-public sealed class PrincipalAdminApi(PrincipalOperations principals, AccessKeyOperations accessKeys) : PrincipalAdmin.PrincipalAdminBase
+public sealed class PrincipalAdminApi(PrincipalOperations principals, AccessKeyOperations accessKeys) : ServiceBases::Grpc.Mrk.Admin.V1.PrincipalAdmin.PrincipalAdminBase
 {
     public override async Task<PrincipalEntry> CreatePrincipal(CreatePrincipalRequest request, ServerCallContext context)
     {

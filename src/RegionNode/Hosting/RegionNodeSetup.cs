@@ -1,12 +1,20 @@
-using Grpc.Mrk.Cluster;
+extern alias ServiceBases;
+
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
+using Grpc.Mrk.Admin.V1;
+using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Cluster.Serving;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.RegionNode.Api;
 using Grpc.Mrk.RegionNode.Api.AwsProtocol;
 using Grpc.Mrk.RegionNode.Audit;
 using Grpc.Mrk.RegionNode.Background;
 using Grpc.Mrk.RegionNode.Crypto;
+using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
 using Grpc.Mrk.RegionNode.Domain.Policies;
@@ -14,11 +22,6 @@ using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Replication;
 using Grpc.Mrk.RegionNode.Storage;
 using Grpc.Mrk.RegionNode.Testing;
-using Grpc.AspNetCore.Server.Model;
-using Grpc.Core;
-using Grpc.Mrk.Admin.V1;
-using Grpc.Mrk.Hosting;
-using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.V1;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -55,7 +58,7 @@ public static partial class RegionNodeSetup
         builder.Configuration.AddCommandLine(args.Where(a => a != "probe").ToArray(), Switches);
         var options = builder.Configuration.GetSection(RegionNodeOptions.Section).Get<RegionNodeOptions>() ?? new RegionNodeOptions();
         var ca = options.ClusterCertificates is { } certs ? Path.Combine(certs, "ca.crt") : null;
-        return Grpc.Mrk.Client.HealthProbe.RunAsync(builder.Configuration["urls"], ca, options.TlsCertificateFile, options.TlsKeyFile, Console.Out);
+        return HealthProbe.RunAsync(builder.Configuration["urls"], ca, options.TlsCertificateFile, options.TlsKeyFile, Console.Out);
     }
 
     public static WebApplicationBuilder AddRegionNode(this WebApplicationBuilder builder, string[] args)
@@ -160,7 +163,7 @@ public static partial class RegionNodeSetup
             var o = sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value;
             var caFile = string.IsNullOrEmpty(o.ClusterCertificates) ? null : new ClusterLayout(o.ClusterCertificates).AuthorityCertificate;
             var trust = caFile is not null && File.Exists(caFile)
-                ? new ClusterTrust(ClusterPki.LoadCertificate(caFile), sp.GetRequiredService<TimeProvider>())
+                ? new ClusterTrust(CertificateFiles.LoadCertificate(caFile), sp.GetRequiredService<TimeProvider>())
                 : null;
             return new AuthenticationSettings(o.InsecureAllowAnonymous, trust);
         });
@@ -196,11 +199,11 @@ public static partial class RegionNodeSetup
         services.AddSingleton<AuditLogEndpoint>();
         services.AddSingleton<PrincipalAdminEndpoint>();
         services.AddSingleton<IServiceMethodProvider<KeyManagementEndpoint>>(sp => new StrictMethodProvider<KeyManagementEndpoint>(
-            binder => KeyManagementService.BindService(binder, sp.GetRequiredService<KeyManagementApi>()), Unparseable));
+            binder => ServiceBases::Grpc.Mrk.V1.KeyManagementService.BindService(binder, sp.GetRequiredService<KeyManagementApi>()), Unparseable));
         services.AddSingleton<IServiceMethodProvider<AuditLogEndpoint>>(sp => new StrictMethodProvider<AuditLogEndpoint>(
-            binder => V1.AuditLog.BindService(binder, sp.GetRequiredService<AuditLogApi>()), Unparseable));
+            binder => ServiceBases::Grpc.Mrk.V1.AuditLog.BindService(binder, sp.GetRequiredService<AuditLogApi>()), Unparseable));
         services.AddSingleton<IServiceMethodProvider<PrincipalAdminEndpoint>>(sp => new StrictMethodProvider<PrincipalAdminEndpoint>(
-            binder => PrincipalAdmin.BindService(binder, sp.GetRequiredService<PrincipalAdminApi>()), Unparseable));
+            binder => ServiceBases::Grpc.Mrk.Admin.V1.PrincipalAdmin.BindService(binder, sp.GetRequiredService<PrincipalAdminApi>()), Unparseable));
         services.AddGrpcReflection();
         Grpc.Mrk.Cluster.StoreHealthCheck.AddTo(services.AddGrpcHealthChecks(), "Region's store",
             sp => sp.GetRequiredService<NodeMeta>().CountKeysAsync);
@@ -337,7 +340,7 @@ public static partial class RegionNodeSetup
 
         try
         {
-            ServedMethods.RequireDeclared(app);
+            ServedMethods.RequireDeclared(app, RegionNodeMethods.Declarations);
         }
         catch (InvalidOperationException e)
         {
@@ -418,7 +421,7 @@ public static partial class RegionNodeSetup
             return;
         }
 
-        using var certificate = ClusterPki.LoadCertificate(file);
+        using var certificate = CertificateFiles.LoadCertificate(file);
         var usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().SelectMany(e => e.EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>())
             .Select(o => o.Value).ToList();
         if (usages.Count > 0 && !usages.Contains(ClusterPki.ServerAuthentication))

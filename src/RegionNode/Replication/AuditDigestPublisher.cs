@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using Grpc.Mrk.Client;
 using Grpc.Mrk.Internal.V1;
+using Grpc.Mrk.Messages;
 using Grpc.Mrk.RegionNode.Audit;
 using Grpc.Mrk.RegionNode.Storage;
 

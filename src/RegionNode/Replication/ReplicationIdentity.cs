@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Identity;
 
 namespace Grpc.Mrk.RegionNode.Replication;
 
@@ -19,7 +20,7 @@ public sealed class ReplicationIdentity : IDisposable
     {
         _layout = new ClusterLayout(certificatesFolder);
         Region = region;
-        Authority = ClusterPki.LoadCertificate(_layout.AuthorityCertificate);
+        Authority = CertificateFiles.LoadCertificate(_layout.AuthorityCertificate);
         Trust = new ClusterTrust(Authority, time);
         TlsCertificate = ClusterPki.Load(_layout.RegionCertificate(region), _layout.RegionKey(region));
         using var signing = ClusterPki.Load(_layout.SigningCertificate(region), _layout.SigningKey(region));
@@ -56,7 +57,7 @@ public sealed class ReplicationIdentity : IDisposable
             return null;
         }
 
-        using var certificate = ClusterPki.LoadCertificate(path);
+        using var certificate = CertificateFiles.LoadCertificate(path);
         var (identity, _) = Trust.Check(certificate, null, ClusterRole.ReplicationSigning);
         if (identity?.Name != region)
         {

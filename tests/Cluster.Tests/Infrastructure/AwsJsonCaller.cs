@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.TestSupport;
 
 namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
@@ -16,7 +17,7 @@ public sealed record Signing(string AccessKeyId, string Secret, string Region, D
 /// </summary>
 public sealed class AwsJsonCaller(RegionNodeProcess node, Version? httpVersion = null) : IDisposable
 {
-    private readonly HttpClient _http = new(ClusterHandlers.Create(null, ClusterHandlers.Server(ClusterPki.LoadCertificate(
+    private readonly HttpClient _http = new(ClusterHandlers.Create(null, ClusterHandlers.Server(CertificateFiles.LoadCertificate(
         node.CertificateAuthority ?? throw new InvalidOperationException("The AWS JSON front is served over TLS.")), node.Region)))
     {
         Timeout = TimeSpan.FromSeconds(30),

@@ -1,5 +1,6 @@
 using Amazon.KeyManagementService;
 using Amazon.Runtime;
+using Grpc.Mrk.Identity;
 
 namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
 
@@ -23,6 +24,6 @@ public static class AwsKms
     private sealed class TrustingFactory(string authority, string region) : HttpClientFactory
     {
         public override HttpClient CreateHttpClient(IClientConfig clientConfig) =>
-            new(ClusterHandlers.Create(null, ClusterHandlers.Server(ClusterPki.LoadCertificate(authority), region)));
+            new(ClusterHandlers.Create(null, ClusterHandlers.Server(CertificateFiles.LoadCertificate(authority), region)));
     }
 }

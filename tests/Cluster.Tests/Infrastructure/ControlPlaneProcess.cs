@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.TestSupport;
 using Grpc.Net.Client;
@@ -58,7 +59,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     public async Task<GetClusterStatusResponse> StatusAsync(ClusterLayout certificates)
     {
         using var operatorCertificate = ClusterPki.Load(certificates.OperatorCertificate, certificates.OperatorKey);
-        using var handler = ClusterHandlers.Create(operatorCertificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(certificates.AuthorityCertificate)));
+        using var handler = ClusterHandlers.Create(operatorCertificate, ClusterHandlers.IssuedBy(CertificateFiles.LoadCertificate(certificates.AuthorityCertificate)));
         using var channel = GrpcChannel.ForAddress(Endpoint, new GrpcChannelOptions { HttpHandler = handler });
         return await new ClusterAdmin.ClusterAdminClient(channel).GetClusterStatusAsync(new GetClusterStatusRequest(), deadline: Deadline.Soon)
             .ResponseAsync.WithTimeout();
@@ -68,7 +69,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     public async Task<V1.ListAuditDigestsResponse> AuditDigestsAsync(ClusterLayout certificates, string region)
     {
         using var operatorCertificate = ClusterPki.Load(certificates.OperatorCertificate, certificates.OperatorKey);
-        using var handler = ClusterHandlers.Create(operatorCertificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(certificates.AuthorityCertificate)));
+        using var handler = ClusterHandlers.Create(operatorCertificate, ClusterHandlers.IssuedBy(CertificateFiles.LoadCertificate(certificates.AuthorityCertificate)));
         using var channel = GrpcChannel.ForAddress(Endpoint, new GrpcChannelOptions { HttpHandler = handler });
         return await new ClusterAdmin.ClusterAdminClient(channel).ListAuditDigestsAsync(new ListRegionAuditDigestsRequest { Region = region },
             deadline: Deadline.Soon).ResponseAsync.WithTimeout();

@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Mrk.Client;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.TestSupport;
 using Grpc.Net.Client;
 using Grpc.Reflection.V1Alpha;
@@ -29,7 +30,7 @@ public sealed class RawCaller : IDisposable
     {
         _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
         {
-            HttpHandler = ClusterHandlers.Create(certificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(caFile))),
+            HttpHandler = ClusterHandlers.Create(certificate, ClusterHandlers.IssuedBy(CertificateFiles.LoadCertificate(caFile))),
         });
         _apiKey = apiKey;
     }

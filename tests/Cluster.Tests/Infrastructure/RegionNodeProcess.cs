@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Grpc.Mrk.Client;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.Testing.V1;
 using Grpc.Mrk.TestSupport;
 using Grpc.Mrk.V1;
@@ -31,7 +32,7 @@ public sealed class RegionNodeProcess : IAsyncDisposable
         DataDirectory = dataDirectory;
         Region = region;
         _channel = GrpcChannel.ForAddress(endpoint,
-            new GrpcChannelOptions { HttpHandler = certificateAuthority is null ? null : ClusterHandlers.Create(null, ClusterHandlers.Server(ClusterPki.LoadCertificate(certificateAuthority), region)) });
+            new GrpcChannelOptions { HttpHandler = certificateAuthority is null ? null : ClusterHandlers.Create(null, ClusterHandlers.Server(CertificateFiles.LoadCertificate(certificateAuthority), region)) });
         CertificateAuthority = certificateAuthority;
         Kms = new KeyManagementService.KeyManagementServiceClient(_channel);
         Clock = new TestClock.TestClockClient(_channel);

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.TestSupport;
 using Grpc.Net.Client;
@@ -173,7 +174,7 @@ public sealed class RelayAdversary : IDisposable
     private GrpcChannel Channel()
     {
         var certificate = ClusterPki.Load(_certificates.RegionCertificate(Region), _certificates.RegionKey(Region));
-        var handler = ClusterHandlers.Create(certificate, ClusterHandlers.IssuedBy(ClusterPki.LoadCertificate(_certificates.AuthorityCertificate)));
+        var handler = ClusterHandlers.Create(certificate, ClusterHandlers.IssuedBy(CertificateFiles.LoadCertificate(_certificates.AuthorityCertificate)));
         return GrpcChannel.ForAddress(_controlPlane, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
     }
 

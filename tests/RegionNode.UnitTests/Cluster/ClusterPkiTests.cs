@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Identity;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Grpc.Mrk.RegionNode.UnitTests.Cluster;
@@ -33,7 +34,7 @@ public sealed class ClusterPkiTests : IDisposable
     {
         var layout = new ClusterLayout(_folder.FullName);
         ClusterBootstrap.Run(layout, ["us-east-1"], ["us-east-1=kms.example.internal"], new FakeTimeProvider(Now));
-        var trust = new ClusterTrust(ClusterPki.LoadCertificate(layout.AuthorityCertificate), new FakeTimeProvider(Now.AddDays(1)));
+        var trust = new ClusterTrust(CertificateFiles.LoadCertificate(layout.AuthorityCertificate), new FakeTimeProvider(Now.AddDays(1)));
         using var region = ClusterPki.Load(layout.RegionCertificate("us-east-1"), layout.RegionKey("us-east-1"));
         var (identity, reason) = trust.Check(region, null, ClusterRole.Region);
         Assert.Equal(new PeerIdentity(ClusterRole.Region, "us-east-1"), identity);
@@ -60,7 +61,7 @@ public sealed class ClusterPkiTests : IDisposable
         var theirs = new ClusterLayout(Path.Combine(_folder.FullName, "theirs"));
         ClusterBootstrap.Run(ours, ["us-east-1"], [], new FakeTimeProvider(Now));
         ClusterBootstrap.Run(theirs, ["us-east-1"], [], new FakeTimeProvider(Now));
-        var trust = new ClusterTrust(ClusterPki.LoadCertificate(ours.AuthorityCertificate), new FakeTimeProvider(Now.AddDays(1)));
+        var trust = new ClusterTrust(CertificateFiles.LoadCertificate(ours.AuthorityCertificate), new FakeTimeProvider(Now.AddDays(1)));
         using var impostor = ClusterPki.Load(theirs.RegionCertificate("us-east-1"), theirs.RegionKey("us-east-1"));
         var (identity, reason) = trust.Check(impostor, null, ClusterRole.Region);
         Assert.Null(identity);
@@ -72,7 +73,7 @@ public sealed class ClusterPkiTests : IDisposable
     {
         var layout = new ClusterLayout(_folder.FullName);
         ClusterBootstrap.Run(layout, ["us-east-1"], [], new FakeTimeProvider(Now));
-        var trust = new ClusterTrust(ClusterPki.LoadCertificate(layout.AuthorityCertificate), new FakeTimeProvider(Now.AddDays(900)));
+        var trust = new ClusterTrust(CertificateFiles.LoadCertificate(layout.AuthorityCertificate), new FakeTimeProvider(Now.AddDays(900)));
         using var region = ClusterPki.Load(layout.RegionCertificate("us-east-1"), layout.RegionKey("us-east-1"));
         Assert.Null(trust.Check(region, null, ClusterRole.Region).Identity);
     }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace Grpc.Mrk.Cluster;
+namespace Grpc.Mrk.Identity;
 
 /// <summary>Who a certificate names: its role and, for Region roles, the Region (subject O=Grpc.Mrk, OU=role, CN=name).</summary>
 public sealed record PeerIdentity(ClusterRole Role, string Name)

@@ -1,12 +1,13 @@
 using Grpc.AspNetCore.Server;
-using Grpc.Mrk.Client;
+using Grpc.Mrk.Declarations;
+using Microsoft.AspNetCore.Routing;
 
-namespace Grpc.Mrk.Hosting;
+namespace Grpc.Mrk.Cluster.Serving;
 
 /// <summary>
 /// The gRPC methods a server actually maps, read from its endpoints (not from a list kept beside them), and the check
 /// that each has a declaration in protos/: a server that would serve an undeclared method, or audit a streaming one,
-/// refuses to start. Compiled into both server processes (linked source).
+/// refuses to start.
 /// </summary>
 public static class ServedMethods
 {
@@ -20,11 +21,11 @@ public static class ServedMethods
             .ToList();
 
     /// <summary>Throws <see cref="InvalidOperationException"/> naming every served method whose declaration is missing or unusable.</summary>
-    public static void RequireDeclared(IEndpointRouteBuilder endpoints)
+    public static void RequireDeclared(IEndpointRouteBuilder endpoints, MethodDeclarations declarations)
     {
         var served = Of(endpoints);
-        MethodDeclarations.RequireDeclared(served);
-        var streamingAudited = served.Where(p => MethodDeclarations.Find(p) is { Unary: false, Audited: true }).ToList();
+        declarations.RequireDeclared(served);
+        var streamingAudited = served.Where(p => declarations.Find(p) is { Unary: false, Audited: true }).ToList();
         if (streamingAudited.Count > 0)
         {
             throw new InvalidOperationException(

@@ -1,4 +1,4 @@
-namespace Grpc.Mrk.Cluster;
+namespace Grpc.Mrk.Identity;
 
 /// <summary>What a cluster certificate lets its holder be (the OU of its subject).</summary>
 public enum ClusterRole

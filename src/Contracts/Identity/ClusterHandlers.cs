@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace Grpc.Mrk.Cluster;
+namespace Grpc.Mrk.Identity;
 
 /// <summary>HTTP handlers for gRPC channels inside the cluster: an optional client certificate and a server check.</summary>
 public static class ClusterHandlers

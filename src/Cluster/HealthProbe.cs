@@ -1,6 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
+using Grpc.Health.V1;
+using Grpc.Mrk.Identity;
+using Grpc.Net.Client;
 
-namespace Grpc.Mrk.Client;
+namespace Grpc.Mrk.Cluster;
 
 /// <summary>
 /// A container health check through grpc.health.v1 without extra binaries: a process runs itself with `probe`, which
@@ -21,16 +24,16 @@ public static class HealthProbe
             : null;
         try
         {
-            using var client = new MrkClient(target, new MrkClientOptions
-            {
-                Timeout = TimeSpan.FromSeconds(5),
-                MaxRetries = 0,
-                CertificateAuthorityFile = File.Exists(caFile) ? caFile : null,
-                ClientCertificate = certificate,
-            });
-            var status = await client.CheckHealthAsync().ConfigureAwait(false);
+            using var authority = File.Exists(caFile) ? CertificateFiles.LoadCertificate(caFile) : null;
+            using var handler = authority is null
+                ? new SocketsHttpHandler { SslOptions = { ClientCertificates = certificate is null ? null : [certificate] } }
+                : ClusterHandlers.Create(certificate, ClusterHandlers.Server(authority, region: null));
+            using var channel = GrpcChannel.ForAddress(target, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false });
+            var response = await new Grpc.Health.V1.Health.HealthClient(channel)
+                .CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync.ConfigureAwait(false);
+            var status = response.Status.ToString().ToUpperInvariant();
             await output.WriteLineAsync($"{target}: {status}").ConfigureAwait(false);
-            return status == "SERVING" ? 0 : 1;
+            return response.Status == HealthCheckResponse.Types.ServingStatus.Serving ? 0 : 1;
         }
         catch (Exception e) when (e is Grpc.Core.RpcException or HttpRequestException or IOException or System.Security.Cryptography.CryptographicException)
         {

@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using Google.Protobuf.Reflection;
 using Grpc.Mrk.V1;
 
-namespace Grpc.Mrk.Client;
+namespace Grpc.Mrk.Declarations;
 
 /// <summary>What one method declares in protos/ (mrk.v1.access and idempotency_level): who may call it and what a call does.</summary>
 public sealed record MethodDeclaration(
@@ -21,41 +21,41 @@ public sealed record MethodDeclaration(
 }
 
 /// <summary>
-/// Every method's declaration, read once from the compiled descriptors. The servers authenticate, authorize and audit
-/// from it and refuse to start when a method they serve has none; <see cref="MrkClient"/> fails over only the methods
-/// that declare it. A method whose declaration is incomplete (no caller kind, no audit mode, a failover on a write) is
-/// treated as undeclared, so it can never be served.
+/// The declarations of the methods of some services, read once from their compiled descriptors. Each server builds
+/// the set it serves (<see cref="Public"/> and its own internal services) and authenticates, authorizes and audits from
+/// it, refusing to start when a method it serves has none; <see cref="Public"/> is what a client reads to fail over
+/// only the methods that declare it. A method whose declaration is incomplete (no caller kind, no audit mode, a failover
+/// on a write) is treated as undeclared, so it can never be served.
 /// </summary>
-public static class MethodDeclarations
+public sealed class MethodDeclarations
 {
     // Services from packages outside this project, whose .proto files are not ours to annotate: they answer anyone
     // (load balancers and tooling ask them before they hold credentials) and change nothing.
     private static readonly string[] AnonymousServices =
         ["grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection"];
 
-    private static readonly FileDescriptor[] Files =
-    [
-        KeyManagementServiceReflection.Descriptor,
-        AuditReflection.Descriptor,
-        Admin.V1.PrincipalsReflection.Descriptor,
-        Internal.V1.RelayReflection.Descriptor,
-        Testing.V1.TestClockReflection.Descriptor,
-        Testing.V1.TestRelayReflection.Descriptor,
-    ];
+    private readonly FrozenDictionary<string, MethodDeclaration> byPath;
 
-    private static readonly FrozenDictionary<string, MethodDeclaration> ByPath = Read();
+    public MethodDeclarations(IEnumerable<FileDescriptor> files) => byPath = Read(files);
+
+    /// <summary>The public API's services: the KMS service, the audit log and principal administration.</summary>
+    public static MethodDeclarations Public { get; } = PublicAnd();
+
+    /// <summary>The public services' declarations together with those of the services in <paramref name="more"/>.</summary>
+    public static MethodDeclarations PublicAnd(params FileDescriptor[] more) =>
+        new([KeyManagementServiceReflection.Descriptor, AuditReflection.Descriptor, Admin.V1.PrincipalsReflection.Descriptor, .. more]);
 
     /// <summary>The declaration of "/package.Service/Method", or null when it has none (the method must not be served).</summary>
-    public static MethodDeclaration? Find(string path) =>
-        ByPath.TryGetValue(path, out var declaration) ? declaration : AnonymousService(path);
+    public MethodDeclaration? Find(string path) =>
+        byPath.TryGetValue(path, out var declaration) ? declaration : AnonymousService(path);
 
-    public static MethodDeclaration? Of(MethodDescriptor method) => Find($"/{method.Service.FullName}/{method.Name}");
+    public MethodDeclaration? Of(MethodDescriptor method) => Find($"/{method.Service.FullName}/{method.Name}");
 
-    /// <summary>Every declared method of this project's own services.</summary>
-    public static IEnumerable<MethodDeclaration> All => ByPath.Values;
+    /// <summary>Every declared method of these services.</summary>
+    public IEnumerable<MethodDeclaration> All => byPath.Values;
 
     /// <summary>Throws with every served path that has no complete declaration; what a server calls before it listens.</summary>
-    public static void RequireDeclared(IEnumerable<string> servedPaths)
+    public void RequireDeclared(IEnumerable<string> servedPaths)
     {
         var missing = servedPaths.Where(p => Find(p) is null).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
@@ -75,10 +75,10 @@ public static class MethodDeclarations
                 AuditResponse: false, Failover: false, Action: string.Empty);
     }
 
-    private static FrozenDictionary<string, MethodDeclaration> Read()
+    private static FrozenDictionary<string, MethodDeclaration> Read(IEnumerable<FileDescriptor> files)
     {
         var result = new Dictionary<string, MethodDeclaration>(StringComparer.Ordinal);
-        foreach (var method in Files.SelectMany(f => f.Services).SelectMany(s => s.Methods))
+        foreach (var method in files.Distinct().SelectMany(f => f.Services).SelectMany(s => s.Methods))
         {
             var options = method.GetOptions();
             var access = options?.GetExtension(MethodAccessExtensions.Access);

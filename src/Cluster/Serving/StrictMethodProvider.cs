@@ -2,14 +2,12 @@ using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 
-namespace Grpc.Mrk.Hosting;
+namespace Grpc.Mrk.Cluster.Serving;
 
 /// <summary>
 /// Binds a service's methods to <typeparamref name="TEndpoint"/> (a routing handle whose own binder binds nothing) with
 /// request marshallers that turn a parse failure (truncated bytes, invalid UTF-8, wrong wire types) into
 /// <paramref name="refusal"/>. Without it the framework answers such a request, or ends such a stream, with UNKNOWN.
-/// Compiled into both server processes (linked source), so neither the client library nor the shared cluster library
-/// takes a dependency on the server framework.
 /// </summary>
 public sealed class StrictMethodProvider<TEndpoint>(Action<ServiceBinderBase> bind, Func<RpcException> refusal) : IServiceMethodProvider<TEndpoint>
     where TEndpoint : class

@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace Grpc.Mrk.Cluster;
+namespace Grpc.Mrk.Identity;
 
 /// <summary>Checks that a certificate chains to one given root (and only that root), ignoring the system trust store.</summary>
 public static class ChainValidation

@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Mrk.V1;
 
-namespace Grpc.Mrk.Client;
+namespace Grpc.Mrk.Messages;
 
 /// <summary>Audit digests on the wire (hash as lowercase hex) and back, with the checks every reader makes of them.</summary>
 public static class AuditDigests
