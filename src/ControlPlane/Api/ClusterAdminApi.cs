@@ -1,13 +1,11 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Mrk.Cluster;
-using Grpc.Mrk.ControlPlane.Hosting;
 using Grpc.Mrk.ControlPlane.Relay;
 using Grpc.Mrk.ControlPlane.Storage;
 using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.Messages;
-using Microsoft.Extensions.Options;
 
 namespace Grpc.Mrk.ControlPlane.Api;
 
@@ -17,7 +15,7 @@ public sealed class ClusterAdminApi(
     AuditDigestCopies digestCopies,
     RegionConnections connections,
     PeerCertificates peers,
-    IOptions<ControlPlaneOptions> options,
+    ClusterRegions regions,
     TimeProvider time) : ClusterAdmin.ClusterAdminBase
 {
     public override async Task<GetClusterStatusResponse> GetClusterStatus(GetClusterStatusRequest request, ServerCallContext context)
@@ -26,7 +24,7 @@ public sealed class ClusterAdminApi(
         var depths = await queue.DepthsAsync(context.CancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var response = new GetClusterStatusResponse();
-        foreach (var region in options.Value.RegionList)
+        foreach (var region in regions.Names)
         {
             var status = new RegionStatus { Region = region, Connected = connections.IsConnected(region), DeadLetters = connections.DeadLetters(region) };
             if (connections.LastSeen(region) is { } seen)
@@ -50,7 +48,7 @@ public sealed class ClusterAdminApi(
     public override async Task<V1.ListAuditDigestsResponse> ListAuditDigests(ListRegionAuditDigestsRequest request, ServerCallContext context)
     {
         peers.Require(context, ClusterRole.Operator);
-        if (!options.Value.RegionList.Contains(request.Region))
+        if (!regions.Names.Contains(request.Region))
         {
             throw Refusal.NotFound($"Region {LogText.Safe(request.Region)} is not part of this cluster.");
         }

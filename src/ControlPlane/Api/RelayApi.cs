@@ -1,13 +1,11 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Mrk.Cluster;
-using Grpc.Mrk.ControlPlane.Hosting;
 using Grpc.Mrk.ControlPlane.Relay;
 using Grpc.Mrk.ControlPlane.Storage;
 using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.Messages;
-using Microsoft.Extensions.Options;
 
 namespace Grpc.Mrk.ControlPlane.Api;
 
@@ -21,7 +19,7 @@ public sealed class RelayApi(
     AuditDigestCopies digestCopies,
     RegionConnections connections,
     PeerCertificates peers,
-    IOptions<ControlPlaneOptions> options,
+    ClusterRegions regions,
     ILogger<RelayApi> logger) : Internal.V1.Relay.RelayBase
 {
     private const int MaxEnvelopeBytes = 256 * 1024;
@@ -30,7 +28,7 @@ public sealed class RelayApi(
         ServerCallContext context)
     {
         var region = peers.Require(context, ClusterRole.Region).Name;
-        var known = options.Value.RegionList;
+        var known = regions.Names;
         if (!known.Contains(region))
         {
             Log.PeerRefused(logger, context.Method, context.Peer, $"Region {region} is not in this cluster");

@@ -46,6 +46,7 @@ public static class ControlPlaneSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new ClusterTrust(CertificateFiles.LoadCertificate(options.CaCertificateFile), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RelayQueue(Path.Combine(options.DataDirectory, "relay.db"), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(new ClusterRegions(options.RegionList));
         services.AddSingleton<AuditDigestCopies>();
         services.AddSingleton<RegionConnections>();
         services.AddSingleton<PeerCertificates>();

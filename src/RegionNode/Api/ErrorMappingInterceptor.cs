@@ -1,7 +1,6 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Mrk.RegionNode.Domain.Errors;
-using Grpc.Mrk.RegionNode.Hosting;
 
 namespace Grpc.Mrk.RegionNode.Api;
 

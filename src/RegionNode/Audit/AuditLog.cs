@@ -4,8 +4,8 @@ using System.Threading.Channels;
 using Grpc.Mrk.Cluster;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Ports;
-using Grpc.Mrk.RegionNode.Hosting;
 using Grpc.Mrk.RegionNode.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace Grpc.Mrk.RegionNode.Audit;
 
@@ -257,11 +257,14 @@ internal sealed record Queued(AuditEvent Event, TaskCompletionSource? Durable, l
 
 /// <summary>One audit record reserved in the chain, to be written in a caller's transaction.</summary>
 public sealed class AuditReservation(
-    (long Sequence, string Json, byte[] Hash) row, Action<bool> complete) : IDisposable
+    (long Sequence, string Json, byte[] Hash) row, Action<bool> complete) : IPendingAuditRow
 {
     private bool _done;
 
     public (long Sequence, string Json, byte[] Hash) Row { get; } = row;
+
+    public Task WriteAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken) =>
+        AuditStore.AppendAsync(connection, transaction, [Row], cancellationToken);
 
     public void Committed()
     {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Storage;
 
 namespace Grpc.Mrk.RegionNode.Audit;
@@ -7,7 +8,7 @@ namespace Grpc.Mrk.RegionNode.Audit;
 /// The Region's ECDSA P-384 key that signs audit digests. Made on first use; its private half is stored only wrapped
 /// under the domain key (re-wrapped by rotate-domain-key), its public half in the clear so anyone can check digests.
 /// </summary>
-public sealed class AuditSigningKey(NodeMeta meta, Hosting.DomainKeyHolder domainKey) : IDisposable
+public sealed class AuditSigningKey(NodeMeta meta, DomainKeyHolder domainKey) : IDisposable
 {
     private const string PrivateName = "wrapped:audit-signing-key";
     private const string PublicName = "audit-signing-public-key";

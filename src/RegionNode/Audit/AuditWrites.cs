@@ -1,16 +1,14 @@
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace Grpc.Mrk.RegionNode.Audit;
 
-/// <summary>How a store writes the pending audit record of a management call inside the call's own transaction.</summary>
-public static class AuditWrites
+/// <summary>The pending audit record of a management call, reserved for the stores to write inside the call's own transaction.</summary>
+public sealed class TransactionAudit(AuditLog log) : ITransactionAudit
 {
-    /// <summary>Reserves the chain for the pending record, if this flow has one not yet written; null otherwise.</summary>
-    public static async Task<AuditReservation?> ReserveAsync(AuditLog? log, KmsKey? key, bool created, CancellationToken cancellationToken)
+    public async Task<IPendingAuditRow?> ReserveAsync(KmsKey? key, bool created, CancellationToken cancellationToken)
     {
-        if (log is null || AuditScope.Current is not { Written: false } pending)
+        if (AuditScope.Current is not { Written: false } pending)
         {
             return null;
         }
@@ -32,28 +30,5 @@ public static class AuditWrites
         }
 
         return await log.ReserveAsync(pending, cancellationToken).ConfigureAwait(false);
-    }
-
-    public static async Task WriteAsync(AuditReservation? reservation, SqliteConnection connection, SqliteTransaction transaction,
-        CancellationToken cancellationToken)
-    {
-        if (reservation is not null)
-        {
-            await AuditStore.AppendAsync(connection, transaction, [reservation.Row], cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Runs <paramref name="work"/> in one transaction together with the call's pending audit record, if any.</summary>
-    public static async Task<T> InTransactionAsync<T>(SqliteDatabase database, AuditLog? log,
-        Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
-    {
-        using var audited = await ReserveAsync(log, null, created: false, cancellationToken).ConfigureAwait(false);
-        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var result = await work(connection, transaction).ConfigureAwait(false);
-        await WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        audited?.Committed();
-        return result;
     }
 }

@@ -1,8 +1,9 @@
 using Grpc.Mrk.RegionNode.Domain.Operations;
-using Grpc.Mrk.RegionNode.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace Grpc.Mrk.RegionNode.Background;
+
+/// <summary>How often the maintenance pass runs.</summary>
+public sealed record MaintenanceSchedule(TimeSpan Interval);
 
 /// <summary>
 /// Carries out what comes due with time: deletions whose waiting period ended, scheduled rotations, imported material
@@ -13,12 +14,12 @@ public sealed class KeyMaintenanceService(
     RotationOperations rotation,
     ImportOperations imports,
     TimeProvider time,
-    IOptions<RegionNodeOptions> options,
+    MaintenanceSchedule schedule,
     ILogger<KeyMaintenanceService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.MaintenanceIntervalSeconds), time);
+        using var timer = new PeriodicTimer(schedule.Interval, time);
         try
         {
             do

@@ -103,7 +103,7 @@ public static partial class RegionNodeSetup
         {
             var outbox = sp.GetService<Outbox>();
             var store = new SqliteKeyStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<RegionIdentity>(),
-                sp.GetRequiredService<TimeProvider>(), outbox, sp.GetRequiredService<Audit.AuditLog>(),
+                sp.GetRequiredService<TimeProvider>(), outbox, sp.GetRequiredService<ITransactionAudit>(),
                 sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.KeyCacheSize);
             store.KeyWritten += sp.GetRequiredService<UnwrappedMaterialCache>().Forget;
             if (outbox is not null)
@@ -148,15 +148,16 @@ public static partial class RegionNodeSetup
         services.AddSingleton<AuditSigningKey>();
         services.AddSingleton<Audit.AuditLog>();
         services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<Audit.AuditLog>());
+        services.AddSingleton<ITransactionAudit>(sp => new TransactionAudit(sp.GetRequiredService<Audit.AuditLog>()));
         services.AddHostedService(sp => sp.GetRequiredService<Audit.AuditLog>());
         services.AddSingleton<AccessControl>();
         services.AddSingleton<PolicyPrincipals>();
         services.AddSingleton<AccessKeyCache>();
         services.AddSingleton<AccessKeyOperations>();
         services.AddSingleton<RefusalRateLimit>();
-        services.AddSingleton<IGrantStore>(sp => new SqliteGrantStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<Audit.AuditLog>()));
+        services.AddSingleton<IGrantStore>(sp => new SqliteGrantStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<ITransactionAudit>()));
         services.AddSingleton<GrantManagement>();
-        services.AddSingleton<IPrincipalStore>(sp => new SqlitePrincipalStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<Audit.AuditLog>()));
+        services.AddSingleton<IPrincipalStore>(sp => new SqlitePrincipalStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<ITransactionAudit>()));
         services.AddSingleton<PrincipalOperations>();
         services.AddSingleton(sp =>
         {
@@ -173,6 +174,7 @@ public static partial class RegionNodeSetup
         services.AddSingleton<MultiRegionOperations>();
         services.AddSingleton<ReplicationReceiver>();
         services.AddSingleton<IReplicationChannel, StandaloneChannel>();
+        services.AddSingleton(sp => new MaintenanceSchedule(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.MaintenanceIntervalSeconds)));
         services.AddHostedService<KeyMaintenanceService>();
         AddReplication(builder);
 

@@ -2,7 +2,6 @@ using Grpc.Core;
 using Grpc.Mrk.Cluster;
 using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
-using Grpc.Mrk.RegionNode.Hosting;
 using Grpc.Mrk.RegionNode.Storage;
 using Grpc.Net.Client;
 

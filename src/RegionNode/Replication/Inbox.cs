@@ -2,7 +2,6 @@ using Google.Protobuf;
 using Grpc.Mrk.Cluster;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.RegionNode.Domain.Ports;
-using Grpc.Mrk.RegionNode.Hosting;
 using Grpc.Mrk.RegionNode.Storage;
 using Microsoft.Data.Sqlite;
 

@@ -1,7 +1,6 @@
 using Grpc.Mrk.Cluster;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.RegionNode.Domain.Operations;
-using Grpc.Mrk.RegionNode.Hosting;
 
 namespace Grpc.Mrk.RegionNode.Replication;
 

@@ -1,5 +1,4 @@
 using Grpc.Mrk.RegionNode.Domain.Operations;
-using Grpc.Mrk.RegionNode.Hosting;
 using Grpc.Mrk.RegionNode.Storage;
 
 namespace Grpc.Mrk.RegionNode.Replication;
@@ -37,7 +36,7 @@ public sealed class ReplicationSyncService(ReplicationReceiver receiver, RelaySt
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    Log.MaintenanceFailed(logger, e);
+                    Log.AntiEntropyFailed(logger, e);
                 }
             }
         }

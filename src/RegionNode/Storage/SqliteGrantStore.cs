@@ -7,14 +7,14 @@ using Microsoft.Data.Sqlite;
 namespace Grpc.Mrk.RegionNode.Storage;
 
 /// <summary>Grants in the Region's SQLite store.</summary>
-public sealed class SqliteGrantStore(SqliteDatabase database, Audit.AuditLog? audit = null) : IGrantStore
+public sealed class SqliteGrantStore(SqliteDatabase database, ITransactionAudit? audit = null) : IGrantStore
 {
     private const string Columns =
         "grant_id, key_id, name, grantee_principal, retiring_principal, issuing_account, operations, context_subset, context_equals, creation_date, "
         + "grantee_id, retiring_id";
 
     public Task InsertGrantAsync(Grant grant, CancellationToken cancellationToken) =>
-        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
+        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -46,7 +46,7 @@ public sealed class SqliteGrantStore(SqliteDatabase database, Audit.AuditLog? au
         QueryAsync("retiring_principal = $a", retiringPrincipal, null, afterGrantId, limit, cancellationToken);
 
     public Task<bool> DeleteGrantAsync(string grantId, CancellationToken cancellationToken) =>
-        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
+        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;

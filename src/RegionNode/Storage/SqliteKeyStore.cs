@@ -8,7 +8,7 @@ namespace Grpc.Mrk.RegionNode.Storage;
 
 /// <summary>The Region's keys, material versions and aliases in SQLite. Every write is one transaction.</summary>
 public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdentity region, TimeProvider time, IEnvelopeSealer? sealer = null,
-    Audit.AuditLog? audit = null, int keyCacheCapacity = SqliteKeyStore.DefaultKeyCacheCapacity) : IKeyStore
+    ITransactionAudit? audit = null, int keyCacheCapacity = SqliteKeyStore.DefaultKeyCacheCapacity) : IKeyStore
 {
     /// <summary>Keys whose stored rows are kept in memory (material stays wrapped there).</summary>
     public const int DefaultKeyCacheCapacity = 4096;
@@ -61,7 +61,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
 
     private async Task InsertKeyCoreAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
-        using var audited = await Audit.AuditWrites.ReserveAsync(audit, key, created: true, cancellationToken).ConfigureAwait(false);
+        using var audited = audit is null ? null : await audit.ReserveAsync(key, created: true, cancellationToken).ConfigureAwait(false);
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using (var command = connection.CreateCommand())
@@ -80,7 +80,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
 
         await UpsertMaterialsAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
         await QueueAsync(connection, transaction, outgoing, cancellationToken).ConfigureAwait(false);
-        await Audit.AuditWrites.WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
+        await AuditedTransaction.WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         audited?.Committed();
         Queued(outgoing);
@@ -88,7 +88,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
 
     private async Task UpdateKeyCoreAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
-        using var audited = await Audit.AuditWrites.ReserveAsync(audit, key, created: false, cancellationToken).ConfigureAwait(false);
+        using var audited = audit is null ? null : await audit.ReserveAsync(key, created: false, cancellationToken).ConfigureAwait(false);
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using (var command = connection.CreateCommand())
@@ -114,7 +114,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         await UpsertMaterialsAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
         await ConsumeImportTokensAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
         await QueueAsync(connection, transaction, outgoing, cancellationToken).ConfigureAwait(false);
-        await Audit.AuditWrites.WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
+        await AuditedTransaction.WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         audited?.Committed();
         Queued(outgoing);
@@ -124,7 +124,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
 
     private async Task DeleteKeyCoreAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
     {
-        using var audited = await Audit.AuditWrites.ReserveAsync(audit, null, created: false, cancellationToken).ConfigureAwait(false);
+        using var audited = audit is null ? null : await audit.ReserveAsync(null, created: false, cancellationToken).ConfigureAwait(false);
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         foreach (var sql in new[]
@@ -160,7 +160,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         }
 
         await QueueAsync(connection, transaction, outgoing, cancellationToken).ConfigureAwait(false);
-        await Audit.AuditWrites.WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
+        await AuditedTransaction.WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         audited?.Committed();
         Queued(outgoing);
@@ -267,7 +267,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
 
     /// <summary>One audited write (alias changes): the statement and the call's pending audit record in one transaction.</summary>
     private Task<int> ExecuteAsync(string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken) =>
-        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
+        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
         {
             using var command = connection.CreateCommand();
             command.Transaction = transaction;

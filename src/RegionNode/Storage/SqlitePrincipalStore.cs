@@ -5,14 +5,14 @@ using Microsoft.Data.Sqlite;
 namespace Grpc.Mrk.RegionNode.Storage;
 
 /// <summary>Principals and API keys in the Region's SQLite store.</summary>
-public sealed class SqlitePrincipalStore(SqliteDatabase database, Audit.AuditLog? audit = null) : IPrincipalStore
+public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAudit? audit = null) : IPrincipalStore
 {
     public async Task<Principal?> FindPrincipalAsync(string arn, CancellationToken cancellationToken) =>
         (await PrincipalsAsync("SELECT arn, name, type, created_at, principal_id FROM principals WHERE arn = $arn;", arn, cancellationToken).ConfigureAwait(false))
         is [var found, ..] ? found : null;
 
     public Task<bool> InsertPrincipalAsync(Principal principal, CancellationToken cancellationToken) =>
-        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
+        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -29,7 +29,7 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, Audit.AuditLog
         PrincipalsAsync("SELECT arn, name, type, created_at, principal_id FROM principals WHERE $arn IS NOT NULL ORDER BY arn;", string.Empty, cancellationToken);
 
     public Task<bool> DeletePrincipalAsync(string arn, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
+        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
     {
         using var revoke = connection.CreateCommand();
         revoke.Transaction = transaction;
@@ -48,7 +48,7 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, Audit.AuditLog
     }, cancellationToken);
 
     public Task InsertApiKeyAsync(ApiKey key, CancellationToken cancellationToken) =>
-        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
+        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -70,7 +70,7 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, Audit.AuditLog
         ApiKeysAsync("principal_arn = $value", principalArn, cancellationToken);
 
     public Task<bool> RevokeApiKeyAsync(string keyId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
+        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -81,7 +81,7 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, Audit.AuditLog
     }, cancellationToken);
 
     public Task InsertAccessKeyAsync(AccessKey key, CancellationToken cancellationToken) =>
-        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
+        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -102,7 +102,7 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, Audit.AuditLog
         AccessKeysAsync("principal_arn = $value", principalArn, cancellationToken);
 
     public Task<bool> RevokeAccessKeyAsync(string accessKeyId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Audit.AuditWrites.InTransactionAsync(database, audit, async (connection, transaction) =>
+        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;

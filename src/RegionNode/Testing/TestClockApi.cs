@@ -1,7 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Mrk.RegionNode.Domain.Errors;
-using Grpc.Mrk.RegionNode.Hosting;
 using Grpc.Mrk.Testing.V1;
 
 namespace Grpc.Mrk.RegionNode.Testing;

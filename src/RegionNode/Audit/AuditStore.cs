@@ -1,6 +1,7 @@
+using Grpc.Mrk.RegionNode.Storage;
 using Microsoft.Data.Sqlite;
 
-namespace Grpc.Mrk.RegionNode.Storage;
+namespace Grpc.Mrk.RegionNode.Audit;
 
 /// <summary>The audit_records table: appends in one transaction per batch, reads in sequence order.</summary>
 public sealed class AuditStore(SqliteDatabase database)
@@ -83,7 +84,7 @@ public sealed class AuditStore(SqliteDatabase database)
     }
 
     /// <summary>Up to <paramref name="limit"/> digests sealing records after <paramref name="afterSequence"/>, in order.</summary>
-    public async Task<IReadOnlyList<Audit.SealedDigest>> DigestsAsync(long afterSequence, int limit,
+    public async Task<IReadOnlyList<SealedDigest>> DigestsAsync(long afterSequence, int limit,
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -91,11 +92,11 @@ public sealed class AuditStore(SqliteDatabase database)
         command.CommandText = "SELECT sequence, hash, created_at, signature FROM audit_digests WHERE sequence > $after ORDER BY sequence LIMIT $limit;";
         command.Parameters.AddWithValue("$after", afterSequence);
         command.Parameters.AddWithValue("$limit", limit);
-        var result = new List<Audit.SealedDigest>();
+        var result = new List<SealedDigest>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            result.Add(new Audit.SealedDigest(reader.GetInt64(0), (byte[])reader.GetValue(1), new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero), (byte[])reader.GetValue(3)));
+            result.Add(new SealedDigest(reader.GetInt64(0), (byte[])reader.GetValue(1), new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero), (byte[])reader.GetValue(3)));
         }
 
         return result;

@@ -1,10 +1,9 @@
+using Grpc.Mrk.RegionNode.Domain.Model;
+
 namespace Grpc.Mrk.RegionNode.Domain.Ports;
 
 /// <summary>What a transported set of material versions is bound to: a wrapped bundle opens only with the same values.</summary>
 public sealed record TransportContext(string KeyId, string SourceRegion, string DestinationRegion, string MessageId);
-
-/// <summary>One material version as it travels: its ID, and its material encrypted under the one-time wrapping key.</summary>
-public sealed record TransportedMaterial(string MaterialId, byte[] Nonce, byte[] Ciphertext);
 
 /// <summary>
 /// Moves key material between Regions so that only the destination can read it (SPEC section 5): the destination

@@ -61,7 +61,7 @@ public sealed record Grant(
 
     /// <summary>A user or role matches by the ID it had; a name never bound to an ID (an account's root) by its ARN.</summary>
     private static bool Is(string arn, string? boundId, string principalArn, string? principalId) =>
-        arn == principalArn && (boundId is null ? !Policies.PolicyStatement.IsNamedPrincipal(arn) : boundId == principalId);
+        arn == principalArn && (boundId is null ? !Principal.IsNamedArn(arn) : boundId == principalId);
 
     private static bool Holds(IReadOnlyDictionary<string, string> context, string key, string value) =>
         context.Any(p => string.Equals(p.Key, key, StringComparison.OrdinalIgnoreCase) && p.Value == value);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Grpc.Mrk.RegionNode.Domain.Model;
 
 namespace Grpc.Mrk.RegionNode.Domain.Policies;
 
@@ -30,10 +31,7 @@ public sealed partial record PolicyStatement(
     /// role by ARN. Wildcards are refused anywhere but the lone "*", as AWS refuses them.
     /// </summary>
     public static bool IsValidPrincipal(string principal) =>
-        principal == "*" || AccountId().IsMatch(principal) || RootArn().IsMatch(principal) || NamedArn().IsMatch(principal);
-
-    /// <summary>True for a user or role ARN (a principal that must exist, and is bound to its unique ID).</summary>
-    public static bool IsNamedPrincipal(string principal) => NamedArn().IsMatch(principal);
+        principal == "*" || AccountId().IsMatch(principal) || RootArn().IsMatch(principal) || Principal.IsNamedArn(principal);
 
     /// <summary>
     /// "*" is anyone. An account (its ID or arn:...:iam::ID:root) is every principal of that account: with no separate
@@ -54,7 +52,4 @@ public sealed partial record PolicyStatement(
 
     [GeneratedRegex(@"^arn:aws[a-z-]*:iam::[0-9]{12}:root$")]
     private static partial Regex RootArn();
-
-    [GeneratedRegex(@"^arn:aws[a-z-]*:iam::[0-9]{12}:(user|role)/([A-Za-z0-9+=,.@_/-]+/)?[A-Za-z0-9+=,.@_-]{1,64}$")]
-    private static partial Regex NamedArn();
 }

@@ -1,4 +1,5 @@
 using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 
 namespace Grpc.Mrk.RegionNode.Domain.Policies;
@@ -39,7 +40,7 @@ public sealed class PolicyPrincipals(IPrincipalStore principals)
     /// </summary>
     public async Task<string?> RequireIdAsync(string arn, CancellationToken cancellationToken)
     {
-        if (!PolicyStatement.IsNamedPrincipal(arn))
+        if (!Principal.IsNamedArn(arn))
         {
             return null;
         }

@@ -1,20 +1,18 @@
-using Grpc.Mrk.RegionNode.Crypto;
-
-namespace Grpc.Mrk.RegionNode.Hosting;
+namespace Grpc.Mrk.RegionNode.Crypto;
 
 /// <summary>Holds the domain-key protector once start-up has found and checked the domain key, and the data directory lock.</summary>
 public sealed class DomainKeyHolder : IDisposable
 {
     private DomainKeyProtector? _protector;
-    private DataDirectoryLock? _lock;
+    private IDisposable? _lock;
 
     public DomainKeyProtector Protector =>
         _protector ?? throw new InvalidOperationException("The domain key has not been loaded; call PrepareRegionNodeAsync first.");
 
     public void Set(DomainKeyProtector protector) => _protector = protector;
 
-    /// <summary>Keeps the data directory locked for as long as the node runs.</summary>
-    public void Hold(DataDirectoryLock directoryLock) => _lock = directoryLock;
+    /// <summary>Keeps the data directory's lock (held by the host) for as long as the node runs, and releases it with the key.</summary>
+    public void Hold(IDisposable directoryLock) => _lock = directoryLock;
 
     public void Dispose()
     {

@@ -2,10 +2,11 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 
-namespace Grpc.Mrk.RegionNode.Domain.Policies;
+namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
 /// <summary>
 /// Decides whether a caller may do an action on a key: the key's policy, evaluated with the condition keys every

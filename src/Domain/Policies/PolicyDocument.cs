@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Model;
 
 namespace Grpc.Mrk.RegionNode.Domain.Policies;
 
@@ -24,7 +25,7 @@ public sealed class PolicyDocument
     /// set, and matches only that principal (by the unique ID it is bound to) from then on.
     /// </summary>
     public IReadOnlyCollection<string> NamedPrincipals =>
-        Statements.SelectMany(s => s.Principals).Where(PolicyStatement.IsNamedPrincipal).Distinct(StringComparer.Ordinal).ToList();
+        Statements.SelectMany(s => s.Principals).Where(Principal.IsNamedArn).Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>
     /// The decision for <paramref name="request"/>; <paramref name="bindings"/> maps each named principal's ARN to the

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Grpc.Mrk.RegionNode.Domain.Model;
 
 /// <summary>Whether a principal is a person's or a workload's identity; it decides the ARN's resource type.</summary>
@@ -11,8 +13,11 @@ public enum PrincipalType
 /// A caller this Region knows: arn:partition:iam::account:user/name or role/name, and its unique ID, which key policies
 /// bind to (a principal created again under a deleted one's name gets a new ID).
 /// </summary>
-public sealed record Principal(string Arn, string Name, PrincipalType Type, DateTimeOffset CreatedAt, string PrincipalId)
+public sealed partial record Principal(string Arn, string Name, PrincipalType Type, DateTimeOffset CreatedAt, string PrincipalId)
 {
+    /// <summary>True for a user or role ARN (a principal that must exist, and is bound to its unique ID).</summary>
+    public static bool IsNamedArn(string arn) => NamedArn().IsMatch(arn);
+
     /// <summary>A new unique ID in AWS's form: AIDA (users) or AROA (roles) and 17 characters of base32.</summary>
     public static string NewId(PrincipalType type)
     {
@@ -20,6 +25,9 @@ public sealed record Principal(string Arn, string Name, PrincipalType Type, Date
         var random = System.Security.Cryptography.RandomNumberGenerator.GetBytes(17);
         return (type == PrincipalType.User ? "AIDA" : "AROA") + new string(random.Select(b => alphabet[b % 32]).ToArray());
     }
+
+    [GeneratedRegex(@"^arn:aws[a-z-]*:iam::[0-9]{12}:(user|role)/([A-Za-z0-9+=,.@_/-]+/)?[A-Za-z0-9+=,.@_-]{1,64}$")]
+    private static partial Regex NamedArn();
 }
 
 /// <summary>

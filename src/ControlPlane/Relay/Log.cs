@@ -1,4 +1,4 @@
-namespace Grpc.Mrk.ControlPlane;
+namespace Grpc.Mrk.ControlPlane.Relay;
 
 /// <summary>The ControlPlane's log catalogue. It handles only wrapped payloads; no message logs a payload.</summary>
 internal static partial class Log

@@ -1,0 +1,17 @@
+namespace Grpc.Mrk.RegionNode.Background;
+
+/// <summary>The maintenance pass's log events. No message here ever carries plaintext, data keys or key material; event IDs are unique across the node.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(5, LogLevel.Information, "Deleted key {KeyId}: its waiting period ended")]
+    public static partial void KeyDeleted(ILogger logger, string keyId);
+
+    [LoggerMessage(6, LogLevel.Information, "Rotated key {KeyId} on its automatic schedule")]
+    public static partial void KeyRotated(ILogger logger, string keyId);
+
+    [LoggerMessage(7, LogLevel.Error, "Key maintenance pass failed; it will run again")]
+    public static partial void MaintenanceFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(22, LogLevel.Warning, "Imported key material of key {KeyId} reached its ValidTo and was deleted; the key is pending import in this Region")]
+    public static partial void ImportedMaterialExpired(ILogger logger, string keyId);
+}

@@ -1,0 +1,32 @@
+namespace Grpc.Mrk.RegionNode.Replication;
+
+/// <summary>Replication's log events. No message here ever carries plaintext, data keys or key material; event IDs are unique across the node.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(26, LogLevel.Error, "Anti-entropy pass failed; it will run again")]
+    public static partial void AntiEntropyFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(13, LogLevel.Information, "Connected to the ControlPlane at {Address}")]
+    public static partial void ControlPlaneConnected(ILogger logger, string address);
+
+    [LoggerMessage(14, LogLevel.Warning, "ControlPlane at {Address} unreachable: {Reason}; retrying")]
+    public static partial void ControlPlaneUnreachable(ILogger logger, string address, string reason);
+
+    [LoggerMessage(15, LogLevel.Warning, "Rejected replication envelope {MessageId} from {Source}: {Reason}")]
+    public static partial void EnvelopeRejected(ILogger logger, string messageId, string source, string reason);
+
+    [LoggerMessage(16, LogLevel.Information, "Applied {Kind} for key {KeyId} from {Source}")]
+    public static partial void ReplicationApplied(ILogger logger, string kind, string keyId, string source);
+
+    [LoggerMessage(17, LogLevel.Information, "Ignored {Kind} for key {KeyId} from {Source}: {Reason}")]
+    public static partial void ReplicationIgnored(ILogger logger, string kind, string keyId, string source, string reason);
+
+    [LoggerMessage(18, LogLevel.Information, "Anti-entropy repeated {Count} messages to Regions that had not acknowledged them")]
+    public static partial void AntiEntropyRepeated(ILogger logger, int count);
+
+    [LoggerMessage(23, LogLevel.Warning, "Refused {Kind} for key {KeyId} from {Source}: {Reason}")]
+    public static partial void ReplicationRefused(ILogger logger, string kind, string keyId, string source, string reason);
+
+    [LoggerMessage(24, LogLevel.Error, "Set aside replication envelope {MessageId} ({Kind}) from {Source} after it failed to apply: {Reason}")]
+    public static partial void EnvelopeDeadLettered(ILogger logger, string messageId, string kind, string source, string reason);
+}
