@@ -38,7 +38,7 @@ public sealed partial class KmsKey
             throw KmsErrors.AlreadyExists($"A replica of {KeyId} already exists in {targetRegion}.");
         }
 
-        mr.ReplicaRegions.Add(targetRegion);
+        mr.AddReplicaRegion(targetRegion);
         mr.SyncVersion++;
         if (_materials.Find(m => m.State == KeyMaterialState.PENDING_ROTATION && Origin == KeyOrigin.EXTERNAL) is { } imported)
         {
@@ -46,7 +46,7 @@ public sealed partial class KmsKey
             imported.State = KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION;
         }
 
-        mr.Progress[targetRegion] = new ReplicaProgress { PendingCreation = creation, AddedEpoch = mr.Epoch, AddedSyncVersion = mr.SyncVersion };
+        mr.StartProgress(targetRegion, ReplicaProgress.ForNewReplica(creation, mr.Epoch, mr.SyncVersion));
     }
 
     /// <summary>Moves the shared-property version forward after a shared change on the primary.</summary>
@@ -87,7 +87,7 @@ public sealed partial class KmsKey
 
         if (!IsPrimary)
         {
-            mr.Progress.Clear();
+            mr.ForgetProgress();
         }
 
         return true;
@@ -135,7 +135,7 @@ public sealed partial class KmsKey
             return false;
         }
 
-        var progress = mr.Progress.TryGetValue(replicaRegion, out var known) ? known : mr.Progress[replicaRegion] = new ReplicaProgress();
+        var progress = mr.ProgressOf(replicaRegion);
         if (ack.Epoch > progress.Epoch || (ack.Epoch == progress.Epoch && ack.SyncVersion >= progress.SyncVersion))
         {
             // Acknowledgements of one version can arrive out of order or twice (an earlier one after a later one): what a
@@ -150,8 +150,7 @@ public sealed partial class KmsKey
         progress.PendingCreation = null;
         if (IsCurrent(progress))
         {
-            progress.Attempts = 0;
-            progress.NextAttempt = null;
+            progress.UpToDate();
         }
 
         // Generated material waits in PENDING_ROTATION and becomes current once every replica holds it; imported material
@@ -175,6 +174,10 @@ public sealed partial class KmsKey
         mr.SyncVersion++;
         return true;
     }
+
+    /// <summary>Records that <paramref name="region"/> was just sent the latest state, so anti-entropy repeats it after a back-off unless acknowledged.</summary>
+    public void SentTo(string region, DateTimeOffset now, TimeSpan backoff, TimeSpan maxBackoff) =>
+        RequireMultiRegion().ProgressOf(region).Sent(now, backoff, maxBackoff);
 
     /// <summary>True when the replica has acknowledged this key's latest shared state and holds every version.</summary>
     public bool IsCurrent(ReplicaProgress progress)
@@ -204,9 +207,7 @@ public sealed partial class KmsKey
             return false;
         }
 
-        mr.ReplicaRegions.Remove(replicaRegion);
-
-        mr.Progress.Remove(replicaRegion);
+        mr.RemoveReplicaRegion(replicaRegion);
         mr.SyncVersion++;
         if (State == KeyState.PendingReplicaDeletion && mr.ReplicaRegions.Count == 0)
         {
@@ -251,8 +252,8 @@ public sealed partial class KmsKey
         State = KeyState.Updating;
         mr.PrimaryRegion = targetRegion;
         mr.ReplaceReplicas(mr.ReplicaRegions.Where(r => r != targetRegion).Append(Region));
-        mr.Progress.Clear();
-        mr.Progress[targetRegion] = new ReplicaProgress();
+        mr.ForgetProgress();
+        mr.StartProgress(targetRegion, new ReplicaProgress());
         return HandOffState();
     }
 
@@ -281,7 +282,7 @@ public sealed partial class KmsKey
         Rotation.OnDemandRotationStartDate = state.OnDemandRotationStartDate;
         ApplyMaterialStates(state.Materials);
         FollowImportedVersions(state.Materials);
-        mr.Progress.Clear();
+        mr.ForgetProgress();
     }
 
     /// <summary>
@@ -303,7 +304,7 @@ public sealed partial class KmsKey
         mr.Epoch = decline.Epoch;
         mr.PrimaryRegion = Region;
         mr.ReplaceReplicas(mr.ReplicaRegions.Where(r => r != Region).Append(target));
-        mr.Progress.Clear();
+        mr.ForgetProgress();
         mr.SyncVersion++;
         State = StateBeforeUpdate ?? KeyState.Enabled;
         StateBeforeUpdate = null;

@@ -12,6 +12,7 @@ public sealed partial class KmsKey
     public const int MaxOnDemandRotations = 25;
 
     private readonly List<KeyMaterialVersion> _materials;
+    private readonly List<Tag> _tags;
 
     public KmsKey(
         string keyId,
@@ -36,7 +37,7 @@ public sealed partial class KmsKey
         State = state;
         Description = description;
         Policy = policy;
-        Tags = tags.ToList();
+        _tags = tags.ToList();
         MultiRegion = multiRegion;
         _materials = materials.OrderBy(m => m.Ordinal).ToList();
     }
@@ -70,7 +71,7 @@ public sealed partial class KmsKey
     /// </summary>
     public IReadOnlyDictionary<string, string> PolicyPrincipals { get; private set; } = new Dictionary<string, string>();
 
-    public List<Tag> Tags { get; }
+    public IReadOnlyList<Tag> Tags => _tags;
 
     public DateTimeOffset? DeletionDate { get; private set; }
 
@@ -178,18 +179,18 @@ public sealed partial class KmsKey
         Require(KeyOperation.TagResource);
         foreach (var tag in tags)
         {
-            var index = Tags.FindIndex(t => t.TagKey == tag.TagKey);
+            var index = _tags.FindIndex(t => t.TagKey == tag.TagKey);
             if (index >= 0)
             {
-                Tags[index] = tag;
+                _tags[index] = tag;
             }
             else
             {
-                Tags.Add(tag);
+                _tags.Add(tag);
             }
         }
 
-        if (Tags.Count > maxTags)
+        if (_tags.Count > maxTags)
         {
             throw KmsErrors.LimitExceeded($"A KMS key can have at most {maxTags} tags.");
         }
@@ -198,7 +199,7 @@ public sealed partial class KmsKey
     public void Untag(IReadOnlyCollection<string> tagKeys)
     {
         Require(KeyOperation.UntagResource);
-        Tags.RemoveAll(t => tagKeys.Contains(t.TagKey));
+        _tags.RemoveAll(t => tagKeys.Contains(t.TagKey));
     }
 
     public void EnableRotation(DateTimeOffset now, int periodInDays)

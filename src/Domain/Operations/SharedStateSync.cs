@@ -51,10 +51,7 @@ public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings se
     /// <summary>Records that <paramref name="replica"/> was just sent the latest state; anti-entropy repeats it if no acknowledgement comes.</summary>
     public void Scheduled(KmsKey key, string replica)
     {
-        var progress = key.MultiRegion!.Progress.TryGetValue(replica, out var known) ? known : key.MultiRegion.Progress[replica] = new ReplicaProgress();
-        var wait = settings.Interval * Math.Pow(2, Math.Min(progress.Attempts, 10));
-        progress.NextAttempt = time.GetUtcNow() + (wait < settings.MaxBackoff ? wait : settings.MaxBackoff);
-        progress.Attempts++;
+        key.SentTo(replica, time.GetUtcNow(), settings.Interval, settings.MaxBackoff);
     }
 
     /// <summary>What anti-entropy repeats now for <paramref name="key"/>: creation, latest state or a pending hand-off.</summary>
@@ -83,7 +80,7 @@ public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings se
             };
             if (message is null)
             {
-                progress.NextAttempt = null;
+                progress.NothingToRepeat();
                 continue;
             }
 

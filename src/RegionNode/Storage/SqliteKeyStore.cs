@@ -411,7 +411,8 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         {
             var replicas = JsonSerializer.Deserialize((string)row[17], StoreJson.Default.ListString) ?? [];
             var progress = row[21] is string progressJson
-                ? JsonSerializer.Deserialize(progressJson, StoreJson.Default.DictionaryStringReplicaProgress)
+                ? JsonSerializer.Deserialize(progressJson, StoreJson.Default.DictionaryStringStoredReplicaProgress)?
+                    .Select(p => KeyValuePair.Create(p.Key, p.Value.ToModel()))
                 : null;
             var handOffs = row[23] is string handOffsJson ? JsonSerializer.Deserialize(handOffsJson, StoreJson.Default.ListHandOff) : null;
             multiRegion = new MultiRegionInfo((string)row[16], replicas, (long)row[18], (long)row[19], progress, handOffs);
@@ -438,7 +439,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         p.AddWithValue("$description", key.Description);
         p.AddWithValue("$policy", key.Policy);
         p.AddWithValue("$policy_principals", JsonSerializer.Serialize(key.PolicyPrincipals.ToDictionary(), StoreJson.Default.DictionaryStringString));
-        p.AddWithValue("$tags", JsonSerializer.Serialize(key.Tags, StoreJson.Default.ListTag));
+        p.AddWithValue("$tags", JsonSerializer.Serialize(key.Tags.ToList(), StoreJson.Default.ListTag));
         p.AddWithValue("$deletion_date", (object?)key.DeletionDate?.UtcTicks ?? DBNull.Value);
         p.AddWithValue("$pending_window_days", (object?)key.PendingWindowInDays ?? DBNull.Value);
         p.AddWithValue("$rotation_enabled", key.Rotation.Enabled ? 1 : 0);
@@ -447,16 +448,16 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         p.AddWithValue("$on_demand_rotation_start", (object?)key.Rotation.OnDemandRotationStartDate?.UtcTicks ?? DBNull.Value);
         p.AddWithValue("$multi_region", key.IsMultiRegion ? 1 : 0);
         p.AddWithValue("$primary_region", (object?)key.MultiRegion?.PrimaryRegion ?? DBNull.Value);
-        p.AddWithValue("$replica_regions", key.MultiRegion is { } mr ? JsonSerializer.Serialize(mr.ReplicaRegions, StoreJson.Default.ListString) : DBNull.Value);
+        p.AddWithValue("$replica_regions", key.MultiRegion is { } mr ? JsonSerializer.Serialize(mr.ReplicaRegions.ToList(), StoreJson.Default.ListString) : DBNull.Value);
         p.AddWithValue("$mr_epoch", (object?)key.MultiRegion?.Epoch ?? DBNull.Value);
         p.AddWithValue("$mr_sync_version", (object?)key.MultiRegion?.SyncVersion ?? DBNull.Value);
         p.AddWithValue("$state_before_update", (object?)key.StateBeforeUpdate?.ToString() ?? DBNull.Value);
         p.AddWithValue("$mr_progress", key.MultiRegion is { Progress.Count: > 0 } withProgress
-            ? JsonSerializer.Serialize(withProgress.Progress, StoreJson.Default.DictionaryStringReplicaProgress)
+            ? JsonSerializer.Serialize(StoredReplicaProgress.From(withProgress.Progress), StoreJson.Default.DictionaryStringStoredReplicaProgress)
             : DBNull.Value);
         p.AddWithValue("$mr_next_sync", (object?)key.MultiRegion?.NextAttemptDue?.UtcTicks ?? DBNull.Value);
         p.AddWithValue("$mr_hand_offs", key.MultiRegion is { HandOffs.Count: > 0 } withHandOffs
-            ? JsonSerializer.Serialize(withHandOffs.HandOffs, StoreJson.Default.ListHandOff)
+            ? JsonSerializer.Serialize(withHandOffs.HandOffs.ToList(), StoreJson.Default.ListHandOff)
             : DBNull.Value);
     }
 

@@ -6,7 +6,7 @@ namespace Grpc.Mrk.RegionNode.Storage;
 /// <summary>Source-generated JSON for the few list- and record-valued columns.</summary>
 [JsonSourceGenerationOptions(UseStringEnumConverter = true)]
 [JsonSerializable(typeof(List<Tag>))]
-[JsonSerializable(typeof(Dictionary<string, ReplicaProgress>))]
+[JsonSerializable(typeof(Dictionary<string, StoredReplicaProgress>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(List<HandOff>))]
 [JsonSerializable(typeof(Dictionary<string, string>))]

@@ -1,6 +1,7 @@
-using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 
 namespace Grpc.Mrk.RegionNode.UnitTests.Storage;
@@ -27,6 +28,42 @@ public sealed class SqliteKeyStoreTests
         Assert.StartsWith("mrk-", loaded.KeyId, StringComparison.Ordinal);
         Assert.Equal(key.CurrentMaterial.MaterialId, loaded.CurrentMaterial.MaterialId);
         Assert.Equal(key.CurrentMaterial.WrappedMaterial, loaded.CurrentMaterial.WrappedMaterial);
+    }
+
+    [Fact]
+    public async Task ReplicaProgress_IsStoredWithEveryField_UnderItsColumnsMemberNames()
+    {
+        using var store = new TempStore();
+        var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(multiRegion: true), CancellationToken.None);
+        key.AddReplica("eu-west-1", new ReplicaCreation("d", "{}", [new("team", "a")]));
+        key.AddReplica("ap-southeast-2", new ReplicaCreation("d", "{}", []));
+        key.RecordAck("ap-southeast-2", new SyncAckMessage(key.MultiRegion!.Epoch, key.MultiRegion.SyncVersion, key.MaterialIds, KeyState.Enabled));
+        key.SentTo("eu-west-1", store.Clock.GetUtcNow(), TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1));
+        await store.Store.UpdateKeyAsync(key, [], CancellationToken.None);
+
+        var loaded = (await store.Store.FindKeyAsync(key.KeyId, CancellationToken.None))!.MultiRegion!;
+        Assert.Equal(["eu-west-1", "ap-southeast-2"], loaded.ReplicaRegions);
+        var pending = loaded.Progress["eu-west-1"];
+        Assert.Equal(new ReplicaCreation("d", "{}", [new("team", "a")]).Tags, pending.PendingCreation!.Tags);
+        Assert.Equal(1, pending.Attempts);
+        Assert.Equal(store.Clock.GetUtcNow() + TimeSpan.FromSeconds(2), pending.NextAttempt);
+        Assert.Equal(key.MultiRegion.Progress["eu-west-1"].AddedSyncVersion, pending.AddedSyncVersion);
+        var current = loaded.Progress["ap-southeast-2"];
+        Assert.Null(current.PendingCreation);
+        Assert.Equal(KeyState.Enabled, current.KeyState);
+        Assert.Equal(key.MaterialIds, current.MaterialIds);
+        Assert.Null(current.NextAttempt);
+
+        // Stores written by earlier versions hold these member names; reading them must not lose a field.
+        await using var connection = await store.Database.OpenForWriteAsync(CancellationToken.None);
+        await using var read = connection.CreateCommand();
+        read.CommandText = "SELECT mr_progress FROM keys WHERE key_id = $id";
+        read.Parameters.AddWithValue("$id", key.KeyId);
+        var json = (string)(await read.ExecuteScalarAsync(CancellationToken.None))!;
+        foreach (var member in new[] { "AddedEpoch", "AddedSyncVersion", "Epoch", "SyncVersion", "MaterialIds", "KeyState", "PendingCreation", "Attempts", "NextAttempt" })
+        {
+            Assert.Contains($"\"{member}\"", json, StringComparison.Ordinal);
+        }
     }
 
     [Theory]
