@@ -35,6 +35,8 @@ public sealed class FaultProxy : IAsyncDisposable
     private LinkMode _mode = LinkMode.Open;
     private TimeSpan _delay;
 
+    private long _heldReads;
+
     public FaultProxy(IPEndPoint target)
         : this(IPAddress.Loopback, target)
     {
@@ -68,6 +70,9 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Connections carried so far (for the report: each partition should have forced reconnects).</summary>
     public long Connections { get; private set; }
+
+    /// <summary>Reads a silenced link has held back so far: a point at which a test knows bytes reached the proxy and stopped there.</summary>
+    public long HeldReads => Interlocked.Read(ref _heldReads);
 
     public void Set(LinkMode mode, TimeSpan delay = default)
     {
@@ -173,6 +178,11 @@ public sealed class FaultProxy : IAsyncDisposable
 
                 // A silenced link holds what it read until it heals (then the connection is reset, so nothing held is
                 // ever delivered late and out of order).
+                if (mode == LinkMode.Blackhole)
+                {
+                    Interlocked.Increment(ref _heldReads);
+                }
+
                 while (mode == LinkMode.Blackhole)
                 {
                     await Task.Delay(50, cancellationToken).ConfigureAwait(false);

@@ -83,7 +83,8 @@ public sealed class FaultProxyTests : IAsyncLifetime
         proxy.Set(LinkMode.Blackhole);
         await live.SendAsync(Encoding.ASCII.GetBytes("lost"), SocketFlags.None);
         var receiving = live.ReceiveAsync(new byte[16], SocketFlags.None);
-        await Task.Delay(500);
+        // Once the proxy holds the bytes, nothing that reaches the echo server can come back: check then, not after a pause.
+        await Eventually.TrueAsync(() => Task.FromResult(proxy.HeldReads > 0), TimeSpan.FromSeconds(10), "the proxy to hold the bytes");
         Assert.False(receiving.IsCompleted, "a silenced link delivered bytes");
 
         proxy.Set(LinkMode.Open);

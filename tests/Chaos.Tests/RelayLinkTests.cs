@@ -1,6 +1,6 @@
 using Grpc.Mrk.Chaos.Network;
-using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.Client;
+using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.TestSupport;
 using Grpc.Mrk.V1;
 
@@ -46,22 +46,17 @@ public sealed class RelayLinkTests
 
         await cluster.RestoreAsync(cutOff).WithTimeout();
         await WaitForAsync(cluster, s => s.Regions.All(r => r.Connected), $"{cutOff} to connect again after the partition healed");
-        var deadline = DateTime.UtcNow + Within;
-        KeyState? state = null;
-        while (DateTime.UtcNow < deadline && state != KeyState.Enabled)
+        await Eventually.TrueAsync(async () =>
         {
-            await Task.Delay(200);
             try
             {
-                state = (await cluster.Client(cutOff).DescribeKeyAsync(key).WithTimeout()).KeyMetadata.KeyState;
+                return (await cluster.Client(cutOff).DescribeKeyAsync(key).WithTimeout()).KeyMetadata.KeyState == KeyState.Enabled;
             }
             catch (MrkException e) when (e.ErrorCode == "NotFoundException")
             {
-                // The replica has not arrived yet.
+                return false; // The replica has not arrived yet.
             }
-        }
-
-        Assert.Equal(KeyState.Enabled, state);
+        }, Within, $"the replica in {cutOff} to be Enabled");
     });
 
     private static async Task InNamespacesAsync(Func<ChaosCluster, Task> test)
@@ -79,26 +74,16 @@ public sealed class RelayLinkTests
         }
     }
 
-    private static async Task WaitForAsync(ChaosCluster cluster, Func<GetClusterStatusResponse, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Within;
-        while (DateTime.UtcNow < deadline)
+    private static Task WaitForAsync(ChaosCluster cluster, Func<GetClusterStatusResponse, bool> condition, string what) =>
+        Eventually.TrueAsync(async () =>
         {
             try
             {
-                if (condition(await cluster.StatusAsync(CancellationToken.None).WithTimeout()))
-                {
-                    return;
-                }
+                return condition(await cluster.StatusAsync(CancellationToken.None).WithTimeout());
             }
             catch (Grpc.Core.RpcException)
             {
-                // The ControlPlane is still starting.
+                return false; // The ControlPlane is still starting.
             }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Fail($"waited {Within.TotalSeconds} s for {what}");
-    }
+        }, Within, what);
 }

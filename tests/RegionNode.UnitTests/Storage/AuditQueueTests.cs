@@ -4,6 +4,7 @@ using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Hosting;
 using Grpc.Mrk.RegionNode.Storage;
+using Grpc.Mrk.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Grpc.Mrk.RegionNode.UnitTests.Storage;
@@ -37,11 +38,8 @@ public sealed class AuditQueueTests
 
         // Once the writer runs, every queued record is written, the queue drains, and the refusals are recorded once.
         await log.StartAsync(CancellationToken.None);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((log.IsBackedUp || (await store.ReadAsync(0, 10_000, "ThrottledCalls", CancellationToken.None)).Count == 0) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.TrueAsync(async () => !log.IsBackedUp && (await store.ReadAsync(0, 10_000, "ThrottledCalls", CancellationToken.None)).Count > 0,
+            TimeSpan.FromSeconds(30), "the audit queue to drain");
 
         await log.StopAsync(CancellationToken.None);
         Assert.False(log.IsBackedUp);
