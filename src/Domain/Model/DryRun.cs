@@ -7,9 +7,9 @@ namespace Grpc.Mrk.RegionNode.Domain.Model;
 /// </summary>
 public sealed class DryRun
 {
-    private static readonly Ambient<DryRun> Ambient = new();
+    private static readonly CallScoped<DryRun> Scope = new();
 
-    public static bool IsRequested => Ambient.Current is not null;
+    public static bool IsRequested => Scope.Current is not null;
 
-    public static IDisposable Begin() => Ambient.Enter(new DryRun());
+    public static IDisposable Begin() => Scope.Enter(new DryRun());
 }

@@ -7,7 +7,7 @@ namespace Grpc.Mrk.RegionNode.Domain.Model;
 public sealed class KeysUsed
 {
     private const int MaxKept = 8;
-    private static readonly Ambient<KeysUsed> Ambient = new();
+    private static readonly CallScoped<KeysUsed> Scope = new();
     private readonly List<string> _arns = [];
 
     public IReadOnlyList<string> Arns
@@ -25,12 +25,12 @@ public sealed class KeysUsed
     public static IDisposable Begin(out KeysUsed used)
     {
         used = new KeysUsed();
-        return Ambient.Enter(used);
+        return Scope.Enter(used);
     }
 
     public static void Note(string keyArn)
     {
-        if (Ambient.Current is not { } current)
+        if (Scope.Current is not { } current)
         {
             return;
         }

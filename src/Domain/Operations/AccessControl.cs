@@ -176,7 +176,7 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
     private async Task<bool> GrantAllowsAsync(KmsKey key, AccessRequest request, CancellationToken cancellationToken)
     {
         var operationName = request.Action.StartsWith("kms:", StringComparison.Ordinal) ? request.Action[4..] : request.Action;
-        // CreateGrant through a grant is narrower than the grant itself: GrantManagement decides it (the subset rule).
+        // CreateGrant through a grant is narrower than the grant itself: GrantOperations decides it (the subset rule).
         if (!Enum.TryParse<GrantOperation>(operationName, out var operation) || !Enum.IsDefined(operation) || operation == GrantOperation.CreateGrant)
         {
             return false;

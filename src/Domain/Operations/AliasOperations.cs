@@ -1,9 +1,11 @@
 using System.Text.RegularExpressions;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Paging;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -70,8 +72,8 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
     public async Task<Page<Alias>> ListAliasesAsync(Caller caller, string keyId, int? limit, string marker, CancellationToken cancellationToken)
     {
         accessControl.AuthorizeAccountAction(caller, "kms:ListAliases");
-        var take = Markers.Limit(limit, 50);
-        var after = Markers.Decode(marker);
+        var take = PageMarkers.Limit(limit, 50);
+        var after = PageMarkers.Decode(marker);
         string? targetKeyId = null;
         if (!string.IsNullOrEmpty(keyId))
         {
@@ -82,13 +84,13 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
 
         var aliases = await store.ListAliasesAsync(targetKeyId, after, take + 1, cancellationToken).ConfigureAwait(false);
         return aliases.Count > take
-            ? new Page<Alias>(aliases.Take(take).ToList(), Markers.Encode(aliases[take - 1].AliasName))
+            ? new Page<Alias>(aliases.Take(take).ToList(), PageMarkers.Encode(aliases[take - 1].AliasName))
             : new Page<Alias>(aliases, null);
     }
 
     private async Task<KmsKey> ResolveTargetAsync(string targetKeyId, Access access, CancellationToken cancellationToken)
     {
-        Require.Present(targetKeyId, "targetKeyId");
+        ParameterChecks.Present(targetKeyId, "targetKeyId");
         if (targetKeyId.StartsWith("alias/", StringComparison.Ordinal) || targetKeyId.Contains(":alias/", StringComparison.Ordinal))
         {
             throw KmsErrors.Validation("An alias must point to a key ID or key ARN, not to another alias.");
@@ -101,8 +103,8 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
 
     private static void ValidateAliasName(string aliasName)
     {
-        Require.Present(aliasName, "aliasName");
-        Require.Length(aliasName, "aliasName", 1, 256);
+        ParameterChecks.Present(aliasName, "aliasName");
+        ParameterChecks.Length(aliasName, "aliasName", 1, 256);
         if (!aliasName.StartsWith("alias/", StringComparison.Ordinal))
         {
             // AWS's words, and its exception, for a name without the prefix.

@@ -4,6 +4,7 @@ using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -22,7 +23,7 @@ public sealed class DataKeyOperations(
     {
         var length = DataKeyLength(numberOfBytes, keySpec);
         EncryptionContextRules.Validate(context, "encryptionContext");
-        Require.GrantTokens(grantTokens);
+        ParameterChecks.GrantTokens(grantTokens);
         var key = await ResolveSymmetricAsync(caller, keyId, operation, ConditionKeys.Encryption(context, EncryptionAlgorithm.SYMMETRIC_DEFAULT),
             cancellationToken).ConfigureAwait(false);
         var plaintext = random.GetBytes(length);
@@ -41,7 +42,7 @@ public sealed class DataKeyOperations(
     {
         var spec = keyPairSpec ?? throw KmsErrors.Constraint("keyPairSpec", "Member must not be null");
         EncryptionContextRules.Validate(context, "encryptionContext");
-        Require.GrantTokens(grantTokens);
+        ParameterChecks.GrantTokens(grantTokens);
         var key = await ResolveSymmetricAsync(caller, keyId, operation, ConditionKeys.All(ConditionKeys.Encryption(context, EncryptionAlgorithm.SYMMETRIC_DEFAULT), ConditionKeys.One("kms:DataKeyPairSpec", spec)),
             cancellationToken).ConfigureAwait(false);
         var (privateKey, publicKey) = asymmetric.GenerateKeyPair(spec);
@@ -59,14 +60,14 @@ public sealed class DataKeyOperations(
     {
         accessControl.AuthorizeAccountAction(caller, "kms:GenerateRandom");
         var count = numberOfBytes ?? throw KmsErrors.Validation("NumberOfBytes is required.");
-        Require.Range(count, "numberOfBytes", 1, MaxRandomBytes);
+        ParameterChecks.Range(count, "numberOfBytes", 1, MaxRandomBytes);
         return random.GetBytes(count);
     }
 
     private async Task<KmsKey> ResolveSymmetricAsync(Caller caller, string keyId, KeyOperation operation, Action<AccessRequest> conditions,
         CancellationToken cancellationToken)
     {
-        Require.Present(keyId, "keyId");
+        ParameterChecks.Present(keyId, "keyId");
         var key = await resolver.ResolveAsync(keyId, Access.For(caller, operation.ToString(), conditions), cancellationToken).ConfigureAwait(false);
         key.Require(operation);
         if (key.KeySpec != KeySpec.SYMMETRIC_DEFAULT)
@@ -86,7 +87,7 @@ public sealed class DataKeyOperations(
 
         if (numberOfBytes is { } bytes)
         {
-            Require.Range(bytes, "numberOfBytes", 1, MaxRandomBytes);
+            ParameterChecks.Range(bytes, "numberOfBytes", 1, MaxRandomBytes);
             return bytes;
         }
 

@@ -3,6 +3,7 @@ using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -21,9 +22,9 @@ public sealed class EncryptionOperations(
     public async Task<EncryptResult> EncryptAsync(Caller caller, string keyId, byte[] plaintext, IReadOnlyDictionary<string, string> context,
         IReadOnlyCollection<string> grantTokens, EncryptionAlgorithm? algorithm, CancellationToken cancellationToken)
     {
-        Require.Length(plaintext, "plaintext", 1, MaxPlaintextLength);
+        ParameterChecks.Length(plaintext, "plaintext", 1, MaxPlaintextLength);
         EncryptionContextRules.Validate(context, "encryptionContext");
-        Require.GrantTokens(grantTokens);
+        ParameterChecks.GrantTokens(grantTokens);
         var key = await resolver.ResolveAsync(keyId, Access.For(caller, "Encrypt", ConditionKeys.Encryption(context, algorithm ?? EncryptionAlgorithm.SYMMETRIC_DEFAULT)),
             cancellationToken).ConfigureAwait(false);
         return EncryptWith(key, KeyOperation.Encrypt, "Encrypt", plaintext, context, algorithm);
@@ -32,9 +33,9 @@ public sealed class EncryptionOperations(
     public async Task<DecryptResult> DecryptAsync(Caller caller, byte[] ciphertextBlob, IReadOnlyDictionary<string, string> context,
         IReadOnlyCollection<string> grantTokens, string keyId, EncryptionAlgorithm? algorithm, CancellationToken cancellationToken)
     {
-        Require.Length(ciphertextBlob, "ciphertextBlob", 1, MaxCiphertextLength);
+        ParameterChecks.Length(ciphertextBlob, "ciphertextBlob", 1, MaxCiphertextLength);
         EncryptionContextRules.Validate(context, "encryptionContext");
-        Require.GrantTokens(grantTokens);
+        ParameterChecks.GrantTokens(grantTokens);
         return await DecryptCoreAsync(caller, ciphertextBlob, context, keyId, "keyId", algorithm, KeyOperation.Decrypt, cancellationToken)
             .ConfigureAwait(false);
     }
@@ -44,11 +45,11 @@ public sealed class EncryptionOperations(
         EncryptionAlgorithm? sourceAlgorithm, EncryptionAlgorithm? destinationAlgorithm, IReadOnlyCollection<string> grantTokens,
         CancellationToken cancellationToken)
     {
-        Require.Length(ciphertextBlob, "ciphertextBlob", 1, MaxCiphertextLength);
+        ParameterChecks.Length(ciphertextBlob, "ciphertextBlob", 1, MaxCiphertextLength);
         EncryptionContextRules.Validate(sourceContext, "sourceEncryptionContext");
         EncryptionContextRules.Validate(destinationContext, "destinationEncryptionContext");
-        Require.GrantTokens(grantTokens);
-        Require.Present(destinationKeyId, "destinationKeyId");
+        ParameterChecks.GrantTokens(grantTokens);
+        ParameterChecks.Present(destinationKeyId, "destinationKeyId");
         var sameKey = ConditionKeys.One("kms:ReEncryptOnSameKey",
             await SameKeyAsync(ciphertextBlob, sourceKeyId, destinationKeyId, cancellationToken).ConfigureAwait(false) ? "true" : "false");
         var destination = await resolver.ResolveAsync(destinationKeyId, Access.For(caller, "ReEncryptTo", ConditionKeys.All(

@@ -4,6 +4,7 @@ using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -214,10 +215,10 @@ public sealed class ImportOperations(
 
     private static MaterialImport Validate(ImportKeyMaterialCommand command, DateTimeOffset now)
     {
-        Require.Length(command.ImportToken, "importToken", 1, MaxTokenLength);
-        Require.Length(command.EncryptedKeyMaterial, "encryptedKeyMaterial", 1, MaxEncryptedMaterialLength);
-        Require.WellFormed(command.KeyMaterialDescription, "keyMaterialDescription");
-        Require.Length(command.KeyMaterialDescription, "keyMaterialDescription", 0, MaxDescriptionLength);
+        ParameterChecks.Length(command.ImportToken, "importToken", 1, MaxTokenLength);
+        ParameterChecks.Length(command.EncryptedKeyMaterial, "encryptedKeyMaterial", 1, MaxEncryptedMaterialLength);
+        ParameterChecks.WellFormed(command.KeyMaterialDescription, "keyMaterialDescription");
+        ParameterChecks.Length(command.KeyMaterialDescription, "keyMaterialDescription", 0, MaxDescriptionLength);
         var model = command.ExpirationModel ?? ExpirationModel.KEY_MATERIAL_EXPIRES;
         if (model == ExpirationModel.KEY_MATERIAL_EXPIRES)
         {

@@ -1,8 +1,10 @@
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Paging;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -72,7 +74,7 @@ public sealed class KeyLifecycleOperations(
 
     public async Task<KmsKey> DescribeKeyAsync(Caller caller, string keyId, IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
     {
-        Require.GrantTokens(grantTokens);
+        ParameterChecks.GrantTokens(grantTokens);
         var key = await resolver.ResolveAsync(keyId, Access.For(caller, "DescribeKey"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.DescribeKey);
         return key;
@@ -81,8 +83,8 @@ public sealed class KeyLifecycleOperations(
     public async Task<Page<string>> ListKeysAsync(Caller caller, int? limit, string marker, CancellationToken cancellationToken)
     {
         accessControl.AuthorizeAccountAction(caller, "kms:ListKeys");
-        var take = Markers.Limit(limit, 100);
-        var after = Markers.Decode(marker);
+        var take = PageMarkers.Limit(limit, 100);
+        var after = PageMarkers.Decode(marker);
         if (after is not null && !KeyReference.IsKeyId(after))
         {
             throw KmsErrors.InvalidMarker();
@@ -90,7 +92,7 @@ public sealed class KeyLifecycleOperations(
 
         var ids = await store.ListKeyIdsAsync(after, take + 1, cancellationToken).ConfigureAwait(false);
         return ids.Count > take
-            ? new Page<string>(ids.Take(take).ToList(), Markers.Encode(ids[take - 1]))
+            ? new Page<string>(ids.Take(take).ToList(), PageMarkers.Encode(ids[take - 1]))
             : new Page<string>(ids, null);
     }
 
@@ -117,7 +119,7 @@ public sealed class KeyLifecycleOperations(
     public async Task<ScheduledDeletion> ScheduleKeyDeletionAsync(Caller caller, string keyId, int? pendingWindowInDays, CancellationToken cancellationToken)
     {
         var days = pendingWindowInDays ?? MaxPendingWindowInDays;
-        Require.Range(days, "pendingWindowInDays", MinPendingWindowInDays, MaxPendingWindowInDays);
+        ParameterChecks.Range(days, "pendingWindowInDays", MinPendingWindowInDays, MaxPendingWindowInDays);
         var key = await changes.ChangeAsync(keyId, Access.For(caller, "ScheduleKeyDeletion", ConditionKeys.One("kms:ScheduleKeyDeletionPendingWindowInDays", days)), k =>
         {
             k.ScheduleDeletion(time.GetUtcNow(), days);
@@ -161,7 +163,7 @@ public sealed class KeyLifecycleOperations(
 
     private static void ValidateDescription(string description)
     {
-        Require.WellFormed(description, "description");
-        Require.Length(description, "description", 0, MaxDescriptionLength);
+        ParameterChecks.WellFormed(description, "description");
+        ParameterChecks.Length(description, "description", 0, MaxDescriptionLength);
     }
 }

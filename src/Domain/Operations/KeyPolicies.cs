@@ -1,6 +1,7 @@
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Policies;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -31,7 +32,7 @@ public static class KeyPolicies
     {
         if (!string.IsNullOrEmpty(policyName) && policyName != DefaultPolicyName)
         {
-            Require.Length(policyName, "policyName", 1, 128);
+            ParameterChecks.Length(policyName, "policyName", 1, 128);
             throw KmsErrors.Constraint("policyName", "Member must be 'default', the only key policy name");
         }
     }
@@ -39,8 +40,8 @@ public static class KeyPolicies
     /// <summary>Refuses a document that is not a valid key policy (MalformedPolicyDocumentException) or too large.</summary>
     public static PolicyDocument Validate(string policy)
     {
-        Require.Present(policy, "policy");
-        Require.WellFormed(policy, "policy");
+        ParameterChecks.Present(policy, "policy");
+        ParameterChecks.WellFormed(policy, "policy");
         if (System.Text.Encoding.UTF8.GetByteCount(policy) > MaxPolicyBytes)
         {
             throw KmsErrors.LimitExceeded($"The key policy exceeds the maximum size of {MaxPolicyBytes} bytes.");

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -14,8 +15,8 @@ public sealed partial record KeyReference(string? KeyId, string? AliasName)
 
     public static KeyReference Parse(string identifier, RegionIdentity region, string field = "keyId")
     {
-        Require.Present(identifier, field);
-        Require.Length(identifier, field, 1, MaxLength);
+        ParameterChecks.Present(identifier, field);
+        ParameterChecks.Length(identifier, field, 1, MaxLength);
         if (identifier.StartsWith("arn:", StringComparison.Ordinal))
         {
             return ParseArn(identifier, region);

@@ -3,6 +3,7 @@ using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -24,7 +25,7 @@ public sealed class MacOperations(KeyResolver resolver, KeyMaterials materials, 
     public async Task<MacResult> VerifyMacAsync(Caller caller, byte[] message, string keyId, MacAlgorithm? algorithm, byte[] expectedMac,
         IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
     {
-        Require.Length(expectedMac, "mac", 1, MaxMacLength);
+        ParameterChecks.Length(expectedMac, "mac", 1, MaxMacLength);
         var (key, alg) = await PrepareAsync(caller, message, keyId, algorithm, grantTokens, KeyOperation.VerifyMac, cancellationToken)
             .ConfigureAwait(false);
         var valid = materials.Use(key, key.CurrentMaterial, m => mac.Verify(alg, m, message, expectedMac));
@@ -34,8 +35,8 @@ public sealed class MacOperations(KeyResolver resolver, KeyMaterials materials, 
     private async Task<(KmsKey Key, MacAlgorithm Algorithm)> PrepareAsync(Caller caller, byte[] message, string keyId, MacAlgorithm? algorithm,
         IReadOnlyCollection<string> grantTokens, KeyOperation operation, CancellationToken cancellationToken)
     {
-        Require.Length(message, "message", 1, MaxMessageLength);
-        Require.GrantTokens(grantTokens);
+        ParameterChecks.Length(message, "message", 1, MaxMessageLength);
+        ParameterChecks.GrantTokens(grantTokens);
         var alg = algorithm ?? throw KmsErrors.Constraint("macAlgorithm", "Member must not be null");
         var key = await resolver.ResolveAsync(keyId, Access.For(caller, operation.ToString(), ConditionKeys.One("kms:MacAlgorithm", alg)), cancellationToken)
             .ConfigureAwait(false);

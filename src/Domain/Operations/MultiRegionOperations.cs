@@ -3,6 +3,7 @@ using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -27,9 +28,9 @@ public sealed class MultiRegionOperations(
     public async Task<ReplicaCreated> ReplicateKeyAsync(Caller caller, string keyId, string replicaRegion, string policy, string description,
         IReadOnlyList<Tag> tags, bool bypassLockoutSafetyCheck, CancellationToken cancellationToken)
     {
-        Require.RegionName(replicaRegion, "replicaRegion");
-        Require.WellFormed(description, "description");
-        Require.Length(description, "description", 0, KeyLifecycleOperations.MaxDescriptionLength);
+        ParameterChecks.RegionName(replicaRegion, "replicaRegion");
+        ParameterChecks.WellFormed(description, "description");
+        ParameterChecks.Length(description, "description", 0, KeyLifecycleOperations.MaxDescriptionLength);
         var replicaPolicy = string.IsNullOrEmpty(policy) ? KeyPolicies.DefaultPolicy(region) : policy;
         TagRules.Validate(tags);
 
@@ -65,7 +66,7 @@ public sealed class MultiRegionOperations(
 
     public async Task UpdatePrimaryRegionAsync(Caller caller, string keyId, string primaryRegion, CancellationToken cancellationToken)
     {
-        Require.RegionName(primaryRegion, "primaryRegion");
+        ParameterChecks.RegionName(primaryRegion, "primaryRegion");
         var (id, alias) = await resolver.ResolveReferenceAsync(keyId, cancellationToken).ConfigureAwait(false);
         using var held = await locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false);
         var key = await store.FindKeyAsync(id, cancellationToken).ConfigureAwait(false) ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));

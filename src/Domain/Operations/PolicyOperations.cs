@@ -1,4 +1,5 @@
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Paging;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
@@ -29,6 +30,6 @@ public sealed class PolicyOperations(KeyResolver resolver, KeyChanges changes, A
     {
         var key = await resolver.ResolveAsync(keyId, Access.For(caller, "ListKeyPolicies"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.ListKeyPolicies);
-        return Markers.PageOf([KeyPolicies.DefaultPolicyName], limit, marker, 100);
+        return PageMarkers.PageOf([KeyPolicies.DefaultPolicyName], limit, marker, 100);
     }
 }

@@ -1,7 +1,9 @@
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Paging;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -18,7 +20,7 @@ public sealed class RotationOperations(
     public Task EnableKeyRotationAsync(Caller caller, string keyId, int? rotationPeriodInDays, CancellationToken cancellationToken)
     {
         var period = rotationPeriodInDays ?? RotationSettings.DefaultPeriodInDays;
-        Require.Range(period, "rotationPeriodInDays", RotationSettings.MinPeriodInDays, RotationSettings.MaxPeriodInDays);
+        ParameterChecks.Range(period, "rotationPeriodInDays", RotationSettings.MinPeriodInDays, RotationSettings.MaxPeriodInDays);
         return changes.ChangeAsync(keyId, Access.For(caller, "EnableKeyRotation", ConditionKeys.One("kms:RotationPeriodInDays", period)), key =>
         {
             key.EnableRotation(time.GetUtcNow(), period);
@@ -63,7 +65,7 @@ public sealed class RotationOperations(
         var versions = include == IncludeKeyMaterial.ALL_KEY_MATERIAL
             ? key.Materials
             : key.Materials.Where(m => m.RotationType is not null).ToList();
-        return (key, Markers.PageOf(versions, limit, marker, 100));
+        return (key, PageMarkers.PageOf(versions, limit, marker, 100));
     }
 
     /// <summary>Rotates every enabled key whose automatic rotation has come due. Returns the rotated key IDs.</summary>

@@ -3,6 +3,7 @@ using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -25,7 +26,7 @@ public sealed class SigningOperations(KeyResolver resolver, KeyMaterials materia
     public async Task<SignResult> VerifyAsync(Caller caller, string keyId, byte[] message, MessageType? messageType, byte[] signature,
         SigningAlgorithm? algorithm, IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
     {
-        Require.Length(signature, "signature", 1, MaxSignatureLength);
+        ParameterChecks.Length(signature, "signature", 1, MaxSignatureLength);
         var (key, type, alg) = await PrepareAsync(caller, keyId, message, messageType, algorithm, grantTokens, KeyOperation.Verify, cancellationToken)
             .ConfigureAwait(false);
         var valid = materials.Use(key, key.CurrentMaterial, m => asymmetric.Verify(key.KeySpec, m, alg, message, type, signature));
@@ -34,7 +35,7 @@ public sealed class SigningOperations(KeyResolver resolver, KeyMaterials materia
 
     public async Task<PublicKeyResult> GetPublicKeyAsync(Caller caller, string keyId, IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
     {
-        Require.GrantTokens(grantTokens);
+        ParameterChecks.GrantTokens(grantTokens);
         var key = await resolver.ResolveAsync(keyId, Access.For(caller, "GetPublicKey"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.GetPublicKey);
         if (!key.SpecInfo.IsAsymmetric)
@@ -50,8 +51,8 @@ public sealed class SigningOperations(KeyResolver resolver, KeyMaterials materia
         IReadOnlyCollection<string> grantTokens, CancellationToken cancellationToken)
     {
         _ = algorithm ?? throw KmsErrors.Constraint("keyAgreementAlgorithm", "Member must not be null");
-        Require.Length(publicKey, "publicKey", 1, MaxPublicKeyLength);
-        Require.GrantTokens(grantTokens);
+        ParameterChecks.Length(publicKey, "publicKey", 1, MaxPublicKeyLength);
+        ParameterChecks.GrantTokens(grantTokens);
         var key = await resolver.ResolveAsync(keyId, Access.For(caller, "DeriveSharedSecret", ConditionKeys.One("kms:KeyAgreementAlgorithm", algorithm)),
             cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.DeriveSharedSecret);
@@ -65,8 +66,8 @@ public sealed class SigningOperations(KeyResolver resolver, KeyMaterials materia
         MessageType? messageType, SigningAlgorithm? algorithm, IReadOnlyCollection<string> grantTokens, KeyOperation operation,
         CancellationToken cancellationToken)
     {
-        Require.Length(message, "message", 1, MaxMessageLength);
-        Require.GrantTokens(grantTokens);
+        ParameterChecks.Length(message, "message", 1, MaxMessageLength);
+        ParameterChecks.GrantTokens(grantTokens);
         var alg = algorithm ?? throw KmsErrors.Constraint("signingAlgorithm", "Member must not be null");
         var type = messageType ?? MessageType.RAW;
         var key = await resolver.ResolveAsync(keyId, Access.For(caller, operation.ToString(), request =>

@@ -1,5 +1,7 @@
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Paging;
 using Grpc.Mrk.RegionNode.Domain.Policies;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -36,6 +38,6 @@ public sealed class TagOperations(KeyResolver resolver, KeyChanges changes)
     {
         var key = await resolver.ResolveAsync(keyId, Access.For(caller, "ListResourceTags"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.ListResourceTags);
-        return Markers.PageOf(key.Tags, limit, marker, 50);
+        return PageMarkers.PageOf(key.Tags, limit, marker, 50);
     }
 }

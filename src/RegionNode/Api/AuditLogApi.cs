@@ -21,7 +21,7 @@ public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditS
     {
         RequireOperator(context);
         var limit = request.HasLimit ? request.Limit : 100;
-        Domain.Operations.Require.Range(limit, "limit", 1, 1000);
+        Domain.Validation.ParameterChecks.Range(limit, "limit", 1, 1000);
         var rows = await store.ReadAsync(Math.Max(0, request.AfterSequence), limit + 1,
             string.IsNullOrEmpty(request.EventName) ? null : request.EventName, context.CancellationToken).ConfigureAwait(false);
         var response = new ListAuditRecordsResponse { Truncated = rows.Count > limit };
@@ -46,7 +46,7 @@ public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditS
     {
         RequireOperator(context);
         var limit = request.HasLimit ? request.Limit : AuditDigests.MaxPerMessage;
-        Domain.Operations.Require.Range(limit, "limit", 1, AuditDigests.MaxPerMessage);
+        Domain.Validation.ParameterChecks.Range(limit, "limit", 1, AuditDigests.MaxPerMessage);
         var digests = await store.DigestsAsync(Math.Max(0, request.AfterSequence), limit + 1, context.CancellationToken).ConfigureAwait(false);
         var response = new ListAuditDigestsResponse
         {

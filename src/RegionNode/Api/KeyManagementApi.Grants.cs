@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Mrk.RegionNode.Domain.Operations;
+using Grpc.Mrk.RegionNode.Domain.Paging;
 using Grpc.Mrk.V1;
 
 namespace Grpc.Mrk.RegionNode.Api;

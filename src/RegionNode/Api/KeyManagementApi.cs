@@ -24,7 +24,7 @@ public sealed partial class KeyManagementApi(
     TagOperations tags,
     PolicyOperations policies,
     MultiRegionOperations multiRegion,
-    GrantManagement grants,
+    GrantOperations grants,
     RegionIdentity region) : ServiceBases::Grpc.Mrk.V1.KeyManagementService.KeyManagementServiceBase
 {
     /// <summary>The principal <see cref="CallerAuthentication"/> put on the call; handed to every operation explicitly.</summary>

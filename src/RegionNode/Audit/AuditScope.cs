@@ -17,9 +17,9 @@ public sealed class PendingAudit(AuditEvent auditEvent)
 /// <summary>The pending record of the management call running on this async flow, if any.</summary>
 public static class AuditScope
 {
-    private static readonly Ambient<PendingAudit> Ambient = new();
+    private static readonly CallScoped<PendingAudit> Scope = new();
 
-    public static PendingAudit? Current => Ambient.Current;
+    public static PendingAudit? Current => Scope.Current;
 
-    public static IDisposable Enter(PendingAudit pending) => Ambient.Enter(pending);
+    public static IDisposable Enter(PendingAudit pending) => Scope.Enter(pending);
 }

@@ -19,6 +19,7 @@ using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 using Grpc.Mrk.RegionNode.Replication;
 using Grpc.Mrk.RegionNode.Storage;
 using Grpc.Mrk.RegionNode.Testing;
@@ -156,7 +157,7 @@ public static partial class RegionNodeSetup
         services.AddSingleton<AccessKeyOperations>();
         services.AddSingleton<RefusalRateLimit>();
         services.AddSingleton<IGrantStore>(sp => new SqliteGrantStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<ITransactionAudit>()));
-        services.AddSingleton<GrantManagement>();
+        services.AddSingleton<GrantOperations>();
         services.AddSingleton<IPrincipalStore>(sp => new SqlitePrincipalStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<ITransactionAudit>()));
         services.AddSingleton<PrincipalOperations>();
         services.AddSingleton(sp =>
@@ -462,7 +463,7 @@ public static partial class RegionNodeSetup
 
     private static void RequireValidRegion(RegionNodeOptions options)
     {
-        if (!Require.IsRegionName(options.Region))
+        if (!ParameterChecks.IsRegionName(options.Region))
         {
             throw new StartupRefusedException($"--region must be a Region name such as us-east-1 (got '{options.Region}').");
         }

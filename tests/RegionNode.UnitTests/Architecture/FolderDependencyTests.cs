@@ -24,7 +24,9 @@ public sealed class FolderDependencyTests
 
     private static readonly Dictionary<string, string[]> DomainLayers = new(StringComparer.Ordinal)
     {
-        ["Operations"] = ["Errors", "Model", "Policies", "Ports", "Specs"],
+        ["Operations"] = ["Errors", "Model", "Paging", "Policies", "Ports", "Specs", "Validation"],
+        ["Paging"] = ["Errors", "Validation"],
+        ["Validation"] = ["Errors", "Model", "Specs"],
         ["Policies"] = ["Errors", "Model", "Ports", "Specs"],
         ["Ports"] = ["Errors", "Model", "Specs"],
         ["Model"] = ["Errors", "Specs"],

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Grpc.Mrk.RegionNode.Domain.Operations;
+namespace Grpc.Mrk.RegionNode.Domain.Validation;
 
 /// <summary>Limits on an encryption context: non-empty keys, well-formed text, bounded total size.</summary>
 public static class EncryptionContextRules
@@ -12,9 +12,9 @@ public static class EncryptionContextRules
         var total = 0;
         foreach (var (key, value) in context)
         {
-            Require.Length(key, field + ".key", 1, MaxTotalBytes);
-            Require.WellFormed(key, field + ".key");
-            Require.WellFormed(value, field + ".value");
+            ParameterChecks.Length(key, field + ".key", 1, MaxTotalBytes);
+            ParameterChecks.WellFormed(key, field + ".key");
+            ParameterChecks.WellFormed(value, field + ".value");
             total += Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(value);
         }
 

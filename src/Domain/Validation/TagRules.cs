@@ -1,7 +1,7 @@
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
 
-namespace Grpc.Mrk.RegionNode.Domain.Operations;
+namespace Grpc.Mrk.RegionNode.Domain.Validation;
 
 /// <summary>AWS's rules for resource tags.</summary>
 public static class TagRules
@@ -22,8 +22,8 @@ public static class TagRules
         {
             var tag = tags[i];
             ValidateKey(tag.TagKey, $"tags.{i + 1}.member.tagKey");
-            Require.WellFormed(tag.TagValue, $"tags.{i + 1}.member.tagValue");
-            Require.Length(tag.TagValue, $"tags.{i + 1}.member.tagValue", 0, 256);
+            ParameterChecks.WellFormed(tag.TagValue, $"tags.{i + 1}.member.tagValue");
+            ParameterChecks.Length(tag.TagValue, $"tags.{i + 1}.member.tagValue", 0, 256);
             if (!seen.Add(tag.TagKey))
             {
                 throw KmsErrors.Tag("Duplicate tag keys");
@@ -36,8 +36,8 @@ public static class TagRules
     /// <param name="field">Where the key is in the request, as AWS names it ("tags.1.member.tagKey", "tagKeys.2.member").</param>
     public static void ValidateKey(string tagKey, string field)
     {
-        Require.WellFormed(tagKey, field);
-        Require.Length(tagKey, field, 1, 128);
+        ParameterChecks.WellFormed(tagKey, field);
+        ParameterChecks.Length(tagKey, field, 1, 128);
         if (tagKey.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
         {
             throw KmsErrors.Tag("Tags beginning with aws: are reserved");

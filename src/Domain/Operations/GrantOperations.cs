@@ -2,9 +2,11 @@ using System.Security.Cryptography;
 using System.Text;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Paging;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Specs;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
@@ -24,7 +26,7 @@ public sealed record CreateGrantCommand(
 /// Grants: per key, per Region, consistent the moment CreateGrant returns (so a grant token is only the grant's name
 /// in token form: it confers nothing by itself). Who may create, list, retire and revoke follows AWS.
 /// </summary>
-public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, AccessControl accessControl, PolicyPrincipals principals,
+public sealed class GrantOperations(IGrantStore store, KeyResolver resolver, AccessControl accessControl, PolicyPrincipals principals,
     RegionIdentity region, TimeProvider time)
 {
     private static readonly GrantOperation[] Symmetric =
@@ -38,7 +40,7 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
 
     public async Task<(string GrantToken, string GrantId)> CreateGrantAsync(Caller caller, CreateGrantCommand command, CancellationToken cancellationToken)
     {
-        Require.GrantTokens(command.GrantTokens);
+        ParameterChecks.GrantTokens(command.GrantTokens);
         RequirePrincipal(command.GranteePrincipal, "granteePrincipal");
         if (!string.IsNullOrEmpty(command.RetiringPrincipal))
         {
@@ -57,7 +59,7 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
 
         EncryptionContextRules.Validate(command.EncryptionContextSubset, "constraints.encryptionContextSubset");
         EncryptionContextRules.Validate(command.EncryptionContextEquals, "constraints.encryptionContextEquals");
-        Require.Length(command.Name, "name", 0, 256);
+        ParameterChecks.Length(command.Name, "name", 0, 256);
         var operations = command.Operations.Distinct().ToList();
         var (keyId, alias) = await resolver.ResolveReferenceAsync(command.KeyId, cancellationToken).ConfigureAwait(false);
         var key = await resolver.ResolveAsync(keyId, null, cancellationToken).ConfigureAwait(false);
@@ -155,7 +157,7 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
     {
         var key = await resolver.ResolveAsync(keyId, Access.For(caller, "ListGrants"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.ListGrants);
-        var take = Markers.Limit(limit, 50);
+        var take = PageMarkers.Limit(limit, 50);
         if (!string.IsNullOrEmpty(grantId))
         {
             var one = await store.FindGrantAsync(grantId, cancellationToken).ConfigureAwait(false);
@@ -163,7 +165,7 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
         }
 
         var grants = await store.ListGrantsAsync(key.KeyId, string.IsNullOrEmpty(granteePrincipal) ? null : granteePrincipal,
-            Markers.Decode(marker), take + 1, cancellationToken).ConfigureAwait(false);
+            PageMarkers.Decode(marker), take + 1, cancellationToken).ConfigureAwait(false);
         return (key, PageOf(grants, take));
     }
 
@@ -171,8 +173,8 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
     {
         accessControl.AuthorizeAccountAction(caller, "kms:ListRetirableGrants");
         RequirePrincipal(retiringPrincipal, "retiringPrincipal");
-        var take = Markers.Limit(limit, 50);
-        var grants = await store.ListRetirableGrantsAsync(retiringPrincipal, Markers.Decode(marker), take + 1, cancellationToken).ConfigureAwait(false);
+        var take = PageMarkers.Limit(limit, 50);
+        var grants = await store.ListRetirableGrantsAsync(retiringPrincipal, PageMarkers.Decode(marker), take + 1, cancellationToken).ConfigureAwait(false);
         return PageOf(grants, take);
     }
 
@@ -225,7 +227,7 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
 
     public async Task RevokeGrantAsync(Caller caller, string keyId, string grantId, bool dryRun, CancellationToken cancellationToken)
     {
-        Require.Present(grantId, "grantId");
+        ParameterChecks.Present(grantId, "grantId");
         var key = await resolver.ResolveAsync(keyId, Access.For(caller, "RevokeGrant"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.RevokeGrant);
         var grant = await store.FindGrantAsync(grantId, cancellationToken).ConfigureAwait(false);
@@ -254,12 +256,12 @@ public sealed class GrantManagement(IGrantStore store, KeyResolver resolver, Acc
     };
 
     private static Page<Grant> PageOf(IReadOnlyList<Grant> grants, int take) =>
-        grants.Count > take ? new Page<Grant>(grants.Take(take).ToList(), Markers.Encode(grants[take - 1].GrantId)) : new Page<Grant>(grants, null);
+        grants.Count > take ? new Page<Grant>(grants.Take(take).ToList(), PageMarkers.Encode(grants[take - 1].GrantId)) : new Page<Grant>(grants, null);
 
     private static void RequirePrincipal(string principal, string field)
     {
-        Require.Present(principal, field);
-        Require.Length(principal, field, 1, 256);
+        ParameterChecks.Present(principal, field);
+        ParameterChecks.Length(principal, field, 1, 256);
         if (!principal.StartsWith("arn:", StringComparison.Ordinal) || !PolicyStatement.IsValidPrincipal(principal))
         {
             throw KmsErrors.Validation($"{field} must be the ARN of a user, a role or an account root, without wildcards, "

@@ -1,10 +1,11 @@
 using System.Text;
 using Grpc.Mrk.RegionNode.Domain.Errors;
+using Grpc.Mrk.RegionNode.Domain.Validation;
 
-namespace Grpc.Mrk.RegionNode.Domain.Operations;
+namespace Grpc.Mrk.RegionNode.Domain.Paging;
 
 /// <summary>Paging as AWS does it: Limit 1-1000 and an opaque Marker naming where the last page stopped.</summary>
-public static class Markers
+public static class PageMarkers
 {
     public static int Limit(int? limit, int defaultLimit)
     {
@@ -13,7 +14,7 @@ public static class Markers
             return defaultLimit;
         }
 
-        Require.Range(limit.Value, "limit", 1, 1000);
+        ParameterChecks.Range(limit.Value, "limit", 1, 1000);
         return limit.Value;
     }
 

@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 
-namespace Grpc.Mrk.RegionNode.Domain.Operations;
+namespace Grpc.Mrk.RegionNode.Domain.Validation;
 
 /// <summary>Request field checks with AWS's ValidationException wording.</summary>
-public static partial class Require
+public static partial class ParameterChecks
 {
     /// <summary>A Region name as AWS writes them (us-east-1, ap-southeast-2, us-gov-west-1).</summary>
     public static bool IsRegionName(string value) => RegionPattern().IsMatch(value);

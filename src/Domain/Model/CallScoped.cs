@@ -1,7 +1,7 @@
 namespace Grpc.Mrk.RegionNode.Domain.Model;
 
 /// <summary>A value that flows with the current async call (AsyncLocal) and is restored when its scope ends.</summary>
-public sealed class Ambient<T>
+public sealed class CallScoped<T>
     where T : class
 {
     private readonly AsyncLocal<T?> _value = new();
@@ -15,7 +15,7 @@ public sealed class Ambient<T>
         return new Restore(this, previous);
     }
 
-    private sealed class Restore(Ambient<T> owner, T? previous) : IDisposable
+    private sealed class Restore(CallScoped<T> owner, T? previous) : IDisposable
     {
         public void Dispose() => owner._value.Value = previous;
     }
