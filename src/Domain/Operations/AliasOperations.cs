@@ -10,24 +10,22 @@ using Grpc.Mrk.RegionNode.Domain.Validation;
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
 /// <summary>Aliases: friendly names for keys, local to this Region.</summary>
-public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolver, KeyLocks locks, AccessControl accessControl, RegionIdentity region,
+public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolver, KeyChanges changes, AccessControl accessControl, RegionIdentity region,
     TimeProvider time)
 {
-    private const string AliasTableLock = "alias-table";
-
     public async Task CreateAliasAsync(Caller caller, string aliasName, string targetKeyId, CancellationToken cancellationToken)
     {
         ValidateAliasName(aliasName);
         var key = await ResolveTargetAsync(targetKeyId, Access.For(caller, "CreateAlias"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.CreateAlias);
-        using var held = await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false);
-        if (await store.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false) is not null)
+        using var aliases = await changes.OpenAliasesAsync(cancellationToken).ConfigureAwait(false);
+        if (await aliases.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false) is not null)
         {
             throw KmsErrors.AliasExists(region.AliasArn(aliasName));
         }
 
         var now = time.GetUtcNow();
-        await store.InsertAliasAsync(new Alias(aliasName, key.KeyId, now, now), cancellationToken).ConfigureAwait(false);
+        await aliases.InsertAsync(new Alias(aliasName, key.KeyId, now, now), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task UpdateAliasAsync(Caller caller, string aliasName, string targetKeyId, CancellationToken cancellationToken)
@@ -35,10 +33,10 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
         ValidateAliasName(aliasName);
         var key = await ResolveTargetAsync(targetKeyId, Access.For(caller, "UpdateAlias"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.UpdateAlias);
-        using var held = await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false);
-        var alias = await store.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false)
+        using var aliases = await changes.OpenAliasesAsync(cancellationToken).ConfigureAwait(false);
+        var alias = await aliases.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false)
             ?? throw KmsErrors.AliasNotFound(region.AliasArn(aliasName));
-        var current = await store.FindKeyAsync(alias.TargetKeyId, cancellationToken).ConfigureAwait(false);
+        var current = await aliases.FindKeyAsync(alias.TargetKeyId, cancellationToken).ConfigureAwait(false);
         if (current is not null)
         {
             // Moving an alias needs the right on the key it leaves as well as on the key it goes to.
@@ -51,22 +49,22 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
                 $"{key.Arn} is not the same type of key as the alias's current target: both must have the same key spec and key usage.");
         }
 
-        await store.UpdateAliasAsync(alias with { TargetKeyId = key.KeyId, LastUpdatedDate = time.GetUtcNow() }, cancellationToken)
+        await aliases.UpdateAsync(alias with { TargetKeyId = key.KeyId, LastUpdatedDate = time.GetUtcNow() }, cancellationToken)
             .ConfigureAwait(false);
     }
 
     public async Task DeleteAliasAsync(Caller caller, string aliasName, CancellationToken cancellationToken)
     {
         ValidateAliasName(aliasName);
-        using var held = await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false);
-        var alias = await store.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false)
+        using var aliases = await changes.OpenAliasesAsync(cancellationToken).ConfigureAwait(false);
+        var alias = await aliases.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false)
             ?? throw KmsErrors.AliasNotFound(region.AliasArn(aliasName));
-        if (await store.FindKeyAsync(alias.TargetKeyId, cancellationToken).ConfigureAwait(false) is { } target)
+        if (await aliases.FindKeyAsync(alias.TargetKeyId, cancellationToken).ConfigureAwait(false) is { } target)
         {
             await accessControl.AuthorizeAsync(target, Access.For(caller, "DeleteAlias"), null, cancellationToken).ConfigureAwait(false);
         }
 
-        await store.DeleteAliasAsync(aliasName, cancellationToken).ConfigureAwait(false);
+        await aliases.DeleteAsync(aliasName, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<Page<Alias>> ListAliasesAsync(Caller caller, string keyId, int? limit, string marker, CancellationToken cancellationToken)

@@ -6,11 +6,34 @@ using Grpc.Mrk.RegionNode.Domain.Ports;
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
 /// <summary>
-/// The one read-modify-write path for a key: load under the key's lock, check the caller's access, apply a guarded
-/// change, store (with the change's messages to other Regions, in one transaction).
+/// The one write path for keys and aliases: every change opens a <see cref="KeyChange"/> (or an
+/// <see cref="AliasChange"/>) here, which loads under the lock and commits once. The ChangeAsync forms are the common
+/// case: resolve, load, check the caller's access, apply a guarded change, store (with the change's messages to other
+/// Regions, in one transaction).
 /// </summary>
 public sealed class KeyChanges(IKeyStore store, KeyResolver resolver, KeyLocks locks, AccessControl accessControl, RegionIdentity region)
 {
+    private const string AliasTableLock = "alias-table";
+
+    /// <summary>Takes the key's lock and loads the key (null when this Region holds none by that ID) for one change.</summary>
+    public async Task<KeyChange> OpenAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new KeyChange(store, keyId, await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false), held);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Takes the alias table's lock for one change to it.</summary>
+    public async Task<AliasChange> OpenAliasesAsync(CancellationToken cancellationToken) =>
+        new(store, await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false));
+
     public Task<KmsKey> ChangeAsync(string keyIdentifier, Access access, Action<KmsKey> change, CancellationToken cancellationToken) =>
         ChangeAsync(keyIdentifier, access, key =>
         {
@@ -49,16 +72,14 @@ public sealed class KeyChanges(IKeyStore store, KeyResolver resolver, KeyLocks l
     private async Task<KmsKey> ChangeByIdAsync(string keyId, Func<KmsKey, IReadOnlyList<OutgoingMessage>> change, Func<KmsKey, Task>? authorize,
         CancellationToken cancellationToken)
     {
-        using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
-        var key = await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false)
-            ?? throw KmsErrors.KeyNotFound(region.KeyArn(keyId));
+        using var opened = await OpenAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var key = opened.Key ?? throw KmsErrors.KeyNotFound(region.KeyArn(keyId));
         if (authorize is not null)
         {
             await authorize(key).ConfigureAwait(false);
         }
 
-        var outgoing = change(key);
-        await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
+        await opened.SaveAsync(change(key), cancellationToken).ConfigureAwait(false);
         return key;
     }
 }

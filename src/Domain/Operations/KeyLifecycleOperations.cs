@@ -13,7 +13,6 @@ public sealed class KeyLifecycleOperations(
     IKeyStore store,
     KeyResolver resolver,
     KeyChanges changes,
-    KeyLocks locks,
     KeyMaterials materials,
     IRandomSource random,
     IReplicationChannel channel,
@@ -68,7 +67,8 @@ public sealed class KeyLifecycleOperations(
             ? pending
             : new KmsKey(keyId, region.KeyArn(keyId), now, spec, usage, origin, KeyState.Enabled, command.Description, policy, tags, multiRegion,
                 [materials.CreateVersion(keyId, spec, 0, now, rotationType: null)]).WithPolicyPrincipals(bound);
-        await store.InsertKeyAsync(key, cancellationToken).ConfigureAwait(false);
+        using var change = await changes.OpenAsync(keyId, cancellationToken).ConfigureAwait(false);
+        await change.InsertAsync(key, [], cancellationToken).ConfigureAwait(false);
         return key;
     }
 
@@ -144,15 +144,15 @@ public sealed class KeyLifecycleOperations(
         var deleted = new List<string>();
         foreach (var keyId in await store.KeysDueForDeletionAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
-            using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
-            var key = await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false);
+            using var change = await changes.OpenAsync(keyId, cancellationToken).ConfigureAwait(false);
+            var key = change.Key;
             if (key is { State: KeyState.PendingDeletion, DeletionDate: { } due } && due <= time.GetUtcNow())
             {
                 // A replica tells its primary, which stops listing it; the tombstone answers late messages about it.
                 var outgoing = key is { MultiRegion: { } mr, IsPrimary: false }
                     ? [channel.Encode(mr.PrimaryRegion, keyId, new ReplicaDeletedMessage(mr.Epoch, mr.SyncVersion))]
                     : Array.Empty<OutgoingMessage>();
-                await store.DeleteKeyAsync(keyId, key.Tombstone(time.GetUtcNow()), outgoing, cancellationToken).ConfigureAwait(false);
+                await change.DeleteAsync(key.Tombstone(time.GetUtcNow()), outgoing, cancellationToken).ConfigureAwait(false);
                 deleted.Add(keyId);
                 audit.Record(AuditEvent.Internal("DeleteKey", key.Arn));
             }

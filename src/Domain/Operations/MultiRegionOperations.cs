@@ -15,9 +15,8 @@ public sealed record ReplicaCreated(KmsKey Replica, string Policy, IReadOnlyList
 /// out in one transaction and answers at once; the other Region completes the work when the messages reach it.
 /// </summary>
 public sealed class MultiRegionOperations(
-    IKeyStore store,
     KeyResolver resolver,
-    KeyLocks locks,
+    KeyChanges changes,
     IReplicationChannel channel,
     SharedStateSync sync,
     AccessControl accessControl,
@@ -36,8 +35,8 @@ public sealed class MultiRegionOperations(
 
         var replicaDocument = KeyPolicies.Validate(replicaPolicy);
         var (id, alias) = await resolver.ResolveReferenceAsync(keyId, cancellationToken).ConfigureAwait(false);
-        using var held = await locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false);
-        var key = await store.FindKeyAsync(id, cancellationToken).ConfigureAwait(false) ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));
+        using var change = await changes.OpenAsync(id, cancellationToken).ConfigureAwait(false);
+        var key = change.Key ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));
         await accessControl.AuthorizeAsync(key, Access.For(caller, "ReplicateKey", ConditionKeys.All(
             ConditionKeys.One("kms:ReplicaRegion", replicaRegion), ConditionKeys.Bypass(bypassLockoutSafetyCheck))), alias, cancellationToken).ConfigureAwait(false);
 
@@ -60,7 +59,7 @@ public sealed class MultiRegionOperations(
         var outgoing = new List<OutgoingMessage> { channel.Encode(replicaRegion, key.KeyId, new CreateReplicaMessage(key.Shared(), creation)) };
         sync.Scheduled(key, replicaRegion);
         outgoing.AddRange(sync.Broadcast(key, except: replicaRegion));
-        await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
+        await change.SaveAsync(outgoing, cancellationToken).ConfigureAwait(false);
         return new ReplicaCreated(replica, replicaPolicy, tags);
     }
 
@@ -68,14 +67,14 @@ public sealed class MultiRegionOperations(
     {
         ParameterChecks.RegionName(primaryRegion, "primaryRegion");
         var (id, alias) = await resolver.ResolveReferenceAsync(keyId, cancellationToken).ConfigureAwait(false);
-        using var held = await locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false);
-        var key = await store.FindKeyAsync(id, cancellationToken).ConfigureAwait(false) ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));
+        using var change = await changes.OpenAsync(id, cancellationToken).ConfigureAwait(false);
+        var key = change.Key ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));
         await accessControl.AuthorizeAsync(key, Access.For(caller, "UpdatePrimaryRegion", ConditionKeys.One("kms:PrimaryRegion", primaryRegion)), alias,
             cancellationToken).ConfigureAwait(false);
         var promoted = key.BeginHandOff(primaryRegion, region.KeyArnIn(primaryRegion, key.KeyId),
             epoch => channel.SignHandOff(key.KeyId, epoch, primaryRegion, caller.PrincipalArn));
         sync.Scheduled(key, primaryRegion);
         var outgoing = new[] { channel.Encode(primaryRegion, key.KeyId, new PromoteMessage(promoted)) };
-        await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
+        await change.SaveAsync(outgoing, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -18,7 +18,7 @@ namespace Grpc.Mrk.RegionNode.Domain.Operations;
 /// </summary>
 public sealed class ReplicationReceiver(
     IKeyStore store,
-    KeyLocks locks,
+    KeyChanges changes,
     IReplicationChannel channel,
     SharedStateSync sync,
     TransportRequests requests,
@@ -61,14 +61,14 @@ public sealed class ReplicationReceiver(
         var sent = 0;
         foreach (var keyId in await store.KeysDueForSyncAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
-            using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
-            if (await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false) is not { } key)
+            using var change = await changes.OpenAsync(keyId, cancellationToken).ConfigureAwait(false);
+            if (change.Key is not { } key)
             {
                 continue;
             }
 
             var outgoing = sync.Repeat(key);
-            await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
+            await change.SaveAsync(outgoing, cancellationToken).ConfigureAwait(false);
             sent += outgoing.Count;
         }
 
@@ -83,14 +83,14 @@ public sealed class ReplicationReceiver(
             return ReceiveOutcome.Refuse($"{source} asked for a replica it is not the primary of, or for a Region its state does not list");
         }
 
-        using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
-        if (await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false) is { } existing)
+        using var change = await changes.OpenAsync(keyId, cancellationToken).ConfigureAwait(false);
+        if (change.Key is { } existing)
         {
             // Created before (a repeat): bring it up to date and ask again for what is missing.
-            return await ApplySharedAsync(source, existing, state, cancellationToken).ConfigureAwait(false);
+            return await ApplySharedAsync(source, change, existing, state, cancellationToken).ConfigureAwait(false);
         }
 
-        if (await store.FindTombstoneAsync(keyId, cancellationToken).ConfigureAwait(false) is { } tombstone
+        if (await change.TombstoneAsync(cancellationToken).ConfigureAwait(false) is { } tombstone
             && !state.IsNewerThan(tombstone.Epoch, tombstone.SyncVersion))
         {
             await channel.SendAsync(source, keyId, new ReplicaDeletedMessage(tombstone.Epoch, tombstone.SyncVersion), cancellationToken).ConfigureAwait(false);
@@ -108,7 +108,7 @@ public sealed class ReplicationReceiver(
         key.WithPolicyPrincipals(await principals.BindAsync(KeyPolicies.Validate(creation.Policy), refuseUnknown: false, cancellationToken)
             .ConfigureAwait(false));
         key.Restore(null, null, state.RotationEnabled, state.RotationPeriodInDays, state.NextRotationDate, state.OnDemandRotationStartDate);
-        await store.InsertKeyAsync(key, imported ? sync.Report(key) : [Request(source, keyId)], cancellationToken).ConfigureAwait(false);
+        await change.InsertAsync(key, imported ? sync.Report(key) : [Request(source, keyId)], cancellationToken).ConfigureAwait(false);
         audit.Record(AuditEvent.Internal("CreateKey", key.Arn, new Dictionary<string, object?>
         {
             ["multiRegion"] = true, ["primaryRegion"] = source, ["description"] = creation.Description,
@@ -123,10 +123,10 @@ public sealed class ReplicationReceiver(
             return ReceiveOutcome.Refuse($"shared state from {source}, which it does not name as primary");
         }
 
-        using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
-        if (await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false) is not { } key)
+        using var change = await changes.OpenAsync(keyId, cancellationToken).ConfigureAwait(false);
+        if (change.Key is not { } key)
         {
-            if (await store.FindTombstoneAsync(keyId, cancellationToken).ConfigureAwait(false) is { } tombstone)
+            if (await change.TombstoneAsync(cancellationToken).ConfigureAwait(false) is { } tombstone)
             {
                 await channel.SendAsync(source, keyId, new ReplicaDeletedMessage(tombstone.Epoch, tombstone.SyncVersion), cancellationToken).ConfigureAwait(false);
                 return ReceiveOutcome.Ignore("no such key here any more; told the primary");
@@ -135,10 +135,10 @@ public sealed class ReplicationReceiver(
             return ReceiveOutcome.Ignore("no such key here");
         }
 
-        return await ApplySharedAsync(source, key, state, cancellationToken).ConfigureAwait(false);
+        return await ApplySharedAsync(source, change, key, state, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ReceiveOutcome> ApplySharedAsync(string source, KmsKey key, SharedState state, CancellationToken cancellationToken)
+    private async Task<ReceiveOutcome> ApplySharedAsync(string source, KeyChange change, KmsKey key, SharedState state, CancellationToken cancellationToken)
     {
         if (key.MultiRegion is not { } mr)
         {
@@ -181,7 +181,7 @@ public sealed class ReplicationReceiver(
         }
 
         outgoing.AddRange(sync.Report(key, source));
-        await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
+        await change.SaveAsync(outgoing, cancellationToken).ConfigureAwait(false);
         return ReceiveOutcome.Done;
     }
 
@@ -291,30 +291,30 @@ public sealed class ReplicationReceiver(
             }
         }
 
-        using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
-        if (await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false) is not { MultiRegion: { } mr } key)
+        using var change = await changes.OpenAsync(keyId, cancellationToken).ConfigureAwait(false);
+        if (change.Key is not { MultiRegion: { } mr } key)
         {
             return ReceiveOutcome.Ignore("the key was deleted before its material arrived");
         }
 
         key.AddTransported(versions, message.Epoch, message.SyncVersion);
         // A primary that fetched a version from its predecessor tells its replicas at once; a replica reports to its primary.
-        await store.UpdateKeyAsync(key, key.IsPrimary ? sync.Broadcast(key) : sync.Report(key, mr.PrimaryRegion), cancellationToken).ConfigureAwait(false);
+        await change.SaveAsync(key.IsPrimary ? sync.Broadcast(key) : sync.Report(key, mr.PrimaryRegion), cancellationToken).ConfigureAwait(false);
         requests.Answered(keyId);
         return ReceiveOutcome.Done;
     }
 
     private async Task<ReceiveOutcome> OnSyncAckAsync(string source, string keyId, SyncAckMessage ack, CancellationToken cancellationToken)
     {
-        using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
-        if (await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false) is not { IsPrimary: true } key)
+        using var change = await changes.OpenAsync(keyId, cancellationToken).ConfigureAwait(false);
+        if (change.Key is not { IsPrimary: true } key)
         {
             return ReceiveOutcome.Ignore("this Region does not hold the primary");
         }
 
         var rotated = key.RecordAck(source, ack);
         var outgoing = rotated ? sync.Broadcast(key) : [];
-        await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
+        await change.SaveAsync(outgoing, cancellationToken).ConfigureAwait(false);
         return ReceiveOutcome.Done;
     }
 
@@ -328,8 +328,8 @@ public sealed class ReplicationReceiver(
             return ReceiveOutcome.Refuse($"{source} offered the primary role without its own signed hand-off to this Region");
         }
 
-        using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
-        var key = await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false);
+        using var change = await changes.OpenAsync(keyId, cancellationToken).ConfigureAwait(false);
+        var key = change.Key;
         if (key?.MultiRegion is not { } mr)
         {
             await DeclineAsync(source, keyId, state, "no related key in the target Region", cancellationToken).ConfigureAwait(false);
@@ -341,7 +341,7 @@ public sealed class ReplicationReceiver(
             // A repeat of a hand-off already done: tell the old primary again who is primary now.
             if (key.IsPrimary)
             {
-                await store.UpdateKeyAsync(key, sync.Broadcast(key).Where(m => m.DestinationRegion == source).ToList(), cancellationToken)
+                await change.SaveAsync(sync.Broadcast(key).Where(m => m.DestinationRegion == source).ToList(), cancellationToken)
                     .ConfigureAwait(false);
             }
 
@@ -377,7 +377,7 @@ public sealed class ReplicationReceiver(
             outgoing.Add(Request(source, keyId));
         }
 
-        await store.UpdateKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
+        await change.SaveAsync(outgoing, cancellationToken).ConfigureAwait(false);
         audit.Record(AuditEvent.Internal("UpdatePrimaryRegion", key.Arn, new Dictionary<string, object?> { ["primaryRegion"] = region.Region }));
         return ReceiveOutcome.Done;
     }
@@ -410,8 +410,8 @@ public sealed class ReplicationReceiver(
 
     private async Task<ReceiveOutcome> OnPromoteRefusedAsync(string source, string keyId, PromoteRefusedMessage message, CancellationToken cancellationToken)
     {
-        using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
-        if (await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false) is not { IsHandingOff: true, MultiRegion: { } mr } key
+        using var change = await changes.OpenAsync(keyId, cancellationToken).ConfigureAwait(false);
+        if (change.Key is not { IsHandingOff: true, MultiRegion: { } mr } key
             || mr.Epoch != message.Epoch)
         {
             return ReceiveOutcome.Ignore("no hand-off of that epoch is in progress");
@@ -427,20 +427,20 @@ public sealed class ReplicationReceiver(
             return ReceiveOutcome.Refuse($"{source} refused the hand-off without handing the role back, signed, for epoch {message.Epoch + 2}");
         }
 
-        await store.UpdateKeyAsync(key, sync.Broadcast(key), cancellationToken).ConfigureAwait(false);
+        await change.SaveAsync(sync.Broadcast(key), cancellationToken).ConfigureAwait(false);
         return ReceiveOutcome.Done;
     }
 
     private async Task<ReceiveOutcome> OnReplicaDeletedAsync(string source, string keyId, ReplicaDeletedMessage message, CancellationToken cancellationToken)
     {
-        using var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
-        if (await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false) is not { } key
+        using var change = await changes.OpenAsync(keyId, cancellationToken).ConfigureAwait(false);
+        if (change.Key is not { } key
             || !key.RemoveReplica(source, time.GetUtcNow(), message.Epoch, message.SyncVersion))
         {
             return ReceiveOutcome.Ignore("not a replica this Region's primary lists");
         }
 
-        await store.UpdateKeyAsync(key, sync.Broadcast(key), cancellationToken).ConfigureAwait(false);
+        await change.SaveAsync(sync.Broadcast(key), cancellationToken).ConfigureAwait(false);
         return ReceiveOutcome.Done;
     }
 

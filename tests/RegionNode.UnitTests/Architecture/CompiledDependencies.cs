@@ -62,6 +62,45 @@ internal static class CompiledDependencies
         return graph;
     }
 
+    /// <summary>
+    /// The types of <paramref name="assemblyPath"/> (outermost, so closures count for the method that made them) whose
+    /// code calls a method named <paramref name="method"/> of a type named <paramref name="type"/>, defined in this
+    /// assembly or another.
+    /// </summary>
+    public static IReadOnlySet<string> CallersOf(string assemblyPath, string type, string method)
+    {
+        using var pe = new PEReader(File.OpenRead(assemblyPath));
+        var reader = pe.GetMetadataReader();
+        var callers = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var handle in reader.TypeDefinitions)
+        {
+            foreach (var methodHandle in reader.GetTypeDefinition(handle).GetMethods())
+            {
+                var definition = reader.GetMethodDefinition(methodHandle);
+                if (definition.RelativeVirtualAddress == 0)
+                {
+                    continue;
+                }
+
+                var il = pe.GetMethodBody(definition.RelativeVirtualAddress).GetILReader();
+                while (il.RemainingBytes > 0)
+                {
+                    var opCode = NextOpCode(ref il);
+                    if (opCode.OperandType != OperandType.InlineMethod)
+                    {
+                        SkipOperand(ref il, opCode);
+                    }
+                    else if (Called(reader, MetadataTokens.EntityHandle(il.ReadInt32())) == (type, method))
+                    {
+                        callers.Add(Name(reader, Outermost(reader, handle)));
+                    }
+                }
+            }
+        }
+
+        return callers;
+    }
+
     /// <summary>Every cycle among the folders, as "A -> B -> A" with the examples of each step.</summary>
     public static IReadOnlyList<string> Cycles(Dictionary<string, Dictionary<string, string>> graph)
     {
@@ -124,35 +163,50 @@ internal static class CompiledDependencies
         var il = body.GetILReader();
         while (il.RemainingBytes > 0)
         {
-            short value = il.ReadByte();
-            if (value == 0xFE)
+            var opCode = NextOpCode(ref il);
+            if (opCode.OperandType is OperandType.InlineField or OperandType.InlineMethod or OperandType.InlineTok or OperandType.InlineType)
             {
-                value = unchecked((short)(0xFE00 | il.ReadByte()));
+                AddEntity(reader, MetadataTokens.EntityHandle(il.ReadInt32()), collector);
             }
+            else
+            {
+                SkipOperand(ref il, opCode);
+            }
+        }
+    }
 
-            var opCode = OpCodesByValue[value];
-            switch (opCode.OperandType)
-            {
-                case OperandType.InlineField or OperandType.InlineMethod or OperandType.InlineTok or OperandType.InlineType:
-                    AddEntity(reader, MetadataTokens.EntityHandle(il.ReadInt32()), collector);
-                    break;
-                case OperandType.InlineSwitch:
-                    var targets = il.ReadInt32();
-                    il.Offset += 4 * targets;
-                    break;
-                case OperandType.InlineI8 or OperandType.InlineR:
-                    il.Offset += 8;
-                    break;
-                case OperandType.InlineBrTarget or OperandType.InlineI or OperandType.InlineSig or OperandType.InlineString or OperandType.ShortInlineR:
-                    il.Offset += 4;
-                    break;
-                case OperandType.InlineVar:
-                    il.Offset += 2;
-                    break;
-                case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar:
-                    il.Offset += 1;
-                    break;
-            }
+    private static OpCode NextOpCode(ref BlobReader il)
+    {
+        short value = il.ReadByte();
+        if (value == 0xFE)
+        {
+            value = unchecked((short)(0xFE00 | il.ReadByte()));
+        }
+
+        return OpCodesByValue[value];
+    }
+
+    private static void SkipOperand(ref BlobReader il, OpCode opCode)
+    {
+        switch (opCode.OperandType)
+        {
+            case OperandType.InlineSwitch:
+                var targets = il.ReadInt32();
+                il.Offset += 4 * targets;
+                break;
+            case OperandType.InlineI8 or OperandType.InlineR:
+                il.Offset += 8;
+                break;
+            case OperandType.InlineField or OperandType.InlineMethod or OperandType.InlineTok or OperandType.InlineType
+                or OperandType.InlineBrTarget or OperandType.InlineI or OperandType.InlineSig or OperandType.InlineString or OperandType.ShortInlineR:
+                il.Offset += 4;
+                break;
+            case OperandType.InlineVar:
+                il.Offset += 2;
+                break;
+            case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar:
+                il.Offset += 1;
+                break;
         }
     }
 
@@ -186,6 +240,40 @@ internal static class CompiledDependencies
                 specification.DecodeSignature(collector, null);
                 break;
         }
+    }
+
+    /// <summary>The simple type name and method name a call token names, when it names a method.</summary>
+    private static (string Type, string Method)? Called(MetadataReader reader, EntityHandle handle)
+    {
+        switch (handle.Kind)
+        {
+            case HandleKind.MethodDefinition:
+                var definition = reader.GetMethodDefinition((MethodDefinitionHandle)handle);
+                return (reader.GetString(reader.GetTypeDefinition(definition.GetDeclaringType()).Name), reader.GetString(definition.Name));
+            case HandleKind.MemberReference:
+                var reference = reader.GetMemberReference((MemberReferenceHandle)handle);
+                var parent = reference.Parent.Kind switch
+                {
+                    HandleKind.TypeReference => reader.GetString(reader.GetTypeReference((TypeReferenceHandle)reference.Parent).Name),
+                    HandleKind.TypeDefinition => reader.GetString(reader.GetTypeDefinition((TypeDefinitionHandle)reference.Parent).Name),
+                    _ => null,
+                };
+                return parent is null ? null : (parent, reader.GetString(reference.Name));
+            case HandleKind.MethodSpecification:
+                return Called(reader, reader.GetMethodSpecification((MethodSpecificationHandle)handle).Method);
+            default:
+                return null;
+        }
+    }
+
+    private static TypeDefinitionHandle Outermost(MetadataReader reader, TypeDefinitionHandle handle)
+    {
+        while (reader.GetTypeDefinition(handle) is { IsNested: true } nested)
+        {
+            handle = nested.GetDeclaringType();
+        }
+
+        return handle;
     }
 
     private static string? Folder(MetadataReader reader, TypeDefinitionHandle handle, string rootNamespace)

@@ -34,12 +34,12 @@ internal sealed class TempStore : IDisposable
         Relay = new RelayStore(Database, Clock);
         Channel = channel?.Invoke(this) ?? new StandaloneChannel();
         var sync = new SharedStateSync(Channel, new SyncSettings(TimeSpan.FromSeconds(1)), Clock);
-        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Locks, Materials, new RandomSource(), Channel, sync, Access, Audit, PolicyPrincipals, Region, Clock);
-        MultiRegion = new MultiRegionOperations(Store, resolver, Locks, Channel, sync, Access, PolicyPrincipals, Region, Clock);
-        Receiver = new ReplicationReceiver(Store, Locks, Channel, sync, new TransportRequests(Clock), new KeyTransport(), Protector, Factory, Audit, Access, PolicyPrincipals, Region, Clock);
+        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Materials, new RandomSource(), Channel, sync, Access, Audit, PolicyPrincipals, Region, Clock);
+        MultiRegion = new MultiRegionOperations(resolver, changes, Channel, sync, Access, PolicyPrincipals, Region, Clock);
+        Receiver = new ReplicationReceiver(Store, changes, Channel, sync, new TransportRequests(Clock), new KeyTransport(), Protector, Factory, Audit, Access, PolicyPrincipals, Region, Clock);
         Rotation = new RotationOperations(Store, resolver, changes, Materials, sync, Audit, Clock);
         Encryption = new EncryptionOperations(Store, resolver, Materials, new SymmetricEnvelope(), Asymmetric, Access);
-        Aliases = new AliasOperations(Store, resolver, Locks, Access, Region, Clock);
+        Aliases = new AliasOperations(Store, resolver, changes, Access, Region, Clock);
         Signing = new SigningOperations(resolver, Materials, Asymmetric);
         Macs = new MacOperations(resolver, Materials, new MacEngine());
         Imports = new ImportOperations(Store, resolver, changes, Wrapping, Factory, Protector, sync, Audit, Clock);
