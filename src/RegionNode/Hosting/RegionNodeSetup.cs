@@ -95,8 +95,16 @@ public static partial class RegionNodeSetup
             var o = sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value;
             return new RegionIdentity(o.Region, o.Partition, o.AccountId);
         });
-        services.AddSingleton<AdjustableClock>();
-        services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<AdjustableClock>());
+        // Only a node in test mode has a clock that can be moved (by the TestClock service it alone serves).
+        if (builder.Configuration.GetSection(RegionNodeOptions.Section).Get<RegionNodeOptions>() is { TestMode: true })
+        {
+            services.AddSingleton<AdjustableClock>();
+            services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<AdjustableClock>());
+        }
+        else
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
 
         services.AddSingleton(sp => new SqliteDatabase(StorePath(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value)));
         services.AddSingleton<NodeMeta>();

@@ -1,8 +1,8 @@
 namespace Grpc.Mrk.RegionNode.Testing;
 
 /// <summary>
-/// The node's TimeProvider: the system clock plus an offset that only the TestClock service, served only in test
-/// mode, can move forward. In production the offset stays zero.
+/// The TimeProvider of a node in test mode: the system clock plus an offset that the TestClock service, served only
+/// in test mode, moves forward. Any other node uses the system clock itself.
 /// </summary>
 public sealed class AdjustableClock : TimeProvider
 {
