@@ -7,17 +7,12 @@ namespace Grpc.Mrk.RegionNode.Domain.Operations;
 /// One change to the alias table, under the table's lock: reads of aliases and of the keys they name, and at most one
 /// write. Opened only by <see cref="KeyChanges"/>; disposing it releases the lock.
 /// </summary>
-public sealed class AliasChange : IDisposable
+public sealed class AliasChange : LockedChange
 {
     private readonly IKeyStore _store;
-    private readonly IDisposable _lock;
-    private bool _written;
 
     internal AliasChange(IKeyStore store, IDisposable held)
-    {
-        _store = store;
-        _lock = held;
-    }
+        : base(held, "the alias table") => _store = store;
 
     public Task<Alias?> FindAliasAsync(string aliasName, CancellationToken cancellationToken) => _store.FindAliasAsync(aliasName, cancellationToken);
 
@@ -39,17 +34,5 @@ public sealed class AliasChange : IDisposable
     {
         Commits();
         return _store.DeleteAliasAsync(aliasName, cancellationToken);
-    }
-
-    public void Dispose() => _lock.Dispose();
-
-    private void Commits()
-    {
-        if (_written)
-        {
-            throw new InvalidOperationException("The alias change was already written; a change commits once.");
-        }
-
-        _written = true;
     }
 }

@@ -9,16 +9,14 @@ namespace Grpc.Mrk.RegionNode.Domain.Operations;
 /// audit record, which the store writes in the same transaction). Opened only by <see cref="KeyChanges"/>; disposing it
 /// releases the lock.
 /// </summary>
-public sealed class KeyChange : IDisposable
+public sealed class KeyChange : LockedChange
 {
     private readonly IKeyStore _store;
-    private readonly IDisposable _lock;
-    private bool _written;
 
     internal KeyChange(IKeyStore store, string keyId, KmsKey? key, IDisposable held)
+        : base(held, keyId)
     {
         _store = store;
-        _lock = held;
         KeyId = keyId;
         Key = key;
     }
@@ -63,18 +61,5 @@ public sealed class KeyChange : IDisposable
         Commits();
         await _store.DeleteKeyAsync(KeyId, tombstone, outgoing, cancellationToken).ConfigureAwait(false);
         Key = null;
-    }
-
-    public void Dispose() => _lock.Dispose();
-
-    // One change is one transaction: a second write would commit half of a change on its own.
-    private void Commits()
-    {
-        if (_written)
-        {
-            throw new InvalidOperationException($"The change to {KeyId} was already written; a change commits once.");
-        }
-
-        _written = true;
     }
 }

@@ -30,7 +30,7 @@ internal sealed class TempStore : IDisposable
         Access = new AccessControl(Store, new SqliteGrantStore(Database), Region, Clock);
         PolicyPrincipals = new PolicyPrincipals(new SqlitePrincipalStore(Database));
         var resolver = new KeyResolver(Store, Region, Access);
-        var changes = new KeyChanges(Store, resolver, Locks, Access, Region);
+        var changes = Changes = new KeyChanges(Store, resolver, Locks, Access, Region);
         Relay = new RelayStore(Database, Clock);
         Channel = channel?.Invoke(this) ?? new StandaloneChannel();
         var sync = new SharedStateSync(Channel, new SyncSettings(TimeSpan.FromSeconds(1)), Clock);
@@ -74,6 +74,8 @@ internal sealed class TempStore : IDisposable
     public UnwrappedMaterialCache MaterialCache { get; }
 
     public KeyLocks Locks { get; } = new();
+
+    public KeyChanges Changes { get; }
 
     public KeyLifecycleOperations Lifecycle { get; }
 
