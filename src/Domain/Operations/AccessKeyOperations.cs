@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
@@ -18,7 +19,7 @@ public sealed class AccessKeyOperations(IPrincipalStore store, IMaterialProtecto
 {
     private const string IdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-    public async Task<IssuedAccessKey> CreateAsync(string principalArn, CancellationToken cancellationToken)
+    public async Task<IssuedAccessKey> CreateAsync(Caller caller, string principalArn, CancellationToken cancellationToken)
     {
         _ = await store.FindPrincipalAsync(principalArn, cancellationToken).ConfigureAwait(false)
             ?? throw KmsErrors.NotFound($"Principal {KmsErrors.Printable(principalArn)} does not exist.");
@@ -28,7 +29,7 @@ public sealed class AccessKeyOperations(IPrincipalStore store, IMaterialProtecto
         try
         {
             await store.InsertAccessKeyAsync(new AccessKey(id, principalArn, protector.Wrap(bytes, AccessKey.ProtectionOwner, id), time.GetUtcNow(), null),
-                cancellationToken).ConfigureAwait(false);
+                caller.Record, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -41,9 +42,9 @@ public sealed class AccessKeyOperations(IPrincipalStore store, IMaterialProtecto
     public Task<IReadOnlyList<AccessKey>> ListAsync(string principalArn, CancellationToken cancellationToken) =>
         store.ListAccessKeysAsync(principalArn, cancellationToken);
 
-    public async Task RevokeAsync(string accessKeyId, CancellationToken cancellationToken)
+    public async Task RevokeAsync(Caller caller, string accessKeyId, CancellationToken cancellationToken)
     {
-        var revoked = await store.RevokeAccessKeyAsync(accessKeyId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var revoked = await store.RevokeAccessKeyAsync(accessKeyId, time.GetUtcNow(), caller.Record, cancellationToken).ConfigureAwait(false);
         cache.Forget(accessKeyId);
         if (!revoked)
         {

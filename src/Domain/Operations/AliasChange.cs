@@ -5,14 +5,20 @@ namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
 /// <summary>
 /// One change to the alias table, under the table's lock: reads of aliases and of the keys they name, and at most one
-/// write. Opened only by <see cref="KeyChanges"/>; disposing it releases the lock.
+/// write, stored with the call's audit record. Opened only by <see cref="KeyChanges"/>; disposing it releases the lock.
 /// </summary>
 public sealed class AliasChange : LockedChange
 {
     private readonly IKeyStore _store;
 
-    internal AliasChange(IKeyStore store, IDisposable held)
-        : base(held, "the alias table") => _store = store;
+    private readonly ICallRecord? _record;
+
+    internal AliasChange(IKeyStore store, ICallRecord? record, IDisposable held)
+        : base(held, "the alias table")
+    {
+        _store = store;
+        _record = record;
+    }
 
     public Task<Alias?> FindAliasAsync(string aliasName, CancellationToken cancellationToken) => _store.FindAliasAsync(aliasName, cancellationToken);
 
@@ -21,18 +27,18 @@ public sealed class AliasChange : LockedChange
     public Task InsertAsync(Alias alias, CancellationToken cancellationToken)
     {
         Commits();
-        return _store.InsertAliasAsync(alias, cancellationToken);
+        return _store.InsertAliasAsync(alias, _record, cancellationToken);
     }
 
     public Task UpdateAsync(Alias alias, CancellationToken cancellationToken)
     {
         Commits();
-        return _store.UpdateAliasAsync(alias, cancellationToken);
+        return _store.UpdateAliasAsync(alias, _record, cancellationToken);
     }
 
     public Task DeleteAsync(string aliasName, CancellationToken cancellationToken)
     {
         Commits();
-        return _store.DeleteAliasAsync(aliasName, cancellationToken);
+        return _store.DeleteAliasAsync(aliasName, _record, cancellationToken);
     }
 }

@@ -18,7 +18,7 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
         ValidateAliasName(aliasName);
         var key = await ResolveTargetAsync(targetKeyId, Access.For(caller, "CreateAlias"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.CreateAlias);
-        using var aliases = await changes.OpenAliasesAsync(cancellationToken).ConfigureAwait(false);
+        using var aliases = await changes.OpenAliasesAsync(caller, cancellationToken).ConfigureAwait(false);
         if (await aliases.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false) is not null)
         {
             throw KmsErrors.AliasExists(region.AliasArn(aliasName));
@@ -33,7 +33,7 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
         ValidateAliasName(aliasName);
         var key = await ResolveTargetAsync(targetKeyId, Access.For(caller, "UpdateAlias"), cancellationToken).ConfigureAwait(false);
         key.Require(KeyOperation.UpdateAlias);
-        using var aliases = await changes.OpenAliasesAsync(cancellationToken).ConfigureAwait(false);
+        using var aliases = await changes.OpenAliasesAsync(caller, cancellationToken).ConfigureAwait(false);
         var alias = await aliases.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false)
             ?? throw KmsErrors.AliasNotFound(region.AliasArn(aliasName));
         var current = await aliases.FindKeyAsync(alias.TargetKeyId, cancellationToken).ConfigureAwait(false);
@@ -56,7 +56,7 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
     public async Task DeleteAliasAsync(Caller caller, string aliasName, CancellationToken cancellationToken)
     {
         ValidateAliasName(aliasName);
-        using var aliases = await changes.OpenAliasesAsync(cancellationToken).ConfigureAwait(false);
+        using var aliases = await changes.OpenAliasesAsync(caller, cancellationToken).ConfigureAwait(false);
         var alias = await aliases.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false)
             ?? throw KmsErrors.AliasNotFound(region.AliasArn(aliasName));
         if (await aliases.FindKeyAsync(alias.TargetKeyId, cancellationToken).ConfigureAwait(false) is { } target)

@@ -102,7 +102,7 @@ public sealed class GrantOperations(IGrantStore store, KeyResolver resolver, Acc
             throw KmsErrors.DryRun();
         }
 
-        await store.InsertGrantAsync(grant, cancellationToken).ConfigureAwait(false);
+        await store.InsertGrantAsync(grant, caller.Record, cancellationToken).ConfigureAwait(false);
         return (GrantToken.Of(grant.GrantId), grant.GrantId);
     }
 
@@ -222,7 +222,7 @@ public sealed class GrantOperations(IGrantStore store, KeyResolver resolver, Acc
             throw KmsErrors.DryRun();
         }
 
-        await store.DeleteGrantAsync(grant.GrantId, cancellationToken).ConfigureAwait(false);
+        await store.DeleteGrantAsync(grant.GrantId, caller.Record, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task RevokeGrantAsync(Caller caller, string keyId, string grantId, bool dryRun, CancellationToken cancellationToken)
@@ -241,7 +241,7 @@ public sealed class GrantOperations(IGrantStore store, KeyResolver resolver, Acc
             throw KmsErrors.DryRun();
         }
 
-        await store.DeleteGrantAsync(grant.GrantId, cancellationToken).ConfigureAwait(false);
+        await store.DeleteGrantAsync(grant.GrantId, caller.Record, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The operations a grant on <paramref name="key"/> may include, by its usage.</summary>

@@ -5,18 +5,21 @@ namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
 /// <summary>
 /// One change to one key, from its lock to its commit: the key (or its absence) as loaded under the key's lock, and at
-/// most one write, which stores the key together with the messages the change sends to other Regions (and the call's
-/// audit record, which the store writes in the same transaction). Opened only by <see cref="KeyChanges"/>; disposing it
-/// releases the lock.
+/// most one write, which stores the key together with the messages the change sends to other Regions and the audit
+/// record of the call that made it (<see cref="ICallRecord"/>, handed over when the change is opened), in one
+/// transaction. Opened only by <see cref="KeyChanges"/>; disposing it releases the lock.
 /// </summary>
 public sealed class KeyChange : LockedChange
 {
     private readonly IKeyStore _store;
 
-    internal KeyChange(IKeyStore store, string keyId, KmsKey? key, IDisposable held)
+    private readonly ICallRecord? _record;
+
+    internal KeyChange(IKeyStore store, string keyId, KmsKey? key, ICallRecord? record, IDisposable held)
         : base(held, keyId)
     {
         _store = store;
+        _record = record;
         KeyId = keyId;
         Key = key;
     }
@@ -38,7 +41,7 @@ public sealed class KeyChange : LockedChange
         }
 
         Commits();
-        await _store.InsertKeyAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
+        await _store.InsertKeyAsync(key, outgoing, _record, cancellationToken).ConfigureAwait(false);
         Key = key;
     }
 
@@ -47,7 +50,7 @@ public sealed class KeyChange : LockedChange
     {
         var key = Key ?? throw new InvalidOperationException($"No key {KeyId} was loaded: there is nothing to save.");
         Commits();
-        return _store.UpdateKeyAsync(key, outgoing, cancellationToken);
+        return _store.UpdateKeyAsync(key, outgoing, _record, cancellationToken);
     }
 
     /// <summary>Removes the loaded key for good, remembers <paramref name="tombstone"/> and queues <paramref name="outgoing"/>.</summary>
@@ -59,7 +62,7 @@ public sealed class KeyChange : LockedChange
         }
 
         Commits();
-        await _store.DeleteKeyAsync(KeyId, tombstone, outgoing, cancellationToken).ConfigureAwait(false);
+        await _store.DeleteKeyAsync(KeyId, tombstone, outgoing, _record, cancellationToken).ConfigureAwait(false);
         Key = null;
     }
 }

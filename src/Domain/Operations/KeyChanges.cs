@@ -15,13 +15,16 @@ public sealed class KeyChanges(IKeyStore store, KeyResolver resolver, KeyLocks l
 {
     private const string AliasTableLock = "alias-table";
 
-    /// <summary>Takes the key's lock and loads the key (null when this Region holds none by that ID) for one change.</summary>
-    public async Task<KeyChange> OpenAsync(string keyId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the key's lock and loads the key (null when this Region holds none by that ID) for one change, made by
+    /// <paramref name="caller"/>: its audit record is stored with the change.
+    /// </summary>
+    public async Task<KeyChange> OpenAsync(string keyId, Caller caller, CancellationToken cancellationToken)
     {
         var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
         try
         {
-            return new KeyChange(store, keyId, await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false), held);
+            return new KeyChange(store, keyId, await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false), caller.Record, held);
         }
         catch
         {
@@ -30,9 +33,9 @@ public sealed class KeyChanges(IKeyStore store, KeyResolver resolver, KeyLocks l
         }
     }
 
-    /// <summary>Takes the alias table's lock for one change to it.</summary>
-    public async Task<AliasChange> OpenAliasesAsync(CancellationToken cancellationToken) =>
-        new(store, await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false));
+    /// <summary>Takes the alias table's lock for one change to it, made by <paramref name="caller"/>.</summary>
+    public async Task<AliasChange> OpenAliasesAsync(Caller caller, CancellationToken cancellationToken) =>
+        new(store, caller.Record, await locks.AcquireAsync(AliasTableLock, cancellationToken).ConfigureAwait(false));
 
     public Task<KmsKey> ChangeAsync(string keyIdentifier, Access access, Action<KmsKey> change, CancellationToken cancellationToken) =>
         ChangeAsync(keyIdentifier, access, key =>
@@ -45,8 +48,8 @@ public sealed class KeyChanges(IKeyStore store, KeyResolver resolver, KeyLocks l
         CancellationToken cancellationToken)
     {
         var (keyId, alias) = await resolver.ResolveReferenceAsync(keyIdentifier, cancellationToken).ConfigureAwait(false);
-        return await ChangeByIdAsync(keyId, change, key => accessControl.AuthorizeAsync(key, access, alias, cancellationToken), cancellationToken)
-            .ConfigureAwait(false);
+        return await ChangeByIdAsync(keyId, access.Caller, change, key => accessControl.AuthorizeAsync(key, access, alias, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A change with a check that reads more than the key (after the access check, under the key's lock).</summary>
@@ -54,7 +57,7 @@ public sealed class KeyChanges(IKeyStore store, KeyResolver resolver, KeyLocks l
         CancellationToken cancellationToken)
     {
         var (keyId, alias) = await resolver.ResolveReferenceAsync(keyIdentifier, cancellationToken).ConfigureAwait(false);
-        return await ChangeByIdAsync(keyId, key =>
+        return await ChangeByIdAsync(keyId, access.Caller, key =>
         {
             change(key);
             return [];
@@ -67,12 +70,12 @@ public sealed class KeyChanges(IKeyStore store, KeyResolver resolver, KeyLocks l
 
     /// <summary>A change the node makes by itself (maintenance, replication): no caller, no policy check.</summary>
     public Task<KmsKey> ChangeByIdAsync(string keyId, Func<KmsKey, IReadOnlyList<OutgoingMessage>> change, CancellationToken cancellationToken) =>
-        ChangeByIdAsync(keyId, change, null, cancellationToken);
+        ChangeByIdAsync(keyId, Caller.System, change, null, cancellationToken);
 
-    private async Task<KmsKey> ChangeByIdAsync(string keyId, Func<KmsKey, IReadOnlyList<OutgoingMessage>> change, Func<KmsKey, Task>? authorize,
-        CancellationToken cancellationToken)
+    private async Task<KmsKey> ChangeByIdAsync(string keyId, Caller caller, Func<KmsKey, IReadOnlyList<OutgoingMessage>> change,
+        Func<KmsKey, Task>? authorize, CancellationToken cancellationToken)
     {
-        using var opened = await OpenAsync(keyId, cancellationToken).ConfigureAwait(false);
+        using var opened = await OpenAsync(keyId, caller, cancellationToken).ConfigureAwait(false);
         var key = opened.Key ?? throw KmsErrors.KeyNotFound(region.KeyArn(keyId));
         if (authorize is not null)
         {

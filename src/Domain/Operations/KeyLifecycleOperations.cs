@@ -67,7 +67,7 @@ public sealed class KeyLifecycleOperations(
             ? pending
             : new KmsKey(keyId, region.KeyArn(keyId), now, spec, usage, origin, KeyState.Enabled, command.Description, policy, tags, multiRegion,
                 [materials.CreateVersion(keyId, spec, 0, now, rotationType: null)]).WithPolicyPrincipals(bound);
-        using var change = await changes.OpenAsync(keyId, cancellationToken).ConfigureAwait(false);
+        using var change = await changes.OpenAsync(keyId, caller, cancellationToken).ConfigureAwait(false);
         await change.InsertAsync(key, [], cancellationToken).ConfigureAwait(false);
         return key;
     }
@@ -144,7 +144,7 @@ public sealed class KeyLifecycleOperations(
         var deleted = new List<string>();
         foreach (var keyId in await store.KeysDueForDeletionAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
-            using var change = await changes.OpenAsync(keyId, cancellationToken).ConfigureAwait(false);
+            using var change = await changes.OpenAsync(keyId, Caller.System, cancellationToken).ConfigureAwait(false);
             var key = change.Key;
             if (key is { State: KeyState.PendingDeletion, DeletionDate: { } due } && due <= time.GetUtcNow())
             {

@@ -35,7 +35,7 @@ public sealed class MultiRegionOperations(
 
         var replicaDocument = KeyPolicies.Validate(replicaPolicy);
         var (id, alias) = await resolver.ResolveReferenceAsync(keyId, cancellationToken).ConfigureAwait(false);
-        using var change = await changes.OpenAsync(id, cancellationToken).ConfigureAwait(false);
+        using var change = await changes.OpenAsync(id, caller, cancellationToken).ConfigureAwait(false);
         var key = change.Key ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));
         await accessControl.AuthorizeAsync(key, Access.For(caller, "ReplicateKey", ConditionKeys.All(
             ConditionKeys.One("kms:ReplicaRegion", replicaRegion), ConditionKeys.Bypass(bypassLockoutSafetyCheck))), alias, cancellationToken).ConfigureAwait(false);
@@ -67,7 +67,7 @@ public sealed class MultiRegionOperations(
     {
         ParameterChecks.RegionName(primaryRegion, "primaryRegion");
         var (id, alias) = await resolver.ResolveReferenceAsync(keyId, cancellationToken).ConfigureAwait(false);
-        using var change = await changes.OpenAsync(id, cancellationToken).ConfigureAwait(false);
+        using var change = await changes.OpenAsync(id, caller, cancellationToken).ConfigureAwait(false);
         var key = change.Key ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));
         await accessControl.AuthorizeAsync(key, Access.For(caller, "UpdatePrimaryRegion", ConditionKeys.One("kms:PrimaryRegion", primaryRegion)), alias,
             cancellationToken).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
@@ -19,7 +20,7 @@ public sealed partial class PrincipalOperations(IPrincipalStore store, RegionIde
 {
     private const string TokenPrefix = "mrk_";
 
-    public async Task<Principal> CreatePrincipalAsync(string name, PrincipalType type, CancellationToken cancellationToken)
+    public async Task<Principal> CreatePrincipalAsync(Caller caller, string name, PrincipalType type, CancellationToken cancellationToken)
     {
         if (!NamePattern().IsMatch(name))
         {
@@ -27,7 +28,7 @@ public sealed partial class PrincipalOperations(IPrincipalStore store, RegionIde
         }
 
         var principal = new Principal(ArnOf(name, type), name, type, time.GetUtcNow(), Principal.NewId(type));
-        if (!await store.InsertPrincipalAsync(principal, cancellationToken).ConfigureAwait(false))
+        if (!await store.InsertPrincipalAsync(principal, caller.Record, cancellationToken).ConfigureAwait(false))
         {
             throw KmsErrors.AlreadyExists($"Principal {principal.Arn} already exists.");
         }
@@ -37,9 +38,9 @@ public sealed partial class PrincipalOperations(IPrincipalStore store, RegionIde
 
     public Task<IReadOnlyList<Principal>> ListPrincipalsAsync(CancellationToken cancellationToken) => store.ListPrincipalsAsync(cancellationToken);
 
-    public async Task DeletePrincipalAsync(string arn, CancellationToken cancellationToken)
+    public async Task DeletePrincipalAsync(Caller caller, string arn, CancellationToken cancellationToken)
     {
-        var deleted = await store.DeletePrincipalAsync(arn, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var deleted = await store.DeletePrincipalAsync(arn, time.GetUtcNow(), caller.Record, cancellationToken).ConfigureAwait(false);
         accessKeys.ForgetPrincipal(arn);
         if (!deleted)
         {
@@ -47,14 +48,14 @@ public sealed partial class PrincipalOperations(IPrincipalStore store, RegionIde
         }
     }
 
-    public async Task<IssuedApiKey> CreateApiKeyAsync(string principalArn, CancellationToken cancellationToken)
+    public async Task<IssuedApiKey> CreateApiKeyAsync(Caller caller, string principalArn, CancellationToken cancellationToken)
     {
         _ = await store.FindPrincipalAsync(principalArn, cancellationToken).ConfigureAwait(false)
             ?? throw KmsErrors.NotFound($"Principal {KmsErrors.Printable(principalArn)} does not exist.");
         var keyId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
         var salt = RandomNumberGenerator.GetBytes(16);
-        await store.InsertApiKeyAsync(new ApiKey(keyId, principalArn, salt, Hash(salt, secret), time.GetUtcNow(), null), cancellationToken)
+        await store.InsertApiKeyAsync(new ApiKey(keyId, principalArn, salt, Hash(salt, secret), time.GetUtcNow(), null), caller.Record, cancellationToken)
             .ConfigureAwait(false);
         return new IssuedApiKey(keyId, principalArn, $"{TokenPrefix}{keyId}_{secret}");
     }
@@ -62,9 +63,9 @@ public sealed partial class PrincipalOperations(IPrincipalStore store, RegionIde
     public async Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(string principalArn, CancellationToken cancellationToken) =>
         await store.ListApiKeysAsync(principalArn, cancellationToken).ConfigureAwait(false);
 
-    public async Task RevokeApiKeyAsync(string keyId, CancellationToken cancellationToken)
+    public async Task RevokeApiKeyAsync(Caller caller, string keyId, CancellationToken cancellationToken)
     {
-        if (!await store.RevokeApiKeyAsync(keyId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        if (!await store.RevokeApiKeyAsync(keyId, time.GetUtcNow(), caller.Record, cancellationToken).ConfigureAwait(false))
         {
             throw KmsErrors.NotFound($"API key {KmsErrors.Printable(keyId)} does not exist.");
         }

@@ -1,3 +1,5 @@
+using Grpc.Mrk.RegionNode.Domain.Ports;
+
 namespace Grpc.Mrk.RegionNode.Domain.Policies;
 
 /// <summary>What kind of identity a caller is; it decides which decisions apply to it.</summary>
@@ -31,6 +33,9 @@ public sealed record Caller(string PrincipalArn, CallerType Type, string? Princi
 
     /// <summary>Whether the call came over TLS (aws:SecureTransport).</summary>
     public bool SecureTransport { get; init; }
+
+    /// <summary>The audit record the call owes for its change, handed to the store with the change; null for the node's own work and for reads.</summary>
+    public ICallRecord? Record { get; init; }
 
     public static Caller Principal(string arn, string? principalId = null) => new(arn, CallerType.Principal, principalId);
 

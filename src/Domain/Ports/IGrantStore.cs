@@ -5,7 +5,7 @@ namespace Grpc.Mrk.RegionNode.Domain.Ports;
 /// <summary>The grants of this Region's keys (removed with their key).</summary>
 public interface IGrantStore
 {
-    Task InsertGrantAsync(Grant grant, CancellationToken cancellationToken);
+    Task InsertGrantAsync(Grant grant, ICallRecord? record, CancellationToken cancellationToken);
 
     Task<Grant?> FindGrantAsync(string grantId, CancellationToken cancellationToken);
 
@@ -15,5 +15,5 @@ public interface IGrantStore
     /// <summary>Grants any key of this Region has whose retiring principal is <paramref name="retiringPrincipal"/>.</summary>
     Task<IReadOnlyList<Grant>> ListRetirableGrantsAsync(string retiringPrincipal, string? afterGrantId, int limit, CancellationToken cancellationToken);
 
-    Task<bool> DeleteGrantAsync(string grantId, CancellationToken cancellationToken);
+    Task<bool> DeleteGrantAsync(string grantId, ICallRecord? record, CancellationToken cancellationToken);
 }

@@ -16,11 +16,14 @@ namespace Grpc.Mrk.RegionNode.Api;
 /// Records every call of a method whose declaration says so (<see cref="MethodDeclarations"/>: audit mode RECORD), allowed
 /// or refused, with its caller, key and parameters. Byte fields (plaintext, ciphertext, data keys, signatures,
 /// messages) are never recorded, nor the response of a method that does not declare audit_response. Calls that change
-/// nothing are group-committed; a call that changes state has its record written in the same transaction as its change
-/// (see <see cref="AuditScope"/>), or, when it stored nothing, made durable before the call answers.
+/// nothing are group-committed; a call that changes state opens its record (<see cref="PendingAudit"/>) on the call,
+/// where <see cref="CallerAuthentication"/> hands it to the domain with the caller and the store writes it in the same
+/// transaction as the change; when the call stored nothing with it, the record is made durable before the call answers.
 /// </summary>
 public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals, RegionIdentity region) : Interceptor
 {
+    private const string PendingKey = "mrk.pending-audit";
+
     /// <summary>Longest string value kept in a record, and most entries of a list or map; longer ones are cut with a marker.</summary>
     public const int MaxValueLength = 4096;
 
@@ -45,11 +48,15 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
         var readOnly = !declaration.ChangesState;
         // A call that changes state has its record written by the store in the same transaction as the change.
         var pending = readOnly ? null : new PendingAudit(Event(name, readOnly, request as IMessage, null, context, null, null));
+        if (pending is not null)
+        {
+            context.UserState[PendingKey] = pending;
+        }
+
         using var collecting = KeysUsed.Begin(out var used);
         TResponse response;
         try
         {
-            using var scope = pending is null ? null : AuditScope.Enter(pending);
             response = await continuation(request, context).ConfigureAwait(false);
         }
         catch (KmsException refusal)
@@ -85,6 +92,10 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
 
         return response;
     }
+
+    /// <summary>The record the call owes for its change, if it changes state and its record is not written yet.</summary>
+    public static PendingAudit? PendingOf(ServerCallContext context) =>
+        context.UserState.TryGetValue(PendingKey, out var value) && value is PendingAudit { Written: false } pending ? pending : null;
 
     /// <summary>
     /// A refusal of a caller who proved no identity is recorded within the address's rate (<see cref="RefusalRateLimit"/>);

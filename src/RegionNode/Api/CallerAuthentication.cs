@@ -98,11 +98,14 @@ public sealed class CallerAuthentication(PrincipalOperations principals, AwsSign
                 SourceIp = connection.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null,
                 SecureTransport = connection.Request.IsHttps,
             };
-            context.UserState[CallerKey] = caller;
-            if (AuditScope.Current is { Written: false } pending)
+            // The record the call owes for its change goes to the domain with the caller, which hands it to the store.
+            if (AuditInterceptor.PendingOf(context) is { } pending)
             {
                 pending.Event = pending.Event with { PrincipalArn = caller.PrincipalArn };
+                caller = caller with { Record = pending };
             }
+
+            context.UserState[CallerKey] = caller;
         }
 
         var kind = caller?.Type switch

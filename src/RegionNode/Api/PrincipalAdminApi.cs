@@ -20,7 +20,7 @@ public sealed class PrincipalAdminApi(PrincipalOperations principals, AccessKeyO
             "role" => PrincipalType.Role,
             _ => throw KmsErrors.Validation("type must be \"user\" or \"role\"."),
         };
-        return ToEntry(await principals.CreatePrincipalAsync(request.Name, type, context.CancellationToken).ConfigureAwait(false));
+        return ToEntry(await principals.CreatePrincipalAsync(CallerAuthentication.CallerOf(context), request.Name, type, context.CancellationToken).ConfigureAwait(false));
     }
 
     public override async Task<ListPrincipalsResponse> ListPrincipals(ListPrincipalsRequest request, ServerCallContext context) =>
@@ -28,13 +28,13 @@ public sealed class PrincipalAdminApi(PrincipalOperations principals, AccessKeyO
 
     public override async Task<DeletePrincipalResponse> DeletePrincipal(DeletePrincipalRequest request, ServerCallContext context)
     {
-        await principals.DeletePrincipalAsync(request.PrincipalArn, context.CancellationToken).ConfigureAwait(false);
+        await principals.DeletePrincipalAsync(CallerAuthentication.CallerOf(context), request.PrincipalArn, context.CancellationToken).ConfigureAwait(false);
         return new DeletePrincipalResponse();
     }
 
     public override async Task<CreateApiKeyResponse> CreateApiKey(CreateApiKeyRequest request, ServerCallContext context)
     {
-        var issued = await principals.CreateApiKeyAsync(request.PrincipalArn, context.CancellationToken).ConfigureAwait(false);
+        var issued = await principals.CreateApiKeyAsync(CallerAuthentication.CallerOf(context), request.PrincipalArn, context.CancellationToken).ConfigureAwait(false);
         return new CreateApiKeyResponse { KeyId = issued.KeyId, PrincipalArn = issued.PrincipalArn, Token = issued.Token };
     }
 
@@ -56,13 +56,13 @@ public sealed class PrincipalAdminApi(PrincipalOperations principals, AccessKeyO
 
     public override async Task<RevokeApiKeyResponse> RevokeApiKey(RevokeApiKeyRequest request, ServerCallContext context)
     {
-        await principals.RevokeApiKeyAsync(request.KeyId, context.CancellationToken).ConfigureAwait(false);
+        await principals.RevokeApiKeyAsync(CallerAuthentication.CallerOf(context), request.KeyId, context.CancellationToken).ConfigureAwait(false);
         return new RevokeApiKeyResponse();
     }
 
     public override async Task<CreateAccessKeyResponse> CreateAccessKey(CreateAccessKeyRequest request, ServerCallContext context)
     {
-        var issued = await accessKeys.CreateAsync(request.PrincipalArn, context.CancellationToken).ConfigureAwait(false);
+        var issued = await accessKeys.CreateAsync(CallerAuthentication.CallerOf(context), request.PrincipalArn, context.CancellationToken).ConfigureAwait(false);
         return new CreateAccessKeyResponse { AccessKeyId = issued.AccessKeyId, SecretAccessKey = issued.SecretAccessKey, PrincipalArn = issued.PrincipalArn };
     }
 
@@ -84,7 +84,7 @@ public sealed class PrincipalAdminApi(PrincipalOperations principals, AccessKeyO
 
     public override async Task<RevokeAccessKeyResponse> RevokeAccessKey(RevokeAccessKeyRequest request, ServerCallContext context)
     {
-        await accessKeys.RevokeAsync(request.AccessKeyId, context.CancellationToken).ConfigureAwait(false);
+        await accessKeys.RevokeAsync(CallerAuthentication.CallerOf(context), request.AccessKeyId, context.CancellationToken).ConfigureAwait(false);
         return new RevokeAccessKeyResponse();
     }
 

@@ -1,4 +1,5 @@
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
 using Microsoft.Data.Sqlite;
 
 namespace Grpc.Mrk.RegionNode.Storage;
@@ -10,10 +11,11 @@ namespace Grpc.Mrk.RegionNode.Storage;
 public interface ITransactionAudit
 {
     /// <summary>
-    /// Reserves the chain for the record the current call owes, if it owes one not yet written (null otherwise). The
-    /// record names <paramref name="key"/> and, when <paramref name="created"/>, answers with its ID and ARN.
+    /// Reserves the chain for <paramref name="record"/>, the record of the call that makes this write, when it is one
+    /// not yet written (null otherwise). The record names <paramref name="key"/> and, when <paramref name="created"/>,
+    /// answers with its ID and ARN.
     /// </summary>
-    Task<IPendingAuditRow?> ReserveAsync(KmsKey? key, bool created, CancellationToken cancellationToken);
+    Task<IPendingAuditRow?> ReserveAsync(ICallRecord? record, KmsKey? key, bool created, CancellationToken cancellationToken);
 }
 
 /// <summary>A reserved audit row: written inside the transaction, confirmed after the commit, released when disposed without it.</summary>

@@ -13,8 +13,8 @@ public sealed class SqliteGrantStore(SqliteDatabase database, ITransactionAudit?
         "grant_id, key_id, name, grantee_principal, retiring_principal, issuing_account, operations, context_subset, context_equals, creation_date, "
         + "grantee_id, retiring_id";
 
-    public Task InsertGrantAsync(Grant grant, CancellationToken cancellationToken) =>
-        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
+    public Task InsertGrantAsync(Grant grant, ICallRecord? record, CancellationToken cancellationToken) =>
+        AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -45,8 +45,8 @@ public sealed class SqliteGrantStore(SqliteDatabase database, ITransactionAudit?
     public Task<IReadOnlyList<Grant>> ListRetirableGrantsAsync(string retiringPrincipal, string? afterGrantId, int limit, CancellationToken cancellationToken) =>
         QueryAsync("retiring_principal = $a", retiringPrincipal, null, afterGrantId, limit, cancellationToken);
 
-    public Task<bool> DeleteGrantAsync(string grantId, CancellationToken cancellationToken) =>
-        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
+    public Task<bool> DeleteGrantAsync(string grantId, ICallRecord? record, CancellationToken cancellationToken) =>
+        AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;

@@ -50,18 +50,19 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         return BuildKey(rows);
     }
 
-    public Task InsertKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken) =>
-        WritingAsync(key.KeyId, () => InsertKeyCoreAsync(key, outgoing, cancellationToken));
+    public Task InsertKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, CancellationToken cancellationToken) =>
+        WritingAsync(key.KeyId, () => InsertKeyCoreAsync(key, outgoing, record, cancellationToken));
 
-    public Task UpdateKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken) =>
-        WritingAsync(key.KeyId, () => UpdateKeyCoreAsync(key, outgoing, cancellationToken));
+    public Task UpdateKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, CancellationToken cancellationToken) =>
+        WritingAsync(key.KeyId, () => UpdateKeyCoreAsync(key, outgoing, record, cancellationToken));
 
-    public Task DeleteKeyAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken) =>
-        WritingAsync(keyId, () => DeleteKeyCoreAsync(keyId, tombstone, outgoing, cancellationToken));
+    public Task DeleteKeyAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record,
+        CancellationToken cancellationToken) =>
+        WritingAsync(keyId, () => DeleteKeyCoreAsync(keyId, tombstone, outgoing, record, cancellationToken));
 
-    private async Task InsertKeyCoreAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
+    private async Task InsertKeyCoreAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, CancellationToken cancellationToken)
     {
-        using var audited = audit is null ? null : await audit.ReserveAsync(key, created: true, cancellationToken).ConfigureAwait(false);
+        using var audited = audit is null ? null : await audit.ReserveAsync(record, key, created: true, cancellationToken).ConfigureAwait(false);
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using (var command = connection.CreateCommand())
@@ -86,9 +87,9 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         Queued(outgoing);
     }
 
-    private async Task UpdateKeyCoreAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
+    private async Task UpdateKeyCoreAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, CancellationToken cancellationToken)
     {
-        using var audited = audit is null ? null : await audit.ReserveAsync(key, created: false, cancellationToken).ConfigureAwait(false);
+        using var audited = audit is null ? null : await audit.ReserveAsync(record, key, created: false, cancellationToken).ConfigureAwait(false);
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using (var command = connection.CreateCommand())
@@ -120,11 +121,12 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         Queued(outgoing);
     }
 
-    public Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken) => DeleteKeyAsync(keyId, null, [], cancellationToken);
+    public Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken) => DeleteKeyAsync(keyId, null, [], null, cancellationToken);
 
-    private async Task DeleteKeyCoreAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
+    private async Task DeleteKeyCoreAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record,
+        CancellationToken cancellationToken)
     {
-        using var audited = audit is null ? null : await audit.ReserveAsync(null, created: false, cancellationToken).ConfigureAwait(false);
+        using var audited = audit is null ? null : await audit.ReserveAsync(record, null, created: false, cancellationToken).ConfigureAwait(false);
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         foreach (var sql in new[]
@@ -208,16 +210,16 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         return found.Count == 0 ? null : found[0];
     }
 
-    public Task InsertAliasAsync(Alias alias, CancellationToken cancellationToken) =>
-        ExecuteAsync("INSERT INTO aliases (alias_name, target_key_id, creation_date, last_updated_date) VALUES ($name, $target, $created, $updated);",
+    public Task InsertAliasAsync(Alias alias, ICallRecord? record, CancellationToken cancellationToken) =>
+        ExecuteAsync(record, "INSERT INTO aliases (alias_name, target_key_id, creation_date, last_updated_date) VALUES ($name, $target, $created, $updated);",
             AliasParameters(alias), cancellationToken);
 
-    public Task UpdateAliasAsync(Alias alias, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE aliases SET target_key_id = $target, last_updated_date = $updated WHERE alias_name = $name;",
+    public Task UpdateAliasAsync(Alias alias, ICallRecord? record, CancellationToken cancellationToken) =>
+        ExecuteAsync(record, "UPDATE aliases SET target_key_id = $target, last_updated_date = $updated WHERE alias_name = $name;",
             AliasParameters(alias), cancellationToken);
 
-    public Task DeleteAliasAsync(string aliasName, CancellationToken cancellationToken) =>
-        ExecuteAsync("DELETE FROM aliases WHERE alias_name = $name;", [("$name", aliasName)], cancellationToken);
+    public Task DeleteAliasAsync(string aliasName, ICallRecord? record, CancellationToken cancellationToken) =>
+        ExecuteAsync(record, "DELETE FROM aliases WHERE alias_name = $name;", [("$name", aliasName)], cancellationToken);
 
     public Task<IReadOnlyList<Alias>> ListAliasesAsync(string? targetKeyId, string? afterAliasName, int limit, CancellationToken cancellationToken) =>
         AliasesAsync("""
@@ -265,9 +267,9 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         ("$updated", alias.LastUpdatedDate.UtcTicks),
     ];
 
-    /// <summary>One audited write (alias changes): the statement and the call's pending audit record in one transaction.</summary>
-    private Task<int> ExecuteAsync(string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken) =>
-        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
+    /// <summary>One audited write (alias changes): the statement and the call's audit record in one transaction.</summary>
+    private Task<int> ExecuteAsync(ICallRecord? record, string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken) =>
+        AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
         {
             using var command = connection.CreateCommand();
             command.Transaction = transaction;

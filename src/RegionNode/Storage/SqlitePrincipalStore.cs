@@ -11,8 +11,8 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
         (await PrincipalsAsync("SELECT arn, name, type, created_at, principal_id FROM principals WHERE arn = $arn;", arn, cancellationToken).ConfigureAwait(false))
         is [var found, ..] ? found : null;
 
-    public Task<bool> InsertPrincipalAsync(Principal principal, CancellationToken cancellationToken) =>
-        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
+    public Task<bool> InsertPrincipalAsync(Principal principal, ICallRecord? record, CancellationToken cancellationToken) =>
+        AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -28,8 +28,8 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
     public Task<IReadOnlyList<Principal>> ListPrincipalsAsync(CancellationToken cancellationToken) =>
         PrincipalsAsync("SELECT arn, name, type, created_at, principal_id FROM principals WHERE $arn IS NOT NULL ORDER BY arn;", string.Empty, cancellationToken);
 
-    public Task<bool> DeletePrincipalAsync(string arn, DateTimeOffset now, CancellationToken cancellationToken) =>
-        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
+    public Task<bool> DeletePrincipalAsync(string arn, DateTimeOffset now, ICallRecord? record, CancellationToken cancellationToken) =>
+        AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
         using var revoke = connection.CreateCommand();
         revoke.Transaction = transaction;
@@ -47,8 +47,8 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
         return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }, cancellationToken);
 
-    public Task InsertApiKeyAsync(ApiKey key, CancellationToken cancellationToken) =>
-        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
+    public Task InsertApiKeyAsync(ApiKey key, ICallRecord? record, CancellationToken cancellationToken) =>
+        AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -69,8 +69,8 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
     public Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(string principalArn, CancellationToken cancellationToken) =>
         ApiKeysAsync("principal_arn = $value", principalArn, cancellationToken);
 
-    public Task<bool> RevokeApiKeyAsync(string keyId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
+    public Task<bool> RevokeApiKeyAsync(string keyId, DateTimeOffset now, ICallRecord? record, CancellationToken cancellationToken) =>
+        AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -80,8 +80,8 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }, cancellationToken);
 
-    public Task InsertAccessKeyAsync(AccessKey key, CancellationToken cancellationToken) =>
-        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
+    public Task InsertAccessKeyAsync(AccessKey key, ICallRecord? record, CancellationToken cancellationToken) =>
+        AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -101,8 +101,8 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
     public Task<IReadOnlyList<AccessKey>> ListAccessKeysAsync(string principalArn, CancellationToken cancellationToken) =>
         AccessKeysAsync("principal_arn = $value", principalArn, cancellationToken);
 
-    public Task<bool> RevokeAccessKeyAsync(string accessKeyId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        AuditedTransaction.RunAsync(database, audit, async (connection, transaction) =>
+    public Task<bool> RevokeAccessKeyAsync(string accessKeyId, DateTimeOffset now, ICallRecord? record, CancellationToken cancellationToken) =>
+        AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;

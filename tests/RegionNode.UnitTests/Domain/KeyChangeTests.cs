@@ -17,10 +17,10 @@ public sealed class KeyChangeTests
         var created = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), CancellationToken.None);
 
         Task<KeyChange> second;
-        using (var first = await store.Changes.OpenAsync(created.KeyId, CancellationToken.None))
+        using (var first = await store.Changes.OpenAsync(created.KeyId, Caller.System, CancellationToken.None))
         {
             first.Key!.Disable();
-            second = store.Changes.OpenAsync(created.KeyId, CancellationToken.None);
+            second = store.Changes.OpenAsync(created.KeyId, Caller.System, CancellationToken.None);
             Assert.False(second.IsCompleted, "a second change to the key did not wait for the first");
             await first.SaveAsync([], CancellationToken.None);
             var again = await Assert.ThrowsAsync<InvalidOperationException>(() => first.SaveAsync([], CancellationToken.None));
@@ -36,7 +36,7 @@ public sealed class KeyChangeTests
     public async Task AChange_ToAKeyThatDoesNotExist_CanOnlyInsertIt()
     {
         using var store = new TempStore();
-        using var change = await store.Changes.OpenAsync("1234abcd-12ab-34cd-56ef-1234567890ab", CancellationToken.None);
+        using var change = await store.Changes.OpenAsync("1234abcd-12ab-34cd-56ef-1234567890ab", Caller.System, CancellationToken.None);
         Assert.Null(change.Key);
         await Assert.ThrowsAsync<InvalidOperationException>(() => change.SaveAsync([], CancellationToken.None));
         await Assert.ThrowsAsync<InvalidOperationException>(() => change.DeleteAsync(null, [], CancellationToken.None));

@@ -1,14 +1,15 @@
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Storage;
 
 namespace Grpc.Mrk.RegionNode.Audit;
 
-/// <summary>The pending audit record of a management call, reserved for the stores to write inside the call's own transaction.</summary>
+/// <summary>The audit record a management call owes (<see cref="PendingAudit"/>), reserved for the stores to write inside the call's own transaction.</summary>
 public sealed class TransactionAudit(AuditLog log) : ITransactionAudit
 {
-    public async Task<IPendingAuditRow?> ReserveAsync(KmsKey? key, bool created, CancellationToken cancellationToken)
+    public async Task<IPendingAuditRow?> ReserveAsync(ICallRecord? record, KmsKey? key, bool created, CancellationToken cancellationToken)
     {
-        if (AuditScope.Current is not { Written: false } pending)
+        if (record is not PendingAudit { Written: false } pending)
         {
             return null;
         }
