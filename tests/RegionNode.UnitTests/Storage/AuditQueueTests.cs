@@ -1,11 +1,7 @@
-using System.Security.Cryptography;
 using Grpc.Mrk.RegionNode.Audit;
-using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Domain.Ports;
-using Grpc.Mrk.RegionNode.Hosting;
 using Grpc.Mrk.RegionNode.Storage;
 using Grpc.Mrk.TestSupport;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Grpc.Mrk.RegionNode.UnitTests.Storage;
 
@@ -16,11 +12,8 @@ public sealed class AuditQueueTests
     public async Task PastItsByteBound_TheQueueSaysBackedUp_AndWritesEveryRecordOnceItRuns()
     {
         using var temp = new TempStore();
-        using var domainKey = new DomainKeyHolder();
-        domainKey.Set(new DomainKeyProtector(RandomNumberGenerator.GetBytes(32), temp.Region.Region));
-        var store = new AuditStore(temp.Database);
-        using var signing = new AuditSigningKey(new NodeMeta(temp.Database), domainKey);
-        var log = new AuditLog(store, signing, temp.Region, temp.Clock, NullLogger<AuditLog>.Instance);
+        using var audit = new TempAuditLog(temp);
+        var (store, log) = (audit.Records, audit.Log);
 
         // Nothing writes yet: records of ~1 MiB each pile up until the queue is past its bound.
         var big = new Dictionary<string, object?> { ["note"] = new string('x', 512 * 1024) };

@@ -1,11 +1,8 @@
-using System.Security.Cryptography;
 using Grpc.Mrk.RegionNode.Audit;
-using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Domain.Operations;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Grpc.Mrk.RegionNode.UnitTests.Storage;
 
@@ -19,12 +16,9 @@ public sealed class CallRecordTests
     public async Task AChangeMadeForACall_CommitsTheCallsRecordWithIt_AndOneWithoutARecord_WritesNone()
     {
         using var temp = new TempStore();
-        using var domainKey = new DomainKeyHolder();
-        domainKey.Set(new DomainKeyProtector(RandomNumberGenerator.GetBytes(32), temp.Region.Region));
-        var records = new AuditStore(temp.Database);
-        using var signing = new AuditSigningKey(new NodeMeta(temp.Database), domainKey);
-        var log = new AuditLog(records, signing, temp.Region, temp.Clock, NullLogger<AuditLog>.Instance);
-        var audited = new SqliteKeyStore(temp.Database, temp.Region, temp.Clock, audit: new TransactionAudit(log));
+        using var audit = new TempAuditLog(temp);
+        var records = audit.Records;
+        var audited = new SqliteKeyStore(temp.Database, temp.Region, temp.Clock, audit: new TransactionAudit(audit.Log));
         var changes = new KeyChanges(audited, new KeyResolver(audited, temp.Region, temp.Access), new KeyLocks(), temp.Access, temp.Region);
         var key = await temp.Lifecycle.CreateKeyAsync(Caller.System,
             new CreateKeyCommand(string.Empty, "d", null, RegionNode.Domain.Specs.KeySpec.SYMMETRIC_DEFAULT, null, [], false, false), CancellationToken.None);
