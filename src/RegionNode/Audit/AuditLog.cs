@@ -45,6 +45,9 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
 
     public bool IsBackedUp => Interlocked.Read(ref _queuedBytes) > MaxQueuedBytes || Interlocked.Read(ref _queuedRecords) > MaxQueuedRecords;
 
+    /// <summary>Records queued and not yet written.</summary>
+    public long QueuedRecords => Interlocked.Read(ref _queuedRecords);
+
     public void Record(AuditEvent auditEvent) => Enqueue(new Queued(auditEvent, null, AuditEventSize.Estimate(auditEvent)));
 
     public async Task RecordDurablyAsync(AuditEvent auditEvent, CancellationToken cancellationToken)

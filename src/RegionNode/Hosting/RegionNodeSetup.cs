@@ -90,11 +90,6 @@ public static partial class RegionNodeSetup
             }
         });
 
-        services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value;
-            return new RegionIdentity(o.Region, o.Partition, o.AccountId);
-        });
         // Only a node in test mode has a clock that can be moved (by the TestClock service it alone serves).
         if (builder.Configuration.GetSection(RegionNodeOptions.Section).Get<RegionNodeOptions>() is { TestMode: true })
         {
@@ -106,85 +101,7 @@ public static partial class RegionNodeSetup
             services.AddSingleton(TimeProvider.System);
         }
 
-        services.AddSingleton(sp => new SqliteDatabase(StorePath(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value)));
-        services.AddSingleton<NodeMeta>();
-        services.AddSingleton<IKeyStore>(sp =>
-        {
-            var outbox = sp.GetService<Outbox>();
-            var store = new SqliteKeyStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<RegionIdentity>(),
-                sp.GetRequiredService<TimeProvider>(), outbox, sp.GetRequiredService<ITransactionAudit>(),
-                sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.KeyCacheSize);
-            store.KeyWritten += sp.GetRequiredService<UnwrappedMaterialCache>().Forget;
-            if (outbox is not null)
-            {
-                store.MessagesQueued += outbox.NotifyEnqueued;
-            }
-
-            return store;
-        });
-
-        services.AddSingleton<DomainKeyHolder>();
-        services.AddSingleton<IMaterialProtector>(sp => sp.GetRequiredService<DomainKeyHolder>().Protector);
-        services.AddSingleton<IKeyMaterialFactory, KeyMaterialFactory>();
-        services.AddSingleton<ISymmetricEnvelope, SymmetricEnvelope>();
-        services.AddSingleton<IAsymmetricEngine, AsymmetricEngine>();
-        services.AddSingleton(sp =>
-        {
-            var asymmetric = sp.GetRequiredService<IAsymmetricEngine>();
-            return new UnwrappedMaterialCache(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.KeyCacheSize, asymmetric.Forget);
-        });
-        services.AddSingleton<IMacEngine, MacEngine>();
-        services.AddSingleton<IRandomSource, RandomSource>();
-        services.AddSingleton<IKeyTransport, KeyTransport>();
-
-        services.AddSingleton<KeyLocks>();
-        services.AddSingleton<KeyResolver>();
-        services.AddSingleton<KeyChanges>();
-        services.AddSingleton<KeyMaterials>();
-        services.AddSingleton<KeyLifecycleOperations>();
-        services.AddSingleton<RotationOperations>();
-        services.AddSingleton<ImportOperations>();
-        services.AddSingleton<IImportWrapping, ImportWrapping>();
-        services.AddSingleton<EncryptionOperations>();
-        services.AddSingleton<DataKeyOperations>();
-        services.AddSingleton<SigningOperations>();
-        services.AddSingleton<MacOperations>();
-        services.AddSingleton<AliasOperations>();
-        services.AddSingleton<TagOperations>();
-        services.AddSingleton<PolicyOperations>();
-        services.AddSingleton<AuditStore>();
-        services.AddSingleton<AuditVerifier>();
-        services.AddSingleton<AuditSigningKey>();
-        services.AddSingleton<Audit.AuditLog>();
-        services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<Audit.AuditLog>());
-        services.AddSingleton<ITransactionAudit>(sp => new TransactionAudit(sp.GetRequiredService<Audit.AuditLog>()));
-        services.AddHostedService(sp => sp.GetRequiredService<Audit.AuditLog>());
-        services.AddSingleton<AccessControl>();
-        services.AddSingleton<PolicyPrincipals>();
-        services.AddSingleton<AccessKeyCache>();
-        services.AddSingleton<AccessKeyOperations>();
-        services.AddSingleton<RefusalRateLimit>();
-        services.AddSingleton<IGrantStore>(sp => new SqliteGrantStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<ITransactionAudit>()));
-        services.AddSingleton<GrantOperations>();
-        services.AddSingleton<IPrincipalStore>(sp => new SqlitePrincipalStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<ITransactionAudit>()));
-        services.AddSingleton<PrincipalOperations>();
-        services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value;
-            var caFile = string.IsNullOrEmpty(o.ClusterCertificates) ? null : new ClusterLayout(o.ClusterCertificates).AuthorityCertificate;
-            var trust = caFile is not null && File.Exists(caFile)
-                ? new ClusterTrust(CertificateFiles.LoadCertificate(caFile), sp.GetRequiredService<TimeProvider>())
-                : null;
-            return new AuthenticationSettings(o.InsecureAllowAnonymous, trust);
-        });
-        services.AddSingleton(sp => new SyncSettings(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.SyncIntervalSeconds)));
-        services.AddSingleton<SharedStateSync>();
-        services.AddSingleton<TransportRequests>();
-        services.AddSingleton<MultiRegionOperations>();
-        services.AddSingleton<ReplicationReceiver>();
-        services.AddSingleton<IReplicationChannel, StandaloneChannel>();
-        services.AddSingleton(sp => new MaintenanceSchedule(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.MaintenanceIntervalSeconds)));
-        services.AddHostedService<KeyMaintenanceService>();
+        services.AddRegionNodeServices();
         AddReplication(builder);
 
         services.AddGrpc(o =>
@@ -233,6 +150,7 @@ public static partial class RegionNodeSetup
         services.AddSingleton(sp => new ReplicationIdentity(options.ClusterCertificates ?? string.Empty, options.Region, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RelayStore>();
         services.AddSingleton<Outbox>();
+        services.AddSingleton<IEnvelopeSealer>(sp => sp.GetRequiredService<Outbox>());
         services.AddSingleton<ProbeHandler>();
         services.AddSingleton<IEnvelopeHandler>(sp => sp.GetRequiredService<ProbeHandler>());
         foreach (var kind in ReplicationCodec.Kinds)

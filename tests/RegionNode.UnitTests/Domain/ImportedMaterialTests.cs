@@ -274,7 +274,7 @@ public sealed class ImportedMaterialTests
         Assert.Equal(KeyState.PendingImport, expired.State);
         Assert.False(expired.Materials[0].IsHeld);
         Assert.Equal(0L, Scalar(store, "SELECT count(*) FROM key_materials WHERE wrapped IS NOT NULL;"));
-        Assert.Contains(store.Audit.Events, r => r.EventName == "DeleteExpiredKeyMaterial");
+        Assert.NotEmpty(await store.AuditedAsync("DeleteExpiredKeyMaterial"));
 
         await ExpectAsync(KmsErrorCodes.IncorrectKeyMaterial, () => ImportAsync(store, key.KeyId, RandomNumberGenerator.GetBytes(32)));
         await ImportAsync(store, key.KeyId, material, model: ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE);

@@ -11,9 +11,8 @@ public sealed class AuditQueueTests
     [Fact]
     public async Task PastItsByteBound_TheQueueSaysBackedUp_AndWritesEveryRecordOnceItRuns()
     {
-        using var temp = new TempStore();
-        using var audit = new TempAuditLog(temp);
-        var (store, log) = (audit.Records, audit.Log);
+        using var temp = new TempStore(auditWriting: false);
+        var (store, log) = (temp.AuditRecords, temp.AuditLog);
 
         // Nothing writes yet: records of ~1 MiB each pile up until the queue is past its bound.
         var big = new Dictionary<string, object?> { ["note"] = new string('x', 512 * 1024) };

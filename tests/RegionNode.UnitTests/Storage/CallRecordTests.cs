@@ -16,10 +16,7 @@ public sealed class CallRecordTests
     public async Task AChangeMadeForACall_CommitsTheCallsRecordWithIt_AndOneWithoutARecord_WritesNone()
     {
         using var temp = new TempStore();
-        using var audit = new TempAuditLog(temp);
-        var records = audit.Records;
-        var audited = new SqliteKeyStore(temp.Database, temp.Region, temp.Clock, audit: new TransactionAudit(audit.Log));
-        var changes = new KeyChanges(audited, new KeyResolver(audited, temp.Region, temp.Access), new KeyLocks(), temp.Access, temp.Region);
+        var changes = temp.Changes;
         var key = await temp.Lifecycle.CreateKeyAsync(Caller.System,
             new CreateKeyCommand(string.Empty, "d", null, RegionNode.Domain.Specs.KeySpec.SYMMETRIC_DEFAULT, null, [], false, false), CancellationToken.None);
 
@@ -32,8 +29,8 @@ public sealed class CallRecordTests
         }
 
         Assert.True(pending.Written);
-        var written = Assert.Single(await records.ReadAsync(0, 10, "DisableKey", CancellationToken.None));
-        Assert.Contains(key.Arn, written.Json, StringComparison.Ordinal);
+        var written = Assert.Single(await temp.AuditedAsync("DisableKey"));
+        Assert.Contains(key.Arn, written, StringComparison.Ordinal);
 
         using (var change = await changes.OpenAsync(key.KeyId, Caller.System, CancellationToken.None))
         {
@@ -41,6 +38,7 @@ public sealed class CallRecordTests
             await change.SaveAsync([], CancellationToken.None);
         }
 
-        Assert.Single(await records.ReadAsync(0, 10, null, CancellationToken.None));
+        Assert.Single(await temp.AuditedAsync("DisableKey"));
+        Assert.Empty(await temp.AuditedAsync("EnableKey"));
     }
 }

@@ -1,103 +1,124 @@
 using System.Security.Cryptography;
+using Grpc.Mrk.RegionNode.Audit;
 using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Hosting;
 using Grpc.Mrk.RegionNode.Replication;
 using Grpc.Mrk.RegionNode.Storage;
+using Grpc.Mrk.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Grpc.Mrk.RegionNode.UnitTests.Storage;
 
-/// <summary>A real SQLite store and crypto engine in a temporary folder, with a fake clock, wired as the node wires them.</summary>
+/// <summary>
+/// A Region's object graph below its listeners, from the node's own registration (<see cref="RegionNodeServices"/>),
+/// over a real SQLite store in a temporary folder: a fake clock, a fresh domain key, and the audit log writing.
+/// </summary>
 internal sealed class TempStore : IDisposable
 {
+    private readonly ServiceProvider _services;
+
     public TempStore(IEnvelopeSealer? sealer = null, string region = "us-east-1", Func<TempStore, IReplicationChannel>? channel = null,
-        FakeTimeProvider? clock = null)
+        FakeTimeProvider? clock = null, bool auditWriting = true)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("mrk-unit-");
-        Database = new SqliteDatabase(Path.Combine(Directory.FullName, "region.db"));
-        Database.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
-        Region = new RegionIdentity(region, "aws", "111122223333");
-        Protector = new DomainKeyProtector(RandomNumberGenerator.GetBytes(32), Region.Region);
         Clock = clock ?? new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        Store = new SqliteKeyStore(Database, Region, Clock, sealer);
-        Factory = new KeyMaterialFactory();
-        MaterialCache = new UnwrappedMaterialCache(UnwrappedMaterialCache.DefaultCapacity, Asymmetric.Forget);
-        Store.KeyWritten += MaterialCache.Forget;
-        Materials = new KeyMaterials(Factory, Protector, Clock, MaterialCache);
-        Access = new AccessControl(Store, new SqliteGrantStore(Database), Region, Clock);
-        PolicyPrincipals = new PolicyPrincipals(new SqlitePrincipalStore(Database));
-        var resolver = new KeyResolver(Store, Region, Access);
-        var changes = Changes = new KeyChanges(Store, resolver, Locks, Access, Region);
-        Relay = new RelayStore(Database, Clock);
-        Channel = channel?.Invoke(this) ?? new StandaloneChannel();
-        var sync = new SharedStateSync(Channel, new SyncSettings(TimeSpan.FromSeconds(1)), Clock);
-        Lifecycle = new KeyLifecycleOperations(Store, resolver, changes, Materials, new RandomSource(), Channel, sync, Access, Audit, PolicyPrincipals, Region, Clock);
-        MultiRegion = new MultiRegionOperations(resolver, changes, Channel, sync, Access, PolicyPrincipals, Region, Clock);
-        Receiver = new ReplicationReceiver(Store, changes, Channel, sync, new TransportRequests(Clock), new KeyTransport(), Protector, Factory, Audit, Access, PolicyPrincipals, Region, Clock);
-        Rotation = new RotationOperations(Store, resolver, changes, Materials, sync, Audit, Clock);
-        Encryption = new EncryptionOperations(Store, resolver, Materials, new SymmetricEnvelope(), Asymmetric, Access);
-        Aliases = new AliasOperations(Store, resolver, changes, Access, Region, Clock);
-        Signing = new SigningOperations(resolver, Materials, Asymmetric);
-        Macs = new MacOperations(resolver, Materials, new MacEngine());
-        Imports = new ImportOperations(Store, resolver, changes, Wrapping, Factory, Protector, sync, Audit, Clock);
+
+        var services = new ServiceCollection().AddLogging();
+        services.AddOptions<RegionNodeOptions>().Configure(o =>
+        {
+            o.Region = region;
+            o.DataDirectory = Directory.FullName;
+            o.SyncIntervalSeconds = 1;
+        });
+        services.AddSingleton<TimeProvider>(Clock);
+        services.AddRegionNodeServices();
+
+        // What only a node with a ControlPlane has: the relay's store, and here the test's own sealer and channel.
+        services.AddSingleton<RelayStore>();
+        if (sealer is not null)
+        {
+            services.AddSingleton(sealer);
+        }
+
+        if (channel is not null)
+        {
+            services.AddSingleton(_ => channel(this));
+        }
+
+        _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        Database = Get<SqliteDatabase>();
+        Database.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
+        Get<DomainKeyHolder>().Set(new DomainKeyProtector(RandomNumberGenerator.GetBytes(32), region));
+        AuditLog = Get<AuditLog>();
+        if (auditWriting)
+        {
+            AuditLog.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
     }
-
-    public ImportWrapping Wrapping { get; } = new();
-
-    public SigningOperations Signing { get; }
-
-    public MacOperations Macs { get; }
-
-    public ImportOperations Imports { get; }
 
     public DirectoryInfo Directory { get; }
 
-    public SqliteDatabase Database { get; }
-
-    public RegionIdentity Region { get; }
-
-    public SqliteKeyStore Store { get; }
-
-    public DomainKeyProtector Protector { get; }
-
     public FakeTimeProvider Clock { get; }
 
-    public KeyMaterialFactory Factory { get; }
+    public SqliteDatabase Database { get; }
 
-    public KeyMaterials Materials { get; }
+    public AuditLog AuditLog { get; }
 
-    public AsymmetricEngine Asymmetric { get; } = new();
+    public AuditStore AuditRecords => Get<AuditStore>();
 
-    public UnwrappedMaterialCache MaterialCache { get; }
+    public RegionIdentity Region => Get<RegionIdentity>();
 
-    public KeyLocks Locks { get; } = new();
+    public SqliteKeyStore Store => (SqliteKeyStore)Get<IKeyStore>();
 
-    public KeyChanges Changes { get; }
+    public DomainKeyProtector Protector => Get<DomainKeyHolder>().Protector;
 
-    public KeyLifecycleOperations Lifecycle { get; }
+    public KeyMaterialFactory Factory => (KeyMaterialFactory)Get<IKeyMaterialFactory>();
 
-    public RecordingAuditSink Audit { get; } = new();
+    public KeyMaterials Materials => Get<KeyMaterials>();
 
-    public AccessControl Access { get; }
+    public AsymmetricEngine Asymmetric => (AsymmetricEngine)Get<IAsymmetricEngine>();
 
-    public PolicyPrincipals PolicyPrincipals { get; }
+    public UnwrappedMaterialCache MaterialCache => Get<UnwrappedMaterialCache>();
 
-    public RelayStore Relay { get; }
+    public KeyChanges Changes => Get<KeyChanges>();
 
-    public IReplicationChannel Channel { get; }
+    public AccessControl Access => Get<AccessControl>();
 
-    public MultiRegionOperations MultiRegion { get; }
+    public PolicyPrincipals PolicyPrincipals => Get<PolicyPrincipals>();
 
-    public ReplicationReceiver Receiver { get; }
+    public RelayStore Relay => Get<RelayStore>();
 
-    public RotationOperations Rotation { get; }
+    public IReplicationChannel Channel => Get<IReplicationChannel>();
 
-    public EncryptionOperations Encryption { get; }
+    public KeyLifecycleOperations Lifecycle => Get<KeyLifecycleOperations>();
 
-    public AliasOperations Aliases { get; }
+    public MultiRegionOperations MultiRegion => Get<MultiRegionOperations>();
+
+    public ReplicationReceiver Receiver => Get<ReplicationReceiver>();
+
+    public RotationOperations Rotation => Get<RotationOperations>();
+
+    public EncryptionOperations Encryption => Get<EncryptionOperations>();
+
+    public AliasOperations Aliases => Get<AliasOperations>();
+
+    public SigningOperations Signing => Get<SigningOperations>();
+
+    public MacOperations Macs => Get<MacOperations>();
+
+    public ImportOperations Imports => Get<ImportOperations>();
+
+    /// <summary>The audit records written so far whose event is <paramref name="eventName"/> (any when null), once the writer has caught up.</summary>
+    public async Task<IReadOnlyList<string>> AuditedAsync(string? eventName = null)
+    {
+        await Eventually.TrueAsync(() => Task.FromResult(AuditLog.QueuedRecords == 0), TimeSpan.FromSeconds(20), "the audit writer to catch up");
+        return [.. (await AuditRecords.ReadAsync(0, 100_000, eventName, CancellationToken.None)).Select(r => r.Json)];
+    }
 
     /// <summary>Every byte the store has on disk: the database file and its WAL.</summary>
     public byte[] FileBytes()
@@ -116,10 +137,12 @@ internal sealed class TempStore : IDisposable
 
     public void Dispose()
     {
-        MaterialCache.Dispose();
-        Protector.Dispose();
-        Locks.Dispose();
+        AuditLog.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _services.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(recursive: true);
     }
+
+    private T Get<T>()
+        where T : notnull => _services.GetRequiredService<T>();
 }
