@@ -14,7 +14,7 @@ namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
 /// A real RegionNode process on 127.0.0.1 with a free port and its own data folder, in test mode so tests can move
 /// its clock. Its log is kept and written to the test output when it is disposed.
 /// </summary>
-public sealed class RegionNodeProcess : IAsyncDisposable
+public sealed class RegionNodeProcess : INodeUnderTest, IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly ConcurrentQueue<string> _log = new();

@@ -1,4 +1,4 @@
-namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
+namespace Grpc.Mrk.TestSupport;
 
 /// <summary>A fresh folder for one node's data, removed afterwards.</summary>
 public sealed class TempDirectory : IDisposable

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Grpc.Mrk.TestSupport;
+using Xunit;
 
-namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
+namespace Grpc.Mrk.TestSupport;
 
 /// <summary>
 /// The openssl command line as an independent implementation: it verifies Ed25519 signatures (the .NET runtime lacks

@@ -1,4 +1,4 @@
-namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
+namespace Grpc.Mrk.TestSupport;
 
 /// <summary>The deadline every test call carries, so a hung node fails the test instead of hanging it.</summary>
 public static class Deadline

@@ -1,23 +1,17 @@
 using Google.Protobuf;
-using Grpc.Mrk.Cluster.Tests.Infrastructure;
 using Grpc.Mrk.TestSupport;
 using Grpc.Mrk.V1;
 using Microsoft.Data.Sqlite;
-using Xunit.Abstractions;
 
-namespace Grpc.Mrk.Cluster.Tests;
+namespace Grpc.Mrk.RegionNode.UnitTests.Api.InProcess;
 
-/// <summary>Enabling, disabling, deletion windows and rotation schedules coming due in a real process.</summary>
-public sealed class LifecycleTests(ITestOutputHelper output) : IDisposable
+/// <summary>Enabling, disabling, deletion windows and rotation schedules coming due in a node of its own.</summary>
+public sealed class LifecycleTests
 {
-    private readonly TempDirectory _directory = new();
-
-    public void Dispose() => _directory.Dispose();
-
     [Fact]
     public async Task ScheduleKeyDeletion_WindowEnds_KeyAndMaterialGoneFromStore()
     {
-        await using var node = await RegionNodeProcess.StartAsync(_directory.Sub("node"), output);
+        await using var node = await InProcessRegionNode.StartAsync();
         var key = await node.CreateAsync();
         await node.Kms.CreateAliasAsync(new CreateAliasRequest { AliasName = "alias/doomed", TargetKeyId = key.KeyId }, deadline: Deadline.Soon);
         var scheduled = await node.Kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId, PendingWindowInDays = 7 },
@@ -43,7 +37,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task CancelKeyDeletion_LeavesKeyDisabled_ThenEnableWorks()
     {
-        await using var node = await RegionNodeProcess.StartAsync(_directory.Sub("node"), output);
+        await using var node = await InProcessRegionNode.StartAsync();
         var key = await node.CreateAsync();
         await node.Kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId }, deadline: Deadline.Soon);
         var described = (await node.Kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId }, deadline: Deadline.Soon)).KeyMetadata;
@@ -72,7 +66,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task AutomaticRotation_ComesDue_NewVersionEncryptsOldStillDecrypts()
     {
-        await using var node = await RegionNodeProcess.StartAsync(_directory.Sub("node"), output);
+        await using var node = await InProcessRegionNode.StartAsync();
         var key = await node.CreateAsync();
         var old = await node.Kms.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = ByteString.CopyFromUtf8("before") }, deadline: Deadline.Soon);
         await node.Kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = key.KeyId, RotationPeriodInDays = 90 }, deadline: Deadline.Soon);
@@ -108,7 +102,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task RotateKeyOnDemand_TwentyFiveTimes_ThenLimitExceeded()
     {
-        await using var node = await RegionNodeProcess.StartAsync(_directory.Sub("node"), output);
+        await using var node = await InProcessRegionNode.StartAsync();
         var key = await node.CreateAsync();
         for (var i = 0; i < 25; i++)
         {
@@ -141,7 +135,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task DisableKey_RefusesCrypto_ManagementStillWorks()
     {
-        await using var node = await RegionNodeProcess.StartAsync(_directory.Sub("node"), output);
+        await using var node = await InProcessRegionNode.StartAsync();
         var key = await node.CreateAsync();
         await node.Kms.DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId }, deadline: Deadline.Soon);
         var described = (await node.Kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId }, deadline: Deadline.Soon)).KeyMetadata;
@@ -158,9 +152,9 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IDisposable
         await Errors.ExpectAsync("DisabledException", node.Kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = key.KeyId }, deadline: Deadline.Soon));
     }
 
-    private static long CountRows(RegionNodeProcess node, string table, string keyId, string column = "key_id")
+    private static long CountRows(InProcessRegionNode node, string table, string keyId, string column = "key_id")
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = node.StorePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(node.DataDirectory, "region.db"), Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT COUNT(*) FROM {table} WHERE {column} = $id";

@@ -1,16 +1,15 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
-using Grpc.Mrk.Cluster.Tests.Infrastructure;
 using Grpc.Mrk.TestSupport;
 using Grpc.Mrk.V1;
 using Org.BouncyCastle.Security;
 
-namespace Grpc.Mrk.Cluster.Tests;
+namespace Grpc.Mrk.RegionNode.UnitTests.Api.InProcess;
 
 /// <summary>Every key spec and algorithm through a real RegionNode over gRPC.</summary>
-public sealed class CryptoOperationsTests(RegionNodeFixture fixture) : IClassFixture<RegionNodeFixture>
+public sealed class CryptoOperationsTests(InProcessNodeFixture fixture) : IClassFixture<InProcessNodeFixture>
 {
-    private RegionNodeProcess Node => fixture.Node;
+    private InProcessRegionNode Node => fixture.Node;
 
     public static TheoryData<KeySpec, KeyUsageType> SpecsAndUsages() => new()
     {

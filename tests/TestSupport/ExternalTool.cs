@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Grpc.Mrk.TestSupport;
 
-namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
+namespace Grpc.Mrk.TestSupport;
 
 /// <summary>Runs a program that is not ours (the AWS CLI, node, npm) to its end, killing it if it outlives its time.</summary>
 public static class ExternalTool

@@ -1,8 +1,8 @@
 using Grpc.Core;
 using Grpc.Mrk.Client;
-using Grpc.Mrk.TestSupport;
+using Xunit;
 
-namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
+namespace Grpc.Mrk.TestSupport;
 
 /// <summary>Asserts that a call is refused with a given AWS exception name, read the standard way from ErrorInfo.</summary>
 public static class Errors

@@ -1,12 +1,11 @@
-using Grpc.Mrk.TestSupport;
 using Grpc.Mrk.V1;
 
-namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
+namespace Grpc.Mrk.TestSupport;
 
 /// <summary>Short ways to make keys in tests.</summary>
 public static class Keys
 {
-    public static async Task<KeyMetadata> CreateAsync(this RegionNodeProcess node, KeySpec spec = KeySpec.SymmetricDefault,
+    public static async Task<KeyMetadata> CreateAsync(this INodeUnderTest node, KeySpec spec = KeySpec.SymmetricDefault,
         KeyUsageType usage = KeyUsageType.Unspecified, bool multiRegion = false, string description = "")
     {
         var response = await node.Kms.CreateKeyAsync(new CreateKeyRequest

@@ -1,13 +1,12 @@
 using Grpc.Health.V1;
-using Grpc.Mrk.Cluster.Tests.Infrastructure;
 using Grpc.Mrk.TestSupport;
 using Grpc.Net.Client;
 using Grpc.Reflection.V1Alpha;
 
-namespace Grpc.Mrk.Cluster.Tests;
+namespace Grpc.Mrk.RegionNode.UnitTests.Api.InProcess;
 
 /// <summary>The standard health and reflection services, which generic tools (grpcurl, probes) rely on.</summary>
-public sealed class HealthAndReflectionTests(RegionNodeFixture fixture) : IClassFixture<RegionNodeFixture>
+public sealed class HealthAndReflectionTests(InProcessNodeFixture fixture) : IClassFixture<InProcessNodeFixture>
 {
     [Fact]
     public async Task Health_Serving()
