@@ -22,11 +22,22 @@ var protocol = new Option<string>("--protocol")
 };
 protocol.AcceptOnlyFromAmong("grpc", "aws-json", "both");
 var jsonHttp2 = new Option<bool>("--aws-json-http2") { Description = "the AWS JSON protocol over HTTP/2 instead of HTTP/1.1 (what most AWS SDKs speak)" };
+var driver = new Option<string>("--driver")
+{
+    Description = "dotnet (the .NET client, with latency percentiles) or h2load (nghttp2's load generator sending each gRPC scenario's prepared request: lean enough that the node is what is measured)",
+    DefaultValueFactory = _ => "dotnet",
+};
+driver.AcceptOnlyFromAmong("dotnet", "h2load");
+var h2loadConnections = new Option<int>("--h2load-connections") { Description = "h2load's connections (calls in flight: connections x streams)", DefaultValueFactory = _ => 4 };
+var h2loadStreams = new Option<int>("--h2load-streams") { Description = "h2load's concurrent streams per connection", DefaultValueFactory = _ => 32 };
+var h2loadThreads = new Option<int>("--h2load-threads") { Description = "h2load's own threads", DefaultValueFactory = _ => 1 };
+var nodePid = new Option<int?>("--node-pid") { Description = "the measured node's process, for its CPU per call (default: found in /proc for a local cluster's Region)" };
 
 var root = new RootCommand("Measures a RegionNode: calls/s and p50/p99/p999 latency per operation, each as a ratio to the same "
                            + "node's empty-call ceiling (GenerateRandom of 1 byte) in the same run, plus a single client's sequential empty call and Encrypt.")
 {
-    clusterFile, region, endpoint, caBundle, concurrency, seconds, warmUp, maxCalls, only, json, protocol, jsonHttp2,
+    clusterFile, region, endpoint, caBundle, concurrency, seconds, warmUp, maxCalls, only, json, protocol, jsonHttp2, driver, h2loadConnections,
+    h2loadStreams, h2loadThreads, nodePid,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -72,18 +83,38 @@ root.SetAction(async (parse, cancellationToken) =>
     var (duration, warm, bound, workers) = (TimeSpan.FromSeconds(parse.GetValue(seconds)), TimeSpan.FromSeconds(parse.GetValue(warmUp)),
         parse.GetValue(maxCalls), parse.GetValue(concurrency));
 
+    // The node's own CPU per call, read from /proc: the figure a load generator on the same machine cannot blur.
+    var pid = parse.GetValue(nodePid) ?? (parse.GetValue(endpoint) is null
+        ? LocalProcesses.Find([parse.GetValue(region)!], Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(clusterFile)!)))[0].Pid
+        : null);
+    Func<double?> nodeCpu = () => LocalProcesses.CpuSeconds(pid);
+    var h2load = parse.GetValue(driver) == "h2load"
+        ? new H2LoadSettings(parse.GetValue(h2loadConnections), parse.GetValue(h2loadStreams), parse.GetValue(h2loadThreads),
+            credentials?.ApiKey ?? Environment.GetEnvironmentVariable("MRK_API_KEY"))
+        : null;
+
     var results = new List<Measurement>();
     foreach (var scenario in chosen)
     {
+        if (h2load is not null && scenario.Wire is { } wire)
+        {
+            // The same request through the .NET client first: h2load cannot tell a gRPC error from an answer.
+            await scenario.Call(cancellationToken).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"running {scenario.Name} with h2load ({h2load.Connections} x {h2load.Streams} in flight, "
+                                               + $"{h2load.Threads} thread(s), {duration.TotalSeconds:0.#} s)...").ConfigureAwait(false);
+            results.Add(await H2LoadRunner.RunAsync(scenario.Name, uri, wire, h2load, warm, duration, nodeCpu).ConfigureAwait(false));
+            continue;
+        }
+
         await Console.Error.WriteLineAsync($"running {scenario.Name} ({workers} in flight, {duration.TotalSeconds:0.#} s)...").ConfigureAwait(false);
-        results.Add(await LoadRunner.RunAsync(scenario.Name, scenario.Call, workers, warm, duration, bound).ConfigureAwait(false));
+        results.Add(await LoadRunner.RunAsync(scenario.Name, scenario.Call, workers, warm, duration, bound, nodeCpu).ConfigureAwait(false));
     }
 
     // One client, one call at a time: the latency a single caller sees, beside the same for the empty call.
     foreach (var sequential in chosen.Where(s => s.Name is Scenarios.Ceiling or "Encrypt 4 KiB" or AwsJsonScenarios.Prefix + "Encrypt 4 KiB").ToList())
     {
         await Console.Error.WriteLineAsync($"running {sequential.Name} from one client, one call at a time...").ConfigureAwait(false);
-        results.Add(await LoadRunner.RunAsync($"{sequential.Name} sequential", sequential.Call, 1, warm, duration, bound).ConfigureAwait(false));
+        results.Add(await LoadRunner.RunAsync($"{sequential.Name} sequential", sequential.Call, 1, warm, duration, bound, nodeCpu).ConfigureAwait(false));
     }
 
     var ceiling = results.Find(m => m.Scenario == Scenarios.Ceiling) ?? results.Find(m => m.Scenario == AwsJsonScenarios.Prefix + Scenarios.Ceiling);
@@ -98,7 +129,7 @@ root.SetAction(async (parse, cancellationToken) =>
             Date = DateTimeOffset.UtcNow.ToString("u", CultureInfo.InvariantCulture),
             Results = results.Select(m => new
             {
-                m.Scenario, m.Concurrency, m.Seconds, m.Calls, m.Failures, m.CallsPerSecond, m.P50Ms, m.P99Ms, m.P999Ms,
+                m.Scenario, m.Driver, m.Concurrency, m.Seconds, m.Calls, m.Failures, m.CallsPerSecond, m.P50Ms, m.P99Ms, m.P999Ms, m.NodeMicrosPerCall,
                 RatioToCeiling = ceiling is null ? (double?)null : m.CallsPerSecond / ceiling.CallsPerSecond,
                 RatioToGrpc = m.Scenario.StartsWith(AwsJsonScenarios.Prefix, StringComparison.Ordinal)
                               && results.Find(g => g.Scenario == m.Scenario[AwsJsonScenarios.Prefix.Length..]) is { } twin

@@ -10,12 +10,21 @@ public static class Report
 
     public static void WriteTable(TextWriter output, IReadOnlyList<Measurement> measurements, Measurement? ceiling)
     {
-        output.WriteLine($"{"scenario",-30} {"conc",5} {"calls/s",10} {"p50 ms",8} {"p99 ms",8} {"p999 ms",8} {"x ceiling",9} {"errors",7}");
+        // h2load reports only the mean latency: it stands in p50's column, marked, and p99/p999 stay empty.
+        output.WriteLine($"{"scenario",-30} {"conc",5} {"calls/s",10} {"p50 ms",9} {"p99 ms",8} {"p999 ms",8} {"x ceiling",9} {"node us/call",12} {"errors",7}");
         foreach (var m in measurements)
         {
             var ratio = ceiling is null ? "" : (m.CallsPerSecond / ceiling.CallsPerSecond).ToString("0.00", CultureInfo.InvariantCulture);
+            var cpu = m.NodeMicrosPerCall?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-";
+            var p50 = m.Driver == "h2load" ? string.Create(CultureInfo.InvariantCulture, $"{m.P50Ms:0.000}*") : m.P50Ms.ToString("0.000", CultureInfo.InvariantCulture);
+            string Tail(double ms) => double.IsNaN(ms) ? "-" : ms.ToString("0.000", CultureInfo.InvariantCulture);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{m.Scenario,-30} {m.Concurrency,5} {m.CallsPerSecond,10:0} {m.P50Ms,8:0.000} {m.P99Ms,8:0.000} {m.P999Ms,8:0.000} {ratio,9} {m.Failures,7}"));
+                $"{m.Scenario,-30} {m.Concurrency,5} {m.CallsPerSecond,10:0} {p50,9} {Tail(m.P99Ms),8} {Tail(m.P999Ms),8} {ratio,9} {cpu,12} {m.Failures,7}"));
+        }
+
+        if (measurements.Any(m => m.Driver == "h2load"))
+        {
+            output.WriteLine("* h2load's mean latency (it reports no percentiles)");
         }
     }
 

@@ -4,8 +4,11 @@ using Grpc.Mrk.V1;
 
 namespace Grpc.Mrk.Bench;
 
-/// <summary>One measured call: its name, the keys and inputs it needs (made once, beforehand), and the call itself.</summary>
-public sealed record Scenario(string Name, Func<CancellationToken, Task> Call);
+/// <summary>
+/// One measured call: its name, the call itself (its keys and inputs made once, beforehand) and, for a gRPC call, the
+/// same request as bytes on the wire for a load generator that is not .NET.
+/// </summary>
+public sealed record Scenario(string Name, Func<CancellationToken, Task> Call, WireRequest? Wire = null);
 
 /// <summary>
 /// The single-Region scenarios: an empty-call ceiling (GenerateRandom of 1 byte, which passes the same authentication,
@@ -38,49 +41,43 @@ public static class Scenarios
             KeyId = ecc, Message = message, SigningAlgorithm = SigningAlgorithmSpec.EcdsaSha256,
         }, o)).ConfigureAwait(false)).Signature;
 
+        var encryptSmall = new EncryptRequest { KeyId = symmetric, Plaintext = small };
+        var encryptLarge = new EncryptRequest { KeyId = symmetric, Plaintext = large };
+        var decryptSmall = new DecryptRequest { CiphertextBlob = smallBlob };
+        var decryptLarge = new DecryptRequest { CiphertextBlob = largeBlob };
+        var dataKey = new GenerateDataKeyRequest { KeyId = symmetric, KeySpec = DataKeySpec.Aes256 };
+        var reEncrypt = new ReEncryptRequest { CiphertextBlob = largeBlob, DestinationKeyId = symmetric };
+        var rsaSign = new SignRequest { KeyId = rsa, Message = message, SigningAlgorithm = SigningAlgorithmSpec.RsassaPssSha256 };
+        var rsaVerify = new VerifyRequest { KeyId = rsa, Message = message, Signature = rsaSignature, SigningAlgorithm = SigningAlgorithmSpec.RsassaPssSha256 };
+        var eccSign = new SignRequest { KeyId = ecc, Message = message, SigningAlgorithm = SigningAlgorithmSpec.EcdsaSha256 };
+        var eccVerify = new VerifyRequest { KeyId = ecc, Message = message, Signature = eccSignature, SigningAlgorithm = SigningAlgorithmSpec.EcdsaSha256 };
+        var mac = new GenerateMacRequest { KeyId = hmac, Message = message, MacAlgorithm = MacAlgorithmSpec.HmacSha256 };
+        var random = new GenerateRandomRequest { NumberOfBytes = 1 };
+        var describe = new DescribeKeyRequest { KeyId = symmetric };
         return
         [
-            new("health check (empty call)", async cancellationToken => await client.CheckHealthAsync(cancellationToken).ConfigureAwait(false)),
-            new(Ceiling, Call(client, (k, o) => k.GenerateRandomAsync(new GenerateRandomRequest { NumberOfBytes = 1 }, o))),
-            new("Encrypt 32 B", Call(client, (k, o) => k.EncryptAsync(new EncryptRequest { KeyId = symmetric, Plaintext = small }, o))),
-            new("Encrypt 4 KiB", Call(client, (k, o) => k.EncryptAsync(new EncryptRequest { KeyId = symmetric, Plaintext = large }, o))),
-            new("Decrypt 32 B", Call(client, (k, o) => k.DecryptAsync(new DecryptRequest { CiphertextBlob = smallBlob }, o))),
-            new("Decrypt 4 KiB", Call(client, (k, o) => k.DecryptAsync(new DecryptRequest { CiphertextBlob = largeBlob }, o))),
-            new("GenerateDataKey AES_256", Call(client, (k, o) => k.GenerateDataKeyAsync(new GenerateDataKeyRequest
-            {
-                KeyId = symmetric, KeySpec = DataKeySpec.Aes256,
-            }, o))),
-            new("ReEncrypt 4 KiB", Call(client, (k, o) => k.ReEncryptAsync(new ReEncryptRequest
-            {
-                CiphertextBlob = largeBlob, DestinationKeyId = symmetric,
-            }, o))),
-            new("Sign RSA_2048 PSS", Call(client, (k, o) => k.SignAsync(new SignRequest
-            {
-                KeyId = rsa, Message = message, SigningAlgorithm = SigningAlgorithmSpec.RsassaPssSha256,
-            }, o))),
-            new("Verify RSA_2048 PSS", Call(client, (k, o) => k.VerifyAsync(new VerifyRequest
-            {
-                KeyId = rsa, Message = message, Signature = rsaSignature, SigningAlgorithm = SigningAlgorithmSpec.RsassaPssSha256,
-            }, o))),
-            new("Sign ECDSA P-256", Call(client, (k, o) => k.SignAsync(new SignRequest
-            {
-                KeyId = ecc, Message = message, SigningAlgorithm = SigningAlgorithmSpec.EcdsaSha256,
-            }, o))),
-            new("Verify ECDSA P-256", Call(client, (k, o) => k.VerifyAsync(new VerifyRequest
-            {
-                KeyId = ecc, Message = message, Signature = eccSignature, SigningAlgorithm = SigningAlgorithmSpec.EcdsaSha256,
-            }, o))),
-            new("GenerateMac HMAC_256", Call(client, (k, o) => k.GenerateMacAsync(new GenerateMacRequest
-            {
-                KeyId = hmac, Message = message, MacAlgorithm = MacAlgorithmSpec.HmacSha256,
-            }, o))),
-            new("DescribeKey", Call(client, (k, o) => k.DescribeKeyAsync(new DescribeKeyRequest { KeyId = symmetric }, o))),
+            new("health check (empty call)", async cancellationToken => await client.CheckHealthAsync(cancellationToken).ConfigureAwait(false),
+                new WireRequest("/grpc.health.v1.Health/Check", [])),
+            Unary(client, Ceiling, "GenerateRandom", random, (k, o) => k.GenerateRandomAsync(random, o)),
+            Unary(client, "Encrypt 32 B", "Encrypt", encryptSmall, (k, o) => k.EncryptAsync(encryptSmall, o)),
+            Unary(client, "Encrypt 4 KiB", "Encrypt", encryptLarge, (k, o) => k.EncryptAsync(encryptLarge, o)),
+            Unary(client, "Decrypt 32 B", "Decrypt", decryptSmall, (k, o) => k.DecryptAsync(decryptSmall, o)),
+            Unary(client, "Decrypt 4 KiB", "Decrypt", decryptLarge, (k, o) => k.DecryptAsync(decryptLarge, o)),
+            Unary(client, "GenerateDataKey AES_256", "GenerateDataKey", dataKey, (k, o) => k.GenerateDataKeyAsync(dataKey, o)),
+            Unary(client, "ReEncrypt 4 KiB", "ReEncrypt", reEncrypt, (k, o) => k.ReEncryptAsync(reEncrypt, o)),
+            Unary(client, "Sign RSA_2048 PSS", "Sign", rsaSign, (k, o) => k.SignAsync(rsaSign, o)),
+            Unary(client, "Verify RSA_2048 PSS", "Verify", rsaVerify, (k, o) => k.VerifyAsync(rsaVerify, o)),
+            Unary(client, "Sign ECDSA P-256", "Sign", eccSign, (k, o) => k.SignAsync(eccSign, o)),
+            Unary(client, "Verify ECDSA P-256", "Verify", eccVerify, (k, o) => k.VerifyAsync(eccVerify, o)),
+            Unary(client, "GenerateMac HMAC_256", "GenerateMac", mac, (k, o) => k.GenerateMacAsync(mac, o)),
+            Unary(client, "DescribeKey", "DescribeKey", describe, (k, o) => k.DescribeKeyAsync(describe, o)),
         ];
     }
 
-    private static Func<CancellationToken, Task> Call<TResponse>(MrkClient client,
+    /// <summary>A KeyManagementService call, made by the .NET client or sent as the same bytes by h2load.</summary>
+    private static Scenario Unary<TResponse>(MrkClient client, string name, string method, IMessage request,
         Func<KeyManagementService.KeyManagementServiceClient, Grpc.Core.CallOptions, Grpc.Core.AsyncUnaryCall<TResponse>> call) =>
-        cancellationToken => client.CallAsync(call, cancellationToken);
+        new(name, cancellationToken => client.CallAsync(call, cancellationToken), new WireRequest($"/mrk.v1.KeyManagementService/{method}", request.ToByteArray()));
 
     private static async Task<string> CreateAsync(MrkClient client, KeySpec spec, KeyUsageType usage) =>
         (await client.CallAsync((k, o) => k.CreateKeyAsync(new CreateKeyRequest
