@@ -21,17 +21,19 @@ if ! python3 scripts/check-paths.py; then
   exit 1
 fi
 
-# The AWS clients the cluster tests run unchanged against the AWS JSON front: the AWS CLI (Debian's awscli when none is
-# on the PATH) and Node.js with npm (for the AWS SDK for JavaScript and the AWS Encryption SDK, clients/aws-js).
-aws_tools=()
-command -v aws >/dev/null || aws_tools+=(awscli)
-command -v node >/dev/null && command -v npm >/dev/null || aws_tools+=(nodejs npm)
-if [[ ${#aws_tools[@]} -gt 0 ]]; then
-  echo "== installing ${aws_tools[*]} from Debian"
+# Tools the tests drive, from Debian when missing: the AWS clients the cluster tests run unchanged against the AWS JSON
+# front (the AWS CLI, and Node.js with npm for the AWS SDK for JavaScript and the AWS Encryption SDK, clients/aws-js).
+tools=()
+command -v aws >/dev/null || tools+=(awscli)
+command -v node >/dev/null && command -v npm >/dev/null || tools+=(nodejs npm)
+# h2load (nghttp2-client): mrk-bench's lean load generator, which the benchmark tool's tests drive once.
+command -v h2load >/dev/null || tools+=(nghttp2-client)
+if [[ ${#tools[@]} -gt 0 ]]; then
+  echo "== installing ${tools[*]} from Debian"
   sudo_if_needed=()
   [[ "$(id -u)" -eq 0 ]] || sudo_if_needed=(sudo -n)
   "${sudo_if_needed[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo_if_needed[@]}" apt-get install -y -qq --no-install-recommends \
-    "${aws_tools[@]}" >/dev/null
+    "${tools[@]}" >/dev/null
 fi
 
 if ! dotnet build Grpc.Mrk.sln -c Release -nologo -clp:ErrorsOnly -v:quiet; then

@@ -6,7 +6,11 @@ namespace Grpc.Mrk.Bench;
 /// <summary>The figures as a table (with each scenario's ratio to the empty-call ceiling of the same run) and as JSON.</summary>
 public static class Report
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    // h2load reports no percentiles: those figures are NaN, written as JSON strings.
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public static void WriteTable(TextWriter output, IReadOnlyList<Measurement> measurements, Measurement? ceiling)
     {

@@ -29,6 +29,35 @@ public sealed class BenchToolTests(RegionNodeFixture fixture) : IClassFixture<Re
         Assert.Equal(1, results.Single(r => r.GetProperty("Scenario").GetString() == "GenerateRandom 1 B sequential").GetProperty("Concurrency").GetInt32());
     }
 
+    /// <summary>h2load (nghttp2-client, installed by scripts/test.sh) sends the prepared requests; the node's CPU per call is read from /proc.</summary>
+    [Fact]
+    public async Task H2LoadDriver_NodeCpuPerCallForEachScenario()
+    {
+        using var work = new TempDirectory();
+        var (exitCode, output, progress) = await MrkCli.RunToolAsync(RepoPaths.BenchDll, work.Path,
+            ["--endpoint", fixture.Node.Endpoint.ToString(), "--node-pid", fixture.Node.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--driver", "h2load", "--h2load-connections", "2", "--h2load-streams", "4", "--only", "Encrypt 4,health", "--seconds", "0.5",
+                "--warmup", "0.2", "--json", work.Sub("bench.json")],
+            TimeSpan.FromSeconds(120));
+        Assert.True(exitCode == 0, progress + output);
+        Assert.Contains("with h2load (2 x 4 in flight", progress, StringComparison.Ordinal);
+        Assert.Contains("node us/call", output, StringComparison.Ordinal);
+
+        using var report = JsonDocument.Parse(await File.ReadAllTextAsync(work.Sub("bench.json")));
+        var results = report.RootElement.GetProperty("Results").EnumerateArray().ToDictionary(r => r.GetProperty("Scenario").GetString()!);
+        foreach (var scenario in new[] { "health check (empty call)", "GenerateRandom 1 B", "Encrypt 4 KiB" })
+        {
+            var row = results[scenario];
+            Assert.Equal("h2load", row.GetProperty("Driver").GetString());
+            Assert.True(row.GetProperty("Calls").GetInt64() > 0, scenario);
+            Assert.Equal(0, row.GetProperty("Failures").GetInt64());
+            Assert.True(row.GetProperty("NodeMicrosPerCall").GetDouble() > 0, scenario);
+        }
+
+        // The sequential rows stay with the .NET client, which gives percentiles.
+        Assert.Equal("dotnet", results["Encrypt 4 KiB sequential"].GetProperty("Driver").GetString());
+    }
+
     [Fact]
     public async Task BothProtocols_AsOnePrincipal_EachJsonFigureBesideItsGrpcTwin()
     {

@@ -65,6 +65,8 @@ public sealed class RegionNodeProcess : INodeUnderTest, IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ProcessId => _process.Id;
+
     public static async Task<RegionNodeProcess> StartAsync(string dataDirectory, ITestOutputHelper? output = null, string region = "us-east-1",
         IReadOnlyDictionary<string, string>? environment = null, bool testMode = true, string[]? transport = null, string[]? extra = null,
         bool anonymous = true, string? certificateAuthority = null)
