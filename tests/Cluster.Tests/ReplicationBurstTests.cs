@@ -41,6 +41,48 @@ public sealed class ReplicationBurstTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A backlog leaves as batches: with the ControlPlane down, 40 replications wait in the primary's outbox; once it is
+    /// back they reach it as a handful of signed batches rather than 40 envelopes, and the replica, started after, applies
+    /// every member.
+    /// </summary>
+    [Fact]
+    public async Task BacklogWhileTheControlPlaneIsDown_LeavesAsBatches_EveryMemberApplied()
+    {
+        const int backlog = 40;
+        await using var cluster = await StartAsync(output);
+        var keyIds = new string[backlog];
+        await ForEachAsync(backlog, async i => keyIds[i] = (await cluster.Kms(East).CreateKeyAsync(new CreateKeyRequest { MultiRegion = true },
+            deadline: Deadline.Soon).ResponseAsync.WithTimeout()).KeyMetadata.KeyId);
+        await cluster.KillRegionAsync(West);
+        await cluster.KillControlPlaneAsync();
+        await ForEachAsync(backlog, i => cluster.Kms(East).ReplicateKeyAsync(new ReplicateKeyRequest { KeyId = keyIds[i], ReplicaRegion = West },
+            deadline: Deadline.Soon).ResponseAsync.WithTimeout());
+        Assert.Equal(backlog, OutboxCount(cluster, East, West));
+
+        await cluster.StartControlPlaneAsync();
+        await Eventually.TrueAsync(() => Task.FromResult(OutboxCount(cluster, East, West) == 0), TimeSpan.FromSeconds(60), "the primary's outbox to empty");
+        var queued = (await cluster.ControlPlane!.StatusAsync(cluster.Certificates)).Regions.Single(r => r.Region == West).QueueDepth;
+        Assert.InRange(queued, 1, 3);
+
+        await cluster.StartRegionAsync(West);
+        await ForEachAsync(backlog, i => cluster.UntilAsync(West, keyIds[i], m => m.KeyState == KeyState.Enabled, TimeSpan.FromMinutes(2)));
+    }
+
+    /// <summary>Messages <paramref name="region"/> holds for <paramref name="destination"/> that the ControlPlane has not stored yet.</summary>
+    private static long OutboxCount(ThreeRegionCluster cluster, string region, string destination)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(cluster.DataDirectory(region), "region.db"), Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly, Pooling = false,
+        }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM outbox WHERE destination = $d;";
+        command.Parameters.AddWithValue("$d", destination);
+        return (long)command.ExecuteScalar()!;
+    }
+
     /// <summary>Runs the calls from 8 workers at once.</summary>
     private static Task ForEachAsync<T>(int count, Func<int, Task<T>> call)
     {

@@ -87,7 +87,7 @@ public static class AdversaryRun
                 refused: false);
         }
 
-        await SendAsync(cluster, envelopes, cancellationToken).ConfigureAwait(false);
+        await SendAsync(cluster, BatchLaterHalf(envelopes, signing), cancellationToken).ConfigureAwait(false);
         var after = await quietFingerprints(cancellationToken).ConfigureAwait(false);
         foreach (var region in ChaosCluster.Regions)
         {
@@ -122,6 +122,39 @@ public static class AdversaryRun
             delivered.FirstOrDefault(e => e.Kind == KeyTransfer.Descriptor.FullName) is { } leaked ? $"a KeyTransfer for {leaked.KeyId} reached it" : null);
         progress($"adversary: {envelopes.Count} forged envelopes on {targets.Count} keys, {refusals.Values.Sum()} to be refused, "
                  + $"{delivered.Count} delivered to it (none with material)");
+    }
+
+    /// <summary>
+    /// The later half of the forgeries to each Region as one batch, validly signed by the adversary: a batch's own
+    /// signature must let no member past the checks its kind meets alone. The singles go first, so sequences still grow.
+    /// </summary>
+    private static List<Envelope> BatchLaterHalf(List<Envelope> envelopes, ECDsa signing)
+    {
+        var singles = new List<Envelope>();
+        var batches = new List<Envelope>();
+        foreach (var destination in envelopes.GroupBy(e => e.DestinationRegion, StringComparer.Ordinal))
+        {
+            var all = destination.ToList();
+            singles.AddRange(all.Take(all.Count / 2));
+            var members = all.Skip(all.Count / 2).Select(e => new Envelope(e) { Signature = ByteString.Empty }).ToList();
+            if (members.Count == 0)
+            {
+                continue;
+            }
+
+            var batch = new Batch();
+            batch.Members.AddRange(members);
+            var envelope = new Envelope
+            {
+                MessageId = Guid.NewGuid().ToString("N"), SourceRegion = ChaosCluster.Adversary, DestinationRegion = destination.Key, KeyId = string.Empty,
+                Sequence = members[^1].Sequence, SentAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
+                Kind = Batch.Descriptor.FullName, Payload = batch.ToByteString(),
+            };
+            EnvelopeSignature.Sign(envelope, signing);
+            batches.Add(envelope);
+        }
+
+        return [.. singles, .. batches];
     }
 
     private static SharedState Claim(string primary, long epoch, params HandOff[] handOffs)
@@ -282,7 +315,9 @@ public static class AdversaryRun
 
             if (call.ResponseStream.Current.FrameCase == ControlPlaneFrame.FrameOneofCase.Deliver)
             {
-                delivered.Add(call.ResponseStream.Current.Deliver);
+                // A batch's messages count one by one: material inside a batch is material delivered.
+                var envelope = call.ResponseStream.Current.Deliver;
+                delivered.AddRange(envelope.Kind == Batch.Descriptor.FullName ? Batch.Parser.ParseFrom(envelope.Payload).Members : [envelope]);
             }
         }
     }

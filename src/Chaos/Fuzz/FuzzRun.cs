@@ -16,7 +16,7 @@ namespace Grpc.Mrk.Chaos;
 /// <summary>
 /// Bad input at scale against a cluster started here: seven in ten cases go to a random public RPC of a random Region,
 /// two in ten to a random operation of AWS's JSON protocol on a random Region (<see cref="AwsJsonFuzzer"/>; no answer
-/// may be a 500 other than a fault AWS's model declares), one in ten to the ControlPlane's relay stream as a Region would send them (forged, misrouted, replayed, oversized,
+/// may be a 500 other than a fault AWS's model declares), one in ten to the ControlPlane's relay stream as a Region would send them (forged, misrouted, replayed, oversized, batches whose members do not match them,
 /// garbage, cut off); then a compromised Region's forged protocol sequences (<see cref="AdversaryRun"/>). Checked: no
 /// process exits, no answer is INTERNAL or UNKNOWN, a batch of calls that were all refused leaves every store exactly
 /// as it was, each process's memory stays bounded, and the compromised Region changes nothing and receives no material.
@@ -270,7 +270,7 @@ public static class FuzzRun
         CancellationToken cancellationToken)
     {
         var connect = RawCalls.Duplex(Internal.V1.Relay.Descriptor.FullName, "Connect");
-        var kinds = ReplicationReflection.Descriptor.MessageTypes.ToList();
+        List<MessageDescriptor> kinds = [.. ReplicationReflection.Descriptor.MessageTypes, Internal.V1.Batch.Descriptor];
         using var ca = CertificateFiles.LoadCertificate(cluster.Layout.AuthorityCertificate);
         for (long sent = 0; sent < cases;)
         {
@@ -322,7 +322,25 @@ public static class FuzzRun
             SentAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
             Payload = ByteString.CopyFrom(random.NextDouble() < 0.02 ? new byte[300 * 1024] : fuzzer.Next(kind)),
         };
-        if (roll < 0.45)
+        if (kind == Internal.V1.Batch.Descriptor && roll < 0.45)
+        {
+            // A batch signed with the Region's real key and a fresh sequence, whose members (fuzzed messages of every
+            // kind) do not end at that sequence: its members are refused whole, before any of them is applied.
+            var batch = new Internal.V1.Batch();
+            for (var i = 1; i <= random.Next(1, 6); i++)
+            {
+                var memberKind = kinds[random.Next(kinds.Count - 1)];
+                batch.Members.Add(new Envelope(envelope)
+                {
+                    MessageId = Guid.NewGuid().ToString("N"), Sequence = (ulong)i, Kind = memberKind.FullName, Payload = ByteString.CopyFrom(fuzzer.Next(memberKind)),
+                });
+            }
+
+            envelope.Payload = batch.ToByteString();
+            envelope.Sequence = (ulong)random.NextInt64(100, long.MaxValue);
+            EnvelopeSignature.Sign(envelope, signing);
+        }
+        else if (roll < 0.45)
         {
             // Signed with the Region's real key but as an old sequence: a replay, refused at the receiving Region's gate.
             envelope.Sequence = (ulong)random.Next(0, 3);

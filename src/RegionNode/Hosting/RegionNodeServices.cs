@@ -33,7 +33,7 @@ public static class RegionNodeServices
         services.AddSingleton<IKeyStore>(sp =>
         {
             var store = new SqliteKeyStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<RegionIdentity>(),
-                sp.GetRequiredService<TimeProvider>(), sp.GetService<IEnvelopeSealer>(), sp.GetRequiredService<ITransactionAudit>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetService<IEnvelopeBuilder>(), sp.GetRequiredService<ITransactionAudit>(),
                 sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.KeyCacheSize);
             store.KeyWritten += sp.GetRequiredService<UnwrappedMaterialCache>().Forget;
             if (sp.GetService<Outbox>() is { } outbox)

@@ -150,7 +150,8 @@ public static partial class RegionNodeSetup
         services.AddSingleton(sp => new ReplicationIdentity(options.ClusterCertificates ?? string.Empty, options.Region, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RelayStore>();
         services.AddSingleton<Outbox>();
-        services.AddSingleton<IEnvelopeSealer>(sp => sp.GetRequiredService<Outbox>());
+        services.AddSingleton(new OutgoingEnvelopes(options.Region));
+        services.AddSingleton<IEnvelopeBuilder>(sp => sp.GetRequiredService<OutgoingEnvelopes>());
         services.AddSingleton<ProbeHandler>();
         services.AddSingleton<IEnvelopeHandler>(sp => sp.GetRequiredService<ProbeHandler>());
         foreach (var kind in ReplicationCodec.Kinds)

@@ -28,8 +28,8 @@ public sealed class ControlPlaneLink(
     /// <summary>Quiet time on the stream before a ping, and how long its answer may take before the link is dropped.</summary>
     private static readonly TimeSpan KeepAlivePingDelay = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan KeepAlivePingTimeout = TimeSpan.FromSeconds(10);
-    /// <summary>Envelopes read from the outbox at a time.</summary>
-    private const int SendBatch = 200;
+    /// <summary>Messages read from the outbox at a time (they leave in batches of at most <see cref="EnvelopeBatches.MaxMembers"/>).</summary>
+    private const int SendBatch = 512;
 
     private readonly SemaphoreSlim _doorbell = new(0);
     private readonly SemaphoreSlim _sealed = new(0);
@@ -89,7 +89,9 @@ public sealed class ControlPlaneLink(
             }
         }
 
-        var sending = SendOutboxAsync(WriteAsync, stream.Token);
+        // What each envelope sent on this stream carries, so a `stored` for a batch removes all of its messages.
+        var carried = new System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var sending = SendOutboxAsync(WriteAsync, carried, stream.Token);
         var publishing = PublishDigestsAsync(WriteAsync, stream.Token);
         var acks = new FrameQueue<RegionFrame>(WriteAsync, stream.Cancel);
 
@@ -104,7 +106,8 @@ public sealed class ControlPlaneLink(
                 var frame = call.ResponseStream.Current;
                 if (frame.FrameCase == ControlPlaneFrame.FrameOneofCase.Stored)
                 {
-                    await store.RemoveAsync(frame.Stored.MessageId, stream.Token).ConfigureAwait(false);
+                    var members = carried.TryRemove(frame.Stored.MessageId, out var ids) ? ids : [frame.Stored.MessageId];
+                    await store.RemoveAsync(members, stream.Token).ConfigureAwait(false);
                 }
                 else if (frame.FrameCase == ControlPlaneFrame.FrameOneofCase.DigestsStored)
                 {
@@ -156,20 +159,27 @@ public sealed class ControlPlaneLink(
         }
     }
 
-    private async Task SendOutboxAsync(Func<RegionFrame, Task> write, CancellationToken cancellationToken)
+    private async Task SendOutboxAsync(Func<RegionFrame, Task> write, System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<string>> carried,
+        CancellationToken cancellationToken)
     {
         // Until the ControlPlane confirms a message as stored it stays in the outbox; each connection sends it once,
-        // reading on from the last sequence it sent to each destination.
+        // reading on from the last sequence it sent to each destination. What waits when the outbox is read leaves as
+        // batches, one signature each; a message queued alone leaves alone, at once.
         var sentUpTo = new Dictionary<string, long>(StringComparer.Ordinal);
         await write(new RegionFrame()).ConfigureAwait(false);
         Log.ControlPlaneConnected(logger, controlPlane.ToString());
         while (!cancellationToken.IsCancellationRequested)
         {
             var pending = await store.PendingAsync(SendBatch, cancellationToken, sentUpTo).ConfigureAwait(false);
+            foreach (var outgoing in EnvelopeBatches.Form(pending, identity.Region, time.GetUtcNow(), identity.SigningKey))
+            {
+                carried[outgoing.Envelope.MessageId] = outgoing.MemberIds;
+                await write(new RegionFrame { Send = outgoing.Envelope }).ConfigureAwait(false);
+            }
+
             foreach (var message in pending)
             {
-                await write(new RegionFrame { Send = Envelope.Parser.ParseFrom(message.Envelope) }).ConfigureAwait(false);
-                sentUpTo[message.Destination] = message.Sequence;
+                sentUpTo[message.Destination] = Math.Max(message.Sequence, sentUpTo.GetValueOrDefault(message.Destination));
             }
 
             if (pending.Count < SendBatch)

@@ -23,9 +23,26 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
     /// <summary>Raised after an envelope was set aside, with the table's new size (the link reports it to the ControlPlane).</summary>
     public event Action<int>? DeadLettered;
 
+    /// <summary>Keys whose messages in one batch are applied at the same time; each key's own messages stay in order.</summary>
+    public const int ParallelKeys = 8;
+
     public async Task ReceiveAsync(Envelope envelope, CancellationToken cancellationToken)
     {
         var problem = Problem(envelope);
+        Batch? batch = null;
+        if (problem is null && envelope.Kind == EnvelopeBatches.Kind)
+        {
+            try
+            {
+                batch = Batch.Parser.ParseFrom(envelope.Payload);
+                problem = EnvelopeBatches.MembersProblem(envelope, batch, _handlers.ContainsKey);
+            }
+            catch (InvalidProtocolBufferException)
+            {
+                problem = "the batch does not decode";
+            }
+        }
+
         if (problem is not null)
         {
             // A forgery or a misrouting got past the ControlPlane: refused, and recorded as a refused internal event.
@@ -37,13 +54,30 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
         }
 
         // Handlers are idempotent and commit their own changes; the sequence is recorded after them, so a crash in
-        // between means one harmless redelivery, while a replayed older envelope is refused here.
-        if (!await store.IsNewAsync(envelope.SourceRegion, envelope.Sequence, cancellationToken).ConfigureAwait(false))
+        // between means one harmless redelivery, while a replayed older envelope (or batch member) is refused here.
+        var lastApplied = await store.LastAppliedAsync(envelope.SourceRegion, cancellationToken).ConfigureAwait(false);
+        var members = batch is null ? [envelope] : batch.Members.Where(m => m.Sequence > lastApplied).ToList();
+        if (envelope.Sequence <= lastApplied || members.Count == 0)
         {
             Log.EnvelopeRejected(logger, LogText.Safe(envelope.MessageId), LogText.Safe(envelope.SourceRegion), $"sequence {envelope.Sequence} already applied (replay or redelivery)");
             return;
         }
 
+        // Messages about different keys do not depend on each other: they apply side by side, each key's in order.
+        await Parallel.ForEachAsync(members.GroupBy(m => m.KeyId, StringComparer.Ordinal),
+            new ParallelOptions { MaxDegreeOfParallelism = ParallelKeys, CancellationToken = cancellationToken },
+            async (sameKey, token) =>
+            {
+                foreach (var member in sameKey)
+                {
+                    await ApplyAsync(member, token).ConfigureAwait(false);
+                }
+            }).ConfigureAwait(false);
+        await store.MarkAppliedAsync(envelope.SourceRegion, envelope.Sequence, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ApplyAsync(Envelope envelope, CancellationToken cancellationToken)
+    {
         try
         {
             await _handlers[envelope.Kind].ApplyAsync(envelope, cancellationToken).ConfigureAwait(false);
@@ -55,10 +89,7 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
         catch (Exception failure) when (!StoreUnavailable(failure))
         {
             await SetAsideAsync(envelope, failure, cancellationToken).ConfigureAwait(false);
-            return;
         }
-
-        await store.MarkAppliedAsync(envelope.SourceRegion, envelope.Sequence, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -105,6 +136,6 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
             return "signature does not verify (forged or altered)";
         }
 
-        return _handlers.ContainsKey(envelope.Kind) ? null : $"unknown kind {envelope.Kind}";
+        return envelope.Kind == EnvelopeBatches.Kind || _handlers.ContainsKey(envelope.Kind) ? null : $"unknown kind {envelope.Kind}";
     }
 }

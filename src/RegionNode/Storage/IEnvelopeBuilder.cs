@@ -2,8 +2,11 @@ using Grpc.Mrk.RegionNode.Domain.Model;
 
 namespace Grpc.Mrk.RegionNode.Storage;
 
-/// <summary>Turns an outgoing message into a signed envelope once its sequence number is allocated.</summary>
-public interface IEnvelopeSealer
+/// <summary>
+/// Turns an outgoing message into the envelope the outbox keeps, once its sequence number is allocated. Envelopes are
+/// signed when the link sends them, one signature per batch.
+/// </summary>
+public interface IEnvelopeBuilder
 {
-    (string MessageId, byte[] Envelope) Seal(OutgoingMessage message, ulong sequence, DateTimeOffset now);
+    (string MessageId, byte[] Envelope) Build(OutgoingMessage message, ulong sequence, DateTimeOffset now);
 }

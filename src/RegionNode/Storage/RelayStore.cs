@@ -86,24 +86,34 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
     /// Deletes an envelope the ControlPlane has stored. Not flushed to disk on its own (the next flushed commit carries
     /// it): if power fails first, the envelope is simply sent again and its receiver drops it as already applied.
     /// </summary>
-    public async Task RemoveAsync(string messageId, CancellationToken cancellationToken)
+    public async Task RemoveAsync(IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous=NORMAL; DELETE FROM outbox WHERE message_id = $id; PRAGMA synchronous=FULL;";
-        command.Parameters.AddWithValue("$id", messageId);
+        command.CommandText = """
+            PRAGMA synchronous=NORMAL;
+            DELETE FROM outbox WHERE message_id IN (SELECT value FROM json_each($ids));
+            PRAGMA synchronous=FULL;
+            """;
+        command.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(messageIds.ToList(), StoreJson.Default.ListString));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public Task RemoveAsync(string messageId, CancellationToken cancellationToken) => RemoveAsync([messageId], cancellationToken);
+
     /// <summary>True when <paramref name="sequence"/> is newer than the last envelope applied from <paramref name="source"/>.</summary>
-    public async Task<bool> IsNewAsync(string source, ulong sequence, CancellationToken cancellationToken)
+    public async Task<bool> IsNewAsync(string source, ulong sequence, CancellationToken cancellationToken) =>
+        sequence > await LastAppliedAsync(source, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The sequence of the last envelope applied from <paramref name="source"/> (0 before the first).</summary>
+    public async Task<ulong> LastAppliedAsync(string source, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         using var last = connection.CreateCommand();
         last.CommandText = "SELECT last_in FROM relay_peers WHERE region = $r;";
         last.Parameters.AddWithValue("$r", source);
         var lastIn = await last.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return lastIn is null || sequence > Convert.ToUInt64(lastIn, System.Globalization.CultureInfo.InvariantCulture);
+        return lastIn is null ? 0 : Convert.ToUInt64(lastIn, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Records <paramref name="sequence"/> as the last envelope applied from <paramref name="source"/> (never moves backwards).</summary>

@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 namespace Grpc.Mrk.RegionNode.Storage;
 
 /// <summary>The Region's keys, material versions and aliases in SQLite. Every write is one transaction.</summary>
-public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdentity region, TimeProvider time, IEnvelopeSealer? sealer = null,
+public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdentity region, TimeProvider time, IEnvelopeBuilder? envelopes = null,
     ITransactionAudit? audit = null, int keyCacheCapacity = SqliteKeyStore.DefaultKeyCacheCapacity) : IKeyStore
 {
     /// <summary>Keys whose stored rows are kept in memory (material stays wrapped there).</summary>
@@ -240,7 +240,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
             return;
         }
 
-        if (sealer is null)
+        if (envelopes is null)
         {
             throw new InvalidOperationException("This Region is not linked to a ControlPlane; it cannot send messages to other Regions.");
         }
@@ -248,7 +248,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         var now = time.GetUtcNow();
         foreach (var message in outgoing)
         {
-            await RelayStore.EnqueueAsync(connection, transaction, message.DestinationRegion, sequence => sealer.Seal(message, sequence, now), now,
+            await RelayStore.EnqueueAsync(connection, transaction, message.DestinationRegion, sequence => envelopes.Build(message, sequence, now), now,
                 cancellationToken).ConfigureAwait(false);
         }
     }

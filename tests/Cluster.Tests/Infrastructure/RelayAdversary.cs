@@ -121,7 +121,10 @@ public sealed class RelayAdversary : IDisposable
         return false;
     }
 
-    /// <summary>Everything the ControlPlane delivers to this Region within <paramref name="quiet"/> of the last delivery (never acknowledged).</summary>
+    /// <summary>
+    /// Everything the ControlPlane delivers to this Region within <paramref name="quiet"/> of the last delivery (never
+    /// acknowledged), with each batch's members in its place.
+    /// </summary>
     public async Task<IReadOnlyList<Envelope>> InboxAsync(TimeSpan quiet)
     {
         using var channel = Channel();
@@ -147,7 +150,9 @@ public sealed class RelayAdversary : IDisposable
 
             if (call.ResponseStream.Current.FrameCase == ControlPlaneFrame.FrameOneofCase.Deliver)
             {
-                delivered.Add(call.ResponseStream.Current.Deliver);
+                // A batch's messages count one by one: what it carries is what was delivered.
+                var envelope = call.ResponseStream.Current.Deliver;
+                delivered.AddRange(envelope.Kind == Batch.Descriptor.FullName ? Batch.Parser.ParseFrom(envelope.Payload).Members : [envelope]);
             }
         }
 

@@ -27,7 +27,7 @@ internal sealed class InProcessCluster : IDisposable
         _random = new Random(seed);
         foreach (var region in regions)
         {
-            Regions[region] = new TempStore(new UnsignedSealer(region), region, store => new Channel(store, regions), Clock);
+            Regions[region] = new TempStore(new OutgoingEnvelopes(region), region, store => new Channel(store, regions), Clock);
         }
     }
 
@@ -112,25 +112,6 @@ internal sealed class InProcessCluster : IDisposable
         this[envelope.DestinationRegion].Receiver.ReceiveAsync(source, envelope.KeyId,
             ReplicationCodec.Decode(envelope.Kind, envelope.Payload, envelope.MessageId), CancellationToken.None);
 
-    private sealed class UnsignedSealer(string region) : IEnvelopeSealer
-    {
-        public (string MessageId, byte[] Envelope) Seal(OutgoingMessage message, ulong sequence, DateTimeOffset now)
-        {
-            var envelope = new Envelope
-            {
-                MessageId = message.MessageId ?? Guid.NewGuid().ToString("N"),
-                SourceRegion = region,
-                DestinationRegion = message.DestinationRegion,
-                KeyId = message.KeyId,
-                Sequence = sequence,
-                SentAt = Timestamp.FromDateTimeOffset(now),
-                Kind = message.Kind,
-                Payload = ByteString.CopyFrom(message.Payload),
-            };
-            return (envelope.MessageId, envelope.ToByteArray());
-        }
-    }
-
     /// <summary>A hand-off signed with <paramref name="signer"/>'s real signing key, saying whatever an attacker holding it chooses.</summary>
     public static HandOff SignAs(string signer, string keyId, long epoch, string previousPrimary, string newPrimary) =>
         HandOffSignatures.Sign(SigningKey(signer), keyId, epoch, previousPrimary, newPrimary, Grpc.Mrk.RegionNode.Domain.Policies.Caller.SystemPrincipal);
@@ -168,7 +149,7 @@ internal sealed class InProcessCluster : IDisposable
         {
             var outgoing = Encode(destination, keyId, message);
             var now = store.Clock.GetUtcNow();
-            return store.Relay.EnqueueAsync(destination, sequence => new UnsignedSealer(store.Region.Region).Seal(outgoing, sequence, now), now,
+            return store.Relay.EnqueueAsync(destination, sequence => new OutgoingEnvelopes(store.Region.Region).Build(outgoing, sequence, now), now,
                 cancellationToken);
         }
     }

@@ -9,10 +9,10 @@ namespace Grpc.Mrk.RegionNode.UnitTests.Storage;
 /// <summary>A key change and the messages it sends to other Regions commit together or not at all.</summary>
 public sealed class OutgoingMessagesTests
 {
-    private sealed class RecordingSealer : IEnvelopeSealer
+    private sealed class RecordingBuilder : IEnvelopeBuilder
     {
         // Sequences start at the time of a peer's first message (in microseconds); the IDs count from 1 after that.
-        public (string MessageId, byte[] Envelope) Seal(OutgoingMessage message, ulong sequence, DateTimeOffset now) =>
+        public (string MessageId, byte[] Envelope) Build(OutgoingMessage message, ulong sequence, DateTimeOffset now) =>
             ($"{message.DestinationRegion}-{sequence - (ulong)(now.ToUnixTimeMilliseconds() * 1000) + 1}", [.. message.Payload, (byte)sequence]);
     }
 
@@ -21,7 +21,7 @@ public sealed class OutgoingMessagesTests
     [Fact]
     public async Task UpdateKey_WithMessages_OutboxRowsCommitWithTheChange_AndSequencesGrowPerDestination()
     {
-        using var store = new TempStore(new RecordingSealer());
+        using var store = new TempStore(new RecordingBuilder());
         var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), CancellationToken.None);
         var queued = 0;
         store.Store.MessagesQueued += () => queued++;
@@ -41,7 +41,7 @@ public sealed class OutgoingMessagesTests
     [Fact]
     public async Task UpdateKey_ChangeFails_NoMessageQueued()
     {
-        using var store = new TempStore(new RecordingSealer());
+        using var store = new TempStore(new RecordingBuilder());
         var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), CancellationToken.None);
         await store.Store.DeleteKeyAsync(key.KeyId, CancellationToken.None);
         await Assert.ThrowsAsync<InvalidOperationException>(() =>

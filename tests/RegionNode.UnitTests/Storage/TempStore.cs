@@ -22,7 +22,7 @@ internal sealed class TempStore : IDisposable
 {
     private readonly ServiceProvider _services;
 
-    public TempStore(IEnvelopeSealer? sealer = null, string region = "us-east-1", Func<TempStore, IReplicationChannel>? channel = null,
+    public TempStore(IEnvelopeBuilder? envelopes = null, string region = "us-east-1", Func<TempStore, IReplicationChannel>? channel = null,
         FakeTimeProvider? clock = null, bool auditWriting = true)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("mrk-unit-");
@@ -38,11 +38,11 @@ internal sealed class TempStore : IDisposable
         services.AddSingleton<TimeProvider>(Clock);
         services.AddRegionNodeServices();
 
-        // What only a node with a ControlPlane has: the relay's store, and here the test's own sealer and channel.
+        // What only a node with a ControlPlane has: the relay's store, and here the test's own envelopes and channel.
         services.AddSingleton<RelayStore>();
-        if (sealer is not null)
+        if (envelopes is not null)
         {
-            services.AddSingleton(sealer);
+            services.AddSingleton(envelopes);
         }
 
         if (channel is not null)
