@@ -15,11 +15,14 @@ public sealed class KeyChange : LockedChange
 
     private readonly ICallRecord? _record;
 
-    internal KeyChange(IKeyStore store, string keyId, KmsKey? key, ICallRecord? record, IDisposable held)
+    private readonly WriteDurability _durability;
+
+    internal KeyChange(IKeyStore store, string keyId, KmsKey? key, ICallRecord? record, WriteDurability durability, IDisposable held)
         : base(held, keyId)
     {
         _store = store;
         _record = record;
+        _durability = durability;
         KeyId = keyId;
         Key = key;
     }
@@ -41,7 +44,7 @@ public sealed class KeyChange : LockedChange
         }
 
         Commits();
-        await _store.InsertKeyAsync(key, outgoing, _record, cancellationToken).ConfigureAwait(false);
+        await _store.InsertKeyAsync(key, outgoing, _record, _durability, cancellationToken).ConfigureAwait(false);
         Key = key;
     }
 
@@ -50,7 +53,7 @@ public sealed class KeyChange : LockedChange
     {
         var key = Key ?? throw new InvalidOperationException($"No key {KeyId} was loaded: there is nothing to save.");
         Commits();
-        return _store.UpdateKeyAsync(key, outgoing, _record, cancellationToken);
+        return _store.UpdateKeyAsync(key, outgoing, _record, _durability, cancellationToken);
     }
 
     /// <summary>Removes the loaded key for good, remembers <paramref name="tombstone"/> and queues <paramref name="outgoing"/>.</summary>
@@ -62,7 +65,7 @@ public sealed class KeyChange : LockedChange
         }
 
         Commits();
-        await _store.DeleteKeyAsync(KeyId, tombstone, outgoing, _record, cancellationToken).ConfigureAwait(false);
+        await _store.DeleteKeyAsync(KeyId, tombstone, outgoing, _record, _durability, cancellationToken).ConfigureAwait(false);
         Key = null;
     }
 }

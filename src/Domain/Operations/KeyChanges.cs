@@ -19,12 +19,22 @@ public sealed class KeyChanges(IKeyStore store, KeyResolver resolver, KeyLocks l
     /// Takes the key's lock and loads the key (null when this Region holds none by that ID) for one change, made by
     /// <paramref name="caller"/>: its audit record is stored with the change.
     /// </summary>
-    public async Task<KeyChange> OpenAsync(string keyId, Caller caller, CancellationToken cancellationToken)
+    public Task<KeyChange> OpenAsync(string keyId, Caller caller, CancellationToken cancellationToken) =>
+        OpenAsync(keyId, caller, WriteDurability.Immediate, cancellationToken);
+
+    /// <summary>
+    /// A change that applies another Region's message: made by the service itself, and flushed to disk with the inbox's
+    /// record of the message as applied, which comes before the message is acknowledged (<see cref="WriteDurability.WithNextFlush"/>).
+    /// </summary>
+    public Task<KeyChange> OpenForReplicationAsync(string keyId, CancellationToken cancellationToken) =>
+        OpenAsync(keyId, Caller.System, WriteDurability.WithNextFlush, cancellationToken);
+
+    private async Task<KeyChange> OpenAsync(string keyId, Caller caller, WriteDurability durability, CancellationToken cancellationToken)
     {
         var held = await locks.AcquireAsync(keyId, cancellationToken).ConfigureAwait(false);
         try
         {
-            return new KeyChange(store, keyId, await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false), caller.Record, held);
+            return new KeyChange(store, keyId, await store.FindKeyAsync(keyId, cancellationToken).ConfigureAwait(false), caller.Record, durability, held);
         }
         catch
         {

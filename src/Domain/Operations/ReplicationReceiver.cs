@@ -61,7 +61,7 @@ public sealed class ReplicationReceiver(
         var sent = 0;
         foreach (var keyId in await store.KeysDueForSyncAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
-            using var change = await changes.OpenAsync(keyId, Caller.System, cancellationToken).ConfigureAwait(false);
+            using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);
             if (change.Key is not { } key)
             {
                 continue;
@@ -83,7 +83,7 @@ public sealed class ReplicationReceiver(
             return ReceiveOutcome.Refuse($"{source} asked for a replica it is not the primary of, or for a Region its state does not list");
         }
 
-        using var change = await changes.OpenAsync(keyId, Caller.System, cancellationToken).ConfigureAwait(false);
+        using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);
         if (change.Key is { } existing)
         {
             // Created before (a repeat): bring it up to date and ask again for what is missing.
@@ -123,7 +123,7 @@ public sealed class ReplicationReceiver(
             return ReceiveOutcome.Refuse($"shared state from {source}, which it does not name as primary");
         }
 
-        using var change = await changes.OpenAsync(keyId, Caller.System, cancellationToken).ConfigureAwait(false);
+        using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);
         if (change.Key is not { } key)
         {
             if (await change.TombstoneAsync(cancellationToken).ConfigureAwait(false) is { } tombstone)
@@ -291,7 +291,7 @@ public sealed class ReplicationReceiver(
             }
         }
 
-        using var change = await changes.OpenAsync(keyId, Caller.System, cancellationToken).ConfigureAwait(false);
+        using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);
         if (change.Key is not { MultiRegion: { } mr } key)
         {
             return ReceiveOutcome.Ignore("the key was deleted before its material arrived");
@@ -306,7 +306,7 @@ public sealed class ReplicationReceiver(
 
     private async Task<ReceiveOutcome> OnSyncAckAsync(string source, string keyId, SyncAckMessage ack, CancellationToken cancellationToken)
     {
-        using var change = await changes.OpenAsync(keyId, Caller.System, cancellationToken).ConfigureAwait(false);
+        using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);
         if (change.Key is not { IsPrimary: true } key)
         {
             return ReceiveOutcome.Ignore("this Region does not hold the primary");
@@ -328,7 +328,7 @@ public sealed class ReplicationReceiver(
             return ReceiveOutcome.Refuse($"{source} offered the primary role without its own signed hand-off to this Region");
         }
 
-        using var change = await changes.OpenAsync(keyId, Caller.System, cancellationToken).ConfigureAwait(false);
+        using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);
         var key = change.Key;
         if (key?.MultiRegion is not { } mr)
         {
@@ -410,7 +410,7 @@ public sealed class ReplicationReceiver(
 
     private async Task<ReceiveOutcome> OnPromoteRefusedAsync(string source, string keyId, PromoteRefusedMessage message, CancellationToken cancellationToken)
     {
-        using var change = await changes.OpenAsync(keyId, Caller.System, cancellationToken).ConfigureAwait(false);
+        using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);
         if (change.Key is not { IsHandingOff: true, MultiRegion: { } mr } key
             || mr.Epoch != message.Epoch)
         {
@@ -433,7 +433,7 @@ public sealed class ReplicationReceiver(
 
     private async Task<ReceiveOutcome> OnReplicaDeletedAsync(string source, string keyId, ReplicaDeletedMessage message, CancellationToken cancellationToken)
     {
-        using var change = await changes.OpenAsync(keyId, Caller.System, cancellationToken).ConfigureAwait(false);
+        using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);
         if (change.Key is not { } key
             || !key.RemoveReplica(source, time.GetUtcNow(), message.Epoch, message.SyncVersion))
         {

@@ -8,29 +8,30 @@ public interface IKeyStore
     Task<KmsKey?> FindKeyAsync(string keyId, CancellationToken cancellationToken);
 
     /// <summary>Stores a new key with its materials durably before returning.</summary>
-    Task InsertKeyAsync(KmsKey key, CancellationToken cancellationToken) => InsertKeyAsync(key, [], null, cancellationToken);
+    Task InsertKeyAsync(KmsKey key, CancellationToken cancellationToken) => InsertKeyAsync(key, [], null, WriteDurability.Immediate, cancellationToken);
 
     /// <summary>Stores a new key and queues <paramref name="outgoing"/> for other Regions, with <paramref name="record"/>, in one transaction.</summary>
-    Task InsertKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, CancellationToken cancellationToken);
+    Task InsertKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, WriteDurability durability, CancellationToken cancellationToken);
 
     /// <summary>Stores every change to the key, including material versions it gained, in one transaction.</summary>
-    Task UpdateKeyAsync(KmsKey key, CancellationToken cancellationToken) => UpdateKeyAsync(key, [], null, cancellationToken);
+    Task UpdateKeyAsync(KmsKey key, CancellationToken cancellationToken) => UpdateKeyAsync(key, [], null, WriteDurability.Immediate, cancellationToken);
 
     /// <summary>
     /// Stores every change to the key and queues <paramref name="outgoing"/> for other Regions, with the call's
     /// <paramref name="record"/>, in one transaction. Import
     /// tokens the change used up are deleted in it; InvalidImportTokenException if one was already used.
     /// </summary>
-    Task UpdateKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, CancellationToken cancellationToken);
+    Task UpdateKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, WriteDurability durability, CancellationToken cancellationToken);
 
     /// <summary>Removes the key, all its material versions and its aliases for good.</summary>
-    Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken) => DeleteKeyAsync(keyId, null, [], null, cancellationToken);
+    Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken) => DeleteKeyAsync(keyId, null, [], null, WriteDurability.Immediate, cancellationToken);
 
     /// <summary>
     /// Removes the key for good, remembers <paramref name="tombstone"/> (a deleted multi-Region key) and queues
     /// <paramref name="outgoing"/>, in one transaction.
     /// </summary>
-    Task DeleteKeyAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, CancellationToken cancellationToken);
+    Task DeleteKeyAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, WriteDurability durability,
+        CancellationToken cancellationToken);
 
     Task<KeyTombstone?> FindTombstoneAsync(string keyId, CancellationToken cancellationToken);
 

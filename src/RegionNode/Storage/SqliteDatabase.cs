@@ -1,4 +1,5 @@
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.RegionNode.Domain.Ports;
 using Microsoft.Data.Sqlite;
 
 namespace Grpc.Mrk.RegionNode.Storage;
@@ -33,6 +34,31 @@ public sealed class SqliteDatabase
     /// <summary>A connection for writing: this process's writes take turns here rather than in SQLite's busy wait.</summary>
     public Task<SqliteConnection> OpenForWriteAsync(CancellationToken cancellationToken) =>
         _writes.OpenAsync(_connectionString, cancellationToken);
+
+    /// <summary>
+    /// The same, its commits flushed as <paramref name="durability"/> says (every open sets synchronous=FULL again, so
+    /// the next user of the pooled connection flushes as usual).
+    /// </summary>
+    public async Task<SqliteConnection> OpenForWriteAsync(WriteDurability durability, CancellationToken cancellationToken)
+    {
+        var connection = await _writes.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
+        if (durability == WriteDurability.WithNextFlush)
+        {
+            try
+            {
+                using var pragma = connection.CreateCommand();
+                pragma.CommandText = "PRAGMA synchronous=NORMAL;";
+                await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        return connection;
+    }
 
     /// <summary>Creates or upgrades the schema. Returns the migrations applied.</summary>
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)

@@ -50,20 +50,23 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         return BuildKey(rows);
     }
 
-    public Task InsertKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, CancellationToken cancellationToken) =>
-        WritingAsync(key.KeyId, () => InsertKeyCoreAsync(key, outgoing, record, cancellationToken));
+    public Task InsertKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, WriteDurability durability,
+        CancellationToken cancellationToken) =>
+        WritingAsync(key.KeyId, () => InsertKeyCoreAsync(key, outgoing, record, durability, cancellationToken));
 
-    public Task UpdateKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, CancellationToken cancellationToken) =>
-        WritingAsync(key.KeyId, () => UpdateKeyCoreAsync(key, outgoing, record, cancellationToken));
+    public Task UpdateKeyAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, WriteDurability durability,
+        CancellationToken cancellationToken) =>
+        WritingAsync(key.KeyId, () => UpdateKeyCoreAsync(key, outgoing, record, durability, cancellationToken));
 
     public Task DeleteKeyAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record,
-        CancellationToken cancellationToken) =>
-        WritingAsync(keyId, () => DeleteKeyCoreAsync(keyId, tombstone, outgoing, record, cancellationToken));
+        WriteDurability durability, CancellationToken cancellationToken) =>
+        WritingAsync(keyId, () => DeleteKeyCoreAsync(keyId, tombstone, outgoing, record, durability, cancellationToken));
 
-    private async Task InsertKeyCoreAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, CancellationToken cancellationToken)
+    private async Task InsertKeyCoreAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, WriteDurability durability,
+        CancellationToken cancellationToken)
     {
         using var audited = audit is null ? null : await audit.ReserveAsync(record, key, created: true, cancellationToken).ConfigureAwait(false);
-        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenForWriteAsync(durability, cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using (var command = connection.CreateCommand())
         {
@@ -87,10 +90,11 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         Queued(outgoing);
     }
 
-    private async Task UpdateKeyCoreAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, CancellationToken cancellationToken)
+    private async Task UpdateKeyCoreAsync(KmsKey key, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record, WriteDurability durability,
+        CancellationToken cancellationToken)
     {
         using var audited = audit is null ? null : await audit.ReserveAsync(record, key, created: false, cancellationToken).ConfigureAwait(false);
-        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenForWriteAsync(durability, cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using (var command = connection.CreateCommand())
         {
@@ -121,13 +125,13 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         Queued(outgoing);
     }
 
-    public Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken) => DeleteKeyAsync(keyId, null, [], null, cancellationToken);
+    public Task DeleteKeyAsync(string keyId, CancellationToken cancellationToken) => DeleteKeyAsync(keyId, null, [], null, WriteDurability.Immediate, cancellationToken);
 
     private async Task DeleteKeyCoreAsync(string keyId, KeyTombstone? tombstone, IReadOnlyList<OutgoingMessage> outgoing, ICallRecord? record,
-        CancellationToken cancellationToken)
+        WriteDurability durability, CancellationToken cancellationToken)
     {
         using var audited = audit is null ? null : await audit.ReserveAsync(record, null, created: false, cancellationToken).ConfigureAwait(false);
-        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenForWriteAsync(durability, cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         foreach (var sql in new[]
                  {

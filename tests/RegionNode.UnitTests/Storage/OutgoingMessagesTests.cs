@@ -1,6 +1,7 @@
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
+using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -31,7 +32,7 @@ public sealed class OutgoingMessagesTests
             new OutgoingMessage("eu-west-1", key.KeyId, "k", [1]),
             new OutgoingMessage("eu-west-1", key.KeyId, "k", [2]),
             new OutgoingMessage("ap-southeast-2", key.KeyId, "k", [3]),
-        ], null, CancellationToken.None);
+        ], null, WriteDurability.Immediate, CancellationToken.None);
 
         Assert.Equal(1, queued);
         Assert.Equal("changed", (await store.Store.FindKeyAsync(key.KeyId, CancellationToken.None))!.Description);
@@ -45,7 +46,7 @@ public sealed class OutgoingMessagesTests
         var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), CancellationToken.None);
         await store.Store.DeleteKeyAsync(key.KeyId, CancellationToken.None);
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            store.Store.UpdateKeyAsync(key, [new OutgoingMessage("eu-west-1", key.KeyId, "k", [1])], null, CancellationToken.None));
+            store.Store.UpdateKeyAsync(key, [new OutgoingMessage("eu-west-1", key.KeyId, "k", [1])], null, WriteDurability.Immediate, CancellationToken.None));
         Assert.Empty(OutboxIds(store));
     }
 
@@ -56,7 +57,7 @@ public sealed class OutgoingMessagesTests
         var key = await store.Lifecycle.CreateKeyAsync(Caller.System, Create(), CancellationToken.None);
         key.UpdateDescription("must not stick");
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            store.Store.UpdateKeyAsync(key, [new OutgoingMessage("eu-west-1", key.KeyId, "k", [1])], null, CancellationToken.None));
+            store.Store.UpdateKeyAsync(key, [new OutgoingMessage("eu-west-1", key.KeyId, "k", [1])], null, WriteDurability.Immediate, CancellationToken.None));
         Assert.Equal("d", (await store.Store.FindKeyAsync(key.KeyId, CancellationToken.None))!.Description);
         Assert.Empty(OutboxIds(store));
     }

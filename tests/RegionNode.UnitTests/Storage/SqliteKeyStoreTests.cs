@@ -1,6 +1,7 @@
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
+using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 
@@ -39,7 +40,7 @@ public sealed class SqliteKeyStoreTests
         key.AddReplica("ap-southeast-2", new ReplicaCreation("d", "{}", []));
         key.RecordAck("ap-southeast-2", new SyncAckMessage(key.MultiRegion!.Epoch, key.MultiRegion.SyncVersion, key.MaterialIds, KeyState.Enabled));
         key.SentTo("eu-west-1", store.Clock.GetUtcNow(), TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1));
-        await store.Store.UpdateKeyAsync(key, [], null, CancellationToken.None);
+        await store.Store.UpdateKeyAsync(key, [], null, WriteDurability.Immediate, CancellationToken.None);
 
         var loaded = (await store.Store.FindKeyAsync(key.KeyId, CancellationToken.None))!.MultiRegion!;
         Assert.Equal(["eu-west-1", "ap-southeast-2"], loaded.ReplicaRegions);
