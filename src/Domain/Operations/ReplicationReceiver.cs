@@ -93,7 +93,8 @@ public sealed class ReplicationReceiver(
         if (await change.TombstoneAsync(cancellationToken).ConfigureAwait(false) is { } tombstone
             && !state.IsNewerThan(tombstone.Epoch, tombstone.SyncVersion))
         {
-            await channel.SendAsync(source, keyId, new ReplicaDeletedMessage(tombstone.Epoch, tombstone.SyncVersion), cancellationToken).ConfigureAwait(false);
+            await channel.SendAsync(source, keyId, new ReplicaDeletedMessage(tombstone.Epoch, tombstone.SyncVersion), WriteDurability.WithNextFlush,
+                cancellationToken).ConfigureAwait(false);
             return ReceiveOutcome.Ignore("the replica was deleted after this request; told the primary");
         }
 
@@ -128,7 +129,8 @@ public sealed class ReplicationReceiver(
         {
             if (await change.TombstoneAsync(cancellationToken).ConfigureAwait(false) is { } tombstone)
             {
-                await channel.SendAsync(source, keyId, new ReplicaDeletedMessage(tombstone.Epoch, tombstone.SyncVersion), cancellationToken).ConfigureAwait(false);
+                await channel.SendAsync(source, keyId, new ReplicaDeletedMessage(tombstone.Epoch, tombstone.SyncVersion), WriteDurability.WithNextFlush,
+                cancellationToken).ConfigureAwait(false);
                 return ReceiveOutcome.Ignore("no such key here any more; told the primary");
             }
 
@@ -232,7 +234,7 @@ public sealed class ReplicationReceiver(
             var (sourcePublic, wrapped) = transport.Wrap(request.PublicKey, new TransportContext(key.KeyId, region.Region, destination, requestId), plain);
             var shared = key.Shared();
             var transfer = new KeyTransferMessage(requestId, sourcePublic, shared.Epoch, shared.SyncVersion, shared.Materials, wrapped);
-            await channel.SendAsync(destination, key.KeyId, transfer, cancellationToken).ConfigureAwait(false);
+            await channel.SendAsync(destination, key.KeyId, transfer, WriteDurability.WithNextFlush, cancellationToken).ConfigureAwait(false);
             return ReceiveOutcome.Done;
         }
         finally
@@ -406,7 +408,8 @@ public sealed class ReplicationReceiver(
     /// <summary>Cannot take the role: hands it straight back to the offering Region, signed, two epochs on.</summary>
     private Task DeclineAsync(string source, string keyId, SharedState state, string reason, CancellationToken cancellationToken) =>
         channel.SendAsync(source, keyId,
-            new PromoteRefusedMessage(state.Epoch - 1, reason, channel.SignHandOff(keyId, state.Epoch + 1, source, Caller.SystemPrincipal)), cancellationToken);
+            new PromoteRefusedMessage(state.Epoch - 1, reason, channel.SignHandOff(keyId, state.Epoch + 1, source, Caller.SystemPrincipal)),
+            WriteDurability.WithNextFlush, cancellationToken);
 
     private async Task<ReceiveOutcome> OnPromoteRefusedAsync(string source, string keyId, PromoteRefusedMessage message, CancellationToken cancellationToken)
     {

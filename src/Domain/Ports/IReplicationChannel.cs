@@ -11,8 +11,11 @@ public interface IReplicationChannel
     /// <summary>The message as the store queues it inside a key change's transaction.</summary>
     OutgoingMessage Encode(string destination, string keyId, ReplicationMessage message, string? messageId = null);
 
-    /// <summary>Queues a message that belongs to no key change; it leaves at least once, in order per destination.</summary>
-    Task SendAsync(string destination, string keyId, ReplicationMessage message, CancellationToken cancellationToken);
+    /// <summary>
+    /// Queues a message that belongs to no key change; it leaves at least once, in order per destination. An answer to
+    /// another Region's message is queued <see cref="WriteDurability.WithNextFlush"/>, like the changes that message makes.
+    /// </summary>
+    Task SendAsync(string destination, string keyId, ReplicationMessage message, WriteDurability durability, CancellationToken cancellationToken);
 
     /// <summary>
     /// This Region, giving up the primary role of <paramref name="keyId"/>, names <paramref name="newPrimary"/> primary of

@@ -15,8 +15,8 @@ public sealed class ClusterChannel(ReplicationIdentity identity, Outbox outbox) 
         return new OutgoingMessage(destination, keyId, payload.Descriptor.FullName, payload.ToByteArray(), messageId);
     }
 
-    public Task SendAsync(string destination, string keyId, ReplicationMessage message, CancellationToken cancellationToken) =>
-        outbox.SendAsync(destination, keyId, ReplicationCodec.Encode(message), cancellationToken);
+    public Task SendAsync(string destination, string keyId, ReplicationMessage message, WriteDurability durability, CancellationToken cancellationToken) =>
+        outbox.SendAsync(destination, keyId, ReplicationCodec.Encode(message), durability, cancellationToken);
 
     public HandOff SignHandOff(string keyId, long epoch, string newPrimary, string requestedBy) =>
         HandOffSignatures.Sign(identity.SigningKey, keyId, epoch, identity.Region, newPrimary, requestedBy);
@@ -33,7 +33,7 @@ public sealed class StandaloneChannel : IReplicationChannel
     public OutgoingMessage Encode(string destination, string keyId, ReplicationMessage message, string? messageId = null) =>
         throw new InvalidOperationException("This Region is not linked to a ControlPlane; it cannot send messages to other Regions.");
 
-    public Task SendAsync(string destination, string keyId, ReplicationMessage message, CancellationToken cancellationToken) =>
+    public Task SendAsync(string destination, string keyId, ReplicationMessage message, WriteDurability durability, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("This Region is not linked to a ControlPlane; it cannot send messages to other Regions.");
 
     public HandOff SignHandOff(string keyId, long epoch, string newPrimary, string requestedBy) =>

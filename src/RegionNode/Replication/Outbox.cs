@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Storage;
 
 namespace Grpc.Mrk.RegionNode.Replication;
@@ -15,11 +16,11 @@ public sealed class Outbox(RelayStore store, OutgoingEnvelopes envelopes, TimePr
     /// <summary>Wakes the link to send what was just queued.</summary>
     public void NotifyEnqueued() => Enqueued?.Invoke();
 
-    public async Task<string> SendAsync(string destination, string keyId, IMessage payload, CancellationToken cancellationToken)
+    public async Task<string> SendAsync(string destination, string keyId, IMessage payload, WriteDurability durability, CancellationToken cancellationToken)
     {
         var message = new OutgoingMessage(destination, keyId, payload.Descriptor.FullName, payload.ToByteArray());
         var now = time.GetUtcNow();
-        var messageId = await store.EnqueueAsync(destination, sequence => envelopes.Build(message, sequence, now), now, cancellationToken)
+        var messageId = await store.EnqueueAsync(destination, sequence => envelopes.Build(message, sequence, now), now, durability, cancellationToken)
             .ConfigureAwait(false);
         NotifyEnqueued();
         return messageId;

@@ -1,3 +1,4 @@
+using Grpc.Mrk.RegionNode.Domain.Ports;
 using Microsoft.Data.Sqlite;
 
 namespace Grpc.Mrk.RegionNode.Storage;
@@ -7,9 +8,9 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
 {
     /// <summary>Allocates the next sequence number for <paramref name="destination"/> and stores the envelope built with it, in one transaction.</summary>
     public async Task<string> EnqueueAsync(string destination, Func<ulong, (string MessageId, byte[] Bytes)> build, DateTimeOffset now,
-        CancellationToken cancellationToken)
+        WriteDurability durability, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenForWriteAsync(durability, cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var messageId = await EnqueueAsync(connection, transaction, destination, build, now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

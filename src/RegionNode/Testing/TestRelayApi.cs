@@ -16,7 +16,7 @@ public sealed class TestRelayApi(Outbox outbox, ProbeHandler probes) : TestRelay
             throw KmsErrors.Constraint("destinationRegion", "Member must not be null");
         }
 
-        var messageId = await outbox.SendAsync(request.DestinationRegion, string.Empty, new Probe { Text = request.Text }, context.CancellationToken)
+        var messageId = await outbox.SendAsync(request.DestinationRegion, string.Empty, new Probe { Text = request.Text }, Domain.Ports.WriteDurability.Immediate, context.CancellationToken)
             .ConfigureAwait(false);
         return new SendProbeResponse { MessageId = messageId };
     }

@@ -114,7 +114,7 @@ public sealed class EnvelopeBatchTests : IDisposable
         Assert.Equal(["m2", "m4"], _handler.Applied("k2"));
     }
 
-    public static TheoryData<string> Tamperings() => ["cut", "reorder", "move", "alter", "resequence", "foreign member", "nested"];
+    public static TheoryData<string> Tamperings() => ["cut", "reorder", "move", "alter", "resequence", "foreign member", "nested", "undecodable"];
 
     [Theory]
     [MemberData(nameof(Tamperings))]
@@ -149,10 +149,10 @@ public sealed class EnvelopeBatchTests : IDisposable
                 break;
         }
 
-        envelope.Payload = batch.ToByteString();
-        if (tampering is "foreign member" or "nested")
+        envelope.Payload = tampering == "undecodable" ? ByteString.CopyFrom(0x0a, 0xff, 0xff, 0x01) : batch.ToByteString();
+        if (tampering is "foreign member" or "nested" or "undecodable")
         {
-            // Even signed by the source itself, a batch whose members are not its own kind of message is refused.
+            // Even signed by the source itself, a batch that does not decode, or whose members are not its own kind of message, is refused.
             EnvelopeSigning.Sign(envelope, _east.SigningKey);
         }
 

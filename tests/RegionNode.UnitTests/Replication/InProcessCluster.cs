@@ -145,12 +145,12 @@ internal sealed class InProcessCluster : IDisposable
             return new OutgoingMessage(destination, keyId, payload.Descriptor.FullName, payload.ToByteArray(), messageId);
         }
 
-        public Task SendAsync(string destination, string keyId, ReplicationMessage message, CancellationToken cancellationToken)
+        public Task SendAsync(string destination, string keyId, ReplicationMessage message, WriteDurability durability, CancellationToken cancellationToken)
         {
             var outgoing = Encode(destination, keyId, message);
             var now = store.Clock.GetUtcNow();
             return store.Relay.EnqueueAsync(destination, sequence => new OutgoingEnvelopes(store.Region.Region).Build(outgoing, sequence, now), now,
-                cancellationToken);
+                durability, cancellationToken);
         }
     }
 }

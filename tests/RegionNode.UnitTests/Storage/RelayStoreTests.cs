@@ -1,4 +1,5 @@
 using System.Text;
+using Grpc.Mrk.RegionNode.Domain.Ports;
 
 namespace Grpc.Mrk.RegionNode.UnitTests.Storage;
 
@@ -13,8 +14,8 @@ public sealed class RelayStoreTests
         using var store = new TempStore();
         var now = store.Clock.GetUtcNow();
         // The later change commits first with an earlier timestamp: sequence order, not time order, is what the receiver needs.
-        await store.Relay.EnqueueAsync("eu-west-1", s => ($"a-{s}", Encoding.UTF8.GetBytes("first")), now, None);
-        await store.Relay.EnqueueAsync("eu-west-1", s => ($"b-{s}", Encoding.UTF8.GetBytes("second")), now - TimeSpan.FromSeconds(5), None);
+        await store.Relay.EnqueueAsync("eu-west-1", s => ($"a-{s}", Encoding.UTF8.GetBytes("first")), now, WriteDurability.Immediate, None);
+        await store.Relay.EnqueueAsync("eu-west-1", s => ($"b-{s}", Encoding.UTF8.GetBytes("second")), now - TimeSpan.FromSeconds(5), WriteDurability.Immediate, None);
 
         var pending = await store.Relay.PendingAsync(10, None);
         Assert.Equal(["first", "second"], pending.Select(p => Encoding.UTF8.GetString(p.Envelope)));
@@ -28,8 +29,8 @@ public sealed class RelayStoreTests
         var now = store.Clock.GetUtcNow();
         for (var i = 0; i < 3; i++)
         {
-            await store.Relay.EnqueueAsync("eu-west-1", s => ($"eu-{s}", [1]), now, None);
-            await store.Relay.EnqueueAsync("ap-southeast-2", s => ($"ap-{s}", [2]), now, None);
+            await store.Relay.EnqueueAsync("eu-west-1", s => ($"eu-{s}", [1]), now, WriteDurability.Immediate, None);
+            await store.Relay.EnqueueAsync("ap-southeast-2", s => ($"ap-{s}", [2]), now, WriteDurability.Immediate, None);
         }
 
         var first = await store.Relay.PendingAsync(2, None);
