@@ -27,6 +27,15 @@ public sealed class ClusterLayout(string root)
 
     public string SigningKey(string region) => Path.Combine(Root, "regions", region, "signing.key");
 
+    /// <summary>The Regions that have a folder with a replication signing certificate (not checked here).</summary>
+    public IReadOnlyList<string> Regions()
+    {
+        var folder = Path.Combine(Root, "regions");
+        return Directory.Exists(folder)
+            ? Directory.GetDirectories(folder).Select(Path.GetFileName).OfType<string>().Where(r => File.Exists(SigningCertificate(r))).Order(StringComparer.Ordinal).ToList()
+            : [];
+    }
+
     /// <summary>A caller's client certificate: clients/&lt;user|role&gt;-&lt;name&gt;/tls.crt.</summary>
     public string ClientCertificate(ClusterRole role, string name) => Path.Combine(Root, "clients", $"{PeerIdentity.OrganizationalUnit(role)}-{name}", "tls.crt");
 

@@ -58,8 +58,10 @@ public sealed class RelayTests(ITestOutputHelper output) : IDisposable
         await using var east = await StartNodeAsync("us-east-1", controlPlane);
         await Eventually.TrueAsync(async () => (await controlPlane.StatusAsync(Certificates)).Regions.Single(r => r.Region == "us-east-1").Connected);
 
-        var sent = await east.Relay.SendProbeAsync(new SendProbeRequest { DestinationRegion = "eu-west-1", Text = "while you were away" }, deadline: Deadline.Soon);
+        // A Region that starts publishes its transport prekeys to every other one: that is queued for West first.
         await Eventually.TrueAsync(async () => (await controlPlane.StatusAsync(Certificates)).Regions.Single(r => r.Region == "eu-west-1").QueueDepth == 1);
+        var sent = await east.Relay.SendProbeAsync(new SendProbeRequest { DestinationRegion = "eu-west-1", Text = "while you were away" }, deadline: Deadline.Soon);
+        await Eventually.TrueAsync(async () => (await controlPlane.StatusAsync(Certificates)).Regions.Single(r => r.Region == "eu-west-1").QueueDepth == 2);
         var west = (await controlPlane.StatusAsync(Certificates)).Regions.Single(r => r.Region == "eu-west-1");
         Assert.False(west.Connected);
 
@@ -67,7 +69,7 @@ public sealed class RelayTests(ITestOutputHelper output) : IDisposable
         await controlPlane.KillAsync();
         await controlPlane.DisposeAsync();
         await using var restarted = await ControlPlaneProcess.StartAsync(_directory.Sub("cp"), Certificates, Regions, port, output);
-        Assert.Equal(1, (await restarted.StatusAsync(Certificates)).Regions.Single(r => r.Region == "eu-west-1").QueueDepth);
+        Assert.Equal(2, (await restarted.StatusAsync(Certificates)).Regions.Single(r => r.Region == "eu-west-1").QueueDepth);
 
         await using var westNode = await StartNodeAsync("eu-west-1", restarted);
         await Eventually.TrueAsync(async () => (await ProbesAsync(westNode)).Any(p => p.MessageId == sent.MessageId), TimeSpan.FromSeconds(30));

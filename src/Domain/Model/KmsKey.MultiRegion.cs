@@ -175,6 +175,23 @@ public sealed partial class KmsKey
         return true;
     }
 
+    /// <summary>
+    /// The versions the primary sends with its next message to <paramref name="replica"/>: those held here that the
+    /// replica has not acknowledged holding; null when none, or when the key's material is imported (it never travels).
+    /// </summary>
+    public IReadOnlyList<string>? MaterialsOwedTo(string replica)
+    {
+        var mr = RequireMultiRegion();
+        if (Origin == KeyOrigin.EXTERNAL)
+        {
+            return null;
+        }
+
+        var held = mr.Progress.TryGetValue(replica, out var progress) ? progress.MaterialIds : [];
+        var owed = _materials.Where(m => m.IsHeld && !held.Contains(m.MaterialId)).Select(m => m.MaterialId).ToList();
+        return owed.Count == 0 ? null : owed;
+    }
+
     /// <summary>Records that <paramref name="region"/> was just sent the latest state, so anti-entropy repeats it after a back-off unless acknowledged.</summary>
     public void SentTo(string region, DateTimeOffset now, TimeSpan backoff, TimeSpan maxBackoff) =>
         RequireMultiRegion().ProgressOf(region).Sent(now, backoff, maxBackoff);

@@ -6,11 +6,21 @@ namespace Grpc.Mrk.RegionNode.Domain.Model;
 /// <summary>A message between Regions about one multi-Region key set (the cross-Region protocol of docs/architecture.md).</summary>
 public abstract record ReplicationMessage;
 
+/// <summary>
+/// A message from the primary that may bring material with it: the plaintext versions the receiving Region opened from
+/// the message's delivery, null when none came or it could not be opened (a prekey this Region no longer holds). The
+/// receiver's replication layer zeroes them once the message is applied.
+/// </summary>
+public abstract record MaterialCarrier : ReplicationMessage
+{
+    public IReadOnlyList<(string MaterialId, byte[] Material)>? Delivered { get; init; }
+}
+
 /// <summary>Primary to a new replica's Region: create the replica, in state Creating, with its own independent properties.</summary>
-public sealed record CreateReplicaMessage(SharedState State, ReplicaCreation Creation) : ReplicationMessage;
+public sealed record CreateReplicaMessage(SharedState State, ReplicaCreation Creation) : MaterialCarrier;
 
 /// <summary>Primary to a replica: the shared properties changed (or are repeated by anti-entropy).</summary>
-public sealed record SharedStateMessage(SharedState State) : ReplicationMessage;
+public sealed record SharedStateMessage(SharedState State) : MaterialCarrier;
 
 /// <summary>
 /// Replica to a Region holding the material: the replica's ephemeral ECDH public key. The request's message ID (set on

@@ -56,7 +56,10 @@ public sealed class MultiRegionOperations(
             KeyState.Creating, description, replicaPolicy, tags, new MultiRegionInfo(mr.PrimaryRegion, mr.ReplicaRegions, mr.Epoch, mr.SyncVersion), []);
         await accessControl.RequireNoLockoutAsync(caller, replica, replicaPolicy, replicaDocument, bound, bypassLockoutSafetyCheck, cancellationToken)
             .ConfigureAwait(false);
-        var outgoing = new List<OutgoingMessage> { channel.Encode(replicaRegion, key.KeyId, new CreateReplicaMessage(key.Shared(), creation)) };
+        var outgoing = new List<OutgoingMessage>
+        {
+            channel.Encode(replicaRegion, key.KeyId, new CreateReplicaMessage(key.Shared(), creation)) with { Deliver = key.MaterialsOwedTo(replicaRegion) },
+        };
         sync.Scheduled(key, replicaRegion);
         outgoing.AddRange(sync.Broadcast(key, except: replicaRegion));
         await change.SaveAsync(outgoing, cancellationToken).ConfigureAwait(false);

@@ -36,7 +36,7 @@ public sealed class ReplicationReceiver(
         var outcome = await (message switch
         {
             CreateReplicaMessage m => OnCreateReplicaAsync(source, keyId, m, cancellationToken),
-            SharedStateMessage m => OnSharedStateAsync(source, keyId, m.State, cancellationToken),
+            SharedStateMessage m => OnSharedStateAsync(source, keyId, m, cancellationToken),
             KeyRequestMessage m => OnKeyRequestAsync(source, keyId, m, cancellationToken),
             KeyTransferMessage m => OnKeyTransferAsync(source, keyId, m, cancellationToken),
             SyncAckMessage m => OnSyncAckAsync(source, keyId, m, cancellationToken),
@@ -87,7 +87,7 @@ public sealed class ReplicationReceiver(
         if (change.Key is { } existing)
         {
             // Created before (a repeat): bring it up to date and ask again for what is missing.
-            return await ApplySharedAsync(source, change, existing, state, cancellationToken).ConfigureAwait(false);
+            return await ApplySharedAsync(source, change, existing, state, message.Delivered, cancellationToken).ConfigureAwait(false);
         }
 
         if (await change.TombstoneAsync(cancellationToken).ConfigureAwait(false) is { } tombstone
@@ -109,7 +109,22 @@ public sealed class ReplicationReceiver(
         key.WithPolicyPrincipals(await principals.BindAsync(KeyPolicies.Validate(creation.Policy), refuseUnknown: false, cancellationToken)
             .ConfigureAwait(false));
         key.Restore(null, null, state.RotationEnabled, state.RotationPeriodInDays, state.NextRotationDate, state.OnDemandRotationStartDate);
-        await change.InsertAsync(key, imported ? sync.Report(key) : [Request(source, keyId)], cancellationToken).ConfigureAwait(false);
+
+        // The primary sends the material with the creation when it holds a prekey of this Region: the replica is
+        // Enabled at once. Otherwise (or when this Region restarted since it published that prekey) it asks for it.
+        var delivered = Versions(keyId, state.Materials, imported ? null : message.Delivered, out var problem);
+        if (problem is not null)
+        {
+            return ReceiveOutcome.Refuse(problem);
+        }
+
+        if (delivered is not null)
+        {
+            key.AddTransported(delivered, state.Epoch, state.SyncVersion);
+        }
+
+        var outgoing = imported || key.MissingMaterials(state).Count == 0 ? sync.Report(key) : [Request(source, keyId)];
+        await change.InsertAsync(key, outgoing, cancellationToken).ConfigureAwait(false);
         audit.Record(AuditEvent.Internal("CreateKey", key.Arn, new Dictionary<string, object?>
         {
             ["multiRegion"] = true, ["primaryRegion"] = source, ["description"] = creation.Description,
@@ -117,8 +132,9 @@ public sealed class ReplicationReceiver(
         return ReceiveOutcome.Done;
     }
 
-    private async Task<ReceiveOutcome> OnSharedStateAsync(string source, string keyId, SharedState state, CancellationToken cancellationToken)
+    private async Task<ReceiveOutcome> OnSharedStateAsync(string source, string keyId, SharedStateMessage message, CancellationToken cancellationToken)
     {
+        var state = message.State;
         if (state.PrimaryRegion != source)
         {
             return ReceiveOutcome.Refuse($"shared state from {source}, which it does not name as primary");
@@ -137,10 +153,11 @@ public sealed class ReplicationReceiver(
             return ReceiveOutcome.Ignore("no such key here");
         }
 
-        return await ApplySharedAsync(source, change, key, state, cancellationToken).ConfigureAwait(false);
+        return await ApplySharedAsync(source, change, key, state, message.Delivered, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ReceiveOutcome> ApplySharedAsync(string source, KeyChange change, KmsKey key, SharedState state, CancellationToken cancellationToken)
+    private async Task<ReceiveOutcome> ApplySharedAsync(string source, KeyChange change, KmsKey key, SharedState state,
+        IReadOnlyList<(string MaterialId, byte[] Material)>? delivered, CancellationToken cancellationToken)
     {
         if (key.MultiRegion is not { } mr)
         {
@@ -168,12 +185,25 @@ public sealed class ReplicationReceiver(
             return ReceiveOutcome.Ignore("this Region holds the primary of that epoch");
         }
 
+        var versions = Versions(key.KeyId, state.Materials, key.Origin == KeyOrigin.EXTERNAL ? null : delivered, out var problem);
+        if (problem is not null)
+        {
+            return ReceiveOutcome.Refuse(problem);
+        }
+
         if (key.ApplyShared(state))
         {
             audit.Record(AuditEvent.Internal("SynchronizeMultiRegionKey", key.Arn, new Dictionary<string, object?>
             {
                 ["primaryRegion"] = state.PrimaryRegion, ["epoch"] = state.Epoch, ["syncVersion"] = state.SyncVersion,
             }));
+        }
+
+        if (versions is not null)
+        {
+            // A rotation's new version (or what this replica lacked) came with the state: no request, no transfer.
+            key.AddTransported(versions, state.Epoch, state.SyncVersion);
+            requests.Answered(key.KeyId);
         }
 
         var outgoing = new List<OutgoingMessage>();
@@ -270,20 +300,11 @@ public sealed class ReplicationReceiver(
             CryptographicOperations.ZeroMemory(privateKey);
         }
 
-        var versions = new List<KeyMaterialVersion>();
+        List<KeyMaterialVersion>? versions;
+        string? problem;
         try
         {
-            foreach (var (materialId, material) in plain)
-            {
-                var info = message.Infos.FirstOrDefault(i => i.MaterialId == materialId);
-                if (info is null || factory.MaterialId(keyId, material) != materialId)
-                {
-                    return ReceiveOutcome.Refuse($"material {materialId} does not match its ID");
-                }
-
-                versions.Add(new KeyMaterialVersion(materialId, info.Ordinal, info.CreatedAt, info.RotationType, info.State,
-                    protector.Wrap(material, keyId, materialId)));
-            }
+            versions = Versions(keyId, message.Infos, plain, out problem);
         }
         finally
         {
@@ -291,6 +312,11 @@ public sealed class ReplicationReceiver(
             {
                 CryptographicOperations.ZeroMemory(material);
             }
+        }
+
+        if (problem is not null || versions is null)
+        {
+            return ReceiveOutcome.Refuse(problem ?? "no material in the transfer");
         }
 
         using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);
@@ -445,6 +471,37 @@ public sealed class ReplicationReceiver(
 
         await change.SaveAsync(sync.Broadcast(key), cancellationToken).ConfigureAwait(false);
         return ReceiveOutcome.Done;
+    }
+
+    /// <summary>
+    /// Transported material as versions of this Region's store (wrapped under its domain key), each checked against
+    /// the ID its sender gave it and the version the sender's state lists; null when none came. A version that does
+    /// not match is a <paramref name="problem"/>, and nothing is taken.
+    /// </summary>
+    private List<KeyMaterialVersion>? Versions(string keyId, IReadOnlyList<MaterialInfo> infos,
+        IReadOnlyList<(string MaterialId, byte[] Material)>? plain, out string? problem)
+    {
+        problem = null;
+        if (plain is null || plain.Count == 0)
+        {
+            return null;
+        }
+
+        var versions = new List<KeyMaterialVersion>(plain.Count);
+        foreach (var (materialId, material) in plain)
+        {
+            var info = infos.FirstOrDefault(i => i.MaterialId == materialId);
+            if (info is null || factory.MaterialId(keyId, material) != materialId)
+            {
+                problem = $"material {materialId} does not match its ID";
+                return null;
+            }
+
+            versions.Add(new KeyMaterialVersion(materialId, info.Ordinal, info.CreatedAt, info.RotationType, info.State,
+                protector.Wrap(material, keyId, materialId)));
+        }
+
+        return versions;
     }
 
     /// <summary>A key request to <paramref name="destination"/>; its ephemeral private key waits in memory for the answer.</summary>

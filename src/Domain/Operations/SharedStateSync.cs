@@ -27,7 +27,7 @@ public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings se
         var messages = new List<OutgoingMessage>();
         foreach (var replica in mr.ReplicaRegions.Where(r => r != except))
         {
-            messages.Add(channel.Encode(replica, key.KeyId, new SharedStateMessage(state)));
+            messages.Add(channel.Encode(replica, key.KeyId, new SharedStateMessage(state)) with { Deliver = key.MaterialsOwedTo(replica) });
             Scheduled(key, replica);
         }
 
@@ -84,7 +84,8 @@ public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings se
                 continue;
             }
 
-            messages.Add(channel.Encode(region, key.KeyId, message));
+            var encoded = channel.Encode(region, key.KeyId, message);
+            messages.Add(message is MaterialCarrier ? encoded with { Deliver = key.MaterialsOwedTo(region) } : encoded);
             Scheduled(key, region);
         }
 

@@ -12,8 +12,6 @@ namespace Grpc.Mrk.RegionNode.Crypto;
 /// </summary>
 public sealed class KeyTransport : IKeyTransport
 {
-    private const int NonceLength = 12;
-    private const int TagLength = 16;
     private static readonly byte[] Label = Encoding.ASCII.GetBytes("mrk/v1/key-transport\0");
 
     public (byte[] PublicKey, byte[] PrivateKey) CreateRequestKey()
@@ -30,17 +28,7 @@ public sealed class KeyTransport : IKeyTransport
         var wrappingKey = WrappingKey(source, destinationPublicKey, destinationPublicKey, sourcePublic, context);
         try
         {
-            using var gcm = new AesGcm(wrappingKey, TagLength);
-            var wrapped = new List<TransportedMaterial>(materials.Count);
-            foreach (var (materialId, material) in materials)
-            {
-                var nonce = RandomNumberGenerator.GetBytes(NonceLength);
-                var ciphertext = new byte[material.Length + TagLength];
-                gcm.Encrypt(nonce, material, ciphertext.AsSpan(0, material.Length), ciphertext.AsSpan(material.Length), Encoding.ASCII.GetBytes(materialId));
-                wrapped.Add(new TransportedMaterial(materialId, nonce, ciphertext));
-            }
-
-            return (sourcePublic, wrapped);
+            return (sourcePublic, MaterialSealing.Seal(wrappingKey, materials));
         }
         finally
         {
@@ -55,33 +43,9 @@ public sealed class KeyTransport : IKeyTransport
         destination.ImportPkcs8PrivateKey(destinationPrivateKey, out _);
         var destinationPublic = destination.ExportSubjectPublicKeyInfo();
         var wrappingKey = WrappingKey(destination, sourcePublicKey, destinationPublic, sourcePublicKey, context);
-        var opened = new List<(string, byte[])>(materials.Count);
         try
         {
-            using var gcm = new AesGcm(wrappingKey, TagLength);
-            foreach (var item in materials)
-            {
-                if (item.Nonce.Length != NonceLength || item.Ciphertext.Length < TagLength)
-                {
-                    throw new CryptographicException("A transported material version is malformed.");
-                }
-
-                var material = new byte[item.Ciphertext.Length - TagLength];
-                gcm.Decrypt(item.Nonce, item.Ciphertext.AsSpan(0, material.Length), item.Ciphertext.AsSpan(material.Length), material,
-                    Encoding.ASCII.GetBytes(item.MaterialId));
-                opened.Add((item.MaterialId, material));
-            }
-
-            return opened;
-        }
-        catch
-        {
-            foreach (var (_, material) in opened)
-            {
-                CryptographicOperations.ZeroMemory(material);
-            }
-
-            throw;
+            return MaterialSealing.Open(wrappingKey, materials);
         }
         finally
         {
@@ -92,19 +56,12 @@ public sealed class KeyTransport : IKeyTransport
     private static byte[] WrappingKey(ECDiffieHellman own, ReadOnlySpan<byte> peerPublicKey, ReadOnlySpan<byte> destinationPublic,
         ReadOnlySpan<byte> sourcePublic, TransportContext context)
     {
-        var secret = Primitives.Ecdh(own, peerPublicKey, CurveNames.Oid(Domain.Specs.KeySpec.ECC_NIST_P384))
-            ?? throw new CryptographicException("The peer's transport key is not a P-384 public key.");
+        var secret = MaterialSealing.Agree(own, peerPublicKey);
         try
         {
             var salt = SHA256.HashData([.. destinationPublic, .. sourcePublic]);
-            var info = new List<byte>(Label);
-            foreach (var part in new[] { context.KeyId, context.SourceRegion, context.DestinationRegion, context.MessageId })
-            {
-                info.AddRange(Encoding.UTF8.GetBytes(part));
-                info.Add(0);
-            }
-
-            return HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, salt, [.. info]);
+            var info = MaterialSealing.Info(Label, context.KeyId, context.SourceRegion, context.DestinationRegion, context.MessageId);
+            return HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, salt, info);
         }
         finally
         {

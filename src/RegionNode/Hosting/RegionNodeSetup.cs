@@ -154,10 +154,14 @@ public static partial class RegionNodeSetup
         services.AddSingleton<IEnvelopeBuilder>(sp => sp.GetRequiredService<OutgoingEnvelopes>());
         services.AddSingleton<ProbeHandler>();
         services.AddSingleton<IEnvelopeHandler>(sp => sp.GetRequiredService<ProbeHandler>());
+        services.AddSingleton<OwnPrekeys>();
+        services.AddSingleton<PeerPrekeys>();
+        services.AddSingleton<KeyDeliveries>();
+        services.AddSingleton<IEnvelopeHandler, PrekeyHandler>();
         foreach (var kind in ReplicationCodec.Kinds)
         {
             services.AddSingleton<IEnvelopeHandler>(sp => new ReplicationHandler(kind, sp.GetRequiredService<ReplicationReceiver>(),
-                sp.GetRequiredService<ILogger<ReplicationHandler>>()));
+                sp.GetRequiredService<KeyDeliveries>(), sp.GetRequiredService<ILogger<ReplicationHandler>>()));
         }
 
         services.AddSingleton<IReplicationChannel, ClusterChannel>();
@@ -166,7 +170,7 @@ public static partial class RegionNodeSetup
         services.AddHostedService(sp => new ControlPlaneLink(new Uri(options.ControlPlaneUrl), sp.GetRequiredService<ReplicationIdentity>(),
             sp.GetRequiredService<RelayStore>(), sp.GetRequiredService<Outbox>(), sp.GetRequiredService<Inbox>(),
             new AuditDigestPublisher(sp.GetRequiredService<AuditStore>(), sp.GetRequiredService<AuditSigningKey>(), sp.GetRequiredService<NodeMeta>()),
-            sp.GetRequiredService<Audit.AuditLog>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ControlPlaneLink>>()));
+            sp.GetRequiredService<KeyDeliveries>(), sp.GetRequiredService<Audit.AuditLog>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ControlPlaneLink>>()));
     }
 
     /// <summary>Checks the configuration, migrates the store and loads the domain key; throws <see cref="StartupRefusedException"/> if it must not start.</summary>

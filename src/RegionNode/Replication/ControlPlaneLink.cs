@@ -19,6 +19,7 @@ public sealed class ControlPlaneLink(
     Outbox outbox,
     Inbox inbox,
     AuditDigestPublisher digests,
+    KeyDeliveries deliveries,
     Audit.AuditLog audit,
     TimeProvider time,
     ILogger<ControlPlaneLink> logger) : BackgroundService
@@ -39,6 +40,8 @@ public sealed class ControlPlaneLink(
         outbox.Enqueued += () => _doorbell.Release();
         audit.Sealed += () => _sealed.Release();
         await store.AdvanceSequencesAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+        // This Region's prekeys are new with this process, and it holds none of the others': both sides learn them now.
+        await deliveries.PublishToAllAsync(stoppingToken).ConfigureAwait(false);
         var backoff = TimeSpan.FromMilliseconds(100);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -171,7 +174,8 @@ public sealed class ControlPlaneLink(
         while (!cancellationToken.IsCancellationRequested)
         {
             var pending = await store.PendingAsync(SendBatch, cancellationToken, sentUpTo).ConfigureAwait(false);
-            foreach (var outgoing in EnvelopeBatches.Form(pending, identity.Region, time.GetUtcNow(), identity.SigningKey))
+            foreach (var outgoing in await EnvelopeBatches.FormAsync(pending, identity.Region, time.GetUtcNow(), identity.SigningKey, deliveries,
+                         cancellationToken).ConfigureAwait(false))
             {
                 carried[outgoing.Envelope.MessageId] = outgoing.MemberIds;
                 await write(new RegionFrame { Send = outgoing.Envelope }).ConfigureAwait(false);

@@ -10,7 +10,7 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// What the link sends: the outbox's messages, grouped per destination into batches signed once. A batch forms only
 /// from what is already waiting when the link reads the outbox, so a lone message leaves at once, as a signed envelope
 /// of its own, and under load one signature, one verification and one acknowledgement cover up to
-/// <see cref="MaxMembers"/> messages.
+/// <see cref="MaxMembers"/> messages. Material a message carries is sealed here, for the batch it leaves in.
 /// </summary>
 public static class EnvelopeBatches
 {
@@ -24,35 +24,81 @@ public static class EnvelopeBatches
     /// <summary>One signed envelope to send, and the outbox messages it carries (removed once the ControlPlane has stored it).</summary>
     public sealed record Outgoing(Envelope Envelope, IReadOnlyList<string> MemberIds);
 
-    public static IReadOnlyList<Outgoing> Form(IReadOnlyList<RelayStore.Pending> pending, string source, DateTimeOffset now, ECDsa signingKey)
+    /// <summary>
+    /// Groups <paramref name="pending"/> per destination into batches and signs each. Messages that owe their
+    /// destination material have it sealed by <paramref name="sealer"/> as the batch forms, under one key agreement
+    /// per batch; without a sealer (or a prekey of the destination) they leave without it.
+    /// </summary>
+    public static async Task<IReadOnlyList<Outgoing>> FormAsync(IReadOnlyList<RelayStore.Pending> pending, string source, DateTimeOffset now,
+        ECDsa signingKey, IDeliverySealer? sealer = null, CancellationToken cancellationToken = default)
     {
         var result = new List<Outgoing>();
         foreach (var destination in pending.GroupBy(p => p.Destination, StringComparer.Ordinal))
         {
             var chunk = new List<Envelope>();
             var bytes = 0;
-            foreach (var row in destination)
+            IBatchSeal? seal = null;
+            try
             {
-                var member = Envelope.Parser.ParseFrom(row.Envelope);
-                member.Signature = ByteString.Empty;
-                var size = member.CalculateSize() + 8;
-                if (chunk.Count > 0 && (chunk.Count == MaxMembers || bytes + size > MaxPayloadBytes))
+                foreach (var row in destination)
                 {
-                    result.Add(Seal(chunk, source, destination.Key, now, signingKey));
-                    (chunk, bytes) = ([], 0);
+                    var member = Envelope.Parser.ParseFrom(row.Envelope);
+                    member.Signature = ByteString.Empty;
+                    member.Delivery = null;
+                    if (row.Deliver is { Count: > 0 } && sealer is not null)
+                    {
+                        seal ??= await sealer.BeginAsync(destination.Key, cancellationToken).ConfigureAwait(false);
+                        await SealAsync(seal, member, row.Deliver, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    var size = member.CalculateSize() + 8;
+                    if (chunk.Count > 0 && (chunk.Count == MaxMembers || bytes + size > MaxPayloadBytes))
+                    {
+                        result.Add(Sign(chunk, source, destination.Key, now, signingKey));
+                        (chunk, bytes) = ([], 0);
+                        seal?.Dispose();
+                        seal = null;
+                        if (member.Delivery is not null)
+                        {
+                            // Sealed for the batch just closed: sealed again for the next one, under its own agreement.
+                            member.Delivery = null;
+                            seal = await sealer!.BeginAsync(destination.Key, cancellationToken).ConfigureAwait(false);
+                            await SealAsync(seal, member, row.Deliver!, cancellationToken).ConfigureAwait(false);
+                            size = member.CalculateSize() + 8;
+                        }
+                    }
+
+                    chunk.Add(member);
+                    bytes += size;
                 }
 
-                chunk.Add(member);
-                bytes += size;
+                if (chunk.Count > 0)
+                {
+                    result.Add(Sign(chunk, source, destination.Key, now, signingKey));
+                }
             }
-
-            if (chunk.Count > 0)
+            finally
             {
-                result.Add(Seal(chunk, source, destination.Key, now, signingKey));
+                seal?.Dispose();
             }
         }
 
         return result;
+    }
+
+    /// <summary>Seals the member's material unless that would make it too large to travel in any batch (it then asks for it instead).</summary>
+    private static async Task SealAsync(IBatchSeal? seal, Envelope member, IReadOnlyList<string> deliver, CancellationToken cancellationToken)
+    {
+        if (seal is null)
+        {
+            return;
+        }
+
+        member.Delivery = await seal.SealAsync(member.KeyId, member.MessageId, deliver, cancellationToken).ConfigureAwait(false);
+        if (member.CalculateSize() + 8 > MaxPayloadBytes)
+        {
+            member.Delivery = null;
+        }
     }
 
     /// <summary>
@@ -94,7 +140,7 @@ public static class EnvelopeBatches
     private static string BatchId(string first, string last) =>
         "b" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{first}\0{last}")).AsSpan(0, 16));
 
-    private static Outgoing Seal(List<Envelope> members, string source, string destination, DateTimeOffset now, ECDsa signingKey)
+    private static Outgoing Sign(List<Envelope> members, string source, string destination, DateTimeOffset now, ECDsa signingKey)
     {
         if (members.Count == 1)
         {

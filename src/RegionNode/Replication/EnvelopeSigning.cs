@@ -7,8 +7,8 @@ namespace Grpc.Mrk.RegionNode.Replication;
 
 /// <summary>
 /// Signatures over replication envelopes with a Region's ECDSA P-384 replication signing key. What is signed is an
-/// explicit encoding of fields 1-8 (each length-prefixed), not a protobuf serialization, so every implementation
-/// computes the same bytes.
+/// explicit encoding of fields 1-8 and, when present, the delivery (field 10), each length-prefixed, not a protobuf
+/// serialization, so every implementation computes the same bytes.
 /// </summary>
 public static class EnvelopeSigning
 {
@@ -31,6 +31,22 @@ public static class EnvelopeSigning
         BinaryPrimitives.WriteInt64BigEndian(number, envelope.SentAt?.Nanos ?? 0);
         buffer.Write(number);
         WriteField(buffer, envelope.Payload.Span);
+        if (envelope.Delivery is { } delivery)
+        {
+            // Only an envelope that carries material has these bytes: every field before is length-prefixed, so the
+            // two forms cannot be confused, and an envelope without material signs exactly as before.
+            WriteField(buffer, Encoding.UTF8.GetBytes(delivery.PrekeyId));
+            WriteField(buffer, delivery.SenderPublicKey.Span);
+            BinaryPrimitives.WriteInt32BigEndian(number, delivery.Materials.Count);
+            buffer.Write(number[..4]);
+            foreach (var material in delivery.Materials)
+            {
+                WriteField(buffer, Encoding.UTF8.GetBytes(material.MaterialId));
+                WriteField(buffer, material.Nonce.Span);
+                WriteField(buffer, material.Ciphertext.Span);
+            }
+        }
+
         return buffer.ToArray();
     }
 

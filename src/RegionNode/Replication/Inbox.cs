@@ -16,7 +16,7 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// it to be delivered again.
 /// </summary>
 public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnumerable<IEnvelopeHandler> handlers, IAuditSink audit,
-    Domain.Model.RegionIdentity region, ILogger<Inbox> logger)
+    Domain.Model.RegionIdentity region, ILogger<Inbox> logger, KeyDeliveries? deliveries = null)
 {
     private readonly Dictionary<string, IEnvelopeHandler> _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
 
@@ -64,16 +64,27 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
         }
 
         // Messages about different keys do not depend on each other: they apply side by side, each key's in order.
-        await Parallel.ForEachAsync(members.GroupBy(m => m.KeyId, StringComparer.Ordinal),
-            new ParallelOptions { MaxDegreeOfParallelism = ParallelKeys, CancellationToken = cancellationToken },
-            async (sameKey, token) =>
-            {
-                foreach (var member in sameKey)
+        try
+        {
+            await Parallel.ForEachAsync(members.GroupBy(m => m.KeyId, StringComparer.Ordinal),
+                new ParallelOptions { MaxDegreeOfParallelism = ParallelKeys, CancellationToken = cancellationToken },
+                async (sameKey, token) =>
                 {
-                    await ApplyAsync(member, token).ConfigureAwait(false);
-                }
-            }).ConfigureAwait(false);
-        await store.MarkAppliedAsync(envelope.SourceRegion, envelope.Sequence, cancellationToken).ConfigureAwait(false);
+                    foreach (var member in sameKey)
+                    {
+                        await ApplyAsync(member, token).ConfigureAwait(false);
+                    }
+                }).ConfigureAwait(false);
+            await store.MarkAppliedAsync(envelope.SourceRegion, envelope.Sequence, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The batch's key and the prekey it used are gone from here on, applied or not.
+            if (deliveries is not null)
+            {
+                await deliveries.EndOfEnvelopeAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task ApplyAsync(Envelope envelope, CancellationToken cancellationToken)

@@ -29,4 +29,10 @@ internal static partial class Log
 
     [LoggerMessage(24, LogLevel.Error, "Set aside replication envelope {MessageId} ({Kind}) from {Source} after it failed to apply: {Reason}")]
     public static partial void EnvelopeDeadLettered(ILogger logger, string messageId, string kind, string source, string reason);
+
+    [LoggerMessage(27, LogLevel.Information, "Material sent with message {MessageId} from {Source} was not opened, so the replica asks for it: {Reason}")]
+    public static partial void DeliveryNotOpened(ILogger logger, string messageId, string source, string reason);
+
+    [LoggerMessage(28, LogLevel.Warning, "Ignored {Count} transport prekeys from {Source} that are not P-384 keys with an ID and expiry")]
+    public static partial void PrekeysRefused(ILogger logger, string source, int count);
 }

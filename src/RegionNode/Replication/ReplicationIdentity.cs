@@ -67,6 +67,10 @@ public sealed class ReplicationIdentity : IDisposable
         return _peerKeys.GetOrAdd(region, _ => certificate.GetECDsaPublicKey()!);
     }
 
+    /// <summary>Every other Region whose replication signing certificate is in the folder and valid.</summary>
+    public IReadOnlyList<string> PeerRegions() =>
+        _layout.Regions().Where(r => r != Region && PeerSigningKey(r) is not null).ToList();
+
     public void Dispose()
     {
         TlsCertificate.Dispose();

@@ -12,14 +12,14 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
     {
         await using var connection = await database.OpenForWriteAsync(durability, cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var messageId = await EnqueueAsync(connection, transaction, destination, build, now, cancellationToken).ConfigureAwait(false);
+        var messageId = await EnqueueAsync(connection, transaction, destination, build, null, now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return messageId;
     }
 
     /// <summary>The same inside a caller's transaction, so an envelope is queued exactly when the change it belongs to commits.</summary>
     public static async Task<string> EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, string destination,
-        Func<ulong, (string MessageId, byte[] Bytes)> build, DateTimeOffset now, CancellationToken cancellationToken)
+        Func<ulong, (string MessageId, byte[] Bytes)> build, IReadOnlyList<string>? deliver, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await EnsurePeerAsync(connection, transaction, destination, now, cancellationToken).ConfigureAwait(false);
         ulong sequence;
@@ -34,18 +34,20 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
         var (messageId, bytes) = build(sequence);
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = "INSERT INTO outbox (message_id, destination, sequence, created_at, envelope) VALUES ($id, $d, $s, $at, $e);";
+        insert.CommandText = "INSERT INTO outbox (message_id, destination, sequence, created_at, envelope, deliver) VALUES ($id, $d, $s, $at, $e, $m);";
         insert.Parameters.AddWithValue("$id", messageId);
         insert.Parameters.AddWithValue("$d", destination);
         insert.Parameters.AddWithValue("$s", (long)sequence);
         insert.Parameters.AddWithValue("$at", now.UtcTicks);
         insert.Parameters.Add("$e", SqliteType.Blob).Value = bytes;
+        insert.Parameters.AddWithValue("$m", deliver is { Count: > 0 }
+            ? (object)System.Text.Json.JsonSerializer.Serialize(deliver.ToList(), StoreJson.Default.ListString) : DBNull.Value);
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return messageId;
     }
 
-    /// <summary>An envelope waiting in the outbox.</summary>
-    public sealed record Pending(string MessageId, string Destination, long Sequence, byte[] Envelope);
+    /// <summary>An envelope waiting in the outbox, and the material versions to seal into it as it leaves (<see cref="Domain.Model.OutgoingMessage.Deliver"/>).</summary>
+    public sealed record Pending(string MessageId, string Destination, long Sequence, byte[] Envelope, IReadOnlyList<string>? Deliver = null);
 
     /// <summary>
     /// The oldest envelopes not yet stored by the ControlPlane, in sequence order (per destination, the order their
@@ -57,7 +59,7 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT message_id, destination, sequence, envelope FROM outbox
+            SELECT message_id, destination, sequence, envelope, deliver FROM outbox
             WHERE sequence > coalesce((SELECT value FROM json_each($sent) WHERE key = outbox.destination), -1)
             ORDER BY sequence LIMIT $limit;
             """;
@@ -68,7 +70,8 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            rows.Add(new Pending(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), (byte[])reader.GetValue(3)));
+            rows.Add(new Pending(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), (byte[])reader.GetValue(3),
+                reader.IsDBNull(4) ? null : System.Text.Json.JsonSerializer.Deserialize(reader.GetString(4), StoreJson.Default.ListString)));
         }
 
         return rows;

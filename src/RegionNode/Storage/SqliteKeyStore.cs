@@ -252,8 +252,8 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         var now = time.GetUtcNow();
         foreach (var message in outgoing)
         {
-            await RelayStore.EnqueueAsync(connection, transaction, message.DestinationRegion, sequence => envelopes.Build(message, sequence, now), now,
-                cancellationToken).ConfigureAwait(false);
+            await RelayStore.EnqueueAsync(connection, transaction, message.DestinationRegion, sequence => envelopes.Build(message, sequence, now),
+                message.Deliver, now, cancellationToken).ConfigureAwait(false);
         }
     }
 

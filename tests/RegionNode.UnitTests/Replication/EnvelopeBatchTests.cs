@@ -47,13 +47,13 @@ public sealed class EnvelopeBatchTests : IDisposable
     }
 
     [Fact]
-    public void Form_PerDestinationInOrder_OneSignatureForManyAndNoneSharedForOne()
+    public async Task Form_PerDestinationInOrder_OneSignatureForManyAndNoneSharedForOne()
     {
         var pending = new List<RelayStore.Pending>
         {
             Row(West, 10, "k1"), Row("ap-southeast-2", 11, "k1"), Row(West, 12, "k2"), Row(West, 13, "k1"),
         };
-        var sent = EnvelopeBatches.Form(pending, East, Now, _east.SigningKey);
+        var sent = (await EnvelopeBatches.FormAsync(pending, East, Now, _east.SigningKey));
 
         Assert.Equal(2, sent.Count);
         var batch = sent.Single(s => s.Envelope.DestinationRegion == West);
@@ -63,7 +63,7 @@ public sealed class EnvelopeBatchTests : IDisposable
 
         // Named by its members, within the ControlPlane's 64 characters: sent again as the same batch, stored once.
         Assert.InRange(batch.Envelope.MessageId.Length, 1, 64);
-        Assert.Equal(batch.Envelope.MessageId, EnvelopeBatches.Form(pending, East, Now.AddMinutes(1), _east.SigningKey)
+        Assert.Equal(batch.Envelope.MessageId, (await EnvelopeBatches.FormAsync(pending, East, Now.AddMinutes(1), _east.SigningKey))
             .Single(s => s.Envelope.DestinationRegion == West).Envelope.MessageId);
         Assert.True(EnvelopeSigning.Verify(batch.Envelope, _east.PeerSigningKey(East)!));
         var members = Batch.Parser.ParseFrom(batch.Envelope.Payload).Members;
@@ -78,13 +78,13 @@ public sealed class EnvelopeBatchTests : IDisposable
     }
 
     [Fact]
-    public void Form_BoundedInMembersAndBytes()
+    public async Task Form_BoundedInMembersAndBytes()
     {
         var many = Enumerable.Range(1, 600).Select(i => Row(West, (ulong)i, $"k{i}")).ToList();
-        Assert.Equal([256, 256, 88], EnvelopeBatches.Form(many, East, Now, _east.SigningKey).Select(s => s.MemberIds.Count));
+        Assert.Equal([256, 256, 88], (await EnvelopeBatches.FormAsync(many, East, Now, _east.SigningKey)).Select(s => s.MemberIds.Count));
 
         var big = Enumerable.Range(1, 10).Select(i => Row(West, (ulong)i, $"k{i}", payloadBytes: 60 * 1024)).ToList();
-        var sent = EnvelopeBatches.Form(big, East, Now, _east.SigningKey);
+        var sent = (await EnvelopeBatches.FormAsync(big, East, Now, _east.SigningKey));
         Assert.All(sent, s => Assert.True(s.Envelope.Payload.Length <= EnvelopeBatches.MaxPayloadBytes, $"{s.Envelope.Payload.Length} bytes"));
         Assert.Equal(10, sent.Sum(s => s.MemberIds.Count));
     }
@@ -93,12 +93,12 @@ public sealed class EnvelopeBatchTests : IDisposable
     public async Task Receive_AppliesEveryMemberOnce_AndABatchSentAgainWithOtherBoundariesOnlyItsNewMembers()
     {
         var rows = Enumerable.Range(1, 5).Select(i => Row(West, (ulong)i, "k1")).ToList();
-        await _inbox.ReceiveAsync(BatchOf(rows[..3]), None);
+        await _inbox.ReceiveAsync(await BatchOfAsync(rows[..3]), None);
         Assert.Equal(["m1", "m2", "m3"], _handler.Applied("k1"));
 
         // The same batch again (a redelivery or a replay), then the outbox sent again after a reconnect as one batch.
-        await _inbox.ReceiveAsync(BatchOf(rows[..3]), None);
-        await _inbox.ReceiveAsync(BatchOf(rows), None);
+        await _inbox.ReceiveAsync(await BatchOfAsync(rows[..3]), None);
+        await _inbox.ReceiveAsync(await BatchOfAsync(rows), None);
         Assert.Equal(["m1", "m2", "m3", "m4", "m5"], _handler.Applied("k1"));
         Assert.Equal(5UL, await _westStore.Relay.LastAppliedAsync(East, None));
     }
@@ -109,7 +109,7 @@ public sealed class EnvelopeBatchTests : IDisposable
         // k1's first message waits until k2's has been applied: only possible if they are applied at the same time.
         _handler.Hold("m1", until: "m2");
         var rows = new[] { Row(West, 1, "k1"), Row(West, 2, "k2"), Row(West, 3, "k1"), Row(West, 4, "k2") };
-        await _inbox.ReceiveAsync(BatchOf(rows), None).WaitAsync(TimeSpan.FromSeconds(20));
+        await _inbox.ReceiveAsync(await BatchOfAsync(rows), None).WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(["m1", "m3"], _handler.Applied("k1"));
         Assert.Equal(["m2", "m4"], _handler.Applied("k2"));
     }
@@ -121,7 +121,7 @@ public sealed class EnvelopeBatchTests : IDisposable
     public async Task Receive_TamperedBatch_RefusedWhole_NothingApplied(string tampering)
     {
         var rows = Enumerable.Range(1, 4).Select(i => Row(West, (ulong)i, $"k{i}")).ToList();
-        var envelope = BatchOf(rows);
+        var envelope = await BatchOfAsync(rows);
         var batch = Batch.Parser.ParseFrom(envelope.Payload);
         switch (tampering)
         {
@@ -133,7 +133,7 @@ public sealed class EnvelopeBatchTests : IDisposable
                 break;
             case "move":
                 // A member of another, validly signed batch put into this one.
-                batch.Members[1] = Batch.Parser.ParseFrom(BatchOf([Row(West, 2, "other"), Row(West, 3, "other")]).Payload).Members[0];
+                batch.Members[1] = Batch.Parser.ParseFrom((await BatchOfAsync([Row(West, 2, "other"), Row(West, 3, "other")])).Payload).Members[0];
                 break;
             case "alter":
                 batch.Members[2].Payload = ByteString.CopyFromUtf8("changed");
@@ -163,9 +163,9 @@ public sealed class EnvelopeBatchTests : IDisposable
             json => json.Contains("\"errorCode\":\"AccessDeniedException\"", StringComparison.Ordinal));
     }
 
-    private Envelope BatchOf(IReadOnlyList<RelayStore.Pending> rows)
+    private async Task<Envelope> BatchOfAsync(IReadOnlyList<RelayStore.Pending> rows)
     {
-        var sent = EnvelopeBatches.Form(rows, East, Now, _east.SigningKey);
+        var sent = await EnvelopeBatches.FormAsync(rows, East, Now, _east.SigningKey);
         return Assert.Single(sent).Envelope;
     }
 

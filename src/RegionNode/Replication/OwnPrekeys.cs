@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using Grpc.Mrk.RegionNode.Crypto;
+
+namespace Grpc.Mrk.RegionNode.Replication;
+
+/// <summary>
+/// This Region's one-time transport prekeys, a set per other Region (only that Region may seal material with them).
+/// Memory only: a restart forgets them, and material sealed with one of them is asked for again. A prekey is taken
+/// (its private key removed) by the first batch that uses it; unused ones expire after <see cref="Lifetime"/>, after
+/// which nothing sealed with them can be opened here: forward secrecy per batch, at the latest after the lifetime.
+/// </summary>
+public sealed class OwnPrekeys(TimeProvider time)
+{
+    /// <summary>Enough for the batches a burst sends before the Region's top-up reaches the sender.</summary>
+    public const int PerPeer = 16;
+
+    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(30);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, List<Prekey>> _byPeer = new(StringComparer.Ordinal);
+
+    /// <summary>A prekey as published: its ID, public key and expiry.</summary>
+    public sealed record Published(string Id, byte[] PublicKey, DateTimeOffset ExpiresAt);
+
+    /// <summary>The set <paramref name="peer"/> may use, topped up to <see cref="PerPeer"/> live prekeys (what to publish to it).</summary>
+    public IReadOnlyList<Published> TopUp(string peer)
+    {
+        lock (_gate)
+        {
+            var now = time.GetUtcNow();
+            if (!_byPeer.TryGetValue(peer, out var set))
+            {
+                _byPeer[peer] = set = [];
+            }
+
+            foreach (var expired in set.Where(p => p.ExpiresAt <= now).ToList())
+            {
+                Forget(set, expired);
+            }
+
+            while (set.Count < PerPeer)
+            {
+                var (publicKey, privateKey) = DeliverySealing.CreatePrekey();
+                set.Add(new Prekey(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), publicKey, privateKey, now + Lifetime));
+            }
+
+            return set.Select(p => new Published(p.Id, p.PublicKey, p.ExpiresAt)).ToList();
+        }
+    }
+
+    /// <summary>
+    /// The prekey <paramref name="id"/> published to <paramref name="source"/>, removed so nothing opens with it again;
+    /// null when there is no such live prekey. The caller zeroes the private key.
+    /// </summary>
+    public (byte[] PublicKey, byte[] PrivateKey)? Take(string source, string id)
+    {
+        lock (_gate)
+        {
+            if (!_byPeer.TryGetValue(source, out var set) || set.Find(p => p.Id == id) is not { } prekey)
+            {
+                return null;
+            }
+
+            set.Remove(prekey);
+            return prekey.ExpiresAt > time.GetUtcNow() ? (prekey.PublicKey, prekey.PrivateKey) : Expired(prekey);
+        }
+    }
+
+    /// <summary>How many live prekeys <paramref name="peer"/> holds of this Region's.</summary>
+    public int Count(string peer)
+    {
+        lock (_gate)
+        {
+            var now = time.GetUtcNow();
+            return _byPeer.TryGetValue(peer, out var set) ? set.Count(p => p.ExpiresAt > now) : 0;
+        }
+    }
+
+    private static (byte[], byte[])? Expired(Prekey prekey)
+    {
+        CryptographicOperations.ZeroMemory(prekey.PrivateKey);
+        return null;
+    }
+
+    private static void Forget(List<Prekey> set, Prekey prekey)
+    {
+        CryptographicOperations.ZeroMemory(prekey.PrivateKey);
+        set.Remove(prekey);
+    }
+
+    private sealed record Prekey(string Id, byte[] PublicKey, byte[] PrivateKey, DateTimeOffset ExpiresAt);
+}
