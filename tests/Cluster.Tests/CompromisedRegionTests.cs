@@ -40,8 +40,18 @@ public sealed class CompromisedRegionTests(ITestOutputHelper output)
             KeyUsage = "ENCRYPT_DECRYPT", Origin = "AWS_KMS", HandOffs = { handOffs },
         };
 
+        // The attacker publishes a transport prekey and asks for the victims': anything they sealed for Sydney by
+        // mistake would be sealed with it, and show in what Sydney is delivered.
+        var prekeys = new TransportPrekeys { SendYours = true };
+        prekeys.Prekeys.Add(new TransportPrekey
+        {
+            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), PublicKey = requestKey,
+            ExpiresAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(30)),
+        });
         var forgeries = new List<Envelope>
         {
+            attacker.Envelope(East, string.Empty, prekeys),
+            attacker.Envelope(West, string.Empty, prekeys),
             // Epoch takeover: Sydney names itself primary of epoch 2, with no hand-off and with one it signed itself.
             attacker.Envelope(East, onlyWest, Claim(onlyWest, 2)),
             attacker.Envelope(West, onlyWest, Claim(onlyWest, 2)),
@@ -96,6 +106,8 @@ public sealed class CompromisedRegionTests(ITestOutputHelper output)
         var inbox = await attacker.InboxAsync(TimeSpan.FromSeconds(3));
         Assert.DoesNotContain(inbox, e => e.Kind == KeyTransfer.Descriptor.FullName && e.KeyId == onlyWest);
         Assert.DoesNotContain(inbox, e => e.KeyId == onlyWest && e.Kind == CreateReplica.Descriptor.FullName);
+        Assert.DoesNotContain(inbox, e => e.KeyId == onlyWest && e.Delivery is not null);
+        Assert.Contains(inbox, e => e.Kind == TransportPrekeys.Descriptor.FullName);
     }
 
     private static SharedState WithPrimary(SharedState state, string primary)

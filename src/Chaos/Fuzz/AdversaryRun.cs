@@ -44,18 +44,38 @@ public static class AdversaryRun
         var sequence = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         var envelopes = new List<Envelope>();
         var refusals = ChaosCluster.Regions.ToDictionary(r => r, _ => 0);
-        void Send(string destination, string keyId, IMessage payload, bool refused)
+        void Send(string destination, string keyId, IMessage payload, bool refused, KeyDelivery? delivery = null)
         {
             var envelope = new Envelope
             {
                 MessageId = Guid.NewGuid().ToString("N"), SourceRegion = ChaosCluster.Adversary, DestinationRegion = destination, KeyId = keyId,
                 Sequence = ++sequence, SentAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
-                Kind = payload.Descriptor.FullName, Payload = payload.ToByteString(),
+                Kind = payload.Descriptor.FullName, Payload = payload.ToByteString(), Delivery = delivery,
             };
             EnvelopeSignature.Sign(envelope, signing);
             envelopes.Add(envelope);
             refusals[destination] += refused ? 1 : 0;
         }
+
+        // Prekeys of its own, and each victim asked for theirs: a victim that sent it material by mistake would have sealed
+        // it with these, so it would show in what the adversary is delivered. Claims below carry bogus material too.
+        var prekey = new TransportPrekeys { SendYours = true };
+        prekey.Prekeys.Add(new TransportPrekey
+        {
+            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), PublicKey = requestKey,
+            ExpiresAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(30)),
+        });
+        foreach (var victim in ChaosCluster.Regions)
+        {
+            Send(victim, string.Empty, prekey, refused: false);
+        }
+
+        var bogus = new KeyDelivery { PrekeyId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), SenderPublicKey = requestKey };
+        bogus.Materials.Add(new SealedMaterial
+        {
+            MaterialId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+            Nonce = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(12)), Ciphertext = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(48)),
+        });
 
         foreach (var (keyId, primary, replicas) in targets)
         {
@@ -65,8 +85,8 @@ public static class AdversaryRun
                 // An epoch far ahead, claimed with a hand-off the adversary signed itself; and a replica for a primary
                 // that is not the sender.
                 Send(victim, keyId, Claim(primary: ChaosCluster.Adversary, epoch: 1_000_000, HandOff(signing, keyId, 1_000_000, ChaosCluster.Adversary,
-                    ChaosCluster.Adversary)), refused: true);
-                Send(victim, keyId, new CreateReplica { State = Claim(primary, 1), Description = "forged" }, refused: true);
+                    ChaosCluster.Adversary)), refused: true, bogus);
+                Send(victim, keyId, new CreateReplica { State = Claim(primary, 1), Description = "forged" }, refused: true, bogus);
                 Send(victim, keyId, new KeyTransfer { RequestMessageId = Guid.NewGuid().ToString("N"), SourcePublicKey = requestKey, Epoch = 9, SyncVersion = 9 },
                     refused: false);
             }
@@ -119,7 +139,8 @@ public static class AdversaryRun
 
         var delivered = await InboxAsync(cluster, cancellationToken).ConfigureAwait(false);
         figures.Check("no material is delivered to a compromised Region",
-            delivered.FirstOrDefault(e => e.Kind == KeyTransfer.Descriptor.FullName) is { } leaked ? $"a KeyTransfer for {leaked.KeyId} reached it" : null);
+            delivered.FirstOrDefault(e => e.Kind == KeyTransfer.Descriptor.FullName || e.Delivery is not null) is { } leaked
+                ? $"a {leaked.Kind} with material for {leaked.KeyId} reached it" : null);
         progress($"adversary: {envelopes.Count} forged envelopes on {targets.Count} keys, {refusals.Values.Sum()} to be refused, "
                  + $"{delivered.Count} delivered to it (none with material)");
     }

@@ -8,7 +8,9 @@ namespace Grpc.Mrk.Chaos.Fuzz;
 /// <summary>
 /// Signs a replication envelope as a Region does (ECDSA P-384 over SHA-384 of the documented canonical encoding:
 /// "mrk/v1/replication-envelope\0", then message ID, source, destination, key ID and kind each as uint32 BE length +
-/// UTF-8, then sequence, sent-at seconds and nanos as 64-bit BE, then the payload length-prefixed), written here from
+/// UTF-8, then sequence, sent-at seconds and nanos as 64-bit BE, then the payload length-prefixed, then when the
+/// envelope carries material its prekey ID, sender key, a uint32 BE count and each version's ID, nonce and ciphertext,
+/// each length-prefixed), written here from
 /// the documentation rather than shared with the product, so a forged frame is built the way an outsider would.
 /// </summary>
 public static class EnvelopeSignature
@@ -30,6 +32,20 @@ public static class EnvelopeSignature
         BinaryPrimitives.WriteInt64BigEndian(number, envelope.SentAt?.Nanos ?? 0);
         buffer.Write(number);
         Field(buffer, envelope.Payload.ToByteArray());
+        if (envelope.Delivery is { } delivery)
+        {
+            Field(buffer, Encoding.UTF8.GetBytes(delivery.PrekeyId));
+            Field(buffer, delivery.SenderPublicKey.ToByteArray());
+            BinaryPrimitives.WriteInt32BigEndian(number, delivery.Materials.Count);
+            buffer.Write(number[..4]);
+            foreach (var material in delivery.Materials)
+            {
+                Field(buffer, Encoding.UTF8.GetBytes(material.MaterialId));
+                Field(buffer, material.Nonce.ToByteArray());
+                Field(buffer, material.Ciphertext.ToByteArray());
+            }
+        }
+
         envelope.Signature = Google.Protobuf.ByteString.CopyFrom(key.SignData(buffer.ToArray(), HashAlgorithmName.SHA384, DSASignatureFormat.Rfc3279DerSequence));
     }
 

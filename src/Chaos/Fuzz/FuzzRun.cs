@@ -270,7 +270,7 @@ public static class FuzzRun
         CancellationToken cancellationToken)
     {
         var connect = RawCalls.Duplex(Internal.V1.Relay.Descriptor.FullName, "Connect");
-        List<MessageDescriptor> kinds = [.. ReplicationReflection.Descriptor.MessageTypes, Internal.V1.Batch.Descriptor];
+        List<MessageDescriptor> kinds = [.. ReplicationReflection.Descriptor.MessageTypes, TransportPrekeys.Descriptor, Internal.V1.Batch.Descriptor];
         using var ca = CertificateFiles.LoadCertificate(cluster.Layout.AuthorityCertificate);
         for (long sent = 0; sent < cases;)
         {
@@ -321,6 +321,7 @@ public static class FuzzRun
             Sequence = (ulong)random.NextInt64(0, long.MaxValue),
             SentAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
             Payload = ByteString.CopyFrom(random.NextDouble() < 0.02 ? new byte[300 * 1024] : fuzzer.Next(kind)),
+            Delivery = Delivery(random),
         };
         if (kind == Internal.V1.Batch.Descriptor && roll < 0.45)
         {
@@ -333,6 +334,7 @@ public static class FuzzRun
                 batch.Members.Add(new Envelope(envelope)
                 {
                     MessageId = Guid.NewGuid().ToString("N"), Sequence = (ulong)i, Kind = memberKind.FullName, Payload = ByteString.CopyFrom(fuzzer.Next(memberKind)),
+                    Delivery = Delivery(random),
                 });
             }
 
@@ -352,6 +354,36 @@ public static class FuzzRun
         }
 
         return new RegionFrame { Send = envelope }.ToByteArray();
+    }
+
+    /// <summary>
+    /// Material claimed to be sealed for the destination, in one frame of five: a prekey ID that may or may not look
+    /// real, a sender key that is random bytes or a real P-384 key, and ciphertexts that open under nothing.
+    /// </summary>
+    private static KeyDelivery? Delivery(Random random)
+    {
+        if (random.NextDouble() >= 0.2)
+        {
+            return null;
+        }
+
+        using var sender = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP384);
+        var delivery = new KeyDelivery
+        {
+            PrekeyId = random.NextDouble() < 0.5 ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) : new string('z', random.Next(0, 80)),
+            SenderPublicKey = ByteString.CopyFrom(random.NextDouble() < 0.5 ? sender.ExportSubjectPublicKeyInfo() : RandomNumberGenerator.GetBytes(random.Next(0, 200))),
+        };
+        for (var i = 0; i < random.Next(0, 4); i++)
+        {
+            delivery.Materials.Add(new SealedMaterial
+            {
+                MaterialId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+                Nonce = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(random.Next(0, 20))),
+                Ciphertext = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(random.Next(0, 100))),
+            });
+        }
+
+        return delivery;
     }
 
     private static async Task<Status> CallAsync(CallInvoker invoker, Method<byte[], byte[]> method, byte[] body, CancellationToken cancellationToken)
