@@ -36,4 +36,35 @@ public sealed class MultiRegionReplicationTests(ITestOutputHelper output)
             }
         }
     }
+
+    /// <summary>
+    /// Once the Regions have exchanged their transport prekeys (they do on start), a new replica's material travels with
+    /// its creation: the replica never asks for it, and a rotation's new version reaches it with the state announcing it.
+    /// </summary>
+    [Fact]
+    public async Task MaterialTravelsWithTheCreationAndTheRotation_NoKeyRequest()
+    {
+        await using var cluster = await StartAsync(output);
+        var first = await cluster[East].CreateAsync(multiRegion: true);
+        await cluster.ReplicateAsync(East, first.KeyId, West);
+        await cluster.UntilAsync(West, first.KeyId, m => m.KeyState == V1.KeyState.Enabled);
+
+        var key = await cluster[East].CreateAsync(multiRegion: true);
+        await cluster.ReplicateAsync(East, key.KeyId, West, Sydney);
+        var ciphertext = await cluster.EncryptAsync(East, key.KeyId, "with the creation");
+        foreach (var replica in new[] { West, Sydney })
+        {
+            await cluster.UntilAsync(replica, key.KeyId, m => m.KeyState == V1.KeyState.Enabled);
+            Assert.Equal("with the creation", await cluster.DecryptTextAsync(replica, ciphertext));
+        }
+
+        await cluster.Kms(East).RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key.KeyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        await cluster.QuiescentAsync();
+        var rotated = await cluster.EncryptAsync(East, key.KeyId, "after the rotation");
+        Assert.Equal("after the rotation", await cluster.DecryptTextAsync(Sydney, rotated));
+
+        Assert.DoesNotContain($"Applied KeyRequest for key {key.KeyId}", cluster[East].Log, StringComparison.Ordinal);
+        Assert.DoesNotContain($"Applied KeyTransfer for key {key.KeyId}", cluster[West].Log + cluster[Sydney].Log, StringComparison.Ordinal);
+        Assert.Contains($"Applied CreateReplica for key {key.KeyId}", cluster[West].Log, StringComparison.Ordinal);
+    }
 }
