@@ -14,8 +14,8 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// replica needs no request and no transfer. As a batch leaves, the material its messages owe is read from the keys
 /// and sealed under one agreement with a one-time prekey the destination published; as a batch arrives, one agreement
 /// with that prekey opens all of it, and the prekey and the batch key are forgotten once the batch is applied. Both
-/// Regions keep their prekeys topped up: a Region publishes a new set to a Region that used one, on start to every
-/// Region (asking for theirs), and to any Region that asks. Whatever cannot be sealed or opened leaves or arrives
+/// Regions keep their prekeys topped up: a Region sends new ones to a Region that used some, its whole set on start to every
+/// Region (asking for theirs) and to any Region that runs low and asks. Whatever cannot be sealed or opened leaves or arrives
 /// without material, and the replica asks for it the older way.
 /// </summary>
 public sealed class KeyDeliveries(
@@ -28,8 +28,8 @@ public sealed class KeyDeliveries(
     TimeProvider time,
     ILogger<KeyDeliveries> logger) : IDeliverySealer
 {
-    /// <summary>A Region whose prekeys ran out is asked for more at most this often.</summary>
-    public static readonly TimeSpan AskAgainAfter = TimeSpan.FromSeconds(10);
+    /// <summary>A Region whose prekeys run low here is asked for more at most this often.</summary>
+    public static readonly TimeSpan AskAgainAfter = TimeSpan.FromSeconds(1);
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, DateTimeOffset> _asked = new(StringComparer.Ordinal);
@@ -38,9 +38,15 @@ public sealed class KeyDeliveries(
 
     public async Task<IBatchSeal?> BeginAsync(string destination, CancellationToken cancellationToken)
     {
-        if (peers.Take(destination) is not { } prekey)
+        var prekey = peers.Take(destination);
+        if (peers.Count(destination) < OwnPrekeys.PerPeer / 4)
         {
+            // Running low (the destination restarted, its set expired while idle, or a burst outran its top-ups).
             await AskAsync(destination, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (prekey is null)
+        {
             return null;
         }
 
@@ -99,7 +105,7 @@ public sealed class KeyDeliveries(
 
         foreach (var peer in usedBy)
         {
-            await PublishAsync(peer, sendYours: false, cancellationToken).ConfigureAwait(false);
+            await PublishAsync(peer, new TransportPrekeys(), own.Replenish(peer), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -116,7 +122,15 @@ public sealed class KeyDeliveries(
             Log.PrekeysRefused(logger, source, message.Prekeys.Count - valid.Count);
         }
 
-        peers.Replace(source, valid);
+        if (message.Complete)
+        {
+            peers.Replace(source, valid);
+        }
+        else
+        {
+            peers.Add(source, valid);
+        }
+
         if (message.SendYours)
         {
             await PublishAsync(source, sendYours: false, cancellationToken).ConfigureAwait(false);
@@ -132,10 +146,13 @@ public sealed class KeyDeliveries(
         }
     }
 
-    private Task<string> PublishAsync(string peer, bool sendYours, CancellationToken cancellationToken)
+    /// <summary>Every live prekey of this Region's for <paramref name="peer"/>, as the complete list it replaces.</summary>
+    private Task<string> PublishAsync(string peer, bool sendYours, CancellationToken cancellationToken) =>
+        PublishAsync(peer, new TransportPrekeys { SendYours = sendYours, Complete = true }, own.TopUp(peer), cancellationToken);
+
+    private Task<string> PublishAsync(string peer, TransportPrekeys message, IReadOnlyList<OwnPrekeys.Published> prekeys, CancellationToken cancellationToken)
     {
-        var message = new TransportPrekeys { SendYours = sendYours };
-        message.Prekeys.AddRange(own.TopUp(peer).Select(p => new TransportPrekey
+        message.Prekeys.AddRange(prekeys.Select(p => new TransportPrekey
         {
             Id = p.Id, PublicKey = ByteString.CopyFrom(p.PublicKey), ExpiresAt = Timestamp.FromDateTimeOffset(p.ExpiresAt),
         }));

@@ -11,8 +11,8 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// </summary>
 public sealed class OwnPrekeys(TimeProvider time)
 {
-    /// <summary>Enough for the batches a burst sends before the Region's top-up reaches the sender.</summary>
-    public const int PerPeer = 16;
+    /// <summary>Enough for the batches a sender forms (one per outbox read under a steady load) while a top-up is on its way to it.</summary>
+    public const int PerPeer = 256;
 
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(30);
 
@@ -23,7 +23,12 @@ public sealed class OwnPrekeys(TimeProvider time)
     public sealed record Published(string Id, byte[] PublicKey, DateTimeOffset ExpiresAt);
 
     /// <summary>The set <paramref name="peer"/> may use, topped up to <see cref="PerPeer"/> live prekeys (what to publish to it).</summary>
-    public IReadOnlyList<Published> TopUp(string peer)
+    public IReadOnlyList<Published> TopUp(string peer) => TopUp(peer, onlyNew: false);
+
+    /// <summary>Only the prekeys made now to bring <paramref name="peer"/>'s set back to <see cref="PerPeer"/>.</summary>
+    public IReadOnlyList<Published> Replenish(string peer) => TopUp(peer, onlyNew: true);
+
+    private List<Published> TopUp(string peer, bool onlyNew)
     {
         lock (_gate)
         {
@@ -38,13 +43,14 @@ public sealed class OwnPrekeys(TimeProvider time)
                 Forget(set, expired);
             }
 
+            var made = PerPeer - set.Count;
             while (set.Count < PerPeer)
             {
                 var (publicKey, privateKey) = DeliverySealing.CreatePrekey();
                 set.Add(new Prekey(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), publicKey, privateKey, now + Lifetime));
             }
 
-            return set.Select(p => new Published(p.Id, p.PublicKey, p.ExpiresAt)).ToList();
+            return set.Skip(onlyNew ? set.Count - Math.Max(made, 0) : 0).Select(p => new Published(p.Id, p.PublicKey, p.ExpiresAt)).ToList();
         }
     }
 

@@ -8,8 +8,8 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// </summary>
 public sealed class PeerPrekeys(TimeProvider time)
 {
-    /// <summary>More than a Region publishes (<see cref="OwnPrekeys.PerPeer"/>); the rest of a longer list is ignored.</summary>
-    public const int MaxPerPeer = 64;
+    /// <summary>Twice what a Region publishes (<see cref="OwnPrekeys.PerPeer"/>); beyond it the ones that expire first are dropped.</summary>
+    public const int MaxPerPeer = 2 * OwnPrekeys.PerPeer;
 
     public static readonly TimeSpan Margin = TimeSpan.FromMinutes(5);
 
@@ -18,7 +18,12 @@ public sealed class PeerPrekeys(TimeProvider time)
     private readonly Dictionary<string, DateTimeOffset> _used = new(StringComparer.Ordinal);
 
     /// <summary>Replaces what <paramref name="peer"/> published before with <paramref name="prekeys"/> (less those already used).</summary>
-    public void Replace(string peer, IEnumerable<OwnPrekeys.Published> prekeys)
+    public void Replace(string peer, IEnumerable<OwnPrekeys.Published> prekeys) => Take(peer, prekeys, replace: true);
+
+    /// <summary>Adds <paramref name="prekeys"/> to what <paramref name="peer"/> published before.</summary>
+    public void Add(string peer, IEnumerable<OwnPrekeys.Published> prekeys) => Take(peer, prekeys, replace: false);
+
+    private void Take(string peer, IEnumerable<OwnPrekeys.Published> prekeys, bool replace)
     {
         lock (_gate)
         {
@@ -30,9 +35,10 @@ public sealed class PeerPrekeys(TimeProvider time)
 
             // A publisher's expiry beyond its own lifetime from now is not believed: the prekey is used as if it had that long.
             var latest = now + OwnPrekeys.Lifetime;
-            _byPeer[peer] = prekeys.Where(p => !_used.ContainsKey(Used(peer, p.Id)) && p.ExpiresAt > now)
-                .Select(p => p.ExpiresAt > latest ? p with { ExpiresAt = latest } : p)
-                .Take(MaxPerPeer).ToList();
+            var held = replace || !_byPeer.TryGetValue(peer, out var known) ? [] : known;
+            _byPeer[peer] = held.Concat(prekeys.Where(p => !_used.ContainsKey(Used(peer, p.Id)) && p.ExpiresAt > now)
+                    .Select(p => p.ExpiresAt > latest ? p with { ExpiresAt = latest } : p))
+                .DistinctBy(p => p.Id).OrderByDescending(p => p.ExpiresAt).Take(MaxPerPeer).ToList();
         }
     }
 
