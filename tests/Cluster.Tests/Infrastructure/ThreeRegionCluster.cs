@@ -160,7 +160,7 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
     public async Task<string> DecryptTextAsync(string region, Google.Protobuf.ByteString ciphertext) =>
         (await DecryptAsync(region, ciphertext).ConfigureAwait(false)).Plaintext.ToStringUtf8();
 
-    /// <summary>ReplicateKey from <paramref name="primary"/> into each target, then waits until every replica is Enabled.</summary>
+    /// <summary>ReplicateKey from <paramref name="primary"/> into each target, then waits until every replica is Enabled and the primary knows it.</summary>
     public async Task ReplicateAsync(string primary, string keyId, params string[] targets)
     {
         foreach (var target in targets)
@@ -174,6 +174,10 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
         {
             await UntilAsync(target, keyId, m => m.KeyState == V1.KeyState.Enabled).ConfigureAwait(false);
         }
+
+        // A replica is Enabled one hop before its primary hears so (its acknowledgement ends the pending creation that
+        // UpdatePrimaryRegion refuses): the relay going quiet for them means the acknowledgements have arrived.
+        await QuiescentAsync([primary, .. targets]).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
