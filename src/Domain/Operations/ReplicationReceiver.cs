@@ -341,6 +341,7 @@ public sealed class ReplicationReceiver(
         }
 
         var rotated = key.RecordAck(source, ack);
+        sync.Acknowledged(keyId, source);
         var outgoing = rotated ? sync.Broadcast(key) : [];
         await change.SaveAsync(outgoing, cancellationToken).ConfigureAwait(false);
         return ReceiveOutcome.Done;

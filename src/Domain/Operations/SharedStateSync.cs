@@ -11,10 +11,20 @@ public sealed record SyncSettings(TimeSpan Interval)
 
 /// <summary>
 /// The primary's side of shared-property sync: after a shared change it tells every replica (the messages are queued in
-/// the change's transaction), and records when to repeat itself if a replica does not acknowledge.
+/// the change's transaction), and records when to repeat itself if a replica does not acknowledge. The first repeat
+/// waits at least four times as long as that replica's acknowledgements have been taking (a moving average, kept in
+/// memory): under a burst of thousands of replications an acknowledgement takes seconds, and repeating every message
+/// after the sync interval only doubled the work of both Regions while the originals were still on their way.
 /// </summary>
 public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings settings, TimeProvider time)
 {
+    /// <summary>Messages awaiting an acknowledgement whose send time is remembered, to learn how long answers take (estimates only).</summary>
+    public const int MaxTracked = 100_000;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string KeyId, string Region), DateTimeOffset> _sent = [];
+    private readonly Dictionary<string, TimeSpan> _answerTime = new(StringComparer.Ordinal);
+
     /// <summary>The new shared state for every replica of <paramref name="key"/> (except <paramref name="except"/>).</summary>
     public IReadOnlyList<OutgoingMessage> Broadcast(KmsKey key, string? except = null)
     {
@@ -51,7 +61,44 @@ public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings se
     /// <summary>Records that <paramref name="replica"/> was just sent the latest state; anti-entropy repeats it if no acknowledgement comes.</summary>
     public void Scheduled(KmsKey key, string replica)
     {
-        key.SentTo(replica, time.GetUtcNow(), settings.Interval, settings.MaxBackoff);
+        var now = time.GetUtcNow();
+        TimeSpan first;
+        lock (_gate)
+        {
+            if (_sent.Count >= MaxTracked)
+            {
+                _sent.Clear();
+            }
+
+            // The earliest unanswered send counts: what the replica has been waiting for since.
+            _sent.TryAdd((key.KeyId, replica), now);
+            var answers = _answerTime.GetValueOrDefault(replica) * 4;
+            first = answers > settings.Interval ? (answers < settings.MaxBackoff ? answers : settings.MaxBackoff) : settings.Interval;
+        }
+
+        key.SentTo(replica, now, first, settings.MaxBackoff);
+    }
+
+    /// <summary><paramref name="replica"/> acknowledged <paramref name="keyId"/>: how long that took feeds the wait before the next repeat to it.</summary>
+    public void Acknowledged(string keyId, string replica)
+    {
+        lock (_gate)
+        {
+            if (_sent.Remove((keyId, replica), out var sentAt))
+            {
+                var took = time.GetUtcNow() - sentAt;
+                _answerTime[replica] = _answerTime.TryGetValue(replica, out var average) ? (average * 0.8) + (took * 0.2) : took;
+            }
+        }
+    }
+
+    /// <summary>How long <paramref name="replica"/>'s acknowledgements have been taking (zero until one came).</summary>
+    public TimeSpan AnswerTime(string replica)
+    {
+        lock (_gate)
+        {
+            return _answerTime.GetValueOrDefault(replica);
+        }
     }
 
     /// <summary>What anti-entropy repeats now for <paramref name="key"/>: creation, latest state or a pending hand-off.</summary>

@@ -113,7 +113,9 @@ internal static class Primitives
                 return null;
             }
 
-            return own.DeriveRawSecretAgreement(peer.PublicKey);
+            // The public key object holds a native handle of its own: released here, not left to the finalizer.
+            using var peerPublic = peer.PublicKey;
+            return own.DeriveRawSecretAgreement(peerPublic);
         }
         catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
