@@ -83,6 +83,8 @@ public sealed class AwsSdkTests(ITestOutputHelper output)
         });
         Assert.Equal(plaintext, (await west.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(ciphertext), EncryptionContext = Context })
             .WithTimeout()).Plaintext.ToArray());
+        // The primary learns that the replica exists one hop after the replica does; until then it refuses to hand over.
+        await cluster.QuiescentAsync(East, West);
         await east.UpdatePrimaryRegionAsync(new UpdatePrimaryRegionRequest { KeyId = keyId, PrimaryRegion = West }).WithTimeout();
         await Eventually.TrueAsync(async () => (await west.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }).WithTimeout())
             .KeyMetadata.MultiRegionConfiguration.MultiRegionKeyType == MultiRegionKeyType.PRIMARY);
