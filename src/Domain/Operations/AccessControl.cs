@@ -58,8 +58,9 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
             return (PolicyDecision.ImplicitDeny, null);
         }
 
-        var request = await RequestAsync(key, access, requestAlias, key.Policy, cancellationToken).ConfigureAwait(false);
-        return (Policy(key.Policy).Evaluate(request, key.PolicyPrincipals), request);
+        var policy = Policy(key.Policy);
+        var request = await RequestAsync(key, access, requestAlias, policy, cancellationToken).ConfigureAwait(false);
+        return (policy.Evaluate(request, key.PolicyPrincipals), request);
     }
 
     /// <summary>
@@ -67,7 +68,7 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
     /// (its spec, usage, origin, Region, tags and aliases), must let the caller change the policy again, unless the caller
     /// explicitly bypasses the check. The PutKeyPolicy it imagines does not bypass the check itself.
     /// </summary>
-    public async Task RequireNoLockoutAsync(Caller caller, KmsKey keyAsItWillBe, string policyText, PolicyDocument policy,
+    public async Task RequireNoLockoutAsync(Caller caller, KmsKey keyAsItWillBe, PolicyDocument policy,
         IReadOnlyDictionary<string, string> principals, bool bypass, CancellationToken cancellationToken)
     {
         if (bypass || caller.Type == CallerType.System)
@@ -75,7 +76,7 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
             return;
         }
 
-        var request = await RequestAsync(keyAsItWillBe, Access.For(caller, "PutKeyPolicy"), null, policyText, cancellationToken).ConfigureAwait(false);
+        var request = await RequestAsync(keyAsItWillBe, Access.For(caller, "PutKeyPolicy"), null, policy, cancellationToken).ConfigureAwait(false);
         if (policy.Evaluate(request, principals) != PolicyDecision.Allow)
         {
             throw KmsErrors.MalformedPolicy(
@@ -98,13 +99,25 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
     }
 
     /// <summary>
-    /// The request a policy is asked about: the global keys of the caller and the call, the key's own properties and
-    /// tags, its aliases when <paramref name="policyText"/> asks about them, then the operation's keys.
+    /// The request <paramref name="policy"/> is asked about: the global keys of the caller and the call, the key's own
+    /// properties, tags and aliases, then the operation's keys, each only if the policy asks about it (most policies ask
+    /// about none, and this runs on every call).
     /// </summary>
-    private async Task<AccessRequest> RequestAsync(KmsKey key, Access access, string? requestAlias, string policyText, CancellationToken cancellationToken)
+    private async Task<AccessRequest> RequestAsync(KmsKey key, Access access, string? requestAlias, PolicyDocument policy, CancellationToken cancellationToken)
     {
         var caller = access.Caller;
-        var request = new AccessRequest(caller.PrincipalArn, access.Action, key.Arn, caller.PrincipalId);
+        var request = new AccessRequest(caller.PrincipalArn, access.Action, key.Arn, caller.PrincipalId, policy.ConditionKeys);
+        if (!request.AsksNothing)
+        {
+            await AddGlobalKeysAsync(request, key, caller, requestAlias, cancellationToken).ConfigureAwait(false);
+        }
+
+        access.Context?.Invoke(request);
+        return request;
+    }
+
+    private async Task AddGlobalKeysAsync(AccessRequest request, KmsKey key, Caller caller, string? requestAlias, CancellationToken cancellationToken)
+    {
         var now = time.GetUtcNow();
         request.With("aws:PrincipalArn", caller.PrincipalArn)
             .With("aws:PrincipalAccount", request.PrincipalAccount)
@@ -159,14 +172,11 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
         }
 
         // Listing the key's aliases costs a query; only policies that ask about them pay for it.
-        if (policyText.Contains("ResourceAliases", StringComparison.OrdinalIgnoreCase))
+        if (request.Asks("kms:ResourceAliases"))
         {
             var aliases = await store.ListAliasesAsync(key.KeyId, null, 1000, cancellationToken).ConfigureAwait(false);
             request.With("kms:ResourceAliases", aliases.Select(a => a.AliasName).ToArray());
         }
-
-        access.Context?.Invoke(request);
-        return request;
     }
 
     /// <summary>

@@ -61,7 +61,7 @@ public sealed class KeyLifecycleOperations(
         // A key for imported material starts without any, waiting for ImportKeyMaterial.
         var pending = new KmsKey(keyId, region.KeyArn(keyId), now, spec, usage, origin, KeyState.PendingImport, command.Description, policy, tags,
             multiRegion, []).WithPolicyPrincipals(bound);
-        await accessControl.RequireNoLockoutAsync(caller, pending, policy, document, bound, command.BypassPolicyLockoutSafetyCheck, cancellationToken)
+        await accessControl.RequireNoLockoutAsync(caller, pending, document, bound, command.BypassPolicyLockoutSafetyCheck, cancellationToken)
             .ConfigureAwait(false);
         var key = origin == KeyOrigin.EXTERNAL
             ? pending

@@ -54,7 +54,7 @@ public sealed class MultiRegionOperations(
         var mr = key.MultiRegion!;
         var replica = new KmsKey(key.KeyId, region.KeyArnIn(replicaRegion, key.KeyId), time.GetUtcNow(), key.KeySpec, key.KeyUsage, key.Origin,
             KeyState.Creating, description, replicaPolicy, tags, new MultiRegionInfo(mr.PrimaryRegion, mr.ReplicaRegions, mr.Epoch, mr.SyncVersion), []);
-        await accessControl.RequireNoLockoutAsync(caller, replica, replicaPolicy, replicaDocument, bound, bypassLockoutSafetyCheck, cancellationToken)
+        await accessControl.RequireNoLockoutAsync(caller, replica, replicaDocument, bound, bypassLockoutSafetyCheck, cancellationToken)
             .ConfigureAwait(false);
         var outgoing = new List<OutgoingMessage>
         {

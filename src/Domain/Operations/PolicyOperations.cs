@@ -14,7 +14,7 @@ public sealed class PolicyOperations(KeyResolver resolver, KeyChanges changes, A
         var document = KeyPolicies.Validate(policy);
         var bound = await principals.BindAsync(document, refuseUnknown: true, cancellationToken).ConfigureAwait(false);
         await changes.ChangeAsync(keyId, Access.For(caller, "PutKeyPolicy", ConditionKeys.Bypass(bypassLockoutSafetyCheck)),
-            key => accessControl.RequireNoLockoutAsync(caller, key, policy, document, bound, bypassLockoutSafetyCheck, cancellationToken),
+            key => accessControl.RequireNoLockoutAsync(caller, key, document, bound, bypassLockoutSafetyCheck, cancellationToken),
             key => key.PutPolicy(policy, bound), cancellationToken).ConfigureAwait(false);
     }
 

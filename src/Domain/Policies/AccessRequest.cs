@@ -4,8 +4,11 @@ namespace Grpc.Mrk.RegionNode.Domain.Policies;
 /// What a policy is asked about: who (<see cref="PrincipalArn"/>), what (<see cref="Action"/>, such as
 /// "kms:Encrypt"), on which key (<see cref="ResourceArn"/>), and the request's condition keys (names compared
 /// without regard to case, as IAM does; a key may carry several values, such as kms:EncryptionContextKeys).
+/// A request made for one policy keeps only the condition keys that policy asks about (<paramref name="asked"/>):
+/// the others could never change its decision.
 /// </summary>
-public sealed class AccessRequest(string principalArn, string action, string resourceArn, string? principalId = null)
+public sealed class AccessRequest(string principalArn, string action, string resourceArn, string? principalId = null,
+    IReadOnlySet<string>? asked = null)
 {
     public string PrincipalArn { get; } = principalArn;
 
@@ -24,9 +27,15 @@ public sealed class AccessRequest(string principalArn, string action, string res
     /// <summary>The request's encryption context as sent (grant constraints compare it exactly).</summary>
     public IReadOnlyDictionary<string, string> EncryptionContext { get; set; } = new Dictionary<string, string>();
 
+    /// <summary>Whether a value for <paramref name="key"/> would be kept: lets a caller skip computing one that would not.</summary>
+    public bool Asks(string key) => asked is null || asked.Contains(key);
+
+    /// <summary>True when no condition key at all would be kept.</summary>
+    public bool AsksNothing => asked is { Count: 0 };
+
     public AccessRequest With(string key, params string[] values)
     {
-        if (values.Length == 0)
+        if (values.Length == 0 || !Asks(key))
         {
             return this;
         }

@@ -16,9 +16,19 @@ public sealed class PolicyDocument
         "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition",
     };
 
-    private PolicyDocument(IReadOnlyList<PolicyStatement> statements) => Statements = statements;
+    private PolicyDocument(IReadOnlyList<PolicyStatement> statements)
+    {
+        Statements = statements;
+        ConditionKeys = statements.SelectMany(s => s.Conditions).Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+    }
 
     public IReadOnlyList<PolicyStatement> Statements { get; }
+
+    /// <summary>
+    /// Every condition key the policy asks about (names without regard to case, as IAM compares them): a request made
+    /// for this policy needs only these, so one it never asks about is never computed.
+    /// </summary>
+    public IReadOnlySet<string> ConditionKeys { get; }
 
     /// <summary>
     /// The user and role ARNs the policy names as principals: each must name a principal that exists when the policy is

@@ -133,40 +133,55 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
         string? errorMessage, KeysUsed? used = null)
     {
         var caller = CallerAuthentication.FoundCaller(context)?.PrincipalArn;
-        var keys = (used?.Arns ?? []).Concat(KeyArnsOf(response)).Concat(KeyArnsOf(request)).Distinct(StringComparer.Ordinal).ToList();
+        var keys = new List<string>(2);
+        foreach (var arn in used?.Arns ?? [])
+        {
+            AddOnce(keys, arn);
+        }
+
+        AddKeyArns(keys, response);
+        AddKeyArns(keys, request);
         return new AuditEvent(name, AuditEvent.ApiCall, caller ?? "anonymous", keys.FirstOrDefault(), readOnly,
             request is null ? new Dictionary<string, object?>() : Parameters(request), null, errorCode, errorMessage)
         {
-            OtherKeyArns = keys.Skip(1).ToList(),
+            OtherKeyArns = keys.Count > 1 ? keys.GetRange(1, keys.Count - 1) : [],
             Protocol = AwsProtocol.AwsJsonCallContext.SignedRequestOf(context) is null ? "grpc" : "aws-json",
         };
     }
 
-    private IEnumerable<string> KeyArnsOf(IMessage? message)
+    private static void AddOnce(List<string> keys, string arn)
+    {
+        if (!keys.Contains(arn))
+        {
+            keys.Add(arn);
+        }
+    }
+
+    private void AddKeyArns(List<string> keys, IMessage? message)
     {
         if (message is null)
         {
-            yield break;
+            return;
         }
 
-        if (message.Descriptor.FindFieldByName("key_metadata")?.Accessor.GetValue(message) is IMessage metadata
-            && metadata.Descriptor.FindFieldByName("arn")?.Accessor.GetValue(metadata) is string { Length: > 0 } arn)
+        var fields = AuditedFields.Of(message.Descriptor);
+        if (fields.KeyMetadata?.Accessor.GetValue(message) is IMessage metadata
+            && fields.KeyMetadataArn?.Accessor.GetValue(metadata) is string { Length: > 0 } arn)
         {
-            yield return arn;
+            AddOnce(keys, arn);
         }
 
-        // CreateAlias and UpdateAlias name their key as target_key_id; CloudTrail lists that key as the resource.
-        foreach (var field in new[] { "source_key_id", "key_id", "target_key_id", "destination_key_id" })
+        foreach (var field in fields.KeyIds)
         {
-            if (message.Descriptor.FindFieldByName(field)?.Accessor.GetValue(message) is string { Length: > 0 } id)
+            if (field.Accessor.GetValue(message) is string { Length: > 0 } id)
             {
                 if (id.StartsWith("arn:", StringComparison.Ordinal) && id.Contains(":key/", StringComparison.Ordinal))
                 {
-                    yield return id;
+                    AddOnce(keys, id);
                 }
                 else if (Domain.Operations.KeyReference.IsKeyId(id))
                 {
-                    yield return region.KeyArn(id);
+                    AddOnce(keys, region.KeyArn(id));
                 }
             }
         }
@@ -176,7 +191,7 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
     private static Dictionary<string, object?> Parameters(IMessage message)
     {
         var result = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var field in message.Descriptor.Fields.InFieldNumberOrder().Where(f => f.FieldType != FieldType.Bytes))
+        foreach (var field in AuditedFields.Of(message.Descriptor).Recorded)
         {
             var value = field.Accessor.GetValue(message);
             object? converted = field switch

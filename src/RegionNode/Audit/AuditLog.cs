@@ -89,8 +89,8 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
         try
         {
             var (sequence, hash) = _tail ??= await store.TailAsync(cancellationToken).ConfigureAwait(false);
-            var json = AuditRecordFormat.Json(pending.Event, region, time.GetUtcNow(), Guid.NewGuid());
-            var row = (sequence + 1, json, Chain(hash, json));
+            var (json, chained) = AuditRecordFormat.Chained(pending.Event, region, time.GetUtcNow(), Guid.NewGuid(), hash);
+            var row = (sequence + 1, json, chained);
             return new AuditReservation(row, committed =>
             {
                 if (committed)
@@ -255,10 +255,8 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
             var (nextSequence, nextHash) = (sequence, hash);
             foreach (var (auditEvent, _, _) in batch)
             {
-                var json = AuditRecordFormat.Json(auditEvent, region, time.GetUtcNow(), Guid.NewGuid());
-                nextSequence++;
-                nextHash = Chain(nextHash, json);
-                rows.Add((nextSequence, json, nextHash));
+                (var json, nextHash) = AuditRecordFormat.Chained(auditEvent, region, time.GetUtcNow(), Guid.NewGuid(), nextHash);
+                rows.Add((++nextSequence, json, nextHash));
             }
 
             try
