@@ -18,6 +18,12 @@ public enum LinkMode
 
     /// <summary>Bytes pass after a delay per chunk in each direction.</summary>
     Slow,
+
+    /// <summary>
+    /// The next bytes read in either direction pass only in part, then the connection is reset: what was being sent
+    /// (a batch of envelopes, an acknowledgement) arrives cut short. New connections meet the same until the link heals.
+    /// </summary>
+    CutMidway,
 }
 
 /// <summary>
@@ -36,6 +42,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private TimeSpan _delay;
 
     private long _heldReads;
+    private long _cutReads;
 
     public FaultProxy(IPEndPoint target)
         : this(IPAddress.Loopback, target)
@@ -73,6 +80,9 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Reads a silenced link has held back so far: a point at which a test knows bytes reached the proxy and stopped there.</summary>
     public long HeldReads => Interlocked.Read(ref _heldReads);
+
+    /// <summary>Reads a link cut midway has passed in part before resetting their connection.</summary>
+    public long CutReads => Interlocked.Read(ref _cutReads);
 
     public void Set(LinkMode mode, TimeSpan delay = default)
     {
@@ -142,7 +152,7 @@ public sealed class FaultProxy : IAsyncDisposable
 
         try
         {
-            await Task.WhenAll(PumpAsync(client, server, pair.Token), PumpAsync(server, client, pair.Token)).ConfigureAwait(false);
+            await Task.WhenAll(PumpAsync(client, server, pair), PumpAsync(server, client, pair)).ConfigureAwait(false);
         }
         finally
         {
@@ -155,8 +165,9 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to, CancellationToken cancellationToken)
+    private async Task PumpAsync(Socket from, Socket to, Pair pair)
     {
+        var cancellationToken = pair.Token;
         var buffer = new byte[64 * 1024];
         try
         {
@@ -195,6 +206,20 @@ public sealed class FaultProxy : IAsyncDisposable
                 if (mode == LinkMode.Slow && delay > TimeSpan.Zero)
                 {
                     await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (mode == LinkMode.CutMidway)
+                {
+                    // Part of what was read (never all of it, never nothing when there is more than a byte), then the reset.
+                    var part = read > 1 ? Random.Shared.Next(1, read) : 0;
+                    for (var passed = 0; passed < part;)
+                    {
+                        passed += await to.SendAsync(buffer.AsMemory(passed, part - passed), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    Interlocked.Increment(ref _cutReads);
+                    pair.Reset();
+                    return;
                 }
 
                 var sent = 0;

@@ -3,15 +3,20 @@ namespace Grpc.Mrk.Chaos;
 /// <summary>
 /// Injects one seeded fault at a time while the workload runs: SIGKILL and restart of a Region or the ControlPlane,
 /// SIGSTOP/SIGCONT pauses, a Region's link to the ControlPlane reset, silenced or slowed by its proxy (or, in network
-/// namespaces, dropped or rejected by iptables), and a Region restarted
-/// without its domain key file (which must refuse to start, clearly, and start again once the file is back).
+/// namespaces, dropped or rejected by iptables), a Region restarted without its domain key file (which must refuse to
+/// start, clearly, and start again once the file is back), and faults aimed at a batch in flight: a Region sends a
+/// burst of replication work (<paramref name="burst"/>), and while its batches travel the primary, a replica or the
+/// ControlPlane is killed, or a link passes part of what it carries and is reset.
 /// </summary>
-public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures figures)
+public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures figures, Nemesis.Burst burst)
 {
+    /// <summary>Starts <paramref name="keys"/> keys' worth of replication work from <paramref name="region"/> at once.</summary>
+    public delegate Task Burst(string region, int keys, Random random, int iteration);
+
     public static readonly string[] Kinds =
     [
         "kill-region", "kill-controlplane", "pause-region", "pause-controlplane", "partition-reset", "partition-blackhole", "slow-link",
-        "restart-without-domain-key",
+        "restart-without-domain-key", "kill-primary-mid-batch", "kill-replica-mid-batch", "kill-controlplane-mid-batch", "cut-link-mid-batch",
     ];
 
     /// <summary>Partitions made by iptables inside a Region's network namespace (only when the cluster runs in namespaces).</summary>
@@ -42,7 +47,14 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
                 ["durationMs"] = (int)duration.TotalMilliseconds,
             });
             figures.Fault(kind);
-            await InjectAsync(kind, region, duration, random).ConfigureAwait(false);
+            if (kind.EndsWith("-mid-batch", StringComparison.Ordinal))
+            {
+                await MidBatchAsync(kind, region, duration, random, iteration).ConfigureAwait(false);
+            }
+            else
+            {
+                await InjectAsync(kind, region, duration, random).ConfigureAwait(false);
+            }
         }
     }
 
@@ -91,6 +103,44 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
                 await RestartWithoutDomainKeyAsync(region).ConfigureAwait(false);
                 break;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="region"/> sends a burst; after a seeded 20-250 ms (the burst's first batches are formed and on
+    /// their way) the fault strikes: the sending primary, one receiving replica Region or the ControlPlane is killed, or
+    /// the link of the sender or of a receiver passes part of its bytes and is reset. Whatever was cut short must be
+    /// sent again and applied once.
+    /// </summary>
+    private async Task MidBatchAsync(string kind, string region, TimeSpan duration, Random random, int iteration)
+    {
+        var receivers = ChaosCluster.Regions.Where(r => r != region).ToList();
+        var receiver = receivers[random.Next(receivers.Count)];
+        var sending = burst(region, random.Next(8, 25), new Random(random.Next()), iteration);
+        await Task.Delay(TimeSpan.FromMilliseconds(random.Next(20, 250))).ConfigureAwait(false);
+        switch (kind)
+        {
+            case "kill-primary-mid-batch":
+            case "kill-replica-mid-batch":
+                var node = cluster.Region(kind == "kill-primary-mid-batch" ? region : receiver);
+                await node.KillAsync().ConfigureAwait(false);
+                await Task.Delay(duration).ConfigureAwait(false);
+                node.Start();
+                break;
+            case "kill-controlplane-mid-batch":
+                await cluster.ControlPlane.KillAsync().ConfigureAwait(false);
+                await Task.Delay(duration).ConfigureAwait(false);
+                cluster.ControlPlane.Start();
+                break;
+            default:
+                var link = cluster.Link(random.Next(2) == 0 ? region : receiver);
+                link.Set(LinkMode.CutMidway);
+                await Task.Delay(duration).ConfigureAwait(false);
+                link.Set(LinkMode.Open);
+                break;
+        }
+
+        // Every call of the burst has its own timeout; the burst ends within it once the fault is over.
+        await sending.ConfigureAwait(false);
     }
 
     private async Task RestartWithoutDomainKeyAsync(string region)

@@ -12,6 +12,7 @@ namespace Grpc.Mrk.Chaos;
 public sealed class Workload(ChaosCluster cluster, Ledger ledger, History history, RunFigures figures)
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(6);
+    private const int BurstWorker = -1;
     private static int _created;
 
     private static readonly (string Name, int Weight)[] Operations =
@@ -61,6 +62,44 @@ public sealed class Workload(ChaosCluster cluster, Ledger ledger, History histor
             return;
         }
 
+        await ExecuteAsync(call, record, iteration, worker).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A burst of replication work from one Region at once, as a batch forms under load: <paramref name="keys"/> new
+    /// symmetric multi-Region keys, each replicated to both other Regions once created, and a rotation of each symmetric
+    /// key the Region is primary for (up to as many), all in flight together. Every call is recorded like any other.
+    /// </summary>
+    public async Task BurstAsync(string region, int keys, Random random, int iteration)
+    {
+        var seeds = Enumerable.Range(0, keys).Select(_ => random.Next()).ToList();
+        var rotations = ledger.Sets.Values.Where(s => s.Kind == SetKind.Symmetric && s.Primary == region)
+            .OrderBy(s => s.Ordinal).Take(keys).ToList();
+        var calls = seeds.Select(seed => CreateAndReplicateAsync(region, new Random(seed), iteration)).ToList();
+        calls.AddRange(rotations.Select(set =>
+        {
+            var (call, record) = Plan("RotateKeyOnDemand", set, region, random, iteration);
+            return ExecuteAsync(call!, record, iteration, BurstWorker);
+        }));
+        await Task.WhenAll(calls).ConfigureAwait(false);
+    }
+
+    private async Task CreateAndReplicateAsync(string region, Random random, int iteration)
+    {
+        KeySet? created = null;
+        var (create, createRecord) = PlanCreate(SetKind.Symmetric, region, set => created = set);
+        await ExecuteAsync(create, createRecord, iteration, BurstWorker).ConfigureAwait(false);
+        for (var replica = 0; created is not null && replica < ChaosCluster.Regions.Length - 1; replica++)
+        {
+            if (Plan("ReplicateKey", created, region, random, iteration) is ({ } call, var record))
+            {
+                await ExecuteAsync(call, record, iteration, BurstWorker).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ExecuteAsync(Call call, Record record, int iteration, int worker)
+    {
         var target = record.Region;
         Outcome outcome;
         string? error = null;
@@ -96,7 +135,7 @@ public sealed class Workload(ChaosCluster cluster, Ledger ledger, History histor
 
         history.Write("op", new Dictionary<string, object?>
         {
-            ["iteration"] = iteration, ["worker"] = worker, ["op"] = record.Event, ["region"] = target, ["key"] = record.KeyId,
+            ["iteration"] = iteration, ["worker"] = worker == BurstWorker ? "burst" : worker, ["op"] = record.Event, ["region"] = target, ["key"] = record.KeyId,
             ["outcome"] = outcome.ToString(), ["error"] = error, ["detail"] = record.Detail,
         });
     }
@@ -125,23 +164,7 @@ public sealed class Workload(ChaosCluster cluster, Ledger ledger, History histor
         switch (operation)
         {
             case "CreateKey":
-            {
-                var kind = (SetKind)random.Next(3);
-                var request = new CreateKeyRequest { MultiRegion = true, Description = $"chaos {kind}" };
-                (request.KeySpec, request.KeyUsage) = kind switch
-                {
-                    SetKind.Signing => (KeySpec.EccNistP256, KeyUsageType.SignVerify),
-                    SetKind.Mac => (KeySpec.Hmac256, KeyUsageType.GenerateVerifyMac),
-                    _ => (KeySpec.SymmetricDefault, KeyUsageType.EncryptDecrypt),
-                };
-                string? created = null;
-                return (async (client, ct) => created = (await client.CreateKeyAsync(request, ct).ConfigureAwait(false)).KeyMetadata.KeyId,
-                    new Record("CreateKey", region, null, Management: true, kind.ToString(), () =>
-                    {
-                        ledger.Sets[created!] = new KeySet(created!, kind, region) { Ordinal = Interlocked.Increment(ref _created) };
-                        ledger.CountAcknowledged(region, "CreateKey", created!);
-                    }));
-            }
+                return PlanCreate((SetKind)random.Next(3), region);
 
             case "ReplicateKey" when set is not null:
             {
@@ -252,6 +275,25 @@ public sealed class Workload(ChaosCluster cluster, Ledger ledger, History histor
             default:
                 return (null, new Record(operation, region, set?.KeyId, false));
         }
+    }
+
+    private (Call Call, Record Record) PlanCreate(SetKind kind, string region, Action<KeySet>? then = null)
+    {
+        var request = new CreateKeyRequest { MultiRegion = true, Description = $"chaos {kind}" };
+        (request.KeySpec, request.KeyUsage) = kind switch
+        {
+            SetKind.Signing => (KeySpec.EccNistP256, KeyUsageType.SignVerify),
+            SetKind.Mac => (KeySpec.Hmac256, KeyUsageType.GenerateVerifyMac),
+            _ => (KeySpec.SymmetricDefault, KeyUsageType.EncryptDecrypt),
+        };
+        string? created = null;
+        return (async (client, ct) => created = (await client.CreateKeyAsync(request, ct).ConfigureAwait(false)).KeyMetadata.KeyId,
+            new Record("CreateKey", region, null, Management: true, kind.ToString(), () =>
+            {
+                var set = ledger.Sets[created!] = new KeySet(created!, kind, region) { Ordinal = Interlocked.Increment(ref _created) };
+                ledger.CountAcknowledged(region, "CreateKey", created!);
+                then?.Invoke(set);
+            }));
     }
 
     /// <summary>One management call of an operation made of several, counted as acknowledged or unanswered by itself.</summary>

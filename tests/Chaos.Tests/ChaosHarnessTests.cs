@@ -36,6 +36,8 @@ public sealed class ChaosHarnessTests(ITestOutputHelper output)
         Assert.Equal(20, figures.Iterations);
         Assert.True(figures.Faults.Values.Sum() >= 20, $"only {figures.Faults.Values.Sum()} faults injected");
         Assert.True(figures.Faults.Count >= 5, $"only {figures.Faults.Count} kinds of fault injected");
+        Assert.True(figures.Faults.Where(f => f.Key.EndsWith("-mid-batch", StringComparison.Ordinal)).Sum(f => f.Value) >= 2,
+            "fewer than two faults struck a batch in flight");
         if (namespaces)
         {
             Assert.True(Nemesis.NamespaceKinds.Sum(k => figures.Faults.GetValueOrDefault(k)) >= 1, "no iptables partition injected");
