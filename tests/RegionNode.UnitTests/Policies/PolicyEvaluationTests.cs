@@ -124,15 +124,42 @@ public sealed class PolicyEvaluationTests
         var json = statements == "SINGLE"
             ? $$"""{"Version":"2012-10-17","Statement":{{RootAll}}}"""
             : $$"""{"Version":"2012-10-17","Statement":[{{statements}}]}""";
+        var document = PolicyDocument.Parse(json);
         var request = new AccessRequest(principal, action, Key, IdOf(principal));
+        // What the node builds: a request that keeps only the condition keys this policy asks about.
+        var narrowed = new AccessRequest(principal, action, Key, IdOf(principal), document.ConditionKeys);
         foreach (var (key, values) in context)
         {
             request.With(key, values);
+            narrowed.With(key, values);
         }
 
         // Every principal the policy names is bound to the ID of the principal of that name today.
-        var document = PolicyDocument.Parse(json);
-        Assert.Equal(expected, document.Evaluate(request, document.NamedPrincipals.ToDictionary(arn => arn, IdOf)));
+        var bindings = document.NamedPrincipals.ToDictionary(arn => arn, IdOf);
+        Assert.Equal(expected, document.Evaluate(request, bindings));
+        Assert.Equal(expected, document.Evaluate(narrowed, bindings));
+    }
+
+    [Fact]
+    public void ConditionKeys_AreTheKeysItsConditionsAskAbout_AndANarrowedRequestKeepsOnlyThose()
+    {
+        const string denyUnlessTenantA = """
+            {"Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*",
+             "Condition":{"StringNotEquals":{"kms:EncryptionContext:Tenant":"a"},"Bool":{"aws:SecureTransport":"true"}}}
+            """;
+        var document = PolicyDocument.Parse("{\"Version\":\"2012-10-17\",\"Statement\":[" + RootAll + "," + denyUnlessTenantA + "]}");
+        Assert.Equal(2, document.ConditionKeys.Count);
+        Assert.Contains("KMS:ENCRYPTIONCONTEXT:TENANT", document.ConditionKeys);
+        Assert.Contains("aws:securetransport", document.ConditionKeys);
+        Assert.Empty(PolicyDocument.Parse($$"""{"Version":"2012-10-17","Statement":[{{RootAll}}]}""").ConditionKeys);
+
+        var request = new AccessRequest(Alice, "kms:Decrypt", Key, IdOf(Alice), document.ConditionKeys)
+            .With("kms:EncryptionContext:tenant", "b").With("aws:SourceIp", "192.0.2.1").With("aws:SecureTransport", "true");
+        Assert.Equal(["b"], request.Values("kms:EncryptionContext:Tenant"));
+        Assert.Null(request.Values("aws:SourceIp"));
+        Assert.False(request.Asks("kms:KeySpec"));
+        Assert.Equal(ExplicitDeny, document.Evaluate(request, new Dictionary<string, string>()));
+        Assert.True(new AccessRequest(Alice, "kms:Decrypt", Key, IdOf(Alice), new HashSet<string>()).AsksNothing);
     }
 
     [Fact]
