@@ -94,6 +94,11 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
                 await Task.Delay(duration).ConfigureAwait(false);
                 await cluster.RestoreAsync(region).ConfigureAwait(false);
                 break;
+            case "cut-link-midway":
+                cluster.Link(region).Set(LinkMode.CutMidway);
+                await Task.Delay(duration).ConfigureAwait(false);
+                cluster.Link(region).Set(LinkMode.Open);
+                break;
             case "slow-link":
                 cluster.Link(region).Set(LinkMode.Slow, TimeSpan.FromMilliseconds(random.Next(20, 200)));
                 await Task.Delay(duration).ConfigureAwait(false);
@@ -117,27 +122,14 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
         var receiver = receivers[random.Next(receivers.Count)];
         var sending = burst(region, random.Next(8, 25), new Random(random.Next()), iteration);
         await Task.Delay(TimeSpan.FromMilliseconds(random.Next(20, 250))).ConfigureAwait(false);
-        switch (kind)
+        var (fault, target) = kind switch
         {
-            case "kill-primary-mid-batch":
-            case "kill-replica-mid-batch":
-                var node = cluster.Region(kind == "kill-primary-mid-batch" ? region : receiver);
-                await node.KillAsync().ConfigureAwait(false);
-                await Task.Delay(duration).ConfigureAwait(false);
-                node.Start();
-                break;
-            case "kill-controlplane-mid-batch":
-                await cluster.ControlPlane.KillAsync().ConfigureAwait(false);
-                await Task.Delay(duration).ConfigureAwait(false);
-                cluster.ControlPlane.Start();
-                break;
-            default:
-                var link = cluster.Link(random.Next(2) == 0 ? region : receiver);
-                link.Set(LinkMode.CutMidway);
-                await Task.Delay(duration).ConfigureAwait(false);
-                link.Set(LinkMode.Open);
-                break;
-        }
+            "kill-primary-mid-batch" => ("kill-region", region),
+            "kill-replica-mid-batch" => ("kill-region", receiver),
+            "kill-controlplane-mid-batch" => ("kill-controlplane", region),
+            _ => ("cut-link-midway", random.Next(2) == 0 ? region : receiver),
+        };
+        await InjectAsync(fault, target, duration, random).ConfigureAwait(false);
 
         // Every call of the burst has its own timeout; the burst ends within it once the fault is over.
         await sending.ConfigureAwait(false);
