@@ -54,7 +54,8 @@ public sealed class RelayTests(ITestOutputHelper output) : IDisposable
     {
         ClusterBootstrap.Run(Certificates, Regions, [], TimeProvider.System);
         var port = ControlPlaneProcess.FreePort();
-        var controlPlane = await ControlPlaneProcess.StartAsync(_directory.Sub("cp"), Certificates, Regions, port, output);
+        // Disposed here as well as below, so that a failure before the crash does not leave the process running.
+        await using var controlPlane = await ControlPlaneProcess.StartAsync(_directory.Sub("cp"), Certificates, Regions, port, output);
         await using var east = await StartNodeAsync("us-east-1", controlPlane);
         await Eventually.TrueAsync(async () => (await controlPlane.StatusAsync(Certificates)).Regions.Single(r => r.Region == "us-east-1").Connected);
 

@@ -13,6 +13,8 @@ namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
 /// <summary>A real ControlPlane process on a fixed loopback port (so nodes can reconnect after it restarts).</summary>
 public sealed class ControlPlaneProcess : IAsyncDisposable
 {
+    private int _disposed;
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _log;
     private readonly ITestOutputHelper? _output;
@@ -81,8 +83,14 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
         await _process.WaitForExitAsync().WithTimeout();
     }
 
+    /// <summary>Kills the process if it still runs and writes its log to the test output; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
