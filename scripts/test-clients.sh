@@ -69,11 +69,17 @@ run() {
   local name="$1"
   shift
   if timeout 300 "$@" >"$work/$name.log" 2>&1; then
-    echo "PASS $name client: $(grep -c . "$work/$name.log") lines, $(grep 'deliberate error' "$work/$name.log")"
+    echo "PASS $name client: $(grep -c . "$work/$name.log") lines, $(grep -o 'Enabled in .*' "$work/$name.log"), $(grep 'deliberate error' "$work/$name.log")"
     passed=$((passed + 1))
   else
     echo "FAIL $name client:"
     sed 's/^/    /' "$work/$name.log"
+    # What the cluster did about it: the nodes' replication, relay and warning lines (the logs go with the folder).
+    for log in "$work"/cluster/logs/*.log; do
+      echo "    -- $(basename "$log")"
+      grep -E 'warn|fail|crit|Applied|Refused|refused|not opened|unreachable|connected|Connected' "$log" | grep -v -e INSECURE -e 'DescribeKey refused' | tail -n 25 |
+        cut -c1-300 | sed 's/^/    /'
+    done
     failed=$((failed + 1))
   fi
 }

@@ -107,8 +107,13 @@ func run() error {
 	if _, err := primary.ReplicateKey(ctx, &mrkv1.ReplicateKeyRequest{KeyId: keyID, ReplicaRegion: *replicaName}); err != nil {
 		return err
 	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		described, err := replica.DescribeKey(ctx, &mrkv1.DescribeKeyRequest{KeyId: keyID})
+	// Replication is asynchronous: the replica is Creating until the material arrives, usually within a second. A
+	// message lost on the way is sent again after the sync interval (30 s by default), so wait longer than that.
+	started := time.Now()
+	for deadline := started.Add(90 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		poll, stop := call()
+		described, err := replica.DescribeKey(poll, &mrkv1.DescribeKeyRequest{KeyId: keyID})
+		stop()
 		if err == nil && described.KeyMetadata.KeyState == mrkv1.KeyState_KEY_STATE_ENABLED {
 			break
 		}
@@ -119,7 +124,9 @@ func run() error {
 			return fmt.Errorf("the replica did not become Enabled in time")
 		}
 	}
-	fmt.Printf("replica Enabled in %s\n", *replicaName)
+	fmt.Printf("replica Enabled in %s after %.1f s\n", *replicaName, time.Since(started).Seconds())
+	ctx, cancel = call()
+	defer cancel()
 
 	sealed, err := primary.Encrypt(ctx, &mrkv1.EncryptRequest{KeyId: keyID, Plaintext: []byte("hello from go")})
 	if err != nil {

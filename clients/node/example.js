@@ -64,7 +64,10 @@ async function main() {
   const key = (await primary('CreateKey', { multi_region: true, description: 'node example' })).key_metadata;
   console.log(`created ${key.key_id} in ${primaryName}`);
   await primary('ReplicateKey', { key_id: key.key_id, replica_region: replicaName });
-  const deadline = Date.now() + 30000;
+  // Replication is asynchronous: the replica is Creating until the material arrives, usually within a second. A
+  // message lost on the way is sent again after the sync interval (30 s by default), so wait longer than that.
+  const started = Date.now();
+  const deadline = started + 90000;
   for (;;) {
     try {
       const state = (await replica('DescribeKey', { key_id: key.key_id })).key_metadata.key_state;
@@ -75,7 +78,7 @@ async function main() {
     if (Date.now() > deadline) throw new Error('the replica did not become Enabled in time');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  console.log(`replica Enabled in ${replicaName}`);
+  console.log(`replica Enabled in ${replicaName} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const sealed = await primary('Encrypt', { key_id: key.key_id, plaintext: Buffer.from('hello from node') });
   const opened = await replica('Decrypt', { ciphertext_blob: sealed.ciphertext_blob });

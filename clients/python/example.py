@@ -59,7 +59,10 @@ def main() -> int:
     key = primary.call("CreateKey", keys_pb2.CreateKeyRequest(multi_region=True, description="python example")).key_metadata
     print(f"created {key.key_id} in {args.primary}")
     primary.call("ReplicateKey", multi_region_pb2.ReplicateKeyRequest(key_id=key.key_id, replica_region=args.replica))
-    deadline = time.monotonic() + 30
+    # Replication is asynchronous: the replica is Creating until the material arrives, usually within a second. A
+    # message lost on the way is sent again after the sync interval (30 s by default), so wait longer than that.
+    started = time.monotonic()
+    deadline = started + 90
     while primary and time.monotonic() < deadline:
         try:
             state = replica.call("DescribeKey", keys_pb2.DescribeKeyRequest(key_id=key.key_id)).key_metadata.key_state
@@ -72,7 +75,7 @@ def main() -> int:
     else:
         print("the replica did not become Enabled in time", file=sys.stderr)
         return 1
-    print(f"replica Enabled in {args.replica}")
+    print(f"replica Enabled in {args.replica} after {time.monotonic() - started:.1f} s")
 
     sealed = primary.call("Encrypt", crypto_pb2.EncryptRequest(key_id=key.key_id, plaintext=b"hello from python"))
     opened = replica.call("Decrypt", crypto_pb2.DecryptRequest(ciphertext_blob=sealed.ciphertext_blob))

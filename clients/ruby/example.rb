@@ -54,7 +54,10 @@ replica = Region.new(cluster['regions'][replica_name], cluster['caBundle'])
 key = primary.call(:create_key, Mrk::V1::CreateKeyRequest.new(multi_region: true, description: 'ruby example')).key_metadata
 puts "created #{key.key_id} in #{primary_name}"
 primary.call(:replicate_key, Mrk::V1::ReplicateKeyRequest.new(key_id: key.key_id, replica_region: replica_name))
-deadline = Time.now + 30
+# Replication is asynchronous: the replica is Creating until the material arrives, usually within a second. A
+# message lost on the way is sent again after the sync interval (30 s by default), so wait longer than that.
+started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+deadline = Time.now + 90
 loop do
   begin
     state = replica.call(:describe_key, Mrk::V1::DescribeKeyRequest.new(key_id: key.key_id)).key_metadata.key_state
@@ -65,7 +68,7 @@ loop do
   abort 'the replica did not become Enabled in time' if Time.now > deadline
   sleep 0.2
 end
-puts "replica Enabled in #{replica_name}"
+puts "replica Enabled in #{replica_name} after #{format('%.1f', Process.clock_gettime(Process::CLOCK_MONOTONIC) - started)} s"
 
 sealed = primary.call(:encrypt, Mrk::V1::EncryptRequest.new(key_id: key.key_id, plaintext: 'hello from ruby'))
 opened = replica.call(:decrypt, Mrk::V1::DecryptRequest.new(ciphertext_blob: sealed.ciphertext_blob))
