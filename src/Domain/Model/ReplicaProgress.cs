@@ -54,6 +54,9 @@ public sealed class ReplicaProgress
         Attempts++;
     }
 
+    /// <summary>A repeat would come too early (the replica is still working through what was sent before): look again at <paramref name="when"/>.</summary>
+    public void RepeatNoEarlierThan(DateTimeOffset when) => NextAttempt = when;
+
     /// <summary>Nothing is owed to this replica any more; anti-entropy stops repeating until the next change.</summary>
     public void NothingToRepeat() => NextAttempt = null;
 

@@ -14,7 +14,12 @@ public sealed record SyncSettings(TimeSpan Interval)
 /// the change's transaction), and records when to repeat itself if a replica does not acknowledge. The first repeat
 /// waits at least four times as long as that replica's acknowledgements have been taking (a moving average, kept in
 /// memory): under a burst of thousands of replications an acknowledgement takes seconds, and repeating every message
-/// after the sync interval only doubled the work of both Regions while the originals were still on their way.
+/// after the sync interval only doubled the work of both Regions while the originals were still on their way. A repeat
+/// that comes due is put off while the replica is still answering what was sent before it (it answered within the sync
+/// interval or twice its usual answer time, whichever is longer, and nothing sent since this message yet): messages to
+/// a Region arrive in order, so it has not reached this one. Once it answers something sent later, or stops answering,
+/// the message is repeated. Only answers to first sends count for this: an answer that arrives after a repeat may be
+/// the answer to the original, still on its way.
 /// </summary>
 public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings settings, TimeProvider time)
 {
@@ -22,8 +27,9 @@ public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings se
     public const int MaxTracked = 100_000;
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<(string KeyId, string Region), DateTimeOffset> _sent = [];
+    private readonly Dictionary<(string KeyId, string Region), (DateTimeOffset At, bool Repeat)> _sent = [];
     private readonly Dictionary<string, TimeSpan> _answerTime = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset SentUpTo, DateTimeOffset At)> _answered = new(StringComparer.Ordinal);
 
     /// <summary>The new shared state for every replica of <paramref name="key"/> (except <paramref name="except"/>).</summary>
     public IReadOnlyList<OutgoingMessage> Broadcast(KmsKey key, string? except = null)
@@ -59,7 +65,9 @@ public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings se
     }
 
     /// <summary>Records that <paramref name="replica"/> was just sent the latest state; anti-entropy repeats it if no acknowledgement comes.</summary>
-    public void Scheduled(KmsKey key, string replica)
+    public void Scheduled(KmsKey key, string replica) => Scheduled(key, replica, repeat: false);
+
+    private void Scheduled(KmsKey key, string replica, bool repeat)
     {
         var now = time.GetUtcNow();
         TimeSpan first;
@@ -71,7 +79,7 @@ public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings se
             }
 
             // The earliest unanswered send counts: what the replica has been waiting for since.
-            _sent.TryAdd((key.KeyId, replica), now);
+            _sent.TryAdd((key.KeyId, replica), (now, repeat));
             var answers = _answerTime.GetValueOrDefault(replica) * 4;
             first = answers > settings.Interval ? (answers < settings.MaxBackoff ? answers : settings.MaxBackoff) : settings.Interval;
         }
@@ -84,10 +92,13 @@ public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings se
     {
         lock (_gate)
         {
-            if (_sent.Remove((keyId, replica), out var sentAt))
+            if (_sent.Remove((keyId, replica), out var sent) && !sent.Repeat)
             {
-                var took = time.GetUtcNow() - sentAt;
+                var now = time.GetUtcNow();
+                var took = now - sent.At;
                 _answerTime[replica] = _answerTime.TryGetValue(replica, out var average) ? (average * 0.8) + (took * 0.2) : took;
+                var upTo = _answered.TryGetValue(replica, out var answered) && answered.SentUpTo > sent.At ? answered.SentUpTo : sent.At;
+                _answered[replica] = (upTo, now);
             }
         }
     }
@@ -98,6 +109,27 @@ public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings se
         lock (_gate)
         {
             return _answerTime.GetValueOrDefault(replica);
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="replica"/> has been answering lately but nothing sent after the message to it about
+    /// <paramref name="keyId"/>: it (or this Region, reading the answers) is working through a backlog and has not
+    /// reached that one yet. "Lately" is the sync interval or twice the replica's usual answer time, whichever is
+    /// longer: in a burst this Region reads answers in spurts too.
+    /// </summary>
+    private bool StillWorkingUpTo(string keyId, string replica, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            if (!_sent.TryGetValue((keyId, replica), out var sent) || !_answered.TryGetValue(replica, out var answered))
+            {
+                return false;
+            }
+
+            var lately = _answerTime.GetValueOrDefault(replica) * 2;
+            lately = lately < settings.Interval ? settings.Interval : lately < settings.MaxBackoff ? lately : settings.MaxBackoff;
+            return now - answered.At <= lately && answered.SentUpTo < sent.At;
         }
     }
 
@@ -131,9 +163,15 @@ public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings se
                 continue;
             }
 
+            if (StillWorkingUpTo(key.KeyId, region, now))
+            {
+                progress.RepeatNoEarlierThan(now + settings.Interval);
+                continue;
+            }
+
             var encoded = channel.Encode(region, key.KeyId, message);
             messages.Add(message is MaterialCarrier ? encoded with { Deliver = key.MaterialsOwedTo(region) } : encoded);
-            Scheduled(key, region);
+            Scheduled(key, region, repeat: true);
         }
 
         return messages;

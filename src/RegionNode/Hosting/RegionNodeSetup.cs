@@ -156,6 +156,7 @@ public static partial class RegionNodeSetup
         services.AddSingleton<IEnvelopeHandler>(sp => sp.GetRequiredService<ProbeHandler>());
         services.AddSingleton<OwnPrekeys>();
         services.AddSingleton<PeerPrekeys>();
+        services.AddSingleton<PrekeyDemand>();
         services.AddSingleton<KeyDeliveries>();
         services.AddSingleton<IEnvelopeHandler, PrekeyHandler>();
         foreach (var kind in ReplicationCodec.Kinds)

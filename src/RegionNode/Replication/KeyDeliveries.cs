@@ -15,34 +15,37 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// and sealed under one agreement with a one-time prekey the destination published; as a batch arrives, one agreement
 /// with that prekey opens all of it, and the prekey and the batch key are forgotten once the batch is applied. Both
 /// Regions keep their prekeys topped up: a Region sends new ones to a Region that used some, its whole set on start to every
-/// Region (asking for theirs) and to any Region that runs low and asks. Whatever cannot be sealed or opened leaves or arrives
-/// without material, and the replica asks for it the older way.
+/// Region (asking for theirs), and new ones, as many as asked within its bound, to a Region that asks ahead of running
+/// out (<see cref="PrekeyDemand"/>). Whatever cannot be sealed or opened leaves or arrives without material, and the
+/// replica asks for it the older way.
 /// </summary>
 public sealed class KeyDeliveries(
     OwnPrekeys own,
     PeerPrekeys peers,
+    PrekeyDemand demand,
     IKeyStore keys,
     IMaterialProtector protector,
     Outbox outbox,
     ReplicationIdentity identity,
-    TimeProvider time,
     ILogger<KeyDeliveries> logger) : IDeliverySealer
 {
-    /// <summary>A Region whose prekeys run low here is asked for more at most this often.</summary>
-    public static readonly TimeSpan AskAgainAfter = TimeSpan.FromSeconds(1);
-
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, DateTimeOffset> _asked = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DeliverySession?> _opened = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
     public async Task<IBatchSeal?> BeginAsync(string destination, CancellationToken cancellationToken)
     {
         var prekey = peers.Take(destination);
-        if (peers.Count(destination) < OwnPrekeys.PerPeer / 4)
+        if (prekey is not null)
         {
-            // Running low (the destination restarted, its set expired while idle, or a burst outran its top-ups).
-            await AskAsync(destination, cancellationToken).ConfigureAwait(false);
+            demand.Used(destination);
+        }
+
+        // Running low: a burst is using them faster than top-ups come back, or the destination restarted, or its set
+        // expired while idle.
+        if (demand.Ask(destination, peers.Count(destination)) is { } wanted)
+        {
+            await PublishAsync(destination, new TransportPrekeys { SendYours = true, Wanted = (uint)wanted }, [], cancellationToken).ConfigureAwait(false);
         }
 
         if (prekey is null)
@@ -52,6 +55,9 @@ public sealed class KeyDeliveries(
 
         return new BatchSeal(this, DeliverySealing.Seal(prekey.PublicKey, new DeliveryContext(prekey.Id, identity.Region, destination)));
     }
+
+    /// <summary>True while some Region's prekeys here would run out before more could come back at the rate they are used.</summary>
+    public bool Scarce() => identity.PeerRegions().Any(peer => demand.Scarce(peer, peers.Count(peer)));
 
     /// <summary>
     /// The material a verified message from another Region carries, opened; null when it carries none, or it cannot
@@ -109,7 +115,11 @@ public sealed class KeyDeliveries(
         }
     }
 
-    /// <summary>Takes the prekeys <paramref name="source"/> published for this Region (the valid ones), and answers with this Region's if asked.</summary>
+    /// <summary>
+    /// Takes the prekeys <paramref name="source"/> published for this Region (the valid ones), and answers if asked:
+    /// with this Region's whole set for <paramref name="source"/> when it asks with its own whole set (it started), with
+    /// new ones only when it asks ahead of running out.
+    /// </summary>
     public async Task ReceivePrekeysAsync(string source, TransportPrekeys message, CancellationToken cancellationToken)
     {
         var valid = message.Prekeys
@@ -131,7 +141,18 @@ public sealed class KeyDeliveries(
             peers.Add(source, valid);
         }
 
-        if (message.SendYours)
+        var askingAhead = message.SendYours && !message.Complete;
+        if (!askingAhead)
+        {
+            demand.Answered(source);
+        }
+
+        if (askingAhead)
+        {
+            var wanted = (int)Math.Min(message.Wanted, OwnPrekeys.MaxPerPeer);
+            await PublishAsync(source, new TransportPrekeys(), own.Grow(source, wanted), cancellationToken).ConfigureAwait(false);
+        }
+        else if (message.SendYours)
         {
             await PublishAsync(source, sendYours: false, cancellationToken).ConfigureAwait(false);
         }
@@ -157,22 +178,6 @@ public sealed class KeyDeliveries(
             Id = p.Id, PublicKey = ByteString.CopyFrom(p.PublicKey), ExpiresAt = Timestamp.FromDateTimeOffset(p.ExpiresAt),
         }));
         return outbox.SendAsync(peer, string.Empty, message, WriteDurability.WithNextFlush, cancellationToken);
-    }
-
-    private async Task AskAsync(string destination, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            var now = time.GetUtcNow();
-            if (_asked.TryGetValue(destination, out var last) && now - last < AskAgainAfter)
-            {
-                return;
-            }
-
-            _asked[destination] = now;
-        }
-
-        await PublishAsync(destination, sendYours: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The batch key for a prekey and sender key: agreed once per batch (the prekey is taken then), null when it cannot be.</summary>

@@ -14,6 +14,13 @@ public sealed class OwnPrekeys(TimeProvider time)
     /// <summary>Enough for the batches a sender forms (one per outbox read under a steady load) while a top-up is on its way to it.</summary>
     public const int PerPeer = 256;
 
+    /// <summary>
+    /// The most this Region keeps for one other Region: what that Region may ask for ahead of a burst (each costs about
+    /// 200 bytes of memory here, and a key generation), so even a Region that asks for more than it uses cannot make
+    /// this one hold or generate more.
+    /// </summary>
+    public const int MaxPerPeer = 2048;
+
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(30);
 
     private readonly Lock _gate = new();
@@ -28,7 +35,14 @@ public sealed class OwnPrekeys(TimeProvider time)
     /// <summary>Only the prekeys made now to bring <paramref name="peer"/>'s set back to <see cref="PerPeer"/>.</summary>
     public IReadOnlyList<Published> Replenish(string peer) => TopUp(peer, onlyNew: true);
 
-    private List<Published> TopUp(string peer, bool onlyNew)
+    /// <summary>
+    /// New prekeys for <paramref name="peer"/>, which asked for <paramref name="wanted"/> more ahead of a burst: as many
+    /// as keep its set within <see cref="MaxPerPeer"/>, and at least enough to bring it back to <see cref="PerPeer"/>.
+    /// Only the new ones are returned (what the peer holds already is not sent again).
+    /// </summary>
+    public IReadOnlyList<Published> Grow(string peer, int wanted) => TopUp(peer, onlyNew: true, wanted);
+
+    private List<Published> TopUp(string peer, bool onlyNew, int wanted = 0)
     {
         lock (_gate)
         {
@@ -43,14 +57,15 @@ public sealed class OwnPrekeys(TimeProvider time)
                 Forget(set, expired);
             }
 
-            var made = PerPeer - set.Count;
-            while (set.Count < PerPeer)
+            var target = Math.Max(PerPeer, set.Count + Math.Clamp(wanted, 0, MaxPerPeer - set.Count));
+            var made = Math.Max(target - set.Count, 0);
+            while (set.Count < target)
             {
                 var (publicKey, privateKey) = DeliverySealing.CreatePrekey();
                 set.Add(new Prekey(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), publicKey, privateKey, now + Lifetime));
             }
 
-            return set.Skip(onlyNew ? set.Count - Math.Max(made, 0) : 0).Select(p => new Published(p.Id, p.PublicKey, p.ExpiresAt)).ToList();
+            return set.Skip(onlyNew ? set.Count - made : 0).Select(p => new Published(p.Id, p.PublicKey, p.ExpiresAt)).ToList();
         }
     }
 

@@ -8,8 +8,8 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// </summary>
 public sealed class PeerPrekeys(TimeProvider time)
 {
-    /// <summary>Twice what a Region publishes (<see cref="OwnPrekeys.PerPeer"/>); beyond it the ones that expire first are dropped.</summary>
-    public const int MaxPerPeer = 2 * OwnPrekeys.PerPeer;
+    /// <summary>The most a Region keeps for another (<see cref="OwnPrekeys.MaxPerPeer"/>); beyond it the ones that expire first are dropped.</summary>
+    public const int MaxPerPeer = OwnPrekeys.MaxPerPeer;
 
     public static readonly TimeSpan Margin = TimeSpan.FromMinutes(5);
 

@@ -88,6 +88,16 @@ internal sealed class InProcessCluster : IDisposable
         await DeliverAsync(region, Envelope.Parser.ParseFrom(pending[0].Envelope));
     }
 
+    /// <summary>Delivers the oldest message of <paramref name="kind"/> that <paramref name="region"/> has queued, ahead of any older ones of other kinds.</summary>
+    public async Task DeliverFirstOfKindAsync(string region, string kind)
+    {
+        var pending = await this[region].Relay.PendingAsync(10_000, CancellationToken.None);
+        var first = pending.FirstOrDefault(p => Envelope.Parser.ParseFrom(p.Envelope).Kind == kind)
+            ?? throw new InvalidOperationException($"{region} has no {kind} to send");
+        await this[region].Relay.RemoveAsync(first.MessageId, CancellationToken.None);
+        await DeliverAsync(region, Envelope.Parser.ParseFrom(first.Envelope));
+    }
+
     /// <summary>Moves time on and runs every Region's anti-entropy pass, then delivers what it sent.</summary>
     public async Task AntiEntropyAsync(TimeSpan after)
     {

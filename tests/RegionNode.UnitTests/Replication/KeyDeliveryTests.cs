@@ -127,12 +127,40 @@ public sealed class KeyDeliveryTests : IDisposable
         var key = await CreatePrimaryAsync();
         await _regions[East].Store.MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, West, string.Empty, string.Empty, [], false, None);
         Assert.Null(Assert.Single(await SendAsync(East)).Delivery);
-        var ask = Assert.Single(await _regions[East].Store.Relay.PendingAsync(10, None));
-        Assert.True(TransportPrekeys.Parser.ParseFrom(Envelope.Parser.ParseFrom(ask.Envelope).Payload).SendYours);
+        var ask = TransportPrekeys.Parser.ParseFrom(Envelope.Parser.ParseFrom(Assert.Single(await _regions[East].Store.Relay.PendingAsync(10, None)).Envelope).Payload);
+        Assert.True(ask.SendYours);
+        Assert.False(ask.Complete);
+        Assert.Empty(ask.Prekeys);
+        Assert.Equal(OwnPrekeys.PerPeer / 2, (int)ask.Wanted);
 
         await PumpAsync();
         Assert.Equal(KeyState.Enabled, (await _regions[West].Store.Store.FindKeyAsync(key.KeyId, None))!.State);
         Assert.True(_regions[East].Peers.Count(West) > 0);
+    }
+
+    [Fact]
+    public async Task RunningLow_ASenderAsksAhead_AndIsSentOnlyNewPrekeys_NotTheWholeSetAgain()
+    {
+        await StartAsync();
+        for (var i = 0; i < OwnPrekeys.PerPeer - 56; i++)
+        {
+            Assert.NotNull(_regions[East].Peers.Take(West));
+        }
+
+        var key = await CreatePrimaryAsync();
+        await _regions[East].Store.MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, West, string.Empty, string.Empty, [], false, None);
+        var hops = await PumpAsync();
+        Assert.Equal(KeyState.Enabled, (await _regions[West].Store.Store.FindKeyAsync(key.KeyId, None))!.State);
+
+        // One ask, ahead of running out; answered with as many new prekeys as asked, added to what East held.
+        var prekeys = hops.Where(h => h.Kind == TransportPrekeys.Descriptor.FullName)
+            .Select(h => (h.SourceRegion, Message: TransportPrekeys.Parser.ParseFrom(h.Payload))).ToList();
+        var ask = Assert.Single(prekeys, p => p.Message.SendYours).Message;
+        Assert.Equal(East, Assert.Single(prekeys, p => p.Message.SendYours).SourceRegion);
+        Assert.False(ask.Complete);
+        Assert.All(prekeys.Where(p => p.SourceRegion == West), p => Assert.False(p.Message.Complete));
+        Assert.Contains(prekeys, p => p.SourceRegion == West && p.Message.Prekeys.Count == (int)ask.Wanted);
+        Assert.Equal(55 + 1 + (int)ask.Wanted, _regions[East].Peers.Count(West));
     }
 
     [Theory]
@@ -266,7 +294,7 @@ public sealed class KeyDeliveryTests : IDisposable
         {
             Own = new OwnPrekeys(Store.Clock);
             Peers = new PeerPrekeys(Store.Clock);
-            Deliveries = new KeyDeliveries(Own, Peers, Store.Store, Store.Protector, Outbox, Identity, Store.Clock, NullLogger<KeyDeliveries>.Instance);
+            Deliveries = new KeyDeliveries(Own, Peers, new PrekeyDemand(Store.Clock), Store.Store, Store.Protector, Outbox, Identity, NullLogger<KeyDeliveries>.Instance);
             var handlers = ReplicationCodec.Kinds.Select(kind => (IEnvelopeHandler)new ReplicationHandler(kind, Store.Receiver, Deliveries,
                 NullLogger<ReplicationHandler>.Instance)).Append(new PrekeyHandler(Deliveries)).ToList();
             Inbox = new Inbox(Store.Relay, Identity, handlers, Store.AuditLog, Store.Region, NullLogger<Inbox>.Instance, Deliveries);

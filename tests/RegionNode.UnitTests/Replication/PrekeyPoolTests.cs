@@ -32,6 +32,30 @@ public sealed class PrekeyPoolTests
     }
 
     [Fact]
+    public void AskedForMore_OnlyNewOnesAreMade_AsManyAsAsked_WithinTheBound()
+    {
+        var own = new OwnPrekeys(_clock);
+        var published = own.TopUp("eu-west-1");
+
+        var more = own.Grow("eu-west-1", 300);
+        Assert.Equal(300, more.Count);
+        Assert.Empty(more.Select(p => p.Id).Intersect(published.Select(p => p.Id)));
+        Assert.Equal(OwnPrekeys.PerPeer + 300, own.Count("eu-west-1"));
+
+        // However much is asked, the set stays within its bound.
+        Assert.Equal(OwnPrekeys.MaxPerPeer - OwnPrekeys.PerPeer - 300, own.Grow("eu-west-1", 1_000_000).Count);
+        Assert.Empty(own.Grow("eu-west-1", 10));
+        Assert.Equal(OwnPrekeys.MaxPerPeer, own.Count("eu-west-1"));
+
+        // A grown set is not refilled beyond the usual size once it has been used down.
+        Assert.Empty(own.Replenish("eu-west-1"));
+
+        // Asked for nothing (or after every prekey expired), it still brings the set back to the usual size.
+        _clock.Advance(OwnPrekeys.Lifetime);
+        Assert.Equal(OwnPrekeys.PerPeer, own.Grow("eu-west-1", 0).Count);
+    }
+
+    [Fact]
     public void PeerPrekey_UsedOnce_NotRevivedByTheSameSetAgain_NorUsedTooCloseToItsExpiry()
     {
         var own = new OwnPrekeys(_clock);

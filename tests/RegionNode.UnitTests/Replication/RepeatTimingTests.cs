@@ -1,9 +1,13 @@
+using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.RegionNode.Domain.Operations;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 
 namespace Grpc.Mrk.RegionNode.UnitTests.Replication;
 
-/// <summary>The primary's first repeat to a replica waits for as long as that replica's acknowledgements have been taking.</summary>
+/// <summary>
+/// The primary's first repeat to a replica waits for as long as that replica's acknowledgements have been taking, and
+/// a repeat that comes due waits while the replica is still answering what was sent before it.
+/// </summary>
 public sealed class RepeatTimingTests
 {
     private const string East = "us-east-1";
@@ -34,6 +38,100 @@ public sealed class RepeatTimingTests
         await cluster.DeliverAllAsync(duplicateRate: 0);
         await cluster[East].Rotation.EnableKeyRotationAsync(Caller.System, key.KeyId, 150, CancellationToken.None);
         Assert.Equal(cluster.Clock.GetUtcNow().AddSeconds(16), await NextRepeatAsync(cluster, key.KeyId));
+    }
+
+    [Fact]
+    public async Task ARepeatWaits_WhileTheReplicaAnswersOnlyWhatWasSentBefore_AndLeavesOnceItAnswersSomethingSentLater()
+    {
+        using var cluster = new InProcessCluster(1, East, West);
+        var first = await ReplicatedKeyAsync(cluster);
+        cluster.Clock.Advance(TimeSpan.FromMilliseconds(10));
+        var lost = await ReplicatedKeyAsync(cluster);
+        cluster.Clock.Advance(TimeSpan.FromMilliseconds(10));
+        var later = await ReplicatedKeyAsync(cluster);
+
+        // West works through its backlog: it has answered the first creation, not yet the other two.
+        cluster.Clock.Advance(TimeSpan.FromMilliseconds(900));
+        await AnswerFirstInLineAsync(cluster);
+        Assert.Equal([first], await RepliedToAsync(cluster, first, lost, later));
+
+        // Both others are due now, but West is still answering what was sent before them: nothing is repeated.
+        cluster.Clock.Advance(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(0, await cluster[East].Receiver.AntiEntropyAsync(CancellationToken.None));
+        Assert.Equal([lost, later], await CreationsQueuedAsync(cluster));
+        Assert.Equal(cluster.Clock.GetUtcNow().AddSeconds(1), await NextRepeatAsync(cluster, lost));
+
+        // The second creation is lost on the way; West answers the third, sent after it: the second is repeated.
+        await LoseFirstInLineAsync(cluster);
+        await AnswerFirstInLineAsync(cluster);
+        Assert.Equal([first, later], await RepliedToAsync(cluster, first, lost, later));
+        cluster.Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await cluster[East].Receiver.AntiEntropyAsync(CancellationToken.None));
+        Assert.Equal([lost], await CreationsQueuedAsync(cluster));
+    }
+
+    [Fact]
+    public async Task ARepeatLeaves_OnceTheReplicaHasStoppedAnswering()
+    {
+        using var cluster = new InProcessCluster(1, East, West);
+        var first = await ReplicatedKeyAsync(cluster);
+        cluster.Clock.Advance(TimeSpan.FromMilliseconds(10));
+        var lost = await ReplicatedKeyAsync(cluster);
+        await AnswerFirstInLineAsync(cluster);
+        await LoseFirstInLineAsync(cluster);
+        Assert.Equal([first], await RepliedToAsync(cluster, first, lost));
+
+        // Due, but West answered just now: put off for one interval. Silent since then: repeated.
+        cluster.Clock.Advance(TimeSpan.FromMilliseconds(1000));
+        Assert.Equal(0, await cluster[East].Receiver.AntiEntropyAsync(CancellationToken.None));
+        cluster.Clock.Advance(TimeSpan.FromMilliseconds(1000));
+        Assert.Equal(1, await cluster[East].Receiver.AntiEntropyAsync(CancellationToken.None));
+        Assert.Equal([lost], await CreationsQueuedAsync(cluster));
+    }
+
+    /// <summary>West receives the oldest creation East queued, is sent the material it asks for, and acknowledges.</summary>
+    private static async Task AnswerFirstInLineAsync(InProcessCluster cluster)
+    {
+        await cluster.DeliverFirstOfKindAsync(East, CreateReplica.Descriptor.FullName);
+        await cluster.DeliverFirstOfKindAsync(West, KeyRequest.Descriptor.FullName);
+        await cluster.DeliverFirstOfKindAsync(East, KeyTransfer.Descriptor.FullName);
+        await cluster.DeliverFirstOfKindAsync(West, SyncAck.Descriptor.FullName);
+    }
+
+    /// <summary>The oldest creation East queued never arrives.</summary>
+    private static async Task LoseFirstInLineAsync(InProcessCluster cluster)
+    {
+        var queued = (await cluster[East].Relay.PendingAsync(100, CancellationToken.None))
+            .First(p => Envelope.Parser.ParseFrom(p.Envelope).Kind == CreateReplica.Descriptor.FullName);
+        await cluster[East].Relay.RemoveAsync(queued.MessageId, CancellationToken.None);
+    }
+
+    private static async Task<string> ReplicatedKeyAsync(InProcessCluster cluster)
+    {
+        var key = await cluster[East].Lifecycle.CreateKeyAsync(Caller.System, new CreateKeyCommand(string.Empty, "set", null, null, null, [], true, false),
+            CancellationToken.None);
+        await cluster[East].MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
+        return key.KeyId;
+    }
+
+    /// <summary>The keys whose creation East has queued for West (not yet sent), in order.</summary>
+    private static async Task<IReadOnlyList<string>> CreationsQueuedAsync(InProcessCluster cluster) =>
+        (await cluster[East].Relay.PendingAsync(100, CancellationToken.None)).Select(p => Envelope.Parser.ParseFrom(p.Envelope))
+        .Where(e => e.Kind == CreateReplica.Descriptor.FullName).Select(e => e.KeyId).ToList();
+
+    /// <summary>Those of <paramref name="keyIds"/> whose replica West has acknowledged to East.</summary>
+    private static async Task<IReadOnlyList<string>> RepliedToAsync(InProcessCluster cluster, params string[] keyIds)
+    {
+        var answered = new List<string>();
+        foreach (var keyId in keyIds)
+        {
+            if ((await cluster[East].Store.FindKeyAsync(keyId, CancellationToken.None))!.MultiRegion!.Progress[West].PendingCreation is null)
+            {
+                answered.Add(keyId);
+            }
+        }
+
+        return answered;
     }
 
     private static async Task<DateTimeOffset?> NextRepeatAsync(InProcessCluster cluster, string keyId) =>

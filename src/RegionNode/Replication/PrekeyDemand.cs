@@ -1,0 +1,128 @@
+namespace Grpc.Mrk.RegionNode.Replication;
+
+/// <summary>
+/// How fast this Region uses each other Region's prekeys, and how long that Region takes to answer a request for
+/// more. In a burst the answer queues behind everything already sent to it, so a fixed low-water mark asks too late
+/// and for too few: this asks while what is left still covers twice the time an answer takes at the current rate, and
+/// for enough to cover four times it.
+/// </summary>
+public sealed class PrekeyDemand(TimeProvider time)
+{
+    /// <summary>The rate is the prekeys taken over this last stretch of time.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromSeconds(5);
+
+    /// <summary>A Region is asked at most this often, whatever the rate.</summary>
+    public static readonly TimeSpan AskAgainAfter = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long an answer is taken to need until one has been timed.</summary>
+    public static readonly TimeSpan FirstAnswerGuess = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
+
+    /// <summary>A prekey of <paramref name="peer"/> was taken for a batch.</summary>
+    public void Used(string peer)
+    {
+        lock (_gate)
+        {
+            var state = For(peer);
+            state.Uses.Enqueue(time.GetUtcNow());
+            Forget(state);
+        }
+    }
+
+    /// <summary>
+    /// How many prekeys to ask <paramref name="peer"/> for now that this Region holds <paramref name="held"/> of its;
+    /// null when it holds enough, or an ask is on its way and not overdue.
+    /// </summary>
+    public int? Ask(string peer, int held)
+    {
+        lock (_gate)
+        {
+            var now = time.GetUtcNow();
+            var state = For(peer);
+            Forget(state);
+            var lead = state.Answer > FirstAnswerGuess ? state.Answer : FirstAnswerGuess;
+            var perSecond = state.Uses.Count / Window.TotalSeconds;
+            if (held >= Math.Max(OwnPrekeys.PerPeer / 4, Math.Ceiling(perSecond * lead.TotalSeconds * 2)))
+            {
+                return null;
+            }
+
+            if (state.LastAsk is { } last && (now - last < AskAgainAfter || (state.Waiting && now - last < 2 * lead)))
+            {
+                return null;
+            }
+
+            state.LastAsk = now;
+            state.Waiting = true;
+            var cover = (int)Math.Min(OwnPrekeys.MaxPerPeer, Math.Ceiling(perSecond * lead.TotalSeconds * 4));
+            return Math.Clamp(cover - held, OwnPrekeys.PerPeer / 2, OwnPrekeys.MaxPerPeer);
+        }
+    }
+
+    /// <summary>
+    /// True while prekeys of <paramref name="peer"/> are being used so fast that the <paramref name="held"/> left would
+    /// not last until an answer to an ask comes back: the sender then forms fewer, larger batches.
+    /// </summary>
+    public bool Scarce(string peer, int held)
+    {
+        lock (_gate)
+        {
+            if (!_peers.TryGetValue(peer, out var state))
+            {
+                return false;
+            }
+
+            Forget(state);
+            var lead = state.Answer > FirstAnswerGuess ? state.Answer : FirstAnswerGuess;
+            return state.Uses.Count > 0 && state.Uses.Count / Window.TotalSeconds * lead.TotalSeconds * 2 > held;
+        }
+    }
+
+    /// <summary>New prekeys arrived from <paramref name="peer"/>: an ask on its way is answered, and how long it took is the next lead time.</summary>
+    public void Answered(string peer)
+    {
+        lock (_gate)
+        {
+            var state = For(peer);
+            if (state.Waiting && state.LastAsk is { } asked)
+            {
+                state.Answer = time.GetUtcNow() - asked;
+            }
+
+            state.Waiting = false;
+        }
+    }
+
+    private Peer For(string peer)
+    {
+        if (!_peers.TryGetValue(peer, out var state))
+        {
+            _peers[peer] = state = new Peer();
+        }
+
+        return state;
+    }
+
+    private void Forget(Peer state)
+    {
+        var since = time.GetUtcNow() - Window;
+        while (state.Uses.TryPeek(out var oldest) && oldest <= since)
+        {
+            state.Uses.Dequeue();
+        }
+    }
+
+    private sealed class Peer
+    {
+        public Queue<DateTimeOffset> Uses { get; } = new();
+
+        public DateTimeOffset? LastAsk { get; set; }
+
+        /// <summary>An ask was sent and nothing new has arrived since.</summary>
+        public bool Waiting { get; set; }
+
+        public TimeSpan Answer { get; set; }
+    }
+}
