@@ -13,13 +13,15 @@ public static class ChaosReport
     {
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
-        if (f.Iterations > 0)
+        if (f.FuzzCases == 0)
         {
-            text.AppendLine(c, $"seed {f.Seed}, {f.Iterations} iterations in {f.Elapsed.TotalSeconds:F0} s, on {f.Network}");
+            var interrupted = f.Interrupted ? " (interrupted: the iteration under way and the final check did not run)" : string.Empty;
+            text.AppendLine(c, $"seed {f.Seed}, {f.Iterations} iterations in {f.Elapsed.TotalSeconds:F0} s, on {f.Network}{interrupted}");
         }
         else
         {
-            text.AppendLine(c, $"seed {f.Seed}, {f.FuzzCases} fuzz cases in {f.Elapsed.TotalSeconds:F0} s");
+            var interrupted = f.Interrupted ? " (interrupted: not all of them were sent, and the final checks did not run)" : string.Empty;
+            text.AppendLine(c, $"seed {f.Seed}, {f.FuzzCases} fuzz cases in {f.Elapsed.TotalSeconds:F0} s{interrupted}");
         }
 
         if (f.Operations.Count > 0)
@@ -78,6 +80,7 @@ public static class ChaosReport
         iterations = f.Iterations,
         network = f.Network,
         elapsedSeconds = Math.Round(f.Elapsed.TotalSeconds, 1),
+        interrupted = f.Interrupted,
         operations = f.Operations.GroupBy(o => o.Key.Operation).ToDictionary(g => g.Key, g => g.ToDictionary(o => o.Key.Outcome.ToString(), o => o.Value)),
         acknowledged = f.Count(Outcome.Acknowledged),
         faults = f.Faults,

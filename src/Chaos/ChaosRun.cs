@@ -27,37 +27,48 @@ public static class ChaosRun
             var checker = new InvariantChecker(cluster, ledger, history, figures);
             var faults = new Random(settings.Seed);
             var healed = true;
-            for (var iteration = 1; iteration <= settings.Iterations && clock.Elapsed < settings.MaxDuration; iteration++)
+            try
             {
-                var started = clock.Elapsed;
-                using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var injecting = nemesis.RunAsync(faults, iteration, stopFaults.Token);
-                await workload.RunAsync(settings.Seed, iteration, settings.Workers, settings.OperationsPerIteration, settings.IterationTime).ConfigureAwait(false);
-                await stopFaults.CancelAsync().ConfigureAwait(false);
-                await injecting.ConfigureAwait(false);
-                var faulted = clock.Elapsed;
-                healed = await checker.SettleAsync(cancellationToken).ConfigureAwait(false);
-                if (!healed)
+                for (var iteration = 1; iteration <= settings.Iterations && clock.Elapsed < settings.MaxDuration; iteration++)
                 {
-                    break;
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var started = clock.Elapsed;
+                    using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    var injecting = nemesis.RunAsync(faults, iteration, stopFaults.Token);
+                    await workload.RunAsync(settings.Seed, iteration, settings.Workers, settings.OperationsPerIteration, settings.IterationTime)
+                        .WaitAsync(cancellationToken).ConfigureAwait(false);
+                    await stopFaults.CancelAsync().ConfigureAwait(false);
+                    await injecting.ConfigureAwait(false);
+                    var faulted = clock.Elapsed;
+                    healed = await checker.SettleAsync(cancellationToken).ConfigureAwait(false);
+                    if (!healed)
+                    {
+                        break;
+                    }
+
+                    var settled = clock.Elapsed;
+                    await checker.CheckAsync(iteration, final: false, cancellationToken).ConfigureAwait(false);
+                    figures.Iterations = iteration;
+                    progress($"iteration {iteration}/{settings.Iterations}: {figures.Count(Outcome.Acknowledged)} acknowledged, "
+                             + $"{figures.Faults.Values.Sum()} faults, {figures.Checks.Values.Sum()} checks, {figures.Violations.Count} violations "
+                             + $"({Seconds(faulted - started)} workload and faults, {Seconds(settled - faulted)} settling, {Seconds(clock.Elapsed - settled)} checking)");
                 }
 
-                var settled = clock.Elapsed;
-                await checker.CheckAsync(iteration, final: false, cancellationToken).ConfigureAwait(false);
-                figures.Iterations = iteration;
-                progress($"iteration {iteration}/{settings.Iterations}: {figures.Count(Outcome.Acknowledged)} acknowledged, "
-                         + $"{figures.Faults.Values.Sum()} faults, {figures.Checks.Values.Sum()} checks, {figures.Violations.Count} violations "
-                         + $"({Seconds(faulted - started)} workload and faults, {Seconds(settled - faulted)} settling, {Seconds(clock.Elapsed - settled)} checking)");
+                if (healed && await checker.SettleAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    await checker.CheckAsync(null, final: true, cancellationToken).ConfigureAwait(false);
+                }
             }
-
-            if (healed && await checker.SettleAsync(cancellationToken).ConfigureAwait(false))
+            catch (Exception e) when (cancellationToken.IsCancellationRequested && Interruption.IsCancellation(e))
             {
-                await checker.CheckAsync(null, final: true, cancellationToken).ConfigureAwait(false);
+                // Stopped by the user: report what completed, keep the folder, stop the cluster (below) without a trace.
+                figures.Interrupted = true;
+                progress($"interrupted after {figures.Iterations} complete iterations; stopping the cluster");
             }
         }
 
         figures.Elapsed = clock.Elapsed;
-        if (figures.Violations.Count == 0 && figures.Count(Outcome.Internal) == 0 && !settings.Keep && settings.Folder is null)
+        if (figures.Violations.Count == 0 && figures.Count(Outcome.Internal) == 0 && !figures.Interrupted && !settings.Keep && settings.Folder is null)
         {
             Directory.Delete(folder, recursive: true);
         }

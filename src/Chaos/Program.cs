@@ -65,7 +65,10 @@ fuzz.SetAction(async (parse, cancellationToken) =>
 });
 
 var root = new RootCommand("Chaos and bad-input testing of a Grpc.Mrk cluster run here, on 127.0.0.1 or in network namespaces it creates.") { run, fuzz };
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+// Ctrl-C and SIGTERM cancel the run, which then stops its cluster's processes and reports what completed: allow it
+// that long before the process is ended regardless (the default is 2 s).
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) })
+    .ConfigureAwait(false);
 
 static int Finish(RunFigures figures, string folder, string? jsonFile)
 {
@@ -81,5 +84,6 @@ static int Finish(RunFigures figures, string folder, string? jsonFile)
         Console.WriteLine($"data, logs and history: {folder}");
     }
 
-    return failed ? 1 : 0;
+    // 130 as a shell reports a command stopped by Ctrl-C, unless what ran before the stop already failed.
+    return failed ? 1 : figures.Interrupted ? 130 : 0;
 }

@@ -22,6 +22,9 @@ public sealed class RunFigures
 
     public TimeSpan Elapsed { get; set; }
 
+    /// <summary>Stopped early (Ctrl-C or SIGTERM): the iteration under way was abandoned, and no final check ran.</summary>
+    public bool Interrupted { get; set; }
+
     public IReadOnlyDictionary<(string Operation, Outcome Outcome), long> Operations => _operations;
 
     public IReadOnlyDictionary<string, long> Faults => _faults;

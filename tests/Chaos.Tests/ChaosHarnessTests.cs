@@ -47,4 +47,63 @@ public sealed class ChaosHarnessTests(ITestOutputHelper output)
         Assert.True(figures.Checks["acknowledged ciphertext decrypts in every Region of its set"] >= 100);
         Assert.True(figures.Checks["every acknowledged management call has exactly one audit record"] >= 20);
     }
+
+    [Fact]
+    public async Task AStoppedRun_StopsItsProcesses_KeepsItsFolder_AndSaysSo()
+    {
+        var settings = new ChaosSettings
+        {
+            Seed = Seed, Iterations = 50, OperationsPerIteration = 40, Workers = 4, IterationTime = TimeSpan.FromSeconds(5),
+            MaxDuration = TimeSpan.FromMinutes(10), Network = ChaosNetwork.Loopback,
+        };
+        using var stop = new CancellationTokenSource();
+        var lines = new List<string>();
+        void Progress(string line)
+        {
+            output.WriteLine(line);
+            lock (lines)
+            {
+                lines.Add(line);
+                if (line.StartsWith("iteration 1/", StringComparison.Ordinal))
+                {
+                    // As Ctrl-C does: during the second iteration's workload.
+                    stop.CancelAfter(TimeSpan.FromSeconds(2));
+                }
+            }
+        }
+
+        var (figures, folder) = await ChaosRun.RunAsync(settings, Progress, stop.Token).WithTimeout(TimeSpan.FromMinutes(5));
+        try
+        {
+            Assert.True(figures.Interrupted);
+            Assert.Equal(1, figures.Iterations);
+            Assert.Empty(figures.Violations);
+            Assert.Contains("interrupted", ChaosReport.Table(figures), StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(folder, "history.jsonl")), "the folder of a stopped run is kept");
+            Assert.Equal(0, ProcessesMentioning(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Live processes whose command line names <paramref name="text"/> (the run's folder: its nodes' data directories).</summary>
+    private static int ProcessesMentioning(string text)
+    {
+        var count = 0;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                count += File.ReadAllText(Path.Combine(directory, "cmdline")).Contains(text, StringComparison.Ordinal) ? 1 : 0;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not a process, or one that ended while being read.
+            }
+        }
+
+        return count;
+    }
 }

@@ -58,8 +58,9 @@ public static class AdversaryRun
         }
 
         // Prekeys of its own, and each victim asked for theirs: a victim that sent it material by mistake would have sealed
-        // it with these, so it would show in what the adversary is delivered. Claims below carry bogus material too.
-        var prekey = new TransportPrekeys { SendYours = true };
+        // it with these, so it would show in what the adversary is delivered. Claims below carry bogus material too. It
+        // asks for as many as the field holds: a victim makes no more than its bound for one Region.
+        var prekey = new TransportPrekeys { SendYours = true, Wanted = uint.MaxValue };
         prekey.Prekeys.Add(new TransportPrekey
         {
             Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), PublicKey = requestKey,

@@ -49,23 +49,31 @@ public static class FuzzRun
             var fuzzer = new WireFuzzer(random, identifiers, blobs);
             var relayCases = cases / 10;
             var jsonCases = cases / 5;
-            await PublicApiAsync(cluster, fuzzer, random, cases - relayCases - jsonCases, figures, progress, cancellationToken).ConfigureAwait(false);
-            await AwsJsonAsync(cluster, new AwsJsonFuzzer(random, identifiers, blobs), jsonCases, figures, progress, cancellationToken).ConfigureAwait(false);
-            await RelayAsync(cluster, fuzzer, random, relayCases, figures, progress, cancellationToken).ConfigureAwait(false);
-            await AdversaryRun.RunAsync(cluster, figures, progress, token => QuietFingerprintsAsync(cluster, token), cancellationToken).ConfigureAwait(false);
             figures.FuzzCases = cases;
-
-            await FuzzTargets.StillWorksAsync(cluster, figures, cancellationToken).ConfigureAwait(false);
-            foreach (var (name, before) in memoryBefore)
+            try
             {
-                var after = Memory(cluster).GetValueOrDefault(name);
-                figures.Check("memory stays bounded (RSS growth under 512 MiB)", after - before < MaxGrowthBytes
-                    ? null : $"{name}: {before / 1048576} MiB -> {after / 1048576} MiB");
+                await PublicApiAsync(cluster, fuzzer, random, cases - relayCases - jsonCases, figures, progress, cancellationToken).ConfigureAwait(false);
+                await AwsJsonAsync(cluster, new AwsJsonFuzzer(random, identifiers, blobs), jsonCases, figures, progress, cancellationToken).ConfigureAwait(false);
+                await RelayAsync(cluster, fuzzer, random, relayCases, figures, progress, cancellationToken).ConfigureAwait(false);
+                await AdversaryRun.RunAsync(cluster, figures, progress, token => QuietFingerprintsAsync(cluster, token), cancellationToken).ConfigureAwait(false);
+
+                await FuzzTargets.StillWorksAsync(cluster, figures, cancellationToken).ConfigureAwait(false);
+                foreach (var (name, before) in memoryBefore)
+                {
+                    var after = Memory(cluster).GetValueOrDefault(name);
+                    figures.Check("memory stays bounded (RSS growth under 512 MiB)", after - before < MaxGrowthBytes
+                        ? null : $"{name}: {before / 1048576} MiB -> {after / 1048576} MiB");
+                }
+            }
+            catch (Exception e) when (cancellationToken.IsCancellationRequested && Interruption.IsCancellation(e))
+            {
+                figures.Interrupted = true;
+                progress("interrupted; stopping the cluster");
             }
         }
 
         figures.Elapsed = clock.Elapsed;
-        if (figures.Violations.Count == 0 && folder is null)
+        if (figures.Violations.Count == 0 && !figures.Interrupted && folder is null)
         {
             Directory.Delete(where, recursive: true);
         }
