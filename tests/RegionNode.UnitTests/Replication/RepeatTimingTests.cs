@@ -44,11 +44,8 @@ public sealed class RepeatTimingTests
     public async Task ARepeatWaits_WhileTheReplicaAnswersOnlyWhatWasSentBefore_AndLeavesOnceItAnswersSomethingSentLater()
     {
         using var cluster = new InProcessCluster(1, East, West);
-        var first = await ReplicatedKeyAsync(cluster);
-        cluster.Clock.Advance(TimeSpan.FromMilliseconds(10));
-        var lost = await ReplicatedKeyAsync(cluster);
-        cluster.Clock.Advance(TimeSpan.FromMilliseconds(10));
-        var later = await ReplicatedKeyAsync(cluster);
+        var keys = await ReplicatedApartAsync(cluster, 3);
+        var (first, lost, later) = (keys[0], keys[1], keys[2]);
 
         // West works through its backlog: it has answered the first creation, not yet the other two.
         cluster.Clock.Advance(TimeSpan.FromMilliseconds(900));
@@ -74,9 +71,8 @@ public sealed class RepeatTimingTests
     public async Task ARepeatLeaves_OnceTheReplicaHasStoppedAnswering()
     {
         using var cluster = new InProcessCluster(1, East, West);
-        var first = await ReplicatedKeyAsync(cluster);
-        cluster.Clock.Advance(TimeSpan.FromMilliseconds(10));
-        var lost = await ReplicatedKeyAsync(cluster);
+        var keys = await ReplicatedApartAsync(cluster, 2);
+        var (first, lost) = (keys[0], keys[1]);
         await AnswerFirstInLineAsync(cluster);
         await LoseFirstInLineAsync(cluster);
         Assert.Equal([first], await RepliedToAsync(cluster, first, lost));
@@ -106,12 +102,20 @@ public sealed class RepeatTimingTests
         await cluster[East].Relay.RemoveAsync(queued.MessageId, CancellationToken.None);
     }
 
-    private static async Task<string> ReplicatedKeyAsync(InProcessCluster cluster)
+    /// <summary><paramref name="count"/> multi-Region keys replicated from East to West, 10 ms apart.</summary>
+    private static async Task<IReadOnlyList<string>> ReplicatedApartAsync(InProcessCluster cluster, int count)
     {
-        var key = await cluster[East].Lifecycle.CreateKeyAsync(Caller.System, new CreateKeyCommand(string.Empty, "set", null, null, null, [], true, false),
-            CancellationToken.None);
-        await cluster[East].MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
-        return key.KeyId;
+        var keys = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            cluster.Clock.Advance(TimeSpan.FromMilliseconds(i == 0 ? 0 : 10));
+            var key = await cluster[East].Lifecycle.CreateKeyAsync(Caller.System,
+                new CreateKeyCommand(string.Empty, "set", null, null, null, [], true, false), CancellationToken.None);
+            await cluster[East].MultiRegion.ReplicateKeyAsync(Caller.System, key.KeyId, West, string.Empty, string.Empty, [], false, CancellationToken.None);
+            keys.Add(key.KeyId);
+        }
+
+        return keys;
     }
 
     /// <summary>The keys whose creation East has queued for West (not yet sent), in order.</summary>
