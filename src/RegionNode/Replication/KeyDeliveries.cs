@@ -141,18 +141,16 @@ public sealed class KeyDeliveries(
             peers.Add(source, valid);
         }
 
-        var askingAhead = message.SendYours && !message.Complete;
-        if (!askingAhead)
+        if (message.SendYours && !message.Complete)
         {
-            demand.Answered(source);
-        }
-
-        if (askingAhead)
-        {
+            // Asked ahead of running out: new ones only, as many as asked within the bound.
             var wanted = (int)Math.Min(message.Wanted, OwnPrekeys.MaxPerPeer);
             await PublishAsync(source, new TransportPrekeys(), own.Grow(source, wanted), cancellationToken).ConfigureAwait(false);
+            return;
         }
-        else if (message.SendYours)
+
+        demand.Answered(source);
+        if (message.SendYours)
         {
             await PublishAsync(source, sendYours: false, cancellationToken).ConfigureAwait(false);
         }
