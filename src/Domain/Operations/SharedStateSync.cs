@@ -7,6 +7,9 @@ namespace Grpc.Mrk.RegionNode.Domain.Operations;
 public sealed record SyncSettings(TimeSpan Interval)
 {
     public TimeSpan MaxBackoff => Interval * 16 < TimeSpan.FromMinutes(10) ? Interval * 16 : TimeSpan.FromMinutes(10);
+
+    /// <summary><paramref name="wait"/>, but at least one interval and at most the longest back-off.</summary>
+    public TimeSpan Bounded(TimeSpan wait) => wait < Interval ? Interval : wait < MaxBackoff ? wait : MaxBackoff;
 }
 
 /// <summary>
@@ -80,8 +83,7 @@ public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings se
 
             // The earliest unanswered send counts: what the replica has been waiting for since.
             _sent.TryAdd((key.KeyId, replica), (now, repeat));
-            var answers = _answerTime.GetValueOrDefault(replica) * 4;
-            first = answers > settings.Interval ? (answers < settings.MaxBackoff ? answers : settings.MaxBackoff) : settings.Interval;
+            first = settings.Bounded(_answerTime.GetValueOrDefault(replica) * 4);
         }
 
         key.SentTo(replica, now, first, settings.MaxBackoff);
@@ -127,9 +129,7 @@ public sealed class SharedStateSync(IReplicationChannel channel, SyncSettings se
                 return false;
             }
 
-            var lately = _answerTime.GetValueOrDefault(replica) * 2;
-            lately = lately < settings.Interval ? settings.Interval : lately < settings.MaxBackoff ? lately : settings.MaxBackoff;
-            return now - answered.At <= lately && answered.SentUpTo < sent.At;
+            return now - answered.At <= settings.Bounded(_answerTime.GetValueOrDefault(replica) * 2) && answered.SentUpTo < sent.At;
         }
     }
 

@@ -57,7 +57,7 @@ public sealed class KeyDeliveries(
     }
 
     /// <summary>True while some Region's prekeys here would run out before more could come back at the rate they are used.</summary>
-    public bool Scarce() => identity.PeerRegions().Any(peer => demand.Scarce(peer, peers.Count(peer)));
+    public bool Scarce() => demand.AnyScarce(peers.Count);
 
     /// <summary>
     /// The material a verified message from another Region carries, opened; null when it carries none, or it cannot

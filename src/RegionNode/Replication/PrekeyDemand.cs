@@ -42,21 +42,19 @@ public sealed class PrekeyDemand(TimeProvider time)
             var now = time.GetUtcNow();
             var state = For(peer);
             Forget(state);
-            var lead = state.Answer > FirstAnswerGuess ? state.Answer : FirstAnswerGuess;
-            var perSecond = state.Uses.Count / Window.TotalSeconds;
-            if (held >= Math.Max(OwnPrekeys.PerPeer / 4, Math.Ceiling(perSecond * lead.TotalSeconds * 2)))
+            if (held >= Math.Max(OwnPrekeys.PerPeer / 4, Math.Ceiling(state.UsedWithin(answers: 2))))
             {
                 return null;
             }
 
-            if (state.LastAsk is { } last && (now - last < AskAgainAfter || (state.Waiting && now - last < 2 * lead)))
+            if (state.LastAsk is { } last && (now - last < AskAgainAfter || (state.Waiting && now - last < 2 * state.Lead)))
             {
                 return null;
             }
 
             state.LastAsk = now;
             state.Waiting = true;
-            var cover = (int)Math.Min(OwnPrekeys.MaxPerPeer, Math.Ceiling(perSecond * lead.TotalSeconds * 4));
+            var cover = (int)Math.Min(OwnPrekeys.MaxPerPeer, Math.Ceiling(state.UsedWithin(answers: 4)));
             return Math.Clamp(cover - held, OwnPrekeys.PerPeer / 2, OwnPrekeys.MaxPerPeer);
         }
     }
@@ -69,15 +67,23 @@ public sealed class PrekeyDemand(TimeProvider time)
     {
         lock (_gate)
         {
-            if (!_peers.TryGetValue(peer, out var state))
-            {
-                return false;
-            }
-
-            Forget(state);
-            var lead = state.Answer > FirstAnswerGuess ? state.Answer : FirstAnswerGuess;
-            return state.Uses.Count > 0 && state.Uses.Count / Window.TotalSeconds * lead.TotalSeconds * 2 > held;
+            return _peers.TryGetValue(peer, out var state) && Scarce(state, held);
         }
+    }
+
+    /// <summary>True while <see cref="Scarce(string, int)"/> holds for any Region this one has used prekeys of (<paramref name="held"/> counts what is left).</summary>
+    public bool AnyScarce(Func<string, int> held)
+    {
+        lock (_gate)
+        {
+            return _peers.Any(p => Scarce(p.Value, held(p.Key)));
+        }
+    }
+
+    private bool Scarce(Peer state, int held)
+    {
+        Forget(state);
+        return state.Uses.Count > 0 && state.UsedWithin(answers: 2) > held;
     }
 
     /// <summary>New prekeys arrived from <paramref name="peer"/>: an ask on its way is answered, and how long it took is the next lead time.</summary>
@@ -124,5 +130,11 @@ public sealed class PrekeyDemand(TimeProvider time)
         public bool Waiting { get; set; }
 
         public TimeSpan Answer { get; set; }
+
+        /// <summary>How long an answer is expected to take: the last one timed, or the first guess.</summary>
+        public TimeSpan Lead => Answer > FirstAnswerGuess ? Answer : FirstAnswerGuess;
+
+        /// <summary>The prekeys used, at the rate of the last <see cref="Window"/>, over <paramref name="answers"/> answer times.</summary>
+        public double UsedWithin(int answers) => Uses.Count / Window.TotalSeconds * Lead.TotalSeconds * answers;
     }
 }

@@ -67,8 +67,11 @@ public sealed class PrekeyDemandTests
         var demand = new PrekeyDemand(_clock);
         Use(demand, 500, over: TimeSpan.FromSeconds(1));
         Assert.True(demand.Scarce(West, 150));
+        Assert.True(demand.AnyScarce(peer => peer == West ? 150 : 0));
+        Assert.False(demand.AnyScarce(_ => 250));
         _clock.Advance(PrekeyDemand.Window);
         Assert.False(demand.Scarce(West, 150));
+        Assert.False(demand.AnyScarce(_ => 150));
         Assert.Null(demand.Ask(West, 150));
     }
 
