@@ -17,45 +17,30 @@ public static class DeliverySealing
 {
     private static readonly byte[] Label = Encoding.ASCII.GetBytes("mrk/v1/key-delivery\0");
 
-    /// <summary>A one-time prekey pair: public key (SubjectPublicKeyInfo DER) and private key (PKCS#8 DER; the caller zeroes it).</summary>
-    public static (byte[] PublicKey, byte[] PrivateKey) CreatePrekey()
-    {
-        using var key = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP384);
-        return (key.ExportSubjectPublicKeyInfo(), key.ExportPkcs8PrivateKey());
-    }
+    /// <summary>A one-time prekey pair: public key (SubjectPublicKeyInfo DER) and private scalar (48 bytes; the caller zeroes it).</summary>
+    public static (byte[] PublicKey, byte[] PrivateKey) CreatePrekey() => P384Agreement.Create();
 
-    /// <summary>True when <paramref name="publicKey"/> is exactly one P-384 SubjectPublicKeyInfo (the import checks the point is on the curve).</summary>
-    public static bool IsPrekey(ReadOnlySpan<byte> publicKey)
-    {
-        try
-        {
-            using var key = ECDiffieHellman.Create();
-            key.ImportSubjectPublicKeyInfo(publicKey, out var read);
-            var curve = key.ExportParameters(false).Curve;
-            return read == publicKey.Length && curve.IsNamed && curve.Oid.Value == CurveNames.Oid(Domain.Specs.KeySpec.ECC_NIST_P384);
-        }
-        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
-        {
-            return false;
-        }
-    }
+    /// <summary>True when <paramref name="publicKey"/> is exactly one P-384 SubjectPublicKeyInfo whose point lies on the curve.</summary>
+    public static bool IsPrekey(ReadOnlySpan<byte> publicKey) => P384Agreement.Parse(publicKey) is not null;
 
     /// <summary>The sender's side for one batch: a fresh ephemeral key, forgotten once the agreement is made.</summary>
     public static DeliverySession Seal(ReadOnlySpan<byte> prekeyPublic, DeliveryContext context)
     {
-        using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP384);
-        var senderPublic = ephemeral.ExportSubjectPublicKeyInfo();
-        return new DeliverySession(senderPublic, BatchKey(MaterialSealing.Agree(ephemeral, prekeyPublic), prekeyPublic, senderPublic), context);
+        var (senderPublic, ephemeral) = P384Agreement.Create();
+        try
+        {
+            return new DeliverySession(senderPublic, BatchKey(P384Agreement.Agree(ephemeral, prekeyPublic), prekeyPublic, senderPublic), context);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(ephemeral);
+        }
     }
 
     /// <summary>The destination's side for one batch; throws <see cref="CryptographicException"/> if the sender's key is not a P-384 key.</summary>
     public static DeliverySession Open(ReadOnlySpan<byte> prekeyPrivate, ReadOnlySpan<byte> prekeyPublic, ReadOnlySpan<byte> senderPublic,
-        DeliveryContext context)
-    {
-        using var prekey = ECDiffieHellman.Create();
-        prekey.ImportPkcs8PrivateKey(prekeyPrivate, out _);
-        return new DeliverySession(senderPublic.ToArray(), BatchKey(MaterialSealing.Agree(prekey, senderPublic), prekeyPublic, senderPublic), context);
-    }
+        DeliveryContext context) =>
+        new(senderPublic.ToArray(), BatchKey(P384Agreement.Agree(prekeyPrivate, senderPublic), prekeyPublic, senderPublic), context);
 
     internal static byte[] MessageKey(byte[] batchKey, DeliveryContext context, string keyId, string messageId) =>
         HKDF.Expand(HashAlgorithmName.SHA256, batchKey, 32,

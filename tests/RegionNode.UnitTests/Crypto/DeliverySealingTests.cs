@@ -2,11 +2,11 @@ using System.Security.Cryptography;
 using System.Text;
 using Grpc.Mrk.RegionNode.Crypto;
 using Grpc.Mrk.RegionNode.Domain.Model;
-using Org.BouncyCastle.Crypto.Agreement;
 using Org.BouncyCastle.Crypto.Digests;
+using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Generators;
+using Org.BouncyCastle.Crypto.Modes;
 using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Security;
 
 namespace Grpc.Mrk.RegionNode.UnitTests.Crypto;
 
@@ -96,45 +96,85 @@ public sealed class DeliverySealingTests
         Assert.ThrowsAny<CryptographicException>(() => DeliverySealing.Open(prekeyPrivate, prekeyPublic, p256.ExportSubjectPublicKeyInfo(), Context));
     }
 
-    /// <summary>The derivation relay.proto documents, computed with BouncyCastle, opens what the product sealed.</summary>
+    /// <summary>
+    /// The derivation relay.proto documents, computed with other implementations than the product's (the runtime's
+    /// OpenSSL for the agreement, BouncyCastle for HKDF and AES-GCM), opens what the product sealed.
+    /// </summary>
     [Fact]
     public void Derivation_MatchesAnIndependentImplementation()
     {
         var versions = Versions();
-        var generator = new ECKeyPairGenerator();
-        generator.Init(new ECKeyGenerationParameters(P384(), new SecureRandom()));
-        var prekey = generator.GenerateKeyPair();
-        var prekeyPublic = Org.BouncyCastle.X509.SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(prekey.Public).GetDerEncoded();
+        using var prekey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP384);
+        var prekeyPublic = prekey.ExportSubjectPublicKeyInfo();
         using var seal = DeliverySealing.Seal(prekeyPublic, Context);
         var sealedVersions = seal.Seal(KeyId, "message-7", versions);
 
-        var agreement = new ECDHBasicAgreement();
-        agreement.Init(prekey.Private);
-        var secret = agreement.CalculateAgreement(PublicKeyFactory.CreateKey(seal.SenderPublicKey)).ToByteArrayUnsigned();
-        secret = [.. new byte[48 - secret.Length], .. secret];
-        byte[] salt = [.. prekeyPublic, .. seal.SenderPublicKey];
+        var key = IndependentMessageKey(prekey, seal.SenderPublicKey, prekeyPublic, seal.SenderPublicKey, "message-7");
+        foreach (var (version, expected) in sealedVersions.Zip(versions))
+        {
+            Assert.Equal(expected.Item2, Gcm(false, key, version.Nonce, version.Ciphertext, version.MaterialId));
+        }
+    }
+
+    /// <summary>And the other way: what an independent sender sealed for a prekey of the product's, the product opens.</summary>
+    [Fact]
+    public void Opening_MatchesAnIndependentSender()
+    {
+        var (prekeyPublic, prekeyPrivate) = DeliverySealing.CreatePrekey();
+        using var sender = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP384);
+        var senderPublic = sender.ExportSubjectPublicKeyInfo();
+        var key = IndependentMessageKey(sender, prekeyPublic, prekeyPublic, senderPublic, "message-8");
+        var material = RandomNumberGenerator.GetBytes(32);
+        var nonce = RandomNumberGenerator.GetBytes(12);
+        var materialId = new string('c', 64);
+
+        using var open = DeliverySealing.Open(prekeyPrivate, prekeyPublic, senderPublic, Context);
+        var opened = open.Open(KeyId, "message-8", [new TransportedMaterial(materialId, nonce, Gcm(true, key, nonce, material, materialId))]);
+        Assert.Equal(material, Assert.Single(opened).Material);
+    }
+
+    /// <summary>ECDH with the runtime, then HKDF-SHA256 (salt SHA-256(prekey public || sender public)) with BouncyCastle.</summary>
+    private static byte[] IndependentMessageKey(ECDiffieHellman own, byte[] peerPublic, byte[] prekeyPublic, byte[] senderPublic, string messageId)
+    {
+        using var peer = ECDiffieHellman.Create();
+        peer.ImportSubjectPublicKeyInfo(peerPublic, out _);
+        var secret = own.DeriveRawSecretAgreement(peer.PublicKey);
+        byte[] salt = [.. prekeyPublic, .. senderPublic];
         var digest = new Sha256Digest();
         digest.BlockUpdate(salt, 0, salt.Length);
         var saltHash = new byte[32];
         digest.DoFinal(saltHash, 0);
         var info = Encoding.ASCII.GetBytes("mrk/v1/key-delivery\0")
-            .Concat(Encoding.UTF8.GetBytes($"{Context.PrekeyId}\0{Context.SourceRegion}\0{Context.DestinationRegion}\0{KeyId}\0message-7\0")).ToArray();
+            .Concat(Encoding.UTF8.GetBytes($"{Context.PrekeyId}\0{Context.SourceRegion}\0{Context.DestinationRegion}\0{KeyId}\0{messageId}\0")).ToArray();
         var hkdf = new HkdfBytesGenerator(new Sha256Digest());
         hkdf.Init(new HkdfParameters(secret, saltHash, info));
         var key = new byte[32];
         hkdf.GenerateBytes(key, 0, 32);
-
-        using var gcm = new AesGcm(key, 16);
-        foreach (var (version, expected) in sealedVersions.Zip(versions))
-        {
-            var material = new byte[version.Ciphertext.Length - 16];
-            gcm.Decrypt(version.Nonce, version.Ciphertext.AsSpan(0, material.Length), version.Ciphertext.AsSpan(material.Length), material,
-                Encoding.ASCII.GetBytes(version.MaterialId));
-            Assert.Equal(expected.Item2, material);
-        }
+        return key;
     }
 
-    private static ECNamedDomainParameters P384() =>
-        new(Org.BouncyCastle.Asn1.Sec.SecObjectIdentifiers.SecP384r1,
-            Org.BouncyCastle.Crypto.EC.CustomNamedCurves.GetByOid(Org.BouncyCastle.Asn1.Sec.SecObjectIdentifiers.SecP384r1));
+    /// <summary>AES-256-GCM with BouncyCastle, the tag after the ciphertext, the material ID as AAD.</summary>
+    private static byte[] Gcm(bool encrypt, byte[] key, byte[] nonce, byte[] input, string materialId)
+    {
+        var gcm = new GcmBlockCipher(new AesEngine());
+        gcm.Init(encrypt, new AeadParameters(new KeyParameter(key), 128, nonce, Encoding.ASCII.GetBytes(materialId)));
+        var output = new byte[gcm.GetOutputSize(input.Length)];
+        var length = gcm.ProcessBytes(input, 0, input.Length, output, 0);
+        gcm.DoFinal(output, length);
+        return output;
+    }
+
+    [Fact]
+    public void PrekeysFromTheRuntime_AndPointsOffTheCurve()
+    {
+        using var runtime = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP384);
+        var publicKey = runtime.ExportSubjectPublicKeyInfo();
+        Assert.True(DeliverySealing.IsPrekey(publicKey));
+
+        // The same encoding with the point's last coordinate byte changed: no longer on the curve.
+        byte[] offCurve = [.. publicKey];
+        offCurve[^1] ^= 1;
+        Assert.False(DeliverySealing.IsPrekey(offCurve));
+        Assert.ThrowsAny<CryptographicException>(() => DeliverySealing.Seal(offCurve, Context));
+    }
 }

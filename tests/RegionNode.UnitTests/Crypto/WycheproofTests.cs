@@ -148,6 +148,28 @@ public sealed class WycheproofTests
             return Wycheproof.Of(shared is not null && shared.AsSpan().SequenceEqual(test.Hex("shared")));
         });
 
+    /// <summary>The one-time keys of key transport agree through BouncyCastle's P-384 code: the same vectors hold for it.</summary>
+    [Fact]
+    public void Ecdh_P384OneTimeKeys_AllVectors() =>
+        Wycheproof.Run("ecdh_secp384r1_test.json", (_, test) =>
+        {
+            var scalar = test.Hex("private").SkipWhile(b => b == 0).ToArray();
+            if (scalar.Length > P384Agreement.ScalarLength)
+            {
+                return Wycheproof.Of(false);
+            }
+
+            byte[] padded = [.. new byte[P384Agreement.ScalarLength - scalar.Length], .. scalar];
+            try
+            {
+                return Wycheproof.Of(P384Agreement.Agree(padded, test.Hex("public")).AsSpan().SequenceEqual(test.Hex("shared")));
+            }
+            catch (CryptographicException)
+            {
+                return Wycheproof.Of(false);
+            }
+        });
+
     [Fact]
     public void Ed25519_AllVectors() =>
         Wycheproof.Run("ed25519_test.json", (group, test) =>
