@@ -17,6 +17,7 @@ public static class ChaosReport
         {
             var interrupted = f.Interrupted ? " (interrupted: the iteration under way and the final check did not run)" : string.Empty;
             text.AppendLine(c, $"seed {f.Seed}, {f.Iterations} iterations in {f.Elapsed.TotalSeconds:F0} s, on {f.Network}{interrupted}");
+            text.AppendLine(c, $"key sets checked {f.SetsChecked} times (after each iteration the ones its calls touched and 20 others in turn; every one at the end)");
         }
         else
         {
@@ -87,6 +88,7 @@ public static class ChaosReport
         fuzzAnswers = f.Answers,
         checks = f.Checks,
         fuzzCases = f.FuzzCases,
+        setsChecked = f.SetsChecked,
         violations = f.Violations,
     }, Indented);
 }

@@ -9,6 +9,9 @@ namespace Grpc.Mrk.Chaos;
 /// </summary>
 public static class ChaosRun
 {
+    /// <summary>Sets no call of an iteration touched that are checked after it anyway, in turn (<see cref="Ledger.TakeForCheck"/>).</summary>
+    private const int UntouchedPerIteration = 20;
+
     public static async Task<(RunFigures Figures, string Folder)> RunAsync(ChaosSettings settings, Action<string> progress, CancellationToken cancellationToken)
     {
         var folder = settings.Folder ?? Path.Combine(Path.GetTempPath(), $"mrk-chaos-{settings.Seed}-{Guid.NewGuid():N}"[..32]);
@@ -40,23 +43,26 @@ public static class ChaosRun
                     await stopFaults.CancelAsync().ConfigureAwait(false);
                     await injecting.ConfigureAwait(false);
                     var faulted = clock.Elapsed;
-                    healed = await checker.SettleAsync(cancellationToken).ConfigureAwait(false);
+                    var scope = ledger.TakeForCheck(UntouchedPerIteration);
+                    healed = await checker.SettleAsync(scope, cancellationToken).ConfigureAwait(false);
                     if (!healed)
                     {
                         break;
                     }
 
                     var settled = clock.Elapsed;
-                    await checker.CheckAsync(iteration, final: false, cancellationToken).ConfigureAwait(false);
+                    await checker.CheckAsync(iteration, scope, final: false, cancellationToken).ConfigureAwait(false);
                     figures.Iterations = iteration;
                     progress($"iteration {iteration}/{settings.Iterations}: {figures.Count(Outcome.Acknowledged)} acknowledged, "
-                             + $"{figures.Faults.Values.Sum()} faults, {figures.Checks.Values.Sum()} checks, {figures.Violations.Count} violations "
+                             + $"{figures.Faults.Values.Sum()} faults, {figures.Checks.Values.Sum()} checks, {figures.Violations.Count} violations, "
+                             + $"{scope.Count} of {ledger.Sets.Count} sets checked "
                              + $"({Seconds(faulted - started)} workload and faults, {Seconds(settled - faulted)} settling, {Seconds(clock.Elapsed - settled)} checking)");
                 }
 
-                if (healed && await checker.SettleAsync(cancellationToken).ConfigureAwait(false))
+                var everything = ledger.Sets.Values.OrderBy(s => s.Ordinal).ToList();
+                if (healed && await checker.SettleAsync(everything, cancellationToken).ConfigureAwait(false))
                 {
-                    await checker.CheckAsync(null, final: true, cancellationToken).ConfigureAwait(false);
+                    await checker.CheckAsync(null, everything, final: true, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (Exception e) when (cancellationToken.IsCancellationRequested && Interruption.IsCancellation(e))

@@ -14,8 +14,9 @@ public sealed class InvariantChecker(ChaosCluster cluster, Ledger ledger, Histor
     private static readonly TimeSpan ConvergeWithin = TimeSpan.FromSeconds(90);
 
     /// <summary>Finishes what faults interrupted on purpose-built paths (a deletion scheduled but not cancelled), then
-    /// waits for the relay to drain and every set to agree. False when the cluster could not be healed (a violation).</summary>
-    public async Task<bool> SettleAsync(CancellationToken cancellationToken)
+    /// waits for the relay to drain and every set of <paramref name="scope"/> to agree. False when the cluster could not
+    /// be healed (a violation).</summary>
+    public async Task<bool> SettleAsync(IReadOnlyList<KeySet> scope, CancellationToken cancellationToken)
     {
         try
         {
@@ -30,7 +31,7 @@ public sealed class InvariantChecker(ChaosCluster cluster, Ledger ledger, Histor
             return false;
         }
 
-        foreach (var set in ledger.Sets.Values)
+        foreach (var set in scope)
         {
             foreach (var region in ChaosCluster.Regions)
             {
@@ -58,7 +59,7 @@ public sealed class InvariantChecker(ChaosCluster cluster, Ledger ledger, Histor
             var status = await cluster.StatusAsync(cancellationToken).ConfigureAwait(false);
             difference = status.Regions.FirstOrDefault(r => r.QueueDepth > 0 || !r.Connected) is { } busy
                 ? $"relay queue for {busy.Region}: {busy.QueueDepth} (connected: {busy.Connected})"
-                : await FirstDifferenceAsync(cancellationToken).ConfigureAwait(false);
+                : await FirstDifferenceAsync(scope, cancellationToken).ConfigureAwait(false);
             calm = difference is null ? calm + 1 : 0;
             if (calm >= 3)
             {
@@ -72,16 +73,23 @@ public sealed class InvariantChecker(ChaosCluster cluster, Ledger ledger, Histor
         return true;
     }
 
-    /// <summary>Checks every set; the ciphertexts, signatures and MACs of <paramref name="iteration"/> (all when null); and,
-    /// when <paramref name="final"/>, the audit logs and the secret scan.</summary>
-    public async Task CheckAsync(int? iteration, bool final, CancellationToken cancellationToken)
+    /// <summary>Checks the sets of <paramref name="scope"/> and those the ciphertexts, signatures and MACs of
+    /// <paramref name="iteration"/> (all when null) were made with; and, when <paramref name="final"/>, the audit logs
+    /// and the secret scan.</summary>
+    public async Task CheckAsync(int? iteration, IReadOnlyList<KeySet> scope, bool final, CancellationToken cancellationToken)
     {
+        var used = ledger.Ciphertexts.Where(c => iteration is null || c.Iteration == iteration).Select(c => c.KeyId)
+            .Concat(ledger.Signatures.Where(c => iteration is null || c.Iteration == iteration).Select(c => c.KeyId))
+            .Concat(ledger.Macs.Where(c => iteration is null || c.Iteration == iteration).Select(c => c.KeyId));
+        var sets = scope.Concat(used.Select(id => ledger.Sets.GetValueOrDefault(id)).OfType<KeySet>()).DistinctBy(s => s.KeyId).ToList();
         var views = new Dictionary<string, Dictionary<string, KeyMetadata>>(StringComparer.Ordinal);
-        foreach (var set in ledger.Sets.Values)
+        foreach (var set in sets)
         {
             views[set.KeyId] = await ViewAsync(set.KeyId, cancellationToken).ConfigureAwait(false);
             await CheckSetAsync(set, views[set.KeyId], cancellationToken).ConfigureAwait(false);
         }
+
+        figures.SetsChecked += sets.Count;
 
         foreach (var ciphertext in ledger.Ciphertexts.Where(c => iteration is null || c.Iteration == iteration))
         {
@@ -233,9 +241,9 @@ public sealed class InvariantChecker(ChaosCluster cluster, Ledger ledger, Histor
         });
     }
 
-    private async Task<string?> FirstDifferenceAsync(CancellationToken cancellationToken)
+    private async Task<string?> FirstDifferenceAsync(IReadOnlyList<KeySet> scope, CancellationToken cancellationToken)
     {
-        foreach (var set in ledger.Sets.Values)
+        foreach (var set in scope)
         {
             var view = await ViewAsync(set.KeyId, cancellationToken).ConfigureAwait(false);
             if (view.Values.FirstOrDefault(m => m.KeyState is KeyState.Creating or KeyState.Updating) is { } busy)

@@ -99,9 +99,46 @@ public sealed class Ledger
     /// <summary>(Region, eventName, keyId) → calls that ended without an answer (they may or may not have taken effect).</summary>
     public ConcurrentDictionary<(string Region, string Event, string KeyId), int> Unanswered { get; } = new();
 
-    public void CountAcknowledged(string region, string eventName, string keyId) => Add(Acknowledged, region, eventName, keyId);
+    private readonly ConcurrentDictionary<string, byte> _touched = new(StringComparer.Ordinal);
+    private int _nextUntouched;
 
-    public void CountUnanswered(string region, string eventName, string keyId) => Add(Unanswered, region, eventName, keyId);
+    public void CountAcknowledged(string region, string eventName, string keyId)
+    {
+        _touched[keyId] = 0;
+        Add(Acknowledged, region, eventName, keyId);
+    }
+
+    public void CountUnanswered(string region, string eventName, string keyId)
+    {
+        _touched[keyId] = 0;
+        Add(Unanswered, region, eventName, keyId);
+    }
+
+    /// <summary>
+    /// The sets to check after an iteration: each set a management call touched since the last check (answered or not:
+    /// an unanswered call may have taken effect), and <paramref name="untouched"/> of the others in turn, so faults
+    /// that could reach a set nobody called about (a restart, a lost store) are looked for everywhere over a run while
+    /// an iteration's checks stay as large as its work. Every set is checked at the end.
+    /// </summary>
+    public IReadOnlyList<KeySet> TakeForCheck(int untouched)
+    {
+        var touched = _touched.Keys.ToList();
+        foreach (var keyId in touched)
+        {
+            _touched.TryRemove(keyId, out _);
+        }
+
+        var scope = touched.Select(id => Sets.GetValueOrDefault(id)).OfType<KeySet>().ToDictionary(s => s.KeyId, StringComparer.Ordinal);
+        var others = Sets.Values.Where(s => !scope.ContainsKey(s.KeyId)).OrderBy(s => s.Ordinal).ToList();
+        for (var i = 0; i < Math.Min(untouched, others.Count); i++)
+        {
+            var set = others[(_nextUntouched + i) % others.Count];
+            scope[set.KeyId] = set;
+        }
+
+        _nextUntouched = others.Count == 0 ? 0 : (_nextUntouched + untouched) % others.Count;
+        return [.. scope.Values.OrderBy(s => s.Ordinal)];
+    }
 
     private static void Add(ConcurrentDictionary<(string, string, string), int> table, string region, string eventName, string keyId) =>
         table.AddOrUpdate((region, eventName, keyId), 1, (_, n) => n + 1);

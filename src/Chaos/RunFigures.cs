@@ -20,6 +20,9 @@ public sealed class RunFigures
 
     public long FuzzCases { get; set; }
 
+    /// <summary>Key sets looked at by the checks, summed over the iterations and the final check.</summary>
+    public long SetsChecked { get; set; }
+
     public TimeSpan Elapsed { get; set; }
 
     /// <summary>Stopped early (Ctrl-C or SIGTERM): the iteration under way was abandoned, and no final check ran.</summary>
