@@ -89,6 +89,58 @@ public sealed class CrossRegion(MrkClient primary, IReadOnlyDictionary<string, M
         return (lags, lags.Count / stopwatch.Elapsed.TotalSeconds);
     }
 
+    /// <summary>
+    /// Rotations visible everywhere under a steady, paced load: a rotation starts every 1/<paramref name="perSecond"/>
+    /// seconds for <paramref name="duration"/> (open loop: when the cluster is slow, rotations overlap rather than the
+    /// load easing off), each on a key of <paramref name="pool"/> with no rotation of its own in flight. A start that
+    /// finds every key busy is counted as missed, not delayed. Returns the lags, the rate achieved and the misses.
+    /// </summary>
+    public async Task<(List<double> Lags, double RotationsPerSecond, int Missed)> RotatePacedAsync(int pool, double perSecond, TimeSpan duration,
+        Action<string> progress)
+    {
+        var idle = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        for (var i = 0; i < pool; i++)
+        {
+            idle.Enqueue(await ReplicatedKeyAsync().ConfigureAwait(false));
+        }
+
+        progress($"rotating at {perSecond:0.#}/s over {pool} keys for {duration.TotalSeconds:0} s");
+        var lags = new List<double>();
+        var running = new List<Task>();
+        var missed = 0;
+        var interval = TimeSpan.FromSeconds(1 / perSecond);
+        var stopwatch = Stopwatch.StartNew();
+        for (var n = 0; n * interval < duration; n++)
+        {
+            var due = n * interval - stopwatch.Elapsed;
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due).ConfigureAwait(false);
+            }
+
+            if (!idle.TryDequeue(out var keyId))
+            {
+                missed++;
+                continue;
+            }
+
+            running.Add(Task.Run(async () =>
+            {
+                var lag = await RotateAsync(keyId).ConfigureAwait(false);
+                lock (lags)
+                {
+                    lags.Add(lag);
+                }
+
+                idle.Enqueue(keyId);
+            }));
+        }
+
+        var elapsed = stopwatch.Elapsed;
+        await Task.WhenAll(running).ConfigureAwait(false);
+        return (lags, lags.Count / elapsed.TotalSeconds, missed);
+    }
+
     public static async Task<string> CreateMultiRegionKeyAsync(MrkClient client) =>
         (await client.CallAsync((k, o) => k.CreateKeyAsync(new CreateKeyRequest { MultiRegion = true, Description = "mrk-bench" }, o))
             .ConfigureAwait(false)).KeyMetadata.KeyId;
