@@ -68,10 +68,9 @@ public sealed class AuditDigestCopies(RelayQueue database)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var key = await PinnedKeyAsync(connection, null, region, cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        using var command = connection.Command("""
             SELECT sequence, hash, created_at, signature FROM audit_digests WHERE region = $r AND sequence > $after ORDER BY sequence LIMIT $limit;
-            """;
+            """);
         command.Parameters.AddWithValue("$r", region);
         command.Parameters.AddWithValue("$after", afterSequence);
         command.Parameters.AddWithValue("$limit", limit);
@@ -89,9 +88,8 @@ public sealed class AuditDigestCopies(RelayQueue database)
     private static async Task<byte[]?> PinnedKeyAsync(SqliteConnection connection, SqliteTransaction? transaction, string region,
         CancellationToken cancellationToken)
     {
-        using var command = connection.CreateCommand();
+        using var command = connection.Command("SELECT public_key FROM audit_keys WHERE region = $r;");
         command.Transaction = transaction;
-        command.CommandText = "SELECT public_key FROM audit_keys WHERE region = $r;";
         command.Parameters.AddWithValue("$r", region);
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
     }
@@ -99,9 +97,8 @@ public sealed class AuditDigestCopies(RelayQueue database)
     private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, CancellationToken cancellationToken,
         params (string Name, object Value)[] parameters)
     {
-        using var command = connection.CreateCommand();
+        using var command = connection.Command(sql);
         command.Transaction = transaction;
-        command.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value);

@@ -5,7 +5,7 @@ namespace Grpc.Mrk.ControlPlane.Storage;
 
 /// <summary>The durable per-destination queue: an envelope is stored (synchronous=FULL) before it is acknowledged
 /// to its sender and deleted only when its destination acknowledges it.</summary>
-public sealed class RelayQueue(string path, TimeProvider time)
+public sealed class RelayQueue(string path, TimeProvider time) : IDisposable
 {
     private readonly string _connectionString = new SqliteConnectionStringBuilder
     {
@@ -29,11 +29,10 @@ public sealed class RelayQueue(string path, TimeProvider time)
     public async Task EnqueueAsync(string messageId, string source, string destination, byte[] envelope, CancellationToken cancellationToken)
     {
         await using var connection = await OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        using var command = connection.Command("""
             INSERT INTO queue (message_id, source, destination, enqueued_at, envelope) VALUES ($id, $source, $destination, $at, $envelope)
             ON CONFLICT (source, message_id) DO NOTHING;
-            """;
+            """);
         command.Parameters.AddWithValue("$id", messageId);
         command.Parameters.AddWithValue("$source", source);
         command.Parameters.AddWithValue("$destination", destination);
@@ -46,8 +45,7 @@ public sealed class RelayQueue(string path, TimeProvider time)
     public async Task<IReadOnlyList<(long Seq, byte[] Envelope)>> PendingAsync(string destination, long afterSeq, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, envelope FROM queue WHERE destination = $d AND seq > $after ORDER BY seq LIMIT $limit;";
+        using var command = connection.Command("SELECT seq, envelope FROM queue WHERE destination = $d AND seq > $after ORDER BY seq LIMIT $limit;");
         command.Parameters.AddWithValue("$d", destination);
         command.Parameters.AddWithValue("$after", afterSeq);
         command.Parameters.AddWithValue("$limit", limit);
@@ -68,9 +66,8 @@ public sealed class RelayQueue(string path, TimeProvider time)
     /// </summary>
     public async Task AcknowledgeAsync(string destination, string messageId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous=NORMAL; DELETE FROM queue WHERE destination = $d AND message_id = $id; PRAGMA synchronous=FULL;";
+        await using var connection = await _writes.OpenAsync(_connectionString, cancellationToken, synchronous: "NORMAL").ConfigureAwait(false);
+        using var command = connection.Command("DELETE FROM queue WHERE destination = $d AND message_id = $id;");
         command.Parameters.AddWithValue("$d", destination);
         command.Parameters.AddWithValue("$id", messageId);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -80,8 +77,7 @@ public sealed class RelayQueue(string path, TimeProvider time)
     public async Task<Dictionary<string, (long Depth, DateTimeOffset Oldest)>> DepthsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT destination, COUNT(*), MIN(enqueued_at) FROM queue GROUP BY destination;";
+        using var command = connection.Command("SELECT destination, COUNT(*), MIN(enqueued_at) FROM queue GROUP BY destination;");
         var result = new Dictionary<string, (long, DateTimeOffset)>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -98,4 +94,6 @@ public sealed class RelayQueue(string path, TimeProvider time)
     /// <summary>Writes from the Regions' streams take turns here rather than in SQLite's busy wait.</summary>
     internal Task<SqliteConnection> OpenForWriteAsync(CancellationToken cancellationToken) =>
         _writes.OpenAsync(_connectionString, cancellationToken);
+
+    public void Dispose() => _writes.Dispose();
 }

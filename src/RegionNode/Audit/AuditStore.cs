@@ -1,3 +1,4 @@
+using Grpc.Mrk.Cluster;
 using Grpc.Mrk.RegionNode.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -10,8 +11,7 @@ public sealed class AuditStore(SqliteDatabase database)
     public async Task<(long Sequence, byte[] Hash)> TailAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1;";
+        using var command = connection.Command("SELECT sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1;");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(0), (byte[])reader.GetValue(1)) : (0, new byte[32]);
     }
@@ -30,9 +30,8 @@ public sealed class AuditStore(SqliteDatabase database)
     {
         // One command for the whole batch: its statement is prepared once, not once per record (which cost the writer
         // about as much as the inserts themselves).
-        using var command = connection.CreateCommand();
+        using var command = connection.Command("INSERT INTO audit_records (sequence, json, hash) VALUES ($s, $j, $h);");
         command.Transaction = transaction;
-        command.CommandText = "INSERT INTO audit_records (sequence, json, hash) VALUES ($s, $j, $h);";
         var (sequenceParameter, jsonParameter, hashParameter) = (command.Parameters.Add("$s", SqliteType.Integer),
             command.Parameters.Add("$j", SqliteType.Text), command.Parameters.Add("$h", SqliteType.Blob));
         foreach (var (sequence, json, hash) in records)
@@ -46,11 +45,10 @@ public sealed class AuditStore(SqliteDatabase database)
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        using var command = connection.Command("""
             SELECT sequence, json, hash FROM audit_records WHERE sequence > $after AND ($name IS NULL OR event_name = $name)
             ORDER BY sequence LIMIT $limit;
-            """;
+            """);
         command.Parameters.AddWithValue("$after", afterSequence);
         command.Parameters.AddWithValue("$name", (object?)eventName ?? DBNull.Value);
         command.Parameters.AddWithValue("$limit", limit);
@@ -67,8 +65,7 @@ public sealed class AuditStore(SqliteDatabase database)
     public async Task AppendDigestAsync(long sequence, byte[] hash, DateTimeOffset createdAt, byte[] signature, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO audit_digests (sequence, hash, created_at, signature) VALUES ($s, $h, $at, $sig) ON CONFLICT (sequence) DO NOTHING;";
+        using var command = connection.Command("INSERT INTO audit_digests (sequence, hash, created_at, signature) VALUES ($s, $h, $at, $sig) ON CONFLICT (sequence) DO NOTHING;");
         command.Parameters.AddWithValue("$s", sequence);
         command.Parameters.AddWithValue("$h", hash);
         command.Parameters.AddWithValue("$at", createdAt.UtcTicks);
@@ -80,8 +77,7 @@ public sealed class AuditStore(SqliteDatabase database)
     public async Task<long> LastSealedSequenceAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COALESCE(MAX(sequence), 0) FROM audit_digests;";
+        using var command = connection.Command("SELECT COALESCE(MAX(sequence), 0) FROM audit_digests;");
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -90,8 +86,7 @@ public sealed class AuditStore(SqliteDatabase database)
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT sequence, hash, created_at, signature FROM audit_digests WHERE sequence > $after ORDER BY sequence LIMIT $limit;";
+        using var command = connection.Command("SELECT sequence, hash, created_at, signature FROM audit_digests WHERE sequence > $after ORDER BY sequence LIMIT $limit;");
         command.Parameters.AddWithValue("$after", afterSequence);
         command.Parameters.AddWithValue("$limit", limit);
         var result = new List<SealedDigest>();

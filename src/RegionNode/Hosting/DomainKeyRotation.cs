@@ -21,7 +21,7 @@ public static class DomainKeyRotation
         }
 
         using var directoryLock = DataDirectoryLock.Acquire(options.DataDirectory);
-        var database = new SqliteDatabase(RegionNodeSetup.StorePath(options));
+        using var database = new SqliteDatabase(RegionNodeSetup.StorePath(options));
         if (!File.Exists(database.Path))
         {
             throw new StartupRefusedException($"There is no store at {database.Path}.");

@@ -1,3 +1,4 @@
+using Grpc.Mrk.Cluster;
 using Microsoft.Data.Sqlite;
 
 namespace Grpc.Mrk.RegionNode.Storage;
@@ -42,18 +43,16 @@ public sealed class MaterialRewrap(SqliteDatabase database)
         await RewrapAsync(connection, transaction, NodeSecrets, rewrap, cancellationToken).ConfigureAwait(false);
         await RewrapAsync(connection, transaction, AccessKeySecrets, rewrap, cancellationToken).ConfigureAwait(false);
 
-        using (var check = connection.CreateCommand())
+        using (var check = connection.Command("UPDATE node_meta SET value = $value WHERE name = $name;"))
         {
             check.Transaction = transaction;
-            check.CommandText = "UPDATE node_meta SET value = $value WHERE name = $name;";
             check.Parameters.Add("$value", SqliteType.Blob).Value = newCheckValue;
             check.Parameters.AddWithValue("$name", checkName);
             await check.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        using var checkpoint = connection.CreateCommand();
-        checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+        using var checkpoint = connection.Command("PRAGMA wal_checkpoint(TRUNCATE);");
         await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return materials;
     }
@@ -62,10 +61,9 @@ public sealed class MaterialRewrap(SqliteDatabase database)
         Func<string, string, byte[], byte[]> rewrap, CancellationToken cancellationToken)
     {
         var rows = new List<(long Row, string Owner, string Name, byte[] Blob)>();
-        using (var select = connection.CreateCommand())
+        using (var select = connection.Command(secrets.Select))
         {
             select.Transaction = transaction;
-            select.CommandText = secrets.Select;
             await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -75,9 +73,8 @@ public sealed class MaterialRewrap(SqliteDatabase database)
 
         foreach (var (row, owner, name, blob) in rows)
         {
-            using var update = connection.CreateCommand();
+            using var update = connection.Command(secrets.Update);
             update.Transaction = transaction;
-            update.CommandText = secrets.Update;
             update.Parameters.Add("$blob", SqliteType.Blob).Value = rewrap(owner, name, blob);
             update.Parameters.AddWithValue("$row", row);
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Grpc.Mrk.Cluster;
 using Microsoft.Data.Sqlite;
 
 namespace Grpc.Mrk.RegionNode.Storage;
@@ -11,8 +12,7 @@ public sealed class NodeMeta(SqliteDatabase database)
     public async Task<byte[]?> GetAsync(string name, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT value FROM node_meta WHERE name = $name;";
+        using var command = connection.Command("SELECT value FROM node_meta WHERE name = $name;");
         command.Parameters.AddWithValue("$name", name);
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
     }
@@ -20,8 +20,7 @@ public sealed class NodeMeta(SqliteDatabase database)
     public async Task SetAsync(string name, byte[] value, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO node_meta (name, value) VALUES ($name, $value) ON CONFLICT (name) DO UPDATE SET value = excluded.value;";
+        using var command = connection.Command("INSERT INTO node_meta (name, value) VALUES ($name, $value) ON CONFLICT (name) DO UPDATE SET value = excluded.value;");
         command.Parameters.AddWithValue("$name", name);
         command.Parameters.Add("$value", SqliteType.Blob).Value = value;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -30,8 +29,7 @@ public sealed class NodeMeta(SqliteDatabase database)
     public async Task<long> CountKeysAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM keys;";
+        using var command = connection.Command("SELECT COUNT(*) FROM keys;");
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 }

@@ -1,3 +1,4 @@
+using Grpc.Mrk.Cluster;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Microsoft.Data.Sqlite;
 
@@ -23,18 +24,16 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
     {
         await EnsurePeerAsync(connection, transaction, destination, now, cancellationToken).ConfigureAwait(false);
         ulong sequence;
-        using (var next = connection.CreateCommand())
+        using (var next = connection.Command("UPDATE relay_peers SET next_out = next_out + 1 WHERE region = $r RETURNING next_out - 1;"))
         {
             next.Transaction = transaction;
-            next.CommandText = "UPDATE relay_peers SET next_out = next_out + 1 WHERE region = $r RETURNING next_out - 1;";
             next.Parameters.AddWithValue("$r", destination);
             sequence = Convert.ToUInt64(await next.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }
 
         var (messageId, bytes) = build(sequence);
-        using var insert = connection.CreateCommand();
+        using var insert = connection.Command("INSERT INTO outbox (message_id, destination, sequence, created_at, envelope, deliver) VALUES ($id, $d, $s, $at, $e, $m);");
         insert.Transaction = transaction;
-        insert.CommandText = "INSERT INTO outbox (message_id, destination, sequence, created_at, envelope, deliver) VALUES ($id, $d, $s, $at, $e, $m);";
         insert.Parameters.AddWithValue("$id", messageId);
         insert.Parameters.AddWithValue("$d", destination);
         insert.Parameters.AddWithValue("$s", (long)sequence);
@@ -57,12 +56,11 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
         Dictionary<string, long>? sentUpTo = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        using var command = connection.Command("""
             SELECT message_id, destination, sequence, envelope, deliver FROM outbox
             WHERE sequence > coalesce((SELECT value FROM json_each($sent) WHERE key = outbox.destination), -1)
             ORDER BY sequence LIMIT $limit;
-            """;
+            """);
         command.Parameters.AddWithValue("$sent", System.Text.Json.JsonSerializer.Serialize(sentUpTo ?? new Dictionary<string, long>(),
             StoreJson.Default.DictionaryStringInt64));
         command.Parameters.AddWithValue("$limit", limit);
@@ -81,8 +79,7 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
     public async Task<long> BacklogAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM outbox;";
+        using var command = connection.Command("SELECT count(*) FROM outbox;");
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -92,13 +89,8 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
     /// </summary>
     public async Task RemoveAsync(IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            PRAGMA synchronous=NORMAL;
-            DELETE FROM outbox WHERE message_id IN (SELECT value FROM json_each($ids));
-            PRAGMA synchronous=FULL;
-            """;
+        await using var connection = await database.OpenForWriteAsync(WriteDurability.WithNextFlush, cancellationToken).ConfigureAwait(false);
+        using var command = connection.Command("DELETE FROM outbox WHERE message_id IN (SELECT value FROM json_each($ids));");
         command.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(messageIds.ToList(), StoreJson.Default.ListString));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -113,8 +105,7 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
     public async Task<ulong> LastAppliedAsync(string source, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var last = connection.CreateCommand();
-        last.CommandText = "SELECT last_in FROM relay_peers WHERE region = $r;";
+        using var last = connection.Command("SELECT last_in FROM relay_peers WHERE region = $r;");
         last.Parameters.AddWithValue("$r", source);
         var lastIn = await last.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return lastIn is null ? 0 : Convert.ToUInt64(lastIn, System.Globalization.CultureInfo.InvariantCulture);
@@ -126,9 +117,8 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await EnsurePeerAsync(connection, transaction, source, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        using var update = connection.CreateCommand();
+        using var update = connection.Command("UPDATE relay_peers SET last_in = max(last_in, $s) WHERE region = $r;");
         update.Transaction = transaction;
-        update.CommandText = "UPDATE relay_peers SET last_in = max(last_in, $s) WHERE region = $r;";
         update.Parameters.AddWithValue("$s", (long)sequence);
         update.Parameters.AddWithValue("$r", source);
         await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -149,16 +139,15 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         await EnsurePeerAsync(connection, transaction, source, now, cancellationToken).ConfigureAwait(false);
-        using (var insert = connection.CreateCommand())
-        {
-            insert.Transaction = transaction;
-            insert.CommandText = """
+        using (var insert = connection.Command("""
                 INSERT INTO dead_letters (message_id, source_region, sequence, kind, key_id, received_at, reason, envelope)
                 VALUES ($id, $source, $sequence, $kind, $key, $at, $reason, $envelope) ON CONFLICT (message_id) DO NOTHING;
                 DELETE FROM dead_letters WHERE message_id IN
                     (SELECT message_id FROM dead_letters ORDER BY received_at DESC, message_id LIMIT -1 OFFSET $max);
                 UPDATE relay_peers SET last_in = max(last_in, $sequence) WHERE region = $source;
-                """;
+                """))
+        {
+            insert.Transaction = transaction;
             insert.Parameters.AddWithValue("$id", messageId);
             insert.Parameters.AddWithValue("$source", source);
             insert.Parameters.AddWithValue("$sequence", (long)sequence);
@@ -178,8 +167,7 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
     public async Task<int> DeadLetterCountAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM dead_letters;";
+        using var command = connection.Command("SELECT COUNT(*) FROM dead_letters;");
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -190,8 +178,7 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
     public async Task AdvanceSequencesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE relay_peers SET next_out = max(next_out, $now);";
+        using var command = connection.Command("UPDATE relay_peers SET next_out = max(next_out, $now);");
         command.Parameters.AddWithValue("$now", TimeSeed(now));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -201,9 +188,8 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
     private static async Task EnsurePeerAsync(SqliteConnection connection, SqliteTransaction transaction, string region, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        using var ensure = connection.CreateCommand();
+        using var ensure = connection.Command("INSERT INTO relay_peers (region, next_out, last_in) VALUES ($r, $seed, 0) ON CONFLICT (region) DO NOTHING;");
         ensure.Transaction = transaction;
-        ensure.CommandText = "INSERT INTO relay_peers (region, next_out, last_in) VALUES ($r, $seed, 0) ON CONFLICT (region) DO NOTHING;";
         ensure.Parameters.AddWithValue("$r", region);
         ensure.Parameters.AddWithValue("$seed", TimeSeed(now));
         await ensure.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -6,9 +6,10 @@ namespace Grpc.Mrk.RegionNode.Storage;
 
 /// <summary>
 /// Opens connections to the Region's SQLite file with the settings durability needs (WAL, synchronous=FULL, foreign
-/// keys) and applies the numbered migrations embedded in this assembly, tracked by PRAGMA user_version.
+/// keys) and applies the numbered migrations embedded in this assembly, tracked by PRAGMA user_version. Writes take
+/// turns on connections that stay open until this is disposed.
 /// </summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : IDisposable
 {
     private readonly string _connectionString;
     private readonly SqliteWriteGate _writes = new();
@@ -35,30 +36,11 @@ public sealed class SqliteDatabase
     public Task<SqliteConnection> OpenForWriteAsync(CancellationToken cancellationToken) =>
         _writes.OpenAsync(_connectionString, cancellationToken);
 
-    /// <summary>
-    /// The same, its commits flushed as <paramref name="durability"/> says (every open sets synchronous=FULL again, so
-    /// the next user of the pooled connection flushes as usual).
-    /// </summary>
-    public async Task<SqliteConnection> OpenForWriteAsync(WriteDurability durability, CancellationToken cancellationToken)
-    {
-        var connection = await _writes.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
-        if (durability == WriteDurability.WithNextFlush)
-        {
-            try
-            {
-                using var pragma = connection.CreateCommand();
-                pragma.CommandText = "PRAGMA synchronous=NORMAL;";
-                await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
+    /// <summary>The same, its commits flushed as <paramref name="durability"/> says (a writer connection of its own for each).</summary>
+    public Task<SqliteConnection> OpenForWriteAsync(WriteDurability durability, CancellationToken cancellationToken) =>
+        _writes.OpenAsync(_connectionString, cancellationToken, durability == WriteDurability.WithNextFlush ? "NORMAL" : "FULL");
 
-        return connection;
-    }
+    public void Dispose() => _writes.Dispose();
 
     /// <summary>Creates or upgrades the schema. Returns the migrations applied.</summary>
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)

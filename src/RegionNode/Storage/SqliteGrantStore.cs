@@ -1,3 +1,4 @@
+using Grpc.Mrk.Cluster;
 using System.Text.Json;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Ports;
@@ -16,9 +17,8 @@ public sealed class SqliteGrantStore(SqliteDatabase database, ITransactionAudit?
     public Task InsertGrantAsync(Grant grant, ICallRecord? record, CancellationToken cancellationToken) =>
         AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
-        using var command = connection.CreateCommand();
+        using var command = connection.Command($"INSERT INTO grants ({Columns}) VALUES ($id, $key, $name, $grantee, $retiring, $account, $ops, $subset, $equals, $at, $grantee_id, $retiring_id);");
         command.Transaction = transaction;
-        command.CommandText = $"INSERT INTO grants ({Columns}) VALUES ($id, $key, $name, $grantee, $retiring, $account, $ops, $subset, $equals, $at, $grantee_id, $retiring_id);";
         var p = command.Parameters;
         p.AddWithValue("$id", grant.GrantId);
         p.AddWithValue("$key", grant.KeyId);
@@ -48,9 +48,8 @@ public sealed class SqliteGrantStore(SqliteDatabase database, ITransactionAudit?
     public Task<bool> DeleteGrantAsync(string grantId, ICallRecord? record, CancellationToken cancellationToken) =>
         AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
-        using var command = connection.CreateCommand();
+        using var command = connection.Command("DELETE FROM grants WHERE grant_id = $id;");
         command.Transaction = transaction;
-        command.CommandText = "DELETE FROM grants WHERE grant_id = $id;";
         command.Parameters.AddWithValue("$id", grantId);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }, cancellationToken);
@@ -58,8 +57,7 @@ public sealed class SqliteGrantStore(SqliteDatabase database, ITransactionAudit?
     private async Task<IReadOnlyList<Grant>> QueryAsync(string where, string a, string? b, string? after, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM grants WHERE {where} AND grant_id > $after ORDER BY grant_id LIMIT $limit;";
+        using var command = connection.Command($"SELECT {Columns} FROM grants WHERE {where} AND grant_id > $after ORDER BY grant_id LIMIT $limit;");
         command.Parameters.AddWithValue("$a", a);
         command.Parameters.AddWithValue("$b", (object?)b ?? DBNull.Value);
         command.Parameters.AddWithValue("$after", after ?? string.Empty);

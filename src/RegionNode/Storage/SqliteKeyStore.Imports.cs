@@ -1,3 +1,4 @@
+using Grpc.Mrk.Cluster;
 using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Specs;
@@ -12,12 +13,11 @@ public sealed partial class SqliteKeyStore
     {
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = """
+        using var command = connection.Command("""
             INSERT INTO import_parameters (token_id, key_id, wrapping_algorithm, wrapping_key_spec, wrapped_private_key, created_at, valid_to)
             SELECT $token_id, $key_id, $algorithm, $spec, $wrapped, $created_at, $valid_to WHERE EXISTS (SELECT 1 FROM keys WHERE key_id = $key_id);
-            """;
+            """);
+        command.Transaction = transaction;
         command.Parameters.AddWithValue("$token_id", parameters.TokenId);
         command.Parameters.AddWithValue("$key_id", parameters.KeyId);
         command.Parameters.AddWithValue("$algorithm", parameters.Algorithm.ToString());
@@ -30,12 +30,11 @@ public sealed partial class SqliteKeyStore
             return false;
         }
 
-        using var trim = connection.CreateCommand();
-        trim.Transaction = transaction;
-        trim.CommandText = """
+        using var trim = connection.Command("""
             DELETE FROM import_parameters WHERE key_id = $key_id AND token_id NOT IN
               (SELECT token_id FROM import_parameters WHERE key_id = $key_id ORDER BY created_at DESC, token_id LIMIT $keep);
-            """;
+            """);
+        trim.Transaction = transaction;
         trim.Parameters.AddWithValue("$key_id", parameters.KeyId);
         trim.Parameters.AddWithValue("$keep", keepPerKey);
         await trim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -46,11 +45,10 @@ public sealed partial class SqliteKeyStore
     public async Task<ImportParameters?> FindImportParametersAsync(string tokenId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        using var command = connection.Command("""
             SELECT key_id, wrapping_algorithm, wrapping_key_spec, wrapped_private_key, created_at, valid_to
             FROM import_parameters WHERE token_id = $token_id;
-            """;
+            """);
         command.Parameters.AddWithValue("$token_id", tokenId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
@@ -63,13 +61,12 @@ public sealed partial class SqliteKeyStore
     public async Task<int> DeleteExpiredImportParametersAsync(DateTimeOffset now, TimeSpan keepExpiredFor, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
-        using var erase = connection.CreateCommand();
-        // The private wrapping key goes at once; the token's hash stays a while so a late import hears "expired", not
-        // "invalid". Each statement stands alone (both are safe to repeat), so no transaction spans them.
-        erase.CommandText = """
+        using var erase = connection.Command("""
             UPDATE import_parameters SET wrapped_private_key = x'' WHERE valid_to <= $now AND length(wrapped_private_key) > 0;
             DELETE FROM import_parameters WHERE valid_to <= $forget;
-            """;
+            """);
+        // The private wrapping key goes at once; the token's hash stays a while so a late import hears "expired", not
+        // "invalid". Each statement stands alone (both are safe to repeat), so no transaction spans them.
         erase.Parameters.AddWithValue("$now", now.UtcTicks);
         erase.Parameters.AddWithValue("$forget", (now - keepExpiredFor).UtcTicks);
         return await erase.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -86,9 +83,8 @@ public sealed partial class SqliteKeyStore
     {
         foreach (var tokenId in key.ConsumedImportTokens)
         {
-            using var command = connection.CreateCommand();
+            using var command = connection.Command("DELETE FROM import_parameters WHERE token_id = $token_id AND key_id = $key_id;");
             command.Transaction = transaction;
-            command.CommandText = "DELETE FROM import_parameters WHERE token_id = $token_id AND key_id = $key_id;";
             command.Parameters.AddWithValue("$token_id", tokenId);
             command.Parameters.AddWithValue("$key_id", key.KeyId);
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)

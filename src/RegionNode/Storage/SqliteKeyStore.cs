@@ -1,3 +1,4 @@
+using Grpc.Mrk.Cluster;
 using System.Text.Json;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Ports;
@@ -34,8 +35,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
 
         var generation = _cache.Generation;
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {KeyColumns} FROM keys WHERE key_id = $id;";
+        using var command = connection.Command($"SELECT {KeyColumns} FROM keys WHERE key_id = $id;");
         command.Parameters.AddWithValue("$id", keyId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -68,16 +68,15 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         using var audited = audit is null ? null : await audit.ReserveAsync(record, key, created: true, cancellationToken).ConfigureAwait(false);
         await using var connection = await database.OpenForWriteAsync(durability, cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        using (var command = connection.CreateCommand())
-        {
-            command.Transaction = transaction;
-            command.CommandText = $"""
+        using (var command = connection.Command($"""
                 INSERT INTO keys ({KeyColumns}) VALUES ($key_id, $creation_date, $key_spec, $key_usage, $origin, $key_state,
                   $description, $policy, $tags, $deletion_date, $pending_window_days, $rotation_enabled, $rotation_period_days,
                   $next_rotation_date, $on_demand_rotation_start, $multi_region, $primary_region, $replica_regions, $mr_epoch,
                   $mr_sync_version, $state_before_update, $mr_progress, $mr_next_sync, $mr_hand_offs, $policy_principals);
                 DELETE FROM key_tombstones WHERE key_id = $key_id;
-                """;
+                """))
+        {
+            command.Transaction = transaction;
             BindKey(command, key);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -96,10 +95,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         using var audited = audit is null ? null : await audit.ReserveAsync(record, key, created: false, cancellationToken).ConfigureAwait(false);
         await using var connection = await database.OpenForWriteAsync(durability, cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        using (var command = connection.CreateCommand())
-        {
-            command.Transaction = transaction;
-            command.CommandText = """
+        using (var command = connection.Command("""
                 UPDATE keys SET key_state = $key_state, description = $description, policy = $policy, tags = $tags,
                   deletion_date = $deletion_date, pending_window_days = $pending_window_days, rotation_enabled = $rotation_enabled,
                   rotation_period_days = $rotation_period_days, next_rotation_date = $next_rotation_date,
@@ -108,7 +104,9 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
                   state_before_update = $state_before_update, mr_progress = $mr_progress, mr_next_sync = $mr_next_sync,
                   mr_hand_offs = $mr_hand_offs, policy_principals = $policy_principals
                 WHERE key_id = $key_id;
-                """;
+                """))
+        {
+            command.Transaction = transaction;
             BindKey(command, key);
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
             {
@@ -141,22 +139,20 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
                      "DELETE FROM keys WHERE key_id = $id;",
                  })
         {
-            using var command = connection.CreateCommand();
+            using var command = connection.Command(sql);
             command.Transaction = transaction;
-            command.CommandText = sql;
             command.Parameters.AddWithValue("$id", keyId);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (tombstone is not null)
         {
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = """
+            using var command = connection.Command("""
                 INSERT INTO key_tombstones (key_id, primary_region, epoch, sync_version, deleted_at) VALUES ($id, $p, $e, $s, $at)
                 ON CONFLICT (key_id) DO UPDATE SET primary_region = excluded.primary_region, epoch = excluded.epoch,
                   sync_version = excluded.sync_version, deleted_at = excluded.deleted_at;
-                """;
+                """);
+            command.Transaction = transaction;
             command.Parameters.AddWithValue("$id", keyId);
             command.Parameters.AddWithValue("$p", tombstone.PrimaryRegion);
             command.Parameters.AddWithValue("$e", tombstone.Epoch);
@@ -172,8 +168,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         Queued(outgoing);
 
         // Deleted material must not linger in free pages or the WAL: overwrite what was freed, then truncate the WAL.
-        using var scrub = connection.CreateCommand();
-        scrub.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+        using var scrub = connection.Command("PRAGMA wal_checkpoint(TRUNCATE);");
         await scrub.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -194,8 +189,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
     public async Task<KeyTombstone?> FindTombstoneAsync(string keyId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT primary_region, epoch, sync_version, deleted_at FROM key_tombstones WHERE key_id = $id;";
+        using var command = connection.Command("SELECT primary_region, epoch, sync_version, deleted_at FROM key_tombstones WHERE key_id = $id;");
         command.Parameters.AddWithValue("$id", keyId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
@@ -275,9 +269,8 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
     private Task<int> ExecuteAsync(ICallRecord? record, string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken) =>
         AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
         {
-            using var command = connection.CreateCommand();
+            using var command = connection.Command(sql);
             command.Transaction = transaction;
-            command.CommandText = sql;
             foreach (var (name, value) in parameters)
             {
                 command.Parameters.AddWithValue(name, value);
@@ -289,8 +282,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
     private async Task<IReadOnlyList<string>> StringsAsync(string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        using var command = connection.Command(sql);
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value);
@@ -309,8 +301,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
     private async Task<IReadOnlyList<Alias>> AliasesAsync(string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        using var command = connection.Command(sql);
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value);
@@ -330,10 +321,9 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         CancellationToken cancellationToken)
     {
         // Versions the key no longer lists (imported material deleted before it was rotated in) go with the change.
-        using (var prune = connection.CreateCommand())
+        using (var prune = connection.Command("DELETE FROM key_materials WHERE key_id = $key_id AND material_id NOT IN (SELECT value FROM json_each($ids));"))
         {
             prune.Transaction = transaction;
-            prune.CommandText = "DELETE FROM key_materials WHERE key_id = $key_id AND material_id NOT IN (SELECT value FROM json_each($ids));";
             prune.Parameters.AddWithValue("$key_id", key.KeyId);
             prune.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(key.Materials.Select(m => m.MaterialId)));
             await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -341,9 +331,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
 
         foreach (var material in key.Materials)
         {
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = """
+            using var command = connection.Command("""
                 INSERT INTO key_materials (key_id, material_id, ordinal, created_at, rotation_type, state, wrapped, expiration_model,
                   valid_to, import_description)
                 VALUES ($key_id, $material_id, $ordinal, $created_at, $rotation_type, $state, $wrapped, $expiration_model, $valid_to,
@@ -351,7 +339,8 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
                 ON CONFLICT (key_id, material_id) DO UPDATE SET created_at = excluded.created_at, rotation_type = excluded.rotation_type,
                   state = excluded.state, wrapped = excluded.wrapped, expiration_model = excluded.expiration_model,
                   valid_to = excluded.valid_to, import_description = excluded.import_description;
-                """;
+                """);
+            command.Transaction = transaction;
             command.Parameters.AddWithValue("$key_id", key.KeyId);
             command.Parameters.AddWithValue("$material_id", material.MaterialId);
             command.Parameters.AddWithValue("$ordinal", material.Ordinal);
@@ -369,11 +358,10 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
     private static async Task<IReadOnlyList<object[]>> ReadMaterialRowsAsync(SqliteConnection connection, string keyId,
         CancellationToken cancellationToken)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        using var command = connection.Command("""
             SELECT material_id, ordinal, created_at, rotation_type, state, wrapped, expiration_model, valid_to, import_description
             FROM key_materials WHERE key_id = $id ORDER BY ordinal;
-            """;
+            """);
         command.Parameters.AddWithValue("$id", keyId);
         var rows = new List<object[]>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

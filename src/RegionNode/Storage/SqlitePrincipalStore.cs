@@ -1,3 +1,4 @@
+using Grpc.Mrk.Cluster;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Microsoft.Data.Sqlite;
@@ -14,9 +15,8 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
     public Task<bool> InsertPrincipalAsync(Principal principal, ICallRecord? record, CancellationToken cancellationToken) =>
         AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
-        using var command = connection.CreateCommand();
+        using var command = connection.Command("INSERT INTO principals (arn, name, type, created_at, principal_id) VALUES ($arn, $name, $type, $at, $id) ON CONFLICT (arn) DO NOTHING;");
         command.Transaction = transaction;
-        command.CommandText = "INSERT INTO principals (arn, name, type, created_at, principal_id) VALUES ($arn, $name, $type, $at, $id) ON CONFLICT (arn) DO NOTHING;";
         command.Parameters.AddWithValue("$id", principal.PrincipalId);
         command.Parameters.AddWithValue("$arn", principal.Arn);
         command.Parameters.AddWithValue("$name", principal.Name);
@@ -31,18 +31,16 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
     public Task<bool> DeletePrincipalAsync(string arn, DateTimeOffset now, ICallRecord? record, CancellationToken cancellationToken) =>
         AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
-        using var revoke = connection.CreateCommand();
-        revoke.Transaction = transaction;
-        revoke.CommandText = """
+        using var revoke = connection.Command("""
             UPDATE api_keys SET revoked_at = $now WHERE principal_arn = $arn AND revoked_at IS NULL;
             UPDATE access_keys SET revoked_at = $now WHERE principal_arn = $arn AND revoked_at IS NULL;
-            """;
+            """);
+        revoke.Transaction = transaction;
         revoke.Parameters.AddWithValue("$arn", arn);
         revoke.Parameters.AddWithValue("$now", now.UtcTicks);
         await revoke.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        using var delete = connection.CreateCommand();
+        using var delete = connection.Command("DELETE FROM principals WHERE arn = $arn;");
         delete.Transaction = transaction;
-        delete.CommandText = "DELETE FROM principals WHERE arn = $arn;";
         delete.Parameters.AddWithValue("$arn", arn);
         return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }, cancellationToken);
@@ -50,11 +48,10 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
     public Task InsertApiKeyAsync(ApiKey key, ICallRecord? record, CancellationToken cancellationToken) =>
         AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = """
+        using var command = connection.Command("""
             INSERT INTO api_keys (key_id, principal_arn, salt, secret_hash, created_at, revoked_at) VALUES ($id, $arn, $salt, $hash, $at, NULL);
-            """;
+            """);
+        command.Transaction = transaction;
         command.Parameters.AddWithValue("$id", key.KeyId);
         command.Parameters.AddWithValue("$arn", key.PrincipalArn);
         command.Parameters.AddWithValue("$salt", key.Salt);
@@ -72,9 +69,8 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
     public Task<bool> RevokeApiKeyAsync(string keyId, DateTimeOffset now, ICallRecord? record, CancellationToken cancellationToken) =>
         AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
-        using var command = connection.CreateCommand();
+        using var command = connection.Command("UPDATE api_keys SET revoked_at = coalesce(revoked_at, $now) WHERE key_id = $id;");
         command.Transaction = transaction;
-        command.CommandText = "UPDATE api_keys SET revoked_at = coalesce(revoked_at, $now) WHERE key_id = $id;";
         command.Parameters.AddWithValue("$id", keyId);
         command.Parameters.AddWithValue("$now", now.UtcTicks);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
@@ -83,11 +79,10 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
     public Task InsertAccessKeyAsync(AccessKey key, ICallRecord? record, CancellationToken cancellationToken) =>
         AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = """
+        using var command = connection.Command("""
             INSERT INTO access_keys (access_key_id, principal_arn, wrapped_secret, created_at, revoked_at) VALUES ($id, $arn, $secret, $at, NULL);
-            """;
+            """);
+        command.Transaction = transaction;
         command.Parameters.AddWithValue("$id", key.AccessKeyId);
         command.Parameters.AddWithValue("$arn", key.PrincipalArn);
         command.Parameters.AddWithValue("$secret", key.WrappedSecret);
@@ -104,9 +99,8 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
     public Task<bool> RevokeAccessKeyAsync(string accessKeyId, DateTimeOffset now, ICallRecord? record, CancellationToken cancellationToken) =>
         AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {
-        using var command = connection.CreateCommand();
+        using var command = connection.Command("UPDATE access_keys SET revoked_at = coalesce(revoked_at, $now) WHERE access_key_id = $id;");
         command.Transaction = transaction;
-        command.CommandText = "UPDATE access_keys SET revoked_at = coalesce(revoked_at, $now) WHERE access_key_id = $id;";
         command.Parameters.AddWithValue("$id", accessKeyId);
         command.Parameters.AddWithValue("$now", now.UtcTicks);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
@@ -115,8 +109,7 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
     private async Task<IReadOnlyList<AccessKey>> AccessKeysAsync(string where, string value, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT access_key_id, principal_arn, wrapped_secret, created_at, revoked_at FROM access_keys WHERE {where} ORDER BY created_at;";
+        using var command = connection.Command($"SELECT access_key_id, principal_arn, wrapped_secret, created_at, revoked_at FROM access_keys WHERE {where} ORDER BY created_at;");
         command.Parameters.AddWithValue("$value", value);
         var result = new List<AccessKey>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -132,8 +125,7 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
     private async Task<IReadOnlyList<Principal>> PrincipalsAsync(string sql, string arn, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        using var command = connection.Command(sql);
         command.Parameters.AddWithValue("$arn", arn);
         var result = new List<Principal>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -149,8 +141,7 @@ public sealed class SqlitePrincipalStore(SqliteDatabase database, ITransactionAu
     private async Task<IReadOnlyList<ApiKey>> ApiKeysAsync(string where, string value, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT key_id, principal_arn, salt, secret_hash, created_at, revoked_at FROM api_keys WHERE {where} ORDER BY created_at;";
+        using var command = connection.Command($"SELECT key_id, principal_arn, salt, secret_hash, created_at, revoked_at FROM api_keys WHERE {where} ORDER BY created_at;");
         command.Parameters.AddWithValue("$value", value);
         var result = new List<ApiKey>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

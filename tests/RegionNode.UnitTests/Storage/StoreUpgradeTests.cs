@@ -1,3 +1,4 @@
+using Grpc.Mrk.Cluster;
 using System.Text.Json;
 using Grpc.Mrk.RegionNode.Storage;
 using Microsoft.Data.Sqlite;
@@ -46,7 +47,8 @@ public sealed class StoreUpgradeTests : IDisposable
                 """);
         }
 
-        var applied = await new SqliteDatabase(path).MigrateAsync(CancellationToken.None);
+        using var database = new SqliteDatabase(path);
+        var applied = await database.MigrateAsync(CancellationToken.None);
         Assert.Equal(applied, applied.Where(n => string.CompareOrdinal(n, "0011") >= 0));
         Assert.Subset(applied.ToHashSet(), new HashSet<string> { "0011_principal_ids.sql", "0012_audit_event_name_from_record.sql", "0013_grant_principal_ids.sql" });
 
