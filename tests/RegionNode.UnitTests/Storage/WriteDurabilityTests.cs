@@ -3,8 +3,8 @@ using Grpc.Mrk.RegionNode.Domain.Ports;
 namespace Grpc.Mrk.RegionNode.UnitTests.Storage;
 
 /// <summary>
-/// A change applied from another Region defers its flush to the inbox's next flushed commit; the pooled connection it
-/// used flushes every commit again for whoever takes it next.
+/// A change applied from another Region defers its flush to the inbox's next flushed commit, on a writer connection of
+/// its own; every other write flushes its commit.
 /// </summary>
 public sealed class WriteDurabilityTests
 {
