@@ -94,13 +94,14 @@ public sealed class BenchCrossRegionTests(Xunit.Abstractions.ITestOutputHelper o
 
         var (crossOut, crossErr) = await BenchAsync("cross-region", "--cluster-file", file, "--region", ThreeRegionCluster.East, "--samples", "2",
             "--rotators", "2", "--load-seconds", "1", "--json", Path.Combine(Path.GetDirectoryName(file)!, "cross.json"));
-        Assert.Contains("rotating 2 keys at once", crossErr, StringComparison.Ordinal);
+        Assert.Contains("rotating at 10/s over 2 keys", crossErr, StringComparison.Ordinal);
         using (var cross = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(file)!, "cross.json"))))
         {
             var figures = cross.RootElement.GetProperty("Figures").EnumerateArray().ToList();
             Assert.Equal(3, figures.Count);
             Assert.Equal(4, figures[0].GetProperty("Samples").GetInt32());
             Assert.Equal(2, figures[1].GetProperty("Samples").GetInt32());
+            Assert.Contains("rotations/s (paced", figures[2].GetProperty("Figure").GetString(), StringComparison.Ordinal);
             Assert.All(figures, f => Assert.True(f.GetProperty("P50Ms").GetDouble() > 0, crossOut));
         }
 
