@@ -47,10 +47,18 @@ public sealed class SqliteWriteGate : IDisposable
         }
     }
 
-    /// <summary>Closes the writer connections (the host does, on shutdown).</summary>
+    /// <summary>
+    /// Closes the writer connections (the host does, on shutdown), once the write under way ends; one that does not end
+    /// within 30 s is left to the process's exit rather than stopping the shutdown.
+    /// </summary>
     public void Dispose()
     {
-        _gate.Wait();
+        if (!_gate.Wait(TimeSpan.FromSeconds(30)))
+        {
+            _disposed = true;
+            return;
+        }
+
         try
         {
             _disposed = true;
