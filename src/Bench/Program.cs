@@ -158,6 +158,17 @@ var crossRegion = new Command("cross-region", "ReplicateKey until Enabled, rotat
 };
 crossRegion.SetAction(async (parse, cancellationToken) =>
 {
+    var perSecond = parse.GetValue(paced);
+    var problem = perSecond is < 0 or > 1000 ? "--rotations-per-second must be between 0 and 1000."
+        : parse.GetValue(rotators) is < 1 or > 1000 ? "--rotators must be between 1 and 1000."
+        : parse.GetValue(loadSeconds) is not (> 0 and <= 3600) ? "--load-seconds must be more than 0 and at most 3600."
+        : null;
+    if (problem is not null)
+    {
+        await Console.Error.WriteLineAsync(problem).ConfigureAwait(false);
+        return 2;
+    }
+
     using var cluster = ClusterClients.Open(parse.GetValue(clusterFile)!, parse.GetValue(region)!, parse.GetValue(replicasOption));
     var (primaryRegion, primary, replicas) = (cluster.PrimaryRegion, cluster.Primary, cluster.Replicas);
     var measure = new CrossRegion(primary, replicas, TimeSpan.FromMilliseconds(parse.GetValue(pollMs)), TimeSpan.FromSeconds(60));
@@ -173,12 +184,6 @@ crossRegion.SetAction(async (parse, cancellationToken) =>
     }
 
     figures.Add(Latencies.Of($"rotation visible in all {replicas.Count + 1} Regions", rotated));
-    var perSecond = parse.GetValue(paced);
-    if (perSecond is < 0 or > 1000)
-    {
-        await Console.Error.WriteLineAsync("--rotations-per-second must be between 0 and 1000.").ConfigureAwait(false);
-        return 2;
-    }
 
     if (perSecond > 0)
     {

@@ -79,6 +79,16 @@ public static class SqliteCommands
     /// A command for <paramref name="sql"/> on <paramref name="connection"/>: prepared once and kept on a connection that
     /// stays open (<see cref="StatementCachingConnection"/>), a new one otherwise. Dispose it after use either way.
     /// </summary>
-    public static SqliteCommand Command(this SqliteConnection connection, string sql) =>
-        connection is StatementCachingConnection caching ? caching.Cached(sql) : new SqliteCommand(sql, connection);
+    public static SqliteCommand Command(this SqliteConnection connection, string sql)
+    {
+        if (connection is StatementCachingConnection caching)
+        {
+            return caching.Cached(sql);
+        }
+
+        // As the connection makes it (its timeout, its transaction under way), only with the text set.
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
 }

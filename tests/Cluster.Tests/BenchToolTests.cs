@@ -127,6 +127,19 @@ public sealed class BenchCrossRegionTests(Xunit.Abstractions.ITestOutputHelper o
         (await cluster.Kms(region).ListKeysAsync(new V1.ListKeysRequest { Limit = 1000 }, deadline: DateTime.UtcNow.AddSeconds(10))
             .ResponseAsync.WithTimeout()).Keys.Count;
 
+    [Theory]
+    [InlineData("--rotations-per-second", "-1", "--rotations-per-second must be between 0 and 1000.")]
+    [InlineData("--rotators", "0", "--rotators must be between 1 and 1000.")]
+    [InlineData("--load-seconds", "0", "--load-seconds must be more than 0 and at most 3600.")]
+    public async Task CrossRegion_RefusesALoadItCannotRun_BeforeCallingAnything(string option, string value, string message)
+    {
+        // No cluster file exists: the refusal comes first, and nothing is called.
+        var (exitCode, output, progress) = await MrkCli.RunToolAsync(RepoPaths.BenchDll, Path.GetTempPath(),
+            ["cross-region", "--cluster-file", "/nonexistent/cluster.json", option, value], TimeSpan.FromSeconds(60));
+        Assert.Equal(2, exitCode);
+        Assert.Contains(message, progress + output, StringComparison.Ordinal);
+    }
+
     private static async Task<(string Output, string Progress)> BenchAsync(params string[] arguments)
     {
         var (exitCode, output, progress) = await MrkCli.RunToolAsync(RepoPaths.BenchDll, Path.GetTempPath(), arguments, TimeSpan.FromSeconds(180));
