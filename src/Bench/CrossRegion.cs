@@ -12,6 +12,23 @@ namespace Grpc.Mrk.Bench;
 /// </summary>
 public sealed class CrossRegion(MrkClient primary, IReadOnlyDictionary<string, MrkClient> replicas, TimeSpan poll, TimeSpan timeout)
 {
+    /// <summary>
+    /// Each Region answered once before any clock starts: this tool's connection to it opened, and its not-found answer
+    /// (what every poll gets until a replica exists) taken once, so a first sample times the Regions and not this
+    /// client's own first call.
+    /// </summary>
+    public async Task OpenAsync()
+    {
+        var unknown = Guid.NewGuid().ToString();
+        foreach (var region in replicas.Values.Prepend(primary))
+        {
+            if (await IsEnabledAsync(region, unknown).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException($"a key {unknown} made up by this tool was found Enabled");
+            }
+        }
+    }
+
     /// <summary>Milliseconds from ReplicateKey to Enabled in each replica Region, for <paramref name="samples"/> new keys.</summary>
     public async Task<List<double>> ReplicateAsync(int samples, Action<string> progress)
     {

@@ -173,6 +173,7 @@ crossRegion.SetAction(async (parse, cancellationToken) =>
     var (primaryRegion, primary, replicas) = (cluster.PrimaryRegion, cluster.Primary, cluster.Replicas);
     var measure = new CrossRegion(primary, replicas, TimeSpan.FromMilliseconds(parse.GetValue(pollMs)), TimeSpan.FromSeconds(60));
     void Progress(string text) => Console.Error.WriteLine(text);
+    await measure.OpenAsync().ConfigureAwait(false);
     var figures = new List<Latencies> { Latencies.Of($"ReplicateKey until Enabled ({primaryRegion} -> {string.Join(", ", replicas.Keys)})",
         await measure.ReplicateAsync(parse.GetValue(samples), Progress).ConfigureAwait(false)) };
     var rotated = new List<double>();

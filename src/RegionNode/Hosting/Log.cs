@@ -22,6 +22,9 @@ internal static partial class Log
         "INSECURE: calls without credentials are accepted as the account's root principal and anyone may administer principals. For a local cluster on this machine only.")]
     public static partial void InsecureAnonymousOn(ILogger logger);
 
+    [LoggerMessage(29, LogLevel.Information, "Cryptographic self-test passed in {Milliseconds:0} ms: known answers, signing keys, ciphertext and transport round trips")]
+    public static partial void CryptoSelfTestPassed(ILogger logger, double milliseconds);
+
     [LoggerMessage(25, LogLevel.Warning, "Removed {Path}, left by a domain-key rotation that stopped before the store changed; the store stays under its key")]
     public static partial void DomainKeyRotationAbandoned(ILogger logger, string path);
 }

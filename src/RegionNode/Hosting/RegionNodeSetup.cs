@@ -243,6 +243,30 @@ public static partial class RegionNodeSetup
         {
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
         }
+
+        await RunCryptoSelfTestAsync(app, logger).ConfigureAwait(false);
+    }
+
+    /// <summary>Before the node serves: every primitive and signing key it holds answers as published, or it does not start.</summary>
+    private static async Task RunCryptoSelfTestAsync(WebApplication app, ILogger logger)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var signingKeys = new List<(string, System.Security.Cryptography.ECDsa)>
+        {
+            ("audit digest signing key", await app.Services.GetRequiredService<AuditSigningKey>().GetAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false)),
+        };
+        if (app.Services.GetService<ReplicationIdentity>() is { } identity)
+        {
+            signingKeys.Add(("replication signing key", identity.SigningKey));
+        }
+
+        var failed = CryptoSelfTest.Run(app.Services.GetRequiredService<DomainKeyHolder>().Protector, signingKeys);
+        if (failed.Count > 0)
+        {
+            throw new StartupRefusedException($"cryptographic self-test failed: {string.Join("; ", failed)}");
+        }
+
+        Log.CryptoSelfTestPassed(logger, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     /// <summary>The `rotate-domain-key` admin command: re-wraps the stopped Region's store under a new domain key.</summary>
