@@ -44,6 +44,7 @@ public static class ControlPlaneSetup
         var services = builder.Services;
         services.AddOptions<ControlPlaneOptions>().Bind(builder.Configuration.GetSection(ControlPlaneOptions.Section));
         services.AddSingleton(TimeProvider.System);
+        IdleMemoryReturn.AddTo(services);
         services.AddSingleton(sp => new ClusterTrust(CertificateFiles.LoadCertificate(options.CaCertificateFile), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RelayQueue(Path.Combine(options.DataDirectory, "relay.db"), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new ClusterRegions(options.RegionList));

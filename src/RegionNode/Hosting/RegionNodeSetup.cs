@@ -102,6 +102,7 @@ public static partial class RegionNodeSetup
         }
 
         services.AddRegionNodeServices();
+        IdleMemoryReturn.AddTo(services);
         AddReplication(builder);
 
         services.AddGrpc(o =>
