@@ -45,6 +45,18 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task EveryStart_PassesTheCryptoSelfTest_BeforeItListens()
+    {
+        var data = _directory.Sub("node");
+        await using var node = await RegionNodeProcess.StartAsync(data, output);
+        var log = node.Log;
+        var passed = log.IndexOf("Cryptographic self-test passed", StringComparison.Ordinal);
+        var listening = log.IndexOf("Now listening on", StringComparison.Ordinal);
+        Assert.True(passed >= 0, "the start logged no self-test");
+        Assert.True(listening > passed, "the node listened before its self-test passed");
+    }
+
+    [Fact]
     public async Task SecretsNeverReachTheStoreOrTheLog()
     {
         var data = _directory.Sub("node");

@@ -251,7 +251,8 @@ public static partial class RegionNodeSetup
     /// <summary>Before the node serves: every primitive and signing key it holds answers as published, or it does not start.</summary>
     private static async Task RunCryptoSelfTestAsync(WebApplication app, ILogger logger)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var time = app.Services.GetRequiredService<TimeProvider>();
+        var started = time.GetTimestamp();
         var signingKeys = new List<(string, System.Security.Cryptography.ECDsa)>
         {
             ("audit digest signing key", await app.Services.GetRequiredService<AuditSigningKey>().GetAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false)),
@@ -267,7 +268,7 @@ public static partial class RegionNodeSetup
             throw new StartupRefusedException($"cryptographic self-test failed: {string.Join("; ", failed)}");
         }
 
-        Log.CryptoSelfTestPassed(logger, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        Log.CryptoSelfTestPassed(logger, time.GetElapsedTime(started).TotalMilliseconds);
     }
 
     /// <summary>The `rotate-domain-key` admin command: re-wraps the stopped Region's store under a new domain key.</summary>
