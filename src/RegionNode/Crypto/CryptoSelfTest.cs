@@ -41,8 +41,9 @@ public static class CryptoSelfTest
         {
             passed = check();
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever a broken library throws, the start is refused by name, not by a stack trace.
             passed = false;
         }
 
@@ -135,10 +136,10 @@ public static class CryptoSelfTest
             var sealedMaterial = sender.Seal("self-test", "message-1", [("material-1", material)]);
             using var receiver = DeliverySealing.Open(prekeyPrivate, prekeyPublic, sender.SenderPublicKey, context);
             var opened = receiver.Open("self-test", "message-1", sealedMaterial);
-            var same = opened is [(_, var bytes)] && bytes.AsSpan().SequenceEqual(material);
-            foreach (var (_, bytes2) in opened)
+            var same = opened.Count == 1 && opened[0].Material.AsSpan().SequenceEqual(material);
+            foreach (var (_, openedMaterial) in opened)
             {
-                CryptographicOperations.ZeroMemory(bytes2);
+                CryptographicOperations.ZeroMemory(openedMaterial);
             }
 
             try

@@ -26,7 +26,8 @@ public sealed class CryptoSelfTestTests
     [Fact]
     public void ADomainKeyThatThrows_IsNamed_NotThrown()
     {
-        Assert.Equal(["domain key wrap and unwrap"], CryptoSelfTest.Run(new ThrowingProtector(), []));
+        Assert.Equal(["domain key wrap and unwrap"], CryptoSelfTest.Run(new ThrowingProtector(new CryptographicException("does not open")), []));
+        Assert.Equal(["domain key wrap and unwrap"], CryptoSelfTest.Run(new ThrowingProtector(new InvalidOperationException("library state")), []));
     }
 
     [Fact]
@@ -51,11 +52,10 @@ public sealed class CryptoSelfTestTests
         }
     }
 
-    private sealed class ThrowingProtector : IMaterialProtector
+    private sealed class ThrowingProtector(Exception failure) : IMaterialProtector
     {
         public byte[] Wrap(ReadOnlySpan<byte> material, string keyId, string materialId) => material.ToArray();
 
-        public byte[] Unwrap(ReadOnlySpan<byte> wrapped, string keyId, string materialId) =>
-            throw new CryptographicException("The wrapped material does not open under this domain key.");
+        public byte[] Unwrap(ReadOnlySpan<byte> wrapped, string keyId, string materialId) => throw failure;
     }
 }
