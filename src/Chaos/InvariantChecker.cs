@@ -241,23 +241,57 @@ public sealed class InvariantChecker(ChaosCluster cluster, Ledger ledger, Histor
         });
     }
 
+    /// <summary>
+    /// The first set of <paramref name="scope"/> whose Regions do not yet agree on everything the check compares between
+    /// them, or null. Replication is asynchronous, so an empty relay queue is not enough: a replica's creation may still
+    /// wait in its primary's outbox, and a rotation's material may be between its hops while the current version is the
+    /// same everywhere.
+    /// </summary>
     private async Task<string?> FirstDifferenceAsync(IReadOnlyList<KeySet> scope, CancellationToken cancellationToken)
     {
         foreach (var set in scope)
         {
             var view = await ViewAsync(set.KeyId, cancellationToken).ConfigureAwait(false);
-            if (view.Values.FirstOrDefault(m => m.KeyState is KeyState.Creating or KeyState.Updating) is { } busy)
+            if (Unsettled(set.KeyId, view) is { } difference)
             {
-                return $"{set.KeyId} is {busy.KeyState} in {busy.Arn}";
+                return difference;
             }
 
-            if (view.Values.Select(SharedView).Distinct().Count() > 1)
+            if (set.Kind == SetKind.Symmetric && view.Count > 1)
             {
-                return $"{set.KeyId}: Regions disagree";
+                var versions = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var region in view.Keys)
+                {
+                    var entries = await RotationsAsync(region, set.KeyId, cancellationToken).ConfigureAwait(false);
+                    versions.Add(string.Join(",", entries.Select(e => e.KeyMaterialId)));
+                }
+
+                if (versions.Count > 1)
+                {
+                    return $"{set.KeyId}: Regions hold different material versions";
+                }
             }
         }
 
         return null;
+    }
+
+    /// <summary>Why the holders of a set, as described by each Region, have not settled yet; null when they agree.</summary>
+    internal static string? Unsettled(string keyId, IReadOnlyDictionary<string, KeyMetadata> view)
+    {
+        if (view.Values.FirstOrDefault(m => m.KeyState is KeyState.Creating or KeyState.Updating) is { } busy)
+        {
+            return $"{keyId} is {busy.KeyState} in {busy.Arn}";
+        }
+
+        if (view.Values.Select(SharedView).Distinct().Count() > 1)
+        {
+            return $"{keyId}: Regions disagree";
+        }
+
+        var primary = view.Values.FirstOrDefault(m => m.MultiRegionConfiguration?.MultiRegionKeyType == MultiRegionKeyType.Primary);
+        var absent = primary?.MultiRegionConfiguration.ReplicaKeys.Select(r => r.Region).Where(r => !view.ContainsKey(r)).ToList() ?? [];
+        return absent.Count == 0 ? null : $"{keyId}: its primary lists [{string.Join(", ", absent)}], which do not hold it yet";
     }
 
     private async Task<Dictionary<string, KeyMetadata>> ViewAsync(string keyId, CancellationToken cancellationToken)
