@@ -112,6 +112,37 @@ public sealed class FailClosedTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task RegionNode_Metrics_AreReadByOperatorsOnly()
+    {
+        await using var region = await SecureRegion.StartAsync(_directory.Path, output);
+        var (_, malloryKey, mallory) = await region.UserAsync("mallory");
+        mallory.Dispose();
+        using var authority = CertificateFiles.LoadCertificate(region.Layout.AuthorityCertificate);
+        using var regionCertificate = ClusterPki.Load(region.Layout.RegionCertificate(SecureRegion.Region), region.Layout.RegionKey(SecureRegion.Region));
+        var malloryIssued = ClusterBootstrap.IssueClient(region.Layout, ClusterRole.User, "mallory", TimeProvider.System);
+        using var malloryCertificate = ClusterPki.Load(malloryIssued.Certificate, malloryIssued.Key);
+        using var operatorCertificate = ClusterPki.Load(region.Layout.OperatorCertificate, region.Layout.OperatorKey);
+
+        Task<(int Status, string Text)> ScrapeAsync(X509Certificate2? certificate, string? apiKey = null) =>
+            ScrapeMetricsAsync(region.Node.Endpoint, authority, certificate, apiKey);
+
+        // Nobody, a principal by API key or by certificate, and a Region's own certificate: refused, and nothing read.
+        Assert.Equal(401, (await ScrapeAsync(null)).Status);
+        Assert.Equal(401, (await ScrapeAsync(null, malloryKey.Token)).Status);
+        var asPrincipal = await ScrapeAsync(malloryCertificate);
+        Assert.Equal(403, asPrincipal.Status);
+        Assert.DoesNotContain("rpc_server", asPrincipal.Text, StringComparison.Ordinal);
+        Assert.Equal(403, (await ScrapeAsync(regionCertificate)).Status);
+
+        var asOperator = await ScrapeAsync(operatorCertificate);
+        Assert.Equal(200, asOperator.Status);
+        // The principal admin calls above were answered and counted; the refusals of the scrapes were no RPC.
+        Assert.Contains("rpc_server_call_duration_seconds_count{", asOperator.Text, StringComparison.Ordinal);
+        Assert.Contains("mrk.admin.v1.PrincipalAdmin/CreateApiKey", asOperator.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(malloryKey.Token, asOperator.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ControlPlane_EveryServedMethod_RefusesEveryCertificateItDoesNotDeclare()
     {
         var layout = new ClusterLayout(_directory.Sub("certs"));
@@ -150,6 +181,51 @@ public sealed class FailClosedTests(ITestOutputHelper output) : IDisposable
                 }
             }
         }
+    }
+
+    [Fact]
+    public async Task ControlPlane_Metrics_AreReadByOperatorsOnly()
+    {
+        var layout = new ClusterLayout(_directory.Sub("certs"));
+        ClusterBootstrap.Run(layout, ["us-east-1", "eu-west-1"], [], TimeProvider.System);
+        await using var controlPlane = await ControlPlaneProcess.StartAsync(_directory.Sub("controlplane"), layout, ["us-east-1", "eu-west-1"],
+            ControlPlaneProcess.FreePort(), output);
+        using var authority = CertificateFiles.LoadCertificate(layout.AuthorityCertificate);
+        var issued = ClusterBootstrap.IssueClient(layout, ClusterRole.User, "mallory", TimeProvider.System);
+        using var userCertificate = ClusterPki.Load(issued.Certificate, issued.Key);
+        using var regionCertificate = ClusterPki.Load(layout.RegionCertificate("us-east-1"), layout.RegionKey("us-east-1"));
+        using var operatorCertificate = ClusterPki.Load(layout.OperatorCertificate, layout.OperatorKey);
+
+        // Without a certificate TLS itself refuses; a principal's or a Region's certificate is no operator's.
+        await Assert.ThrowsAsync<HttpRequestException>(() => ScrapeMetricsAsync(controlPlane.Endpoint, authority, null));
+        Assert.Equal(403, (await ScrapeMetricsAsync(controlPlane.Endpoint, authority, userCertificate)).Status);
+        var asRegion = await ScrapeMetricsAsync(controlPlane.Endpoint, authority, regionCertificate);
+        Assert.Equal(403, asRegion.Status);
+        Assert.DoesNotContain("mrk_relay", asRegion.Text, StringComparison.Ordinal);
+
+        var asOperator = await ScrapeMetricsAsync(controlPlane.Endpoint, authority, operatorCertificate);
+        Assert.Equal(200, asOperator.Status);
+        // No Region has connected: each configured one is shown disconnected, with nothing queued.
+        Assert.Contains("mrk_relay_connected{otel_scope_name=\"Grpc.Mrk.ControlPlane\",mrk_region=\"us-east-1\"} 0", asOperator.Text, StringComparison.Ordinal);
+        Assert.Contains("mrk_relay_queue_depth{otel_scope_name=\"Grpc.Mrk.ControlPlane\",mrk_destination=\"eu-west-1\"} 0", asOperator.Text, StringComparison.Ordinal);
+    }
+
+    /// <summary>GET /metrics over TLS (HTTP/2 where the server speaks only that), trusting the cluster CA.</summary>
+    private static async Task<(int Status, string Text)> ScrapeMetricsAsync(Uri endpoint, X509Certificate2 authority, X509Certificate2? certificate,
+        string? apiKey = null)
+    {
+        using var http = new HttpClient(ClusterHandlers.Create(certificate, ClusterHandlers.IssuedBy(authority)));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(endpoint, "/metrics"))
+        {
+            Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionOrHigher,
+        };
+        if (apiKey is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
+        using var response = await http.SendAsync(request).WithTimeout();
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync().WithTimeout());
     }
 
     private static async Task<RpcException> RefusedAsync(RawCaller caller, ServedMethod method, byte[] body, string expected)

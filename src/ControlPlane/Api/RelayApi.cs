@@ -20,6 +20,7 @@ public sealed class RelayApi(
     RegionConnections connections,
     PeerCertificates peers,
     ClusterRegions regions,
+    RelayMetrics metrics,
     ILogger<RelayApi> logger) : Internal.V1.Relay.RelayBase
 {
     private const int MaxEnvelopeBytes = 256 * 1024;
@@ -67,18 +68,21 @@ public sealed class RelayApi(
                     if (problem is not null)
                     {
                         Log.EnvelopeRefused(logger, LogText.Safe(envelope.MessageId), region, LogText.Safe(problem));
+                        metrics.Refused.Add(1, RelayMetrics.Region(region, "mrk.source"));
                         continue;
                     }
 
                     await queue.EnqueueAsync(envelope.MessageId, region, envelope.DestinationRegion, envelope.ToByteArray(), stream.Token)
                         .ConfigureAwait(false);
                     connections.Ring(envelope.DestinationRegion);
+                    metrics.Stored.Add(1, RelayMetrics.Region(region, "mrk.source"));
                     await acks.EnqueueAsync(new ControlPlaneFrame { Stored = new Ack { MessageId = envelope.MessageId } }, stream.Token)
                         .ConfigureAwait(false);
                 }
                 else if (frame.FrameCase == RegionFrame.FrameOneofCase.Delivered)
                 {
                     await queue.AcknowledgeAsync(region, frame.Delivered.MessageId, stream.Token).ConfigureAwait(false);
+                    metrics.Delivered.Add(1, RelayMetrics.Region(region, "mrk.destination"));
                 }
                 else if (frame.FrameCase == RegionFrame.FrameOneofCase.Report)
                 {

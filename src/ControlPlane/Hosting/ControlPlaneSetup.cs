@@ -51,6 +51,7 @@ public static class ControlPlaneSetup
         services.AddSingleton<AuditDigestCopies>();
         services.AddSingleton<RegionConnections>();
         services.AddSingleton<PeerCertificates>();
+        RelayMetrics.AddTo(services);
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<DeclaredAccess>();
@@ -128,6 +129,7 @@ public static class ControlPlaneSetup
         app.MapGrpcService<ClusterAdminEndpoint>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapRelayMetrics();
         ServedMethods.RequireDeclared(app, ControlPlaneMethods.Declarations);
         return app;
     }

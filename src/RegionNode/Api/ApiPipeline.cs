@@ -9,7 +9,7 @@ using Grpc.Mrk.V1;
 namespace Grpc.Mrk.RegionNode.Api;
 
 /// <summary>
-/// The steps every call of the public API goes through, outermost first: errors mapped, call audited, caller
+/// The steps every call of the public API goes through, outermost first: call timed, errors mapped, call audited, caller
 /// authenticated and admitted by the method's declaration, dry run begun. gRPC runs them through its interceptor
 /// list; the AWS JSON front runs the same instances around the same service methods (<see cref="Method"/>), so the two
 /// fronts cannot differ in validation, authorization or audit.
@@ -17,7 +17,7 @@ namespace Grpc.Mrk.RegionNode.Api;
 public sealed class ApiPipeline
 {
     public static readonly IReadOnlyList<Type> Interceptors =
-        [typeof(ErrorMappingInterceptor), typeof(AuditInterceptor), typeof(CallerAuthentication), typeof(DryRunInterceptor)];
+        [typeof(CallMetricsInterceptor), typeof(ErrorMappingInterceptor), typeof(AuditInterceptor), typeof(CallerAuthentication), typeof(DryRunInterceptor)];
 
     private readonly Dictionary<string, UnaryMethod> _methods = new(StringComparer.Ordinal);
 

@@ -22,6 +22,7 @@ using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Domain.Validation;
 using Grpc.Mrk.RegionNode.Replication;
 using Grpc.Mrk.RegionNode.Storage;
+using Grpc.Mrk.RegionNode.Telemetry;
 using Grpc.Mrk.RegionNode.Testing;
 using Grpc.Mrk.V1;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -117,6 +118,7 @@ public static partial class RegionNodeSetup
         });
         services.AddSingleton<KeyManagementApi>();
         ApiPipeline.Register(services);
+        NodeMetrics.AddTo(services, builder.Configuration.GetSection(RegionNodeOptions.Section).Get<RegionNodeOptions>()?.Region ?? string.Empty);
         services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<RegionIdentity>().Region, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<AwsSignatureAuthentication>();
         services.AddSingleton<AwsJsonFront>();
@@ -163,7 +165,7 @@ public static partial class RegionNodeSetup
         foreach (var kind in ReplicationCodec.Kinds)
         {
             services.AddSingleton<IEnvelopeHandler>(sp => new ReplicationHandler(kind, sp.GetRequiredService<ReplicationReceiver>(),
-                sp.GetRequiredService<KeyDeliveries>(), sp.GetRequiredService<ILogger<ReplicationHandler>>()));
+                sp.GetRequiredService<KeyDeliveries>(), sp.GetRequiredService<ILogger<ReplicationHandler>>(), sp.GetRequiredService<NodeMetrics>()));
         }
 
         services.AddSingleton<IReplicationChannel, ClusterChannel>();
@@ -289,6 +291,7 @@ public static partial class RegionNodeSetup
         app.MapGrpcService<AuditLogEndpoint>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapNodeMetrics();
         var options = app.Services.GetRequiredService<IOptions<RegionNodeOptions>>().Value;
         if (options.TestMode)
         {

@@ -16,7 +16,7 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// it to be delivered again.
 /// </summary>
 public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnumerable<IEnvelopeHandler> handlers, IAuditSink audit,
-    Domain.Model.RegionIdentity region, ILogger<Inbox> logger, KeyDeliveries? deliveries = null)
+    Domain.Model.RegionIdentity region, ILogger<Inbox> logger, KeyDeliveries? deliveries = null, Telemetry.NodeMetrics? metrics = null)
 {
     private readonly Dictionary<string, IEnvelopeHandler> _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
 
@@ -50,6 +50,8 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
             audit.Record(new AuditEvent("ReceiveEnvelope", AuditEvent.ServiceEvent, null, null, false,
                 new Dictionary<string, object?> { ["sourceRegion"] = LogText.Safe(envelope.SourceRegion), ["messageId"] = LogText.Safe(envelope.MessageId) },
                 null, "AccessDeniedException", LogText.Safe(problem)));
+            // Counted under its source only when that names a Region this one knows: a metric label must not be the sender's to choose.
+            metrics?.Envelope(identity.PeerSigningKey(envelope.SourceRegion) is null ? "unknown" : envelope.SourceRegion, "Envelope", "refused");
             return;
         }
 
@@ -60,6 +62,7 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
         if (envelope.Sequence <= lastApplied || members.Count == 0)
         {
             Log.EnvelopeRejected(logger, LogText.Safe(envelope.MessageId), LogText.Safe(envelope.SourceRegion), $"sequence {envelope.Sequence} already applied (replay or redelivery)");
+            metrics?.Envelope(envelope.SourceRegion, "Envelope", "duplicate");
             return;
         }
 
@@ -126,6 +129,7 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
             Domain.Operations.KeyReference.IsKeyId(envelope.KeyId) ? region.KeyArn(envelope.KeyId) : null, false,
             new Dictionary<string, object?> { ["sourceRegion"] = envelope.SourceRegion, ["messageId"] = LogText.Safe(envelope.MessageId), ["deadLettered"] = true },
             null, "KMSInternalException", reason));
+        metrics?.Envelope(envelope.SourceRegion, kind, "dead_lettered");
         DeadLettered?.Invoke(await store.DeadLetterCountAsync(cancellationToken).ConfigureAwait(false));
     }
 

@@ -9,7 +9,8 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// Hands one kind of verified replication envelope to the domain and logs what became of it. A payload that does not
 /// decode, or any other failure, propagates to the <see cref="Inbox"/>, which sets the envelope aside.
 /// </summary>
-public sealed class ReplicationHandler(string kind, ReplicationReceiver receiver, KeyDeliveries deliveries, ILogger<ReplicationHandler> logger)
+public sealed class ReplicationHandler(string kind, ReplicationReceiver receiver, KeyDeliveries deliveries, ILogger<ReplicationHandler> logger,
+    Telemetry.NodeMetrics? metrics = null)
     : IEnvelopeHandler
 {
     public string Kind => kind;
@@ -47,5 +48,8 @@ public sealed class ReplicationHandler(string kind, ReplicationReceiver receiver
         {
             Log.ReplicationIgnored(logger, shortKind, keyId, envelope.SourceRegion, LogText.Safe(outcome.Reason ?? string.Empty));
         }
+
+        metrics?.Envelope(envelope.SourceRegion, shortKind, outcome.Applied ? "applied" : outcome.Refused ? "refused" : "ignored",
+            envelope.SentAt?.ToDateTimeOffset());
     }
 }

@@ -12,10 +12,11 @@ public sealed class FolderDependencyTests
     private static readonly Dictionary<string, string[]> RegionNodeLayers = new(StringComparer.Ordinal)
     {
         // The composition root: it wires everything and nothing uses it.
-        ["Hosting"] = ["Api", "Audit", "Background", "Crypto", "Replication", "Storage", "Testing"],
-        ["Api"] = ["Audit"],
+        ["Hosting"] = ["Api", "Audit", "Background", "Crypto", "Replication", "Storage", "Telemetry", "Testing"],
+        ["Api"] = ["Audit", "Telemetry"],
         ["Audit"] = ["Crypto", "Storage"],
-        ["Replication"] = ["Audit", "Crypto", "Storage"],
+        ["Replication"] = ["Audit", "Crypto", "Storage", "Telemetry"],
+        ["Telemetry"] = ["Audit", "Storage"],
         ["Testing"] = ["Replication"],
         ["Background"] = [],
         ["Storage"] = [],

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Grpc.Mrk.ControlPlane.Storage;
+
+namespace Grpc.Mrk.ControlPlane.Relay;
+
+/// <summary>
+/// The ControlPlane's instruments, on one meter: per Region its connection and the queue held for it (read from the
+/// relay store when the metrics are scraped, <see cref="RefreshAsync"/>), and the envelopes stored, delivered and refused.
+/// Labels name only the cluster's configured Regions.
+/// </summary>
+public sealed class RelayMetrics : IDisposable
+{
+    public const string MeterName = "Grpc.Mrk.ControlPlane";
+
+    private static readonly TimeSpan RefreshAtMostEvery = TimeSpan.FromSeconds(1);
+
+    private readonly Meter _meter;
+    private readonly RelayQueue _queue;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private Dictionary<string, (long Depth, DateTimeOffset Oldest)> _depths = [];
+    private DateTimeOffset _takenAt = DateTimeOffset.MinValue;
+
+    public RelayMetrics(IMeterFactory meters, RelayQueue queue, RegionConnections connections, ClusterRegions regions, TimeProvider time)
+    {
+        _queue = queue;
+        _time = time;
+        _meter = meters.Create(MeterName);
+        Stored = _meter.CreateCounter<long>("mrk.relay.envelopes.stored", "{envelope}", "Envelopes stored for delivery, by source Region.");
+        Delivered = _meter.CreateCounter<long>("mrk.relay.envelopes.delivered", "{envelope}",
+            "Envelopes their destination acknowledged (and the queue dropped), by destination Region.");
+        Refused = _meter.CreateCounter<long>("mrk.relay.envelopes.refused", "{envelope}",
+            "Envelopes refused for their routing (a source that is not the sender, an unknown destination, too large), by sending Region.");
+        _meter.CreateObservableGauge("mrk.relay.connected", () => regions.Names.Select(r =>
+            new Measurement<int>(connections.IsConnected(r) ? 1 : 0, new KeyValuePair<string, object?>("mrk.region", r))), "{connection}",
+            "1 while the Region holds its relay stream, else 0.");
+        _meter.CreateObservableGauge("mrk.relay.queue.depth", () => regions.Names.Select(r =>
+            new Measurement<long>(_depths.GetValueOrDefault(r).Depth, new KeyValuePair<string, object?>("mrk.destination", r))), "{envelope}",
+            "Envelopes held for each Region and not yet acknowledged by it.");
+        _meter.CreateObservableGauge("mrk.relay.queue.oldest_age", () => regions.Names.Select(r =>
+            new Measurement<double>(_depths.TryGetValue(r, out var d) ? Math.Max(0, (_takenAt - d.Oldest).TotalSeconds) : 0,
+                new KeyValuePair<string, object?>("mrk.destination", r))), "s",
+            "How long the oldest envelope held for each Region has waited: that Region's replication lag.");
+        _meter.CreateObservableGauge("mrk.relay.dead_letters", () => regions.Names.Select(r =>
+            new Measurement<long>(connections.DeadLetters(r), new KeyValuePair<string, object?>("mrk.region", r))), "{envelope}",
+            "Envelopes each Region set aside because they failed to apply, as it last reported.");
+    }
+
+    public Counter<long> Stored { get; }
+
+    public Counter<long> Delivered { get; }
+
+    public Counter<long> Refused { get; }
+
+    public static void AddTo(IServiceCollection services)
+    {
+        services.AddSingleton<RelayMetrics>();
+        Cluster.Serving.MetricsScrape.AddMeters(services, "grpc-mrk-controlplane", null, MeterName);
+    }
+
+    public static TagList Region(string name, string key) => new() { { key, name } };
+
+    /// <summary>Reads the queue's depths, at most once a second however often the metrics are scraped.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = _time.GetUtcNow();
+            if (now - _takenAt >= RefreshAtMostEvery)
+            {
+                _depths = await _queue.DepthsAsync(cancellationToken).ConfigureAwait(false);
+                _takenAt = now;
+            }
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _meter.Dispose();
+        _refreshing.Dispose();
+    }
+}

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Mrk.RegionNode.Api.AwsProtocol;
+using Grpc.Mrk.RegionNode.Telemetry;
+
+namespace Grpc.Mrk.RegionNode.Api;
+
+/// <summary>
+/// Times every unary call of both fronts from the outside of the pipeline, so a refusal anywhere in it (authentication,
+/// validation, the domain) is counted under the AWS exception name it was answered with.
+/// </summary>
+public sealed class CallMetricsInterceptor(NodeMetrics metrics) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await continuation(request, context).ConfigureAwait(false);
+            Record(context, started, StatusCode.OK, null);
+            return response;
+        }
+        catch (RpcException e)
+        {
+            Record(context, started, e.StatusCode, ErrorStatus.Named(e)?.Code ?? e.StatusCode.ToString());
+            throw;
+        }
+    }
+
+    private void Record(ServerCallContext context, long started, StatusCode status, string? error)
+    {
+        var tags = new TagList
+        {
+            { "rpc.system.name", "grpc" },
+            { "rpc.method", context.Method.TrimStart('/') },
+            { "rpc.response.status_code", StatusName(status) },
+            { "mrk.front", context is AwsJsonCallContext ? "aws-json" : "grpc" },
+        };
+        if (error is not null)
+        {
+            tags.Add("error.type", error);
+        }
+
+        metrics.CallDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+    }
+
+    /// <summary>gRPC's own spelling of a status code (NOT_FOUND), as the conventions ask.</summary>
+    private static string StatusName(StatusCode code) => code switch
+    {
+        StatusCode.OK => "OK",
+        StatusCode.Cancelled => "CANCELLED",
+        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
+        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
+        StatusCode.NotFound => "NOT_FOUND",
+        StatusCode.AlreadyExists => "ALREADY_EXISTS",
+        StatusCode.PermissionDenied => "PERMISSION_DENIED",
+        StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
+        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
+        StatusCode.Aborted => "ABORTED",
+        StatusCode.OutOfRange => "OUT_OF_RANGE",
+        StatusCode.Unimplemented => "UNIMPLEMENTED",
+        StatusCode.Internal => "INTERNAL",
+        StatusCode.Unavailable => "UNAVAILABLE",
+        StatusCode.DataLoss => "DATA_LOSS",
+        StatusCode.Unauthenticated => "UNAUTHENTICATED",
+        _ => "UNKNOWN",
+    };
+}

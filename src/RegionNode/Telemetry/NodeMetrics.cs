@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Grpc.Mrk.RegionNode.Storage;
+
+namespace Grpc.Mrk.RegionNode.Telemetry;
+
+/// <summary>
+/// The RegionNode's instruments, on one meter. Calls follow OpenTelemetry's RPC conventions
+/// (<c>rpc.server.call.duration</c> with <c>rpc.method</c>, <c>rpc.response.status_code</c> and <c>error.type</c>, here
+/// the AWS exception name); the rest are this service's own, named <c>mrk.*</c>. What the store holds is read when the
+/// metrics are scraped (<see cref="RefreshAsync"/>), never on a call's path.
+/// </summary>
+public sealed class NodeMetrics : IDisposable
+{
+    public const string MeterName = "Grpc.Mrk.RegionNode";
+
+    /// <summary>From 50 us: a cached key's Encrypt takes well under a millisecond, a ReplicateKey under load seconds.</summary>
+    private static readonly double[] CallBuckets =
+        [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private static readonly double[] LagBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+    private static readonly TimeSpan RefreshAtMostEvery = TimeSpan.FromSeconds(1);
+
+    private readonly Meter _meter;
+    private readonly StoreCensus _census;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private StoreCensus.Snapshot _snapshot = StoreCensus.Snapshot.Empty;
+    private DateTimeOffset _takenAt = DateTimeOffset.MinValue;
+
+    public NodeMetrics(IMeterFactory meters, StoreCensus census, Audit.AuditLog audit, TimeProvider time)
+    {
+        _census = census;
+        _time = time;
+        _meter = meters.Create(MeterName);
+        CallDuration = _meter.CreateHistogram("rpc.server.call.duration", "s", "Duration of calls this Region answered, by method, front and outcome.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = CallBuckets });
+        Envelopes = _meter.CreateCounter<long>("mrk.relay.envelopes", "{envelope}",
+            "Replication messages from other Regions by outcome: applied, ignored (nothing to do), refused, duplicate, dead_lettered.");
+        SyncLag = _meter.CreateHistogram("mrk.replication.sync_lag", "s",
+            "Time from a change queued at its source Region to its application here (the two Regions' clocks included).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
+        _meter.CreateObservableGauge("mrk.keys", ObserveKeys, "{key}", "Keys in this Region by state, spec and multi-Region role.");
+        _meter.CreateObservableGauge("mrk.relay.outbox.depth", () => _snapshot.Outbox.Select(o =>
+            new Measurement<long>(o.Depth, new KeyValuePair<string, object?>("mrk.destination", o.Destination))), "{envelope}",
+            "Messages queued for each other Region and not yet stored by the ControlPlane.");
+        _meter.CreateObservableGauge("mrk.relay.outbox.oldest_age", () => _snapshot.Outbox.Select(o =>
+            new Measurement<double>(Math.Max(0, (_takenAt - o.Oldest).TotalSeconds), new KeyValuePair<string, object?>("mrk.destination", o.Destination))), "s",
+            "Age of the oldest message queued for each other Region.");
+        _meter.CreateObservableGauge("mrk.audit.queue.depth", () => audit.QueuedRecords, "{record}",
+            "Audit records accepted and not yet committed to the audit log.");
+    }
+
+    /// <summary>The meter, what it reads, and OpenTelemetry's metrics with the Prometheus exporter (mapped by the API's metrics endpoint).</summary>
+    public static void AddTo(IServiceCollection services, string region)
+    {
+        services.AddSingleton<StoreCensus>();
+        services.AddSingleton<NodeMetrics>();
+        Cluster.Serving.MetricsScrape.AddMeters(services, "grpc-mrk-regionnode", region, MeterName);
+    }
+
+    public Histogram<double> CallDuration { get; }
+
+    public Counter<long> Envelopes { get; }
+
+    public Histogram<double> SyncLag { get; }
+
+    /// <summary>
+    /// One replication message from <paramref name="source"/>: its <paramref name="outcome"/>, and for one applied
+    /// here the time since its source queued it.
+    /// </summary>
+    public void Envelope(string source, string kind, string outcome, DateTimeOffset? queuedAt = null)
+    {
+        var tags = new TagList { { "mrk.source", source }, { "mrk.message.kind", kind }, { "mrk.outcome", outcome } };
+        Envelopes.Add(1, tags);
+        if (queuedAt is { } at && outcome == "applied")
+        {
+            SyncLag.Record(Math.Max(0, (_time.GetUtcNow() - at).TotalSeconds),
+                new TagList { { "mrk.source", source }, { "mrk.message.kind", kind } });
+        }
+    }
+
+    /// <summary>Reads what the store holds, at most once a second however often the metrics are scraped.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = _time.GetUtcNow();
+            if (now - _takenAt < RefreshAtMostEvery)
+            {
+                return;
+            }
+
+            _snapshot = await _census.TakeAsync(cancellationToken).ConfigureAwait(false);
+            _takenAt = now;
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveKeys() => _snapshot.Keys.Select(k => new Measurement<long>(k.Count,
+        new KeyValuePair<string, object?>("mrk.key.state", k.State), new KeyValuePair<string, object?>("mrk.key.spec", k.Spec),
+        new KeyValuePair<string, object?>("mrk.multi_region.role", k.Role)));
+
+    public void Dispose()
+    {
+        _meter.Dispose();
+        _refreshing.Dispose();
+    }
+}
