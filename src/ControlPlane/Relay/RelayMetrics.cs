@@ -13,19 +13,12 @@ public sealed class RelayMetrics : IDisposable
 {
     public const string MeterName = "Grpc.Mrk.ControlPlane";
 
-    private static readonly TimeSpan RefreshAtMostEvery = TimeSpan.FromSeconds(1);
-
     private readonly Meter _meter;
-    private readonly RelayQueue _queue;
-    private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _refreshing = new(1, 1);
-    private Dictionary<string, (long Depth, DateTimeOffset Oldest)> _depths = [];
-    private DateTimeOffset _takenAt = DateTimeOffset.MinValue;
+    private readonly Cluster.Serving.ScrapeSnapshot<Dictionary<string, (long Depth, DateTimeOffset Oldest)>> _depths;
 
     public RelayMetrics(IMeterFactory meters, RelayQueue queue, RegionConnections connections, ClusterRegions regions, TimeProvider time)
     {
-        _queue = queue;
-        _time = time;
+        _depths = new(queue.DepthsAsync, [], time);
         _meter = meters.Create(MeterName);
         Stored = _meter.CreateCounter<long>("mrk.relay.envelopes.stored", "{envelope}", "Envelopes stored for delivery, by source Region.");
         Delivered = _meter.CreateCounter<long>("mrk.relay.envelopes.delivered", "{envelope}",
@@ -36,10 +29,10 @@ public sealed class RelayMetrics : IDisposable
             new Measurement<int>(connections.IsConnected(r) ? 1 : 0, new KeyValuePair<string, object?>("mrk.region", r))), "{connection}",
             "1 while the Region holds its relay stream, else 0.");
         _meter.CreateObservableGauge("mrk.relay.queue.depth", () => regions.Names.Select(r =>
-            new Measurement<long>(_depths.GetValueOrDefault(r).Depth, new KeyValuePair<string, object?>("mrk.destination", r))), "{envelope}",
+            new Measurement<long>(_depths.Value.GetValueOrDefault(r).Depth, new KeyValuePair<string, object?>("mrk.destination", r))), "{envelope}",
             "Envelopes held for each Region and not yet acknowledged by it.");
         _meter.CreateObservableGauge("mrk.relay.queue.oldest_age", () => regions.Names.Select(r =>
-            new Measurement<double>(_depths.TryGetValue(r, out var d) ? Math.Max(0, (_takenAt - d.Oldest).TotalSeconds) : 0,
+            new Measurement<double>(_depths.Value.TryGetValue(r, out var d) ? Math.Max(0, (_depths.TakenAt - d.Oldest).TotalSeconds) : 0,
                 new KeyValuePair<string, object?>("mrk.destination", r))), "s",
             "How long the oldest envelope held for each Region has waited: that Region's replication lag.");
         _meter.CreateObservableGauge("mrk.relay.dead_letters", () => regions.Names.Select(r =>
@@ -62,27 +55,11 @@ public sealed class RelayMetrics : IDisposable
     public static TagList Region(string name, string key) => new() { { key, name } };
 
     /// <summary>Reads the queue's depths, at most once a second however often the metrics are scraped.</summary>
-    public async Task RefreshAsync(CancellationToken cancellationToken)
-    {
-        await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var now = _time.GetUtcNow();
-            if (now - _takenAt >= RefreshAtMostEvery)
-            {
-                _depths = await _queue.DepthsAsync(cancellationToken).ConfigureAwait(false);
-                _takenAt = now;
-            }
-        }
-        finally
-        {
-            _refreshing.Release();
-        }
-    }
+    public Task RefreshAsync(CancellationToken cancellationToken) => _depths.RefreshAsync(cancellationToken);
 
     public void Dispose()
     {
         _meter.Dispose();
-        _refreshing.Dispose();
+        _depths.Dispose();
     }
 }

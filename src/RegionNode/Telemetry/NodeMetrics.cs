@@ -20,19 +20,14 @@ public sealed class NodeMetrics : IDisposable
 
     private static readonly double[] LagBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
-    private static readonly TimeSpan RefreshAtMostEvery = TimeSpan.FromSeconds(1);
-
     private readonly Meter _meter;
-    private readonly StoreCensus _census;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _refreshing = new(1, 1);
-    private StoreCensus.Snapshot _snapshot = StoreCensus.Snapshot.Empty;
-    private DateTimeOffset _takenAt = DateTimeOffset.MinValue;
+    private readonly Cluster.Serving.ScrapeSnapshot<StoreCensus.Snapshot> _store;
 
     public NodeMetrics(IMeterFactory meters, StoreCensus census, Audit.AuditLog audit, TimeProvider time)
     {
-        _census = census;
         _time = time;
+        _store = new(census.TakeAsync, StoreCensus.Snapshot.Empty, time);
         _meter = meters.Create(MeterName);
         CallDuration = _meter.CreateHistogram("rpc.server.call.duration", "s", "Duration of calls this Region answered, by method, front and outcome.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = CallBuckets });
@@ -42,11 +37,11 @@ public sealed class NodeMetrics : IDisposable
             "Time from a change queued at its source Region to its application here (the two Regions' clocks included).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
         _meter.CreateObservableGauge("mrk.keys", ObserveKeys, "{key}", "Keys in this Region by state, spec and multi-Region role.");
-        _meter.CreateObservableGauge("mrk.relay.outbox.depth", () => _snapshot.Outbox.Select(o =>
+        _meter.CreateObservableGauge("mrk.relay.outbox.depth", () => _store.Value.Outbox.Select(o =>
             new Measurement<long>(o.Depth, new KeyValuePair<string, object?>("mrk.destination", o.Destination))), "{envelope}",
             "Messages queued for each other Region and not yet stored by the ControlPlane.");
-        _meter.CreateObservableGauge("mrk.relay.outbox.oldest_age", () => _snapshot.Outbox.Select(o =>
-            new Measurement<double>(Math.Max(0, (_takenAt - o.Oldest).TotalSeconds), new KeyValuePair<string, object?>("mrk.destination", o.Destination))), "s",
+        _meter.CreateObservableGauge("mrk.relay.outbox.oldest_age", () => _store.Value.Outbox.Select(o =>
+            new Measurement<double>(Math.Max(0, (_store.TakenAt - o.Oldest).TotalSeconds), new KeyValuePair<string, object?>("mrk.destination", o.Destination))), "s",
             "Age of the oldest message queued for each other Region.");
         _meter.CreateObservableGauge("mrk.audit.queue.depth", () => audit.QueuedRecords, "{record}",
             "Audit records accepted and not yet committed to the audit log.");
@@ -82,33 +77,15 @@ public sealed class NodeMetrics : IDisposable
     }
 
     /// <summary>Reads what the store holds, at most once a second however often the metrics are scraped.</summary>
-    public async Task RefreshAsync(CancellationToken cancellationToken)
-    {
-        await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var now = _time.GetUtcNow();
-            if (now - _takenAt < RefreshAtMostEvery)
-            {
-                return;
-            }
+    public Task RefreshAsync(CancellationToken cancellationToken) => _store.RefreshAsync(cancellationToken);
 
-            _snapshot = await _census.TakeAsync(cancellationToken).ConfigureAwait(false);
-            _takenAt = now;
-        }
-        finally
-        {
-            _refreshing.Release();
-        }
-    }
-
-    private IEnumerable<Measurement<long>> ObserveKeys() => _snapshot.Keys.Select(k => new Measurement<long>(k.Count,
+    private IEnumerable<Measurement<long>> ObserveKeys() => _store.Value.Keys.Select(k => new Measurement<long>(k.Count,
         new KeyValuePair<string, object?>("mrk.key.state", k.State), new KeyValuePair<string, object?>("mrk.key.spec", k.Spec),
         new KeyValuePair<string, object?>("mrk.multi_region.role", k.Role)));
 
     public void Dispose()
     {
         _meter.Dispose();
-        _refreshing.Dispose();
+        _store.Dispose();
     }
 }
