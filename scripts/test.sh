@@ -28,6 +28,8 @@ command -v aws >/dev/null || tools+=(awscli)
 command -v node >/dev/null && command -v npm >/dev/null || tools+=(nodejs npm)
 # h2load (nghttp2-client): mrk-bench's lean load generator, which the benchmark tool's tests drive once.
 command -v h2load >/dev/null || tools+=(nghttp2-client)
+# Prometheus (with promtool): the alert rules of deploy/prometheus are loaded and queried against a running cluster.
+command -v prometheus >/dev/null && command -v promtool >/dev/null || tools+=(prometheus)
 if [[ ${#tools[@]} -gt 0 ]]; then
   echo "== installing ${tools[*]} from Debian"
   sudo_if_needed=()

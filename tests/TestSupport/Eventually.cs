@@ -19,4 +19,13 @@ public static class Eventually
             await Task.Delay(100).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Polls until <paramref name="value"/> gives something other than null, and returns it.</summary>
+    public static async Task<T> ValueAsync<T>(Func<Task<T?>> value, TimeSpan within, string what)
+        where T : class
+    {
+        T? found = null;
+        await TrueAsync(async () => (found = await value().ConfigureAwait(false)) is not null, within, what).ConfigureAwait(false);
+        return found!;
+    }
 }

@@ -14,7 +14,8 @@ namespace Grpc.Mrk.RegionNode.Api;
 /// context and policy, so only an operator reads them (declared in audit.proto; <see cref="CallerAuthentication"/>
 /// admits no one else), and every read is itself recorded.
 /// </summary>
-public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditSigningKey signingKey, Domain.Model.RegionIdentity region)
+public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditSigningKey signingKey, Domain.Model.RegionIdentity region,
+    Telemetry.NodeMetrics metrics)
     : ServiceBases::Grpc.Mrk.V1.AuditLog.AuditLogBase
 {
     public override async Task<ListAuditRecordsResponse> ListAuditRecords(ListAuditRecordsRequest request, ServerCallContext context)
@@ -34,6 +35,7 @@ public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditS
         RequireOperator(context);
         var (heldElsewhere, key) = HeldElsewhere(request);
         var result = await verifier.VerifyAsync(heldElsewhere, key, context.CancellationToken).ConfigureAwait(false);
+        metrics.AuditVerified(result.Valid);
         return new VerifyAuditLogResponse
         {
             Valid = result.Valid, RecordsChecked = result.RecordsChecked, DigestsChecked = result.DigestsChecked,

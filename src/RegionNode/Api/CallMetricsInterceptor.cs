@@ -12,6 +12,9 @@ namespace Grpc.Mrk.RegionNode.Api;
 /// </summary>
 public sealed class CallMetricsInterceptor(NodeMetrics metrics) : Interceptor
 {
+    /// <summary>Each served method's name as the conventions spell it (no leading slash), made once rather than per call.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> MethodNames = new(StringComparer.Ordinal);
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -34,7 +37,7 @@ public sealed class CallMetricsInterceptor(NodeMetrics metrics) : Interceptor
         var tags = new TagList
         {
             { "rpc.system.name", "grpc" },
-            { "rpc.method", context.Method.TrimStart('/') },
+            { "rpc.method", MethodNames.GetOrAdd(context.Method, static m => m.TrimStart('/')) },
             { "rpc.response.status_code", StatusName(status) },
             { "mrk.front", context is AwsJsonCallContext ? "aws-json" : "grpc" },
         };

@@ -36,6 +36,8 @@ public sealed class NodeMetrics : IDisposable
         SyncLag = _meter.CreateHistogram("mrk.replication.sync_lag", "s",
             "Time from a change queued at its source Region to its application here (the two Regions' clocks included).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
+        AuditVerifications = _meter.CreateCounter<long>("mrk.audit.verifications", "{verification}",
+            "Verifications of this Region's audit log (hash chain and signed digests) an operator ran, by result: valid or invalid.");
         _meter.CreateObservableGauge("mrk.keys", ObserveKeys, "{key}", "Keys in this Region by state, spec and multi-Region role.");
         _meter.CreateObservableGauge("mrk.relay.outbox.depth", () => _store.Value.Outbox.Select(o =>
             new Measurement<long>(o.Depth, new KeyValuePair<string, object?>("mrk.destination", o.Destination))), "{envelope}",
@@ -60,6 +62,10 @@ public sealed class NodeMetrics : IDisposable
     public Counter<long> Envelopes { get; }
 
     public Histogram<double> SyncLag { get; }
+
+    public Counter<long> AuditVerifications { get; }
+
+    public void AuditVerified(bool valid) => AuditVerifications.Add(1, new KeyValuePair<string, object?>("mrk.result", valid ? "valid" : "invalid"));
 
     /// <summary>
     /// One replication message from <paramref name="source"/>: its <paramref name="outcome"/>, and for one applied
