@@ -21,14 +21,20 @@ public sealed class UnwrappedMaterialCache(int capacity, MaterialReleased? relea
     private readonly ConcurrentDictionary<(string KeyId, string MaterialId), Entry> _entries = new();
     private readonly Lock _evict = new();
     private long _forgotten;
+    private long _hits;
+    private long _misses;
 
     public int Count => _entries.Count;
+
+    /// <summary>Uses that found the version unwrapped, and uses that had to unwrap it, since the node started.</summary>
+    public (long Hits, long Misses) Lookups => (Interlocked.Read(ref _hits), Interlocked.Read(ref _misses));
 
     /// <summary>Runs <paramref name="operation"/> with the plaintext of a version, unwrapping it with <paramref name="unwrap"/> on a miss.</summary>
     public T Use<T>(string keyId, string materialId, Func<byte[]> unwrap, MaterialOperation<T> operation)
     {
         if (_entries.TryGetValue((keyId, materialId), out var entry) && entry.TryAcquire())
         {
+            Interlocked.Increment(ref _hits);
             try
             {
                 return operation(entry.Material);
@@ -39,6 +45,7 @@ public sealed class UnwrappedMaterialCache(int capacity, MaterialReleased? relea
             }
         }
 
+        Interlocked.Increment(ref _misses);
         var generation = Volatile.Read(ref _forgotten);
         var fresh = new Entry(unwrap(), released);
         fresh.TryAcquire();

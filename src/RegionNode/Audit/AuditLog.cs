@@ -55,6 +55,9 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
     /// <summary>Records queued and not yet written.</summary>
     public long QueuedRecords => Interlocked.Read(ref _queuedRecords);
 
+    /// <summary>Raised after the writer committed a batch of records, with how long writing and committing it took.</summary>
+    public event Action<TimeSpan>? BatchCommitted;
+
     public void Record(AuditEvent auditEvent) => Enqueue(new Queued(auditEvent, null, AuditEventSize.Estimate(auditEvent)));
 
     public async Task RecordDurablyAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
@@ -259,9 +262,11 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
                 rows.Add((++nextSequence, json, nextHash));
             }
 
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 await store.AppendAsync(rows, cancellationToken).ConfigureAwait(false);
+                BatchCommitted?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             }
             catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
             {

@@ -21,7 +21,7 @@ public sealed class AuditStore(SqliteDatabase database)
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await AppendAsync(connection, transaction, records, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await database.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The same inside a caller's transaction (a management change and its record commit together).</summary>

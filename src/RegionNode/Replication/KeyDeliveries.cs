@@ -27,7 +27,8 @@ public sealed class KeyDeliveries(
     IMaterialProtector protector,
     Outbox outbox,
     ReplicationIdentity identity,
-    ILogger<KeyDeliveries> logger) : IDeliverySealer
+    ILogger<KeyDeliveries> logger,
+    Telemetry.NodeMetrics? metrics = null) : IDeliverySealer
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, DeliverySession?> _opened = new(StringComparer.Ordinal);
@@ -75,17 +76,21 @@ public sealed class KeyDeliveries(
         if (session is null)
         {
             Log.DeliveryNotOpened(logger, LogText.Safe(message.MessageId), message.SourceRegion, "no such prekey here (used, expired, or published before a restart)");
+            metrics?.KeyTransport("not_opened", delivery.Materials.Count);
             return null;
         }
 
         try
         {
-            return session.Open(message.KeyId, message.MessageId,
+            var opened = session.Open(message.KeyId, message.MessageId,
                 delivery.Materials.Select(m => new TransportedMaterial(m.MaterialId, m.Nonce.ToByteArray(), m.Ciphertext.ToByteArray())).ToList());
+            metrics?.KeyTransport("opened", opened.Count);
+            return opened;
         }
         catch (CryptographicException)
         {
             Log.DeliveryNotOpened(logger, LogText.Safe(message.MessageId), message.SourceRegion, "it does not open with its batch's key");
+            metrics?.KeyTransport("not_opened", delivery.Materials.Count);
             return null;
         }
     }
@@ -244,6 +249,7 @@ public sealed class KeyDeliveries(
             {
                 MaterialId = m.MaterialId, Nonce = ByteString.CopyFrom(m.Nonce), Ciphertext = ByteString.CopyFrom(m.Ciphertext),
             }));
+            metrics?.KeyTransport("sealed", plain.Count);
             return delivery;
         }
         finally

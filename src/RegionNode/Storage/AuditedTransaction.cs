@@ -14,7 +14,7 @@ public static class AuditedTransaction
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var result = await work(connection, transaction).ConfigureAwait(false);
         await WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await database.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
         audited?.Committed();
         return result;
     }

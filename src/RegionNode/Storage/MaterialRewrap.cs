@@ -51,7 +51,7 @@ public sealed class MaterialRewrap(SqliteDatabase database)
             await check.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await database.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
         using var checkpoint = connection.Command("PRAGMA wal_checkpoint(TRUNCATE);");
         await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return materials;

@@ -14,7 +14,7 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
         await using var connection = await database.OpenForWriteAsync(durability, cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var messageId = await EnqueueAsync(connection, transaction, destination, build, null, now, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await database.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
         return messageId;
     }
 
@@ -122,7 +122,7 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
         update.Parameters.AddWithValue("$s", (long)sequence);
         update.Parameters.AddWithValue("$r", source);
         await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await database.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The most envelopes kept set aside; older ones are dropped first.</summary>
@@ -160,7 +160,7 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await database.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>How many envelopes are set aside.</summary>

@@ -40,6 +40,17 @@ public sealed class SqliteDatabase : IDisposable
     public Task<SqliteConnection> OpenForWriteAsync(WriteDurability durability, CancellationToken cancellationToken) =>
         _writes.OpenAsync(_connectionString, cancellationToken, durability == WriteDurability.WithNextFlush ? "NORMAL" : "FULL");
 
+    /// <summary>Raised after each commit made through <see cref="CommitAsync"/>, with how long it took (its flush to disk included).</summary>
+    public event Action<TimeSpan>? Committed;
+
+    /// <summary>Commits <paramref name="transaction"/>, timed for the node's metrics.</summary>
+    public async Task CommitAsync(SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        Committed?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+    }
+
     public void Dispose() => _writes.Dispose();
 
     /// <summary>Creates or upgrades the schema. Returns the migrations applied.</summary>

@@ -38,7 +38,7 @@ public sealed partial class SqliteKeyStore
         trim.Parameters.AddWithValue("$key_id", parameters.KeyId);
         trim.Parameters.AddWithValue("$keep", keepPerKey);
         await trim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await database.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
         return true;
     }
 

@@ -84,7 +84,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         await UpsertMaterialsAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
         await QueueAsync(connection, transaction, outgoing, cancellationToken).ConfigureAwait(false);
         await AuditedTransaction.WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await database.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
         audited?.Committed();
         Queued(outgoing);
     }
@@ -118,7 +118,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         await ConsumeImportTokensAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
         await QueueAsync(connection, transaction, outgoing, cancellationToken).ConfigureAwait(false);
         await AuditedTransaction.WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await database.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
         audited?.Committed();
         Queued(outgoing);
     }
@@ -163,7 +163,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
 
         await QueueAsync(connection, transaction, outgoing, cancellationToken).ConfigureAwait(false);
         await AuditedTransaction.WriteAsync(audited, connection, transaction, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await database.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
         audited?.Committed();
         Queued(outgoing);
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using Grpc.Mrk.RegionNode.Storage;
 
 namespace Grpc.Mrk.RegionNode.Telemetry;
@@ -24,7 +25,8 @@ public sealed class NodeMetrics : IDisposable
     private readonly TimeProvider _time;
     private readonly Cluster.Serving.ScrapeSnapshot<StoreCensus.Snapshot> _store;
 
-    public NodeMetrics(IMeterFactory meters, StoreCensus census, Audit.AuditLog audit, TimeProvider time)
+    public NodeMetrics(IMeterFactory meters, StoreCensus census, Audit.AuditLog audit, SqliteDatabase database,
+        Domain.Operations.UnwrappedMaterialCache materials, TimeProvider time)
     {
         _time = time;
         _store = new(census.TakeAsync, StoreCensus.Snapshot.Empty, time);
@@ -47,6 +49,25 @@ public sealed class NodeMetrics : IDisposable
             "Age of the oldest message queued for each other Region.");
         _meter.CreateObservableGauge("mrk.audit.queue.depth", () => audit.QueuedRecords, "{record}",
             "Audit records accepted and not yet committed to the audit log.");
+        var commits = _meter.CreateHistogram("mrk.sqlite.commit.duration", "s", "Commits to the Region's store, their flush to disk included.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = CallBuckets });
+        database.Committed += took => commits.Record(took.TotalSeconds);
+        var auditCommits = _meter.CreateHistogram("mrk.audit.commit.duration", "s",
+            "Batches of audit records written and committed by the audit writer (each record's own commit is part of one).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = CallBuckets });
+        audit.BatchCommitted += took => auditCommits.Record(took.TotalSeconds);
+        _meter.CreateObservableCounter("mrk.cache.lookups", () =>
+        {
+            var (hits, misses) = materials.Lookups;
+            return new[]
+            {
+                new Measurement<long>(hits, new KeyValuePair<string, object?>("mrk.cache", "material"), new KeyValuePair<string, object?>("mrk.result", "hit")),
+                new Measurement<long>(misses, new KeyValuePair<string, object?>("mrk.cache", "material"), new KeyValuePair<string, object?>("mrk.result", "miss")),
+            };
+        }, "{lookup}", "Uses of key material that found it unwrapped in memory (hit) or unwrapped it under the domain key (miss).");
+        _meter.CreateObservableCounter("mrk.key_transport.operations", () => Transport.Select(t =>
+            new Measurement<long>(Interlocked.Read(ref t.Value.Value), new KeyValuePair<string, object?>("mrk.operation", t.Key))), "{operation}",
+            "Key material sealed for another Region (sealed), opened from one (opened), or that could not be opened and is asked for instead (not_opened).");
     }
 
     /// <summary>The meter, what it reads, and OpenTelemetry's metrics with the Prometheus exporter (mapped by the API's metrics endpoint).</summary>
@@ -64,6 +85,15 @@ public sealed class NodeMetrics : IDisposable
     public Histogram<double> SyncLag { get; }
 
     public Counter<long> AuditVerifications { get; }
+
+    /// <summary>Counts of key transport, by operation, read when scraped.</summary>
+    private Dictionary<string, StrongBox<long>> Transport { get; } = new(StringComparer.Ordinal)
+    {
+        ["sealed"] = new(), ["opened"] = new(), ["not_opened"] = new(),
+    };
+
+    /// <summary>One key transport operation: "sealed", "opened" or "not_opened".</summary>
+    public void KeyTransport(string operation, int count = 1) => Interlocked.Add(ref Transport[operation].Value, count);
 
     public void AuditVerified(bool valid) => AuditVerifications.Add(1, new KeyValuePair<string, object?>("mrk.result", valid ? "valid" : "invalid"));
 

@@ -35,7 +35,14 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
         await _node.Kms.DisableKeyAsync(new DisableKeyRequest { KeyId = key }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
 
+        // The audit writer commits the Encrypt records on its own time: scraped until it has.
         var (status, text) = await ScrapeAsync(HttpMethod.Get);
+        for (var i = 0; i < 50 && !text.Contains("mrk_audit_commit_duration_seconds_count", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+            (status, text) = await ScrapeAsync(HttpMethod.Get);
+        }
+
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(3, Value(text, "rpc_server_call_duration_seconds_count",
             "rpc_method=\"mrk.v1.KeyManagementService/Encrypt\"", "rpc_response_status_code=\"OK\"", "mrk_front=\"grpc\""));
@@ -43,6 +50,11 @@ public sealed class MetricsTests : IAsyncLifetime
             "rpc_method=\"mrk.v1.KeyManagementService/DescribeKey\"", "rpc_response_status_code=\"NOT_FOUND\"", "error_type=\"NotFoundException\""));
         Assert.Equal(1, Value(text, "mrk_keys", "mrk_key_state=\"Disabled\"", "mrk_key_spec=\"SYMMETRIC_DEFAULT\"", "mrk_multi_region_role=\"none\""));
         Assert.Contains("mrk_audit_queue_depth", text, StringComparison.Ordinal);
+        Assert.True(Value(text, "mrk_audit_commit_duration_seconds_count") >= 1);
+        Assert.True(Value(text, "mrk_sqlite_commit_duration_seconds_count") >= 2, "CreateKey and DisableKey committed");
+        // Three Encrypts of one version: unwrapped once, then found unwrapped.
+        Assert.Equal(1, Value(text, "mrk_cache_lookups_total", "mrk_cache=\"material\"", "mrk_result=\"miss\""));
+        Assert.Equal(2, Value(text, "mrk_cache_lookups_total", "mrk_cache=\"material\"", "mrk_result=\"hit\""));
         Assert.Contains("dotnet_gc_heap_total_allocated_bytes", text, StringComparison.Ordinal);
         Assert.DoesNotContain(key, text, StringComparison.Ordinal);
     }
