@@ -72,10 +72,14 @@ public sealed class RelayApi(
                         continue;
                     }
 
-                    await queue.EnqueueAsync(envelope.MessageId, region, envelope.DestinationRegion, envelope.ToByteArray(), stream.Token)
+                    var fresh = await queue.EnqueueAsync(envelope.MessageId, region, envelope.DestinationRegion, envelope.ToByteArray(), stream.Token)
                         .ConfigureAwait(false);
                     connections.Ring(envelope.DestinationRegion);
-                    metrics.Stored.Add(1, RelayMetrics.Region(region, "mrk.source"));
+                    if (fresh)
+                    {
+                        metrics.Stored.Add(1, RelayMetrics.Region(region, "mrk.source"));
+                    }
+
                     await acks.EnqueueAsync(new ControlPlaneFrame { Stored = new Ack { MessageId = envelope.MessageId } }, stream.Token)
                         .ConfigureAwait(false);
                 }

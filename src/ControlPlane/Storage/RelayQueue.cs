@@ -25,8 +25,11 @@ public sealed class RelayQueue(string path, TimeProvider time) : IDisposable
             .ConfigureAwait(false);
     }
 
-    /// <summary>Stores an envelope once (a resend of the same message ID is a no-op) and returns when it is durable.</summary>
-    public async Task EnqueueAsync(string messageId, string source, string destination, byte[] envelope, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores an envelope once (a resend of the same message ID is a no-op) and returns when it is durable: true when
+    /// it was new.
+    /// </summary>
+    public async Task<bool> EnqueueAsync(string messageId, string source, string destination, byte[] envelope, CancellationToken cancellationToken)
     {
         await using var connection = await OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.Command("""
@@ -38,7 +41,7 @@ public sealed class RelayQueue(string path, TimeProvider time) : IDisposable
         command.Parameters.AddWithValue("$destination", destination);
         command.Parameters.AddWithValue("$at", time.GetUtcNow().UtcTicks);
         command.Parameters.Add("$envelope", SqliteType.Blob).Value = envelope;
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
     /// <summary>Up to <paramref name="limit"/> envelopes for a destination after queue position <paramref name="afterSeq"/>, in order.</summary>

@@ -30,7 +30,7 @@ public static class RegionNodeServices
         });
         services.AddSingleton(sp => new SqliteDatabase(RegionNodeSetup.StorePath(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value)));
         services.AddSingleton<NodeMeta>();
-        services.AddSingleton<IKeyStore>(sp =>
+        services.AddSingleton(sp =>
         {
             var store = new SqliteKeyStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<RegionIdentity>(),
                 sp.GetRequiredService<TimeProvider>(), sp.GetService<IEnvelopeBuilder>(), sp.GetRequiredService<ITransactionAudit>(),
@@ -43,6 +43,7 @@ public static class RegionNodeServices
 
             return store;
         });
+        services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<SqliteKeyStore>());
 
         services.AddSingleton<DomainKeyHolder>();
         services.AddSingleton<IMaterialProtector>(sp => sp.GetRequiredService<DomainKeyHolder>().Protector);

@@ -24,7 +24,18 @@ internal sealed class KeyRowCache(int capacity)
     /// <summary>Read before querying the store; pass to <see cref="Put"/>.</summary>
     public long Generation => Volatile.Read(ref _generation);
 
-    public bool TryGet(string keyId, out Rows rows) => _entries.TryGetValue(keyId, out rows!);
+    private long _hits;
+    private long _misses;
+
+    /// <summary>Reads that found the key's rows here, and reads that went to the store, since the node started.</summary>
+    public (long Hits, long Misses) Lookups => (Interlocked.Read(ref _hits), Interlocked.Read(ref _misses));
+
+    public bool TryGet(string keyId, out Rows rows)
+    {
+        var found = _entries.TryGetValue(keyId, out rows!);
+        Interlocked.Increment(ref found ? ref _hits : ref _misses);
+        return found;
+    }
 
     /// <summary>Remembers rows read under <paramref name="generation"/> unless a write happened since.</summary>
     public void Put(string keyId, Rows rows, long generation)

@@ -16,6 +16,9 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
 
     private readonly KeyRowCache _cache = new(keyCacheCapacity);
 
+    /// <summary>Reads of a key's rows that the cache answered, and those that went to the store.</summary>
+    public (long Hits, long Misses) CacheLookups => _cache.Lookups;
+
     /// <summary>Raised after every write to a key (committed or not), with its key ID.</summary>
     public event Action<string>? KeyWritten;
 

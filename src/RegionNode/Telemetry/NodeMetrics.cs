@@ -25,7 +25,7 @@ public sealed class NodeMetrics : IDisposable
     private readonly TimeProvider _time;
     private readonly Cluster.Serving.ScrapeSnapshot<StoreCensus.Snapshot> _store;
 
-    public NodeMetrics(IMeterFactory meters, StoreCensus census, Audit.AuditLog audit, SqliteDatabase database,
+    public NodeMetrics(IMeterFactory meters, StoreCensus census, Audit.AuditLog audit, SqliteDatabase database, SqliteKeyStore keys,
         Domain.Operations.UnwrappedMaterialCache materials, TimeProvider time)
     {
         _time = time;
@@ -56,15 +56,8 @@ public sealed class NodeMetrics : IDisposable
             "Batches of audit records written and committed by the audit writer (each record's own commit is part of one).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = CallBuckets });
         audit.BatchCommitted += took => auditCommits.Record(took.TotalSeconds);
-        _meter.CreateObservableCounter("mrk.cache.lookups", () =>
-        {
-            var (hits, misses) = materials.Lookups;
-            return new[]
-            {
-                new Measurement<long>(hits, new KeyValuePair<string, object?>("mrk.cache", "material"), new KeyValuePair<string, object?>("mrk.result", "hit")),
-                new Measurement<long>(misses, new KeyValuePair<string, object?>("mrk.cache", "material"), new KeyValuePair<string, object?>("mrk.result", "miss")),
-            };
-        }, "{lookup}", "Uses of key material that found it unwrapped in memory (hit) or unwrapped it under the domain key (miss).");
+        _meter.CreateObservableCounter("mrk.cache.lookups", () => Lookups("material", materials.Lookups).Concat(Lookups("key", keys.CacheLookups)),
+            "{lookup}", "Uses of key material found unwrapped in memory or unwrapped under the domain key (material); reads of a key's rows answered from memory or from the store (key).");
         _meter.CreateObservableCounter("mrk.key_transport.operations", () => Transport.Select(t =>
             new Measurement<long>(Interlocked.Read(ref t.Value.Value), new KeyValuePair<string, object?>("mrk.operation", t.Key))), "{operation}",
             "Key material sealed for another Region (sealed), opened from one (opened), or that could not be opened and is asked for instead (not_opened).");
@@ -114,6 +107,12 @@ public sealed class NodeMetrics : IDisposable
 
     /// <summary>Reads what the store holds, at most once a second however often the metrics are scraped.</summary>
     public Task RefreshAsync(CancellationToken cancellationToken) => _store.RefreshAsync(cancellationToken);
+
+    private static Measurement<long>[] Lookups(string cache, (long Hits, long Misses) counts) =>
+    [
+        new(counts.Hits, new KeyValuePair<string, object?>("mrk.cache", cache), new KeyValuePair<string, object?>("mrk.result", "hit")),
+        new(counts.Misses, new KeyValuePair<string, object?>("mrk.cache", cache), new KeyValuePair<string, object?>("mrk.result", "miss")),
+    ];
 
     private IEnumerable<Measurement<long>> ObserveKeys() => _store.Value.Keys.Select(k => new Measurement<long>(k.Count,
         new KeyValuePair<string, object?>("mrk.key.state", k.State), new KeyValuePair<string, object?>("mrk.key.spec", k.Spec),
