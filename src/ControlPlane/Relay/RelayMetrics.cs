@@ -20,7 +20,7 @@ public sealed class RelayMetrics : IDisposable
     {
         _depths = new(queue.DepthsAsync, [], time);
         _meter = meters.Create(MeterName);
-        Stored = _meter.CreateCounter<long>("mrk.relay.envelopes.stored", "{envelope}", "Envelopes stored for delivery, by source Region.");
+        Stored = _meter.CreateCounter<long>("mrk.relay.envelopes.stored", "{envelope}", "Envelopes stored for delivery, by source Region (a resend of one already held is not counted again).");
         Delivered = _meter.CreateCounter<long>("mrk.relay.envelopes.delivered", "{envelope}",
             "Envelopes their destination acknowledged (and the queue dropped), by destination Region.");
         Refused = _meter.CreateCounter<long>("mrk.relay.envelopes.refused", "{envelope}",
