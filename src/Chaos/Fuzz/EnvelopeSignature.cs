@@ -46,6 +46,12 @@ public static class EnvelopeSignature
             }
         }
 
+        if (envelope.TraceParent.Length > 0)
+        {
+            buffer.Write([0xFF, 0xFF, 0xFF, 0xFF]);
+            Field(buffer, Encoding.UTF8.GetBytes(envelope.TraceParent));
+        }
+
         envelope.Signature = Google.Protobuf.ByteString.CopyFrom(key.SignData(buffer.ToArray(), HashAlgorithmName.SHA384, DSASignatureFormat.Rfc3279DerSequence));
     }
 

@@ -330,6 +330,7 @@ public static class FuzzRun
             SentAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
             Payload = ByteString.CopyFrom(random.NextDouble() < 0.02 ? new byte[300 * 1024] : fuzzer.Next(kind)),
             Delivery = Delivery(random),
+            TraceParent = TraceParent(random),
         };
         if (kind == Internal.V1.Batch.Descriptor && roll < 0.45)
         {
@@ -342,7 +343,7 @@ public static class FuzzRun
                 batch.Members.Add(new Envelope(envelope)
                 {
                     MessageId = Guid.NewGuid().ToString("N"), Sequence = (ulong)i, Kind = memberKind.FullName, Payload = ByteString.CopyFrom(fuzzer.Next(memberKind)),
-                    Delivery = Delivery(random),
+                    Delivery = Delivery(random), TraceParent = TraceParent(random),
                 });
             }
 
@@ -363,6 +364,14 @@ public static class FuzzRun
 
         return new RegionFrame { Send = envelope }.ToByteArray();
     }
+
+    /// <summary>Trace context in one frame of four: well formed, or text that only looks like it.</summary>
+    private static string TraceParent(Random random) => random.Next(8) switch
+    {
+        0 => $"00-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}-01",
+        1 => "00-" + new string('z', random.Next(0, 80)),
+        _ => string.Empty,
+    };
 
     /// <summary>
     /// Material claimed to be sealed for the destination, in one frame of five: a prekey ID that may or may not look

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
+using Grpc.Mrk.Cluster.Tracing;
 using OpenTelemetry.Resources;
 
 namespace Grpc.Mrk.Cluster.Serving;
@@ -22,10 +23,11 @@ public static class MetricsScrape
     /// <summary>A refusal: the HTTP status and a line saying why.</summary>
     public sealed record Refusal(int Status, string Message);
 
-    public static void AddMeters(IServiceCollection services, string serviceName, string? instance, string meterName) =>
-        services.AddOpenTelemetry()
+    /// <summary>The process's meter for scraping, and its traces when the OTLP environment variables ask for them (<see cref="TraceExport"/>).</summary>
+    public static void AddTelemetry(IServiceCollection services, string serviceName, string? instance, string meterName, string sourceName) =>
+        TraceExport.AddTo(services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName, serviceInstanceId: instance))
-            .WithMetrics(m => m.AddMeter(meterName).AddMeter(PlatformMeters).AddPrometheusExporter());
+            .WithMetrics(m => m.AddMeter(meterName).AddMeter(PlatformMeters).AddPrometheusExporter()), sourceName, Environment.GetEnvironmentVariable);
 
     public static void Map(IEndpointRouteBuilder endpoints, Func<HttpContext, Refusal?> admit, Func<HttpContext, Task> refresh) =>
         endpoints.MapPrometheusScrapingEndpoint(Path, meterProvider: null, configureBranchedPipeline: b => b.Use(async (http, next) =>

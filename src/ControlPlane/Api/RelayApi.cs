@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Cluster.Tracing;
 using Grpc.Mrk.ControlPlane.Relay;
 using Grpc.Mrk.ControlPlane.Storage;
 using Grpc.Mrk.Identity;
@@ -21,6 +23,7 @@ public sealed class RelayApi(
     PeerCertificates peers,
     ClusterRegions regions,
     RelayMetrics metrics,
+    EnvelopeTrace trace,
     ILogger<RelayApi> logger) : Internal.V1.Relay.RelayBase
 {
     private const int MaxEnvelopeBytes = 256 * 1024;
@@ -72,6 +75,7 @@ public sealed class RelayApi(
                         continue;
                     }
 
+                    using var spans = trace.StartEach("store", ActivityKind.Consumer, envelope);
                     var fresh = await queue.EnqueueAsync(envelope.MessageId, region, envelope.DestinationRegion, envelope.ToByteArray(), stream.Token)
                         .ConfigureAwait(false);
                     connections.Ring(envelope.DestinationRegion);
@@ -157,7 +161,12 @@ public sealed class RelayApi(
             var pending = await queue.PendingAsync(region, sent, 100, cancellationToken).ConfigureAwait(false);
             foreach (var (seq, bytes) in pending)
             {
-                await write(new ControlPlaneFrame { Deliver = Envelope.Parser.ParseFrom(bytes) }).ConfigureAwait(false);
+                var envelope = Envelope.Parser.ParseFrom(bytes);
+                using (trace.StartEach("deliver", ActivityKind.Producer, envelope))
+                {
+                    await write(new ControlPlaneFrame { Deliver = envelope }).ConfigureAwait(false);
+                }
+
                 sent = seq;
             }
 

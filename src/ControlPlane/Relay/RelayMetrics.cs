@@ -48,8 +48,9 @@ public sealed class RelayMetrics : IDisposable
 
     public static void AddTo(IServiceCollection services)
     {
+        RelayTracing.AddTo(services);
         services.AddSingleton<RelayMetrics>();
-        Cluster.Serving.MetricsScrape.AddMeters(services, "grpc-mrk-controlplane", null, MeterName);
+        Cluster.Serving.MetricsScrape.AddTelemetry(services, "grpc-mrk-controlplane", null, MeterName, RelayTracing.SourceName);
     }
 
     public static TagList Region(string name, string key) => new() { { key, name } };

@@ -13,4 +13,7 @@ public sealed record OutgoingMessage(string DestinationRegion, string KeyId, str
     /// prekey to seal them with: it then asks for them.
     /// </summary>
     public IReadOnlyList<string>? Deliver { get; init; }
+
+    /// <summary>The trace context of the call that queued this message (W3C traceparent), or empty: it travels with the message.</summary>
+    public string TraceParent { get; init; } = string.Empty;
 }

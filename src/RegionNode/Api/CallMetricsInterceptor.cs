@@ -8,7 +8,8 @@ namespace Grpc.Mrk.RegionNode.Api;
 
 /// <summary>
 /// Times every unary call of both fronts from the outside of the pipeline, so a refusal anywhere in it (authentication,
-/// validation, the domain) is counted under the AWS exception name it was answered with.
+/// validation, the domain) is counted under the AWS exception name it was answered with. The call's server span, when
+/// the node traces, gets the same names: the RPC method rather than the HTTP path, and the outcome.
 /// </summary>
 public sealed class CallMetricsInterceptor(NodeMetrics metrics) : Interceptor
 {
@@ -47,6 +48,21 @@ public sealed class CallMetricsInterceptor(NodeMetrics metrics) : Interceptor
         }
 
         metrics.CallDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        if (Activity.Current is { IsAllDataRequested: true } span)
+        {
+            foreach (var tag in tags)
+            {
+                span.SetTag(tag.Key, tag.Value);
+            }
+
+            // As OpenTelemetry's RPC conventions say for a server: the caller's own mistakes (NotFound, AccessDenied, ...)
+            // are no error of the server's.
+            if (status is StatusCode.Unknown or StatusCode.DeadlineExceeded or StatusCode.Unimplemented or StatusCode.Internal
+                or StatusCode.Unavailable or StatusCode.DataLoss)
+            {
+                span.SetStatus(ActivityStatusCode.Error, error);
+            }
+        }
     }
 
     /// <summary>gRPC's own spelling of a status code (NOT_FOUND), as the conventions ask.</summary>

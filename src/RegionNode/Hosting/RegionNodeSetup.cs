@@ -174,7 +174,8 @@ public static partial class RegionNodeSetup
         services.AddHostedService(sp => new ControlPlaneLink(new Uri(options.ControlPlaneUrl), sp.GetRequiredService<ReplicationIdentity>(),
             sp.GetRequiredService<RelayStore>(), sp.GetRequiredService<Outbox>(), sp.GetRequiredService<Inbox>(),
             new AuditDigestPublisher(sp.GetRequiredService<AuditStore>(), sp.GetRequiredService<AuditSigningKey>(), sp.GetRequiredService<NodeMeta>()),
-            sp.GetRequiredService<KeyDeliveries>(), sp.GetRequiredService<Audit.AuditLog>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ControlPlaneLink>>()));
+            sp.GetRequiredService<KeyDeliveries>(), sp.GetRequiredService<Audit.AuditLog>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Cluster.Tracing.EnvelopeTrace>(), sp.GetRequiredService<ILogger<ControlPlaneLink>>()));
     }
 
     /// <summary>Checks the configuration, migrates the store and loads the domain key; throws <see cref="StartupRefusedException"/> if it must not start.</summary>

@@ -1,18 +1,19 @@
 using Google.Protobuf;
+using Grpc.Mrk.Cluster.Tracing;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 
 namespace Grpc.Mrk.RegionNode.Replication;
 
 /// <summary>Reaches other Regions through the outbox and the ControlPlane; a Region is known when its replication certificate is.</summary>
-public sealed class ClusterChannel(ReplicationIdentity identity, Outbox outbox) : IReplicationChannel
+public sealed class ClusterChannel(ReplicationIdentity identity, Outbox outbox, EnvelopeTrace? trace = null) : IReplicationChannel
 {
     public bool IsClusterRegion(string region) => region != identity.Region && identity.PeerSigningKey(region) is not null;
 
     public OutgoingMessage Encode(string destination, string keyId, ReplicationMessage message, string? messageId = null)
     {
         var payload = ReplicationCodec.Encode(message);
-        return new OutgoingMessage(destination, keyId, payload.Descriptor.FullName, payload.ToByteArray(), messageId);
+        return new OutgoingMessage(destination, keyId, payload.Descriptor.FullName, payload.ToByteArray(), messageId) { TraceParent = trace?.Current() ?? string.Empty };
     }
 
     public Task SendAsync(string destination, string keyId, ReplicationMessage message, WriteDurability durability, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using Grpc.Mrk.Cluster.Tracing;
 using Grpc.Core;
 using Grpc.Mrk.Cluster;
 using Grpc.Mrk.Identity;
@@ -22,6 +23,7 @@ public sealed class ControlPlaneLink(
     KeyDeliveries deliveries,
     Audit.AuditLog audit,
     TimeProvider time,
+    EnvelopeTrace trace,
     ILogger<ControlPlaneLink> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -188,7 +190,7 @@ public sealed class ControlPlaneLink(
         {
             var pending = await store.PendingAsync(SendBatch, cancellationToken, sentUpTo).ConfigureAwait(false);
             foreach (var outgoing in await EnvelopeBatches.FormAsync(pending, identity.Region, time.GetUtcNow(), identity.SigningKey, deliveries,
-                         cancellationToken).ConfigureAwait(false))
+                         trace, cancellationToken).ConfigureAwait(false))
             {
                 carried[outgoing.Envelope.MessageId] = outgoing.MemberIds;
                 await write(new RegionFrame { Send = outgoing.Envelope }).ConfigureAwait(false);

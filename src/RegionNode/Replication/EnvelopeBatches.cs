@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Mrk.Cluster.Tracing;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.RegionNode.Storage;
 
@@ -30,7 +32,7 @@ public static class EnvelopeBatches
     /// per batch; without a sealer (or a prekey of the destination) they leave without it.
     /// </summary>
     public static async Task<IReadOnlyList<Outgoing>> FormAsync(IReadOnlyList<RelayStore.Pending> pending, string source, DateTimeOffset now,
-        ECDsa signingKey, IDeliverySealer? sealer = null, CancellationToken cancellationToken = default)
+        ECDsa signingKey, IDeliverySealer? sealer = null, EnvelopeTrace? trace = null, CancellationToken cancellationToken = default)
     {
         var result = new List<Outgoing>();
         foreach (var destination in pending.GroupBy(p => p.Destination, StringComparer.Ordinal))
@@ -45,6 +47,12 @@ public static class EnvelopeBatches
                     var member = Envelope.Parser.ParseFrom(row.Envelope);
                     member.Signature = ByteString.Empty;
                     member.Delivery = null;
+                    using (var sent = trace?.Start("send", ActivityKind.Producer, member))
+                    {
+                        // What follows (store, deliver, process) continues from this span, not from the call that queued it.
+                        member.TraceParent = sent?.Id ?? member.TraceParent;
+                    }
+
                     if (row.Deliver is { Count: > 0 } && sealer is not null)
                     {
                         seal ??= await sealer.BeginAsync(destination.Key, cancellationToken).ConfigureAwait(false);

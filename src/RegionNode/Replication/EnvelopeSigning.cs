@@ -7,8 +7,8 @@ namespace Grpc.Mrk.RegionNode.Replication;
 
 /// <summary>
 /// Signatures over replication envelopes with a Region's ECDSA P-384 replication signing key. What is signed is an
-/// explicit encoding of fields 1-8 and, when present, the delivery (field 10), each length-prefixed, not a protobuf
-/// serialization, so every implementation computes the same bytes.
+/// explicit encoding of fields 1-8 and, when present, the delivery (field 10) and the trace context (field 11), each
+/// length-prefixed, not a protobuf serialization, so every implementation computes the same bytes.
 /// </summary>
 public static class EnvelopeSigning
 {
@@ -45,6 +45,15 @@ public static class EnvelopeSigning
                 WriteField(buffer, material.Nonce.Span);
                 WriteField(buffer, material.Ciphertext.Span);
             }
+        }
+
+        if (envelope.TraceParent.Length > 0)
+        {
+            // Behind a length no field can have (-1): it cannot be read as the start of a delivery, and an envelope
+            // without trace context signs exactly as before.
+            BinaryPrimitives.WriteInt32BigEndian(number, -1);
+            buffer.Write(number[..4]);
+            WriteField(buffer, Encoding.UTF8.GetBytes(envelope.TraceParent));
         }
 
         return buffer.ToArray();

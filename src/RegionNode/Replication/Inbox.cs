@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.Cluster.Tracing;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Mrk.RegionNode.Domain.Ports;
 using Grpc.Mrk.RegionNode.Storage;
@@ -16,7 +18,8 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// it to be delivered again.
 /// </summary>
 public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnumerable<IEnvelopeHandler> handlers, IAuditSink audit,
-    Domain.Model.RegionIdentity region, ILogger<Inbox> logger, KeyDeliveries? deliveries = null, Telemetry.NodeMetrics? metrics = null)
+    Domain.Model.RegionIdentity region, ILogger<Inbox> logger, KeyDeliveries? deliveries = null, Telemetry.NodeMetrics? metrics = null,
+    EnvelopeTrace? trace = null)
 {
     private readonly Dictionary<string, IEnvelopeHandler> _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
 
@@ -92,6 +95,8 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
 
     private async Task ApplyAsync(Envelope envelope, CancellationToken cancellationToken)
     {
+        // Current while the handler runs: what it queues for other Regions (a SyncAck, a KeyRequest) continues this trace.
+        using var span = trace?.Start("process", ActivityKind.Consumer, envelope);
         try
         {
             await _handlers[envelope.Kind].ApplyAsync(envelope, cancellationToken).ConfigureAwait(false);
@@ -102,6 +107,7 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
         }
         catch (Exception failure) when (!StoreUnavailable(failure))
         {
+            span?.SetStatus(ActivityStatusCode.Error, "dead-lettered");
             await SetAsideAsync(envelope, failure, cancellationToken).ConfigureAwait(false);
         }
     }

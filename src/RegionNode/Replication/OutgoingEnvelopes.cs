@@ -21,6 +21,7 @@ public sealed class OutgoingEnvelopes(string sourceRegion) : IEnvelopeBuilder
             SentAt = Timestamp.FromDateTimeOffset(now),
             Kind = message.Kind,
             Payload = ByteString.CopyFrom(message.Payload),
+            TraceParent = message.TraceParent,
         };
         return (envelope.MessageId, envelope.ToByteArray());
     }

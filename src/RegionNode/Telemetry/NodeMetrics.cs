@@ -63,12 +63,16 @@ public sealed class NodeMetrics : IDisposable
             "Key material sealed for another Region (sealed), opened from one (opened), or that could not be opened and is asked for instead (not_opened).");
     }
 
-    /// <summary>The meter, what it reads, and OpenTelemetry's metrics with the Prometheus exporter (mapped by the API's metrics endpoint).</summary>
+    /// <summary>
+    /// The meter, what it reads, and OpenTelemetry's metrics with the Prometheus exporter (mapped by the API's metrics
+    /// endpoint); the node's traces too, exported when configured.
+    /// </summary>
     public static void AddTo(IServiceCollection services, string region)
     {
+        NodeTracing.AddTo(services);
         services.AddSingleton<StoreCensus>();
         services.AddSingleton<NodeMetrics>();
-        Cluster.Serving.MetricsScrape.AddMeters(services, "grpc-mrk-regionnode", region, MeterName);
+        Cluster.Serving.MetricsScrape.AddTelemetry(services, "grpc-mrk-regionnode", region, MeterName, NodeTracing.SourceName);
     }
 
     public Histogram<double> CallDuration { get; }

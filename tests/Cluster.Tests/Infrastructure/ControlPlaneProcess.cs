@@ -34,14 +34,14 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     public static int FreePort() => LoopbackPorts.Take();
 
     public static async Task<ControlPlaneProcess> StartAsync(string dataDirectory, ClusterLayout certificates, IEnumerable<string> regions,
-        int port, ITestOutputHelper? output = null)
+        int port, ITestOutputHelper? output = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var (process, log, listening) = ProcessLauncher.Launch(RepoPaths.ControlPlaneDll,
         [
             "--data-dir", dataDirectory, "--regions", string.Join(",", regions), "--ca-cert", certificates.AuthorityCertificate,
             "--tls-cert", certificates.ControlPlaneCertificate, "--tls-key", certificates.ControlPlaneKey,
             "--urls", $"https://127.0.0.1:{port}",
-        ], null);
+        ], environment);
         var exited = process.WaitForExitAsync();
         var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
         if (first != listening.Task)

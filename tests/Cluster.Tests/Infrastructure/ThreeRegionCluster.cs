@@ -22,11 +22,13 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
     private readonly int _controlPlanePort = ControlPlaneProcess.FreePort();
 
     private readonly bool _tls;
+    private readonly IReadOnlyDictionary<string, string>? _environment;
 
-    private ThreeRegionCluster(ITestOutputHelper? output, bool tls)
+    private ThreeRegionCluster(ITestOutputHelper? output, bool tls, IReadOnlyDictionary<string, string>? environment)
     {
         _output = output;
         _tls = tls;
+        _environment = environment;
         Certificates = new ClusterLayout(_directory.Sub("certs"));
     }
 
@@ -45,10 +47,10 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
     public KeyManagementService.KeyManagementServiceClient Kms(string region) => this[region].Kms;
 
     /// <summary>Starts the cluster; with <paramref name="tls"/> the Regions serve TLS (with their cluster certificates) instead of
-    /// plaintext HTTP/2, as the AWS SDKs need.</summary>
-    public static async Task<ThreeRegionCluster> StartAsync(ITestOutputHelper? output, bool tls = false)
+    /// plaintext HTTP/2, as the AWS SDKs need. <paramref name="environment"/> is added to every process's.</summary>
+    public static async Task<ThreeRegionCluster> StartAsync(ITestOutputHelper? output, bool tls = false, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var cluster = new ThreeRegionCluster(output, tls);
+        var cluster = new ThreeRegionCluster(output, tls, environment);
         try
         {
             ClusterBootstrap.Run(cluster.Certificates, Regions, [], TimeProvider.System);
@@ -65,10 +67,11 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
     }
 
     public async Task StartControlPlaneAsync() =>
-        ControlPlane = await ControlPlaneProcess.StartAsync(ControlPlaneDirectory, Certificates, Regions, _controlPlanePort, _output).ConfigureAwait(false);
+        ControlPlane = await ControlPlaneProcess.StartAsync(ControlPlaneDirectory, Certificates, Regions, _controlPlanePort, _output, _environment)
+            .ConfigureAwait(false);
 
     public async Task StartRegionAsync(string region) =>
-        _nodes[region] = await RegionNodeProcess.StartAsync(DataDirectory(region), _output, region,
+        _nodes[region] = await RegionNodeProcess.StartAsync(DataDirectory(region), _output, region, _environment,
             transport: _tls ? ["--urls", "https://127.0.0.1:0", "--tls-cert", Certificates.RegionCertificate(region), "--tls-key", Certificates.RegionKey(region)] : null,
             certificateAuthority: _tls ? Certificates.AuthorityCertificate : null,
             extra: ["--controlplane", $"https://127.0.0.1:{_controlPlanePort}/", "--cluster-certs", Certificates.Root, "--sync-interval", "0.5"])

@@ -41,6 +41,13 @@ public sealed class EnvelopeSigningTests
         expected.AddRange(BigEndian32(e.Payload.Length));
         expected.AddRange(e.Payload.ToByteArray());
         Assert.Equal(expected.ToArray(), EnvelopeSigning.CanonicalBytes(e));
+
+        // With trace context: behind a length of -1 (0xFFFFFFFF), then the traceparent, length-prefixed.
+        e.TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        expected.AddRange([0xFF, 0xFF, 0xFF, 0xFF]);
+        expected.AddRange(BigEndian32(e.TraceParent.Length));
+        expected.AddRange(Encoding.UTF8.GetBytes(e.TraceParent));
+        Assert.Equal(expected.ToArray(), EnvelopeSigning.CanonicalBytes(e));
     }
 
     [Fact]
@@ -55,11 +62,28 @@ public sealed class EnvelopeSigningTests
             x => x.MessageId = "m-2", x => x.SourceRegion = "eu-west-1", x => x.DestinationRegion = "ap-southeast-2",
             x => x.KeyId = "other", x => x.Sequence = 8, x => x.SentAt.Nanos++, x => x.Kind = "mrk.internal.v1.Other",
             x => x.Payload = ByteString.CopyFromUtf8("q"),
+            x => x.TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         };
         foreach (var change in changes)
         {
             var altered = envelope.Clone();
             change(altered);
+            Assert.False(EnvelopeSigning.Verify(altered, key));
+        }
+    }
+
+    [Fact]
+    public void Verify_TraceContextChangedOrRemoved_Fails()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var envelope = Sample();
+        envelope.TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        EnvelopeSigning.Sign(envelope, key);
+        Assert.True(EnvelopeSigning.Verify(envelope, key));
+        foreach (var other in new[] { string.Empty, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203332-01" })
+        {
+            var altered = envelope.Clone();
+            altered.TraceParent = other;
             Assert.False(EnvelopeSigning.Verify(altered, key));
         }
     }

@@ -175,7 +175,7 @@ public sealed class KeyDeliveryTests : IDisposable
         var applied = await _regions[West].Store.Relay.LastAppliedAsync(East, None);
         var pending = await _regions[East].Store.Relay.PendingAsync(10, None);
         var envelope = Assert.Single(await EnvelopeBatches.FormAsync(pending, East, DateTimeOffset.UtcNow, _regions[East].Identity.SigningKey,
-            _regions[East].Deliveries, None)).Envelope;
+            _regions[East].Deliveries, cancellationToken: None)).Envelope;
         switch (field)
         {
             case "material":
@@ -214,7 +214,7 @@ public sealed class KeyDeliveryTests : IDisposable
     {
         var region = _regions[source];
         var pending = await region.Store.Relay.PendingAsync(1000, None);
-        var sent = await EnvelopeBatches.FormAsync(pending, source, region.Store.Clock.GetUtcNow(), region.Identity.SigningKey, region.Deliveries, None);
+        var sent = await EnvelopeBatches.FormAsync(pending, source, region.Store.Clock.GetUtcNow(), region.Identity.SigningKey, region.Deliveries, cancellationToken: None);
         await region.Store.Relay.RemoveAsync(pending.Select(p => p.MessageId).ToList(), None);
         foreach (var outgoing in sent)
         {
