@@ -3,7 +3,8 @@
 # Region, with all data under ./.mrk/ (kept between runs; starting again reuses it). The cluster CA and certificates
 # are created under ./.mrk/certs on first start. Ctrl-C stops every process cleanly.
 # Usage: scripts/run-local.sh [region ...]     (default: us-east-1 eu-west-1 ap-southeast-2)
-# Ports: ControlPlane $MRK_BASE_PORT (default 7100), Regions the following ones in the order given. $MRK_HOME moves
+# Ports: ControlPlane $MRK_BASE_PORT (default 7100), Regions the following ones in the order given, the web console
+# $MRK_BASE_PORT + 90 (7190; readable from this machine without a certificate). $MRK_HOME moves
 # the data folder (default ./.mrk). MRK_NO_BUILD=1 uses the binaries already built (the test script sets it: it has
 # built them, and other tests run from the same folders meanwhile).
 set -euo pipefail
@@ -36,9 +37,11 @@ stop() {
 trap stop INT TERM EXIT
 
 controlplane="https://127.0.0.1:${base}"
+console="https://127.0.0.1:$((base + 90))"
 dotnet "$(bin ControlPlane Grpc.Mrk.ControlPlane.dll)" \
   --data-dir "${root}/controlplane" --regions "$list" --ca-cert "${certs}/ca.crt" \
   --tls-cert "${certs}/controlplane/tls.crt" --tls-key "${certs}/controlplane/tls.key" --urls "$controlplane" \
+  --console-urls "$console" --insecure-console-loopback true \
   >"${root}/logs/controlplane.log" 2>&1 &
 pids+=("$!")
 
@@ -105,6 +108,7 @@ echo
 shown="${root#"$(pwd)/"}"
 echo "Grpc.Mrk local cluster (data and logs under ${shown}/; Ctrl-C stops everything)"
 echo "  ControlPlane     ${controlplane}"
+echo "  Web console      ${console}/console/"
 port=$base
 for region in "${regions[@]}"; do
   port=$((port + 1))

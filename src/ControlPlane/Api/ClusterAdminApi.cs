@@ -11,34 +11,28 @@ namespace Grpc.Mrk.ControlPlane.Api;
 
 /// <summary>The cluster's health for operators: each Region, whether it is connected, and its undelivered backlog.</summary>
 public sealed class ClusterAdminApi(
-    RelayQueue queue,
+    ClusterStatusReader status,
     AuditDigestCopies digestCopies,
-    RegionConnections connections,
     PeerCertificates peers,
-    ClusterRegions regions,
-    TimeProvider time) : ClusterAdmin.ClusterAdminBase
+    ClusterRegions regions) : ClusterAdmin.ClusterAdminBase
 {
     public override async Task<GetClusterStatusResponse> GetClusterStatus(GetClusterStatusRequest request, ServerCallContext context)
     {
         peers.Require(context, ClusterRole.Operator, ClusterRole.Region);
-        var depths = await queue.DepthsAsync(context.CancellationToken).ConfigureAwait(false);
-        var now = time.GetUtcNow();
         var response = new GetClusterStatusResponse();
-        foreach (var region in regions.Names)
+        foreach (var region in await status.ReadAsync(context.CancellationToken).ConfigureAwait(false))
         {
-            var status = new RegionStatus { Region = region, Connected = connections.IsConnected(region), DeadLetters = connections.DeadLetters(region) };
-            if (connections.LastSeen(region) is { } seen)
+            var entry = new RegionStatus
             {
-                status.LastSeen = Timestamp.FromDateTimeOffset(seen);
+                Region = region.Name, Connected = region.Connected, DeadLetters = region.DeadLetters, QueueDepth = region.QueueDepth,
+                OldestUndeliveredAgeSeconds = region.OldestUndeliveredAgeSeconds,
+            };
+            if (region.LastSeen is { } seen)
+            {
+                entry.LastSeen = Timestamp.FromDateTimeOffset(seen);
             }
 
-            if (depths.TryGetValue(region, out var depth))
-            {
-                status.QueueDepth = depth.Depth;
-                status.OldestUndeliveredAgeSeconds = Math.Max(0, (now - depth.Oldest).TotalSeconds);
-            }
-
-            response.Regions.Add(status);
+            response.Regions.Add(entry);
         }
 
         return response;

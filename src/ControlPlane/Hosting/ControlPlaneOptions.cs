@@ -18,6 +18,15 @@ public sealed class ControlPlaneOptions
 
     public string TlsKeyFile { get; set; } = string.Empty;
 
+    /// <summary>
+    /// Where the read-only web console listens (https://host:port, its own port, the ControlPlane's certificate);
+    /// empty for no console.
+    /// </summary>
+    public string ConsoleUrl { get; set; } = string.Empty;
+
+    /// <summary>Lets a caller on loopback read the console without a certificate: for a local cluster on one machine only.</summary>
+    public bool InsecureConsoleLoopback { get; set; }
+
     public IReadOnlyList<string> RegionList =>
         Regions.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
 }

@@ -4,6 +4,7 @@ using Grpc.Core;
 using Grpc.Mrk.Cluster;
 using Grpc.Mrk.Cluster.Serving;
 using Grpc.Mrk.ControlPlane.Api;
+using Grpc.Mrk.ControlPlane.WebConsole;
 using Grpc.Mrk.ControlPlane.Relay;
 using Grpc.Mrk.ControlPlane.Storage;
 using Grpc.Mrk.Identity;
@@ -24,6 +25,8 @@ public static class ControlPlaneSetup
         ["--ca-cert"] = "ControlPlane:CaCertificateFile",
         ["--tls-cert"] = "ControlPlane:TlsCertificateFile",
         ["--tls-key"] = "ControlPlane:TlsKeyFile",
+        ["--console-urls"] = "ControlPlane:ConsoleUrl",
+        ["--insecure-console-loopback"] = "ControlPlane:InsecureConsoleLoopback",
     };
 
     /// <summary>`probe`: asks this ControlPlane's own listener through grpc.health.v1; exit code 0 only when it is SERVING.</summary>
@@ -51,6 +54,8 @@ public static class ControlPlaneSetup
         services.AddSingleton<AuditDigestCopies>();
         services.AddSingleton<RegionConnections>();
         services.AddSingleton<PeerCertificates>();
+        services.AddSingleton<ClusterStatusReader>();
+        services.AddSingleton(sp => new ConsoleAccess(sp.GetRequiredService<ClusterTrust>(), options.InsecureConsoleLoopback));
         RelayMetrics.AddTo(services);
         services.AddGrpc(o =>
         {
@@ -70,9 +75,21 @@ public static class ControlPlaneSetup
         Grpc.Mrk.Cluster.StoreHealthCheck.AddTo(services.AddGrpcHealthChecks(), "relay store",
             sp => sp.GetRequiredService<RelayQueue>().DepthsAsync);
 
+        var console = ConsoleListener(builder.Configuration, options);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2);
+            if (console)
+            {
+                // A browser has no cluster certificate to offer at the handshake: the console's listener asks for one
+                // without demanding it, and the console admits its caller per request (ConsoleAccess).
+                kestrel.Configure(builder.Configuration.GetSection("Kestrel"))
+                    .Endpoint("Console", e =>
+                    {
+                        e.ListenOptions.Protocols = HttpProtocols.Http1AndHttp2;
+                        e.HttpsOptions.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                    });
+            }
 
             // The same for the ControlPlane's side of a Region's stream: one that leads nowhere any more is closed, so
             // the Region is shown disconnected until it connects again.
@@ -92,6 +109,41 @@ public static class ControlPlaneSetup
             }
         });
         return builder;
+    }
+
+    /// <summary>
+    /// With a console, the relay's addresses (--urls) and the console's become named Kestrel endpoints, so each can
+    /// have its own client-certificate mode; false without one (the relay listens on --urls as before).
+    /// </summary>
+    private static bool ConsoleListener(ConfigurationManager configuration, ControlPlaneOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.ConsoleUrl))
+        {
+            return false;
+        }
+
+        var urls = (configuration["urls"] ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        for (var i = 0; i < urls.Length; i++)
+        {
+            configuration[$"Kestrel:Endpoints:Relay{i}:Url"] = urls[i];
+        }
+
+        configuration["Kestrel:Endpoints:Console:Url"] = options.ConsoleUrl;
+        return true;
+    }
+
+    /// <summary>The console's port, from --console-urls (https with an explicit port); null without a console.</summary>
+    private static int? ConsolePort(ControlPlaneOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.ConsoleUrl))
+        {
+            return null;
+        }
+
+        var match = System.Text.RegularExpressions.Regex.Match(options.ConsoleUrl, @"^https://(\[[0-9a-fA-F:.]+\]|[^:/\[\]]+):([1-9][0-9]{0,4})/?$");
+        return match.Success && int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) is var port and <= 65535
+            ? port
+            : throw new InvalidOperationException($"--console-urls must be one https:// address with its port (got '{options.ConsoleUrl}').");
     }
 
     /// <summary>Checks the configuration and prepares the relay store; throws <see cref="InvalidOperationException"/> to refuse starting.</summary>
@@ -117,6 +169,11 @@ public static class ControlPlaneSetup
             throw new InvalidOperationException("--urls must give https:// addresses: every connection to the ControlPlane is mutual TLS.");
         }
 
+        if (ConsolePort(options) is { } consolePort && (urls.Contains($":{consolePort}/", StringComparison.Ordinal) || urls.EndsWith($":{consolePort}", StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException("--console-urls needs a port of its own, apart from the relay's --urls.");
+        }
+
         Directory.CreateDirectory(options.DataDirectory);
         var queue = app.Services.GetRequiredService<RelayQueue>();
         await queue.MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
@@ -125,6 +182,13 @@ public static class ControlPlaneSetup
 
     public static WebApplication MapControlPlane(this WebApplication app)
     {
+        var options = app.Services.GetRequiredService<IOptions<ControlPlaneOptions>>().Value;
+        app.UseConsoleListener(ConsolePort(options) ?? -1);
+        if (ConsolePort(options) is not null)
+        {
+            app.MapConsole();
+        }
+
         app.MapGrpcService<RelayEndpoint>();
         app.MapGrpcService<ClusterAdminEndpoint>();
         app.MapGrpcHealthChecksService();

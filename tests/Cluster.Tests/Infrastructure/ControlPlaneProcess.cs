@@ -34,13 +34,13 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     public static int FreePort() => LoopbackPorts.Take();
 
     public static async Task<ControlPlaneProcess> StartAsync(string dataDirectory, ClusterLayout certificates, IEnumerable<string> regions,
-        int port, ITestOutputHelper? output = null, IReadOnlyDictionary<string, string>? environment = null)
+        int port, ITestOutputHelper? output = null, IReadOnlyDictionary<string, string>? environment = null, string[]? extra = null)
     {
         var (process, log, listening) = ProcessLauncher.Launch(RepoPaths.ControlPlaneDll,
         [
             "--data-dir", dataDirectory, "--regions", string.Join(",", regions), "--ca-cert", certificates.AuthorityCertificate,
             "--tls-cert", certificates.ControlPlaneCertificate, "--tls-key", certificates.ControlPlaneKey,
-            "--urls", $"https://127.0.0.1:{port}",
+            "--urls", $"https://127.0.0.1:{port}", .. extra ?? [],
         ], environment);
         var exited = process.WaitForExitAsync();
         var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
@@ -54,7 +54,11 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             throw new InvalidOperationException($"ControlPlane did not start:{Environment.NewLine}{string.Join(Environment.NewLine, log)}");
         }
 
-        return new ControlPlaneProcess(process, log, await listening.Task, output);
+        // With the console it listens twice: the relay's address is the one asked for, once Kestrel says it listens there.
+        var relay = new Uri($"https://127.0.0.1:{port}");
+        await Eventually.TrueAsync(() => Task.FromResult(log.Any(l => l.Contains($"Now listening on: {relay.GetLeftPart(UriPartial.Authority)}", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(30), "the ControlPlane listening on its relay port");
+        return new ControlPlaneProcess(process, log, relay, output);
     }
 
     /// <summary>The cluster status as an operator sees it (mutual TLS with the operator certificate).</summary>

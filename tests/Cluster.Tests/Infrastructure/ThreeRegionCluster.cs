@@ -23,18 +23,22 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
 
     private readonly bool _tls;
     private readonly IReadOnlyDictionary<string, string>? _environment;
+    private readonly bool _consoleOnLoopback;
 
-    private ThreeRegionCluster(ITestOutputHelper? output, bool tls, IReadOnlyDictionary<string, string>? environment)
+    private ThreeRegionCluster(ITestOutputHelper? output, bool tls, IReadOnlyDictionary<string, string>? environment, bool consoleOnLoopback)
     {
         _output = output;
         _tls = tls;
         _environment = environment;
+        _consoleOnLoopback = consoleOnLoopback;
         Certificates = new ClusterLayout(_directory.Sub("certs"));
     }
 
     public ClusterLayout Certificates { get; }
 
     public ControlPlaneProcess? ControlPlane { get; private set; }
+
+    public string ConsoleUrl { get; } = $"https://127.0.0.1:{ControlPlaneProcess.FreePort()}/console/";
 
     public string ControlPlaneDirectory => _directory.Sub("controlplane");
 
@@ -47,10 +51,13 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
     public KeyManagementService.KeyManagementServiceClient Kms(string region) => this[region].Kms;
 
     /// <summary>Starts the cluster; with <paramref name="tls"/> the Regions serve TLS (with their cluster certificates) instead of
-    /// plaintext HTTP/2, as the AWS SDKs need. <paramref name="environment"/> is added to every process's.</summary>
-    public static async Task<ThreeRegionCluster> StartAsync(ITestOutputHelper? output, bool tls = false, IReadOnlyDictionary<string, string>? environment = null)
+    /// plaintext HTTP/2, as the AWS SDKs need. <paramref name="environment"/> is added to every process's. The
+    /// ControlPlane's web console listens on <see cref="ConsoleUrl"/>, without a certificate from loopback only with
+    /// <paramref name="consoleOnLoopback"/>.</summary>
+    public static async Task<ThreeRegionCluster> StartAsync(ITestOutputHelper? output, bool tls = false, IReadOnlyDictionary<string, string>? environment = null,
+        bool consoleOnLoopback = false)
     {
-        var cluster = new ThreeRegionCluster(output, tls, environment);
+        var cluster = new ThreeRegionCluster(output, tls, environment, consoleOnLoopback);
         try
         {
             ClusterBootstrap.Run(cluster.Certificates, Regions, [], TimeProvider.System);
@@ -67,7 +74,8 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
     }
 
     public async Task StartControlPlaneAsync() =>
-        ControlPlane = await ControlPlaneProcess.StartAsync(ControlPlaneDirectory, Certificates, Regions, _controlPlanePort, _output, _environment)
+        ControlPlane = await ControlPlaneProcess.StartAsync(ControlPlaneDirectory, Certificates, Regions, _controlPlanePort, _output, _environment,
+            ["--console-urls", new Uri(ConsoleUrl).GetLeftPart(UriPartial.Authority), "--insecure-console-loopback", _consoleOnLoopback ? "true" : "false"])
             .ConfigureAwait(false);
 
     public async Task StartRegionAsync(string region) =>

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Grpc.Mrk.ControlPlane.Relay;
+
+namespace Grpc.Mrk.ControlPlane.WebConsole;
+
+/// <summary>
+/// The read-only web console, on a listener of its own (<c>--console-urls</c>): its page and assets, embedded in this
+/// assembly (nothing is fetched from elsewhere, so it works offline), and the JSON it reads. Nothing on that listener
+/// but the console is served, and the console nowhere else; every request passes <see cref="ConsoleAccess"/> first.
+/// </summary>
+public static class ConsoleEndpoints
+{
+    public const string Prefix = "/console";
+
+    private static readonly Dictionary<string, string> Assets = new(StringComparer.Ordinal)
+    {
+        ["/"] = "index.html", ["/console.js"] = "console.js", ["/console.css"] = "console.css",
+        ["/favicon.svg"] = "favicon.svg",
+    };
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Keeps the console and the relay apart: each listener serves only its own paths.</summary>
+    public static void UseConsoleListener(this WebApplication app, int consolePort) => app.Use(async (http, next) =>
+    {
+        var onConsole = http.Connection.LocalPort == consolePort;
+        var consolePath = http.Request.Path.StartsWithSegments(Prefix, StringComparison.Ordinal);
+        if (onConsole != consolePath)
+        {
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        if (onConsole)
+        {
+            var refusal = http.RequestServices.GetRequiredService<ConsoleAccess>().Admit(http);
+            if (refusal is not null)
+            {
+                http.Response.StatusCode = refusal.Status;
+                http.Response.ContentType = "text/plain; charset=utf-8";
+                await http.Response.WriteAsync(refusal.Message + "\n", http.RequestAborted).ConfigureAwait(false);
+                return;
+            }
+
+            // The page runs only its own script and style, is never framed, and nothing it shows is cached.
+            var headers = http.Response.Headers;
+            headers.ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.CacheControl = "no-store";
+        }
+
+        await next(http).ConfigureAwait(false);
+    });
+
+    public static void MapConsole(this IEndpointRouteBuilder endpoints)
+    {
+        var console = endpoints.MapGroup(Prefix);
+        foreach (var (path, file) in Assets)
+        {
+            // Routing takes /console and /console/ for one path; the page's relative links need the slash.
+            console.MapGet(path, (HttpContext http) => path == "/" && !http.Request.Path.Value!.EndsWith('/') ? Results.Redirect(Prefix + "/") : Asset(file));
+        }
+
+        console.MapGet("/api/regions", async (ClusterStatusReader status, TimeProvider time, CancellationToken cancellationToken) =>
+        {
+            var regions = await status.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return Results.Json(new { now = time.GetUtcNow(), regions }, Json);
+        });
+    }
+
+    private static IResult Asset(string file)
+    {
+        var type = Path.GetExtension(file) switch
+        {
+            ".html" => "text/html; charset=utf-8",
+            ".js" => "text/javascript; charset=utf-8",
+            ".svg" => "image/svg+xml",
+            _ => "text/css; charset=utf-8",
+        };
+        var stream = typeof(ConsoleEndpoints).Assembly.GetManifestResourceStream("console/" + file)
+            ?? throw new InvalidOperationException($"The console's {file} is not embedded in this build.");
+        return Results.Stream(stream, type);
+    }
+}
