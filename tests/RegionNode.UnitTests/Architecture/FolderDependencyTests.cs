@@ -37,7 +37,8 @@ public sealed class FolderDependencyTests
 
     private static readonly Dictionary<string, string[]> ControlPlaneLayers = new(StringComparer.Ordinal)
     {
-        ["Hosting"] = ["Api", "Relay", "Storage"],
+        ["Hosting"] = ["Api", "WebConsole", "Relay", "Storage"],
+        ["WebConsole"] = ["Relay"],
         ["Api"] = ["Relay", "Storage"],
         ["Relay"] = ["Storage"],
         ["Storage"] = [],
