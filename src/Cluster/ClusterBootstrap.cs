@@ -13,7 +13,8 @@ public static class ClusterBootstrap
 {
     public const string ControlPlaneName = "controlplane";
 
-    public static IReadOnlyList<string> Run(ClusterLayout layout, IEnumerable<string> regions, IEnumerable<string> hostNames, TimeProvider time)
+    public static IReadOnlyList<string> Run(ClusterLayout layout, IEnumerable<string> regions, IEnumerable<string> hostNames, TimeProvider time,
+        Action<string>? progress = null)
     {
         var created = new List<string>();
         var now = time.GetUtcNow();
@@ -41,8 +42,9 @@ public static class ClusterBootstrap
 
         IssueIfMissing(ClusterRole.ControlPlane, ControlPlaneName, layout.ControlPlaneCertificate, layout.ControlPlaneKey);
         IssueIfMissing(ClusterRole.Operator, "operator", layout.OperatorCertificate, layout.OperatorKey);
-        foreach (var region in regionList)
+        foreach (var (region, index) in regionList.Select((r, i) => (r, i)))
         {
+            progress?.Invoke($"{index}/{regionList.Count} Regions ({region} next)");
             IssueIfMissing(ClusterRole.Region, region, layout.RegionCertificate(region), layout.RegionKey(region));
             IssueIfMissing(ClusterRole.ReplicationSigning, region, layout.SigningCertificate(region), layout.SigningKey(region));
         }

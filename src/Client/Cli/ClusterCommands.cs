@@ -48,7 +48,8 @@ internal static class ClusterCommands
             IReadOnlyList<string> created;
             try
             {
-                created = ClusterBootstrap.Run(layout, names, SplitLists(parse.GetValue(hosts)), TimeProvider.System);
+                using var progress = ProgressLine.OnStandardError("issuing the cluster's certificates");
+                created = ClusterBootstrap.Run(layout, names, SplitLists(parse.GetValue(hosts)), TimeProvider.System, progress.Report);
             }
             catch (ArgumentException e)
             {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Mrk.Client;
+using Grpc.Mrk.Cluster;
 using Grpc.Mrk.Declarations;
 using Grpc.Mrk.V1;
 
@@ -178,7 +179,13 @@ public static class MrkCommandLine
                     await AuditVerifySources.AddAsync(request, parse, client, cluster, cancellationToken).ConfigureAwait(false);
                 }
 
-                var response = await client.InvokeAsync(method, request, cancellationToken).ConfigureAwait(false);
+                IMessage response;
+                using (var progress = AuditVerifySources.Extends(method) ? ProgressLine.OnStandardError($"verifying the audit log of {expectedRegion ?? endpoint}") : null)
+                {
+                    // One call the Region may take long over (it reads its whole log): the line says it is still at it.
+                    response = await client.InvokeAsync(method, request, cancellationToken).ConfigureAwait(false);
+                }
+
                 OutputWriter.Write(Console.Out, ResponseJson.From(response), parse.GetValue(Output) ?? "json", parse.GetValue(Query));
                 return 0;
             }
