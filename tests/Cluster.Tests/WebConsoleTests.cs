@@ -28,6 +28,15 @@ public sealed class WebConsoleTests(ITestOutputHelper output)
             await UntilHealthAsync(browser, new() { [East] = "reachable", [West] = "reachable", [Sydney] = "reachable" }, TimeSpan.FromSeconds(10));
             await browser.ScreenshotAsync(Path.Combine(Screenshots, "regions-all-reachable.png"));
 
+            // A multi-Region key and its replicas: each new replica appears in its set, and the set agrees once it is Enabled.
+            var key = (await cluster.Kms(East).CreateKeyAsync(new V1.CreateKeyRequest { MultiRegion = true }, deadline: Deadline.Soon).ResponseAsync.WithTimeout())
+                .KeyMetadata.KeyId;
+            await cluster.ReplicateAsync(East, key, West);
+            await UntilKeySetAsync(browser, key, $"{East} (primary): Enabled|{West}: Enabled|yes");
+            await cluster.ReplicateAsync(East, key, Sydney);
+            await UntilKeySetAsync(browser, key, $"{East} (primary): Enabled|{Sydney}: Enabled|{West}: Enabled|yes");
+            await browser.ScreenshotAsync(Path.Combine(Screenshots, "keys-set-of-three.png"));
+
             await cluster.KillRegionAsync(West);
             await UntilHealthAsync(browser, new() { [East] = "reachable", [West] = "unreachable", [Sydney] = "reachable" }, TimeSpan.FromSeconds(5));
             await browser.ScreenshotAsync(Path.Combine(Screenshots, "regions-one-unreachable.png"));
@@ -81,6 +90,72 @@ public sealed class WebConsoleTests(ITestOutputHelper output)
         var onRelay = new HttpRequestMessage(HttpMethod.Get, new Uri(cluster.ControlPlane!.Endpoint, "/console/api/regions")) { Version = HttpVersion.Version20 };
         Assert.Equal(HttpStatusCode.NotFound, (await operatorClient.SendAsync(onRelay).WithTimeout()).StatusCode);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await operatorClient.PostAsync(regions, new StringContent("{}")).WithTimeout()).StatusCode);
+    }
+
+    [Fact]
+    public async Task Console_ShowsWhatARegionReports_AndDropsAReportOutsideTheProtocol()
+    {
+        await using var cluster = await StartAsync(output);
+        using var operatorClient = Client(X509Certificate2.CreateFromPemFile(cluster.Certificates.OperatorCertificate, cluster.Certificates.OperatorKey));
+        var keys = new Uri(new Uri(cluster.ConsoleUrl), "api/keys");
+
+        // Whoever holds a Region's certificate reports for that Region: the console shows its claim as that Region's.
+        await cluster.KillRegionAsync(Sydney);
+        using var sydney = new RelayAdversary(cluster.ControlPlane!.Endpoint, cluster.Certificates, Sydney);
+        var claimed = "mrk-" + new string('a', 32);
+        await sydney.ReportCensusAsync(Census(claimed, Sydney, [East]), TimeSpan.FromSeconds(1));
+        var shown = await SetsAsync(operatorClient, keys);
+        var set = Assert.Single(shown, s => s.GetProperty("keyId").GetString() == claimed);
+        Assert.Equal(Sydney, set.GetProperty("primaryRegion").GetString());
+        Assert.Equal([(Sydney, "Enabled"), (East, "Missing")],
+            set.GetProperty("members").EnumerateArray().Select(m => (m.GetProperty("region").GetString(), m.GetProperty("keyState").GetString())));
+        Assert.False(set.GetProperty("agree").GetBoolean());
+
+        // Outside the protocol's bounds (a key ID that is none, a Region the cluster does not have, markup for a state):
+        // dropped whole, and the last good report stays.
+        foreach (var bad in new[]
+                 {
+                     Census("../../etc/passwd", Sydney, []), Census(claimed, Sydney, ["xx-nowhere-1"]), Census(claimed, "xx-nowhere-1", []),
+                     Census(claimed, Sydney, [], "<img src=x onerror=alert(1)>"),
+                 })
+        {
+            await sydney.ReportCensusAsync(bad, TimeSpan.FromSeconds(1));
+            var after = await SetsAsync(operatorClient, keys);
+            Assert.Equal(claimed, Assert.Single(after, s => s.GetProperty("keyId").GetString()!.StartsWith("mrk-a", StringComparison.Ordinal)).GetProperty("keyId").GetString());
+            Assert.DoesNotContain(after, s => s.GetRawText().Contains("nowhere", StringComparison.Ordinal) || s.GetRawText().Contains("passwd", StringComparison.Ordinal)
+                                              || s.GetRawText().Contains("onerror", StringComparison.Ordinal));
+        }
+    }
+
+    private static Internal.V1.KeyCensus Census(string keyId, string primary, string[] replicas, string state = "Enabled")
+    {
+        var summary = new Internal.V1.KeySummary { KeyId = keyId, KeyState = state, PrimaryRegion = primary, Epoch = 1, SyncVersion = 1, CurrentMaterialId = "ab12" };
+        summary.ReplicaRegions.AddRange(replicas);
+        return new Internal.V1.KeyCensus { Keys = { summary } };
+    }
+
+    private static async Task<IReadOnlyList<JsonElement>> SetsAsync(HttpClient client, Uri keys)
+    {
+        using var answer = await client.GetAsync(keys).WithTimeout();
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        using var document = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+        return [.. document.RootElement.GetProperty("sets").EnumerateArray().Select(s => s.Clone())];
+    }
+
+    /// <summary>Waits until the key's row reads "member|member|...|agreement" (members primary first, then by Region).</summary>
+    private async Task UntilKeySetAsync(HeadlessChromium browser, string keyId, string expected)
+    {
+        var read = $"(() => {{ const r = document.querySelector('#keys tr[data-key-id=\"{keyId}\"]'); return r ? [...r.querySelectorAll('.member')].map(m => m.textContent).concat([r.cells[3].textContent]).join('|') : ''; }})()";
+        var shown = string.Empty;
+        try
+        {
+            await Eventually.TrueAsync(async () => (shown = await browser.EvaluateAsync(read)) == expected, TimeSpan.FromSeconds(15),
+                $"the console to show {keyId} as {expected}");
+        }
+        finally
+        {
+            output.WriteLine($"console shows {keyId}: {shown}");
+        }
     }
 
     private async Task UntilHealthAsync(HeadlessChromium browser, Dictionary<string, string> expected, TimeSpan within)

@@ -24,6 +24,7 @@ public sealed class RelayApi(
     ClusterRegions regions,
     RelayMetrics metrics,
     EnvelopeTrace trace,
+    KeyCensusBoard census,
     ILogger<RelayApi> logger) : Internal.V1.Relay.RelayBase
 {
     private const int MaxEnvelopeBytes = 256 * 1024;
@@ -95,6 +96,13 @@ public sealed class RelayApi(
                 else if (frame.FrameCase == RegionFrame.FrameOneofCase.Report)
                 {
                     connections.Report(region, Math.Max(0, frame.Report.DeadLetters));
+                }
+                else if (frame.FrameCase == RegionFrame.FrameOneofCase.Census)
+                {
+                    if (!census.Accept(region, frame.Census))
+                    {
+                        Log.CensusRefused(logger, region, frame.Census.Keys.Count);
+                    }
                 }
                 else if (frame.FrameCase == RegionFrame.FrameOneofCase.Digests)
                 {

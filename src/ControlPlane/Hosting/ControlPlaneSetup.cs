@@ -55,6 +55,7 @@ public static class ControlPlaneSetup
         services.AddSingleton<RegionConnections>();
         services.AddSingleton<PeerCertificates>();
         services.AddSingleton<ClusterStatusReader>();
+        services.AddSingleton<KeyCensusBoard>();
         services.AddSingleton(sp => new ConsoleAccess(sp.GetRequiredService<ClusterTrust>(), options.InsecureConsoleLoopback));
         RelayMetrics.AddTo(services);
         services.AddGrpc(o =>

@@ -20,4 +20,7 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Warning, "Refused audit digests from {Region}: {Reason}")]
     public static partial void AuditDigestsRefused(ILogger logger, string region, string reason);
+
+    [LoggerMessage(7, LogLevel.Warning, "Dropped a key census of {Count} keys from {Region}: outside the protocol's bounds")]
+    public static partial void CensusRefused(ILogger logger, string region, int count);
 }

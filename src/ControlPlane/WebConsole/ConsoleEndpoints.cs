@@ -68,6 +68,11 @@ public static class ConsoleEndpoints
             var regions = await status.ReadAsync(cancellationToken).ConfigureAwait(false);
             return Results.Json(new { now = time.GetUtcNow(), regions }, Json);
         });
+        console.MapGet("/api/keys", (KeyCensusBoard census, TimeProvider time) =>
+        {
+            var reports = census.Reports().Select(r => new { region = r.Key, at = r.Value.At, truncated = r.Value.Truncated }).OrderBy(r => r.region);
+            return Results.Json(new { now = time.GetUtcNow(), sets = census.Sets(), reports }, Json);
+        });
     }
 
     private static IResult Asset(string file)

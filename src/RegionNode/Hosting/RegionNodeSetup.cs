@@ -174,6 +174,7 @@ public static partial class RegionNodeSetup
         services.AddHostedService(sp => new ControlPlaneLink(new Uri(options.ControlPlaneUrl), sp.GetRequiredService<ReplicationIdentity>(),
             sp.GetRequiredService<RelayStore>(), sp.GetRequiredService<Outbox>(), sp.GetRequiredService<Inbox>(),
             new AuditDigestPublisher(sp.GetRequiredService<AuditStore>(), sp.GetRequiredService<AuditSigningKey>(), sp.GetRequiredService<NodeMeta>()),
+            new KeyCensusPublisher(sp.GetRequiredService<StoreCensus>(), sp.GetRequiredService<TimeProvider>()),
             sp.GetRequiredService<KeyDeliveries>(), sp.GetRequiredService<Audit.AuditLog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Cluster.Tracing.EnvelopeTrace>(), sp.GetRequiredService<ILogger<ControlPlaneLink>>()));
     }

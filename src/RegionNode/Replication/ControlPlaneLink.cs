@@ -20,6 +20,7 @@ public sealed class ControlPlaneLink(
     Outbox outbox,
     Inbox inbox,
     AuditDigestPublisher digests,
+    KeyCensusPublisher census,
     KeyDeliveries deliveries,
     Audit.AuditLog audit,
     TimeProvider time,
@@ -111,6 +112,7 @@ public sealed class ControlPlaneLink(
         var carried = new System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         var sending = SendOutboxAsync(WriteAsync, carried, stream.Token);
         var publishing = PublishDigestsAsync(WriteAsync, stream.Token);
+        var counting = census.RunAsync(WriteAsync, stream.Token);
         var acks = new FrameQueue<RegionFrame>(WriteAsync, stream.Cancel);
 
         // Operators see each Region's set-aside envelopes in the cluster status: reported now and after each one.
@@ -144,7 +146,7 @@ public sealed class ControlPlaneLink(
             inbox.DeadLettered -= Report;
             await stream.CancelAsync().ConfigureAwait(false);
             await acks.DisposeAsync().ConfigureAwait(false);
-            foreach (var task in new[] { sending, publishing })
+            foreach (var task in new[] { sending, publishing, counting })
             {
                 try
                 {

@@ -5,7 +5,7 @@ namespace Grpc.Mrk.RegionNode.Storage;
 /// <summary>
 /// Counts of what the Region's store holds, for its metrics: keys by state, spec and multi-Region role, and per
 /// destination the relay outbox's depth and the time its oldest envelope was queued. Two grouped reads; nothing is
-/// read per key.
+/// read per key. Also the Region's multi-Region keys in brief, for the ControlPlane's console.
 /// </summary>
 public sealed class StoreCensus(SqliteDatabase database, Domain.Model.RegionIdentity region)
 {
@@ -48,5 +48,31 @@ public sealed class StoreCensus(SqliteDatabase database, Domain.Model.RegionIden
         }
 
         return new Snapshot(keys, outbox);
+    }
+
+    /// <summary>One multi-Region key as this Region holds it: state, set, version of the shared state, current material.</summary>
+    public sealed record MultiRegionKey(string KeyId, string State, string PrimaryRegion, IReadOnlyList<string> ReplicaRegions, long Epoch,
+        long SyncVersion, string CurrentMaterialId);
+
+    /// <summary>The first <paramref name="limit"/> multi-Region keys by key ID, and whether there are more.</summary>
+    public async Task<(IReadOnlyList<MultiRegionKey> Keys, bool Truncated)> MultiRegionKeysAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.Command("""
+            SELECT k.key_id, k.key_state, k.primary_region, k.replica_regions, k.mr_epoch, k.mr_sync_version,
+                   (SELECT m.material_id FROM key_materials m WHERE m.key_id = k.key_id AND m.state = 'CURRENT' LIMIT 1)
+            FROM keys k WHERE k.multi_region = 1 ORDER BY k.key_id LIMIT $limit;
+            """);
+        command.Parameters.AddWithValue("$limit", limit + 1);
+        var keys = new List<MultiRegionKey>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(new MultiRegionKey(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? string.Empty : reader.GetString(2),
+                reader.IsDBNull(3) ? [] : System.Text.Json.JsonSerializer.Deserialize(reader.GetString(3), StoreJson.Default.ListString) ?? [],
+                reader.IsDBNull(4) ? 0 : reader.GetInt64(4), reader.IsDBNull(5) ? 0 : reader.GetInt64(5), reader.IsDBNull(6) ? string.Empty : reader.GetString(6)));
+        }
+
+        return keys.Count > limit ? (keys[..limit], true) : (keys, false);
     }
 }

@@ -96,6 +96,16 @@ public sealed class RelayAdversary : IDisposable
         await call.RequestStream.CompleteAsync().WithTimeout();
     }
 
+    /// <summary>Sends a key census as this Region, then keeps the stream open for <paramref name="hold"/> so the ControlPlane reads it.</summary>
+    public async Task ReportCensusAsync(KeyCensus census, TimeSpan hold)
+    {
+        using var channel = Channel();
+        using var call = new Relay.RelayClient(channel).Connect(deadline: DateTime.UtcNow.Add(hold + TimeSpan.FromSeconds(10)));
+        await call.RequestStream.WriteAsync(new RegionFrame { Census = census }).WithTimeout();
+        await Task.Delay(hold);
+        await call.RequestStream.CompleteAsync().WithTimeout();
+    }
+
     /// <summary>Publishes audit digests as this Region; true when the ControlPlane confirms keeping them within <paramref name="wait"/>.</summary>
     public async Task<bool> PublishDigestsAsync(PublishedAuditDigests digests, TimeSpan wait)
     {

@@ -50,13 +50,53 @@ function renderRegions(status) {
   }
 }
 
+let lastKeys = null;
+
+function renderKeys(keys) {
+  lastKeys = keys;
+  const filter = document.getElementById("key-filter").value.trim();
+  const body = document.querySelector("#keys tbody");
+  body.replaceChildren();
+  const shown = keys.sets.filter(set => set.keyId.includes(filter));
+  for (const set of shown) {
+    const row = body.insertRow();
+    row.dataset.keyId = set.keyId;
+    cell(row, set.keyId);
+    cell(row, set.primaryRegion);
+    const regions = row.insertCell();
+    for (const member of set.members) {
+      const span = document.createElement("span");
+      span.className = `member ${member.keyState}`;
+      span.dataset.region = member.region;
+      span.dataset.state = member.keyState;
+      span.textContent = `${member.region}${member.primary ? " (primary)" : ""}: ${member.keyState}`;
+      regions.append(span);
+    }
+    cell(row, set.agree ? "yes" : "no", set.agree ? "agree" : "disagree");
+    cell(row, set.agree ? "–" : age(set.disagreeingSeconds), "number");
+  }
+
+  const truncated = keys.reports.filter(r => r.truncated).map(r => r.region);
+  const silent = keys.reports.length === 0 ? "No Region has reported its keys yet." : "";
+  document.getElementById("keys-note").textContent = [
+    `${shown.length} of ${keys.sets.length} sets shown.`,
+    truncated.length ? `${truncated.join(", ")} hold more keys than a report carries: their first 2,000 by key ID are shown.` : "",
+    silent,
+  ].filter(Boolean).join(" ");
+}
+
+async function json(path) {
+  const response = await fetch(path, { cache: "no-store" });
+  if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
+  return response.json();
+}
+
 async function refresh() {
   const error = document.getElementById("error");
   try {
-    const response = await fetch("api/regions", { cache: "no-store" });
-    if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
-    const status = await response.json();
+    const [status, keys] = await Promise.all([json("api/regions"), json("api/keys")]);
     renderRegions(status);
+    renderKeys(keys);
     document.getElementById("updated").textContent = `updated ${new Date(status.now).toLocaleTimeString()}`;
     error.hidden = true;
   } catch (e) {
@@ -68,4 +108,5 @@ async function refresh() {
   }
 }
 
+document.getElementById("key-filter").addEventListener("input", () => { if (lastKeys) renderKeys(lastKeys); });
 refresh();
