@@ -37,6 +37,19 @@ public sealed class WebConsoleTests(ITestOutputHelper output)
             await UntilKeySetAsync(browser, key, $"{East} (primary): Enabled|{Sydney}: Enabled|{West}: Enabled|yes");
             await browser.ScreenshotAsync(Path.Combine(Screenshots, "keys-set-of-three.png"));
 
+            // The audit timeline, filtered to the key as an auditor would: where it was used, in every Region that holds it.
+            await browser.EvaluateAsync($"document.getElementById('audit-key').value = '{key}'");
+            const string Timeline = "JSON.stringify([...document.querySelectorAll('#audit tbody tr')].map(r => [r.dataset.region, r.dataset.event, r.cells[4].textContent]))";
+            var shown = string.Empty;
+            await Eventually.TrueAsync(async () =>
+            {
+                var rows = JsonSerializer.Deserialize<string[][]>(shown = await browser.EvaluateAsync(Timeline))!;
+                return rows.Length > 0 && rows.All(r => r[2].Contains(key, StringComparison.Ordinal))
+                       && rows.Any(r => r[0] == East && r[1] == "ReplicateKey") && rows.Any(r => r[0] == West) && rows.Any(r => r[0] == Sydney);
+            }, TimeSpan.FromSeconds(15), "the key's events from all three Regions in the timeline");
+            output.WriteLine($"timeline: {shown}");
+            await browser.ScreenshotAsync(Path.Combine(Screenshots, "audit-timeline-of-one-key.png"));
+
             await cluster.KillRegionAsync(West);
             await UntilHealthAsync(browser, new() { [East] = "reachable", [West] = "unreachable", [Sydney] = "reachable" }, TimeSpan.FromSeconds(5));
             await browser.ScreenshotAsync(Path.Combine(Screenshots, "regions-one-unreachable.png"));
@@ -103,7 +116,7 @@ public sealed class WebConsoleTests(ITestOutputHelper output)
         await cluster.KillRegionAsync(Sydney);
         using var sydney = new RelayAdversary(cluster.ControlPlane!.Endpoint, cluster.Certificates, Sydney);
         var claimed = "mrk-" + new string('a', 32);
-        await sydney.ReportCensusAsync(Census(claimed, Sydney, [East]), TimeSpan.FromSeconds(1));
+        await sydney.ReportAsync(new() { Census = Census(claimed, Sydney, [East]) }, TimeSpan.FromSeconds(1));
         var shown = await SetsAsync(operatorClient, keys);
         var set = Assert.Single(shown, s => s.GetProperty("keyId").GetString() == claimed);
         Assert.Equal(Sydney, set.GetProperty("primaryRegion").GetString());
@@ -119,12 +132,44 @@ public sealed class WebConsoleTests(ITestOutputHelper output)
                      Census(claimed, Sydney, [], "<img src=x onerror=alert(1)>"),
                  })
         {
-            await sydney.ReportCensusAsync(bad, TimeSpan.FromSeconds(1));
+            await sydney.ReportAsync(new() { Census = bad }, TimeSpan.FromSeconds(1));
             var after = await SetsAsync(operatorClient, keys);
             Assert.Equal(claimed, Assert.Single(after, s => s.GetProperty("keyId").GetString()!.StartsWith("mrk-a", StringComparison.Ordinal)).GetProperty("keyId").GetString());
             Assert.DoesNotContain(after, s => s.GetRawText().Contains("nowhere", StringComparison.Ordinal) || s.GetRawText().Contains("passwd", StringComparison.Ordinal)
                                               || s.GetRawText().Contains("onerror", StringComparison.Ordinal));
         }
+
+        // The same for audit briefs: a Region's account of its own log is shown as such, one outside the bounds is dropped whole.
+        var audit = new Uri(new Uri(cluster.ConsoleUrl), $"api/audit?key={claimed}");
+        await sydney.ReportAsync(new() { Audit = Briefs(Brief(1, "Decrypt", $"arn:aws:kms:{Sydney}:111122223333:key/{claimed}")) }, TimeSpan.FromSeconds(1));
+        var events = await EventsAsync(operatorClient, audit);
+        Assert.Equal((Sydney, "Decrypt"), (Assert.Single(events).GetProperty("region").GetString(), events[0].GetProperty("eventName").GetString()));
+        foreach (var bad in new[]
+                 {
+                     Brief(2, "<script>", $"arn:aws:kms:{Sydney}:111122223333:key/{claimed}"),
+                     Brief(3, "Encrypt", $"arn:aws:kms:xx-nowhere-1:111122223333:key/{claimed}"),
+                     Brief(4, "Encrypt", $"arn:aws:kms:{Sydney}:111122223333:key/{claimed}\"><img>"),
+                 })
+        {
+            await sydney.ReportAsync(new() { Audit = Briefs(Brief(5, "Encrypt", $"arn:aws:kms:{Sydney}:111122223333:key/{claimed}"), bad) }, TimeSpan.FromSeconds(1));
+            Assert.Single(await EventsAsync(operatorClient, audit));
+        }
+    }
+
+    private static Internal.V1.AuditBrief Brief(long sequence, string eventName, string keyArn) => new()
+    {
+        Sequence = sequence, EventName = eventName, EventType = "AwsApiCall", Principal = "arn:aws:iam::111122223333:root", KeyArns = { keyArn },
+        EventId = Guid.NewGuid().ToString(), Time = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
+    };
+
+    private static Internal.V1.AuditBriefs Briefs(params Internal.V1.AuditBrief[] events) => new() { Events = { events } };
+
+    private static async Task<IReadOnlyList<JsonElement>> EventsAsync(HttpClient client, Uri audit)
+    {
+        using var answer = await client.GetAsync(audit).WithTimeout();
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        using var document = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+        return [.. document.RootElement.GetProperty("events").EnumerateArray().Select(s => s.Clone())];
     }
 
     private static Internal.V1.KeyCensus Census(string keyId, string primary, string[] replicas, string state = "Enabled")

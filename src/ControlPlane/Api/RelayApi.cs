@@ -25,6 +25,7 @@ public sealed class RelayApi(
     RelayMetrics metrics,
     EnvelopeTrace trace,
     KeyCensusBoard census,
+    AuditTimeline timeline,
     ILogger<RelayApi> logger) : Internal.V1.Relay.RelayBase
 {
     private const int MaxEnvelopeBytes = 256 * 1024;
@@ -102,6 +103,13 @@ public sealed class RelayApi(
                     if (!census.Accept(region, frame.Census))
                     {
                         Log.CensusRefused(logger, region, frame.Census.Keys.Count);
+                    }
+                }
+                else if (frame.FrameCase == RegionFrame.FrameOneofCase.Audit)
+                {
+                    if (!timeline.Accept(region, frame.Audit))
+                    {
+                        Log.AuditBriefsRefused(logger, region, frame.Audit.Events.Count);
                     }
                 }
                 else if (frame.FrameCase == RegionFrame.FrameOneofCase.Digests)

@@ -56,6 +56,7 @@ public static class ControlPlaneSetup
         services.AddSingleton<PeerCertificates>();
         services.AddSingleton<ClusterStatusReader>();
         services.AddSingleton<KeyCensusBoard>();
+        services.AddSingleton<AuditTimeline>();
         services.AddSingleton(sp => new ConsoleAccess(sp.GetRequiredService<ClusterTrust>(), options.InsecureConsoleLoopback));
         RelayMetrics.AddTo(services);
         services.AddGrpc(o =>

@@ -23,4 +23,7 @@ internal static partial class Log
 
     [LoggerMessage(7, LogLevel.Warning, "Dropped a key census of {Count} keys from {Region}: outside the protocol's bounds")]
     public static partial void CensusRefused(ILogger logger, string region, int count);
+
+    [LoggerMessage(8, LogLevel.Warning, "Dropped {Count} audit briefs from {Region}: outside the protocol's bounds")]
+    public static partial void AuditBriefsRefused(ILogger logger, string region, int count);
 }

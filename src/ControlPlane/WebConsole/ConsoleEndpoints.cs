@@ -73,7 +73,15 @@ public static class ConsoleEndpoints
             var reports = census.Reports().Select(r => new { region = r.Key, at = r.Value.At, truncated = r.Value.Truncated }).OrderBy(r => r.region);
             return Results.Json(new { now = time.GetUtcNow(), sets = census.Sets(), reports }, Json);
         });
+        console.MapGet("/api/audit", (AuditTimeline timeline, TimeProvider time, string? key, string? eventName, string? region, int? limit) =>
+        {
+            var (names, skipped) = timeline.Summary();
+            var events = timeline.Recent(Filter(key), Filter(eventName), Filter(region), Math.Clamp(limit ?? 200, 1, 1000));
+            return Results.Json(new { now = time.GetUtcNow(), events, eventNames = names, skipped }, Json);
+        });
     }
+
+    private static string? Filter(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static IResult Asset(string file)
     {

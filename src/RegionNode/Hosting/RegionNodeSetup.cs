@@ -175,6 +175,7 @@ public static partial class RegionNodeSetup
             sp.GetRequiredService<RelayStore>(), sp.GetRequiredService<Outbox>(), sp.GetRequiredService<Inbox>(),
             new AuditDigestPublisher(sp.GetRequiredService<AuditStore>(), sp.GetRequiredService<AuditSigningKey>(), sp.GetRequiredService<NodeMeta>()),
             new KeyCensusPublisher(sp.GetRequiredService<StoreCensus>(), sp.GetRequiredService<TimeProvider>()),
+            new AuditBriefPublisher(sp.GetRequiredService<AuditStore>(), sp.GetRequiredService<TimeProvider>()),
             sp.GetRequiredService<KeyDeliveries>(), sp.GetRequiredService<Audit.AuditLog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Cluster.Tracing.EnvelopeTrace>(), sp.GetRequiredService<ILogger<ControlPlaneLink>>()));
     }

@@ -21,6 +21,7 @@ public sealed class ControlPlaneLink(
     Inbox inbox,
     AuditDigestPublisher digests,
     KeyCensusPublisher census,
+    AuditBriefPublisher auditBriefs,
     KeyDeliveries deliveries,
     Audit.AuditLog audit,
     TimeProvider time,
@@ -113,6 +114,7 @@ public sealed class ControlPlaneLink(
         var sending = SendOutboxAsync(WriteAsync, carried, stream.Token);
         var publishing = PublishDigestsAsync(WriteAsync, stream.Token);
         var counting = census.RunAsync(WriteAsync, stream.Token);
+        var briefing = auditBriefs.RunAsync(WriteAsync, stream.Token);
         var acks = new FrameQueue<RegionFrame>(WriteAsync, stream.Cancel);
 
         // Operators see each Region's set-aside envelopes in the cluster status: reported now and after each one.
@@ -146,7 +148,7 @@ public sealed class ControlPlaneLink(
             inbox.DeadLettered -= Report;
             await stream.CancelAsync().ConfigureAwait(false);
             await acks.DisposeAsync().ConfigureAwait(false);
-            foreach (var task in new[] { sending, publishing, counting })
+            foreach (var task in new[] { sending, publishing, counting, briefing })
             {
                 try
                 {

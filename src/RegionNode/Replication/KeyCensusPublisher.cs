@@ -21,11 +21,18 @@ public sealed class KeyCensusPublisher(StoreCensus census, TimeProvider time)
         KeyCensus? sent = null;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var current = await TakeAsync(cancellationToken).ConfigureAwait(false);
-            if (!current.Equals(sent))
+            try
             {
-                await write(new RegionFrame { Census = current }).ConfigureAwait(false);
-                sent = current;
+                var current = await TakeAsync(cancellationToken).ConfigureAwait(false);
+                if (!current.Equals(sent))
+                {
+                    await write(new RegionFrame { Census = current }).ConfigureAwait(false);
+                    sent = current;
+                }
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or System.Text.Json.JsonException)
+            {
+                // The console's view waits for the next round; replication never waits on it.
             }
 
             await Task.Delay(Interval, time, cancellationToken).ConfigureAwait(false);

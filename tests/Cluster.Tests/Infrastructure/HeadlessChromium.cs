@@ -100,10 +100,15 @@ public sealed partial class HeadlessChromium : IAsyncDisposable
         return value is null ? string.Empty : value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : value.ToJsonString();
     }
 
-    /// <summary>Saves what the page shows now as a PNG file.</summary>
+    /// <summary>Saves the whole page as it shows now, beyond the window too, as a PNG file.</summary>
     public async Task ScreenshotAsync(string path)
     {
-        var shot = await SendAsync("Page.captureScreenshot", new JsonObject { ["format"] = "png" });
+        var size = (await SendAsync("Page.getLayoutMetrics", null))!["cssContentSize"]!;
+        var shot = await SendAsync("Page.captureScreenshot", new JsonObject
+        {
+            ["format"] = "png", ["captureBeyondViewport"] = true,
+            ["clip"] = new JsonObject { ["x"] = 0, ["y"] = 0, ["width"] = size["width"]!.GetValue<double>(), ["height"] = size["height"]!.GetValue<double>(), ["scale"] = 1 },
+        });
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await File.WriteAllBytesAsync(path, Convert.FromBase64String(shot!["data"]!.GetValue<string>()));
     }

@@ -96,12 +96,12 @@ public sealed class RelayAdversary : IDisposable
         await call.RequestStream.CompleteAsync().WithTimeout();
     }
 
-    /// <summary>Sends a key census as this Region, then keeps the stream open for <paramref name="hold"/> so the ControlPlane reads it.</summary>
-    public async Task ReportCensusAsync(KeyCensus census, TimeSpan hold)
+    /// <summary>Sends a frame as this Region (a key census, audit briefs), then keeps the stream open for <paramref name="hold"/> so the ControlPlane reads it.</summary>
+    public async Task ReportAsync(RegionFrame frame, TimeSpan hold)
     {
         using var channel = Channel();
         using var call = new Relay.RelayClient(channel).Connect(deadline: DateTime.UtcNow.Add(hold + TimeSpan.FromSeconds(10)));
-        await call.RequestStream.WriteAsync(new RegionFrame { Census = census }).WithTimeout();
+        await call.RequestStream.WriteAsync(frame).WithTimeout();
         await Task.Delay(hold);
         await call.RequestStream.CompleteAsync().WithTimeout();
     }

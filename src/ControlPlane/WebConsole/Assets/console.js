@@ -85,6 +85,55 @@ function renderKeys(keys) {
   ].filter(Boolean).join(" ");
 }
 
+function keyIdOf(arn) {
+  return arn.slice(arn.lastIndexOf("/") + 1);
+}
+
+function fillOptions(select, values) {
+  const current = select.value;
+  const known = new Set([...select.options].map(o => o.value));
+  for (const value of values) {
+    if (known.has(value)) continue;
+    const option = document.createElement("option");
+    option.value = value;
+    option.textContent = value;
+    select.append(option);
+  }
+  select.value = current;
+}
+
+function renderAudit(audit, regions) {
+  fillOptions(document.getElementById("audit-event"), audit.eventNames);
+  fillOptions(document.getElementById("audit-region"), regions);
+  const body = document.querySelector("#audit tbody");
+  body.replaceChildren();
+  for (const event of audit.events) {
+    const row = body.insertRow();
+    row.dataset.region = event.region;
+    row.dataset.event = event.eventName;
+    cell(row, event.time.replace("T", " ").replace(/\.\d+/, "").replace(/\+00:00$|Z$/, ""));
+    cell(row, event.region);
+    cell(row, event.eventName);
+    cell(row, event.principal || "(the service)");
+    cell(row, event.keyArns.map(keyIdOf).join(", "));
+    cell(row, event.errorCode || "ok", event.errorCode ? "refused" : "");
+  }
+  const passed = Object.entries(audit.skipped).filter(([, n]) => n > 0).map(([r, n]) => `${r} passed over ${n}`);
+  document.getElementById("audit-note").textContent = [
+    `${audit.events.length} events shown.`,
+    passed.length ? `Under load some events were not sent here (${passed.join(", ")}); the Regions' logs hold them.` : "",
+  ].filter(Boolean).join(" ");
+}
+
+function auditQuery() {
+  const query = new URLSearchParams();
+  for (const [name, id] of [["key", "audit-key"], ["eventName", "audit-event"], ["region", "audit-region"]]) {
+    const value = document.getElementById(id).value.trim();
+    if (value) query.set(name, value);
+  }
+  return `api/audit?${query}`;
+}
+
 async function json(path) {
   const response = await fetch(path, { cache: "no-store" });
   if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
@@ -94,9 +143,10 @@ async function json(path) {
 async function refresh() {
   const error = document.getElementById("error");
   try {
-    const [status, keys] = await Promise.all([json("api/regions"), json("api/keys")]);
+    const [status, keys, audit] = await Promise.all([json("api/regions"), json("api/keys"), json(auditQuery())]);
     renderRegions(status);
     renderKeys(keys);
+    renderAudit(audit, status.regions.map(r => r.name));
     document.getElementById("updated").textContent = `updated ${new Date(status.now).toLocaleTimeString()}`;
     error.hidden = true;
   } catch (e) {
