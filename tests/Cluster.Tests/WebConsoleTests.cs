@@ -164,12 +164,17 @@ public sealed class WebConsoleTests(ITestOutputHelper output)
 
     private static Internal.V1.AuditBriefs Briefs(params Internal.V1.AuditBrief[] events) => new() { Events = { events } };
 
-    private static async Task<IReadOnlyList<JsonElement>> EventsAsync(HttpClient client, Uri audit)
+    private static Task<IReadOnlyList<JsonElement>> SetsAsync(HttpClient client, Uri keys) => ListAsync(client, keys, "sets");
+
+    private static Task<IReadOnlyList<JsonElement>> EventsAsync(HttpClient client, Uri audit) => ListAsync(client, audit, "events");
+
+    /// <summary>One list of what the console's API answers, as an operator reads it.</summary>
+    private static async Task<IReadOnlyList<JsonElement>> ListAsync(HttpClient client, Uri api, string property)
     {
-        using var answer = await client.GetAsync(audit).WithTimeout();
+        using var answer = await client.GetAsync(api).WithTimeout();
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         using var document = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
-        return [.. document.RootElement.GetProperty("events").EnumerateArray().Select(s => s.Clone())];
+        return [.. document.RootElement.GetProperty(property).EnumerateArray().Select(s => s.Clone())];
     }
 
     private static Internal.V1.KeyCensus Census(string keyId, string primary, string[] replicas, string state = "Enabled")
@@ -179,13 +184,6 @@ public sealed class WebConsoleTests(ITestOutputHelper output)
         return new Internal.V1.KeyCensus { Keys = { summary } };
     }
 
-    private static async Task<IReadOnlyList<JsonElement>> SetsAsync(HttpClient client, Uri keys)
-    {
-        using var answer = await client.GetAsync(keys).WithTimeout();
-        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-        using var document = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
-        return [.. document.RootElement.GetProperty("sets").EnumerateArray().Select(s => s.Clone())];
-    }
 
     /// <summary>Waits until the key's row reads "member|member|...|agreement" (members primary first, then by Region).</summary>
     private async Task UntilKeySetAsync(HeadlessChromium browser, string keyId, string expected)

@@ -23,11 +23,17 @@ public static class MetricsScrape
     /// <summary>A refusal: the HTTP status and a line saying why.</summary>
     public sealed record Refusal(int Status, string Message);
 
-    /// <summary>The process's meter for scraping, and its traces when the OTLP environment variables ask for them (<see cref="TraceExport"/>).</summary>
-    public static void AddTelemetry(IServiceCollection services, string serviceName, string? instance, string meterName, string sourceName) =>
+    /// <summary>
+    /// The process's meter for scraping, and its traces when the OTLP environment variables ask for them
+    /// (<see cref="TraceExport"/>): ASP.NET Core's spans and those its <see cref="EnvelopeTrace"/> starts under <paramref name="sourceName"/>.
+    /// </summary>
+    public static void AddTelemetry(IServiceCollection services, string serviceName, string? instance, string meterName, string sourceName)
+    {
+        services.AddSingleton(new EnvelopeTrace(new System.Diagnostics.ActivitySource(sourceName)));
         TraceExport.AddTo(services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName, serviceInstanceId: instance))
             .WithMetrics(m => m.AddMeter(meterName).AddMeter(PlatformMeters).AddPrometheusExporter()), sourceName, Environment.GetEnvironmentVariable);
+    }
 
     public static void Map(IEndpointRouteBuilder endpoints, Func<HttpContext, Refusal?> admit, Func<HttpContext, Task> refresh) =>
         endpoints.MapPrometheusScrapingEndpoint(Path, meterProvider: null, configureBranchedPipeline: b => b.Use(async (http, next) =>

@@ -13,6 +13,9 @@ public sealed class RelayMetrics : IDisposable
 {
     public const string MeterName = "Grpc.Mrk.ControlPlane";
 
+    /// <summary>The ControlPlane's spans: each message it stores and each it delivers, in the trace the message carries.</summary>
+    public const string SourceName = "Grpc.Mrk.ControlPlane";
+
     private readonly Meter _meter;
     private readonly Cluster.Serving.ScrapeSnapshot<Dictionary<string, (long Depth, DateTimeOffset Oldest)>> _depths;
 
@@ -48,9 +51,8 @@ public sealed class RelayMetrics : IDisposable
 
     public static void AddTo(IServiceCollection services)
     {
-        RelayTracing.AddTo(services);
         services.AddSingleton<RelayMetrics>();
-        Cluster.Serving.MetricsScrape.AddTelemetry(services, "grpc-mrk-controlplane", null, MeterName, RelayTracing.SourceName);
+        Cluster.Serving.MetricsScrape.AddTelemetry(services, "grpc-mrk-controlplane", null, MeterName, SourceName);
     }
 
     public static TagList Region(string name, string key) => new() { { key, name } };

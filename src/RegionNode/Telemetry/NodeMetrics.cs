@@ -15,6 +15,9 @@ public sealed class NodeMetrics : IDisposable
 {
     public const string MeterName = "Grpc.Mrk.RegionNode";
 
+    /// <summary>The node's spans beside ASP.NET Core's: each relay message it sends and each it processes.</summary>
+    public const string SourceName = "Grpc.Mrk.RegionNode";
+
     /// <summary>From 50 us: a cached key's Encrypt takes well under a millisecond, a ReplicateKey under load seconds.</summary>
     private static readonly double[] CallBuckets =
         [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -69,10 +72,9 @@ public sealed class NodeMetrics : IDisposable
     /// </summary>
     public static void AddTo(IServiceCollection services, string region)
     {
-        NodeTracing.AddTo(services);
         services.AddSingleton<StoreCensus>();
         services.AddSingleton<NodeMetrics>();
-        Cluster.Serving.MetricsScrape.AddTelemetry(services, "grpc-mrk-regionnode", region, MeterName, NodeTracing.SourceName);
+        Cluster.Serving.MetricsScrape.AddTelemetry(services, "grpc-mrk-regionnode", region, MeterName, SourceName);
     }
 
     public Histogram<double> CallDuration { get; }
