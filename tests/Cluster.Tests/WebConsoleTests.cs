@@ -105,6 +105,32 @@ public sealed class WebConsoleTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await operatorClient.PostAsync(regions, new StringContent("{}")).WithTimeout()).StatusCode);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:{console}", "one https:// address with its port")]
+    [InlineData("https://127.0.0.1", "one https:// address with its port")]
+    [InlineData("https://127.0.0.1:{relay}", "a port of its own")]
+    public async Task ControlPlane_RefusesToStart_WithAConsoleAddressItCannotServeSafely(string consoleUrl, string reason)
+    {
+        using var directory = new TempDirectory();
+        var layout = new ClusterLayout(directory.Sub("certs"));
+        ClusterBootstrap.Run(layout, [East], [], TimeProvider.System);
+        var relay = ControlPlaneProcess.FreePort();
+        var (process, log, _) = ProcessLauncher.Launch(RepoPaths.ControlPlaneDll,
+        [
+            "--data-dir", directory.Sub("controlplane"), "--regions", East, "--ca-cert", layout.AuthorityCertificate,
+            "--tls-cert", layout.ControlPlaneCertificate, "--tls-key", layout.ControlPlaneKey, "--urls", $"https://127.0.0.1:{relay}",
+            "--console-urls", consoleUrl.Replace("{console}", ControlPlaneProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                .Replace("{relay}", relay.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal),
+        ], null);
+        using (process)
+        {
+            await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(60));
+            var text = string.Join(Environment.NewLine, log);
+            Assert.True(process.ExitCode == 2, text);
+            Assert.Contains(reason, text, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Console_ShowsWhatARegionReports_AndDropsAReportOutsideTheProtocol()
     {

@@ -171,7 +171,8 @@ public static class ControlPlaneSetup
             throw new InvalidOperationException("--urls must give https:// addresses: every connection to the ControlPlane is mutual TLS.");
         }
 
-        if (ConsolePort(options) is { } consolePort && (urls.Contains($":{consolePort}/", StringComparison.Ordinal) || urls.EndsWith($":{consolePort}", StringComparison.Ordinal)))
+        if (ConsolePort(options) is { } consolePort
+            && urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Any(u => u.TrimEnd('/').EndsWith($":{consolePort}", StringComparison.Ordinal)))
         {
             throw new InvalidOperationException("--console-urls needs a port of its own, apart from the relay's --urls.");
         }

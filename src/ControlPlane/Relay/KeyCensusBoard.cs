@@ -78,6 +78,12 @@ public sealed partial class KeyCensusBoard(ClusterRegions regions, TimeProvider 
             sets.Add(new KeySet(keyId, view.PrimaryRegion, members, agree, since is { } s ? Math.Max(0, (now - s).TotalSeconds) : 0));
         }
 
+        // A key no Region reports any more (deleted everywhere) is forgotten here too.
+        foreach (var gone in _disagreeingSince.Keys.Where(k => !byKey.ContainsKey(k)))
+        {
+            _disagreeingSince.TryRemove(gone, out _);
+        }
+
         return sets;
     }
 
