@@ -74,7 +74,7 @@ within() {
 }
 
 started=$SECONDS
-for package in docker.io docker-compose debootstrap iptables; do
+for package in docker.io docker-compose debootstrap iptables curl; do
   dpkg -s "$package" >/dev/null 2>&1 || installed+=("$package")
 done
 if [[ ${#installed[@]} -gt 0 ]]; then
@@ -139,7 +139,18 @@ check "us-east-1 converges: the replica queued while it was down is Enabled" wit
 check "us-east-1 still decrypts its earlier ciphertext" \
   test "$(mrk --region us-east-1 decrypt --ciphertext-blob "$blob" --query Plaintext --output text)" == dGVzdGJlZA==
 
+# The web console: the key sets to the operator certificate, nothing without one.
+docker cp "$("${compose[@]}" ps -q controlplane):/certs/operator" "${work}/operator" >/dev/null
+docker cp "$("${compose[@]}" ps -q controlplane):/certs/ca.crt" "${work}/ca.crt" >/dev/null
+console() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "${work}/ca.crt" "$@"; }
+console_lists_key() {
+  curl -s --max-time 10 --cacert "${work}/ca.crt" --cert "${work}/operator/tls.crt" --key "${work}/operator/tls.key" \
+    https://localhost:7190/console/api/keys | grep -q "\"keyId\":\"${key}\""
+}
+check "the web console lists the key set to the operator certificate" within 30 console_lists_key
+check "the web console refuses a caller without a certificate (401)" test "$(console https://localhost:7190/console/api/keys)" == 401
+
 # Nothing of the testbed listened beyond loopback.
-check "listeners only on 127.0.0.1" bash -c "! ss -Hltn | awk '{print \$4}' | grep -E ':710[0-3]\$' | grep -vE '^127\\.0\\.0\\.1:'"
+check "listeners only on 127.0.0.1" bash -c "! ss -Hltn | awk '{print \$4}' | grep -E ':7(10[0-3]|190)\$' | grep -vE '^127\\.0\\.0\\.1:'"
 echo "compose testbed took $((SECONDS - started)) s"
 [[ $failed -eq 0 ]]

@@ -42,8 +42,14 @@ public sealed partial class DeploymentManifestTests
 
             Assert.Equal("unless-stopped", service["restart"]);
             Assert.Equal("probe", List(Map(service["healthcheck"])["test"]).Last());
-            var port = ListeningPort((string)Map(service["environment"])["ASPNETCORE_URLS"]);
-            Assert.Equal($"{port}:{port}", Assert.Single(List(Map(Map(overrides["services"])[name])["ports"])));
+            var environment = Map(service["environment"]);
+            var ports = new List<int> { ListeningPort((string)environment["ASPNETCORE_URLS"]) };
+            if (environment.TryGetValue("ControlPlane__ConsoleUrl", out var console))
+            {
+                ports.Add(ListeningPort((string)console));
+            }
+
+            Assert.Equal(ports.Select(p => $"{p}:{p}"), List(Map(Map(overrides["services"])[name])["ports"]).Cast<string>());
         }
 
         var volumes = Map(compose["volumes"]).Keys;
@@ -83,12 +89,17 @@ public sealed partial class DeploymentManifestTests
 
             var environment = List(container["env"]).Select(Map).ToDictionary(e => (string)e["name"], e => e);
             var port = ListeningPort((string)environment["ASPNETCORE_URLS"]["value"]);
-            var containerPort = Map(List(container["ports"]).Single());
-            Assert.Equal(port.ToString(System.Globalization.CultureInfo.InvariantCulture), containerPort["containerPort"]);
+            var containerPorts = List(container["ports"]).Select(Map).ToList();
+            Assert.Equal(port.ToString(System.Globalization.CultureInfo.InvariantCulture), containerPorts[0]["containerPort"]);
+            if (environment.TryGetValue("ControlPlane__ConsoleUrl", out var console))
+            {
+                Assert.Equal(ListeningPort((string)console["value"]).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Assert.Single(containerPorts, p => (string)p["name"] == "console")["containerPort"]);
+            }
 
+            Assert.Equal(environment.ContainsKey("ControlPlane__ConsoleUrl") ? 2 : 1, containerPorts.Count);
             var service = documents.Single(d => (string)d["kind"] == "Service" && (string)Map(d["metadata"])["name"] == (string)Map(set["metadata"])["name"]);
-            var servicePort = Map(List(Map(service["spec"])["ports"]).Single());
-            Assert.Equal(containerPort["name"], servicePort["targetPort"]);
+            Assert.Equal(containerPorts.Select(p => p["name"]), List(Map(service["spec"])["ports"]).Select(p => Map(p)["targetPort"]));
             Assert.Equal(Map(Map(service["spec"])["selector"]), Map(Map(template["metadata"])["labels"]));
 
             foreach (var reference in environment.Values.Where(e => e.ContainsKey("valueFrom")))
