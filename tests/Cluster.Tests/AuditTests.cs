@@ -111,6 +111,48 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>
+    /// The node checks its own log on a schedule: a record edited behind its back while it runs is found at that record,
+    /// logged as an error and counted as an invalid verification in the metric the alert watches.
+    /// </summary>
+    [Fact]
+    public async Task SelfCheck_FindsARecordEditedWhileTheNodeRuns_AndCountsIt()
+    {
+        var data = _directory.Sub("checked");
+        await using var node = await RegionNodeProcess.StartAsync(data, output, extra: ["--audit-verify-interval", "0.5"]);
+        var key = await node.CreateAsync();
+        await node.Client.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = ByteString.CopyFromUtf8("checked") }).WithTimeout();
+        await Eventually.TrueAsync(() => Task.FromResult(node.Log.Contains("Audit log verified", StringComparison.Ordinal)), TimeSpan.FromSeconds(20),
+            "a scheduled check that finds the log intact");
+        Assert.Matches("mrk_audit_verifications_total\\{[^}]*mrk_result=\"valid\"[^}]*\\} [1-9]", await MetricsAsync(node));
+        Assert.DoesNotMatch("mrk_result=\"invalid\"[^}]*\\} [1-9]", await MetricsAsync(node));
+
+        await using (var connection = new SqliteConnection($"Data Source={node.StorePath};Pooling=False;Default Timeout=30"))
+        {
+            await connection.OpenAsync();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA busy_timeout = 10000; UPDATE audit_records SET json = replace(json, 'CreateKey', 'CreateKye') WHERE sequence = 1;";
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        await Eventually.TrueAsync(() => Task.FromResult(node.Log.Contains("Audit log broken at record 1", StringComparison.Ordinal)), TimeSpan.FromSeconds(20),
+            "the scheduled check to find record 1 altered");
+        Assert.Matches("mrk_audit_verifications_total\\{[^}]*mrk_result=\"invalid\"[^}]*\\} [1-9]", await MetricsAsync(node));
+    }
+
+    /// <summary>The node's metrics, read from loopback as the insecure local mode allows (HTTP/2 without TLS).</summary>
+    private static async Task<string> MetricsAsync(RegionNodeProcess node)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(node.Endpoint, "/metrics"))
+        {
+            Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        using var response = await http.SendAsync(request).WithTimeout();
+        Assert.True(response.IsSuccessStatusCode, response.StatusCode.ToString());
+        return await response.Content.ReadAsStringAsync();
+    }
+
     [Theory]
     [InlineData("edit")]
     [InlineData("delete")]

@@ -29,6 +29,9 @@ public sealed class RegionNodeOptions
     /// <summary>How often due deletions and rotations are carried out.</summary>
     public double MaintenanceIntervalSeconds { get; set; } = 30;
 
+    /// <summary>How often the node checks its own audit log (hash chain and signed digests); 0 for never.</summary>
+    public double AuditVerifyIntervalSeconds { get; set; } = 6 * 3600;
+
     /// <summary>PEM certificate for the public API's TLS (for example regions/&lt;region&gt;/tls.crt from `mrk cluster bootstrap`).</summary>
     public string? TlsCertificateFile { get; set; }
 

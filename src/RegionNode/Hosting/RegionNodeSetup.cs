@@ -44,6 +44,7 @@ public static partial class RegionNodeSetup
         ["--account-id"] = "Mrk:AccountId",
         ["--test-mode"] = "Mrk:TestMode",
         ["--maintenance-interval"] = "Mrk:MaintenanceIntervalSeconds",
+        ["--audit-verify-interval"] = "Mrk:AuditVerifyIntervalSeconds",
         ["--sync-interval"] = "Mrk:SyncIntervalSeconds",
         ["--key-cache-size"] = "Mrk:KeyCacheSize",
         ["--insecure-allow-anonymous"] = "Mrk:InsecureAllowAnonymous",
@@ -119,6 +120,8 @@ public static partial class RegionNodeSetup
         services.AddSingleton<KeyManagementApi>();
         ApiPipeline.Register(services);
         NodeMetrics.AddTo(services, builder.Configuration.GetSection(RegionNodeOptions.Section).Get<RegionNodeOptions>()?.Region ?? string.Empty);
+        services.AddSingleton(sp => new AuditCheckSchedule(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.AuditVerifyIntervalSeconds)));
+        services.AddHostedService<AuditSelfCheck>();
         services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<RegionIdentity>().Region, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<AwsSignatureAuthentication>();
         services.AddSingleton<AwsJsonFront>();
@@ -190,6 +193,11 @@ public static partial class RegionNodeSetup
         if (options.MaintenanceIntervalSeconds is <= 0 or > 86400)
         {
             throw new StartupRefusedException("--maintenance-interval must be between 0 and 86400 seconds.");
+        }
+
+        if (options.AuditVerifyIntervalSeconds is < 0 or > 30 * 86400 || options.AuditVerifyIntervalSeconds is > 0 and < 0.1)
+        {
+            throw new StartupRefusedException("--audit-verify-interval must be 0 (never) or between 0.1 and 2592000 seconds (30 days).");
         }
 
         if (options.SyncIntervalSeconds is < 0.1 or > 3600)

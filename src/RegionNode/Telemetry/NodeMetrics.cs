@@ -42,7 +42,7 @@ public sealed class NodeMetrics : IDisposable
             "Time from a change queued at its source Region to its application here (the two Regions' clocks included).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
         AuditVerifications = _meter.CreateCounter<long>("mrk.audit.verifications", "{verification}",
-            "Verifications of this Region's audit log (hash chain and signed digests) an operator ran, by result: valid or invalid.");
+            "Verifications of this Region's audit log (hash chain and signed digests), an operator's or the node's own scheduled ones, by result: valid or invalid.");
         _meter.CreateObservableGauge("mrk.keys", ObserveKeys, "{key}", "Keys in this Region by state, spec and multi-Region role.");
         _meter.CreateObservableGauge("mrk.relay.outbox.depth", () => _store.Value.Outbox.Select(o =>
             new Measurement<long>(o.Depth, new KeyValuePair<string, object?>("mrk.destination", o.Destination))), "{envelope}",

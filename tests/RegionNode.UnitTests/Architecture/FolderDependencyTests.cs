@@ -18,7 +18,7 @@ public sealed class FolderDependencyTests
         ["Replication"] = ["Audit", "Crypto", "Storage", "Telemetry"],
         ["Telemetry"] = ["Audit", "Storage"],
         ["Testing"] = ["Replication"],
-        ["Background"] = [],
+        ["Background"] = ["Audit", "Telemetry"],
         ["Storage"] = [],
         ["Crypto"] = [],
     };
