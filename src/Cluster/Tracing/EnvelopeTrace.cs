@@ -14,6 +14,9 @@ public sealed class EnvelopeTrace(ActivitySource source)
 {
     public const string MessagingSystem = "mrk.relay";
 
+    /// <summary>Whether this process traces (an exporter listens to its spans).</summary>
+    public bool Tracing => source.HasListeners();
+
     /// <summary>The current span's traceparent, to travel with a message queued now; empty when this process does not trace.</summary>
     public string Current() =>
         source.HasListeners() && Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } id } ? id : string.Empty;

@@ -11,7 +11,7 @@ namespace Grpc.Mrk.RegionNode.Api;
 /// validation, the domain) is counted under the AWS exception name it was answered with. The call's server span, when
 /// the node traces, gets the same names: the RPC method rather than the HTTP path, and the outcome.
 /// </summary>
-public sealed class CallMetricsInterceptor(NodeMetrics metrics) : Interceptor
+public sealed class CallMetricsInterceptor(NodeMetrics metrics, Cluster.Tracing.EnvelopeTrace trace) : Interceptor
 {
     /// <summary>Each served method's name as the conventions spell it (no leading slash), made once rather than per call.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> MethodNames = new(StringComparer.Ordinal);
@@ -48,7 +48,8 @@ public sealed class CallMetricsInterceptor(NodeMetrics metrics) : Interceptor
         }
 
         metrics.CallDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
-        if (Activity.Current is { IsAllDataRequested: true } span)
+        // ASP.NET Core keeps an activity per request even when nothing exports it: named only when this node traces.
+        if (trace.Tracing && Activity.Current is { IsAllDataRequested: true } span)
         {
             foreach (var tag in tags)
             {
