@@ -124,7 +124,7 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
         await node.Client.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = ByteString.CopyFromUtf8("checked") }).WithTimeout();
         await Eventually.TrueAsync(() => Task.FromResult(node.Log.Contains("Audit log verified", StringComparison.Ordinal)), TimeSpan.FromSeconds(20),
             "a scheduled check that finds the log intact");
-        Assert.Matches("mrk_audit_verifications_total\\{[^}]*mrk_result=\"valid\"[^}]*\\} [1-9]", await MetricsAsync(node));
+        await CounterShowsAsync(node, "valid");
         Assert.DoesNotMatch("mrk_result=\"invalid\"[^}]*\\} [1-9]", await MetricsAsync(node));
 
         await using (var connection = new SqliteConnection($"Data Source={node.StorePath};Pooling=False;Default Timeout=30"))
@@ -137,7 +137,18 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
 
         await Eventually.TrueAsync(() => Task.FromResult(node.Log.Contains("Audit log broken at record 1", StringComparison.Ordinal)), TimeSpan.FromSeconds(20),
             "the scheduled check to find record 1 altered");
-        Assert.Matches("mrk_audit_verifications_total\\{[^}]*mrk_result=\"invalid\"[^}]*\\} [1-9]", await MetricsAsync(node));
+        await CounterShowsAsync(node, "invalid");
+    }
+
+    /// <summary>
+    /// Waits for the verification counter of <paramref name="result"/> to be non-zero: the exporter serves a scrape from
+    /// a short cache, so a scrape made just after the check ran may still show the previous snapshot.
+    /// </summary>
+    private static async Task CounterShowsAsync(RegionNodeProcess node, string result)
+    {
+        var pattern = new System.Text.RegularExpressions.Regex($"mrk_audit_verifications_total\\{{[^}}]*mrk_result=\"{result}\"[^}}]*\\}} [1-9]");
+        await Eventually.TrueAsync(async () => pattern.IsMatch(await MetricsAsync(node)), TimeSpan.FromSeconds(10),
+            $"mrk_audit_verifications_total to count a {result} result");
     }
 
     /// <summary>The node's metrics, read from loopback as the insecure local mode allows (HTTP/2 without TLS).</summary>

@@ -131,6 +131,42 @@ public sealed class WebConsoleTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("missing", "cannot be used")]
+    [InlineData("0123 not a key\n", "line 1 is not")]
+    [InlineData("no-console", "give --console-urls as well")]
+    public async Task ControlPlane_RefusesToStart_WithAKeysFileItCannotUse(string content, string reason)
+    {
+        using var directory = new TempDirectory();
+        var file = Path.Combine(directory.Path, "bad-keys");
+        if (content != "missing")
+        {
+            await File.WriteAllTextAsync(file, content == "no-console" ? "" : content);
+        }
+
+        var layout = new ClusterLayout(directory.Sub("certs"));
+        ClusterBootstrap.Run(layout, [East], [], TimeProvider.System);
+        var arguments = new List<string>
+        {
+            "--data-dir", directory.Sub("refused"), "--regions", East, "--ca-cert", layout.AuthorityCertificate,
+            "--tls-cert", layout.ControlPlaneCertificate, "--tls-key", layout.ControlPlaneKey, "--urls", $"https://127.0.0.1:{ControlPlaneProcess.FreePort()}",
+            "--console-keys-file", file,
+        };
+        if (content != "no-console")
+        {
+            arguments.AddRange(["--console-urls", $"https://127.0.0.1:{ControlPlaneProcess.FreePort()}"]);
+        }
+
+        var (process, log, _) = ProcessLauncher.Launch(RepoPaths.ControlPlaneDll, [.. arguments], null);
+        using (process)
+        {
+            await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(60));
+            var text = string.Join(Environment.NewLine, log);
+            Assert.True(process.ExitCode == 2, text);
+            Assert.Contains(reason, text, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Console_ShowsWhatARegionReports_AndDropsAReportOutsideTheProtocol()
     {

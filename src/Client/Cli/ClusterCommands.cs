@@ -14,7 +14,7 @@ internal static class ClusterCommands
 {
     public static Command Build()
     {
-        var cluster = new Command("cluster", "Commands for the cluster: certificates and status.");
+        var cluster = new Command("cluster", "Commands for the cluster: certificates, status and the web console's keys.");
         var output = new Option<string>("--out") { Description = "Folder for the CA and certificates", DefaultValueFactory = _ => ".mrk/certs" };
         var regions = new Option<string[]>("--regions")
         {
@@ -68,6 +68,7 @@ internal static class ClusterCommands
         cluster.Subcommands.Add(bootstrap);
         cluster.Subcommands.Add(IssueClient());
         cluster.Subcommands.Add(Status());
+        cluster.Subcommands.Add(ConsoleKeyCommands.Build());
         return cluster;
     }
 

@@ -27,6 +27,12 @@ public sealed class ControlPlaneOptions
     /// <summary>Lets a caller on loopback read the console without a certificate: for a local cluster on one machine only.</summary>
     public bool InsecureConsoleLoopback { get; set; }
 
+    /// <summary>
+    /// The console's operator API keys (<c>mrk cluster console-key create</c>): with it, a browser without an operator
+    /// certificate may sign in with one; empty for none.
+    /// </summary>
+    public string ConsoleKeysFile { get; set; } = string.Empty;
+
     public IReadOnlyList<string> RegionList =>
         Regions.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
 }

@@ -27,6 +27,7 @@ public static class ControlPlaneSetup
         ["--tls-key"] = "ControlPlane:TlsKeyFile",
         ["--console-urls"] = "ControlPlane:ConsoleUrl",
         ["--insecure-console-loopback"] = "ControlPlane:InsecureConsoleLoopback",
+        ["--console-keys-file"] = "ControlPlane:ConsoleKeysFile",
     };
 
     /// <summary>`probe`: asks this ControlPlane's own listener through grpc.health.v1; exit code 0 only when it is SERVING.</summary>
@@ -57,7 +58,10 @@ public static class ControlPlaneSetup
         services.AddSingleton<ClusterStatusReader>();
         services.AddSingleton<KeyCensusBoard>();
         services.AddSingleton<AuditTimeline>();
-        services.AddSingleton(sp => new ConsoleAccess(sp.GetRequiredService<ClusterTrust>(), options.InsecureConsoleLoopback));
+        services.AddSingleton(sp => new ConsoleKeys(options.ConsoleKeysFile, sp.GetRequiredService<ILogger<ConsoleKeys>>()));
+        services.AddSingleton<ConsoleSessions>();
+        services.AddSingleton(sp => new ConsoleAccess(sp.GetRequiredService<ClusterTrust>(), sp.GetRequiredService<ConsoleKeys>(),
+            sp.GetRequiredService<ConsoleSessions>(), options.InsecureConsoleLoopback));
         RelayMetrics.AddTo(services);
         services.AddGrpc(o =>
         {
@@ -175,6 +179,23 @@ public static class ControlPlaneSetup
             && urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Any(u => u.TrimEnd('/').EndsWith($":{consolePort}", StringComparison.Ordinal)))
         {
             throw new InvalidOperationException("--console-urls needs a port of its own, apart from the relay's --urls.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.ConsoleKeysFile))
+        {
+            if (ConsolePort(options) is null)
+            {
+                throw new InvalidOperationException("--console-keys-file is for the web console: give --console-urls as well.");
+            }
+
+            try
+            {
+                _ = app.Services.GetRequiredService<ConsoleKeys>();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                throw new InvalidOperationException($"--console-keys-file '{options.ConsoleKeysFile}' cannot be used: {e.Message}; `mrk cluster console-key create` writes it.");
+            }
         }
 
         Directory.CreateDirectory(options.DataDirectory);

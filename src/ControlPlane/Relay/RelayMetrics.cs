@@ -28,6 +28,8 @@ public sealed class RelayMetrics : IDisposable
             "Envelopes their destination acknowledged (and the queue dropped), by destination Region.");
         Refused = _meter.CreateCounter<long>("mrk.relay.envelopes.refused", "{envelope}",
             "Envelopes refused for their routing (a source that is not the sender, an unknown destination, too large), by sending Region.");
+        ConsoleSignIns = _meter.CreateCounter<long>("mrk.console.sign_ins", "{attempt}",
+            "Sign-ins to the web console with an operator API key, by result (signed_in, refused).");
         _meter.CreateObservableGauge("mrk.relay.connected", () => regions.Names.Select(r =>
             new Measurement<int>(connections.IsConnected(r) ? 1 : 0, new KeyValuePair<string, object?>("mrk.region", r))), "{connection}",
             "1 while the Region holds its relay stream, else 0.");
@@ -48,6 +50,8 @@ public sealed class RelayMetrics : IDisposable
     public Counter<long> Delivered { get; }
 
     public Counter<long> Refused { get; }
+
+    public Counter<long> ConsoleSignIns { get; }
 
     public static void AddTo(IServiceCollection services)
     {

@@ -6,7 +6,7 @@ namespace Grpc.Mrk.ControlPlane.WebConsole;
 /// <summary>
 /// The read-only web console, on a listener of its own (<c>--console-urls</c>): its page and assets, embedded in this
 /// assembly (nothing is fetched from elsewhere, so it works offline), and the JSON it reads. Nothing on that listener
-/// but the console is served, and the console nowhere else; every request passes <see cref="ConsoleAccess"/> first.
+/// but the console is served, and the console nowhere else; every request but signing in passes <see cref="ConsoleAccess"/> first.
 /// </summary>
 public static class ConsoleEndpoints
 {
@@ -17,6 +17,8 @@ public static class ConsoleEndpoints
         ["/"] = "index.html", ["/console.js"] = "console.js", ["/console.css"] = "console.css",
         ["/favicon.svg"] = "favicon.svg",
     };
+
+    private const string VisitorItem = "mrk.console.visitor";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -33,30 +35,57 @@ public static class ConsoleEndpoints
 
         if (onConsole)
         {
-            var refusal = http.RequestServices.GetRequiredService<ConsoleAccess>().Admit(http);
-            if (refusal is not null)
-            {
-                http.Response.StatusCode = refusal.Status;
-                http.Response.ContentType = "text/plain; charset=utf-8";
-                await http.Response.WriteAsync(refusal.Message + "\n", http.RequestAborted).ConfigureAwait(false);
-                return;
-            }
-
-            // The page runs only its own script and style, is never framed, and nothing it shows is cached.
+            // The page runs only its own script and style, posts only to itself, is never framed, and nothing it shows
+            // is cached.
             var headers = http.Response.Headers;
-            headers.ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+            headers.ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
             headers.CacheControl = "no-store";
+            if (!ConsoleSignIn.IsOpen(http.Request.Path))
+            {
+                var access = http.RequestServices.GetRequiredService<ConsoleAccess>();
+                var (visitor, refusal) = access.Admit(http);
+                if (refusal is not null)
+                {
+                    await RefuseAsync(http, refusal, access.KeysConfigured).ConfigureAwait(false);
+                    return;
+                }
+
+                http.Items[VisitorItem] = visitor;
+            }
         }
 
         await next(http).ConfigureAwait(false);
     });
 
+    /// <summary>
+    /// A browser asking for a page is sent to sign in when console keys are configured; everything else (the JSON, a
+    /// script) gets the refusal as text.
+    /// </summary>
+    private static Task RefuseAsync(HttpContext http, ConsoleAccess.Refusal refusal, bool signInOffered)
+    {
+        var path = http.Request.Path.Value ?? "";
+        if (signInOffered && refusal.Status == StatusCodes.Status401Unauthorized && HttpMethods.IsGet(http.Request.Method)
+            && (path is Prefix or Prefix + "/" or Prefix + "/index.html"))
+        {
+            http.Response.Redirect(Prefix + ConsoleSignIn.LoginPath);
+            return Task.CompletedTask;
+        }
+
+        http.Response.StatusCode = refusal.Status;
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        return http.Response.WriteAsync(refusal.Message + "\n", http.RequestAborted);
+    }
+
     public static void MapConsole(this IEndpointRouteBuilder endpoints)
     {
         var console = endpoints.MapGroup(Prefix);
+        console.MapSignIn();
+        console.MapGet("/api/session", (HttpContext http) => http.Items[VisitorItem] is ConsoleAccess.Visitor visitor
+            ? Results.Json(new { how = visitor.How, name = visitor.Name }, Json)
+            : Results.StatusCode(StatusCodes.Status401Unauthorized));
         foreach (var (path, file) in Assets)
         {
             // Routing takes /console and /console/ for one path; the page's relative links need the slash.
@@ -92,8 +121,9 @@ public static class ConsoleEndpoints
             ".svg" => "image/svg+xml",
             _ => "text/css; charset=utf-8",
         };
-        var stream = typeof(ConsoleEndpoints).Assembly.GetManifestResourceStream("console/" + file)
-            ?? throw new InvalidOperationException($"The console's {file} is not embedded in this build.");
-        return Results.Stream(stream, type);
+        return Results.Stream(AssetStream(file), type);
     }
+
+    public static Stream AssetStream(string file) => typeof(ConsoleEndpoints).Assembly.GetManifestResourceStream("console/" + file)
+        ?? throw new InvalidOperationException($"The console's {file} is not embedded in this build.");
 }

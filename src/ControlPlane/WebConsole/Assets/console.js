@@ -136,6 +136,10 @@ function auditQuery() {
 
 async function json(path) {
   const response = await fetch(path, { cache: "no-store" });
+  if (response.status === 401) {
+    // The session ended (expired, signed out elsewhere, its key revoked): back to the sign-in page, if there is one.
+    location.assign("login");
+  }
   if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
   return response.json();
 }
@@ -158,5 +162,17 @@ async function refresh() {
   }
 }
 
+async function showVisitor() {
+  try {
+    const visitor = await json("api/session");
+    const names = { certificate: "operator certificate", "api-key": "console key", session: "console key", loopback: "loopback, no credentials" };
+    document.getElementById("visitor").textContent = `· ${names[visitor.how] ?? visitor.how}: ${visitor.name}`;
+    document.getElementById("sign-out").hidden = visitor.how !== "session";
+  } catch {
+    // The refresh loop reports an unreachable ControlPlane.
+  }
+}
+
 document.getElementById("key-filter").addEventListener("input", () => { if (lastKeys) renderKeys(lastKeys); });
+showVisitor();
 refresh();
