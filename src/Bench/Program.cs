@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Grpc.Mrk.Bench;
 using Grpc.Mrk.Client;
+using Grpc.Mrk.Cluster;
 
 // mrk-bench: measures one RegionNode under load, side by side with its own empty-call ceiling in the same run.
 var clusterFile = new Option<string>("--cluster-file") { Description = "cluster file naming each Region's endpoint and the CA", DefaultValueFactory = _ => ".mrk/cluster.json" };
@@ -94,26 +95,27 @@ root.SetAction(async (parse, cancellationToken) =>
         : null;
 
     var results = new List<Measurement>();
+    using var progress = ProgressLine.OnStandardError("mrk-bench");
     foreach (var scenario in chosen)
     {
         if (h2load is not null && scenario.Wire is { } wire)
         {
             // The same request through the .NET client first: h2load cannot tell a gRPC error from an answer.
             await scenario.Call(cancellationToken).ConfigureAwait(false);
-            await Console.Error.WriteLineAsync($"running {scenario.Name} with h2load ({h2load.Connections} x {h2load.Streams} in flight, "
-                                               + $"{h2load.Threads} thread(s), {duration.TotalSeconds:0.#} s)...").ConfigureAwait(false);
+            progress.ReportOrLog($"running {scenario.Name} with h2load ({h2load.Connections} x {h2load.Streams} in flight, "
+                                 + $"{h2load.Threads} thread(s), {duration.TotalSeconds:0.#} s)...");
             results.Add(await H2LoadRunner.RunAsync(scenario.Name, uri, wire, h2load, warm, duration, nodeCpu).ConfigureAwait(false));
             continue;
         }
 
-        await Console.Error.WriteLineAsync($"running {scenario.Name} ({workers} in flight, {duration.TotalSeconds:0.#} s)...").ConfigureAwait(false);
+        progress.ReportOrLog($"running {scenario.Name} ({workers} in flight, {duration.TotalSeconds:0.#} s)...");
         results.Add(await LoadRunner.RunAsync(scenario.Name, scenario.Call, workers, warm, duration, bound, nodeCpu).ConfigureAwait(false));
     }
 
     // One client, one call at a time: the latency a single caller sees, beside the same for the empty call.
     foreach (var sequential in chosen.Where(s => s.Name is Scenarios.Ceiling or "Encrypt 4 KiB" or AwsJsonScenarios.Prefix + "Encrypt 4 KiB").ToList())
     {
-        await Console.Error.WriteLineAsync($"running {sequential.Name} from one client, one call at a time...").ConfigureAwait(false);
+        progress.ReportOrLog($"running {sequential.Name} from one client, one call at a time...");
         results.Add(await LoadRunner.RunAsync($"{sequential.Name} sequential", sequential.Call, 1, warm, duration, bound, nodeCpu).ConfigureAwait(false));
     }
 
@@ -172,7 +174,8 @@ crossRegion.SetAction(async (parse, cancellationToken) =>
     using var cluster = ClusterClients.Open(parse.GetValue(clusterFile)!, parse.GetValue(region)!, parse.GetValue(replicasOption));
     var (primaryRegion, primary, replicas) = (cluster.PrimaryRegion, cluster.Primary, cluster.Replicas);
     var measure = new CrossRegion(primary, replicas, TimeSpan.FromMilliseconds(parse.GetValue(pollMs)), TimeSpan.FromSeconds(60));
-    void Progress(string text) => Console.Error.WriteLine(text);
+    using var progress = ProgressLine.OnStandardError("mrk-bench cross-region");
+    void Progress(string text) => progress.ReportOrLog(text);
     await measure.OpenAsync().ConfigureAwait(false);
     var (enabled, answered) = await measure.ReplicateAsync(parse.GetValue(samples), Progress).ConfigureAwait(false);
     var figures = new List<Latencies>
@@ -236,9 +239,14 @@ scale.SetAction(async (parse, cancellationToken) =>
 
     var run = new ScaleRun(cluster.PrimaryRegion, cluster.Primary, cluster.Replicas, parse.GetValue(concurrency), TimeSpan.FromMinutes(30));
     var folder = parse.GetValue(dataFolder) ?? Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(clusterFile)!));
-    var result = await run.RunAsync(count, folder, TimeSpan.FromSeconds(parse.GetValue(settleSeconds)), TimeSpan.FromSeconds(parse.GetValue(idleSeconds)),
-            text => Console.Error.WriteLine(text))
-        .ConfigureAwait(false);
+    ScaleResult result;
+    using (var progress = ProgressLine.OnStandardError($"mrk-bench scale ({count} keys)"))
+    {
+        result = await run.RunAsync(count, folder, TimeSpan.FromSeconds(parse.GetValue(settleSeconds)), TimeSpan.FromSeconds(parse.GetValue(idleSeconds)),
+                progress.ReportOrLog)
+            .ConfigureAwait(false);
+    }
+
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{result.Keys} multi-Region keys: created in {result.CreateSeconds:0.0} s, replicated to {result.ReplicaRegions} Regions (all Enabled) in "
         + $"{result.ReplicateSeconds:0.0} s more; {result.TotalSeconds:0.0} s in all; the cluster was quiet {result.QuietAfterSeconds:0} s later"));

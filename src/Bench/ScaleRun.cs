@@ -90,13 +90,14 @@ public sealed class ScaleRun(string primaryRegion, MrkClient primary, IReadOnlyD
     {
         var next = -1;
         var done = 0;
+        var step = Math.Clamp(count / 20, 1, 1000);
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
             {
                 await action(i).ConfigureAwait(false);
-                if (Interlocked.Increment(ref done) % 1000 == 0)
+                if (Interlocked.Increment(ref done) % step == 0)
                 {
                     progress(done);
                 }

@@ -12,8 +12,15 @@ public static class ChaosRun
     /// <summary>Sets no call of an iteration touched that are checked after it anyway, in turn (<see cref="Ledger.TakeForCheck"/>).</summary>
     private const int UntouchedPerIteration = 20;
 
-    public static async Task<(RunFigures Figures, string Folder)> RunAsync(ChaosSettings settings, Action<string> progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the iterations; <paramref name="progress"/> gets a line per iteration (the run's log), <paramref name="phase"/>
+    /// what the run is doing now (for a progress line in a terminal).
+    /// </summary>
+    public static async Task<(RunFigures Figures, string Folder)> RunAsync(ChaosSettings settings, Action<string> progress, CancellationToken cancellationToken,
+        Action<string>? phase = null)
     {
+        phase ??= _ => { };
+        phase("starting the cluster");
         var folder = settings.Folder ?? Path.Combine(Path.GetTempPath(), $"mrk-chaos-{settings.Seed}-{Guid.NewGuid():N}"[..32]);
         Directory.CreateDirectory(folder);
         var figures = new RunFigures
@@ -37,6 +44,7 @@ public static class ChaosRun
                     cancellationToken.ThrowIfCancellationRequested();
                     var started = clock.Elapsed;
                     using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    phase($"iteration {iteration}/{settings.Iterations}: workload and faults");
                     var injecting = nemesis.RunAsync(faults, iteration, stopFaults.Token);
                     await workload.RunAsync(settings.Seed, iteration, settings.Workers, settings.OperationsPerIteration, settings.IterationTime)
                         .WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -44,6 +52,7 @@ public static class ChaosRun
                     await injecting.ConfigureAwait(false);
                     var faulted = clock.Elapsed;
                     var scope = ledger.TakeForCheck(UntouchedPerIteration);
+                    phase($"iteration {iteration}/{settings.Iterations}: settling");
                     healed = await checker.SettleAsync(scope, cancellationToken).ConfigureAwait(false);
                     if (!healed)
                     {
@@ -51,6 +60,7 @@ public static class ChaosRun
                     }
 
                     var settled = clock.Elapsed;
+                    phase($"iteration {iteration}/{settings.Iterations}: checking {scope.Count} sets");
                     await checker.CheckAsync(iteration, scope, final: false, cancellationToken).ConfigureAwait(false);
                     figures.Iterations = iteration;
                     progress($"iteration {iteration}/{settings.Iterations}: {figures.Count(Outcome.Acknowledged)} acknowledged, "
@@ -60,6 +70,7 @@ public static class ChaosRun
                 }
 
                 var everything = ledger.Sets.Values.OrderBy(s => s.Ordinal).ToList();
+                phase($"final check of {everything.Count} sets");
                 if (healed && await checker.SettleAsync(everything, cancellationToken).ConfigureAwait(false))
                 {
                     await checker.CheckAsync(null, everything, final: true, cancellationToken).ConfigureAwait(false);

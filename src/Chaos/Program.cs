@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Grpc.Mrk.Chaos;
 using Grpc.Mrk.Chaos.Network;
+using Grpc.Mrk.Cluster;
 
 // mrk-chaos: faults against a real local cluster with a seeded workload and an invariant checker; and a fuzzer.
 var seed = new Option<int>("--seed") { Description = "seed of the workload's and the faults' draws", DefaultValueFactory = _ => 1 };
@@ -46,7 +47,13 @@ run.SetAction(async (parse, cancellationToken) =>
         MaxDuration = TimeSpan.FromMinutes(parse.GetValue(maxMinutes)),
         Network = asked != "loopback" && unavailable is null ? ChaosNetwork.Namespaces : ChaosNetwork.Loopback, Folder = parse.GetValue(folder), Keep = parse.GetValue(folder) is not null,
     };
-    var (figures, where) = await ChaosRun.RunAsync(settings, line => Console.Error.WriteLine(line), cancellationToken).ConfigureAwait(false);
+    RunFigures figures;
+    string where;
+    using (var progress = ProgressLine.OnStandardError("mrk-chaos run"))
+    {
+        (figures, where) = await ChaosRun.RunAsync(settings, progress.Log, cancellationToken, progress.Report).ConfigureAwait(false);
+    }
+
     return Finish(figures, where, parse.GetValue(json));
 });
 
@@ -59,8 +66,14 @@ var fuzz = new Command("fuzz", "Sends random and mutated messages to every publi
 };
 fuzz.SetAction(async (parse, cancellationToken) =>
 {
-    var (figures, where) = await FuzzRun.RunAsync(parse.GetValue(seed), parse.GetValue(cases), parse.GetValue(folder),
-        line => Console.Error.WriteLine(line), cancellationToken).ConfigureAwait(false);
+    RunFigures figures;
+    string where;
+    using (var progress = ProgressLine.OnStandardError("mrk-chaos fuzz"))
+    {
+        (figures, where) = await FuzzRun.RunAsync(parse.GetValue(seed), parse.GetValue(cases), parse.GetValue(folder), progress.ReportOrLog, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
     return Finish(figures, where, parse.GetValue(json));
 });
 

@@ -48,6 +48,43 @@ public sealed class ProgressLine : IDisposable
         }
     }
 
+    /// <summary>
+    /// A line to keep, in a terminal or not (a tool's running log): in a terminal the progress line is cleared for it
+    /// and drawn again below it.
+    /// </summary>
+    public void Log(string line)
+    {
+        lock (_lock)
+        {
+            if (_ticker is not null && _width > 0)
+            {
+                _writer.Write("\r" + new string(' ', _width) + "\r");
+                _width = 0;
+            }
+
+            _writer.WriteLine(line);
+            _writer.Flush();
+        }
+
+        if (_ticker is not null)
+        {
+            Render();
+        }
+    }
+
+    /// <summary>In a terminal, progress in place (<see cref="Report"/>); elsewhere, a line of the log (<see cref="Log"/>).</summary>
+    public void ReportOrLog(string detail)
+    {
+        if (_ticker is not null)
+        {
+            Report(detail);
+        }
+        else
+        {
+            Log($"{_what}: {detail}");
+        }
+    }
+
     private void Render()
     {
         lock (_lock)

@@ -42,4 +42,34 @@ public sealed class ProgressLineTests
         Assert.Equal(length, writer.ToString().Length);
         Assert.DoesNotContain('\n', writer.ToString());
     }
+
+    [Fact]
+    public void NotATerminal_LogLinesAndReportOrLog_AreKeptAsLines()
+    {
+        var writer = new StringWriter { NewLine = "\n" };
+        using (var progress = new ProgressLine(writer, interactive: false, "mrk-bench scale", new FakeTimeProvider()))
+        {
+            progress.Log("iteration 1/2: 40 acknowledged");
+            progress.ReportOrLog("created 1000/2000");
+            progress.Report("only in a terminal");
+        }
+
+        Assert.Equal("iteration 1/2: 40 acknowledged\nmrk-bench scale: created 1000/2000\n", writer.ToString());
+    }
+
+    [Fact]
+    public void OnATerminal_ALogLineClearsTheProgressLine_WhichIsDrawnAgainBelowIt()
+    {
+        var writer = new StringWriter { NewLine = "\n" };
+        var progress = new ProgressLine(writer, interactive: true, "mrk-chaos run", new FakeTimeProvider());
+        progress.Report("iteration 1/2: settling");
+        progress.Log("iteration 1/2: 40 acknowledged");
+        var width = "mrk-chaos run: iteration 1/2: settling (0 s)".Length;
+        Assert.EndsWith("\r" + new string(' ', width) + "\riteration 1/2: 40 acknowledged\n\rmrk-chaos run: iteration 1/2: settling (0 s)", writer.ToString(),
+            StringComparison.Ordinal);
+
+        progress.ReportOrLog("iteration 2/2: workload and faults");
+        Assert.EndsWith("\rmrk-chaos run: iteration 2/2: workload and faults (0 s)", writer.ToString(), StringComparison.Ordinal);
+        progress.Dispose();
+    }
 }
