@@ -5,8 +5,10 @@
 # Usage: scripts/run-local.sh [region ...]     (default: us-east-1 eu-west-1 ap-southeast-2)
 # Ports: ControlPlane $MRK_BASE_PORT (default 7100), Regions the following ones in the order given, the web console
 # $MRK_BASE_PORT + 90 (7190; readable from this machine without a certificate). $MRK_HOME moves
-# the data folder (default ./.mrk). MRK_NO_BUILD=1 uses the binaries already built (the test script sets it: it has
-# built them, and other tests run from the same folders meanwhile).
+# the data folder (default ./.mrk). The RegionNode and the ControlPlane run compiled ahead of time (ReadyToRun, under
+# artifacts/local/), so a fresh cluster's first calls and replications do not wait for the runtime's compiler.
+# MRK_NO_BUILD=1 uses the binaries already built (the test script sets it: it has built them, and other tests run from
+# the same folders meanwhile): the ahead-of-time ones when they are newer than the build output, else the build output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,8 +20,17 @@ sync_interval="${MRK_SYNC_INTERVAL:-2}"
 
 if [[ "${MRK_NO_BUILD:-0}" != 1 ]]; then
   dotnet build Grpc.Mrk.sln -c Release -nologo -clp:ErrorsOnly -v:quiet
+  for project in RegionNode ControlPlane; do
+    dotnet publish "src/${project}" -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
+      -nologo -v:quiet -clp:ErrorsOnly -o "artifacts/local/${project}"
+  done
 fi
 bin() { echo "src/$1/bin/Release/net10.0/$2"; }
+# A server's binaries: compiled ahead of time when those are at least as new as the build output.
+server() {
+  local ahead="artifacts/local/$1/$2"
+  if [[ -f "$ahead" && ! "$(bin "$1" "$2")" -nt "$ahead" ]]; then echo "$ahead"; else bin "$1" "$2"; fi
+}
 list="$(IFS=,; echo "${regions[*]}")"
 dotnet "$(bin Client/Cli mrk.dll)" cluster bootstrap --out "$certs" --regions "$list" --query Created --output text >/dev/null
 mkdir -p "${root}/controlplane" "${root}/logs"
@@ -38,7 +49,7 @@ trap stop INT TERM EXIT
 
 controlplane="https://127.0.0.1:${base}"
 console="https://127.0.0.1:$((base + 90))"
-dotnet "$(bin ControlPlane Grpc.Mrk.ControlPlane.dll)" \
+dotnet "$(server ControlPlane Grpc.Mrk.ControlPlane.dll)" \
   --data-dir "${root}/controlplane" --regions "$list" --ca-cert "${certs}/ca.crt" \
   --tls-cert "${certs}/controlplane/tls.crt" --tls-key "${certs}/controlplane/tls.key" --urls "$controlplane" \
   --console-urls "$console" --insecure-console-loopback true \
@@ -50,7 +61,7 @@ port=$base
 for region in "${regions[@]}"; do
   port=$((port + 1))
   mkdir -p "${root}/${region}"
-  dotnet "$(bin RegionNode Grpc.Mrk.RegionNode.dll)" \
+  dotnet "$(server RegionNode Grpc.Mrk.RegionNode.dll)" \
     --region "$region" --data-dir "${root}/${region}" --urls "https://127.0.0.1:${port}" \
     --tls-cert "${certs}/regions/${region}/tls.crt" --tls-key "${certs}/regions/${region}/tls.key" \
     --controlplane "$controlplane" --cluster-certs "$certs" --sync-interval "$sync_interval" \

@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Grpc.Mrk.Cluster.Tests.Infrastructure;
 using Grpc.Mrk.TestSupport;
 using Grpc.Mrk.V1;
+using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
 namespace Grpc.Mrk.Cluster.Tests;
@@ -54,6 +55,24 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IDisposable
         var listening = log.IndexOf("Now listening on", StringComparison.Ordinal);
         Assert.True(passed >= 0, "the start logged no self-test");
         Assert.True(listening > passed, "the node listened before its self-test passed");
+    }
+
+    [Fact]
+    public async Task EveryStart_WarmsUpItsCodePaths_WithoutWritingAnything()
+    {
+        var data = _directory.Sub("warm");
+        await using var node = await RegionNodeProcess.StartAsync(data, output, extra: ["--warm-up", "true"]);
+        await Eventually.TrueAsync(() => Task.FromResult(node.Log.Contains("Warmed up 4 code paths", StringComparison.Ordinal)), TimeSpan.FromSeconds(30),
+            "the warm-up to finish");
+        Assert.DoesNotContain("Warm-up step", node.Log, StringComparison.Ordinal);
+        await using var connection = new SqliteConnection($"Data Source={node.StorePath};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        foreach (var table in new[] { "keys", "key_materials", "audit_records", "outbox" })
+        {
+            using var count = connection.CreateCommand();
+            count.CommandText = $"SELECT COUNT(*) FROM {table}";
+            Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
+        }
     }
 
     [Fact]

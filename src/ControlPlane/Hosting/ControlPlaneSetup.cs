@@ -58,6 +58,7 @@ public static class ControlPlaneSetup
         services.AddSingleton<ClusterStatusReader>();
         services.AddSingleton<KeyCensusBoard>();
         services.AddSingleton<AuditTimeline>();
+        services.AddHostedService<RelayWarmUp>();
         services.AddSingleton(sp => new ConsoleKeys(options.ConsoleKeysFile, sp.GetRequiredService<ILogger<ConsoleKeys>>()));
         services.AddSingleton<ConsoleSessions>();
         services.AddSingleton(sp => new ConsoleAccess(sp.GetRequiredService<ClusterTrust>(), sp.GetRequiredService<ConsoleKeys>(),

@@ -26,4 +26,7 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Warning, "Dropped {Count} audit briefs from {Region}: outside the protocol's bounds")]
     public static partial void AuditBriefsRefused(ILogger logger, string region, int count);
+
+    [LoggerMessage(9, LogLevel.Information, "Warmed up the code of {Types} relay message types in {Milliseconds:0} ms")]
+    public static partial void WarmedUp(ILogger logger, int types, double milliseconds);
 }

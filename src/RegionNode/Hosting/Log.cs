@@ -27,4 +27,10 @@ internal static partial class Log
 
     [LoggerMessage(25, LogLevel.Warning, "Removed {Path}, left by a domain-key rotation that stopped before the store changed; the store stays under its key")]
     public static partial void DomainKeyRotationAbandoned(ILogger logger, string path);
+
+    [LoggerMessage(33, LogLevel.Information, "Warmed up {Steps} code paths in {Milliseconds:0} ms (protobuf messages, key metadata, replication payloads, envelope signatures)")]
+    public static partial void WarmedUp(ILogger logger, int steps, double milliseconds);
+
+    [LoggerMessage(34, LogLevel.Warning, "Warm-up step {Step} failed, the node serves without it: {Reason}")]
+    public static partial void WarmUpStepFailed(ILogger logger, string step, string reason);
 }

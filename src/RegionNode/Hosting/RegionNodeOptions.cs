@@ -32,6 +32,12 @@ public sealed class RegionNodeOptions
     /// <summary>How often the node checks its own audit log (hash chain and signed digests); 0 for never.</summary>
     public double AuditVerifyIntervalSeconds { get; set; } = 6 * 3600;
 
+    /// <summary>
+    /// Runs the replication and key-describing code once on made-up values right after start (<see cref="CodePathWarmUp"/>),
+    /// so the first replication does not wait for the runtime to compile it.
+    /// </summary>
+    public bool WarmUp { get; set; } = true;
+
     /// <summary>PEM certificate for the public API's TLS (for example regions/&lt;region&gt;/tls.crt from `mrk cluster bootstrap`).</summary>
     public string? TlsCertificateFile { get; set; }
 

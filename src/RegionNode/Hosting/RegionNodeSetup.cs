@@ -45,6 +45,7 @@ public static partial class RegionNodeSetup
         ["--test-mode"] = "Mrk:TestMode",
         ["--maintenance-interval"] = "Mrk:MaintenanceIntervalSeconds",
         ["--audit-verify-interval"] = "Mrk:AuditVerifyIntervalSeconds",
+        ["--warm-up"] = "Mrk:WarmUp",
         ["--sync-interval"] = "Mrk:SyncIntervalSeconds",
         ["--key-cache-size"] = "Mrk:KeyCacheSize",
         ["--insecure-allow-anonymous"] = "Mrk:InsecureAllowAnonymous",
@@ -122,6 +123,7 @@ public static partial class RegionNodeSetup
         NodeMetrics.AddTo(services, builder.Configuration.GetSection(RegionNodeOptions.Section).Get<RegionNodeOptions>()?.Region ?? string.Empty);
         services.AddSingleton(sp => new AuditCheckSchedule(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.AuditVerifyIntervalSeconds)));
         services.AddHostedService<AuditSelfCheck>();
+        services.AddHostedService<CodePathWarmUp>();
         services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<RegionIdentity>().Region, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<AwsSignatureAuthentication>();
         services.AddSingleton<AwsJsonFront>();

@@ -73,7 +73,10 @@ public sealed class RegionNodeProcess : INodeUnderTest, IAsyncDisposable
     {
         var (process, log, listening) = Launch(dataDirectory, region, environment,
             [.. transport ?? ["--urls", "http://127.0.0.1:0", "--plaintext", "true"], "--test-mode", testMode ? "true" : "false", "--maintenance-interval", "0.2",
-                "--insecure-allow-anonymous", anonymous ? "true" : "false", .. extra ?? []]);
+                "--insecure-allow-anonymous", anonymous ? "true" : "false",
+                // Hundreds of nodes start in a test run and each would compile the same paths again; a test that is
+                // about the warm-up turns it on.
+                "--warm-up", "false", .. extra ?? []]);
         var exited = process.WaitForExitAsync();
         var first = await Task.WhenAny(listening.Task, exited, Task.Delay(StartTimeout)).ConfigureAwait(false);
         if (first != listening.Task)
