@@ -36,6 +36,10 @@ public static class RegionNodeServices
                 sp.GetRequiredService<TimeProvider>(), sp.GetService<IEnvelopeBuilder>(), sp.GetRequiredService<ITransactionAudit>(),
                 sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.KeyCacheSize);
             store.KeyWritten += sp.GetRequiredService<UnwrappedMaterialCache>().Forget;
+            if (sp.GetService<StoreCensus>() is { } census)
+            {
+                store.KeyWritten += census.NoteKeyWritten;
+            }
             if (sp.GetService<Outbox>() is { } outbox)
             {
                 store.MessagesQueued += outbox.NotifyEnqueued;

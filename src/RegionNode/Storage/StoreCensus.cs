@@ -9,6 +9,16 @@ namespace Grpc.Mrk.RegionNode.Storage;
 /// </summary>
 public sealed class StoreCensus(SqliteDatabase database, Domain.Model.RegionIdentity region)
 {
+    private long _keyWrites;
+
+    /// <summary>
+    /// How many writes to keys have ended (<see cref="SqliteKeyStore.KeyWritten"/>): a reader that saw the same count
+    /// before its last read knows the keys have not changed since, and need not read them again.
+    /// </summary>
+    public long KeyWrites => Interlocked.Read(ref _keyWrites);
+
+    public void NoteKeyWritten(string keyId) => Interlocked.Increment(ref _keyWrites);
+
     public sealed record KeyCount(string State, string Spec, string Role, long Count);
 
     public sealed record OutboxCount(string Destination, long Depth, DateTimeOffset Oldest);
