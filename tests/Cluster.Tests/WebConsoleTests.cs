@@ -112,23 +112,10 @@ public sealed class WebConsoleTests(ITestOutputHelper output)
     public async Task ControlPlane_RefusesToStart_WithAConsoleAddressItCannotServeSafely(string consoleUrl, string reason)
     {
         using var directory = new TempDirectory();
-        var layout = new ClusterLayout(directory.Sub("certs"));
-        ClusterBootstrap.Run(layout, [East], [], TimeProvider.System);
         var relay = ControlPlaneProcess.FreePort();
-        var (process, log, _) = ProcessLauncher.Launch(RepoPaths.ControlPlaneDll,
-        [
-            "--data-dir", directory.Sub("controlplane"), "--regions", East, "--ca-cert", layout.AuthorityCertificate,
-            "--tls-cert", layout.ControlPlaneCertificate, "--tls-key", layout.ControlPlaneKey, "--urls", $"https://127.0.0.1:{relay}",
-            "--console-urls", consoleUrl.Replace("{console}", ControlPlaneProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
-                .Replace("{relay}", relay.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal),
-        ], null);
-        using (process)
-        {
-            await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(60));
-            var text = string.Join(Environment.NewLine, log);
-            Assert.True(process.ExitCode == 2, text);
-            Assert.Contains(reason, text, StringComparison.Ordinal);
-        }
+        await RefusedStartAsync(directory, relay,
+            ["--console-urls", consoleUrl.Replace("{console}", ControlPlaneProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                .Replace("{relay}", relay.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)], reason);
     }
 
     [Theory]
@@ -144,20 +131,20 @@ public sealed class WebConsoleTests(ITestOutputHelper output)
             await File.WriteAllTextAsync(file, content == "no-console" ? "" : content);
         }
 
+        string[] console = content == "no-console" ? [] : ["--console-urls", $"https://127.0.0.1:{ControlPlaneProcess.FreePort()}"];
+        await RefusedStartAsync(directory, ControlPlaneProcess.FreePort(), ["--console-keys-file", file, .. console], reason);
+    }
+
+    /// <summary>Starts a ControlPlane with <paramref name="arguments"/> besides the usual ones, which must refuse to start, saying <paramref name="reason"/>.</summary>
+    private static async Task RefusedStartAsync(TempDirectory directory, int relay, string[] arguments, string reason)
+    {
         var layout = new ClusterLayout(directory.Sub("certs"));
         ClusterBootstrap.Run(layout, [East], [], TimeProvider.System);
-        var arguments = new List<string>
-        {
-            "--data-dir", directory.Sub("refused"), "--regions", East, "--ca-cert", layout.AuthorityCertificate,
-            "--tls-cert", layout.ControlPlaneCertificate, "--tls-key", layout.ControlPlaneKey, "--urls", $"https://127.0.0.1:{ControlPlaneProcess.FreePort()}",
-            "--console-keys-file", file,
-        };
-        if (content != "no-console")
-        {
-            arguments.AddRange(["--console-urls", $"https://127.0.0.1:{ControlPlaneProcess.FreePort()}"]);
-        }
-
-        var (process, log, _) = ProcessLauncher.Launch(RepoPaths.ControlPlaneDll, [.. arguments], null);
+        var (process, log, _) = ProcessLauncher.Launch(RepoPaths.ControlPlaneDll,
+        [
+            "--data-dir", directory.Sub("controlplane"), "--regions", East, "--ca-cert", layout.AuthorityCertificate,
+            "--tls-cert", layout.ControlPlaneCertificate, "--tls-key", layout.ControlPlaneKey, "--urls", $"https://127.0.0.1:{relay}", .. arguments,
+        ], null);
         using (process)
         {
             await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(60));
