@@ -41,7 +41,8 @@ public sealed class ConsoleAccess(ClusterTrust trust, ConsoleKeys keys, ConsoleS
                 : (null, new Refusal(StatusCodes.Status401Unauthorized, "The console is for operators: the authorization header holds no valid console key."));
         }
 
-        if (http.Request.Cookies[SessionCookie] is { Length: > 0 } session)
+        // Without console keys no session can exist: a cookie left from a run that had them is no credential.
+        if (keys.Configured && http.Request.Cookies[SessionCookie] is { Length: > 0 } session)
         {
             var keyId = sessions.KeyOf(session);
             if (keyId is not null && keys.Holds(keyId))
