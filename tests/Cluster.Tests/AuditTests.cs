@@ -122,8 +122,7 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
         await using var node = await RegionNodeProcess.StartAsync(data, output, extra: ["--audit-verify-interval", "0.5"]);
         var key = await node.CreateAsync();
         await node.Client.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = ByteString.CopyFromUtf8("checked") }).WithTimeout();
-        await Eventually.TrueAsync(() => Task.FromResult(node.Log.Contains("Audit log verified", StringComparison.Ordinal)), TimeSpan.FromSeconds(20),
-            "a scheduled check that finds the log intact");
+        await node.WaitForLogAsync("Audit log verified", TimeSpan.FromSeconds(20));
         await CounterShowsAsync(node, "valid");
         Assert.DoesNotMatch("mrk_result=\"invalid\"[^}]*\\} [1-9]", await MetricsAsync(node));
 
@@ -135,8 +134,7 @@ public sealed class AuditTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(1, await command.ExecuteNonQueryAsync());
         }
 
-        await Eventually.TrueAsync(() => Task.FromResult(node.Log.Contains("Audit log broken at record 1", StringComparison.Ordinal)), TimeSpan.FromSeconds(20),
-            "the scheduled check to find record 1 altered");
+        await node.WaitForLogAsync("Audit log broken at record 1", TimeSpan.FromSeconds(20));
         await CounterShowsAsync(node, "invalid");
     }
 

@@ -101,8 +101,7 @@ public sealed class CompromisedRegionTests(ITestOutputHelper output)
         await Eventually.TrueAsync(async () =>
             (await cluster.ControlPlane.StatusAsync(cluster.Certificates)).Regions.Single(r => r.Region == West).DeadLetters == 1);
         // The node's console logger writes from a queue of its own: the line may follow the count by a moment.
-        await Eventually.TrueAsync(() => Task.FromResult(cluster[West].Log.Contains("Set aside replication envelope", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(10), "the set-aside envelope in West's log");
+        await cluster[West].WaitForLogAsync("Set aside replication envelope");
 
         // What the ControlPlane holds for Sydney carries no material of the key it was never given.
         var inbox = await attacker.InboxAsync(TimeSpan.FromSeconds(3));

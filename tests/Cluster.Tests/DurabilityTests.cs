@@ -62,8 +62,7 @@ public sealed class DurabilityTests(ITestOutputHelper output) : IDisposable
     {
         var data = _directory.Sub("warm");
         await using var node = await RegionNodeProcess.StartAsync(data, output, extra: ["--warm-up", "true"]);
-        await Eventually.TrueAsync(() => Task.FromResult(node.Log.Contains("Warmed up 4 code paths", StringComparison.Ordinal)), TimeSpan.FromSeconds(30),
-            "the warm-up to finish");
+        await node.WaitForLogAsync("Warmed up 4 code paths", TimeSpan.FromSeconds(30));
         Assert.DoesNotContain("Warm-up step", node.Log, StringComparison.Ordinal);
         await using var connection = new SqliteConnection($"Data Source={node.StorePath};Mode=ReadOnly;Pooling=False");
         await connection.OpenAsync();

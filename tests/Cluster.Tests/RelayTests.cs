@@ -101,9 +101,9 @@ public sealed class RelayTests(ITestOutputHelper output) : IDisposable
             extra: ["--controlplane", controlPlane.Endpoint.ToString(), "--cluster-certs", mixed.Root]);
         await using var stranger = await RegionNodeProcess.StartAsync(_directory.Sub("stranger"), output, "ap-southeast-2",
             extra: ["--controlplane", controlPlane.Endpoint.ToString(), "--cluster-certs", Certificates.Root]);
-        await Eventually.TrueAsync(() => Task.FromResult(stranger.Log.Contains("unreachable", StringComparison.Ordinal)
-                                                          && impostor.Log.Contains("unreachable", StringComparison.Ordinal)));
-        await Eventually.TrueAsync(() => Task.FromResult(controlPlane.Log.Contains("Region ap-southeast-2 is not in this cluster", StringComparison.Ordinal)));
+        await stranger.WaitForLogAsync("unreachable", TimeSpan.FromSeconds(20));
+        await impostor.WaitForLogAsync("unreachable", TimeSpan.FromSeconds(20));
+        await controlPlane.WaitForLogAsync("Region ap-southeast-2 is not in this cluster", TimeSpan.FromSeconds(20));
         var status = await controlPlane.StatusAsync(Certificates);
         Assert.All(status.Regions, r => Assert.False(r.Connected));
         Assert.DoesNotContain(status.Regions, r => r.Region == "ap-southeast-2");
@@ -139,9 +139,9 @@ public sealed class RelayTests(ITestOutputHelper output) : IDisposable
         // waits for us-east-1, which runs no node here, is West's transport prekeys.)
         await Eventually.TrueAsync(async () => (await controlPlane.StatusAsync(Certificates)).Regions.Single(r => r.Region == "eu-west-1").QueueDepth == 0);
         await SendAsRegionAsync(controlPlane, "us-east-1", [replay]);
-        await Eventually.TrueAsync(() => Task.FromResult(west.Log.Contains("already applied", StringComparison.Ordinal)));
-        Assert.Contains("signature does not verify", west.Log, StringComparison.Ordinal);
-        Assert.Contains("is not the sending Region", controlPlane.Log, StringComparison.Ordinal);
+        await west.WaitForLogAsync("already applied");
+        await west.WaitForLogAsync("signature does not verify");
+        await controlPlane.WaitForLogAsync("is not the sending Region");
         var texts = (await ProbesAsync(west)).Select(p => p.Text).ToList();
         Assert.Equal(["genuine"], texts);
     }

@@ -31,6 +31,11 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
 
     public string Log => string.Join(Environment.NewLine, _log);
 
+    /// <summary>Waits for a line the process has written: its output reaches the test a moment after the write.</summary>
+    public Task WaitForLogAsync(string text, TimeSpan? within = null) =>
+        Eventually.TrueAsync(() => Task.FromResult(_log.Any(l => l.Contains(text, StringComparison.Ordinal))), within ?? TimeSpan.FromSeconds(10),
+            $"the ControlPlane to log \"{text}\"");
+
     public static int FreePort() => LoopbackPorts.Take();
 
     public static async Task<ControlPlaneProcess> StartAsync(string dataDirectory, ClusterLayout certificates, IEnumerable<string> regions,

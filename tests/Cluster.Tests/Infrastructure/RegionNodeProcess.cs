@@ -63,6 +63,11 @@ public sealed class RegionNodeProcess : INodeUnderTest, IAsyncDisposable
 
     public string Log => string.Join(Environment.NewLine, _log);
 
+    /// <summary>Waits for a line the process has written: its output reaches the test a moment after the write.</summary>
+    public Task WaitForLogAsync(string text, TimeSpan? within = null) =>
+        Eventually.TrueAsync(() => Task.FromResult(_log.Any(l => l.Contains(text, StringComparison.Ordinal))), within ?? TimeSpan.FromSeconds(10),
+            $"the node to log \"{text}\"");
+
     public bool HasExited => _process.HasExited;
 
     public int ProcessId => _process.Id;
