@@ -26,19 +26,46 @@ public sealed class MrkClient : IDisposable
         _options = options ?? new MrkClientOptions();
         _targets = [Connect(null, endpoint), .. _options.Failover.Select(f => Connect(f.Region, f.Endpoint))];
         Kms = _targets[0].Kms;
-        _retry = _options.MaxRetries == 0
-            ? ResiliencePipeline.Empty
-            : new ResiliencePipelineBuilder()
-                .AddRetry(new RetryStrategyOptions
-                {
-                    // UNAVAILABLE means the node could not be reached, so the request was not carried out.
-                    ShouldHandle = new PredicateBuilder().Handle<RpcException>(e => e.StatusCode == StatusCode.Unavailable),
-                    MaxRetryAttempts = _options.MaxRetries,
-                    Delay = _options.RetryDelay,
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                })
-                .Build();
+        var retries = new ResiliencePipelineBuilder();
+        if (_options.MaxThrottleRetries > 0)
+        {
+            // Throttled: refused before anything was done. Back off with jitter, so callers throttled together do
+            // not return together, and never sooner than the node said its quota admits a request again.
+            retries.AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<RpcException>(MrkErrors.IsThrottled),
+                MaxRetryAttempts = _options.MaxThrottleRetries,
+                Delay = _options.ThrottleRetryDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                DelayGenerator = args => ValueTask.FromResult(ThrottleDelay(args.Outcome.Exception, args.AttemptNumber, _options.ThrottleRetryDelay)),
+            });
+        }
+
+        if (_options.MaxRetries > 0)
+        {
+            retries.AddRetry(new RetryStrategyOptions
+            {
+                // UNAVAILABLE means the node could not be reached, so the request was not carried out.
+                ShouldHandle = new PredicateBuilder().Handle<RpcException>(e => e.StatusCode == StatusCode.Unavailable),
+                MaxRetryAttempts = _options.MaxRetries,
+                Delay = _options.RetryDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+            });
+        }
+
+        _retry = retries.Build();
+    }
+
+    /// <summary>
+    /// The wait before attempt <paramref name="attempt"/> + 1 after a throttled call: exponential from
+    /// <paramref name="first"/> with jitter (0.5 to 1.5 times), and at least what the node asked for.
+    /// </summary>
+    internal static TimeSpan? ThrottleDelay(Exception? refusal, int attempt, TimeSpan first)
+    {
+        var backoff = first * Math.Pow(2, Math.Min(attempt, 10)) * (0.5 + (System.Security.Cryptography.RandomNumberGenerator.GetInt32(1001) / 1000.0));
+        return refusal is RpcException e && MrkErrors.RetryDelayOf(e) is { } asked && asked > backoff ? asked : backoff;
     }
 
     /// <summary>The generated stub, for callers that manage deadlines themselves.</summary>

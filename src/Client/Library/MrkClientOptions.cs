@@ -11,6 +11,15 @@ public sealed class MrkClientOptions
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
+    /// Further attempts after a call was throttled (ThrottlingException: over a request quota, nothing done), with
+    /// jittered exponential back-off from <see cref="ThrottleRetryDelay"/>, never sooner than the server asked. 0: the
+    /// caller sees the first ThrottlingException.
+    /// </summary>
+    public int MaxThrottleRetries { get; set; } = 4;
+
+    public TimeSpan ThrottleRetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
     /// PEM file of the CA that issued the node's TLS certificate (for example the cluster's ca.crt). When set, only
     /// that CA is trusted for https:// endpoints; when not, the system's trust store is used.
     /// </summary>

@@ -29,6 +29,14 @@ public static class MrkErrors
         };
     }
 
+    /// <summary>True for a call refused because its caller is over a request quota: nothing was done, a later attempt may be served.</summary>
+    public static bool IsThrottled(RpcException exception) =>
+        exception.StatusCode == StatusCode.ResourceExhausted && ErrorCodeOf(exception) == "ThrottlingException";
+
+    /// <summary>How long the server asked a throttled caller to wait (google.rpc.RetryInfo), if it said.</summary>
+    public static TimeSpan? RetryDelayOf(RpcException exception) =>
+        exception.GetRpcStatus()?.GetDetail<RetryInfo>()?.RetryDelay?.ToTimeSpan();
+
     /// <summary>Client-side code for a TLS handshake the client refused, as the AWS CLI names it.</summary>
     public const string SslValidationFailed = "SSLValidationFailed";
 

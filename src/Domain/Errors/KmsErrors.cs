@@ -86,8 +86,11 @@ public static class KmsErrors
 
     public static KmsException LimitExceeded(string message) => new(KmsErrorCodes.LimitExceeded, message);
 
-    /// <summary>AWS's answer to a request over a rate: "Rate exceeded" (the client retries with back-off).</summary>
-    public static KmsException Throttled() => new(KmsErrorCodes.Throttling, "Rate exceeded");
+    /// <summary>
+    /// AWS's answer to a request over a rate: "Rate exceeded" (the client retries with back-off), with when a request
+    /// would be admitted again where that is known.
+    /// </summary>
+    public static KmsException Throttled(TimeSpan? retryAfter = null) => new(KmsErrorCodes.Throttling, "Rate exceeded") { RetryAfter = retryAfter };
 
     public static KmsException MalformedPolicy(string message) => new(KmsErrorCodes.MalformedPolicyDocument, message);
 

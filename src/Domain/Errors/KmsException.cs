@@ -29,4 +29,7 @@ public sealed class KmsException : Exception
     }
 
     public string ErrorCode { get; }
+
+    /// <summary>For a throttled request: how long until the quota admits one again.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

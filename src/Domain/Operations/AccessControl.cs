@@ -4,6 +4,7 @@ using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Quotas;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
@@ -12,9 +13,10 @@ namespace Grpc.Mrk.RegionNode.Domain.Operations;
 /// Decides whether a caller may do an action on a key: the key's policy, evaluated with the condition keys every
 /// request carries (caller, time, transport, key properties, tags, multi-Region type, aliases) plus the operation's own.
 /// Parsed policies are cached by their text. Only the node's own work passes without a decision; an operator is no
-/// principal of any key.
+/// principal of any key. A cryptographic use is charged to the request quota of the key's type here, where every
+/// decision about a key passes with the key in hand, and before the decision: AWS counts a refused request too.
 /// </summary>
-public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIdentity region, TimeProvider time)
+public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIdentity region, TimeProvider time, RequestThrottle throttle)
 {
     private const int MaxCachedPolicies = 1024;
     private readonly ConcurrentDictionary<string, PolicyDocument> _parsed = new(StringComparer.Ordinal);
@@ -29,6 +31,7 @@ public sealed class AccessControl(IKeyStore store, IGrantStore grants, RegionIde
             return;
         }
 
+        throttle.ChargeKeyUse(caller, access.Action, key.KeySpec);
         var (decision, request) = await DecideAsync(key, access, requestAlias, cancellationToken).ConfigureAwait(false);
         if (decision == PolicyDecision.Allow
             || (decision == PolicyDecision.ImplicitDeny && request is not null && await GrantAllowsAsync(key, request, cancellationToken).ConfigureAwait(false)))

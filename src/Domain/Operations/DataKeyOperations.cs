@@ -3,6 +3,7 @@ using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Quotas;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 using Grpc.Mrk.RegionNode.Domain.Validation;
 
@@ -14,7 +15,8 @@ public sealed class DataKeyOperations(
     EncryptionOperations encryption,
     IAsymmetricEngine asymmetric,
     IRandomSource random,
-    AccessControl accessControl)
+    AccessControl accessControl,
+    RequestThrottle throttle)
 {
     public const int MaxRandomBytes = 1024;
 
@@ -41,6 +43,7 @@ public sealed class DataKeyOperations(
         DataKeyPairSpec? keyPairSpec, IReadOnlyCollection<string> grantTokens, KeyOperation operation, CancellationToken cancellationToken)
     {
         var spec = keyPairSpec ?? throw KmsErrors.Constraint("keyPairSpec", "Member must not be null");
+        throttle.Charge(caller, RequestQuotaCatalog.DataKeyPairs[spec]);
         EncryptionContextRules.Validate(context, "encryptionContext");
         ParameterChecks.GrantTokens(grantTokens);
         var key = await ResolveSymmetricAsync(caller, keyId, operation, ConditionKeys.All(ConditionKeys.Encryption(context, EncryptionAlgorithm.SYMMETRIC_DEFAULT), ConditionKeys.One("kms:DataKeyPairSpec", spec)),
@@ -58,6 +61,7 @@ public sealed class DataKeyOperations(
 
     public byte[] GenerateRandom(Caller caller, int? numberOfBytes)
     {
+        throttle.Charge(caller, RequestQuotaCatalog.Symmetric);
         accessControl.AuthorizeAccountAction(caller, "kms:GenerateRandom");
         var count = numberOfBytes ?? throw KmsErrors.Validation("NumberOfBytes is required.");
         ParameterChecks.Range(count, "numberOfBytes", 1, MaxRandomBytes);

@@ -10,14 +10,15 @@ namespace Grpc.Mrk.RegionNode.Api;
 
 /// <summary>
 /// The steps every call of the public API goes through, outermost first: call timed, errors mapped, call audited, caller
-/// authenticated and admitted by the method's declaration, dry run begun. gRPC runs them through its interceptor
+/// authenticated and admitted by the method's declaration, charged to its request quota, dry run begun. gRPC runs them through its interceptor
 /// list; the AWS JSON front runs the same instances around the same service methods (<see cref="Method"/>), so the two
 /// fronts cannot differ in validation, authorization or audit.
 /// </summary>
 public sealed class ApiPipeline
 {
     public static readonly IReadOnlyList<Type> Interceptors =
-        [typeof(CallMetricsInterceptor), typeof(ErrorMappingInterceptor), typeof(AuditInterceptor), typeof(CallerAuthentication), typeof(DryRunInterceptor)];
+        [typeof(CallMetricsInterceptor), typeof(ErrorMappingInterceptor), typeof(AuditInterceptor), typeof(CallerAuthentication), typeof(RequestQuotaInterceptor),
+         typeof(DryRunInterceptor)];
 
     private readonly Dictionary<string, UnaryMethod> _methods = new(StringComparer.Ordinal);
 

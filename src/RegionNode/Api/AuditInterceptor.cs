@@ -98,26 +98,29 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
         context.UserState.TryGetValue(PendingKey, out var value) && value is PendingAudit { Written: false } pending ? pending : null;
 
     /// <summary>
-    /// A refusal of a caller who proved no identity is recorded within the address's rate (<see cref="RefusalRateLimit"/>);
-    /// those counted instead are recorded as one event before the next one recorded.
+    /// A refusal of a caller who proved no identity, and a throttled call, is recorded within the address's rate
+    /// (<see cref="RefusalRateLimit"/>): a flood of either must not become a flood of records. Those counted instead
+    /// are recorded as one event before the next one recorded.
     /// </summary>
     private void RecordRefusal(AuditEvent refusal, ServerCallContext context)
     {
-        if (CallerAuthentication.FoundCaller(context) is not null)
+        var throttled = refusal.ErrorCode == KmsErrorCodes.Throttling;
+        if (!throttled && CallerAuthentication.FoundCaller(context) is not null)
         {
             audit.Record(refusal);
             return;
         }
 
+        var kind = throttled ? "ThrottledCallsSuppressed" : "UnauthenticatedCallsSuppressed";
         var address = context.GetHttpContext().Connection.RemoteIpAddress;
-        if (!refusals.TryRecord(address, out var suppressed))
+        if (!refusals.TryRecord(kind, address, out var suppressed))
         {
             return;
         }
 
         if (suppressed > 0)
         {
-            audit.Record(new AuditEvent("UnauthenticatedCallsSuppressed", AuditEvent.ServiceEvent, null, null, true,
+            audit.Record(new AuditEvent(kind, AuditEvent.ServiceEvent, null, null, true,
                 new Dictionary<string, object?> { ["sourceIPAddress"] = address?.ToString() ?? "unknown", ["count"] = suppressed }));
         }
 

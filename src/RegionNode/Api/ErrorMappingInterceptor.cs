@@ -19,8 +19,14 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
         }
         catch (KmsException refusal)
         {
-            Log.CallRefused(logger, context.Method, refusal.ErrorCode, Cluster.LogText.Safe(refusal.Message));
-            throw ErrorStatus.ToRpcException(refusal.ErrorCode, refusal.Message);
+            // Throttled calls are counted (the call metrics' error.type ThrottlingException), not logged: a caller over its
+            // quota would otherwise turn its excess into log lines.
+            if (refusal.ErrorCode != KmsErrorCodes.Throttling)
+            {
+                Log.CallRefused(logger, context.Method, refusal.ErrorCode, Cluster.LogText.Safe(refusal.Message));
+            }
+
+            throw ErrorStatus.ToRpcException(refusal.ErrorCode, refusal.Message, refusal.RetryAfter);
         }
         catch (RpcException)
         {

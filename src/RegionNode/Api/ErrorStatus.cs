@@ -30,7 +30,8 @@ public static class ErrorStatus
         _ => StatusCode.InvalidArgument,
     };
 
-    public static RpcException ToRpcException(string errorCode, string message)
+    /// <param name="retryAfter">For a throttled call, when to try again: a google.rpc.RetryInfo beside the ErrorInfo.</param>
+    public static RpcException ToRpcException(string errorCode, string message, TimeSpan? retryAfter = null)
     {
         var status = new Google.Rpc.Status
         {
@@ -38,6 +39,11 @@ public static class ErrorStatus
             Message = message,
             Details = { Any.Pack(new ErrorInfo { Reason = errorCode, Domain = Domain }) },
         };
+        if (retryAfter is { } wait)
+        {
+            status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(wait) }));
+        }
+
         return status.ToRpcException();
     }
 

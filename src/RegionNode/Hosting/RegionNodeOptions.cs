@@ -38,6 +38,22 @@ public sealed class RegionNodeOptions
     /// </summary>
     public bool WarmUp { get; set; } = true;
 
+    /// <summary>
+    /// Enforces AWS's request quotas (ThrottlingException over a rate; docs/operations.md lists them). Off only for
+    /// load tests and benchmarks that must measure the node rather than its quotas.
+    /// </summary>
+    public bool RequestQuotas { get; set; } = true;
+
+    /// <summary>Request quotas that differ from AWS's defaults, in requests per second by quota (Mrk:RequestRates:CreateKey = 50).</summary>
+    public Dictionary<string, string> RequestRates { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The request quotas as the domain takes them; throws <see cref="StartupRefusedException"/> for a rate that is not a number.</summary>
+    public Domain.Quotas.RequestQuotaSettings RequestQuotaSettings() => new(RequestQuotas, RequestRates.ToDictionary(r => r.Key,
+        r => double.TryParse(r.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rate)
+            ? rate
+            : throw new StartupRefusedException($"Mrk:RequestRates:{r.Key} must be a number of requests per second, not '{r.Value}'."),
+        StringComparer.OrdinalIgnoreCase));
+
     /// <summary>PEM certificate for the public API's TLS (for example regions/&lt;region&gt;/tls.crt from `mrk cluster bootstrap`).</summary>
     public string? TlsCertificateFile { get; set; }
 

@@ -8,6 +8,7 @@ using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Quotas;
 using Grpc.Mrk.RegionNode.Replication;
 using Grpc.Mrk.RegionNode.Storage;
 using Microsoft.Extensions.Options;
@@ -63,6 +64,18 @@ public static class RegionNodeServices
         services.AddSingleton<IRandomSource, RandomSource>();
         services.AddSingleton<IKeyTransport, KeyTransport>();
 
+        services.AddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.RequestQuotaSettings();
+            try
+            {
+                return new RequestThrottle(settings, sp.GetRequiredService<TimeProvider>());
+            }
+            catch (ArgumentException e)
+            {
+                throw new StartupRefusedException(e.Message, e);
+            }
+        });
         services.AddSingleton<KeyLocks>();
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<KeyChanges>();

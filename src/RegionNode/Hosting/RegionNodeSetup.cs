@@ -19,6 +19,7 @@ using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Operations;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Quotas;
 using Grpc.Mrk.RegionNode.Domain.Validation;
 using Grpc.Mrk.RegionNode.Replication;
 using Grpc.Mrk.RegionNode.Storage;
@@ -46,6 +47,7 @@ public static partial class RegionNodeSetup
         ["--maintenance-interval"] = "Mrk:MaintenanceIntervalSeconds",
         ["--audit-verify-interval"] = "Mrk:AuditVerifyIntervalSeconds",
         ["--warm-up"] = "Mrk:WarmUp",
+        ["--request-quotas"] = "Mrk:RequestQuotas",
         ["--sync-interval"] = "Mrk:SyncIntervalSeconds",
         ["--key-cache-size"] = "Mrk:KeyCacheSize",
         ["--insecure-allow-anonymous"] = "Mrk:InsecureAllowAnonymous",
@@ -212,6 +214,8 @@ public static partial class RegionNodeSetup
             throw new StartupRefusedException("--key-cache-size must be between 0 and 1000000 keys.");
         }
 
+        // A misspelt quota or a rate that is not one refuses the start rather than leaving a quota at its default.
+        _ = app.Services.GetRequiredService<RequestThrottle>();
         RequireSafeTransport(options, app.Configuration["urls"]);
         RequireOwnServerCertificate(options);
         if (options.TestMode)

@@ -81,7 +81,9 @@ public sealed class RegionNodeProcess : INodeUnderTest, IAsyncDisposable
                 "--insecure-allow-anonymous", anonymous ? "true" : "false",
                 // Hundreds of nodes start in a test run and each would compile the same paths again; a test that is
                 // about the warm-up turns it on.
-                "--warm-up", "false", .. extra ?? []]);
+                "--warm-up", "false",
+                // Tests create keys many times faster than CreateKey's 5 a second; a test about quotas turns them on.
+                "--request-quotas", "false", .. extra ?? []]);
         var exited = process.WaitForExitAsync();
         var first = await Task.WhenAny(listening.Task, exited, Task.Delay(StartTimeout)).ConfigureAwait(false);
         if (first != listening.Task)

@@ -34,6 +34,9 @@ internal sealed class TempStore : IDisposable
             o.Region = region;
             o.DataDirectory = Directory.FullName;
             o.SyncIntervalSeconds = 1;
+
+            // The fake clock stands still unless a test moves it, so no token would ever come back.
+            o.RequestQuotas = false;
         });
         services.AddSingleton<TimeProvider>(Clock);
         services.AddRegionNodeServices();

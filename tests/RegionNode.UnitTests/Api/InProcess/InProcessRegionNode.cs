@@ -46,13 +46,15 @@ public sealed class InProcessRegionNode : INodeUnderTest, IAsyncDisposable
     /// <summary>The node's services, for what a test reads beside the API (its store, its audit log).</summary>
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<InProcessRegionNode> StartAsync(string region = "us-east-1")
+    /// <param name="extra">Further command-line settings; without them request quotas are off (the fixtures create keys far faster than AWS's rates).</param>
+    public static async Task<InProcessRegionNode> StartAsync(string region = "us-east-1", string[]? extra = null)
     {
         var directory = new TempDirectory();
         string[] args =
         [
             "--region", region, "--data-dir", directory.Sub("node"), "--urls", "http://127.0.0.1:0", "--plaintext", "true",
-            "--test-mode", "true", "--maintenance-interval", "0.2", "--insecure-allow-anonymous", "true",
+            "--test-mode", "true", "--maintenance-interval", "0.2", "--insecure-allow-anonymous", "true", "--request-quotas", "false",
+            .. extra ?? [],
         ];
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.AddRegionNode(args);
