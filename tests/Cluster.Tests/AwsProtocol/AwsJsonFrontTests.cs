@@ -71,5 +71,31 @@ public sealed class AwsJsonFrontTests(ITestOutputHelper output) : IDisposable
         Assert.NotNull(await node.Kms.ListKeysAsync(new Grpc.Mrk.V1.ListKeysRequest()).ResponseAsync.WithTimeout());
     }
 
+    [Fact]
+    public async Task OverARequestQuota_TheFrontAnswers400ThrottlingException_AsAwsDoes_AndTheSdkRetries()
+    {
+        await using var node = await RegionNodeProcess.StartOverTlsAsync(_directory.Path, output,
+            extra: ["--request-quotas", "true", "--Mrk:RequestRates:CreateKey", "1"]);
+        using var caller = new AwsJsonCaller(node);
+        var (created, _, _) = await caller.CallAsync("CreateKey", "{}", Any);
+        Assert.Equal(200, created);
+        var (throttled, refusal, headers) = await caller.CallAsync("CreateKey", "{}", Any);
+        Assert.Equal(400, throttled);
+        Assert.Equal("ThrottlingException", refusal.RootElement.GetProperty("__type").GetString());
+        Assert.Equal("Rate exceeded", refusal.RootElement.GetProperty("message").GetString());
+        Assert.True(headers.Contains("x-amzn-RequestId"));
+
+        // The AWS SDK retries a throttled call with its own back-off, as it does against AWS.
+        using var kms = AwsKms.Client(node, retries: 10);
+        for (var i = 0; i < 2; i++)
+        {
+            await kms.CreateKeyAsync(new Amazon.KeyManagementService.Model.CreateKeyRequest()).WithTimeout(TimeSpan.FromSeconds(60));
+        }
+
+        var (listed, keys, _) = await caller.CallAsync("ListKeys", "{}", Any);
+        Assert.Equal(200, listed);
+        Assert.Equal(3, keys.RootElement.GetProperty("Keys").GetArrayLength());
+    }
+
     public void Dispose() => _directory.Dispose();
 }

@@ -25,7 +25,8 @@ public sealed class FolderDependencyTests
 
     private static readonly Dictionary<string, string[]> DomainLayers = new(StringComparer.Ordinal)
     {
-        ["Operations"] = ["Errors", "Model", "Paging", "Policies", "Ports", "Specs", "Validation"],
+        ["Operations"] = ["Errors", "Model", "Paging", "Policies", "Ports", "Quotas", "Specs", "Validation"],
+        ["Quotas"] = ["Errors", "Policies", "Specs"],
         ["Paging"] = ["Errors", "Validation"],
         ["Validation"] = ["Errors", "Model", "Specs"],
         ["Policies"] = ["Errors", "Model", "Ports", "Specs"],

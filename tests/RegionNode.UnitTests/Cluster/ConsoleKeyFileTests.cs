@@ -1,4 +1,5 @@
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.TestSupport;
 
 namespace Grpc.Mrk.RegionNode.UnitTests.Cluster;
 
@@ -19,7 +20,7 @@ public sealed class ConsoleKeyFileTests : IDisposable
         var (keyId, secret) = ConsoleKeyFile.ParseToken(token)!.Value;
 
         Assert.Equal(first.KeyId, keyId);
-        Assert.DoesNotContain(token.Split('_')[2], text, StringComparison.Ordinal);
+        Assert.DoesNotContain(TokenText.SecretOf(token), text, StringComparison.Ordinal);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, System.IO.File.GetUnixFileMode(File));
         var entries = ConsoleKeyFile.Parse(text);
         Assert.Equal([first.KeyId, second.KeyId], entries.Select(e => e.KeyId));
