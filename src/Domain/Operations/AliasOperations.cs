@@ -4,6 +4,7 @@ using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Paging;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Quotas;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 using Grpc.Mrk.RegionNode.Domain.Validation;
 
@@ -11,7 +12,7 @@ namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
 /// <summary>Aliases: friendly names for keys, local to this Region.</summary>
 public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolver, KeyChanges changes, AccessControl accessControl, RegionIdentity region,
-    TimeProvider time)
+    TimeProvider time, ResourceQuotas quotas)
 {
     public async Task CreateAliasAsync(Caller caller, string aliasName, string targetKeyId, CancellationToken cancellationToken)
     {
@@ -22,6 +23,12 @@ public sealed partial class AliasOperations(IKeyStore store, KeyResolver resolve
         if (await aliases.FindAliasAsync(aliasName, cancellationToken).ConfigureAwait(false) is not null)
         {
             throw KmsErrors.AliasExists(region.AliasArn(aliasName));
+        }
+
+        // Alias changes are serialized (the lock above), so this count is exact.
+        if (await store.CountAliasesAsync(cancellationToken).ConfigureAwait(false) >= quotas.Aliases)
+        {
+            throw KmsErrors.LimitExceeded($"This Region already holds {quotas.Aliases} aliases, its quota of aliases.");
         }
 
         var now = time.GetUtcNow();

@@ -5,6 +5,7 @@ using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Paging;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Quotas;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 using Grpc.Mrk.RegionNode.Domain.Validation;
 
@@ -27,7 +28,7 @@ public sealed record CreateGrantCommand(
 /// in token form: it confers nothing by itself). Who may create, list, retire and revoke follows AWS.
 /// </summary>
 public sealed class GrantOperations(IGrantStore store, KeyResolver resolver, AccessControl accessControl, PolicyPrincipals principals,
-    RegionIdentity region, TimeProvider time)
+    RegionIdentity region, TimeProvider time, ResourceQuotas quotas)
 {
     private static readonly GrantOperation[] Symmetric =
     [
@@ -95,6 +96,18 @@ public sealed class GrantOperations(IGrantStore store, KeyResolver resolver, Acc
             {
                 return command.DryRun ? throw KmsErrors.DryRun() : (GrantToken.Of(same.GrantId), same.GrantId);
             }
+        }
+
+        var (onKey, forGrantee) = await store.CountGrantsAsync(grant.KeyId, grant.GranteePrincipal, cancellationToken).ConfigureAwait(false);
+        if (onKey >= quotas.GrantsPerKey)
+        {
+            throw KmsErrors.LimitExceeded($"The KMS key {key.Arn} already has {quotas.GrantsPerKey} grants, its quota of grants per KMS key.");
+        }
+
+        if (forGrantee >= quotas.GrantsPerPrincipalPerKey)
+        {
+            throw KmsErrors.LimitExceeded(
+                $"The KMS key {key.Arn} already has {quotas.GrantsPerPrincipalPerKey} grants for {grant.GranteePrincipal}, its quota of grants for a principal per KMS key.");
         }
 
         if (command.DryRun)

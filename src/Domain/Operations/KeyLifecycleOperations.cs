@@ -3,6 +3,7 @@ using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Paging;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Quotas;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 using Grpc.Mrk.RegionNode.Domain.Validation;
 
@@ -21,7 +22,8 @@ public sealed class KeyLifecycleOperations(
     IAuditSink audit,
     PolicyPrincipals principals,
     RegionIdentity region,
-    TimeProvider time)
+    TimeProvider time,
+    ResourceQuotas quotas)
 {
     public const int MaxDescriptionLength = 8192;
     public const int MinPendingWindowInDays = 7;
@@ -32,8 +34,8 @@ public sealed class KeyLifecycleOperations(
         ValidateDescription(command.Description);
         accessControl.AuthorizeAccountAction(caller, "kms:CreateKey");
         var policy = string.IsNullOrEmpty(command.Policy) ? KeyPolicies.DefaultPolicy(region) : command.Policy;
-        var document = KeyPolicies.Validate(policy);
-        var tags = TagRules.Validate(command.Tags);
+        var document = KeyPolicies.Validate(policy, quotas.KeyPolicyBytes);
+        var tags = TagRules.Validate(command.Tags, quotas.TagsPerKey);
         var spec = command.KeySpec ?? KeySpec.SYMMETRIC_DEFAULT;
         if (spec != KeySpec.SYMMETRIC_DEFAULT && command.KeyUsage is null)
         {
@@ -51,6 +53,13 @@ public sealed class KeyLifecycleOperations(
         if (origin == KeyOrigin.EXTERNAL && !KeySpecCatalog.AcceptsImportedMaterial(spec))
         {
             throw KmsErrors.Unsupported($"KeySpec {spec} does not support imported key material (Origin EXTERNAL).");
+        }
+
+        // Counted before the write, not in its transaction: creations running at the same moment may pass the quota
+        // together, by at most their number (CreateKey's request quota keeps that small).
+        if (await store.CountKeysAsync(cancellationToken).ConfigureAwait(false) >= quotas.KeysPerRegion)
+        {
+            throw KmsErrors.LimitExceeded($"This Region already holds {quotas.KeysPerRegion} KMS keys, its quota of KMS keys (replicas and keys pending deletion count).");
         }
 
         var now = time.GetUtcNow();

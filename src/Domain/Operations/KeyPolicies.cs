@@ -9,7 +9,6 @@ namespace Grpc.Mrk.RegionNode.Domain.Operations;
 public static class KeyPolicies
 {
     public const string DefaultPolicyName = "default";
-    public const int MaxPolicyBytes = 32 * 1024;
 
     /// <summary>AWS's default key policy: the account's root principal may do everything with the key.</summary>
     public static string DefaultPolicy(RegionIdentity region) => $$"""
@@ -37,14 +36,17 @@ public static class KeyPolicies
         }
     }
 
-    /// <summary>Refuses a document that is not a valid key policy (MalformedPolicyDocumentException) or too large.</summary>
-    public static PolicyDocument Validate(string policy)
+    /// <summary>
+    /// Refuses a document that is not a valid key policy (MalformedPolicyDocumentException) or larger than
+    /// <paramref name="maxBytes"/> (LimitExceededException: the key policy size quota).
+    /// </summary>
+    public static PolicyDocument Validate(string policy, int maxBytes)
     {
         ParameterChecks.Present(policy, "policy");
         ParameterChecks.WellFormed(policy, "policy");
-        if (System.Text.Encoding.UTF8.GetByteCount(policy) > MaxPolicyBytes)
+        if (System.Text.Encoding.UTF8.GetByteCount(policy) > maxBytes)
         {
-            throw KmsErrors.LimitExceeded($"The key policy exceeds the maximum size of {MaxPolicyBytes} bytes.");
+            throw KmsErrors.LimitExceeded($"The key policy exceeds the maximum size of {maxBytes} bytes.");
         }
 
         return PolicyDocument.Parse(policy);

@@ -2,6 +2,7 @@ using Grpc.Mrk.RegionNode.Domain.Errors;
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Policies;
 using Grpc.Mrk.RegionNode.Domain.Ports;
+using Grpc.Mrk.RegionNode.Domain.Quotas;
 using Grpc.Mrk.RegionNode.Domain.Specs;
 using Grpc.Mrk.RegionNode.Domain.Validation;
 
@@ -22,7 +23,8 @@ public sealed class MultiRegionOperations(
     AccessControl accessControl,
     PolicyPrincipals principals,
     RegionIdentity region,
-    TimeProvider time)
+    TimeProvider time,
+    ResourceQuotas quotas)
 {
     public async Task<ReplicaCreated> ReplicateKeyAsync(Caller caller, string keyId, string replicaRegion, string policy, string description,
         IReadOnlyList<Tag> tags, bool bypassLockoutSafetyCheck, CancellationToken cancellationToken)
@@ -31,9 +33,9 @@ public sealed class MultiRegionOperations(
         ParameterChecks.WellFormed(description, "description");
         ParameterChecks.Length(description, "description", 0, KeyLifecycleOperations.MaxDescriptionLength);
         var replicaPolicy = string.IsNullOrEmpty(policy) ? KeyPolicies.DefaultPolicy(region) : policy;
-        TagRules.Validate(tags);
+        TagRules.Validate(tags, quotas.TagsPerKey);
 
-        var replicaDocument = KeyPolicies.Validate(replicaPolicy);
+        var replicaDocument = KeyPolicies.Validate(replicaPolicy, quotas.KeyPolicyBytes);
         var (id, alias) = await resolver.ResolveReferenceAsync(keyId, cancellationToken).ConfigureAwait(false);
         using var change = await changes.OpenAsync(id, caller, cancellationToken).ConfigureAwait(false);
         var key = change.Key ?? throw KmsErrors.KeyNotFound(region.KeyArn(id));

@@ -1,12 +1,13 @@
 using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Domain.Paging;
 using Grpc.Mrk.RegionNode.Domain.Policies;
+using Grpc.Mrk.RegionNode.Domain.Quotas;
 using Grpc.Mrk.RegionNode.Domain.Validation;
 
 namespace Grpc.Mrk.RegionNode.Domain.Operations;
 
 /// <summary>Tags on a key: independent per Region, as AWS keeps them.</summary>
-public sealed class TagOperations(KeyResolver resolver, KeyChanges changes)
+public sealed class TagOperations(KeyResolver resolver, KeyChanges changes, ResourceQuotas quotas)
 {
     public Task TagResourceAsync(Caller caller, string keyId, IReadOnlyList<Tag> tags, CancellationToken cancellationToken)
     {
@@ -15,8 +16,8 @@ public sealed class TagOperations(KeyResolver resolver, KeyChanges changes)
             throw Errors.KmsErrors.Constraint("tags", "Member must not be empty");
         }
 
-        TagRules.Validate(tags);
-        return changes.ChangeAsync(keyId, Access.For(caller, "TagResource", ConditionKeys.Tags(tags)), key => key.Tag(tags, TagRules.MaxTagsPerKey), cancellationToken);
+        TagRules.Validate(tags, quotas.TagsPerKey);
+        return changes.ChangeAsync(keyId, Access.For(caller, "TagResource", ConditionKeys.Tags(tags)), key => key.Tag(tags, quotas.TagsPerKey), cancellationToken);
     }
 
     public Task UntagResourceAsync(Caller caller, string keyId, IReadOnlyList<string> tagKeys, CancellationToken cancellationToken)

@@ -15,5 +15,8 @@ public interface IGrantStore
     /// <summary>Grants any key of this Region has whose retiring principal is <paramref name="retiringPrincipal"/>.</summary>
     Task<IReadOnlyList<Grant>> ListRetirableGrantsAsync(string retiringPrincipal, string? afterGrantId, int limit, CancellationToken cancellationToken);
 
+    /// <summary>How many grants the key has, and how many of them name <paramref name="granteePrincipal"/> (for the grant quotas).</summary>
+    Task<(int OnKey, int ForGrantee)> CountGrantsAsync(string keyId, string granteePrincipal, CancellationToken cancellationToken);
+
     Task<bool> DeleteGrantAsync(string grantId, ICallRecord? record, CancellationToken cancellationToken);
 }

@@ -35,6 +35,12 @@ public interface IKeyStore
 
     Task<KeyTombstone?> FindTombstoneAsync(string keyId, CancellationToken cancellationToken);
 
+    /// <summary>How many keys this Region holds, of every state (for the keys-per-Region quota).</summary>
+    Task<int> CountKeysAsync(CancellationToken cancellationToken);
+
+    /// <summary>How many aliases this Region holds (for the aliases quota).</summary>
+    Task<int> CountAliasesAsync(CancellationToken cancellationToken);
+
     /// <summary>Multi-Region keys for which anti-entropy has something to repeat by <paramref name="now"/>.</summary>
     Task<IReadOnlyList<string>> KeysDueForSyncAsync(DateTimeOffset now, CancellationToken cancellationToken);
 

@@ -6,13 +6,12 @@ namespace Grpc.Mrk.RegionNode.Domain.Validation;
 /// <summary>AWS's rules for resource tags.</summary>
 public static class TagRules
 {
-    public const int MaxTagsPerKey = 50;
-
-    public static IReadOnlyList<Tag> Validate(IReadOnlyList<Tag> tags)
+    /// <param name="maxTags">The tags-per-key quota.</param>
+    public static IReadOnlyList<Tag> Validate(IReadOnlyList<Tag> tags, int maxTags)
     {
         // AWS's words for a request with more tags than a key may have; a key that would pass the limit by adding them is
         // LimitExceededException (KmsKey.Tag).
-        if (tags.Count > MaxTagsPerKey)
+        if (tags.Count > maxTags)
         {
             throw KmsErrors.Tag("Too many tags");
         }

@@ -54,6 +54,9 @@ public sealed class RegionNodeOptions
             : throw new StartupRefusedException($"Mrk:RequestRates:{r.Key} must be a number of requests per second, not '{r.Value}'."),
         StringComparer.OrdinalIgnoreCase));
 
+    /// <summary>AWS's resource quotas (keys per Region, aliases, grants, policy size, tags), each changeable: Mrk:ResourceQuotas:KeysPerRegion = 200000.</summary>
+    public Domain.Quotas.ResourceQuotas ResourceQuotas { get; set; } = new();
+
     /// <summary>PEM certificate for the public API's TLS (for example regions/&lt;region&gt;/tls.crt from `mrk cluster bootstrap`).</summary>
     public string? TlsCertificateFile { get; set; }
 

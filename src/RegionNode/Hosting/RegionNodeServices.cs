@@ -76,6 +76,7 @@ public static class RegionNodeServices
                 throw new StartupRefusedException(e.Message, e);
             }
         });
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.ResourceQuotas);
         services.AddSingleton<KeyLocks>();
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<KeyChanges>();

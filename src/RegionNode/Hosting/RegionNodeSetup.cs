@@ -216,6 +216,11 @@ public static partial class RegionNodeSetup
 
         // A misspelt quota or a rate that is not one refuses the start rather than leaving a quota at its default.
         _ = app.Services.GetRequiredService<RequestThrottle>();
+        foreach (var (setting, limit) in options.ResourceQuotas.BySetting.Where(q => q.Value < 1))
+        {
+            throw new StartupRefusedException($"Mrk:ResourceQuotas:{setting} must be at least 1, not {limit}.");
+        }
+
         RequireSafeTransport(options, app.Configuration["urls"]);
         RequireOwnServerCertificate(options);
         if (options.TestMode)

@@ -45,6 +45,18 @@ public sealed class SqliteGrantStore(SqliteDatabase database, ITransactionAudit?
     public Task<IReadOnlyList<Grant>> ListRetirableGrantsAsync(string retiringPrincipal, string? afterGrantId, int limit, CancellationToken cancellationToken) =>
         QueryAsync("retiring_principal = $a", retiringPrincipal, null, afterGrantId, limit, cancellationToken);
 
+    public async Task<(int OnKey, int ForGrantee)> CountGrantsAsync(string keyId, string granteePrincipal, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.Command(
+            "SELECT COUNT(*), COALESCE(SUM(grantee_principal = $grantee), 0) FROM grants WHERE key_id = $key;");
+        command.Parameters.AddWithValue("$key", keyId);
+        command.Parameters.AddWithValue("$grantee", granteePrincipal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetInt32(0), reader.GetInt32(1));
+    }
+
     public Task<bool> DeleteGrantAsync(string grantId, ICallRecord? record, CancellationToken cancellationToken) =>
         AuditedTransaction.RunAsync(database, audit, record, async (connection, transaction) =>
     {

@@ -189,6 +189,17 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
             ORDER BY next_rotation_date LIMIT 500;
             """, [("$now", now.UtcTicks)], cancellationToken);
 
+    public Task<int> CountKeysAsync(CancellationToken cancellationToken) => CountAsync("SELECT COUNT(*) FROM keys;", cancellationToken);
+
+    public Task<int> CountAliasesAsync(CancellationToken cancellationToken) => CountAsync("SELECT COUNT(*) FROM aliases;", cancellationToken);
+
+    private async Task<int> CountAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.Command(sql);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public async Task<KeyTombstone?> FindTombstoneAsync(string keyId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

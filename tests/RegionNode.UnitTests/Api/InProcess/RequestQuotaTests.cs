@@ -124,6 +124,17 @@ public sealed class RequestQuotaTests
         Assert.InRange(refusals, 1, 4);
     }
 
+    [Theory]
+    [InlineData("--Mrk:RequestRates:CreateKeys", "5", "'CreateKeys' is not a request quota")]
+    [InlineData("--Mrk:RequestRates:CreateKey", "fast", "Mrk:RequestRates:CreateKey must be a number of requests per second, not 'fast'")]
+    [InlineData("--Mrk:RequestRates:Symmetric", "0", "must be a number of requests per second above 0")]
+    [InlineData("--Mrk:ResourceQuotas:Aliases", "0", "Mrk:ResourceQuotas:Aliases must be at least 1")]
+    public async Task AQuotaSettingThatIsNone_RefusesTheStart_RatherThanKeepTheDefault(string setting, string value, string message)
+    {
+        var refusal = await Assert.ThrowsAsync<Grpc.Mrk.RegionNode.Hosting.StartupRefusedException>(() => InProcessRegionNode.StartAsync(extra: [setting, value]));
+        Assert.Contains(message, refusal.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TheBackOff_GrowsWithJitter_AndIsNeverShorterThanTheNodeAsked()
     {
