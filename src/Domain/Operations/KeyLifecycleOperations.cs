@@ -89,6 +89,25 @@ public sealed class KeyLifecycleOperations(
         return key;
     }
 
+    /// <summary>
+    /// GetKeyLastUsage: the key's last successful cryptographic use in this Region, from the row its audit record wrote,
+    /// and since when this Region has been recording (the key's creation, or the store's first start with tracking).
+    /// </summary>
+    public async Task<KeyUsageReport> GetKeyLastUsageAsync(Caller caller, string keyId, CancellationToken cancellationToken)
+    {
+        ParameterChecks.Present(keyId, "keyId");
+        if (KeyReference.Parse(keyId, region).AliasName is not null)
+        {
+            throw KmsErrors.Validation("GetKeyLastUsage takes a key ID or key ARN; alias names are not supported.");
+        }
+
+        var key = await resolver.ResolveAsync(keyId, Access.For(caller, "GetKeyLastUsage"), cancellationToken).ConfigureAwait(false);
+        var usage = await store.FindLastUsageAsync(key.KeyId, cancellationToken).ConfigureAwait(false);
+        var trackingStart = await store.UsageTrackingStartAsync(cancellationToken).ConfigureAwait(false);
+        var since = trackingStart is { } start && start > key.CreationDate ? start : key.CreationDate;
+        return new KeyUsageReport(key.KeyId, usage, since, key.CreationDate);
+    }
+
     public async Task<Page<string>> ListKeysAsync(Caller caller, int? limit, string marker, CancellationToken cancellationToken)
     {
         accessControl.AuthorizeAccountAction(caller, "kms:ListKeys");

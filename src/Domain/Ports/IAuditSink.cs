@@ -21,6 +21,9 @@ public sealed record AuditEvent(
     /// <summary>How the call came: "grpc" or "aws-json" (AWS's JSON protocol); null for events the node raises itself.</summary>
     public string? Protocol { get; init; }
 
+    /// <summary>The ID the call was answered with (x-amzn-RequestId); null for events the node raises itself.</summary>
+    public string? RequestId { get; init; }
+
     public const string ApiCall = "AwsApiCall";
     public const string ServiceEvent = "AwsServiceEvent";
 

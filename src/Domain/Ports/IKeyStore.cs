@@ -41,6 +41,12 @@ public interface IKeyStore
     /// <summary>How many aliases this Region holds (for the aliases quota).</summary>
     Task<int> CountAliasesAsync(CancellationToken cancellationToken);
 
+    /// <summary>The key's last successful cryptographic use in this Region, written with its audit record; null if none since tracking began.</summary>
+    Task<KeyLastUsage?> FindLastUsageAsync(string keyId, CancellationToken cancellationToken);
+
+    /// <summary>When this Region's store began recording key uses; null before the node first started with tracking.</summary>
+    Task<DateTimeOffset?> UsageTrackingStartAsync(CancellationToken cancellationToken);
+
     /// <summary>Multi-Region keys for which anti-entropy has something to repeat by <paramref name="now"/>.</summary>
     Task<IReadOnlyList<string>> KeysDueForSyncAsync(DateTimeOffset now, CancellationToken cancellationToken);
 

@@ -24,6 +24,9 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
 {
     private const string PendingKey = "mrk.pending-audit";
 
+    /// <summary>The header AWS answers every request with, naming it.</summary>
+    public const string RequestIdHeader = "x-amzn-RequestId";
+
     /// <summary>Longest string value kept in a record, and most entries of a list or map; longer ones are cut with a marker.</summary>
     public const int MaxValueLength = 4096;
 
@@ -149,7 +152,29 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
         {
             OtherKeyArns = keys.Count > 1 ? keys.GetRange(1, keys.Count - 1) : [],
             Protocol = AwsProtocol.AwsJsonCallContext.SignedRequestOf(context) is null ? "grpc" : "aws-json",
+            RequestId = RequestIdOf(context),
         };
+    }
+
+    /// <summary>
+    /// The call's request ID as AWS's answers carry it (x-amzn-RequestId): the AWS JSON front sets it before the call;
+    /// a gRPC call gets one here, sent back as a response header, so a caller can find its record.
+    /// </summary>
+    private static string RequestIdOf(ServerCallContext context)
+    {
+        var headers = context.GetHttpContext().Response.Headers;
+        if (headers.TryGetValue(RequestIdHeader, out var id) && id.Count == 1 && !string.IsNullOrEmpty(id[0]))
+        {
+            return id[0]!;
+        }
+
+        var made = Guid.NewGuid().ToString();
+        if (!context.GetHttpContext().Response.HasStarted)
+        {
+            headers[RequestIdHeader] = made;
+        }
+
+        return made;
     }
 
     private static void AddOnce(List<string> keys, string arn)

@@ -1,3 +1,4 @@
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Mrk.RegionNode.Domain.Operations;
 using Grpc.Mrk.RegionNode.Domain.Specs;
@@ -26,6 +27,29 @@ public sealed partial class KeyManagementApi
     {
         var key = await lifecycle.DescribeKeyAsync(CallerOf(context), request.KeyId, request.GrantTokens, context.CancellationToken).ConfigureAwait(false);
         return new DescribeKeyResponse { KeyMetadata = KeyMetadataMapper.ToMetadata(key, region) };
+    }
+
+    public override async Task<GetKeyLastUsageResponse> GetKeyLastUsage(GetKeyLastUsageRequest request, ServerCallContext context)
+    {
+        var report = await lifecycle.GetKeyLastUsageAsync(CallerOf(context), request.KeyId, context.CancellationToken).ConfigureAwait(false);
+        var response = new GetKeyLastUsageResponse
+        {
+            KeyId = report.KeyId,
+            TrackingStartDate = Timestamp.FromDateTimeOffset(report.TrackingStartDate),
+            KeyCreationDate = Timestamp.FromDateTimeOffset(report.KeyCreationDate),
+        };
+        if (report.LastUsage is { } usage)
+        {
+            response.KeyLastUsage = new KeyLastUsage
+            {
+                Operation = System.Enum.TryParse<KeyLastUsageTrackingOperation>(usage.Operation, out var operation) ? operation : KeyLastUsageTrackingOperation.Unspecified,
+                Timestamp = Timestamp.FromDateTimeOffset(usage.Timestamp),
+                CloudTrailEventId = usage.EventId,
+                KmsRequestId = usage.RequestId ?? string.Empty,
+            };
+        }
+
+        return response;
     }
 
     public override async Task<ListKeysResponse> ListKeys(ListKeysRequest request, ServerCallContext context)

@@ -224,6 +224,27 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
         }
     }
 
+    /// <summary>
+    /// A successful cryptographic call is its keys' last use (GetKeyLastUsage), written with its record: each key of
+    /// ReEncrypt alike, the latest of a batch winning. Cryptographic calls change nothing, so their records always
+    /// come through this writer, never inside a management transaction.
+    /// </summary>
+    private static void NoteUsage(Dictionary<string, KeyLastUsage> usages, AuditEvent auditEvent, DateTimeOffset now, Guid eventId)
+    {
+        if (auditEvent.ErrorCode is not null || auditEvent.EventType != AuditEvent.ApiCall || !KeyLastUsage.TrackedOperations.Contains(auditEvent.EventName))
+        {
+            return;
+        }
+
+        // To the millisecond, as the record's eventTime says it.
+        var at = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+        var usage = new KeyLastUsage(auditEvent.EventName, at, eventId.ToString(), auditEvent.RequestId);
+        foreach (var arn in auditEvent.KeyArn is null ? auditEvent.OtherKeyArns : [auditEvent.KeyArn, .. auditEvent.OtherKeyArns])
+        {
+            usages[arn[(arn.LastIndexOf('/') + 1)..]] = usage;
+        }
+    }
+
     private async Task SealAsync(long sequence, byte[] hash, CancellationToken cancellationToken)
     {
         // Whole milliseconds: the time is signed, and exported digest files carry it to the millisecond.
@@ -255,17 +276,20 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
             }
 
             var rows = new List<(long, string, byte[])>(batch.Count);
+            var usages = new Dictionary<string, KeyLastUsage>(StringComparer.Ordinal);
             var (nextSequence, nextHash) = (sequence, hash);
             foreach (var (auditEvent, _, _) in batch)
             {
-                (var json, nextHash) = AuditRecordFormat.Chained(auditEvent, region, time.GetUtcNow(), Guid.NewGuid(), nextHash);
+                var (now, eventId) = (time.GetUtcNow(), Guid.NewGuid());
+                (var json, nextHash) = AuditRecordFormat.Chained(auditEvent, region, now, eventId, nextHash);
                 rows.Add((++nextSequence, json, nextHash));
+                NoteUsage(usages, auditEvent, now, eventId);
             }
 
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
-                await store.AppendAsync(rows, cancellationToken).ConfigureAwait(false);
+                await store.AppendAsync(rows, usages, cancellationToken).ConfigureAwait(false);
                 BatchCommitted?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             }
             catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)

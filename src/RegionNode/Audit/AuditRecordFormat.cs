@@ -63,6 +63,11 @@ public static class AuditRecordFormat
             w.WriteString("errorMessage", e.ErrorMessage ?? string.Empty);
         }
 
+        if (e.RequestId is not null)
+        {
+            w.WriteString("requestID", e.RequestId);
+        }
+
         w.WriteString("eventID", eventId.ToString());
         w.WriteBoolean("readOnly", e.ReadOnly);
         w.WriteStartArray("resources");

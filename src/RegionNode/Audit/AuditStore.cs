@@ -1,4 +1,5 @@
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.RegionNode.Domain.Model;
 using Grpc.Mrk.RegionNode.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -16,11 +17,33 @@ public sealed class AuditStore(SqliteDatabase database)
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(0), (byte[])reader.GetValue(1)) : (0, new byte[32]);
     }
 
-    public async Task AppendAsync(IReadOnlyList<(long Sequence, string Json, byte[] Hash)> records, CancellationToken cancellationToken)
+    /// <summary>Appends a batch of records and, in the same transaction, the last uses of keys they record (by key ID).</summary>
+    public async Task AppendAsync(IReadOnlyList<(long Sequence, string Json, byte[] Hash)> records, IReadOnlyDictionary<string, KeyLastUsage> usages,
+        CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await AppendAsync(connection, transaction, records, cancellationToken).ConfigureAwait(false);
+        if (usages.Count > 0)
+        {
+            // A key deleted meanwhile has no row in keys: its use is not kept.
+            using var command = connection.Command("""
+                INSERT INTO key_last_usage (key_id, operation, used_at, event_id, request_id)
+                SELECT $key, $operation, $at, $event, $request WHERE EXISTS (SELECT 1 FROM keys WHERE key_id = $key)
+                ON CONFLICT (key_id) DO UPDATE SET operation = excluded.operation, used_at = excluded.used_at, event_id = excluded.event_id,
+                    request_id = excluded.request_id;
+                """);
+            command.Transaction = transaction;
+            var (key, operation, at, eventId, request) = (command.Parameters.Add("$key", SqliteType.Text), command.Parameters.Add("$operation", SqliteType.Text),
+                command.Parameters.Add("$at", SqliteType.Integer), command.Parameters.Add("$event", SqliteType.Text), command.Parameters.Add("$request", SqliteType.Text));
+            foreach (var (keyId, usage) in usages)
+            {
+                (key.Value, operation.Value, at.Value, eventId.Value, request.Value) =
+                    (keyId, usage.Operation, usage.Timestamp.UtcTicks, usage.EventId, (object?)usage.RequestId ?? DBNull.Value);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         await database.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
     }
 

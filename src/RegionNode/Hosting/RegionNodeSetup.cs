@@ -241,6 +241,15 @@ public static partial class RegionNodeSetup
         var applied = await database.MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         Log.StoreReady(logger, options.Region, database.Path, applied.Count == 0 ? "none" : string.Join(", ", applied));
 
+        // GetKeyLastUsage's TrackingStartDate: the first start of a node that records key uses, kept from then on.
+        var meta = app.Services.GetRequiredService<NodeMeta>();
+        if (await meta.GetAsync(SqliteKeyStore.UsageTrackingStartName, app.Lifetime.ApplicationStopping).ConfigureAwait(false) is null)
+        {
+            var ticks = new byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(ticks, app.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcTicks);
+            await meta.SetAsync(SqliteKeyStore.UsageTrackingStartName, ticks, app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+        }
+
         if (!string.IsNullOrEmpty(options.ControlPlaneUrl))
         {
             if (!Uri.TryCreate(options.ControlPlaneUrl, UriKind.Absolute, out var controlPlane) || controlPlane.Scheme != Uri.UriSchemeHttps)
@@ -258,7 +267,7 @@ public static partial class RegionNodeSetup
             }
         }
 
-        var key = await DomainKeyLoader.LoadAsync(options, app.Services.GetRequiredService<NodeMeta>(), logger, app.Lifetime.ApplicationStopping)
+        var key = await DomainKeyLoader.LoadAsync(options, meta, logger, app.Lifetime.ApplicationStopping)
             .ConfigureAwait(false);
         try
         {

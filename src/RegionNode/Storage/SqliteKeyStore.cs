@@ -139,6 +139,7 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
                      "DELETE FROM aliases WHERE target_key_id = $id;",
                      "DELETE FROM key_materials WHERE key_id = $id;",
                      "DELETE FROM import_parameters WHERE key_id = $id;",
+                     "DELETE FROM key_last_usage WHERE key_id = $id;",
                      "DELETE FROM keys WHERE key_id = $id;",
                  })
         {
@@ -192,6 +193,30 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
     public Task<int> CountKeysAsync(CancellationToken cancellationToken) => CountAsync("SELECT COUNT(*) FROM keys;", cancellationToken);
 
     public Task<int> CountAliasesAsync(CancellationToken cancellationToken) => CountAsync("SELECT COUNT(*) FROM aliases;", cancellationToken);
+
+    /// <summary>The node_meta entry that holds when this store began recording key uses (UTC ticks, 8 bytes little-endian).</summary>
+    public const string UsageTrackingStartName = "key-usage-tracking-start";
+
+    public async Task<KeyLastUsage?> FindLastUsageAsync(string keyId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.Command("SELECT operation, used_at, event_id, request_id FROM key_last_usage WHERE key_id = $id;");
+        command.Parameters.AddWithValue("$id", keyId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new KeyLastUsage(reader.GetString(0), FromTicks(reader.GetInt64(1)), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3))
+            : null;
+    }
+
+    public async Task<DateTimeOffset?> UsageTrackingStartAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.Command("SELECT value FROM node_meta WHERE name = $name;");
+        command.Parameters.AddWithValue("$name", UsageTrackingStartName);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is byte[] { Length: 8 } ticks
+            ? FromTicks(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(ticks))
+            : null;
+    }
 
     private async Task<int> CountAsync(string sql, CancellationToken cancellationToken)
     {

@@ -34,7 +34,8 @@ public sealed class AwsJsonFrontTests(ITestOutputHelper output) : IDisposable
         { "CreateKey", """{"CustomKeyStoreId":"cks-1234567890abcdef0"}""", null, "application/x-amz-json-1.1", 400, "UnsupportedOperationException" },
         { "CreateCustomKeyStore", """{"CustomKeyStoreName":"hsm"}""", null, "application/x-amz-json-1.1", 400, "UnsupportedOperationException" },
         { "DescribeCustomKeyStores", "{}", null, "application/x-amz-json-1.1", 400, "UnsupportedOperationException" },
-        { "GetKeyLastUsage", """{"KeyId":"alias/x"}""", null, "application/x-amz-json-1.1", 400, "UnsupportedOperationException" },
+        { "GetKeyLastUsage", """{"KeyId":"alias/x"}""", null, "application/x-amz-json-1.1", 400, "ValidationException" },
+        { "GetKeyLastUsage", """{"KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab"}""", null, "application/x-amz-json-1.1", 400, "NotFoundException" },
         { "Encrypt", new string(' ', 300 * 1024) + "{}", null, "application/x-amz-json-1.1", 413, "RequestEntityTooLargeException" },
     };
 
@@ -95,6 +96,32 @@ public sealed class AwsJsonFrontTests(ITestOutputHelper output) : IDisposable
         var (listed, keys, _) = await caller.CallAsync("ListKeys", "{}", Any);
         Assert.Equal(200, listed);
         Assert.Equal(3, keys.RootElement.GetProperty("Keys").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task GetKeyLastUsage_ThroughTheAwsSdk_NamesTheRequestTheSdkWasAnsweredWith()
+    {
+        await using var node = await RegionNodeProcess.StartOverTlsAsync(_directory.Path, output);
+        using var kms = AwsKms.Client(node);
+        var key = (await kms.CreateKeyAsync(new Amazon.KeyManagementService.Model.CreateKeyRequest()).WithTimeout()).KeyMetadata;
+        var unused = await kms.GetKeyLastUsageAsync(new Amazon.KeyManagementService.Model.GetKeyLastUsageRequest { KeyId = key.Arn }).WithTimeout();
+        Assert.Null(unused.KeyLastUsage?.Operation);
+        Assert.Equal(key.CreationDate, unused.KeyCreationDate);
+
+        var encrypted = await kms.EncryptAsync(new Amazon.KeyManagementService.Model.EncryptRequest
+        {
+            KeyId = key.KeyId, Plaintext = new MemoryStream([1, 2, 3]),
+        }).WithTimeout();
+        Amazon.KeyManagementService.Model.GetKeyLastUsageResponse? used = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            used = await kms.GetKeyLastUsageAsync(new Amazon.KeyManagementService.Model.GetKeyLastUsageRequest { KeyId = key.KeyId }).WithTimeout();
+            return used.KeyLastUsage?.Operation is not null;
+        });
+        Assert.Equal("Encrypt", used!.KeyLastUsage.Operation.Value);
+        Assert.Equal(encrypted.ResponseMetadata.RequestId, used.KeyLastUsage.KmsRequestId);
+        Assert.False(string.IsNullOrEmpty(used.KeyLastUsage.CloudTrailEventId));
+        Assert.Equal(key.KeyId, used.KeyId);
     }
 
     public void Dispose() => _directory.Dispose();

@@ -46,7 +46,7 @@ public sealed partial class AwsJsonFront(ApiPipeline pipeline, TimeProvider time
     private async Task ServeAsync(HttpContext http)
     {
         var response = http.Response;
-        response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
+        response.Headers[AuditInterceptor.RequestIdHeader] = Guid.NewGuid().ToString();
         // SDKs read Date to correct their clock when a signature is refused as expired.
         response.Headers.Date = time.GetUtcNow().ToString("R", CultureInfo.InvariantCulture);
 
@@ -62,7 +62,7 @@ public sealed partial class AwsJsonFront(ApiPipeline pipeline, TimeProvider time
         if (pipeline.Method(operation.Name) is not { } method)
         {
             await WriteErrorAsync(response, KmsErrorCodes.UnsupportedOperation,
-                $"{operation.Name} is not supported by this service (custom key stores and key usage tracking are not implemented).").ConfigureAwait(false);
+                $"{operation.Name} is not supported by this service (custom key stores are not implemented).").ConfigureAwait(false);
             return;
         }
 
