@@ -34,14 +34,15 @@ public sealed class TokenBucket
             var now = _time.GetTimestamp();
             _tokens = Math.Min(Capacity, _tokens + (_time.GetElapsedTime(_at, now).TotalSeconds * PerSecond));
             _at = now;
-            if (_tokens >= 1)
+            // Within rounding of a whole token is a whole token: a caller who waits exactly the time it was told must be served.
+            if (_tokens >= 1 - 1e-9)
             {
-                _tokens -= 1;
+                _tokens = Math.Max(0, _tokens - 1);
                 wait = TimeSpan.Zero;
                 return true;
             }
 
-            wait = TimeSpan.FromSeconds((1 - _tokens) / PerSecond);
+            wait = TimeSpan.FromTicks((long)Math.Ceiling((1 - _tokens) / PerSecond * TimeSpan.TicksPerSecond));
             return false;
         }
     }

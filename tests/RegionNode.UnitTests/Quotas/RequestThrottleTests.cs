@@ -63,6 +63,27 @@ public sealed class RequestThrottleTests
         }
     }
 
+    public static TheoryData<string> EveryQuota() => [.. RequestQuotaCatalog.All.Select(q => q.Setting)];
+
+    [Theory]
+    [MemberData(nameof(EveryQuota))]
+    public void EveryQuota_AtItsAwsDefault_AdmitsOneSecondOfRequests_RefusesTheNext_AndRefillsAtItsRate(string setting)
+    {
+        var clock = new FakeTimeProvider();
+        var throttle = new RequestThrottle(RequestQuotaSettings.AwsDefaults, clock);
+        var quota = RequestQuotaCatalog.All.Single(q => q.Setting == setting);
+        for (var i = 0; i < quota.Burst; i++)
+        {
+            throttle.Charge(Alice, quota);
+        }
+
+        var refusal = Assert.Throws<KmsException>(() => throttle.Charge(Alice, quota));
+        Assert.InRange(refusal.RetryAfter!.Value.TotalSeconds, (1 / quota.PerSecond) - 0.001, (1 / quota.PerSecond) + 0.001);
+        clock.Advance(refusal.RetryAfter.Value);
+        throttle.Charge(Alice, quota);
+        Assert.Throws<KmsException>(() => throttle.Charge(Alice, quota));
+    }
+
     [Fact]
     public void Off_ChargesNothing()
     {
