@@ -32,7 +32,7 @@ public sealed class ClusterClients : IDisposable
             endpoints.TryGetValue(name, out var uri) ? uri : throw new ArgumentException($"{name} is not in {clusterFile}"),
             new MrkClientOptions
             {
-                MaxRetries = 0, Timeout = TimeSpan.FromSeconds(30), CertificateAuthorityFile = ca, Region = name,
+                MaxRetries = 0, MaxThrottleRetries = 0, Timeout = TimeSpan.FromSeconds(30), CertificateAuthorityFile = ca, Region = name,
                 ApiKey = Environment.GetEnvironmentVariable("MRK_API_KEY"),
             });
         return new ClusterClients(primary, Connect(primary), replicaNames.ToDictionary(r => r, Connect));

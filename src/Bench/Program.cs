@@ -46,6 +46,7 @@ root.SetAction(async (parse, cancellationToken) =>
     MrkClient Connect(string? apiKey) => new(uri, new MrkClientOptions
     {
         MaxRetries = 0,
+        MaxThrottleRetries = 0,
         Timeout = TimeSpan.FromSeconds(30),
         CertificateAuthorityFile = ca,
         Region = parse.GetValue(endpoint) is null ? parse.GetValue(region) : null,
@@ -140,6 +141,11 @@ root.SetAction(async (parse, cancellationToken) =>
                 m.FirstError,
             }),
         }), cancellationToken).ConfigureAwait(false);
+    }
+
+    if (results.Any(m => m.FirstError?.Contains("Rate exceeded", StringComparison.Ordinal) == true))
+    {
+        Console.Error.WriteLine(QuotaHint);
     }
 
     return results.Any(m => m.Failures > 0) ? 1 : 0;
@@ -262,7 +268,15 @@ scale.SetAction(async (parse, cancellationToken) =>
 });
 root.Subcommands.Add(scale);
 
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+try
+{
+    return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+}
+catch (MrkException e) when (e.ErrorCode == "ThrottlingException")
+{
+    Console.Error.WriteLine($"mrk-bench: {e.Message}. {QuotaHint}");
+    return 3;
+}
 
 static async Task WriteJsonAsync(string? file, object figures, CancellationToken cancellationToken)
 {
@@ -288,4 +302,12 @@ static (Uri Endpoint, string? Ca) Target(string? endpoint, string? ca, string cl
     var rootElement = document.RootElement;
     return (new Uri(rootElement.GetProperty("regions").GetProperty(region).GetString()!),
         ca ?? (rootElement.TryGetProperty("caBundle", out var bundle) ? bundle.GetString() : null));
+}
+
+internal static partial class Program
+{
+    /// <summary>What a user whose benchmark met a request quota needs to know.</summary>
+    private const string QuotaHint =
+        "The node enforces AWS's request quotas (CreateKey 5 a second, symmetric operations 10,000 a second, ...): to measure the node rather than "
+        + "its quotas, start the cluster with Mrk__RequestQuotas=false (BENCHMARKS.md, \"How to run\").";
 }

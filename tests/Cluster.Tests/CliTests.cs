@@ -38,6 +38,10 @@ public sealed class CliTests(RegionNodeFixture fixture) : IClassFixture<RegionNo
             Assert.Equal("cli tour", metadata.GetProperty("Description").GetString());
         }
 
+        // The decrypt is the key's last use, its operation spelled as AWS spells it (records are group-committed after the answer).
+        await Eventually.TrueAsync(async () => await MrkCli.OkAsync(Node, _work.Path, "get-key-last-usage", "--key-id", keyId,
+            "--query", "KeyLastUsage.Operation", "--output", "text") == "Decrypt", TimeSpan.FromSeconds(20), "the decrypt as the key's last usage");
+
         var signingKey = await MrkCli.OkAsync(Node, _work.Path, "create-key", "--key-spec", "ECC_NIST_P256", "--key-usage", "SIGN_VERIFY",
             "--query", "KeyMetadata.KeyId", "--output", "text");
         var signature = await MrkCli.OkAsync(Node, _work.Path, "sign", "--key-id", signingKey, "--message", "fileb://secret.txt",

@@ -38,9 +38,9 @@ internal static class Names
         var prefix = EnumPrefix(value.EnumDescriptor);
         var name = value.Name.StartsWith(prefix, StringComparison.Ordinal) ? value.Name[prefix.Length..] : value.Name;
 
-        // AWS spells key states and grant operations in PascalCase (PendingDeletion, ReEncryptFrom), every other
-        // constant in upper snake case.
-        return value.EnumDescriptor.Name is "KeyState" or "GrantOperation"
+        // AWS spells key states, grant operations and tracked operations in PascalCase (PendingDeletion,
+        // ReEncryptFrom, GenerateDataKey), every other constant in upper snake case.
+        return value.EnumDescriptor.Name is "KeyState" or "GrantOperation" or "KeyLastUsageTrackingOperation"
             ? string.Concat(name.Split('_').Select(p => p[0] + p[1..].ToLowerInvariant()))
             : name;
     }
