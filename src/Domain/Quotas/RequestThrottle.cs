@@ -45,7 +45,7 @@ public sealed class RequestThrottle
 
         var rates = new Dictionary<string, double>(settings.Rates, StringComparer.OrdinalIgnoreCase);
         _limits = RequestQuotaCatalog.All.ToFrozenDictionary(q => q, q =>
-            new Limit(q with { PerSecond = rates.TryGetValue(q.Setting, out var rate) ? rate : q.PerSecond }, time));
+            new Limit(q with { PerSecond = rates.TryGetValue(q.Setting, out var rate) ? rate : q.PerSecond }, time), SameInstance.Comparer);
     }
 
     public bool Enabled => _limits is not null;
@@ -74,6 +74,18 @@ public sealed class RequestThrottle
         {
             Charge(caller, RequestQuotaCatalog.CryptographicFor(spec));
         }
+    }
+
+    /// <summary>
+    /// The catalogue's quotas are looked up by instance: a record's own equality would hash its strings on every call.
+    /// </summary>
+    private sealed class SameInstance : IEqualityComparer<RequestQuota>
+    {
+        public static readonly SameInstance Comparer = new();
+
+        public bool Equals(RequestQuota? x, RequestQuota? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(RequestQuota obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
     }
 
     /// <summary>One quota's buckets, one per calling account.</summary>
