@@ -106,6 +106,7 @@ public sealed class ReplicationReceiver(
             imported ? KeyState.PendingImport : KeyState.Creating, creation.Description, creation.Policy, creation.Tags,
             new MultiRegionInfo(state.PrimaryRegion, state.ReplicaRegions, state.Epoch, state.SyncVersion, handOffs: state.HandOffs),
             imported ? state.Materials.Select(KmsKey.NotHeld) : []);
+        // No size quota here: the primary's Region applied its own, and a replica never refuses what its primary admitted.
         key.WithPolicyPrincipals(await principals.BindAsync(KeyPolicies.Validate(creation.Policy, int.MaxValue), refuseUnknown: false, cancellationToken)
             .ConfigureAwait(false));
         key.Restore(null, null, state.RotationEnabled, state.RotationPeriodInDays, state.NextRotationDate, state.OnDemandRotationStartDate);

@@ -75,8 +75,9 @@ public sealed class AwsJsonFrontTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task OverARequestQuota_TheFrontAnswers400ThrottlingException_AsAwsDoes_AndTheSdkRetries()
     {
+        // One CreateKey in 4 seconds, so the second call finds the quota spent however long the first took.
         await using var node = await RegionNodeProcess.StartOverTlsAsync(_directory.Path, output,
-            extra: ["--request-quotas", "true", "--Mrk:RequestRates:CreateKey", "1"]);
+            extra: ["--request-quotas", "true", "--Mrk:RequestRates:CreateKey", "0.25"]);
         using var caller = new AwsJsonCaller(node);
         var (created, _, _) = await caller.CallAsync("CreateKey", "{}", Any);
         Assert.Equal(200, created);
