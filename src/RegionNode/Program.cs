@@ -11,6 +11,13 @@ builder.AddRegionNode(args);
 var app = builder.Build();
 try
 {
+    if (args.Contains("restore"))
+    {
+        var exitCode = await app.RestoreRegionAsync(args);
+        await app.DisposeAsync();
+        return exitCode;
+    }
+
     if (args.Contains("rotate-domain-key"))
     {
         var exitCode = await app.RotateDomainKeyAsync();

@@ -325,7 +325,7 @@ public sealed class FailClosedTests(ITestOutputHelper output) : IDisposable
     }
 
     private static IEnumerable<MethodDescriptor> Descriptors() =>
-        new[] { KeyManagementService.Descriptor, AuditLog.Descriptor, PrincipalAdmin.Descriptor }.SelectMany(s => s.Methods);
+        new[] { KeyManagementService.Descriptor, AuditLog.Descriptor, PrincipalAdmin.Descriptor, RegionAdmin.Descriptor }.SelectMany(s => s.Methods);
 
     public void Dispose() => _directory.Dispose();
 }

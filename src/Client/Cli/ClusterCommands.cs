@@ -69,6 +69,11 @@ internal static class ClusterCommands
         cluster.Subcommands.Add(IssueClient());
         cluster.Subcommands.Add(Status());
         cluster.Subcommands.Add(ConsoleKeyCommands.Build());
+        var rebuild = MrkCommandLine.CommandFor(Admin.V1.RegionAdmin.Descriptor.FindMethodByName("RebuildRegion"));
+        rebuild.Description = "For a Region (--region) whose store was lost with no backup and that started again empty with its old name and "
+            + "certificates: every other Region sends it what it held (each primary elsewhere re-creates its replica there, same key ID). "
+            + "Needs the operator certificate.";
+        cluster.Subcommands.Add(rebuild);
         return cluster;
     }
 

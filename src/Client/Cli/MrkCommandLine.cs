@@ -122,11 +122,12 @@ public static class MrkCommandLine
         }
 
         root.Subcommands.Add(audit);
+        root.Subcommands.Add(RegionCommands.Build());
 
         return root;
     }
 
-    private static Command CommandFor(MethodDescriptor method)
+    internal static Command CommandFor(MethodDescriptor method)
     {
         // Methods that only an operator may call (as each declares in protos/) use the operator's certificate and no API key.
         var admin = MethodDeclarations.Public.Of(method) is { } declaration && declaration.Admits(CallerKind.Operator) && !declaration.Admits(CallerKind.Principal);
@@ -162,18 +163,8 @@ public static class MrkCommandLine
                     }
                 }
 
-                var (endpoint, caBundle, expectedRegion) = Target(parse);
-                var cluster = LocalClusterFile.Load(parse.GetValue(ClusterFile));
-                using var certificate = LoadClientCertificate(parse.GetValue(ClientCertificate)
-                    ?? (admin && cluster?.Certificates is { } certs ? Path.Combine(certs, "operator") : null));
-                using var client = new MrkClient(new Uri(endpoint), new MrkClientOptions
-                {
-                    Timeout = TimeSpan.FromSeconds(parse.GetValue(Timeout)),
-                    CertificateAuthorityFile = caBundle,
-                    Region = expectedRegion,
-                    ApiKey = admin ? null : parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("MRK_API_KEY") ?? cluster?.ApiKey,
-                    ClientCertificate = certificate,
-                });
+                var (client, cluster, expectedRegion, endpoint) = ClientFor(parse, admin);
+                using var _ = client;
                 if (AuditVerifySources.Extends(method))
                 {
                     await AuditVerifySources.AddAsync(request, parse, client, cluster, cancellationToken).ConfigureAwait(false);
@@ -203,6 +194,27 @@ public static class MrkCommandLine
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// A client of the Region the command line names (<see cref="Target"/>): with the operator certificate (--client-cert,
+    /// else the cluster file's) and no API key for <paramref name="admin"/> commands, else with the caller's API key.
+    /// </summary>
+    internal static (MrkClient Client, LocalClusterFile? Cluster, string? Region, string Endpoint) ClientFor(ParseResult parse, bool admin)
+    {
+        var (endpoint, caBundle, expectedRegion) = Target(parse);
+        var cluster = LocalClusterFile.Load(parse.GetValue(ClusterFile));
+        var certificate = LoadClientCertificate(parse.GetValue(ClientCertificate)
+            ?? (admin && cluster?.Certificates is { } certs ? Path.Combine(certs, "operator") : null));
+        var client = new MrkClient(new Uri(endpoint), new MrkClientOptions
+        {
+            Timeout = TimeSpan.FromSeconds(parse.GetValue(Timeout)),
+            CertificateAuthorityFile = caBundle,
+            Region = expectedRegion,
+            ApiKey = admin ? null : parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("MRK_API_KEY") ?? cluster?.ApiKey,
+            ClientCertificate = certificate,
+        });
+        return (client, cluster, expectedRegion, endpoint);
     }
 
     /// <summary>A client certificate from a folder (tls.crt + tls.key) or a PEM certificate file with its key beside it (.key).</summary>

@@ -141,6 +141,56 @@ public sealed class MrkClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// An online backup of the preferred Region's store (operators only), written to <paramref name="destination"/> as it
+    /// arrives. Returns its header once every byte arrived and matched the size and SHA-256 the node sent; throws
+    /// <see cref="InvalidDataException"/> when they do not match (the copy is then unusable) and
+    /// <see cref="MrkException"/> when the node refuses.
+    /// </summary>
+    public async Task<Admin.V1.BackupHeader> BackupRegionAsync(Stream destination, CancellationToken cancellationToken = default)
+    {
+        var client = new Admin.V1.RegionAdmin.RegionAdminClient(_targets[0].Invoker);
+        using var sha256 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Admin.V1.BackupHeader? header = null;
+        long received = 0;
+        try
+        {
+            using var call = client.BackupRegion(new Admin.V1.BackupRegionRequest(), new CallOptions(Credentials(), cancellationToken: cancellationToken));
+            await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                switch (chunk.PartCase)
+                {
+                    case Admin.V1.BackupRegionChunk.PartOneofCase.Header when header is null:
+                        header = chunk.Header;
+                        break;
+                    case Admin.V1.BackupRegionChunk.PartOneofCase.Data when header is not null:
+                        sha256.AppendData(chunk.Data.Span);
+                        await destination.WriteAsync(chunk.Data.Memory, cancellationToken).ConfigureAwait(false);
+                        received += chunk.Data.Length;
+                        break;
+                    case Admin.V1.BackupRegionChunk.PartOneofCase.Trailer when header is not null:
+                        var actual = Convert.ToHexStringLower(sha256.GetHashAndReset());
+                        if (received != header.Size || actual != chunk.Trailer.Sha256)
+                        {
+                            throw new InvalidDataException(
+                                $"The backup arrived damaged: {received} of {header.Size} bytes, SHA-256 {actual} where the node sent {chunk.Trailer.Sha256}.");
+                        }
+
+                        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        return header;
+                    default:
+                        throw new InvalidDataException($"The backup stream is out of order ({chunk.PartCase} after {received} bytes).");
+                }
+            }
+        }
+        catch (RpcException e)
+        {
+            throw MrkErrors.From(e);
+        }
+
+        throw new InvalidDataException($"The backup stream ended after {received} bytes without its trailer: the copy is incomplete.");
+    }
+
     /// <summary>The node's grpc.health.v1 status ("SERVING" when its store is usable), one attempt, no retries.</summary>
     public async Task<string> CheckHealthAsync(CancellationToken cancellationToken = default)
     {

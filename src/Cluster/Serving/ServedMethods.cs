@@ -6,8 +6,8 @@ namespace Grpc.Mrk.Cluster.Serving;
 
 /// <summary>
 /// The gRPC methods a server actually maps, read from its endpoints (not from a list kept beside them), and the check
-/// that each has a declaration in protos/: a server that would serve an undeclared method, or audit a streaming one,
-/// refuses to start.
+/// that each has a declaration in protos/: a server that would serve an undeclared method, or audit one whose client
+/// streams (it has no one request to record), refuses to start.
 /// </summary>
 public static class ServedMethods
 {
@@ -25,11 +25,11 @@ public static class ServedMethods
     {
         var served = Of(endpoints);
         declarations.RequireDeclared(served);
-        var streamingAudited = served.Where(p => declarations.Find(p) is { Unary: false, Audited: true }).ToList();
+        var streamingAudited = served.Where(p => declarations.Find(p) is { ClientStreams: true, Audited: true }).ToList();
         if (streamingAudited.Count > 0)
         {
             throw new InvalidOperationException(
-                $"These streaming methods declare AUDIT_MODE_RECORD, which only unary calls support: {string.Join(", ", streamingAudited)}.");
+                $"These streaming methods declare AUDIT_MODE_RECORD, which only unary and server-streaming calls support: {string.Join(", ", streamingAudited)}.");
         }
     }
 }

@@ -49,6 +49,18 @@ public sealed class PrincipalAdminEndpoint
     }
 }
 
+/// <summary>The RegionNode's mrk.admin.v1.RegionAdmin.</summary>
+[BindServiceMethod(typeof(RegionAdminEndpoint), nameof(BindService))]
+public sealed class RegionAdminEndpoint
+{
+    public static ServiceDescriptor Descriptor => RegionAdmin.Descriptor;
+
+    public static void BindService(ServiceBinderBase serviceBinder, RegionAdminEndpoint? service)
+    {
+        // Intentionally empty: see above.
+    }
+}
+
 /// <summary>The ControlPlane's mrk.internal.v1.Relay.</summary>
 [BindServiceMethod(typeof(RelayEndpoint), nameof(BindService))]
 public sealed class RelayEndpoint

@@ -28,8 +28,11 @@ public sealed class StrictMethodProvider<TEndpoint>(Action<ServiceBinderBase> bi
             context.AddDuplexStreamingMethod(Strict(method), [], (_, requests, responses, callContext) => handler(requests, responses, callContext));
         }
 
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler) =>
-            throw new NotSupportedException($"{method.FullName}: server-streaming methods are not bound strictly yet.");
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler)
+        {
+            ArgumentNullException.ThrowIfNull(handler);
+            context.AddServerStreamingMethod(Strict(method), [], (_, request, responses, callContext) => handler(request, responses, callContext));
+        }
 
         public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler) =>
             throw new NotSupportedException($"{method.FullName}: client-streaming methods are not bound strictly yet.");

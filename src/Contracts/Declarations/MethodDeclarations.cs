@@ -15,6 +15,9 @@ public sealed record MethodDeclaration(
     bool Failover,
     string Action)
 {
+    /// <summary>The client sends a stream (client or bidirectional streaming): a call has no one request to audit.</summary>
+    public bool ClientStreams { get; init; }
+
     public bool Admits(CallerKind kind) => Callers.Contains(kind);
 
     public bool Audited => Audit == AuditMode.Record;
@@ -43,7 +46,7 @@ public sealed class MethodDeclarations
 
     /// <summary>The public services' declarations together with those of the services in <paramref name="more"/>.</summary>
     public static MethodDeclarations PublicAnd(params FileDescriptor[] more) =>
-        new([KeyManagementServiceReflection.Descriptor, AuditReflection.Descriptor, Admin.V1.PrincipalsReflection.Descriptor, .. more]);
+        new([KeyManagementServiceReflection.Descriptor, AuditReflection.Descriptor, Admin.V1.PrincipalsReflection.Descriptor, Admin.V1.RegionReflection.Descriptor, .. more]);
 
     /// <summary>The declaration of "/package.Service/Method", or null when it has none (the method must not be served).</summary>
     public MethodDeclaration? Find(string path) =>
@@ -95,7 +98,7 @@ public sealed class MethodDeclarations
 
             var path = $"/{method.Service.FullName}/{method.Name}";
             result[path] = new MethodDeclaration(path, !method.IsClientStreaming && !method.IsServerStreaming, access.Callers.ToHashSet(),
-                changesState, access.Audit, access.AuditResponse, access.Failover, access.Action);
+                changesState, access.Audit, access.AuditResponse, access.Failover, access.Action) { ClientStreams = method.IsClientStreaming };
         }
 
         return result.ToFrozenDictionary(StringComparer.Ordinal);

@@ -328,6 +328,78 @@ public sealed partial class KmsKey
         return true;
     }
 
+    /// <summary>
+    /// On the primary: <paramref name="replicaRegion"/>'s store went back in time, so it is sent the set again in full at
+    /// once (a creation where it no longer holds the key, with this key's description, policy and tags: the replica's
+    /// own were lost with its store). False when this key is not the primary of a set listing that Region.
+    /// </summary>
+    public bool ResendTo(string replicaRegion, DateTimeOffset now)
+    {
+        if (MultiRegion is not { } mr || !IsPrimary || !mr.ReplicaRegions.Contains(replicaRegion))
+        {
+            return false;
+        }
+
+        mr.ProgressOf(replicaRegion).Rejoined(new ReplicaCreation(Description, Policy, Tags.ToList()), now);
+        return true;
+    }
+
+    /// <summary>While handing the primary role off: the offer is repeated at once (its target's store went back in time).</summary>
+    public void RepeatHandOffNow(DateTimeOffset now)
+    {
+        if (IsHandingOff)
+        {
+            MultiRegion!.ProgressOf(MultiRegion.PrimaryRegion).RepeatNoEarlierThan(now);
+        }
+    }
+
+    /// <summary>
+    /// On a primary whose own store went back in time: nothing its replicas acknowledged can be counted on, so every
+    /// replica is sent the latest state again at once; a replica that holds a later state answers with it.
+    /// </summary>
+    public void RepeatToEveryReplica(DateTimeOffset now)
+    {
+        if (MultiRegion is not { } mr || !IsPrimary)
+        {
+            return;
+        }
+
+        foreach (var replica in mr.ReplicaRegions)
+        {
+            var progress = new ReplicaProgress();
+            progress.RepeatNoEarlierThan(now);
+            mr.StartProgress(replica, progress);
+        }
+    }
+
+    /// <summary>
+    /// On a primary restored from a backup: a replica's <paramref name="view"/> of this key's own epoch that is newer than
+    /// this store holds what this Region itself originated after the backup. It takes that state over (replicas,
+    /// rotation settings, material states) at the same version, so a later transfer of the versions it lacks keeps
+    /// their states; true when it did. Every replica is then sent the state again.
+    /// </summary>
+    public bool AdoptOwnLaterState(SharedState view, DateTimeOffset now)
+    {
+        if (MultiRegion is not { } mr || !IsPrimary || view.Epoch != mr.Epoch || view.PrimaryRegion != Region
+            || !view.IsNewerThan(mr.Epoch, mr.SyncVersion))
+        {
+            return false;
+        }
+
+        mr.RecordHandOffs(view.HandOffs);
+        mr.SyncVersion = view.SyncVersion;
+        mr.ReplaceReplicas(view.ReplicaRegions.Where(r => r != Region));
+        Rotation.Enabled = view.RotationEnabled;
+        Rotation.PeriodInDays = view.RotationPeriodInDays;
+        Rotation.NextRotationDate = view.NextRotationDate;
+        Rotation.OnDemandRotationStartDate = view.OnDemandRotationStartDate;
+        ApplyMaterialStates(view.Materials);
+        FollowImportedVersions(view.Materials);
+        mr.ForgetProgress();
+        RepeatToEveryReplica(now);
+        return true;
+    }
+
     /// <summary>What this Region remembers once the key is deleted for good.</summary>
     public KeyTombstone? Tombstone(DateTimeOffset now) =>
         MultiRegion is { } mr ? new KeyTombstone(KeyId, mr.PrimaryRegion, mr.Epoch, mr.SyncVersion, now) : null;

@@ -60,6 +60,21 @@ public sealed class ReplicaProgress
     /// <summary>Nothing is owed to this replica any more; anti-entropy stops repeating until the next change.</summary>
     public void NothingToRepeat() => NextAttempt = null;
 
+    /// <summary>
+    /// The replica's Region went back in time (restored or rebuilt): nothing it acknowledged can be counted on, so it is
+    /// sent the set again in full, as a creation (<paramref name="creation"/>) where it no longer holds the key, at once.
+    /// </summary>
+    internal void Rejoined(ReplicaCreation creation, DateTimeOffset now)
+    {
+        Epoch = 0;
+        SyncVersion = 0;
+        MaterialIds = [];
+        KeyState = null;
+        PendingCreation = creation;
+        Attempts = 0;
+        NextAttempt = now;
+    }
+
     /// <summary>The replica holds the latest state.</summary>
     internal void UpToDate()
     {

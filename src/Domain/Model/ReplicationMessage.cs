@@ -52,5 +52,18 @@ public sealed record PromoteRefusedMessage(long Epoch, string Reason, HandOff? D
 /// <summary>Replica Region to primary: the replica key no longer exists there.</summary>
 public sealed record ReplicaDeletedMessage(long Epoch, long SyncVersion) : ReplicationMessage;
 
+/// <summary>
+/// A Region whose store went back in time (restored from a backup taken at <see cref="RestoredTo"/>, or rebuilt empty)
+/// to every other Region: send it again what it may have lost. Names no key.
+/// </summary>
+public sealed record RejoinMessage(string Reason, string BackupId, DateTimeOffset? RestoredTo) : ReplicationMessage
+{
+    public const string Restore = "restore";
+    public const string Rebuild = "rebuild";
+}
+
+/// <summary>Replica to its primary, answering a rejoin: the set as the replica holds it, and the replica key's own state.</summary>
+public sealed record ReplicaViewMessage(SharedState State, KeyState KeyState) : ReplicationMessage;
+
 /// <summary>A replica's own properties, chosen by the ReplicateKey caller.</summary>
 public sealed record ReplicaCreation(string Description, string Policy, IReadOnlyList<Tag> Tags);

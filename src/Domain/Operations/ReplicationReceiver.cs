@@ -16,7 +16,7 @@ namespace Grpc.Mrk.RegionNode.Domain.Operations;
 /// Region asked; a promotion only from the primary of the epoch before, and its refusal only from the Region offered
 /// the role. A refused message changes nothing and is logged and audited.
 /// </summary>
-public sealed class ReplicationReceiver(
+public sealed partial class ReplicationReceiver(
     IKeyStore store,
     KeyChanges changes,
     IReplicationChannel channel,
@@ -43,6 +43,8 @@ public sealed class ReplicationReceiver(
             PromoteMessage m => OnPromoteAsync(source, keyId, m.State, cancellationToken),
             PromoteRefusedMessage m => OnPromoteRefusedAsync(source, keyId, m, cancellationToken),
             ReplicaDeletedMessage m => OnReplicaDeletedAsync(source, keyId, m, cancellationToken),
+            RejoinMessage m => OnRejoinAsync(source, m, cancellationToken),
+            ReplicaViewMessage m => OnReplicaViewAsync(source, keyId, m, cancellationToken),
             _ => Task.FromResult(ReceiveOutcome.Refuse($"unknown message {message.GetType().Name}")),
         }).ConfigureAwait(false);
         if (outcome.Refused)

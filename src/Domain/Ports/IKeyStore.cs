@@ -51,6 +51,12 @@ public interface IKeyStore
     Task<IReadOnlyList<string>> KeysDueForSyncAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Key IDs in order, those after <paramref name="afterKeyId"/>, at most <paramref name="limit"/>.</summary>
+    /// <summary>Multi-Region keys whose set, as this Region knows it, has <paramref name="region"/> as primary or replica, by key ID.</summary>
+    Task<IReadOnlyList<string>> MultiRegionKeysRelatedToAsync(string region, string? afterKeyId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Multi-Region keys whose primary, as this Region knows it, is <paramref name="region"/>, by key ID.</summary>
+    Task<IReadOnlyList<string>> PrimaryKeysAsync(string region, string? afterKeyId, int limit, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<string>> ListKeyIdsAsync(string? afterKeyId, int limit, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<string>> KeysDueForDeletionAsync(DateTimeOffset now, CancellationToken cancellationToken);

@@ -8,6 +8,9 @@ public interface IReplicationChannel
     /// <summary>True when <paramref name="region"/> is another Region of this cluster (it has a trusted replication certificate).</summary>
     bool IsClusterRegion(string region);
 
+    /// <summary>Every other Region of this cluster (those with a trusted replication certificate).</summary>
+    IReadOnlyList<string> OtherRegions();
+
     /// <summary>The message as the store queues it inside a key change's transaction.</summary>
     OutgoingMessage Encode(string destination, string keyId, ReplicationMessage message, string? messageId = null);
 

@@ -96,6 +96,39 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
         return response;
     }
 
+    /// <summary>
+    /// A server-streaming call (an operator's backup) is recorded once, when it ends: made durable before the stream
+    /// completes when it succeeded, with its refusal otherwise. Its responses are never recorded.
+    /// </summary>
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        if (RegionNodeMethods.Declarations.Find(context.Method) is not { Audited: true } declaration)
+        {
+            await continuation(request, responseStream, context).ConfigureAwait(false);
+            return;
+        }
+
+        var name = context.Method[(context.Method.LastIndexOf('/') + 1)..];
+        var readOnly = !declaration.ChangesState;
+        try
+        {
+            await continuation(request, responseStream, context).ConfigureAwait(false);
+        }
+        catch (KmsException refusal)
+        {
+            RecordRefusal(Event(name, readOnly, request as IMessage, null, context, refusal.ErrorCode, refusal.Message), context);
+            throw;
+        }
+        catch (Exception failure) when (failure is not (OperationCanceledException or RpcException))
+        {
+            audit.Record(Event(name, readOnly, request as IMessage, null, context, KmsErrorCodes.KMSInternal, "An internal error occurred."));
+            throw;
+        }
+
+        await audit.RecordDurablyAsync(Event(name, readOnly, request as IMessage, null, context, null, null), context.CancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The record the call owes for its change, if it changes state and its record is not written yet.</summary>
     public static PendingAudit? PendingOf(ServerCallContext context) =>
         context.UserState.TryGetValue(PendingKey, out var value) && value is PendingAudit { Written: false } pending ? pending : null;

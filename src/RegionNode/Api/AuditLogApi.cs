@@ -39,7 +39,7 @@ public sealed class AuditLogApi(AuditStore store, AuditVerifier verifier, AuditS
         return new VerifyAuditLogResponse
         {
             Valid = result.Valid, RecordsChecked = result.RecordsChecked, DigestsChecked = result.DigestsChecked,
-            FirstBadSequence = result.FirstBadSequence, Problem = result.Problem,
+            FirstBadSequence = result.FirstBadSequence, Problem = result.Problem, DigestsOfLostHistory = result.DigestsOfLostHistory,
             DigestPublicKey = await signingKey.PublicKeyPemAsync(context.CancellationToken).ConfigureAwait(false),
         };
     }

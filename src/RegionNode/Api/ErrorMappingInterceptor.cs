@@ -17,29 +17,43 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
         {
             return await continuation(request, context).ConfigureAwait(false);
         }
-        catch (KmsException refusal)
+        catch (Exception e) when (e is not RpcException)
         {
-            // Throttled calls are counted (the call metrics' error.type ThrottlingException), not logged: a caller over its
-            // quota would otherwise turn its excess into log lines.
-            if (refusal.ErrorCode != KmsErrorCodes.Throttling)
-            {
-                Log.CallRefused(logger, context.Method, refusal.ErrorCode, Cluster.LogText.Safe(refusal.Message));
-            }
+            throw Mapped(e, context);
+        }
+    }
 
-            throw ErrorStatus.ToRpcException(refusal.ErrorCode, refusal.Message, refusal.RetryAfter);
-        }
-        catch (RpcException)
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
         {
-            throw;
+            await continuation(request, responseStream, context).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not RpcException)
         {
-            throw new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled or its deadline passed."));
+            throw Mapped(e, context);
         }
-        catch (Exception unexpected)
+    }
+
+    private RpcException Mapped(Exception exception, ServerCallContext context)
+    {
+        switch (exception)
         {
-            Log.CallFailed(logger, context.Method, unexpected);
-            throw ErrorStatus.ToRpcException(KmsErrorCodes.KMSInternal, "An internal error occurred. The server log has the details.");
+            case KmsException refusal:
+                // Throttled calls are counted (the call metrics' error.type ThrottlingException), not logged: a caller over its
+                // quota would otherwise turn its excess into log lines.
+                if (refusal.ErrorCode != KmsErrorCodes.Throttling)
+                {
+                    Log.CallRefused(logger, context.Method, refusal.ErrorCode, Cluster.LogText.Safe(refusal.Message));
+                }
+
+                return ErrorStatus.ToRpcException(refusal.ErrorCode, refusal.Message, refusal.RetryAfter);
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+                return new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled or its deadline passed."));
+            default:
+                Log.CallFailed(logger, context.Method, exception);
+                return ErrorStatus.ToRpcException(KmsErrorCodes.KMSInternal, "An internal error occurred. The server log has the details.");
         }
     }
 }

@@ -5,7 +5,11 @@ using Grpc.Mrk.RegionNode.Storage;
 namespace Grpc.Mrk.RegionNode.Audit;
 
 /// <summary>The outcome of checking the audit log: valid, or the first record where it stops being what was written.</summary>
-public sealed record AuditVerification(bool Valid, long RecordsChecked, long DigestsChecked, long FirstBadSequence, string Problem);
+public sealed record AuditVerification(bool Valid, long RecordsChecked, long DigestsChecked, long FirstBadSequence, string Problem)
+{
+    /// <summary>Digests held elsewhere that seal records of a history this Region lost in a restore (see <see cref="AuditVerifier"/>).</summary>
+    public long DigestsOfLostHistory { get; init; }
+}
 
 /// <summary>A signed digest as stored or as held elsewhere.</summary>
 public sealed record SealedDigest(long Sequence, byte[] Hash, DateTimeOffset CreatedAt, byte[] Signature);
@@ -20,6 +24,9 @@ public sealed record SealedDigest(long Sequence, byte[] Hash, DateTimeOffset Cre
 /// </summary>
 public sealed class AuditVerifier(AuditStore store, AuditSigningKey signingKey, Domain.Model.RegionIdentity region)
 {
+    /// <summary>The record a restore writes at the end of the restored log, sealed at once by a digest of its own.</summary>
+    public const string RestoreEvent = "RestoreRegion";
+
     private const int PageSize = 2000;
 
     /// <summary>
@@ -39,6 +46,8 @@ public sealed class AuditVerifier(AuditStore store, AuditSigningKey signingKey, 
         var expectedSequence = 1L;
         var previous = new byte[32];
         var checkedDigests = 0L;
+        var lostHistory = 0L;
+        (long Sequence, DateTimeOffset At)? restore = null;
         while (true)
         {
             var page = await store.ReadAsync(expectedSequence - 1, PageSize, null, cancellationToken).ConfigureAwait(false);
@@ -66,6 +75,13 @@ public sealed class AuditVerifier(AuditStore store, AuditSigningKey signingKey, 
                 {
                     while (await digests.PeekAsync(cancellationToken).ConfigureAwait(false) is { } digest && digest.Sequence <= sequence)
                     {
+                        if (digests.HeldElsewhere && OfLostHistory(digest, restore))
+                        {
+                            lostHistory++;
+                            digests.Advance();
+                            continue;
+                        }
+
                         if (!Verifies(key, digest))
                         {
                             return new AuditVerification(false, sequence, checkedDigests, digest.Sequence,
@@ -80,6 +96,12 @@ public sealed class AuditVerifier(AuditStore store, AuditSigningKey signingKey, 
 
                         checkedDigests++;
                         digests.Advance();
+                        if (!digests.HeldElsewhere && digest.Sequence == sequence && RestoredAt(json) is { } restoredAt)
+                        {
+                            // A restore, sealed by this Region's own signed digest: what copies elsewhere sealed after the
+                            // backup, before the restore, belongs to the history the restore replaced.
+                            restore = (sequence, restoredAt);
+                        }
                     }
                 }
 
@@ -91,6 +113,12 @@ public sealed class AuditVerifier(AuditStore store, AuditSigningKey signingKey, 
         var recordsChecked = expectedSequence - 1;
         foreach (var digests in sources)
         {
+            while (digests.HeldElsewhere && await digests.PeekAsync(cancellationToken).ConfigureAwait(false) is { } lost && OfLostHistory(lost, restore))
+            {
+                lostHistory++;
+                digests.Advance();
+            }
+
             if (await digests.PeekAsync(cancellationToken).ConfigureAwait(false) is { } beyond)
             {
                 return !Verifies(key, beyond)
@@ -101,7 +129,27 @@ public sealed class AuditVerifier(AuditStore store, AuditSigningKey signingKey, 
             }
         }
 
-        return new AuditVerification(true, recordsChecked, checkedDigests, 0, string.Empty);
+        return new AuditVerification(true, recordsChecked, checkedDigests, 0, string.Empty) { DigestsOfLostHistory = lostHistory };
+    }
+
+    /// <summary>A digest held elsewhere, made before the restore, sealing a record at or after the restore's place in the log.</summary>
+    private static bool OfLostHistory(SealedDigest digest, (long Sequence, DateTimeOffset At)? restore) =>
+        restore is { } r && digest.Sequence >= r.Sequence && digest.CreatedAt < r.At;
+
+    /// <summary>The time of a restore's record; null for any other record.</summary>
+    private static DateTimeOffset? RestoredAt(string json)
+    {
+        if (!json.Contains(RestoreEvent, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        using var record = System.Text.Json.JsonDocument.Parse(json);
+        return record.RootElement.TryGetProperty("eventName", out var name) && name.GetString() == RestoreEvent
+               && record.RootElement.TryGetProperty("eventType", out var type) && type.GetString() == Domain.Ports.AuditEvent.ServiceEvent
+               && record.RootElement.TryGetProperty("eventTime", out var time) && time.TryGetDateTimeOffset(out var at)
+            ? at
+            : null;
     }
 
     private bool Verifies(ECDsa key, SealedDigest digest) =>
@@ -116,6 +164,8 @@ public sealed class AuditVerifier(AuditStore store, AuditSigningKey signingKey, 
         private bool _exhausted = list is not null;
 
         public string Where => store is null ? "held elsewhere" : "in the Region's store";
+
+        public bool HeldElsewhere => store is null;
 
         public async Task<SealedDigest?> PeekAsync(CancellationToken cancellationToken)
         {

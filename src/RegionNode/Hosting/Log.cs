@@ -33,4 +33,7 @@ internal static partial class Log
 
     [LoggerMessage(34, LogLevel.Warning, "Warm-up step {Step} failed, the node serves without it: {Reason}")]
     public static partial void WarmUpStepFailed(ILogger logger, string step, string reason);
+
+    [LoggerMessage(35, LogLevel.Warning, "Started on a restored store (backup {BackupId}): told the other Regions to send what changed since ({Regions})")]
+    public static partial void RejoinAnnounced(ILogger logger, string backupId, string regions);
 }

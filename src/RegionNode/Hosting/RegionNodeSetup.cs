@@ -136,6 +136,11 @@ public static partial class RegionNodeSetup
         services.AddSingleton<KeyManagementEndpoint>();
         services.AddSingleton<AuditLogEndpoint>();
         services.AddSingleton<PrincipalAdminEndpoint>();
+        services.AddSingleton<RegionAdminEndpoint>();
+        services.AddSingleton<RegionAdminApi>();
+        services.AddSingleton<StoreBackup>();
+        services.AddSingleton<IServiceMethodProvider<RegionAdminEndpoint>>(sp => new StrictMethodProvider<RegionAdminEndpoint>(
+            binder => ServiceBases::Grpc.Mrk.Admin.V1.RegionAdmin.BindService(binder, sp.GetRequiredService<RegionAdminApi>()), Unparseable));
         services.AddSingleton<IServiceMethodProvider<KeyManagementEndpoint>>(sp => new StrictMethodProvider<KeyManagementEndpoint>(
             binder => ServiceBases::Grpc.Mrk.V1.KeyManagementService.BindService(binder, sp.GetRequiredService<KeyManagementApi>()), Unparseable));
         services.AddSingleton<IServiceMethodProvider<AuditLogEndpoint>>(sp => new StrictMethodProvider<AuditLogEndpoint>(
@@ -279,6 +284,33 @@ public static partial class RegionNodeSetup
         }
 
         await RunCryptoSelfTestAsync(app, logger).ConfigureAwait(false);
+        await RejoinAfterRestoreAsync(app, meta, logger).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The first start on a restored store: every other Region is told (through the outbox, so it reaches them once the
+    /// relay is up) before the mark goes, so a crash in between tells them twice, never not at all.
+    /// </summary>
+    private static async Task RejoinAfterRestoreAsync(WebApplication app, NodeMeta meta, ILogger logger)
+    {
+        if (await meta.GetAsync(RegionRestore.RejoinPendingName, app.Lifetime.ApplicationStopping).ConfigureAwait(false) is not { } pending)
+        {
+            return;
+        }
+
+        var rejoin = PendingRejoin.Decode(pending) ?? new RejoinMessage(RejoinMessage.Restore, string.Empty, null);
+        if (app.Services.GetService<RelayStore>() is { } relay)
+        {
+            // The restored store's sequence numbers are behind what the other Regions have seen: numbered from them, the
+            // announcement would be refused as a replay. (The link moves them on too, but only once it starts.)
+            await relay.AdvanceSequencesAsync(app.Services.GetRequiredService<TimeProvider>().GetUtcNow(), app.Lifetime.ApplicationStopping)
+                .ConfigureAwait(false);
+        }
+
+        var told = await app.Services.GetRequiredService<ReplicationReceiver>().AnnounceRejoinAsync(rejoin, app.Lifetime.ApplicationStopping)
+            .ConfigureAwait(false);
+        await meta.DeleteAsync(RegionRestore.RejoinPendingName, app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+        Log.RejoinAnnounced(logger, rejoin.BackupId, told.Count == 0 ? "none" : string.Join(", ", told));
     }
 
     /// <summary>Before the node serves: every primitive and signing key it holds answers as published, or it does not start.</summary>
@@ -314,11 +346,26 @@ public static partial class RegionNodeSetup
         return DomainKeyRotation.RunAsync(options, logger, CancellationToken.None);
     }
 
+    /// <summary>`restore --from &lt;backup&gt;` for a stopped Region (see <see cref="RegionRestore"/>).</summary>
+    public static Task<int> RestoreRegionAsync(this WebApplication app, string[] args)
+    {
+        var options = app.Services.GetRequiredService<IOptions<RegionNodeOptions>>().Value;
+        RequireValidRegion(options);
+        var from = Array.IndexOf(args, "--from") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+        if (string.IsNullOrEmpty(from))
+        {
+            throw new StartupRefusedException("restore needs --from <backup file> (written by mrk region backup).");
+        }
+
+        return RegionRestore.RunAsync(options, from, app.Services.GetRequiredService<TimeProvider>(), CancellationToken.None);
+    }
+
     public static WebApplication MapRegionNode(this WebApplication app)
     {
         app.MapGrpcService<KeyManagementEndpoint>();
         app.MapPost("/", (HttpContext http) => http.RequestServices.GetRequiredService<AwsJsonFront>().HandleAsync(http));
         app.MapGrpcService<PrincipalAdminEndpoint>();
+        app.MapGrpcService<RegionAdminEndpoint>();
         app.MapGrpcService<AuditLogEndpoint>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();

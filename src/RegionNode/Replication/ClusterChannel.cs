@@ -10,6 +10,8 @@ public sealed class ClusterChannel(ReplicationIdentity identity, Outbox outbox, 
 {
     public bool IsClusterRegion(string region) => region != identity.Region && identity.PeerSigningKey(region) is not null;
 
+    public IReadOnlyList<string> OtherRegions() => identity.PeerRegions();
+
     public OutgoingMessage Encode(string destination, string keyId, ReplicationMessage message, string? messageId = null)
     {
         var payload = ReplicationCodec.Encode(message);
@@ -30,6 +32,8 @@ public sealed class ClusterChannel(ReplicationIdentity identity, Outbox outbox, 
 public sealed class StandaloneChannel : IReplicationChannel
 {
     public bool IsClusterRegion(string region) => false;
+
+    public IReadOnlyList<string> OtherRegions() => [];
 
     public OutgoingMessage Encode(string destination, string keyId, ReplicationMessage message, string? messageId = null) =>
         throw new InvalidOperationException("This Region is not linked to a ControlPlane; it cannot send messages to other Regions.");

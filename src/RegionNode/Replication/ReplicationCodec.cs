@@ -19,7 +19,7 @@ public static class ReplicationCodec
     [
         CreateReplica.Descriptor.FullName, WireSharedState.Descriptor.FullName, KeyRequest.Descriptor.FullName,
         KeyTransfer.Descriptor.FullName, SyncAck.Descriptor.FullName, Promote.Descriptor.FullName,
-        PromoteRefused.Descriptor.FullName, ReplicaDeleted.Descriptor.FullName,
+        PromoteRefused.Descriptor.FullName, ReplicaDeleted.Descriptor.FullName, Rejoin.Descriptor.FullName, ReplicaView.Descriptor.FullName,
     ];
 
     public static IMessage Encode(ReplicationMessage message) => message switch
@@ -53,6 +53,8 @@ public static class ReplicationCodec
         PromoteMessage m => new Promote { State = Encode(m.State) },
         PromoteRefusedMessage m => new PromoteRefused { Epoch = m.Epoch, Reason = m.Reason, Decline = m.Decline is { } d ? Encode(d) : null },
         ReplicaDeletedMessage m => new ReplicaDeleted { Epoch = m.Epoch, SyncVersion = m.SyncVersion },
+        RejoinMessage m => new Rejoin { Reason = m.Reason, BackupId = m.BackupId, RestoredTo = Stamp(m.RestoredTo) },
+        ReplicaViewMessage m => new ReplicaView { State = Encode(m.State), KeyState = m.KeyState.ToString() },
         _ => throw new ArgumentException($"no wire form for {message.GetType().Name}", nameof(message)),
     };
 
@@ -105,6 +107,23 @@ public static class ReplicationCodec
         {
             var m = ReplicaDeleted.Parser.ParseFrom(payload);
             return new ReplicaDeletedMessage(m.Epoch, m.SyncVersion);
+        }
+
+        if (kind == Rejoin.Descriptor.FullName)
+        {
+            var m = Rejoin.Parser.ParseFrom(payload);
+            if (m.Reason is not (RejoinMessage.Restore or RejoinMessage.Rebuild))
+            {
+                throw new FormatException($"Rejoin for an unknown reason '{m.Reason}'");
+            }
+
+            return new RejoinMessage(m.Reason, m.BackupId, m.RestoredTo?.ToDateTimeOffset());
+        }
+
+        if (kind == ReplicaView.Descriptor.FullName)
+        {
+            var m = ReplicaView.Parser.ParseFrom(payload);
+            return new ReplicaViewMessage(Decode(m.State ?? throw new FormatException("ReplicaView without state")), Parse<KeyState>(m.KeyState));
         }
 
         throw new FormatException($"unknown replication message kind {kind}");

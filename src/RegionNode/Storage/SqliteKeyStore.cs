@@ -176,6 +176,17 @@ public sealed partial class SqliteKeyStore(SqliteDatabase database, RegionIdenti
         await scrub.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public Task<IReadOnlyList<string>> MultiRegionKeysRelatedToAsync(string region, string? afterKeyId, int limit, CancellationToken cancellationToken) =>
+        StringsAsync("""
+            SELECT key_id FROM keys WHERE multi_region = 1 AND key_id > $after
+              AND (primary_region = $region OR EXISTS (SELECT 1 FROM json_each(keys.replica_regions) WHERE value = $region))
+            ORDER BY key_id LIMIT $limit;
+            """, [("$region", region), ("$after", afterKeyId ?? string.Empty), ("$limit", limit)], cancellationToken);
+
+    public Task<IReadOnlyList<string>> PrimaryKeysAsync(string region, string? afterKeyId, int limit, CancellationToken cancellationToken) =>
+        StringsAsync("SELECT key_id FROM keys WHERE multi_region = 1 AND primary_region = $region AND key_id > $after ORDER BY key_id LIMIT $limit;",
+            [("$region", region), ("$after", afterKeyId ?? string.Empty), ("$limit", limit)], cancellationToken);
+
     public Task<IReadOnlyList<string>> ListKeyIdsAsync(string? afterKeyId, int limit, CancellationToken cancellationToken) =>
         StringsAsync("SELECT key_id FROM keys WHERE key_id > $after ORDER BY key_id LIMIT $limit;",
             [("$after", afterKeyId ?? string.Empty), ("$limit", limit)], cancellationToken);

@@ -59,6 +59,9 @@ public sealed class RegionNodeProcess : INodeUnderTest, IAsyncDisposable
     /// <summary>Relay probes; served only when the node is linked to a ControlPlane.</summary>
     public TestRelay.TestRelayClient Relay { get; }
 
+    /// <summary>The channel the clients above share, for the node's other services (audit log, region admin).</summary>
+    public Grpc.Core.CallInvoker Invoker => _channel.CreateCallInvoker();
+
     public string StorePath => Path.Combine(DataDirectory, "region.db");
 
     public string Log => string.Join(Environment.NewLine, _log);

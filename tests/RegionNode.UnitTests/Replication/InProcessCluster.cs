@@ -149,6 +149,8 @@ internal sealed class InProcessCluster : IDisposable
 
         public bool IsClusterRegion(string region) => region != store.Region.Region && regions.Contains(region);
 
+        public IReadOnlyList<string> OtherRegions() => regions.Where(r => r != store.Region.Region).ToList();
+
         public OutgoingMessage Encode(string destination, string keyId, ReplicationMessage message, string? messageId = null)
         {
             var payload = ReplicationCodec.Encode(message);

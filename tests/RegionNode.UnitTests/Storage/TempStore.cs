@@ -146,6 +146,6 @@ internal sealed class TempStore : IDisposable
         Directory.Delete(recursive: true);
     }
 
-    private T Get<T>()
+    public T Get<T>()
         where T : notnull => _services.GetRequiredService<T>();
 }

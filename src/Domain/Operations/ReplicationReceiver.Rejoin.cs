@@ -1,0 +1,146 @@
+using Grpc.Mrk.RegionNode.Domain.Model;
+using Grpc.Mrk.RegionNode.Domain.Ports;
+
+namespace Grpc.Mrk.RegionNode.Domain.Operations;
+
+/// <summary>
+/// A Region whose store went back in time (restored from a backup, or rebuilt empty) rejoins: it tells every other
+/// Region, each primary elsewhere sends it its sets again in full (creating the replicas it lost), and each replica of
+/// a set it leads reports what it holds, from which the rejoining primary takes back what it itself did after the
+/// backup. Nothing here trusts the rejoining Region more than any message of it: it asks only for what it may already
+/// have, and a view is taken only of the receiver's own epoch as its primary, never a change of primary.
+/// </summary>
+public sealed partial class ReplicationReceiver
+{
+    private const int RejoinPage = 500;
+
+    /// <summary>
+    /// Run once when this Region first starts on a store that went back in time: every set it leads repeats its state
+    /// to every replica, and every other Region is told (<see cref="RejoinMessage"/>). Returns the Regions told.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> AnnounceRejoinAsync(RejoinMessage rejoin, CancellationToken cancellationToken)
+    {
+        await ForEachKeyAsync(after => store.PrimaryKeysAsync(region.Region, after, RejoinPage, cancellationToken), async keyId =>
+        {
+            using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);
+            if (change.Key is { IsPrimary: true } key)
+            {
+                key.RepeatToEveryReplica(time.GetUtcNow());
+                await change.SaveAsync([], cancellationToken).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+
+        var told = channel.OtherRegions();
+        foreach (var other in told)
+        {
+            await channel.SendAsync(other, string.Empty, rejoin, WriteDurability.Immediate, cancellationToken).ConfigureAwait(false);
+        }
+
+        return told;
+    }
+
+    private async Task<ReceiveOutcome> OnRejoinAsync(string source, RejoinMessage rejoin, CancellationToken cancellationToken)
+    {
+        var resent = 0;
+        var reported = 0;
+        await ForEachKeyAsync(after => store.MultiRegionKeysRelatedToAsync(source, after, RejoinPage, cancellationToken), async keyId =>
+        {
+            using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);
+            if (change.Key is not { MultiRegion: { } mr } key)
+            {
+                return;
+            }
+
+            if (key.ResendTo(source, time.GetUtcNow()))
+            {
+                resent++;
+                await change.SaveAsync([], cancellationToken).ConfigureAwait(false);
+            }
+            else if (key.IsHandingOff && mr.PrimaryRegion == source)
+            {
+                // The offer may be lost with the store: anti-entropy repeats it at once.
+                key.RepeatHandOffNow(time.GetUtcNow());
+                resent++;
+                await change.SaveAsync([], cancellationToken).ConfigureAwait(false);
+            }
+            else if (!key.IsPrimary && !key.IsHandingOff && mr.PrimaryRegion == source)
+            {
+                reported++;
+                await change.SaveAsync([channel.Encode(source, keyId, new ReplicaViewMessage(key.Shared(), key.State))], cancellationToken)
+                    .ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+
+        audit.Record(new AuditEvent("RejoinRegion", AuditEvent.ServiceEvent, null, null, false, new Dictionary<string, object?>
+        {
+            ["region"] = source, ["reason"] = rejoin.Reason, ["backupId"] = rejoin.BackupId, ["restoredTo"] = rejoin.RestoredTo,
+            ["keysSentAgain"] = resent, ["keysReported"] = reported,
+        }));
+        return ReceiveOutcome.Done;
+    }
+
+    private async Task<ReceiveOutcome> OnReplicaViewAsync(string source, string keyId, ReplicaViewMessage message, CancellationToken cancellationToken)
+    {
+        var view = message.State;
+        using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);
+        if (change.Key is not { MultiRegion: { } mr } key || !key.IsPrimary)
+        {
+            return ReceiveOutcome.Ignore("this Region does not hold the primary of that key");
+        }
+
+        if (view.PrimaryRegion != region.Region || !view.ReplicaRegions.Contains(source))
+        {
+            return ReceiveOutcome.Refuse($"{source} reported a view that does not name this Region primary and itself a replica");
+        }
+
+        if (view.Epoch != mr.Epoch || !view.IsNewerThan(mr.Epoch, mr.SyncVersion))
+        {
+            // An older view is answered by anti-entropy, which repeats the state to every replica after a rejoin; a newer
+            // epoch would be a change of primary, which comes only from the primary of that epoch with its hand-offs.
+            return ReceiveOutcome.Ignore($"the view of epoch {view.Epoch} at {view.SyncVersion} is not newer than this Region's own");
+        }
+
+        var missing = key.MissingMaterials(view);
+        key.AdoptOwnLaterState(view, time.GetUtcNow());
+        var outgoing = new List<OutgoingMessage>();
+        if (missing.Count > 0)
+        {
+            // Versions this Region made after its backup: the replica holds them and gives them to its primary.
+            if (!requests.HasRecent(keyId))
+            {
+                outgoing.Add(Request(source, keyId));
+            }
+        }
+        else
+        {
+            outgoing.AddRange(sync.Broadcast(key));
+        }
+
+        await change.SaveAsync(outgoing, cancellationToken).ConfigureAwait(false);
+        audit.Record(AuditEvent.Internal("SynchronizeMultiRegionKey", key.Arn, new Dictionary<string, object?>
+        {
+            ["primaryRegion"] = region.Region, ["epoch"] = view.Epoch, ["syncVersion"] = view.SyncVersion, ["reportedBy"] = source,
+        }));
+        return ReceiveOutcome.Done;
+    }
+
+    private static async Task ForEachKeyAsync(Func<string?, Task<IReadOnlyList<string>>> page, Func<string, Task> each)
+    {
+        string? after = null;
+        while (true)
+        {
+            var keyIds = await page(after).ConfigureAwait(false);
+            foreach (var keyId in keyIds)
+            {
+                await each(keyId).ConfigureAwait(false);
+            }
+
+            if (keyIds.Count < RejoinPage)
+            {
+                return;
+            }
+
+            after = keyIds[^1];
+        }
+    }
+}

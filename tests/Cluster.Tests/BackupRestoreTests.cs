@@ -1,0 +1,225 @@
+using Grpc.Core;
+using Grpc.Mrk.Cluster.Tests.Infrastructure;
+using Grpc.Mrk.TestSupport;
+using Grpc.Mrk.V1;
+using Xunit.Abstractions;
+using static Grpc.Mrk.Cluster.Tests.Infrastructure.ThreeRegionCluster;
+
+namespace Grpc.Mrk.Cluster.Tests;
+
+/// <summary>
+/// Backups taken from a running Region, restored into an empty data directory, and a lost Region rebuilt from its
+/// peers, on real processes: after the Region rejoins, everything the other Regions acknowledged is there.
+/// </summary>
+public sealed class BackupRestoreTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Converges = TimeSpan.FromSeconds(60);
+    private readonly TempDirectory _backups = new();
+
+    public void Dispose() => _backups.Dispose();
+
+    [Fact]
+    public async Task RestoredRegion_Rejoins_AndHoldsEverythingAcknowledgedElsewhere()
+    {
+        await using var cluster = await StartAsync(output);
+        // Before the backup: a set led from East, one led from West, a key of West's own.
+        var ledByEast = await cluster[East].CreateAsync(multiRegion: true);
+        await cluster.ReplicateAsync(East, ledByEast.KeyId, West, Sydney);
+        var ledByWest = await cluster[West].CreateAsync(multiRegion: true);
+        await cluster.ReplicateAsync(West, ledByWest.KeyId, East);
+        var westOnly = await cluster[West].CreateAsync();
+        var beforeBackup = await cluster.EncryptAsync(East, ledByEast.KeyId, "before the backup");
+
+        var backup = Path.Combine(_backups.Path, "west.db");
+        await using (var file = File.Create(backup))
+        {
+            var header = await cluster[West].Client.BackupRegionAsync(file, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token).WithTimeout();
+            Assert.Equal(West, header.Region);
+            Assert.True(header.Keys >= 3, $"{header.Keys} keys in the backup");
+        }
+
+        // After the backup, everywhere: a rotation led from East, a set that gains West, a rotation and a new replica
+        // of the set West leads (both made by West itself), and a key of West's own that the restore cannot bring back.
+        await RotateEverywhereAsync(cluster, East, ledByEast.KeyId, Regions);
+        var gainedWest = await cluster[East].CreateAsync(multiRegion: true);
+        await cluster.ReplicateAsync(East, gainedWest.KeyId, West);
+        await RotateEverywhereAsync(cluster, West, ledByWest.KeyId, [West, East]);
+        await cluster.ReplicateAsync(West, ledByWest.KeyId, Sydney);
+        var lostWithTheStore = await cluster[West].CreateAsync();
+        var afterRotation = await cluster.EncryptAsync(Sydney, ledByEast.KeyId, "after East rotated");
+        var underWestRotation = await cluster.EncryptAsync(East, ledByWest.KeyId, "after West rotated");
+        var underGained = await cluster.EncryptAsync(East, gainedWest.KeyId, "replicated to West after the backup");
+        var expected = (await cluster.DescribeAsync(East, ledByWest.KeyId)).CurrentKeyMaterialId;
+
+        // West's store is lost; its domain key is kept apart, as operations.md says.
+        await cluster.KillRegionAsync(West);
+        var data = cluster.DataDirectory(West);
+        var domainKey = await File.ReadAllBytesAsync(Path.Combine(data, "domain.key"));
+        Directory.Delete(data, recursive: true);
+        Directory.CreateDirectory(data);
+        await File.WriteAllBytesAsync(Path.Combine(data, "domain.key"), domainKey);
+        File.SetUnixFileMode(Path.Combine(data, "domain.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(data, West, ["restore", "--from", backup]);
+        output.WriteLine(log);
+        Assert.True(exitCode == 0, log);
+        Assert.Contains("audit log verified", log, StringComparison.Ordinal);
+        await cluster.StartRegionAsync(West);
+
+        var east = await cluster.UntilAsync(West, ledByEast.KeyId, m => m.CurrentKeyMaterialId == cluster.DescribeAsync(East, ledByEast.KeyId).Result.CurrentKeyMaterialId, Converges);
+        Assert.Equal(KeyState.Enabled, east.KeyState);
+        await cluster.UntilAsync(West, gainedWest.KeyId, m => m.KeyState == KeyState.Enabled, Converges);
+        var led = await cluster.UntilAsync(West, ledByWest.KeyId,
+            m => m.CurrentKeyMaterialId == expected && m.MultiRegionConfiguration.ReplicaKeys.Count == 2, Converges);
+        Assert.Equal(MultiRegionKeyType.Primary, led.MultiRegionConfiguration.MultiRegionKeyType);
+
+        Assert.Equal("before the backup", await cluster.DecryptTextAsync(West, beforeBackup));
+        Assert.Equal("after East rotated", await cluster.DecryptTextAsync(West, afterRotation));
+        Assert.Equal("after West rotated", await cluster.DecryptTextAsync(West, underWestRotation));
+        Assert.Equal("replicated to West after the backup", await cluster.DecryptTextAsync(West, underGained));
+        await cluster.DescribeAsync(West, westOnly.KeyId);
+        var lost = await Assert.ThrowsAsync<RpcException>(() => cluster.DescribeAsync(West, lostWithTheStore.KeyId));
+        Assert.Equal(StatusCode.NotFound, lost.StatusCode);
+
+        // West leads its set again: a rotation it makes now reaches both replicas.
+        await RotateEverywhereAsync(cluster, West, ledByWest.KeyId, Regions);
+
+        var audit = new AuditLog.AuditLogClient(cluster[West].Invoker);
+        var verified = await audit.VerifyAuditLogAsync(new VerifyAuditLogRequest(), deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        Assert.True(verified.Valid, verified.Problem);
+        var restored = await audit.ListAuditRecordsAsync(new ListAuditRecordsRequest { EventName = "RestoreRegion" }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        Assert.Single(restored.Records);
+        var rejoined = await new AuditLog.AuditLogClient(cluster[East].Invoker)
+            .ListAuditRecordsAsync(new ListAuditRecordsRequest { EventName = "RejoinRegion" }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        Assert.Contains(rejoined.Records, r => r.Json.Contains(West, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task LostRegion_WithNoBackup_IsRebuiltFromItsPeers()
+    {
+        await using var cluster = await StartAsync(output);
+        var key = await cluster[East].CreateAsync(multiRegion: true);
+        await cluster.ReplicateAsync(East, key.KeyId, West, Sydney);
+        var ciphertext = await cluster.EncryptAsync(Sydney, key.KeyId, "made before Sydney was lost");
+
+        await cluster.KillRegionAsync(Sydney);
+        Directory.Delete(cluster.DataDirectory(Sydney), recursive: true);
+        await cluster.StartRegionAsync(Sydney);
+        var gone = await Assert.ThrowsAsync<RpcException>(() => cluster.DescribeAsync(Sydney, key.KeyId));
+        Assert.Equal(StatusCode.NotFound, gone.StatusCode);
+
+        var rebuild = await new Admin.V1.RegionAdmin.RegionAdminClient(cluster[Sydney].Invoker)
+            .RebuildRegionAsync(new Admin.V1.RebuildRegionRequest(), deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        Assert.Equal([West, East], rebuild.Regions.Order(StringComparer.Ordinal).ToArray());
+
+        var rebuilt = await cluster.UntilAsync(Sydney, key.KeyId, m => m.KeyState == KeyState.Enabled, Converges);
+        Assert.Equal(key.KeyId, rebuilt.KeyId);
+        Assert.Equal(MultiRegionKeyType.Replica, rebuilt.MultiRegionConfiguration.MultiRegionKeyType);
+        Assert.Equal("made before Sydney was lost", await cluster.DecryptTextAsync(Sydney, ciphertext));
+    }
+
+    [Fact]
+    public async Task Backup_IsTakenWhileWritersGoOn_AndRestore_RefusesWhatItCannotVerify()
+    {
+        var data = _backups.Sub("node");
+        var backup = _backups.Sub("us-east-1.db");
+        string keyId;
+        await using (var node = await RegionNodeProcess.StartAsync(data, output))
+        {
+            keyId = (await node.CreateAsync()).KeyId;
+            // Writers keep going while the copy is taken: it holds each of their changes whole or not at all.
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var writer = Task.Run(async () =>
+            {
+                for (var i = 0; i < 200 && !stop.IsCancellationRequested; i++)
+                {
+                    await node.CreateAsync(description: $"written during the backup {i}");
+                }
+            });
+            await using (var file = File.Create(backup))
+            {
+                var header = await node.Client.BackupRegionAsync(file, stop.Token).WithTimeout(TimeSpan.FromSeconds(60));
+                Assert.Equal("us-east-1", header.Region);
+                Assert.True(header.Size > 0 && header.AuditSequence > 0);
+            }
+
+            await writer.WithTimeout(TimeSpan.FromSeconds(60));
+            var audit = new AuditLog.AuditLogClient(node.Invoker);
+            var records = await audit.ListAuditRecordsAsync(new ListAuditRecordsRequest { EventName = "BackupRegion" }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+            Assert.Single(records.Records);
+        }
+
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(data, "backups")));
+        var domainKey = Path.Combine(data, "domain.key");
+
+        // Refused, and the data directory left as it was: not empty, another Region's, no or another domain key, a damaged
+        // file, an audit log changed after the fact.
+        await RefusedAsync(data, "us-east-1", backup, "is not empty");
+        await RefusedAsync(Fresh("west", domainKey), "eu-west-1", backup, "is of Region us-east-1");
+        await RefusedAsync(Fresh("no-key", null), "us-east-1", backup, "domain key");
+        var otherKey = Fresh("other-key", null);
+        await File.WriteAllBytesAsync(Path.Combine(otherKey, "domain.key"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        File.SetUnixFileMode(Path.Combine(otherKey, "domain.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await RefusedAsync(otherKey, "us-east-1", backup, "does not match");
+        var damaged = _backups.Sub("damaged.db");
+        var bytes = await File.ReadAllBytesAsync(backup);
+        Array.Fill(bytes, (byte)0x5A, bytes.Length / 3, bytes.Length / 3);
+        await File.WriteAllBytesAsync(damaged, bytes);
+        await RefusedAsync(Fresh("damaged", domainKey), "us-east-1", damaged, "The backup");
+        var tampered = _backups.Sub("tampered.db");
+        File.Copy(backup, tampered);
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={tampered};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var edit = connection.CreateCommand();
+            edit.CommandText = "UPDATE audit_records SET json = replace(json, 'CreateKey', 'DescribeKey') WHERE sequence = (SELECT min(sequence) FROM audit_records WHERE json LIKE '%CreateKey%');";
+            Assert.Equal(1, await edit.ExecuteNonQueryAsync());
+        }
+
+        await RefusedAsync(Fresh("tampered", domainKey), "us-east-1", tampered, "audit log does not verify");
+
+        var restored = Fresh("restored", domainKey);
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(restored, "us-east-1", ["restore", "--from", backup]);
+        Assert.True(exitCode == 0, log);
+        await using var again = await RegionNodeProcess.StartAsync(restored, output);
+        Assert.Equal(keyId, (await again.Kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout()).KeyMetadata.KeyId);
+        var verified = await new AuditLog.AuditLogClient(again.Invoker).VerifyAuditLogAsync(new VerifyAuditLogRequest(), deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        Assert.True(verified.Valid, verified.Problem);
+    }
+
+    /// <summary>An empty data directory, holding a copy of <paramref name="domainKey"/> when given.</summary>
+    private string Fresh(string name, string? domainKey)
+    {
+        var folder = _backups.Sub(name);
+        Directory.CreateDirectory(folder);
+        if (domainKey is not null)
+        {
+            File.Copy(domainKey, Path.Combine(folder, "domain.key"));
+        }
+
+        return folder;
+    }
+
+    private async Task RefusedAsync(string data, string region, string backup, string because)
+    {
+        var before = Directory.EnumerateFileSystemEntries(data).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(data, region, ["restore", "--from", backup]);
+        output.WriteLine(log);
+        Assert.Equal(2, exitCode);
+        Assert.Contains(because, log, StringComparison.Ordinal);
+        var after = Directory.EnumerateFileSystemEntries(data).Select(Path.GetFileName).Where(n => n != "node.lock").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(before.Where(n => n != "node.lock"), after);
+    }
+
+    private static async Task RotateEverywhereAsync(ThreeRegionCluster cluster, string primary, string keyId, IReadOnlyList<string> regions)
+    {
+        var before = (await cluster.DescribeAsync(primary, keyId)).CurrentKeyMaterialId;
+        await cluster.Kms(primary).RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = keyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        foreach (var region in regions)
+        {
+            await cluster.UntilAsync(region, keyId, m => m.CurrentKeyMaterialId != before, Converges);
+        }
+
+        await cluster.QuiescentAsync([.. regions]);
+    }
+}
