@@ -74,6 +74,7 @@ internal static class ClusterCommands
             + "certificates: every other Region sends it what it held (each primary elsewhere re-creates its replica there, same key ID). "
             + "Needs the operator certificate.";
         cluster.Subcommands.Add(rebuild);
+        cluster.Subcommands.Add(PromoteReplicaCommand.Build());
         return cluster;
     }
 

@@ -200,7 +200,12 @@ public static class MrkCommandLine
     /// A client of the Region the command line names (<see cref="Target"/>): with the operator certificate (--client-cert,
     /// else the cluster file's) and no API key for <paramref name="admin"/> commands, else with the caller's API key.
     /// </summary>
-    internal static (MrkClient Client, LocalClusterFile? Cluster, string? Region, string Endpoint) ClientFor(ParseResult parse, bool admin)
+    internal static (MrkClient Client, LocalClusterFile? Cluster, string? Region, string Endpoint) ClientFor(ParseResult parse, bool admin) =>
+        ClientWithCertificate(parse, admin) is var (client, cluster, region, endpoint, _) ? (client, cluster, region, endpoint) : default;
+
+    /// <summary>The same, with the client certificate it authenticates with (null when none).</summary>
+    internal static (MrkClient Client, LocalClusterFile? Cluster, string? Region, string Endpoint,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate) ClientWithCertificate(ParseResult parse, bool admin)
     {
         var (endpoint, caBundle, expectedRegion) = Target(parse);
         var cluster = LocalClusterFile.Load(parse.GetValue(ClusterFile));
@@ -214,7 +219,7 @@ public static class MrkCommandLine
             ApiKey = admin ? null : parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("MRK_API_KEY") ?? cluster?.ApiKey,
             ClientCertificate = certificate,
         });
-        return (client, cluster, expectedRegion, endpoint);
+        return (client, cluster, expectedRegion, endpoint, certificate);
     }
 
     /// <summary>A client certificate from a folder (tls.crt + tls.key) or a PEM certificate file with its key beside it (.key).</summary>

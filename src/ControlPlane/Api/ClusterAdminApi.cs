@@ -14,8 +14,14 @@ public sealed class ClusterAdminApi(
     ClusterStatusReader status,
     AuditDigestCopies digestCopies,
     PeerCertificates peers,
-    ClusterRegions regions) : ClusterAdmin.ClusterAdminBase
+    ClusterRegions regions,
+    RegionConnections connections,
+    PromotionClaims claims,
+    TimeProvider time,
+    PromotionGrace grace) : ClusterAdmin.ClusterAdminBase
 {
+    private TimeSpan ReachableWithin => grace.Within;
+
     public override async Task<GetClusterStatusResponse> GetClusterStatus(GetClusterStatusRequest request, ServerCallContext context)
     {
         peers.Require(context, ClusterRole.Operator, ClusterRole.Region);
@@ -36,6 +42,39 @@ public sealed class ClusterAdminApi(
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// A Region asks before a break-glass promotion: refused while the old primary's Region is reachable from here, and
+    /// granted once per key set and epoch, to the first Region that asks.
+    /// </summary>
+    public override async Task<ClaimPromotionResponse> ClaimPromotion(ClaimPromotionRequest request, ServerCallContext context)
+    {
+        var caller = peers.Require(context, ClusterRole.Region);
+        if (request.KeyId.Length is 0 or > 256 || request.FromEpoch < 0 || !regions.Names.Contains(request.PreviousPrimary)
+            || request.PreviousPrimary == caller.Name)
+        {
+            throw Refusal.Invalid("A claim names a key ID, an epoch of 0 or more, and the old primary: another Region of this cluster.");
+        }
+
+        if (connections.IsConnected(request.PreviousPrimary))
+        {
+            throw Refusal.InvalidState($"{request.PreviousPrimary} is connected: use UpdatePrimaryRegion in {request.PreviousPrimary}, not a break-glass promotion.");
+        }
+
+        if (connections.LastSeen(request.PreviousPrimary) is { } seen && time.GetUtcNow() - seen < ReachableWithin)
+        {
+            throw Refusal.InvalidState(
+                $"{request.PreviousPrimary} was connected {(time.GetUtcNow() - seen).TotalSeconds:0} s ago; a break-glass promotion waits until it has been unreachable for {ReachableWithin.TotalSeconds:0} s.");
+        }
+
+        var holder = await claims.ClaimAsync(request.KeyId, request.FromEpoch, caller.Name, context.CancellationToken).ConfigureAwait(false);
+        if (holder != caller.Name)
+        {
+            throw Refusal.InvalidState($"{request.KeyId} was already promoted from epoch {request.FromEpoch} to {holder}; a set has one primary.");
+        }
+
+        return new ClaimPromotionResponse();
     }
 
     /// <summary>The copies of a Region's audit digests kept here, for checking its log against them (mrk audit verify).</summary>

@@ -33,6 +33,12 @@ public sealed class ControlPlaneOptions
     /// </summary>
     public string ConsoleKeysFile { get; set; } = string.Empty;
 
+    /// <summary>
+    /// How long a Region must have been unreachable before a break-glass promotion may take the primary role from it
+    /// (--promotion-grace, seconds): a Region seen within it may only be between two connections.
+    /// </summary>
+    public double PromotionGraceSeconds { get; set; } = 30;
+
     public IReadOnlyList<string> RegionList =>
         Regions.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
 }

@@ -28,6 +28,7 @@ public static class ControlPlaneSetup
         ["--console-urls"] = "ControlPlane:ConsoleUrl",
         ["--insecure-console-loopback"] = "ControlPlane:InsecureConsoleLoopback",
         ["--console-keys-file"] = "ControlPlane:ConsoleKeysFile",
+        ["--promotion-grace"] = "ControlPlane:PromotionGraceSeconds",
     };
 
     /// <summary>`probe`: asks this ControlPlane's own listener through grpc.health.v1; exit code 0 only when it is SERVING.</summary>
@@ -53,6 +54,8 @@ public static class ControlPlaneSetup
         services.AddSingleton(sp => new RelayQueue(Path.Combine(options.DataDirectory, "relay.db"), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new ClusterRegions(options.RegionList));
         services.AddSingleton<AuditDigestCopies>();
+        services.AddSingleton<PromotionClaims>();
+        services.AddSingleton(sp => new PromotionGrace(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.PromotionGraceSeconds)));
         services.AddSingleton<RegionConnections>();
         services.AddSingleton<PeerCertificates>();
         services.AddSingleton<ClusterStatusReader>();
@@ -163,6 +166,11 @@ public static class ControlPlaneSetup
             {
                 throw new InvalidOperationException($"{flag} must name an existing PEM file (got '{file}'); `mrk cluster bootstrap` creates them.");
             }
+        }
+
+        if (options.PromotionGraceSeconds is < 0 or > 86400)
+        {
+            throw new InvalidOperationException("--promotion-grace must be between 0 and 86400 seconds.");
         }
 
         if (options.RegionList.Count == 0 || options.RegionList.Any(r => !System.Text.RegularExpressions.Regex.IsMatch(r, @"^([a-z]+-){2,3}\d+$")))

@@ -16,6 +16,9 @@ public static class Refusal
 
     public static RpcException Invalid(string message) => Of(StatusCode.InvalidArgument, "ValidationException", message);
 
+    /// <summary>The cluster's state does not allow it now (AWS's KMSInvalidStateException).</summary>
+    public static RpcException InvalidState(string message) => Of(StatusCode.FailedPrecondition, "KMSInvalidStateException", message);
+
     private static RpcException Of(StatusCode code, string reason, string message) => new Google.Rpc.Status
     {
         Code = (int)code,

@@ -5,12 +5,23 @@ namespace Grpc.Mrk.RegionNode.Domain.Model;
 /// epoch before <see cref="Epoch"/>, names <see cref="NewPrimary"/> primary of <see cref="Epoch"/>, at the request of
 /// <see cref="RequestedBy"/> (whose permission the new primary's Region checks against its own key's policy).
 /// </summary>
-public sealed record HandOff(long Epoch, string PreviousPrimary, string NewPrimary, byte[] Signature, string RequestedBy = "");
+public sealed record HandOff(long Epoch, string PreviousPrimary, string NewPrimary, byte[] Signature, string RequestedBy = "")
+{
+    /// <summary>
+    /// Set on a break-glass promotion: an operator's signed order took the role from <see cref="PreviousPrimary"/>, which
+    /// could not be reached; <see cref="Signature"/> is then the new primary's.
+    /// </summary>
+    public BreakGlassOrder? BreakGlass { get; init; }
+}
+
+/// <summary>An operator's order to promote a replica whose primary is lost, signed with the operator's cluster certificate's key.</summary>
+public sealed record BreakGlassOrder(string Reason, DateTimeOffset IssuedAt, byte[] OperatorCertificate, byte[] OperatorSignature);
 
 /// <summary>
 /// The rule that keeps a compromised Region from taking over a key set: a Region that knows primary P at epoch e
 /// accepts primary X at epoch E &gt; e only through hand-offs for every epoch e+1 .. E, the first given up by P, each
-/// next given up by the one before it named, the last naming X, each signed by the Region that gave the role up.
+/// next given up by the one before it named, the last naming X, each signed by the Region that gave the role up, or,
+/// for a break-glass promotion, by the Region that took it on an operator's signed order.
 /// </summary>
 public static class HandOffChain
 {

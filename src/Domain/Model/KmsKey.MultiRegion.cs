@@ -303,6 +303,29 @@ public sealed partial class KmsKey
     }
 
     /// <summary>
+    /// Break-glass, on a replica: takes the primary role from a primary that cannot be reached, for the next epoch, on
+    /// the signed <paramref name="handOff"/> (checked by the caller). The old primary stays in the set as a replica: when
+    /// it comes back it follows the hand-off.
+    /// </summary>
+    public void TakeOverBreakGlass(HandOff handOff)
+    {
+        var mr = RequireMultiRegion();
+        if (IsPrimary || IsHandingOff || handOff.BreakGlass is null || handOff.Epoch != mr.Epoch + 1 || handOff.PreviousPrimary != mr.PrimaryRegion
+            || handOff.NewPrimary != Region)
+        {
+            throw new InvalidOperationException($"{handOff.NewPrimary} cannot take {KeyId} from {handOff.PreviousPrimary} for epoch {handOff.Epoch}");
+        }
+
+        var previous = mr.PrimaryRegion;
+        mr.RecordHandOffs([handOff]);
+        mr.Epoch = handOff.Epoch;
+        mr.SyncVersion++;
+        mr.PrimaryRegion = Region;
+        mr.ReplaceReplicas(mr.ReplicaRegions.Where(r => r != Region && r != previous).Append(previous));
+        mr.ForgetProgress();
+    }
+
+    /// <summary>
     /// The target could not take over and handed the role straight back (<paramref name="decline"/>, two epochs on, checked
     /// for its signature by the caller): this key is primary again, in its earlier state, under the decline's epoch, so
     /// the offer it made can never be taken up later.

@@ -194,12 +194,17 @@ public sealed partial class ReplicationReceiver(
             return ReceiveOutcome.Refuse(problem);
         }
 
+        var epochBefore = mr.Epoch;
         if (key.ApplyShared(state))
         {
             audit.Record(AuditEvent.Internal("SynchronizeMultiRegionKey", key.Arn, new Dictionary<string, object?>
             {
                 ["primaryRegion"] = state.PrimaryRegion, ["epoch"] = state.Epoch, ["syncVersion"] = state.SyncVersion,
             }));
+            foreach (var promotion in state.HandOffs.Where(h => h.Epoch > epochBefore && h.BreakGlass is not null))
+            {
+                audit.Record(BreakGlassOperations.Promoted(key.Arn, promotion));
+            }
         }
 
         if (versions is not null)

@@ -26,6 +26,25 @@ public interface IReplicationChannel
     /// </summary>
     HandOff SignHandOff(string keyId, long epoch, string newPrimary, string requestedBy);
 
-    /// <summary>True when <paramref name="handOff"/> carries the signature of the Region it names as the one giving the role up.</summary>
+    /// <summary>
+    /// True when <paramref name="handOff"/> carries the signature of the Region it names as the one giving the role up or,
+    /// on a break-glass promotion, the new primary's signature and an operator's signed order (<see cref="BreakGlassProblem"/>).
+    /// </summary>
     bool Verifies(string keyId, HandOff handOff);
+
+    /// <summary>Why a break-glass hand-off is not one an operator ordered and its new primary signed; null when it is.</summary>
+    string? BreakGlassProblem(string keyId, HandOff handOff);
+
+    /// <summary>
+    /// This Region takes the primary role of <paramref name="keyId"/> from <paramref name="previousPrimary"/> for
+    /// <paramref name="epoch"/> on an operator's <paramref name="order"/>, signed.
+    /// </summary>
+    HandOff SignBreakGlass(string keyId, long epoch, string previousPrimary, string requestedBy, BreakGlassOrder order);
+
+    /// <summary>
+    /// Asks the cluster to grant this Region the break-glass promotion of <paramref name="keyId"/> out of
+    /// <paramref name="fromEpoch"/>: null when granted, else why not (the old primary is reachable, another Region was
+    /// granted it, the cluster cannot be asked).
+    /// </summary>
+    Task<string?> ClaimPromotionAsync(string keyId, long fromEpoch, string previousPrimary, CancellationToken cancellationToken);
 }

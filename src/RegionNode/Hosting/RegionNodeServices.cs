@@ -121,6 +121,7 @@ public static class RegionNodeServices
         services.AddSingleton<SharedStateSync>();
         services.AddSingleton<TransportRequests>();
         services.AddSingleton<MultiRegionOperations>();
+        services.AddSingleton<BreakGlassOperations>();
         services.AddSingleton<ReplicationReceiver>();
         services.AddSingleton<IReplicationChannel, StandaloneChannel>();
         services.AddSingleton(sp => new MaintenanceSchedule(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<RegionNodeOptions>>().Value.MaintenanceIntervalSeconds)));

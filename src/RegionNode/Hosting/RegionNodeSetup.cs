@@ -180,6 +180,7 @@ public static partial class RegionNodeSetup
                 sp.GetRequiredService<KeyDeliveries>(), sp.GetRequiredService<ILogger<ReplicationHandler>>(), sp.GetRequiredService<NodeMetrics>()));
         }
 
+        services.AddSingleton(sp => new PromotionClaimClient(new Uri(options.ControlPlaneUrl), sp.GetRequiredService<ReplicationIdentity>()));
         services.AddSingleton<IReplicationChannel, ClusterChannel>();
         services.AddHostedService<ReplicationSyncService>();
         services.AddSingleton<Inbox>();

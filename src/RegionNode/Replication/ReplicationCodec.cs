@@ -154,12 +154,27 @@ public static class ReplicationCodec
     {
         Epoch = h.Epoch, PreviousPrimary = h.PreviousPrimary, NewPrimary = h.NewPrimary, Signature = ByteString.CopyFrom(h.Signature),
         RequestedBy = h.RequestedBy,
+        BreakGlass = h.BreakGlass is { } order
+            ? new Internal.V1.BreakGlassOrder
+            {
+                Reason = order.Reason, IssuedAt = Timestamp.FromDateTimeOffset(order.IssuedAt),
+                OperatorCertificate = ByteString.CopyFrom(order.OperatorCertificate), OperatorSignature = ByteString.CopyFrom(order.OperatorSignature),
+            }
+            : null,
     };
 
     private static Domain.Model.HandOff Decode(Internal.V1.HandOff h) =>
         h.Epoch <= 1 || h.PreviousPrimary.Length == 0 || h.NewPrimary.Length == 0 || h.Signature.IsEmpty || h.Signature.Length > 512
             ? throw new FormatException("a hand-off without epoch, Regions or signature")
-            : new Domain.Model.HandOff(h.Epoch, h.PreviousPrimary, h.NewPrimary, h.Signature.ToByteArray(), h.RequestedBy);
+            : new Domain.Model.HandOff(h.Epoch, h.PreviousPrimary, h.NewPrimary, h.Signature.ToByteArray(), h.RequestedBy)
+            {
+                BreakGlass = h.BreakGlass is not { } order ? null
+                    : order.IssuedAt is null || order.OperatorCertificate.IsEmpty || order.OperatorCertificate.Length > 16384 || order.OperatorSignature.IsEmpty
+                      || order.OperatorSignature.Length > 512
+                        ? throw new FormatException("a break-glass order without its time, operator certificate or signature")
+                        : new Domain.Model.BreakGlassOrder(order.Reason, order.IssuedAt.ToDateTimeOffset(), order.OperatorCertificate.ToByteArray(),
+                            order.OperatorSignature.ToByteArray()),
+            };
 
     private static DomainSharedState Decode(WireSharedState w)
     {

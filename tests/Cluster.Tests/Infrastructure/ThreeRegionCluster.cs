@@ -75,7 +75,9 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
 
     public async Task StartControlPlaneAsync() =>
         ControlPlane = await ControlPlaneProcess.StartAsync(ControlPlaneDirectory, Certificates, Regions, _controlPlanePort, _output, _environment,
-            ["--console-urls", new Uri(ConsoleUrl).GetLeftPart(UriPartial.Authority), "--insecure-console-loopback", _consoleOnLoopback ? "true" : "false"])
+            ["--console-urls", new Uri(ConsoleUrl).GetLeftPart(UriPartial.Authority), "--insecure-console-loopback", _consoleOnLoopback ? "true" : "false",
+                // A break-glass promotion waits this long after the old primary was last seen (30 s by default).
+                "--promotion-grace", "2"])
             .ConfigureAwait(false);
 
     public async Task StartRegionAsync(string region) =>

@@ -149,6 +149,14 @@ internal sealed class InProcessCluster : IDisposable
 
         public bool IsClusterRegion(string region) => region != store.Region.Region && regions.Contains(region);
 
+        public string? BreakGlassProblem(string keyId, HandOff handOff) => "no operators in an in-process cluster";
+
+        public HandOff SignBreakGlass(string keyId, long epoch, string previousPrimary, string requestedBy, Grpc.Mrk.RegionNode.Domain.Model.BreakGlassOrder order) =>
+            throw new NotSupportedException("no operators in an in-process cluster");
+
+        public Task<string?> ClaimPromotionAsync(string keyId, long fromEpoch, string previousPrimary, CancellationToken cancellationToken) =>
+            Task.FromResult<string?>("no ControlPlane in an in-process cluster");
+
         public IReadOnlyList<string> OtherRegions() => regions.Where(r => r != store.Region.Region).ToList();
 
         public OutgoingMessage Encode(string destination, string keyId, ReplicationMessage message, string? messageId = null)
