@@ -57,6 +57,9 @@ public sealed class ChaosCluster : IAsyncDisposable
         [
             "--data-dir", ControlPlaneData, "--regions", string.Join(",", [.. Regions, Adversary]), "--ca-cert", Layout.AuthorityCertificate,
             "--tls-cert", Layout.ControlPlaneCertificate, "--tls-key", Layout.ControlPlaneKey, "--urls", ControlPlaneEndpoint.ToString().TrimEnd('/'),
+
+            // rebuild-region promotes replicas of the sets the lost Region led once it has been gone this long.
+            "--promotion-grace", "1",
         ], Path.Combine(folder, "logs", "controlplane.log"), network?.Namespace(ControlPlaneMember));
 
         foreach (var region in Regions)
@@ -170,9 +173,10 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     /// <summary>
     /// The workload's certificate names the role chaos-workload; a Region admits it only while its store holds that
-    /// principal, so the operator creates it in each Region (the store keeps it across restarts).
+    /// principal, so the operator creates it in each Region (the store keeps it across restarts; a Region rebuilt after
+    /// losing its store needs it again, before the key policies that name it are bound there).
     /// </summary>
-    private async Task AddWorkloadPrincipalAsync(string region, CancellationToken cancellationToken)
+    public async Task AddWorkloadPrincipalAsync(string region, CancellationToken cancellationToken)
     {
         try
         {

@@ -33,7 +33,7 @@ public static class ChaosRun
         {
             var ledger = new Ledger();
             var workload = new Workload(cluster, ledger, history, figures);
-            var nemesis = new Nemesis(cluster, history, figures, workload.BurstAsync);
+            var nemesis = new Nemesis(cluster, history, figures, workload.BurstAsync, new StoreLoss(cluster, ledger, history, figures), settings.Faults);
             var checker = new InvariantChecker(cluster, ledger, history, figures);
             var faults = new Random(settings.Seed);
             var healed = true;

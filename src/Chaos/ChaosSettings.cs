@@ -26,6 +26,9 @@ public sealed record ChaosSettings
     /// <summary>Where the cluster's data, logs and the history go; a new temporary folder when null.</summary>
     public string? Folder { get; init; }
 
+    /// <summary>The fault kinds drawn from (<see cref="Nemesis.Kinds"/>); every one the network allows when null.</summary>
+    public IReadOnlyList<string>? Faults { get; init; }
+
     /// <summary>Keep the folder even when nothing was violated.</summary>
     public bool Keep { get; init; }
 
@@ -33,5 +36,6 @@ public sealed record ChaosSettings
     {
         ["iterations"] = Iterations, ["operationsPerIteration"] = OperationsPerIteration, ["workers"] = Workers,
         ["iterationSeconds"] = IterationTime.TotalSeconds, ["maxMinutes"] = MaxDuration.TotalMinutes, ["network"] = Network.ToString(),
+        ["faults"] = Faults is null ? "all" : string.Join(",", Faults),
     };
 }

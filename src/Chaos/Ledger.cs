@@ -35,6 +35,12 @@ public sealed class KeySet(string keyId, SetKind kind, string createdIn)
 
     public int AcknowledgedRotations { get; set; }
 
+    /// <summary>
+    /// Set when the Region that led the set was lost and a replica promoted: a rotation acknowledged there whose new
+    /// version had not reached any replica went with it, so the count of acknowledged rotations no longer holds.
+    /// </summary>
+    public bool RotationsLostWithPrimary { get; set; }
+
     public IReadOnlyList<string> AcknowledgedReplicas
     {
         get
@@ -100,12 +106,64 @@ public sealed class Ledger
     public ConcurrentDictionary<(string Region, string Event, string KeyId), int> Unanswered { get; } = new();
 
     private readonly ConcurrentDictionary<string, byte> _touched = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _uncertain = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// From now until <see cref="EndUncertain"/>, what <paramref name="region"/> acknowledges may be undone: its store is
+    /// being backed up and will be restored from that backup. Its answers count as unanswered (they may or may not
+    /// survive), and expectations they would add (a key, an alias, a ciphertext) are not added.
+    /// </summary>
+    public void BeginUncertain(string region) => _uncertain[region] = 0;
+
+    public void EndUncertain(string region) => _uncertain.TryRemove(region, out _);
+
+    public bool IsUncertain(string region) => _uncertain.ContainsKey(region);
+
+    /// <summary>
+    /// <paramref name="region"/>'s store was lost with no backup: nothing it acknowledged on its own is expected any more
+    /// (its audit records, its aliases); what other Regions hold comes back when it is rebuilt.
+    /// </summary>
+    public void ForgetRegion(string region)
+    {
+        foreach (var (key, count) in Acknowledged.Where(a => a.Key.Region == region).ToList())
+        {
+            Acknowledged.TryRemove(key, out _);
+            Unanswered.AddOrUpdate(key, count, (_, n) => n + count);
+        }
+
+        var kept = Aliases.Where(a => a.Region != region).ToList();
+        Aliases.Clear();
+        foreach (var alias in kept)
+        {
+            Aliases.Add(alias);
+        }
+    }
+
+    /// <summary>A set lost with the only Region that held it: nothing of it is expected any more.</summary>
+    public void ForgetSet(string keyId)
+    {
+        Sets.TryRemove(keyId, out _);
+        Keep(Ciphertexts, c => c.KeyId != keyId);
+        Keep(Signatures, s => s.KeyId != keyId);
+        Keep(Macs, m => m.KeyId != keyId);
+        Keep(Aliases, a => a.KeyId != keyId);
+    }
+
+    private static void Keep<T>(ConcurrentBag<T> bag, Func<T, bool> keep)
+    {
+        var kept = bag.Where(keep).ToList();
+        bag.Clear();
+        foreach (var item in kept)
+        {
+            bag.Add(item);
+        }
+    }
     private int _nextUntouched;
 
     public void CountAcknowledged(string region, string eventName, string keyId)
     {
         _touched[keyId] = 0;
-        Add(Acknowledged, region, eventName, keyId);
+        Add(IsUncertain(region) ? Unanswered : Acknowledged, region, eventName, keyId);
     }
 
     public void CountUnanswered(string region, string eventName, string keyId)

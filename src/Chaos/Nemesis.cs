@@ -6,9 +6,11 @@ namespace Grpc.Mrk.Chaos;
 /// namespaces, dropped or rejected by iptables), a Region restarted without its domain key file (which must refuse to
 /// start, clearly, and start again once the file is back), and faults aimed at a batch in flight: a Region sends a
 /// burst of replication work (<paramref name="burst"/>), and while its batches travel the primary, a replica or the
-/// ControlPlane is killed, or a link passes part of what it carries and is reset.
+/// ControlPlane is killed, or a link passes part of what it carries and is reset; and a Region's store lost and
+/// restored from an online backup, or lost with no backup and rebuilt from the other Regions (<see cref="StoreLoss"/>).
 /// </summary>
-public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures figures, Nemesis.Burst burst)
+public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures figures, Nemesis.Burst burst, StoreLoss? storeLoss = null,
+    IReadOnlyList<string>? only = null)
 {
     /// <summary>Starts <paramref name="keys"/> keys' worth of replication work from <paramref name="region"/> at once.</summary>
     public delegate Task Burst(string region, int keys, Random random, int iteration);
@@ -17,12 +19,14 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
     [
         "kill-region", "kill-controlplane", "pause-region", "pause-controlplane", "partition-reset", "partition-blackhole", "slow-link",
         "restart-without-domain-key", "kill-primary-mid-batch", "kill-replica-mid-batch", "kill-controlplane-mid-batch", "cut-link-mid-batch",
+        "restore-region", "rebuild-region",
     ];
 
     /// <summary>Partitions made by iptables inside a Region's network namespace (only when the cluster runs in namespaces).</summary>
     public static readonly string[] NamespaceKinds = ["partition-iptables-drop", "partition-iptables-reject"];
 
-    private readonly string[] _kinds = cluster.Network is null ? Kinds : [.. Kinds, .. NamespaceKinds];
+    private readonly string[] _kinds = (cluster.Network is null ? Kinds : [.. Kinds, .. NamespaceKinds])
+        .Where(k => only is null || only.Contains(k)).DefaultIfEmpty("kill-region").ToArray();
 
     /// <summary>Faults, one after another, until <paramref name="until"/> is cancelled; each lasts a seeded 0.3-2 s.</summary>
     public async Task RunAsync(Random random, int iteration, CancellationToken until)
@@ -106,6 +110,12 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
                 break;
             case "restart-without-domain-key":
                 await RestartWithoutDomainKeyAsync(region).ConfigureAwait(false);
+                break;
+            case "restore-region" when storeLoss is not null:
+                await storeLoss.RestoreAsync(region, duration).ConfigureAwait(false);
+                break;
+            case "rebuild-region" when storeLoss is not null:
+                await storeLoss.RebuildAsync(region).ConfigureAwait(false);
                 break;
         }
     }

@@ -19,11 +19,21 @@ var network = new Option<string>("--network")
 };
 network.AcceptOnlyFromAmong("auto", "loopback", "namespaces");
 var json = new Option<string?>("--json") { Description = "also write the figures as JSON to this file" };
+var faults = new Option<string?>("--faults") { Description = $"comma-separated fault kinds to draw from (default: all): {string.Join(", ", [.. Nemesis.Kinds, .. Nemesis.NamespaceKinds])}" };
+faults.Validators.Add(result =>
+{
+    var unknown = (result.GetValueOrDefault<string?>() ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Where(k => !Nemesis.Kinds.Contains(k) && !Nemesis.NamespaceKinds.Contains(k)).ToList();
+    if (unknown.Count > 0)
+    {
+        result.AddError($"unknown fault kinds: {string.Join(", ", unknown)}");
+    }
+});
 
 var run = new Command("run", "Runs the seeded workload against a ControlPlane and three RegionNodes started here (on 127.0.0.1, or each in a network namespace of its own) while faults are injected, "
                              + "then heals and checks every invariant. Exit code 1 when anything was violated.")
 {
-    seed, iterations, operations, workers, iterationSeconds, maxMinutes, network, folder, json,
+    seed, iterations, operations, workers, iterationSeconds, maxMinutes, network, folder, json, faults,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
@@ -46,6 +56,7 @@ run.SetAction(async (parse, cancellationToken) =>
         Workers = parse.GetValue(workers), IterationTime = TimeSpan.FromSeconds(parse.GetValue(iterationSeconds)),
         MaxDuration = TimeSpan.FromMinutes(parse.GetValue(maxMinutes)),
         Network = asked != "loopback" && unavailable is null ? ChaosNetwork.Namespaces : ChaosNetwork.Loopback, Folder = parse.GetValue(folder), Keep = parse.GetValue(folder) is not null,
+        Faults = parse.GetValue(faults)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
     };
     RunFigures figures;
     string where;

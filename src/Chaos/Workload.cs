@@ -128,7 +128,8 @@ public sealed class Workload(ChaosCluster cluster, Ledger ledger, History histor
             }
         }
 
-        if (outcome == Outcome.Acknowledged)
+        // A Region whose store is about to go back to a backup may lose what it acknowledges now: no expectation is added.
+        if (outcome == Outcome.Acknowledged && !ledger.IsUncertain(target))
         {
             record.OnAcknowledged?.Invoke();
         }

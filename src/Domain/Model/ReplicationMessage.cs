@@ -62,6 +62,9 @@ public sealed record RejoinMessage(string Reason, string BackupId, DateTimeOffse
     public const string Rebuild = "rebuild";
 }
 
+/// <summary>Replica Region to primary: it is listed in the set but holds no key of it and no record of deleting one.</summary>
+public sealed record ReplicaMissingMessage : ReplicationMessage;
+
 /// <summary>Replica to its primary, answering a rejoin: the set as the replica holds it, and the replica key's own state.</summary>
 public sealed record ReplicaViewMessage(SharedState State, KeyState KeyState) : ReplicationMessage;
 

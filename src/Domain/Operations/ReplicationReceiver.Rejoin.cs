@@ -14,6 +14,18 @@ public sealed partial class ReplicationReceiver
 {
     private const int RejoinPage = 500;
 
+    /// <summary>How long after its rejoin a Region takes its replicas' reports of changes it made itself after its backup.</summary>
+    public static readonly TimeSpan ViewsTakenFor = TimeSpan.FromDays(1);
+
+    private DateTimeOffset? _rejoinedAt;
+
+    /// <summary>
+    /// This Region announced a rejoin at <paramref name="at"/> (its store went back): for <see cref="ViewsTakenFor"/>
+    /// it takes its replicas' views of the sets it leads. Any other time a view is refused: a Region whose store did not
+    /// go back has nothing to learn from a replica about its own sets, and a compromised replica nothing to tell it.
+    /// </summary>
+    public void RejoinedAt(DateTimeOffset at) => _rejoinedAt = at;
+
     /// <summary>
     /// Run once when this Region first starts on a store that went back in time: every set it leads repeats its state
     /// to every replica, and every other Region is told (<see cref="RejoinMessage"/>). Returns the Regions told.
@@ -30,6 +42,7 @@ public sealed partial class ReplicationReceiver
             }
         }).ConfigureAwait(false);
 
+        RejoinedAt(time.GetUtcNow());
         var told = channel.OtherRegions();
         foreach (var other in told)
         {
@@ -79,18 +92,40 @@ public sealed partial class ReplicationReceiver
         return ReceiveOutcome.Done;
     }
 
+    private async Task<ReceiveOutcome> OnReplicaMissingAsync(string source, string keyId, CancellationToken cancellationToken)
+    {
+        using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);
+        if (change.Key is not { } key || !key.ResendTo(source, time.GetUtcNow()))
+        {
+            return ReceiveOutcome.Ignore("not the primary of a set listing that Region");
+        }
+
+        await change.SaveAsync([], cancellationToken).ConfigureAwait(false);
+        return ReceiveOutcome.Done;
+    }
+
     private async Task<ReceiveOutcome> OnReplicaViewAsync(string source, string keyId, ReplicaViewMessage message, CancellationToken cancellationToken)
     {
         var view = message.State;
         using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);
-        if (change.Key is not { MultiRegion: { } mr } key || !key.IsPrimary)
+        if (change.Key is not { MultiRegion: { } mr } key)
         {
-            return ReceiveOutcome.Ignore("this Region does not hold the primary of that key");
+            return ReceiveOutcome.Ignore("this Region holds no key of that set");
         }
 
         if (view.PrimaryRegion != region.Region || !view.ReplicaRegions.Contains(source))
         {
             return ReceiveOutcome.Refuse($"{source} reported a view that does not name this Region primary and itself a replica");
+        }
+
+        if (_rejoinedAt is not { } rejoined || time.GetUtcNow() - rejoined > ViewsTakenFor)
+        {
+            return ReceiveOutcome.Refuse($"{source} reported a view of the set, but this Region has not rejoined (its store did not go back)");
+        }
+
+        if (!key.IsPrimary)
+        {
+            return await TakeBackPrimaryAsync(source, change, key, mr, view, cancellationToken).ConfigureAwait(false);
         }
 
         if (view.Epoch != mr.Epoch || !view.IsNewerThan(mr.Epoch, mr.SyncVersion))
@@ -109,6 +144,48 @@ public sealed partial class ReplicationReceiver
             if (!requests.HasRecent(keyId))
             {
                 outgoing.Add(Request(source, keyId));
+            }
+        }
+        else
+        {
+            outgoing.AddRange(sync.Broadcast(key));
+        }
+
+        await change.SaveAsync(outgoing, cancellationToken).ConfigureAwait(false);
+        audit.Record(AuditEvent.Internal("SynchronizeMultiRegionKey", key.Arn, new Dictionary<string, object?>
+        {
+            ["primaryRegion"] = region.Region, ["epoch"] = view.Epoch, ["syncVersion"] = view.SyncVersion, ["reportedBy"] = source,
+        }));
+        return ReceiveOutcome.Done;
+    }
+
+    /// <summary>
+    /// This Region became primary of the set after the backup it was restored from (a hand-off to it, or a break-glass
+    /// promotion): the view carries the signed hand-offs that lead from the primary its store knows to itself, checked
+    /// as any newer epoch is, so no replica can make it primary on its word alone.
+    /// </summary>
+    private async Task<ReceiveOutcome> TakeBackPrimaryAsync(string source, KeyChange change, KmsKey key, MultiRegionInfo mr, SharedState view,
+        CancellationToken cancellationToken)
+    {
+        if (view.Epoch <= mr.Epoch)
+        {
+            return ReceiveOutcome.Ignore($"the view of epoch {view.Epoch} is not newer than this Region's {mr.Epoch}");
+        }
+
+        if (HandOffChain.Problem(key.KeyId, mr.Epoch, PrimaryOfEpoch(key), view.Epoch, region.Region, view.HandOffs, channel.Verifies) is { } broken)
+        {
+            return ReceiveOutcome.Refuse($"{source} reported this Region primary of epoch {view.Epoch} without the hand-offs to it: {broken}");
+        }
+
+        var missing = key.MissingMaterials(view);
+        key.TakeOver(view);
+        key.RepeatToEveryReplica(time.GetUtcNow());
+        var outgoing = new List<OutgoingMessage>();
+        if (missing.Count > 0)
+        {
+            if (!requests.HasRecent(key.KeyId))
+            {
+                outgoing.Add(Request(source, key.KeyId));
             }
         }
         else

@@ -31,6 +31,9 @@ public sealed partial class ReplicationReceiver(
     RegionIdentity region,
     TimeProvider time)
 {
+    /// <summary>Why a Region declines a hand-off of a set it holds no key of (its store was lost, or its replica deleted).</summary>
+    public const string NoRelatedKey = "no related key in the target Region";
+
     public async Task<ReceiveOutcome> ReceiveAsync(string source, string keyId, ReplicationMessage message, CancellationToken cancellationToken)
     {
         var outcome = await (message switch
@@ -45,6 +48,7 @@ public sealed partial class ReplicationReceiver(
             ReplicaDeletedMessage m => OnReplicaDeletedAsync(source, keyId, m, cancellationToken),
             RejoinMessage m => OnRejoinAsync(source, m, cancellationToken),
             ReplicaViewMessage m => OnReplicaViewAsync(source, keyId, m, cancellationToken),
+            ReplicaMissingMessage => OnReplicaMissingAsync(source, keyId, cancellationToken),
             _ => Task.FromResult(ReceiveOutcome.Refuse($"unknown message {message.GetType().Name}")),
         }).ConfigureAwait(false);
         if (outcome.Refused)
@@ -151,6 +155,14 @@ public sealed partial class ReplicationReceiver(
                 await channel.SendAsync(source, keyId, new ReplicaDeletedMessage(tombstone.Epoch, tombstone.SyncVersion), WriteDurability.WithNextFlush,
                 cancellationToken).ConfigureAwait(false);
                 return ReceiveOutcome.Ignore("no such key here any more; told the primary");
+            }
+
+            if (state.ReplicaRegions.Contains(region.Region))
+            {
+                // Listed, but this Region holds neither the key nor a record of deleting it: its store was lost or went
+                // back to before the replica existed. The primary sends the set again as a creation.
+                await channel.SendAsync(source, keyId, new ReplicaMissingMessage(), WriteDurability.WithNextFlush, cancellationToken).ConfigureAwait(false);
+                return ReceiveOutcome.Ignore("no such key here; told the primary");
             }
 
             return ReceiveOutcome.Ignore("no such key here");
@@ -369,7 +381,7 @@ public sealed partial class ReplicationReceiver(
         var key = change.Key;
         if (key?.MultiRegion is not { } mr)
         {
-            await DeclineAsync(source, keyId, state, "no related key in the target Region", cancellationToken).ConfigureAwait(false);
+            await DeclineAsync(source, keyId, state, NoRelatedKey, cancellationToken).ConfigureAwait(false);
             return ReceiveOutcome.Ignore("cannot take over a key this Region does not hold");
         }
 
@@ -463,6 +475,13 @@ public sealed partial class ReplicationReceiver(
         if (message.Decline is not { } decline || !channel.Verifies(keyId, decline) || !key.HandOffRefused(message.Epoch, decline))
         {
             return ReceiveOutcome.Refuse($"{source} refused the hand-off without handing the role back, signed, for epoch {message.Epoch + 2}");
+        }
+
+        if (message.Reason == NoRelatedKey)
+        {
+            // The target holds no key of the set any more (a Region rebuilt after its store was lost): it is listed again,
+            // so it is sent the set as a creation.
+            key.ResendTo(source, time.GetUtcNow());
         }
 
         await change.SaveAsync(sync.Broadcast(key), cancellationToken).ConfigureAwait(false);

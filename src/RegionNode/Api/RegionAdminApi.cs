@@ -11,7 +11,8 @@ using Grpc.Mrk.RegionNode.Storage;
 namespace Grpc.Mrk.RegionNode.Api;
 
 /// <summary>Looking after this Region's store: online backups, and asking the cluster to rebuild what a lost store held (operators only).</summary>
-public sealed class RegionAdminApi(StoreBackup backup, ReplicationReceiver replication, BreakGlassOperations breakGlass, RegionIdentity region)
+public sealed class RegionAdminApi(StoreBackup backup, ReplicationReceiver replication, BreakGlassOperations breakGlass, NodeMeta meta, TimeProvider time,
+    RegionIdentity region)
     : ServiceBases::Grpc.Mrk.Admin.V1.RegionAdmin.RegionAdminBase
 {
     /// <summary>Bytes of the copy per message, well inside gRPC's default 4 MiB message limit.</summary>
@@ -72,6 +73,7 @@ public sealed class RegionAdminApi(StoreBackup backup, ReplicationReceiver repli
     {
         var told = await replication.AnnounceRejoinAsync(new RejoinMessage(RejoinMessage.Rebuild, string.Empty, null), context.CancellationToken)
             .ConfigureAwait(false);
+        await meta.NoteRejoinedAsync(time.GetUtcNow(), context.CancellationToken).ConfigureAwait(false);
         return new RebuildRegionResponse { Regions = { told } };
     }
 }

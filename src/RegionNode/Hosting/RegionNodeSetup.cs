@@ -294,6 +294,13 @@ public static partial class RegionNodeSetup
     /// </summary>
     private static async Task RejoinAfterRestoreAsync(WebApplication app, NodeMeta meta, ILogger logger)
     {
+        var receiver = app.Services.GetRequiredService<ReplicationReceiver>();
+        if (await meta.RejoinedAtAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false) is { } rejoined)
+        {
+            // Replicas' views of this Region's sets may still be on their way after a restart.
+            receiver.RejoinedAt(rejoined);
+        }
+
         if (await meta.GetAsync(RegionRestore.RejoinPendingName, app.Lifetime.ApplicationStopping).ConfigureAwait(false) is not { } pending)
         {
             return;
@@ -308,8 +315,8 @@ public static partial class RegionNodeSetup
                 .ConfigureAwait(false);
         }
 
-        var told = await app.Services.GetRequiredService<ReplicationReceiver>().AnnounceRejoinAsync(rejoin, app.Lifetime.ApplicationStopping)
-            .ConfigureAwait(false);
+        var told = await receiver.AnnounceRejoinAsync(rejoin, app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+        await meta.NoteRejoinedAsync(app.Services.GetRequiredService<TimeProvider>().GetUtcNow(), app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         await meta.DeleteAsync(RegionRestore.RejoinPendingName, app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         Log.RejoinAnnounced(logger, rejoin.BackupId, told.Count == 0 ? "none" : string.Join(", ", told));
     }

@@ -19,7 +19,7 @@ public static class ReplicationCodec
     [
         CreateReplica.Descriptor.FullName, WireSharedState.Descriptor.FullName, KeyRequest.Descriptor.FullName,
         KeyTransfer.Descriptor.FullName, SyncAck.Descriptor.FullName, Promote.Descriptor.FullName,
-        PromoteRefused.Descriptor.FullName, ReplicaDeleted.Descriptor.FullName, Rejoin.Descriptor.FullName, ReplicaView.Descriptor.FullName,
+        PromoteRefused.Descriptor.FullName, ReplicaDeleted.Descriptor.FullName, Rejoin.Descriptor.FullName, ReplicaView.Descriptor.FullName, ReplicaMissing.Descriptor.FullName,
     ];
 
     public static IMessage Encode(ReplicationMessage message) => message switch
@@ -55,6 +55,7 @@ public static class ReplicationCodec
         ReplicaDeletedMessage m => new ReplicaDeleted { Epoch = m.Epoch, SyncVersion = m.SyncVersion },
         RejoinMessage m => new Rejoin { Reason = m.Reason, BackupId = m.BackupId, RestoredTo = Stamp(m.RestoredTo) },
         ReplicaViewMessage m => new ReplicaView { State = Encode(m.State), KeyState = m.KeyState.ToString() },
+        ReplicaMissingMessage => new ReplicaMissing(),
         _ => throw new ArgumentException($"no wire form for {message.GetType().Name}", nameof(message)),
     };
 
@@ -118,6 +119,12 @@ public static class ReplicationCodec
             }
 
             return new RejoinMessage(m.Reason, m.BackupId, m.RestoredTo?.ToDateTimeOffset());
+        }
+
+        if (kind == ReplicaMissing.Descriptor.FullName)
+        {
+            _ = ReplicaMissing.Parser.ParseFrom(payload);
+            return new ReplicaMissingMessage();
         }
 
         if (kind == ReplicaView.Descriptor.FullName)

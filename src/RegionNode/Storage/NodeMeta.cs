@@ -9,6 +9,8 @@ public sealed class NodeMeta(SqliteDatabase database)
     /// <summary>The key ID a wrapped node secret is bound to (its name, "wrapped:...", is the material ID).</summary>
     public const string WrappedOwner = "node-meta";
 
+    private const string RejoinedAtName = "rejoined-at";
+
     public async Task<byte[]?> GetAsync(string name, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -24,6 +26,19 @@ public sealed class NodeMeta(SqliteDatabase database)
         command.Parameters.AddWithValue("$name", name);
         command.Parameters.Add("$value", SqliteType.Blob).Value = value;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>When this Region last announced a rejoin (its store went back), so a restart keeps taking its replicas' views.</summary>
+    public async Task<DateTimeOffset?> RejoinedAtAsync(CancellationToken cancellationToken) =>
+        await GetAsync(RejoinedAtName, cancellationToken).ConfigureAwait(false) is { Length: 8 } ticks
+            ? new DateTimeOffset(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(ticks), TimeSpan.Zero)
+            : null;
+
+    public Task NoteRejoinedAsync(DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var ticks = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(ticks, at.UtcTicks);
+        return SetAsync(RejoinedAtName, ticks, cancellationToken);
     }
 
     public async Task DeleteAsync(string name, CancellationToken cancellationToken)

@@ -158,6 +158,36 @@ public sealed class CompromisedRegionTests
         Assert.True((await cluster[East].Store.FindKeyAsync(key, None))!.IsPrimary);
     }
 
+    [Fact]
+    public async Task ReplicaView_NeverMovesASetOrItsPrimary_ExceptForARegionThatRejoined_AndThenOnlyWithHandOffs()
+    {
+        using var cluster = new InProcessCluster(4, East, West, Sydney);
+        var key = await ReplicatedAsync(cluster, West, Sydney);
+        var sydneyView = (await cluster[Sydney].Store.FindKeyAsync(key, None))!.Shared();
+
+        // To the primary, whose store never went back: a "later" state of its own set that drops West from it.
+        var dropWest = sydneyView with { SyncVersion = 99, ReplicaRegions = [Sydney] };
+        var outcome = await cluster[East].Receiver.ReceiveAsync(Sydney, key, new ReplicaViewMessage(dropWest, KeyState.Enabled), None);
+        Assert.True(outcome.Refused, outcome.Reason);
+
+        // To a replica: it is primary of epoch 2, on a hand-off Sydney signed itself; refused before and after a rejoin.
+        var makeWestPrimary = sydneyView with
+        {
+            Epoch = 2, SyncVersion = 9, PrimaryRegion = West, ReplicaRegions = [East, Sydney],
+            HandOffs = [InProcessCluster.SignAs(Sydney, key, 2, East, West)],
+        };
+        Assert.True((await cluster[West].Receiver.ReceiveAsync(Sydney, key, new ReplicaViewMessage(makeWestPrimary, KeyState.Enabled), None)).Refused);
+        await cluster[West].Receiver.AnnounceRejoinAsync(new RejoinMessage(RejoinMessage.Restore, "b", null), None);
+        outcome = await cluster[West].Receiver.ReceiveAsync(Sydney, key, new ReplicaViewMessage(makeWestPrimary, KeyState.Enabled), None);
+        Assert.True(outcome.Refused, outcome.Reason);
+
+        await AssertUnchangedAsync(cluster, key);
+        var primary = (await cluster[East].Store.FindKeyAsync(key, None))!.MultiRegion!;
+        Assert.Equal([Sydney, West], primary.ReplicaRegions.Order(StringComparer.Ordinal));
+        Assert.Equal(sydneyView.SyncVersion, primary.SyncVersion);
+        Assert.Equal(3, (await RefusalsAsync(cluster, East)).Count + (await RefusalsAsync(cluster, West)).Count);
+    }
+
     private static async Task<string> ReplicatedAsync(InProcessCluster cluster, params string[] replicas)
     {
         var key = await cluster[East].Lifecycle.CreateKeyAsync(Caller.System, new CreateKeyCommand(string.Empty, string.Empty, null, null, null, [], true, false), None);

@@ -1,0 +1,218 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Mrk.Admin.V1;
+using Grpc.Mrk.Client;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Mrk.Cluster;
+
+namespace Grpc.Mrk.Chaos;
+
+/// <summary>
+/// Faults that take a Region's store away. restore-region: a backup is taken online while the workload runs, the
+/// workload goes on, then the Region is killed, its store replaced by the backup (restore checks it first) and started:
+/// it must rejoin and hold every set's current state again. rebuild-region: the store is lost with no backup; the
+/// sets the Region led are promoted elsewhere by an operator's break-glass order, the Region starts empty and asks the
+/// others to rebuild it. What only that Region held after the backup (or at all) is written off in the ledger, as the
+/// operations guide says a restore or rebuild cannot bring it back; everything else must be there.
+/// </summary>
+public sealed class StoreLoss(ChaosCluster cluster, Ledger ledger, History history, RunFigures figures)
+{
+    private static readonly TimeSpan Step = TimeSpan.FromSeconds(60);
+    private int _backups;
+
+    public async Task RestoreAsync(string region, TimeSpan duration)
+    {
+        var node = cluster.Region(region);
+        var backup = Path.Combine(cluster.Folder, $"backup-{region}-{Interlocked.Increment(ref _backups)}.db");
+        ledger.BeginUncertain(region);
+        try
+        {
+            try
+            {
+                using var within = new CancellationTokenSource(Step);
+                await using var file = File.Create(backup);
+                await cluster.OperatorClient(region).BackupRegionAsync(file, within.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is MrkException or OperationCanceledException or IOException or InvalidDataException or Grpc.Core.RpcException)
+            {
+                // The Region could not be reached for a backup (a fault before this one still healing): nothing to restore.
+                history.Write("fault-skipped", new Dictionary<string, object?> { ["kind"] = "restore-region", ["region"] = region, ["reason"] = e.Message });
+                return;
+            }
+
+            // The workload goes on changing things the backup does not hold.
+            await Task.Delay(duration).ConfigureAwait(false);
+            await node.KillAsync().ConfigureAwait(false);
+            Wipe(cluster.DataDirectory(region), keep: "domain.key");
+            var restore = new NodeProcess($"{region}-restore", ProductBinaries.RegionNode,
+                ["restore", "--from", backup, "--region", region, "--data-dir", cluster.DataDirectory(region)], node.LogFile);
+            restore.Start();
+            var exit = await restore.WaitForExitAsync(Step).ConfigureAwait(false);
+            figures.Check("an online backup restores (integrity, domain key and audit log checked)",
+                exit == 0 ? null : $"{region}: restore exited {exit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(hung)"}: {restore.LogTail(5)}");
+            await restore.DisposeAsync().ConfigureAwait(false);
+            node.Start();
+            await cluster.WaitReadyAsync(region, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            ledger.EndUncertain(region);
+            File.Delete(backup);
+        }
+    }
+
+    public async Task RebuildAsync(string region)
+    {
+        var node = cluster.Region(region);
+        ledger.BeginUncertain(region);
+        try
+        {
+            await node.KillAsync().ConfigureAwait(false);
+            Wipe(cluster.DataDirectory(region), keep: null);
+            ledger.ForgetRegion(region);
+            await PromoteWhatItLedAsync(region).ConfigureAwait(false);
+            node.Start();
+            await cluster.WaitReadyAsync(region, CancellationToken.None).ConfigureAwait(false);
+            // Principals are the Region's own and went with its store: the operator adds them again before the keys come
+            // back, so the key policies that name them are bound to them.
+            await cluster.AddWorkloadPrincipalAsync(region, CancellationToken.None).ConfigureAwait(false);
+            var rebuilt = (RebuildRegionResponse)await cluster.OperatorClient(region).InvokeAsync(RegionAdmin.Descriptor.FindMethodByName("RebuildRegion"),
+                new RebuildRegionRequest()).ConfigureAwait(false);
+            history.Write("rebuild", new Dictionary<string, object?> { ["region"] = region, ["asked"] = string.Join(",", rebuilt.Regions) });
+        }
+        finally
+        {
+            ledger.EndUncertain(region);
+        }
+    }
+
+    /// <summary>
+    /// Each set the lost Region led moves, by an operator's break-glass order, to a Region that holds an Enabled replica;
+    /// a set no other Region holds is lost with it. The ControlPlane refuses until it has missed the Region for its grace.
+    /// </summary>
+    private async Task PromoteWhatItLedAsync(string lost)
+    {
+        using var operatorCertificate = ClusterPki.Load(cluster.Layout.OperatorCertificate, cluster.Layout.OperatorKey);
+        using var operatorKey = operatorCertificate.GetECDsaPrivateKey()!;
+        foreach (var set in ledger.Sets.Values.OrderBy(s => s.Ordinal).ToList())
+        {
+            var holders = new List<(string Region, DescribeReplicaSetResponse View)>();
+            foreach (var region in ChaosCluster.Regions.Where(r => r != lost))
+            {
+                if (await DescribeAsync(region, set.KeyId).ConfigureAwait(false) is { } view)
+                {
+                    holders.Add((region, view));
+                }
+            }
+
+            if (holders.Count == 0)
+            {
+                history.Write("set-lost", new Dictionary<string, object?> { ["key"] = set.KeyId, ["region"] = lost });
+                ledger.ForgetSet(set.KeyId);
+                continue;
+            }
+
+            if (holders.Any(h => h.View.PrimaryRegion == h.Region) || holders.All(h => h.View.PrimaryRegion != lost))
+            {
+                continue;
+            }
+
+            var promoted = false;
+            var deadline = DateTime.UtcNow + Step;
+            while (!promoted && DateTime.UtcNow < deadline)
+            {
+                foreach (var (region, view) in holders.Where(h => h.View.KeyState == "Enabled"))
+                {
+                    promoted = await PromoteAsync(region, view, operatorCertificate.RawData, operatorKey).ConfigureAwait(false);
+                    if (promoted)
+                    {
+                        set.Primary = region;
+                        set.RotationsLostWithPrimary = true;
+                        break;
+                    }
+                }
+
+                if (!promoted)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
+                    holders = await RefreshAsync(holders, set.KeyId).ConfigureAwait(false);
+                }
+            }
+
+            if (!promoted)
+            {
+                // No replica could take over (none Enabled: a creation whose material never left the lost Region).
+                history.Write("set-lost", new Dictionary<string, object?> { ["key"] = set.KeyId, ["region"] = lost, ["reason"] = "no replica to promote" });
+                ledger.ForgetSet(set.KeyId);
+            }
+        }
+    }
+
+    private async Task<List<(string Region, DescribeReplicaSetResponse View)>> RefreshAsync(List<(string Region, DescribeReplicaSetResponse View)> holders,
+        string keyId)
+    {
+        var fresh = new List<(string, DescribeReplicaSetResponse)>();
+        foreach (var (region, view) in holders)
+        {
+            fresh.Add((region, await DescribeAsync(region, keyId).ConfigureAwait(false) ?? view));
+        }
+
+        return fresh;
+    }
+
+    private async Task<bool> PromoteAsync(string region, DescribeReplicaSetResponse view, byte[] certificate, System.Security.Cryptography.ECDsa operatorKey)
+    {
+        var issuedAt = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        const string Reason = "mrk-chaos rebuild-region: the Region that led this set lost its store";
+        try
+        {
+            await cluster.OperatorClient(region).InvokeAsync(RegionAdmin.Descriptor.FindMethodByName("PromoteReplica"), new PromoteReplicaRequest
+            {
+                KeyId = view.KeyId, Epoch = view.Epoch + 1, PreviousPrimary = view.PrimaryRegion, Reason = Reason, IssuedAt = Timestamp.FromDateTimeOffset(issuedAt),
+                OperatorCertificate = Google.Protobuf.ByteString.CopyFrom(certificate),
+                OperatorSignature = Google.Protobuf.ByteString.CopyFrom(
+                    BreakGlassOrders.Sign(operatorKey, view.KeyId, view.Epoch + 1, view.PrimaryRegion, region, Reason, issuedAt)),
+            }).ConfigureAwait(false);
+            history.Write("promote", new Dictionary<string, object?> { ["key"] = view.KeyId, ["region"] = region, ["from"] = view.PrimaryRegion });
+            return true;
+        }
+        catch (MrkException e)
+        {
+            history.Write("promote-refused", new Dictionary<string, object?> { ["key"] = view.KeyId, ["region"] = region, ["reason"] = $"{e.ErrorCode}: {e.Message}" });
+            return false;
+        }
+    }
+
+    private async Task<DescribeReplicaSetResponse?> DescribeAsync(string region, string keyId)
+    {
+        try
+        {
+            return (DescribeReplicaSetResponse)await cluster.OperatorClient(region).InvokeAsync(RegionAdmin.Descriptor.FindMethodByName("DescribeReplicaSet"),
+                new DescribeReplicaSetRequest { KeyId = keyId }).ConfigureAwait(false);
+        }
+        catch (MrkException e) when (e.ErrorCode is "NotFoundException")
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Everything in the data directory goes, but <paramref name="keep"/> (the domain key, kept apart from backups).</summary>
+    private static void Wipe(string folder, string? keep)
+    {
+        foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
+        {
+            if (entry.Name == keep)
+            {
+                continue;
+            }
+
+            if (entry is DirectoryInfo directory)
+            {
+                directory.Delete(recursive: true);
+            }
+            else
+            {
+                entry.Delete();
+            }
+        }
+    }
+}
