@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using Grpc.Mrk.Identity;
 
 namespace Grpc.Mrk.Cluster;
@@ -17,28 +15,8 @@ public static class BreakGlassOrders
     /// <summary>Longest reason an order may give.</summary>
     public const int MaxReasonLength = 1024;
 
-    private static readonly byte[] Label = Encoding.ASCII.GetBytes("mrk/v1/break-glass\0");
-
-    public static byte[] SignedBytes(string keyId, long epoch, string previousPrimary, string newPrimary, string reason, DateTimeOffset issuedAt)
-    {
-        using var buffer = new MemoryStream();
-        buffer.Write(Label);
-        Span<byte> length = stackalloc byte[4];
-        foreach (var text in new[] { keyId, previousPrimary, newPrimary, reason })
-        {
-            var bytes = Encoding.UTF8.GetBytes(text);
-            BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
-            buffer.Write(length);
-            buffer.Write(bytes);
-        }
-
-        Span<byte> number = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(number, epoch);
-        buffer.Write(number);
-        BinaryPrimitives.WriteInt64BigEndian(number, issuedAt.ToUnixTimeMilliseconds());
-        buffer.Write(number);
-        return buffer.ToArray();
-    }
+    public static byte[] SignedBytes(string keyId, long epoch, string previousPrimary, string newPrimary, string reason, DateTimeOffset issuedAt) =>
+        SignedFields.Encode("mrk/v1/break-glass\0", [keyId, previousPrimary, newPrimary, reason], epoch, issuedAt.ToUnixTimeMilliseconds());
 
     public static byte[] Sign(ECDsa operatorKey, string keyId, long epoch, string previousPrimary, string newPrimary, string reason, DateTimeOffset issuedAt) =>
         operatorKey.SignData(SignedBytes(keyId, epoch, previousPrimary, newPrimary, reason, issuedAt), HashAlgorithmName.SHA384,

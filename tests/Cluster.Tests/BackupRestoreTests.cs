@@ -187,6 +187,30 @@ public sealed class BackupRestoreTests(ITestOutputHelper output) : IDisposable
         Assert.True(verified.Valid, verified.Problem);
     }
 
+    [Fact]
+    public async Task Cli_RegionBackup_WritesAnOwnerOnlyCopy_AndNeverOverwritesOne()
+    {
+        await using var node = await RegionNodeProcess.StartAsync(_backups.Sub("node"), output);
+        await node.CreateAsync();
+        var file = _backups.Sub("cli-backup.db");
+        var (exitCode, json, error) = await MrkCli.RunAsync(node, _backups.Path, "region", "backup", "--out", file);
+        Assert.True(exitCode == 0, error);
+        using (var answer = System.Text.Json.JsonDocument.Parse(json))
+        {
+            Assert.Equal("us-east-1", answer.RootElement.GetProperty("Region").GetString());
+            Assert.Equal(1, answer.RootElement.GetProperty("Keys").GetInt64());
+            Assert.Equal(new FileInfo(file).Length, answer.RootElement.GetProperty("Bytes").GetInt64());
+        }
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        var before = await File.ReadAllBytesAsync(file);
+        var again = await MrkCli.RunAsync(node, _backups.Path, "region", "backup", "--out", file);
+        Assert.Equal(252, again.ExitCode);
+        Assert.Contains("exists", again.Error, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(file));
+        Assert.False(File.Exists(file + ".partial"));
+    }
+
     /// <summary>An empty data directory, holding a copy of <paramref name="domainKey"/> when given.</summary>
     private string Fresh(string name, string? domainKey)
     {

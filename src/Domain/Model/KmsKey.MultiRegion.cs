@@ -72,11 +72,7 @@ public sealed partial class KmsKey
         mr.SyncVersion = state.SyncVersion;
         mr.PrimaryRegion = state.PrimaryRegion;
         mr.ReplaceReplicas(state.ReplicaRegions);
-        Rotation.Enabled = state.RotationEnabled;
-        Rotation.PeriodInDays = state.RotationPeriodInDays;
-        Rotation.NextRotationDate = state.NextRotationDate;
-        Rotation.OnDemandRotationStartDate = state.OnDemandRotationStartDate;
-        ApplyMaterialStates(state.Materials);
+        FollowSharedSettings(state);
         if (handedOver)
         {
             State = StateBeforeUpdate ?? KeyState.Enabled;
@@ -293,11 +289,7 @@ public sealed partial class KmsKey
         mr.SyncVersion = state.SyncVersion;
         mr.PrimaryRegion = Region;
         mr.ReplaceReplicas(state.ReplicaRegions.Where(r => r != Region));
-        Rotation.Enabled = state.RotationEnabled;
-        Rotation.PeriodInDays = state.RotationPeriodInDays;
-        Rotation.NextRotationDate = state.NextRotationDate;
-        Rotation.OnDemandRotationStartDate = state.OnDemandRotationStartDate;
-        ApplyMaterialStates(state.Materials);
+        FollowSharedSettings(state);
         FollowImportedVersions(state.Materials);
         mr.ForgetProgress();
     }
@@ -412,11 +404,7 @@ public sealed partial class KmsKey
         mr.RecordHandOffs(view.HandOffs);
         mr.SyncVersion = view.SyncVersion;
         mr.ReplaceReplicas(view.ReplicaRegions.Where(r => r != Region));
-        Rotation.Enabled = view.RotationEnabled;
-        Rotation.PeriodInDays = view.RotationPeriodInDays;
-        Rotation.NextRotationDate = view.NextRotationDate;
-        Rotation.OnDemandRotationStartDate = view.OnDemandRotationStartDate;
-        ApplyMaterialStates(view.Materials);
+        FollowSharedSettings(view);
         FollowImportedVersions(view.Materials);
         mr.ForgetProgress();
         RepeatToEveryReplica(now);
@@ -426,6 +414,16 @@ public sealed partial class KmsKey
     /// <summary>What this Region remembers once the key is deleted for good.</summary>
     public KeyTombstone? Tombstone(DateTimeOffset now) =>
         MultiRegion is { } mr ? new KeyTombstone(KeyId, mr.PrimaryRegion, mr.Epoch, mr.SyncVersion, now) : null;
+
+    /// <summary>The rotation settings and material states the set shares, as <paramref name="state"/> gives them.</summary>
+    private void FollowSharedSettings(SharedState state)
+    {
+        Rotation.Enabled = state.RotationEnabled;
+        Rotation.PeriodInDays = state.RotationPeriodInDays;
+        Rotation.NextRotationDate = state.NextRotationDate;
+        Rotation.OnDemandRotationStartDate = state.OnDemandRotationStartDate;
+        ApplyMaterialStates(state.Materials);
+    }
 
     private void ApplyMaterialStates(IReadOnlyList<MaterialInfo> infos)
     {

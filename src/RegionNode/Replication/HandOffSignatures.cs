@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Security.Cryptography;
-using System.Text;
 using Grpc.Mrk.RegionNode.Domain.Model;
 
 namespace Grpc.Mrk.RegionNode.Replication;
@@ -12,26 +10,8 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// </summary>
 public static class HandOffSignatures
 {
-    private static readonly byte[] Label = Encoding.ASCII.GetBytes("mrk/v1/hand-off\0");
-
-    public static byte[] SignedBytes(string keyId, long epoch, string previousPrimary, string newPrimary, string requestedBy)
-    {
-        using var buffer = new MemoryStream();
-        buffer.Write(Label);
-        Span<byte> length = stackalloc byte[4];
-        foreach (var text in new[] { keyId, previousPrimary, newPrimary, requestedBy })
-        {
-            var bytes = Encoding.UTF8.GetBytes(text);
-            BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
-            buffer.Write(length);
-            buffer.Write(bytes);
-        }
-
-        Span<byte> number = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(number, epoch);
-        buffer.Write(number);
-        return buffer.ToArray();
-    }
+    public static byte[] SignedBytes(string keyId, long epoch, string previousPrimary, string newPrimary, string requestedBy) =>
+        Cluster.SignedFields.Encode("mrk/v1/hand-off\0", [keyId, previousPrimary, newPrimary, requestedBy], epoch);
 
     public static HandOff Sign(ECDsa signingKey, string keyId, long epoch, string previousPrimary, string newPrimary, string requestedBy) =>
         new(epoch, previousPrimary, newPrimary,
