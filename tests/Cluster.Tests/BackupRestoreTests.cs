@@ -38,6 +38,12 @@ public sealed class BackupRestoreTests(ITestOutputHelper output) : IDisposable
             Assert.True(header.Keys >= 3, $"{header.Keys} keys in the backup");
         }
 
+        // The copy holds every version only wrapped under West's domain key, which is not in it.
+        var westMaterial = StoredMaterial.Unwrap(cluster.DataDirectory(West), West);
+        Assert.NotEmpty(westMaterial);
+        Assert.All(westMaterial, m => Assert.Null(StoredMaterial.FindIn(_backups.Path, m.Material)));
+        Assert.Null(StoredMaterial.FindIn(_backups.Path, await File.ReadAllBytesAsync(Path.Combine(cluster.DataDirectory(West), "domain.key"))));
+
         // After the backup, everywhere: a rotation led from East, a set that gains West, a rotation and a new replica
         // of the set West leads (both made by West itself), and a key of West's own that the restore cannot bring back.
         await RotateEverywhereAsync(cluster, East, ledByEast.KeyId, Regions);
