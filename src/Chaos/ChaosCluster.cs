@@ -126,6 +126,12 @@ public sealed class ChaosCluster : IAsyncDisposable
     /// <summary>A client with the operator's certificate: manages principals and reads the audit log.</summary>
     public MrkClient OperatorClient(string region) => _operatorClients[region];
 
+    /// <summary>A client of its own with the operator's identity and a longer wait, for a call that reads a whole log; the caller disposes it.</summary>
+    public MrkClient PatientOperatorClient(string region, TimeSpan timeout) => new(_endpoints[region], new MrkClientOptions
+    {
+        MaxRetries = 0, Timeout = timeout, CertificateAuthorityFile = Layout.AuthorityCertificate, Region = region, ClientCertificate = _operatorIdentity,
+    });
+
     public Uri Endpoint(string region) => _endpoints[region];
 
     public static async Task<ChaosCluster> StartAsync(string folder, CancellationToken cancellationToken) =>
