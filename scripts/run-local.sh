@@ -2,9 +2,12 @@
 # Builds Grpc.Mrk and starts a local multi-Region cluster on loopback over TLS: the ControlPlane and one RegionNode per
 # Region, with all data under ./.mrk/ (kept between runs; starting again reuses it). The cluster CA and certificates
 # are created under ./.mrk/certs on first start. Ctrl-C stops every process cleanly.
-# Usage: scripts/run-local.sh [region ...]     (default: us-east-1 eu-west-1 ap-southeast-2)
+# Usage: scripts/run-local.sh [--ha] [region ...]     (default: us-east-1 eu-west-1 ap-southeast-2)
 # Ports: ControlPlane $MRK_BASE_PORT (default 7100), Regions the following ones in the order given, the web console
-# $MRK_BASE_PORT + 90 (7190; readable from this machine without a certificate). $MRK_HOME moves
+# $MRK_BASE_PORT + 90 (7190; readable from this machine without a certificate).
+# --ha: no single ControlPlane. Three ControlPlane replicas ($MRK_BASE_PORT + 80, 81, 82; the console on the first)
+# share a replicated relay log, a three-server NATS JetStream cluster on loopback (clients $MRK_BASE_PORT + 70-72,
+# routes + 73-75; Debian's nats-server, installed when missing), and each Region lists all three. $MRK_HOME moves
 # the data folder (default ./.mrk). The RegionNode and the ControlPlane run compiled ahead of time (ReadyToRun, under
 # artifacts/local/), so a fresh cluster's first calls and replications do not wait for the runtime's compiler.
 # MRK_NO_BUILD=1 uses the binaries already built (the test script sets it: it has built them, and other tests run from
@@ -12,6 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+ha=0
+if [[ "${1:-}" == --ha ]]; then ha=1; shift; fi
 if [ "$#" -gt 0 ]; then regions=("$@"); else regions=(us-east-1 eu-west-1 ap-southeast-2); fi
 base="${MRK_BASE_PORT:-7100}"
 root="${MRK_HOME:-$(pwd)/.mrk}"
@@ -47,14 +52,51 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-controlplane="https://127.0.0.1:${base}"
 console="https://127.0.0.1:$((base + 90))"
-dotnet "$(server ControlPlane Grpc.Mrk.ControlPlane.dll)" \
-  --data-dir "${root}/controlplane" --regions "$list" --ca-cert "${certs}/ca.crt" \
-  --tls-cert "${certs}/controlplane/tls.crt" --tls-key "${certs}/controlplane/tls.key" --urls "$controlplane" \
-  --console-urls "$console" --insecure-console-loopback true \
-  >"${root}/logs/controlplane.log" 2>&1 &
-pids+=("$!")
+if [[ "$ha" == 1 ]]; then
+  if ! command -v nats-server >/dev/null; then
+    echo "Installing Debian's nats-server for the replicated relay log..."
+    sudo_if_needed=()
+    [[ "$(id -u)" -eq 0 ]] || sudo_if_needed=(sudo -n)
+    "${sudo_if_needed[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo_if_needed[@]}" apt-get install -y -qq nats-server >/dev/null
+  fi
+  routes=()
+  for i in 0 1 2; do routes+=("127.0.0.1:$((base + 73 + i))"); done
+  queue=""
+  for i in 0 1 2; do
+    mkdir -p "${root}/relay-log/n${i}"
+    scripts/lib/relay-log-conf.sh "n${i}" "127.0.0.1:$((base + 70 + i))" "${routes[$i]}" "${root}/relay-log/n${i}" "$certs" "${routes[@]}" \
+      >"${root}/relay-log/n${i}.conf"
+    nats-server -c "${root}/relay-log/n${i}.conf" >"${root}/logs/relay-log-n${i}.log" 2>&1 &
+    pids+=("$!")
+    queue="${queue:+${queue},}nats://127.0.0.1:$((base + 70 + i))"
+  done
+  controlplane=""
+  for i in 0 1 2; do
+    url="https://127.0.0.1:$((base + 80 + i))"
+    extra=()
+    [[ "$i" == 0 ]] && extra=(--console-urls "$console" --insecure-console-loopback true)
+    mkdir -p "${root}/controlplane-${i}"
+    # Each replica tries its own log server first.
+    own="nats://127.0.0.1:$((base + 70 + i))"
+    dotnet "$(server ControlPlane Grpc.Mrk.ControlPlane.dll)" \
+      --data-dir "${root}/controlplane-${i}" --regions "$list" --ca-cert "${certs}/ca.crt" \
+      --tls-cert "${certs}/controlplane/tls.crt" --tls-key "${certs}/controlplane/tls.key" --urls "$url" \
+      --queue "${own},${queue}" --log-cert "${certs}/relay-log/tls.crt" --log-key "${certs}/relay-log/tls.key" \
+      --replica-name "controlplane-${i}" "${extra[@]}" \
+      >"${root}/logs/controlplane-${i}.log" 2>&1 &
+    pids+=("$!")
+    controlplane="${controlplane:+${controlplane},}${url}"
+  done
+else
+  controlplane="https://127.0.0.1:${base}"
+  dotnet "$(server ControlPlane Grpc.Mrk.ControlPlane.dll)" \
+    --data-dir "${root}/controlplane" --regions "$list" --ca-cert "${certs}/ca.crt" \
+    --tls-cert "${certs}/controlplane/tls.crt" --tls-key "${certs}/controlplane/tls.key" --urls "$controlplane" \
+    --console-urls "$console" --insecure-console-loopback true \
+    >"${root}/logs/controlplane.log" 2>&1 &
+  pids+=("$!")
+fi
 
 endpoints=""
 port=$base

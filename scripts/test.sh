@@ -30,6 +30,8 @@ command -v node >/dev/null && command -v npm >/dev/null || tools+=(nodejs npm)
 command -v h2load >/dev/null || tools+=(nghttp2-client)
 # Prometheus (with promtool): the alert rules of deploy/prometheus are loaded and queried against a running cluster.
 command -v prometheus >/dev/null && command -v promtool >/dev/null || tools+=(prometheus)
+# NATS (nats-server): the replicated relay's log, three servers per test that runs ControlPlane replicas.
+command -v nats-server >/dev/null || tools+=(nats-server)
 # Chromium (headless) and a font for its screenshots: the ControlPlane's web console is tested in a real browser.
 command -v chromium >/dev/null || tools+=(chromium fonts-liberation)
 if [[ ${#tools[@]} -gt 0 ]]; then

@@ -3,7 +3,7 @@ using Grpc.Mrk.Identity;
 namespace Grpc.Mrk.Cluster;
 
 /// <summary>
-/// Creates what is missing of the cluster's PKI: the CA (once), the ControlPlane's and an operator's TLS certificates,
+/// Creates what is missing of the cluster's PKI: the CA (once), the ControlPlane's, the relay log's and an operator's TLS certificates,
 /// and for each Region a TLS certificate and a replication signing certificate. Never overwrites an existing file, so
 /// running it again with a new Region adds only that Region. Host names are given per identity ("us-east-1=kms-east.example.com",
 /// "controlplane=cp.example.com"); a bare name counts for the identity of that name (the compose testbed's service names),
@@ -12,6 +12,8 @@ namespace Grpc.Mrk.Cluster;
 public static class ClusterBootstrap
 {
     public const string ControlPlaneName = "controlplane";
+
+    public const string RelayLogName = "relay-log";
 
     public static IReadOnlyList<string> Run(ClusterLayout layout, IEnumerable<string> regions, IEnumerable<string> hostNames, TimeProvider time,
         Action<string>? progress = null)
@@ -42,6 +44,7 @@ public static class ClusterBootstrap
 
         IssueIfMissing(ClusterRole.ControlPlane, ControlPlaneName, layout.ControlPlaneCertificate, layout.ControlPlaneKey);
         IssueIfMissing(ClusterRole.Operator, "operator", layout.OperatorCertificate, layout.OperatorKey);
+        IssueIfMissing(ClusterRole.RelayLog, RelayLogName, layout.RelayLogCertificate, layout.RelayLogKey);
         foreach (var (region, index) in regionList.Select((r, i) => (r, i)))
         {
             progress?.Invoke($"{index}/{regionList.Count} Regions ({region} next)");
@@ -58,7 +61,7 @@ public static class ClusterBootstrap
     /// </summary>
     public static Dictionary<string, List<string>> HostsByIdentity(IEnumerable<string> hostNames, IReadOnlyCollection<string> regions)
     {
-        var identities = regions.Append(ControlPlaneName).ToHashSet(StringComparer.Ordinal);
+        var identities = regions.Append(ControlPlaneName).Append(RelayLogName).ToHashSet(StringComparer.Ordinal);
         var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var entry in hostNames.Select(h => h.Trim()).Where(h => h.Length > 0))
         {
@@ -68,7 +71,7 @@ public static class ClusterBootstrap
             {
                 throw new ArgumentException(
                     $"Host '{entry}' names no identity of this cluster: write it as <identity>=<host>, where the identity is "
-                    + $"{ControlPlaneName} or one of the Regions ({string.Join(", ", regions)}).");
+                    + $"{ControlPlaneName}, {RelayLogName} or one of the Regions ({string.Join(", ", regions)}).");
             }
 
             if (!result.TryGetValue(identity, out var list))

@@ -15,6 +15,11 @@ public sealed class ClusterLayout(string root)
 
     public string ControlPlaneKey => Path.Combine(Root, "controlplane", "tls.key");
 
+    /// <summary>The replicated relay log's certificate: its NATS servers' and the ControlPlanes' connections to them.</summary>
+    public string RelayLogCertificate => Path.Combine(Root, "relay-log", "tls.crt");
+
+    public string RelayLogKey => Path.Combine(Root, "relay-log", "tls.key");
+
     public string OperatorCertificate => Path.Combine(Root, "operator", "tls.crt");
 
     public string OperatorKey => Path.Combine(Root, "operator", "tls.key");

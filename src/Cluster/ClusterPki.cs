@@ -34,7 +34,8 @@ public static class ClusterPki
     /// for: a Region's serves TLS (serverAuth, its own host names plus loopback) and calls the ControlPlane
     /// (clientAuth); the ControlPlane's serves TLS only; user, role and operator certificates are client certificates
     /// (clientAuth, no host names), so none of them can stand in for a server; the replication signing role gets
-    /// digitalSignature only.
+    /// digitalSignature only; the relay log's both serves (NATS servers, to each other and to the ControlPlanes) and calls
+    /// (the ControlPlanes' connections to those servers), and no gRPC method admits it.
     /// </summary>
     public static X509Certificate2 Issue(X509Certificate2 authority, ClusterRole role, string name, IEnumerable<string> hostNames,
         DateTimeOffset now)
@@ -50,7 +51,7 @@ public static class ClusterPki
         }
         else
         {
-            var serves = role is ClusterRole.Region or ClusterRole.ControlPlane;
+            var serves = role is ClusterRole.Region or ClusterRole.ControlPlane or ClusterRole.RelayLog;
             var calls = role is not ClusterRole.ControlPlane;
             request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
             var usages = new OidCollection();

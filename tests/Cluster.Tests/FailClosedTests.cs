@@ -154,7 +154,9 @@ public sealed class FailClosedTests(ITestOutputHelper output) : IDisposable
         using var userCertificate = ClusterPki.Load(issued.Certificate, issued.Key);
         using var operatorCertificate = ClusterPki.Load(layout.OperatorCertificate, layout.OperatorKey);
         using var controlPlaneCertificate = ClusterPki.Load(layout.ControlPlaneCertificate, layout.ControlPlaneKey);
+        using var relayLogCertificate = ClusterPki.Load(layout.RelayLogCertificate, layout.RelayLogKey);
         using var asOperator = new RawCaller(controlPlane.Endpoint, ca, operatorCertificate);
+        using var asRelayLog = new RawCaller(controlPlane.Endpoint, ca, relayLogCertificate);
         using var asUser = new RawCaller(controlPlane.Endpoint, ca, userCertificate);
         using var asControlPlane = new RawCaller(controlPlane.Endpoint, ca, controlPlaneCertificate);
         using var nobody = new RawCaller(controlPlane.Endpoint, ca);
@@ -173,7 +175,11 @@ public sealed class FailClosedTests(ITestOutputHelper output) : IDisposable
                 continue;
             }
 
-            foreach (var (caller, role) in new[] { (asUser, CallerKind.Principal), (asControlPlane, CallerKind.Unspecified), (asOperator, CallerKind.Operator) })
+            foreach (var (caller, role) in new[]
+                     {
+                         (asUser, CallerKind.Principal), (asControlPlane, CallerKind.Unspecified), (asRelayLog, CallerKind.Unspecified),
+                         (asOperator, CallerKind.Operator),
+                     })
             {
                 if (!declaration.Admits(role))
                 {

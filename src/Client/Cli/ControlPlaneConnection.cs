@@ -1,13 +1,17 @@
+using Grpc.Core;
 using Grpc.Mrk.Cluster;
 using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
 using Grpc.Net.Client;
+using Grpc.Net.Client.Balancer;
+using Grpc.Net.Client.Configuration;
 
 namespace Grpc.Mrk.Cli;
 
 /// <summary>
 /// A connection to the ControlPlane as the cluster's operator: its address from --controlplane, the cluster file,
-/// $MRK_CONTROLPLANE or the local default; the operator certificate and CA from the certificates folder.
+/// $MRK_CONTROLPLANE or the local default; the operator certificate and CA from the certificates folder. Several
+/// addresses, comma-separated, are the replicas of one relay: calls go to the first that answers (pick_first).
 /// </summary>
 internal sealed class ControlPlaneConnection : IDisposable
 {
@@ -23,11 +27,28 @@ internal sealed class ControlPlaneConnection : IDisposable
         Address = address ?? cluster?.ControlPlane ?? Environment.GetEnvironmentVariable("MRK_CONTROLPLANE") ?? DefaultAddress;
         _certificate = ClusterPki.Load(layout.OperatorCertificate, layout.OperatorKey);
         _handler = ClusterHandlers.Create(_certificate, ClusterHandlers.ControlPlane(CertificateFiles.LoadCertificate(layout.AuthorityCertificate)));
-        _channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions { HttpHandler = _handler });
+        _channel = Channel(Address, _handler);
         Admin = new ClusterAdmin.ClusterAdminClient(_channel);
     }
 
     public string Address { get; }
+
+    private static GrpcChannel Channel(string address, HttpMessageHandler handler)
+    {
+        var replicas = address.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(a => new Uri(a)).ToList();
+        if (replicas.Count <= 1)
+        {
+            return GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler });
+        }
+
+        return GrpcChannel.ForAddress("static:///controlplane", new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            Credentials = ChannelCredentials.SecureSsl,
+            ServiceProvider = new Resolvers(new StaticResolverFactory(_ => replicas.Select(r => new BalancerAddress(r.Host, r.Port)))),
+            ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new PickFirstConfig() } },
+        });
+    }
 
     public ClusterAdmin.ClusterAdminClient Admin { get; }
 
@@ -36,5 +57,11 @@ internal sealed class ControlPlaneConnection : IDisposable
         _channel.Dispose();
         _handler.Dispose();
         _certificate.Dispose();
+    }
+
+    /// <summary>Hands the channel its address resolver (grpc-dotnet looks it up as a service).</summary>
+    private sealed class Resolvers(ResolverFactory factory) : IServiceProvider
+    {
+        public object? GetService(Type serviceType) => serviceType == typeof(IEnumerable<ResolverFactory>) ? new[] { factory } : null;
     }
 }

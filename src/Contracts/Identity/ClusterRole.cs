@@ -20,4 +20,10 @@ public enum ClusterRole
 
     /// <summary>A caller of the key API authenticating as the principal arn:...:role/&lt;CN&gt; (a workload).</summary>
     Role,
+
+    /// <summary>
+    /// The replicated relay log (the NATS servers of a replicated ControlPlane, and the ControlPlanes as their clients);
+    /// never a caller of any gRPC method.
+    /// </summary>
+    RelayLog,
 }

@@ -18,6 +18,7 @@ public sealed record PeerIdentity(ClusterRole Role, string Name)
         ClusterRole.ReplicationSigning => "replication-signing",
         ClusterRole.User => "user",
         ClusterRole.Role => "role",
+        ClusterRole.RelayLog => "relay-log",
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
     };
 
@@ -60,6 +61,7 @@ public sealed record PeerIdentity(ClusterRole Role, string Name)
             "replication-signing" => ClusterRole.ReplicationSigning,
             "user" => ClusterRole.User,
             "role" => ClusterRole.Role,
+            "relay-log" => ClusterRole.RelayLog,
             _ => null,
         };
         return role is { } r ? new PeerIdentity(r, cn) : null;

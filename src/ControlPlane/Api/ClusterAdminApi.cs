@@ -12,11 +12,12 @@ namespace Grpc.Mrk.ControlPlane.Api;
 /// <summary>The cluster's health for operators: each Region, whether it is connected, and its undelivered backlog.</summary>
 public sealed class ClusterAdminApi(
     ClusterStatusReader status,
-    AuditDigestCopies digestCopies,
+    IRelayTopology topology,
+    IAuditDigestCopies digestCopies,
     PeerCertificates peers,
     ClusterRegions regions,
-    RegionConnections connections,
-    PromotionClaims claims,
+    IRegionPresence presence,
+    IPromotionClaims claims,
     TimeProvider time,
     PromotionGrace grace) : ClusterAdmin.ClusterAdminBase
 {
@@ -25,13 +26,15 @@ public sealed class ClusterAdminApi(
     public override async Task<GetClusterStatusResponse> GetClusterStatus(GetClusterStatusRequest request, ServerCallContext context)
     {
         peers.Require(context, ClusterRole.Operator, ClusterRole.Region);
-        var response = new GetClusterStatusResponse();
+        var (log, replicas) = await topology.ReadAsync(context.CancellationToken).ConfigureAwait(false);
+        var response = new GetClusterStatusResponse { RelayLog = log, AnsweredBy = topology.ReplicaName };
+        response.ControlPlanes.AddRange(replicas);
         foreach (var region in await status.ReadAsync(context.CancellationToken).ConfigureAwait(false))
         {
             var entry = new RegionStatus
             {
                 Region = region.Name, Connected = region.Connected, DeadLetters = region.DeadLetters, QueueDepth = region.QueueDepth,
-                OldestUndeliveredAgeSeconds = region.OldestUndeliveredAgeSeconds,
+                OldestUndeliveredAgeSeconds = region.OldestUndeliveredAgeSeconds, ControlPlane = region.ControlPlane,
             };
             if (region.LastSeen is { } seen)
             {
@@ -45,7 +48,8 @@ public sealed class ClusterAdminApi(
     }
 
     /// <summary>
-    /// A Region asks before a break-glass promotion: refused while the old primary's Region is reachable from here, and
+    /// A Region asks before a break-glass promotion: refused while the old primary's Region is reachable through any
+    /// replica of the relay (or was within the grace), and
     /// granted once per key set and epoch, to the first Region that asks.
     /// </summary>
     public override async Task<ClaimPromotionResponse> ClaimPromotion(ClaimPromotionRequest request, ServerCallContext context)
@@ -57,12 +61,13 @@ public sealed class ClusterAdminApi(
             throw Refusal.Invalid("A claim names a key ID, an epoch of 0 or more, and the old primary: another Region of this cluster.");
         }
 
-        if (connections.IsConnected(request.PreviousPrimary))
+        var previous = await presence.ReadAsync(request.PreviousPrimary, context.CancellationToken).ConfigureAwait(false);
+        if (previous.Connected)
         {
             throw Refusal.InvalidState($"{request.PreviousPrimary} is connected: use UpdatePrimaryRegion in {request.PreviousPrimary}, not a break-glass promotion.");
         }
 
-        if (connections.LastSeen(request.PreviousPrimary) is { } seen && time.GetUtcNow() - seen < ReachableWithin)
+        if (previous.LastSeen is { } seen && time.GetUtcNow() - seen < ReachableWithin)
         {
             throw Refusal.InvalidState(
                 $"{request.PreviousPrimary} was connected {(time.GetUtcNow() - seen).TotalSeconds:0} s ago; a break-glass promotion waits until it has been unreachable for {ReachableWithin.TotalSeconds:0} s.");

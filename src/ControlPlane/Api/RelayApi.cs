@@ -17,8 +17,8 @@ namespace Grpc.Mrk.ControlPlane.Api;
 /// delivered in order and re-delivered on every new stream until the Region acknowledges each envelope.
 /// </summary>
 public sealed class RelayApi(
-    RelayQueue queue,
-    AuditDigestCopies digestCopies,
+    IRelayQueue queue,
+    IAuditDigestCopies digestCopies,
     RegionConnections connections,
     PeerCertificates peers,
     ClusterRegions regions,
@@ -174,7 +174,20 @@ public sealed class RelayApi(
         long sent = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var pending = await queue.PendingAsync(region, sent, 100, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<(long Seq, byte[] Envelope)> pending;
+            try
+            {
+                pending = await queue.PendingAsync(region, sent, 100, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RelayStoreUnavailableException e)
+            {
+                // The Region's stream stays: what it sends is refused as it comes, and delivery goes on from the
+                // same place once the store answers again.
+                Log.DeliveryPaused(logger, region, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             foreach (var (seq, bytes) in pending)
             {
                 var envelope = Envelope.Parser.ParseFrom(bytes);

@@ -39,6 +39,28 @@ public sealed class ControlPlaneOptions
     /// </summary>
     public double PromotionGraceSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Where the relay keeps its queue (--queue): "sqlite" (the default: one ControlPlane, relay.db in its data folder)
+    /// or the replicated log's NATS servers, "nats://host:port,nats://host:port,..." (every replica lists the same).
+    /// </summary>
+    public string Queue { get; set; } = "sqlite";
+
+    /// <summary>The relay-log certificate and key (PEM) this replica presents to the NATS servers; required with a nats:// queue.</summary>
+    public string RelayLogCertificateFile { get; set; } = string.Empty;
+
+    public string RelayLogKeyFile { get; set; } = string.Empty;
+
+    /// <summary>How many log servers keep each envelope (--log-replicas, 1-5; 3 survives the loss of any one).</summary>
+    public int LogReplicas { get; set; } = 3;
+
+    /// <summary>This replica's name in the status (--replica-name); by default the host and port of its first --urls address.</summary>
+    public string ReplicaName { get; set; } = string.Empty;
+
+    public bool Replicated => !string.Equals(Queue, "sqlite", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(Queue);
+
+    public IReadOnlyList<string> QueueServers =>
+        Queue.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+
     public IReadOnlyList<string> RegionList =>
         Regions.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
 }

@@ -7,6 +7,9 @@ using Grpc.Mrk.ControlPlane.Api;
 using Grpc.Mrk.ControlPlane.WebConsole;
 using Grpc.Mrk.ControlPlane.Relay;
 using Grpc.Mrk.ControlPlane.Storage;
+using Grpc.Mrk.ControlPlane.Storage.JetStream;
+using Grpc.Mrk.ControlPlane.Storage.Sqlite;
+using Grpc.Mrk.ControlPlane.Relay.Replicas;
 using Grpc.Mrk.Identity;
 using Grpc.Mrk.Internal.V1;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -29,6 +32,11 @@ public static class ControlPlaneSetup
         ["--insecure-console-loopback"] = "ControlPlane:InsecureConsoleLoopback",
         ["--console-keys-file"] = "ControlPlane:ConsoleKeysFile",
         ["--promotion-grace"] = "ControlPlane:PromotionGraceSeconds",
+        ["--queue"] = "ControlPlane:Queue",
+        ["--log-cert"] = "ControlPlane:RelayLogCertificateFile",
+        ["--log-key"] = "ControlPlane:RelayLogKeyFile",
+        ["--log-replicas"] = "ControlPlane:LogReplicas",
+        ["--replica-name"] = "ControlPlane:ReplicaName",
     };
 
     /// <summary>`probe`: asks this ControlPlane's own listener through grpc.health.v1; exit code 0 only when it is SERVING.</summary>
@@ -51,10 +59,8 @@ public static class ControlPlaneSetup
         services.AddSingleton(TimeProvider.System);
         IdleMemoryReturn.AddTo(services);
         services.AddSingleton(sp => new ClusterTrust(CertificateFiles.LoadCertificate(options.CaCertificateFile), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new RelayQueue(Path.Combine(options.DataDirectory, "relay.db"), sp.GetRequiredService<TimeProvider>()));
+        AddRelayStore(services, options, builder.Configuration["urls"]);
         services.AddSingleton(new ClusterRegions(options.RegionList));
-        services.AddSingleton<AuditDigestCopies>();
-        services.AddSingleton<PromotionClaims>();
         services.AddSingleton(sp => new PromotionGrace(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.PromotionGraceSeconds)));
         services.AddSingleton<RegionConnections>();
         services.AddSingleton<PeerCertificates>();
@@ -70,6 +76,7 @@ public static class ControlPlaneSetup
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<DeclaredAccess>();
+            o.Interceptors.Add<StoreUnavailableMapping>();
             o.MaxReceiveMessageSize = 512 * 1024;
         });
         static RpcException Unparseable() => new(new Status(StatusCode.InvalidArgument, "The message is not a valid protobuf encoding of its type."));
@@ -83,7 +90,7 @@ public static class ControlPlaneSetup
             binder => ClusterAdmin.BindService(binder, sp.GetRequiredService<ClusterAdminApi>()), Unparseable));
         services.AddGrpcReflection();
         Grpc.Mrk.Cluster.StoreHealthCheck.AddTo(services.AddGrpcHealthChecks(), "relay store",
-            sp => sp.GetRequiredService<RelayQueue>().DepthsAsync);
+            sp => sp.GetRequiredService<IRelayQueue>().DepthsAsync);
 
         var console = ConsoleListener(builder.Configuration, options);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -119,6 +126,38 @@ public static class ControlPlaneSetup
             }
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The relay's state: in this ControlPlane's own SQLite file, or in the replicated log that every replica shares
+    /// (the queue, the break-glass claims, the digest copies, and where each Region's stream is).
+    /// </summary>
+    private static void AddRelayStore(IServiceCollection services, ControlPlaneOptions options, string? urls)
+    {
+        if (!options.Replicated)
+        {
+            services.AddSingleton(sp => new SqliteRelayQueue(Path.Combine(options.DataDirectory, "relay.db"), sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<IRelayQueue>(sp => sp.GetRequiredService<SqliteRelayQueue>());
+            services.AddSingleton<IAuditDigestCopies, SqliteAuditDigestCopies>();
+            services.AddSingleton<IPromotionClaims, SqlitePromotionClaims>();
+            services.AddSingleton<IRegionPresence, LocalRegionPresence>();
+            services.AddSingleton<IRelayTopology, SingleControlPlane>();
+            return;
+        }
+
+        var url = (urls ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? string.Empty;
+        var name = string.IsNullOrWhiteSpace(options.ReplicaName) && Uri.TryCreate(url, UriKind.Absolute, out var address)
+            ? $"{address.Host}:{address.Port}"
+            : options.ReplicaName;
+        services.AddSingleton(new RelayLog(new RelayLogSettings(options.QueueServers, options.CaCertificateFile, options.RelayLogCertificateFile,
+            options.RelayLogKeyFile, options.LogReplicas, name, url)));
+        services.AddSingleton<IRelayQueue, JetStreamRelayQueue>();
+        services.AddSingleton<IAuditDigestCopies, JetStreamAuditDigestCopies>();
+        services.AddSingleton<IPromotionClaims, JetStreamPromotionClaims>();
+        services.AddSingleton<ReplicatedPresence>();
+        services.AddSingleton<IRegionPresence>(sp => sp.GetRequiredService<ReplicatedPresence>());
+        services.AddSingleton<IRelayTopology, ReplicatedTopology>();
+        services.AddHostedService<ReplicaHeartbeats>();
     }
 
     /// <summary>
@@ -207,10 +246,37 @@ public static class ControlPlaneSetup
             }
         }
 
+        if (options.Replicated)
+        {
+            RequireReplicatedLog(options);
+        }
+
         Directory.CreateDirectory(options.DataDirectory);
-        var queue = app.Services.GetRequiredService<RelayQueue>();
-        await queue.MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
-        Log.Ready(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Grpc.Mrk.ControlPlane"), queue.Path, string.Join(",", options.RegionList));
+        var queue = app.Services.GetRequiredService<IRelayQueue>();
+        await queue.PrepareAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+        Log.Ready(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Grpc.Mrk.ControlPlane"), queue.Describe, string.Join(",", options.RegionList));
+    }
+
+    private static void RequireReplicatedLog(ControlPlaneOptions options)
+    {
+        if (options.QueueServers.Any(s => !Uri.TryCreate(s, UriKind.Absolute, out var server) || server.Scheme is not ("nats" or "tls") || server.Port <= 0))
+        {
+            throw new InvalidOperationException($"--queue must be sqlite or the relay log's servers as nats://host:port, comma-separated (got '{options.Queue}').");
+        }
+
+        foreach (var (file, flag) in new[] { (options.RelayLogCertificateFile, "--log-cert"), (options.RelayLogKeyFile, "--log-key") })
+        {
+            if (!File.Exists(file))
+            {
+                throw new InvalidOperationException(
+                    $"{flag} must name an existing PEM file with a nats:// --queue (got '{file}'); `mrk cluster bootstrap` creates relay-log/tls.crt and tls.key.");
+            }
+        }
+
+        if (options.LogReplicas is < 1 or > 5)
+        {
+            throw new InvalidOperationException("--log-replicas must be 1-5 (NATS JetStream keeps at most 5 copies; 3 survives the loss of one log server).");
+        }
     }
 
     public static WebApplication MapControlPlane(this WebApplication app)

@@ -15,8 +15,8 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Warning, "Dropped envelope {MessageId} from {Region}: {Reason}")]
     public static partial void EnvelopeRefused(ILogger logger, string messageId, string region, string reason);
 
-    [LoggerMessage(5, LogLevel.Information, "ControlPlane relay store {Path} ready; Regions: {Regions}")]
-    public static partial void Ready(ILogger logger, string path, string regions);
+    [LoggerMessage(5, LogLevel.Information, "ControlPlane relay store {Store} ready; Regions: {Regions}")]
+    public static partial void Ready(ILogger logger, string store, string regions);
 
     [LoggerMessage(6, LogLevel.Warning, "Refused audit digests from {Region}: {Reason}")]
     public static partial void AuditDigestsRefused(ILogger logger, string region, string reason);
@@ -29,4 +29,10 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Information, "Warmed up the code of {Types} relay message types in {Milliseconds:0} ms")]
     public static partial void WarmedUp(ILogger logger, int types, double milliseconds);
+
+    [LoggerMessage(10, LogLevel.Warning, "ControlPlane replica {Replica} cannot reach the relay log: {Reason}")]
+    public static partial void RelayLogUnreachable(ILogger logger, string replica, string reason);
+
+    [LoggerMessage(11, LogLevel.Warning, "Delivery to {Region} paused: {Reason}")]
+    public static partial void DeliveryPaused(ILogger logger, string region, string reason);
 }

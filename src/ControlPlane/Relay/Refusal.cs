@@ -19,6 +19,9 @@ public static class Refusal
     /// <summary>The cluster's state does not allow it now (AWS's KMSInvalidStateException).</summary>
     public static RpcException InvalidState(string message) => Of(StatusCode.FailedPrecondition, "KMSInvalidStateException", message);
 
+    /// <summary>What keeps the relay's state cannot be reached now; the caller tries again, or another replica (AWS's KMSInternalException is not it: nothing failed here).</summary>
+    public static RpcException Unavailable(string message) => Of(StatusCode.Unavailable, "DependencyTimeoutException", message);
+
     private static RpcException Of(StatusCode code, string reason, string message) => new Google.Rpc.Status
     {
         Code = (int)code,

@@ -10,6 +10,12 @@ public sealed class RegionConnections(TimeProvider time)
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _doorbells = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _deadLetters = new(StringComparer.Ordinal);
 
+    /// <summary>Raised when a Region's stream here opens (true) or ends without a newer one (false).</summary>
+    public event Action<string, bool>? Changed;
+
+    /// <summary>The Regions whose streams this ControlPlane holds now.</summary>
+    public IReadOnlyList<string> Connected() => [.. _connections.Keys];
+
     /// <summary>Registers a new stream for a Region, ending the one it replaces (a reconnect wins over a stale stream).</summary>
     public Connection Open(string region)
     {
@@ -28,13 +34,19 @@ public sealed class RegionConnections(TimeProvider time)
 
         _connections[region] = connection;
         Touch(region);
+        Changed?.Invoke(region, true);
         return connection;
     }
 
     public void Close(Connection connection)
     {
-        _connections.TryRemove(new KeyValuePair<string, Connection>(connection.Region, connection));
+        var last = _connections.TryRemove(new KeyValuePair<string, Connection>(connection.Region, connection));
         Touch(connection.Region);
+        if (last)
+        {
+            Changed?.Invoke(connection.Region, false);
+        }
+
         connection.Replaced.Dispose();
     }
 

@@ -19,7 +19,7 @@ public sealed class RelayMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Cluster.Serving.ScrapeSnapshot<Dictionary<string, (long Depth, DateTimeOffset Oldest)>> _depths;
 
-    public RelayMetrics(IMeterFactory meters, RelayQueue queue, RegionConnections connections, ClusterRegions regions, TimeProvider time)
+    public RelayMetrics(IMeterFactory meters, IRelayQueue queue, RegionConnections connections, ClusterRegions regions, TimeProvider time)
     {
         _depths = new(queue.DepthsAsync, [], time);
         _meter = meters.Create(MeterName);

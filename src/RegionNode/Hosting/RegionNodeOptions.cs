@@ -72,7 +72,10 @@ public sealed class RegionNodeOptions
     /// </summary>
     public double SyncIntervalSeconds { get; set; } = 30;
 
-    /// <summary>The ControlPlane's address (https://...); unset for a Region that runs alone.</summary>
+    /// <summary>
+    /// The ControlPlane's address (https://...), or its replicas' addresses, comma-separated (the Region moves to the
+    /// next when its ControlPlane stops answering); unset for a Region that runs alone.
+    /// </summary>
     public string? ControlPlaneUrl { get; set; }
 
     /// <summary>

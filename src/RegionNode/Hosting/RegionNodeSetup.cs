@@ -180,11 +180,12 @@ public static partial class RegionNodeSetup
                 sp.GetRequiredService<KeyDeliveries>(), sp.GetRequiredService<ILogger<ReplicationHandler>>(), sp.GetRequiredService<NodeMetrics>()));
         }
 
-        services.AddSingleton(sp => new PromotionClaimClient(new Uri(options.ControlPlaneUrl), sp.GetRequiredService<ReplicationIdentity>()));
+        services.AddSingleton(_ => ControlPlaneEndpoints.Parse(options.ControlPlaneUrl, options.Region, out var problem) ?? throw new StartupRefusedException(problem!));
+        services.AddSingleton<PromotionClaimClient>();
         services.AddSingleton<IReplicationChannel, ClusterChannel>();
         services.AddHostedService<ReplicationSyncService>();
         services.AddSingleton<Inbox>();
-        services.AddHostedService(sp => new ControlPlaneLink(new Uri(options.ControlPlaneUrl), sp.GetRequiredService<ReplicationIdentity>(),
+        services.AddHostedService(sp => new ControlPlaneLink(sp.GetRequiredService<ControlPlaneEndpoints>(), sp.GetRequiredService<ReplicationIdentity>(),
             sp.GetRequiredService<RelayStore>(), sp.GetRequiredService<Outbox>(), sp.GetRequiredService<Inbox>(),
             new AuditDigestPublisher(sp.GetRequiredService<AuditStore>(), sp.GetRequiredService<AuditSigningKey>(), sp.GetRequiredService<NodeMeta>()),
             new KeyCensusPublisher(sp.GetRequiredService<StoreCensus>(), sp.GetRequiredService<TimeProvider>()),
@@ -258,9 +259,9 @@ public static partial class RegionNodeSetup
 
         if (!string.IsNullOrEmpty(options.ControlPlaneUrl))
         {
-            if (!Uri.TryCreate(options.ControlPlaneUrl, UriKind.Absolute, out var controlPlane) || controlPlane.Scheme != Uri.UriSchemeHttps)
+            if (ControlPlaneEndpoints.Parse(options.ControlPlaneUrl, options.Region, out var problem) is null)
             {
-                throw new StartupRefusedException("--controlplane must be an https:// address: the link is mutual TLS.");
+                throw new StartupRefusedException(problem!);
             }
 
             try

@@ -10,11 +10,12 @@ namespace Grpc.Mrk.RegionNode.Replication;
 
 /// <summary>
 /// The Region's one long-lived stream to the ControlPlane, over mutual TLS: sends the outbox (again after every
-/// reconnect, until stored), delivers incoming envelopes to the inbox and acknowledges them once applied. Reconnects
-/// with capped exponential back-off; crypto calls never wait on it.
+/// reconnect, until stored), delivers incoming envelopes to the inbox and acknowledges them once applied. When its
+/// ControlPlane stops answering it moves to the next replica at once; after a whole round of them failed it backs off
+/// (capped, exponential). Crypto calls never wait on it.
 /// </summary>
 public sealed class ControlPlaneLink(
-    Uri controlPlane,
+    ControlPlaneEndpoints controlPlanes,
     ReplicationIdentity identity,
     RelayStore store,
     Outbox outbox,
@@ -29,6 +30,9 @@ public sealed class ControlPlaneLink(
     ILogger<ControlPlaneLink> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    /// <summary>A stream open this long counts as one that worked: the failures before it are forgotten.</summary>
+    private static readonly TimeSpan StreamThatLasted = TimeSpan.FromSeconds(5);
 
     /// <summary>Quiet time on the stream before a ping, and how long its answer may take before the link is dropped.</summary>
     private static readonly TimeSpan KeepAlivePingDelay = TimeSpan.FromSeconds(5);
@@ -60,12 +64,14 @@ public sealed class ControlPlaneLink(
         // This Region's prekeys are new with this process, and it holds none of the others': both sides learn them now.
         await deliveries.PublishToAllAsync(stoppingToken).ConfigureAwait(false);
         var backoff = TimeSpan.FromMilliseconds(100);
+        var failedInARow = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
+            var controlPlane = controlPlanes.Current;
+            var started = time.GetTimestamp();
             try
             {
-                await RunStreamAsync(stoppingToken).ConfigureAwait(false);
-                backoff = TimeSpan.FromMilliseconds(100);
+                await RunStreamAsync(controlPlane, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -76,12 +82,26 @@ public sealed class ControlPlaneLink(
                 Log.ControlPlaneUnreachable(logger, controlPlane.ToString(), e.Message);
             }
 
-            await Task.Delay(backoff, time, stoppingToken).ConfigureAwait(false);
-            backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+            // A stream that ended, or never opened, tells the same: that replica is not serving now. The next one is
+            // tried at once; only when every one has failed since the last stream that lasted does the link wait longer.
+            if (time.GetElapsedTime(started) > StreamThatLasted)
+            {
+                failedInARow = 0;
+                backoff = TimeSpan.FromMilliseconds(100);
+            }
+
+            controlPlanes.MoveOn(controlPlane);
+            failedInARow++;
+            await Task.Delay(failedInARow < controlPlanes.All.Count ? TimeSpan.FromMilliseconds(100) : backoff, time, stoppingToken).ConfigureAwait(false);
+            if (failedInARow >= controlPlanes.All.Count)
+            {
+                backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+            }
         }
     }
 
-    private async Task RunStreamAsync(CancellationToken stoppingToken)
+    /// <summary>Runs one stream until it ends.</summary>
+    private async Task RunStreamAsync(Uri controlPlane, CancellationToken stoppingToken)
     {
         using var handler = ClusterHandlers.Create(identity.TlsCertificate,
             (presented, extra) => identity.Trust.Check(presented, extra, ClusterRole.ControlPlane).Identity is not null);
@@ -111,7 +131,7 @@ public sealed class ControlPlaneLink(
 
         // What each envelope sent on this stream carries, so a `stored` for a batch removes all of its messages.
         var carried = new System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        var sending = SendOutboxAsync(WriteAsync, carried, stream.Token);
+        var sending = SendOutboxAsync(controlPlane, WriteAsync, carried, stream.Token);
         var publishing = PublishDigestsAsync(WriteAsync, stream.Token);
         var counting = census.RunAsync(WriteAsync, stream.Token);
         var briefing = auditBriefs.RunAsync(WriteAsync, stream.Token);
@@ -181,7 +201,7 @@ public sealed class ControlPlaneLink(
         }
     }
 
-    private async Task SendOutboxAsync(Func<RegionFrame, Task> write, System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<string>> carried,
+    private async Task SendOutboxAsync(Uri controlPlane, Func<RegionFrame, Task> write, System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<string>> carried,
         CancellationToken cancellationToken)
     {
         // Until the ControlPlane confirms a message as stored it stays in the outbox; each connection sends it once,

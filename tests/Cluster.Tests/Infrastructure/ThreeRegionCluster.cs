@@ -7,7 +7,8 @@ namespace Grpc.Mrk.Cluster.Tests.Infrastructure;
 
 /// <summary>
 /// A ControlPlane and three RegionNodes (us-east-1, eu-west-1, ap-southeast-2) as real processes on 127.0.0.1, with
-/// cluster certificates, fast anti-entropy, and the ability to kill and restart any of them on the same data.
+/// cluster certificates, fast anti-entropy, and the ability to kill and restart any of them on the same data. With a
+/// replicated relay, three ControlPlane replicas on a three-server NATS JetStream log instead of one ControlPlane.
 /// </summary>
 public sealed class ThreeRegionCluster : IAsyncDisposable
 {
@@ -19,24 +20,37 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
     private readonly TempDirectory _directory = new();
     private readonly Dictionary<string, RegionNodeProcess?> _nodes = new(StringComparer.Ordinal);
     private readonly ITestOutputHelper? _output;
-    private readonly int _controlPlanePort = ControlPlaneProcess.FreePort();
+    private readonly int[] _controlPlanePorts;
+    private readonly ControlPlaneProcess?[] _controlPlanes;
 
     private readonly bool _tls;
     private readonly IReadOnlyDictionary<string, string>? _environment;
     private readonly bool _consoleOnLoopback;
 
-    private ThreeRegionCluster(ITestOutputHelper? output, bool tls, IReadOnlyDictionary<string, string>? environment, bool consoleOnLoopback)
+    private ThreeRegionCluster(ITestOutputHelper? output, bool tls, IReadOnlyDictionary<string, string>? environment, bool consoleOnLoopback,
+        bool replicatedRelay)
     {
         _output = output;
         _tls = tls;
         _environment = environment;
         _consoleOnLoopback = consoleOnLoopback;
         Certificates = new ClusterLayout(_directory.Sub("certs"));
+        _controlPlanePorts = [.. Enumerable.Range(0, replicatedRelay ? 3 : 1).Select(_ => ControlPlaneProcess.FreePort())];
+        _controlPlanes = new ControlPlaneProcess?[_controlPlanePorts.Length];
     }
 
     public ClusterLayout Certificates { get; }
 
-    public ControlPlaneProcess? ControlPlane { get; private set; }
+    /// <summary>The ControlPlane; with a replicated relay, the first replica that runs (null when none does).</summary>
+    public ControlPlaneProcess? ControlPlane => _controlPlanes.FirstOrDefault(c => c is not null);
+
+    /// <summary>With a replicated relay: the replicas by index (null where killed), and the log's servers.</summary>
+    public IReadOnlyList<ControlPlaneProcess?> ControlPlaneReplicas => _controlPlanes;
+
+    public IReadOnlyList<RelayLogServer> LogServers { get; private set; } = [];
+
+    /// <summary>Every ControlPlane address, comma-separated, as a Region's --controlplane and the cluster file take it.</summary>
+    public string ControlPlaneAddresses => string.Join(",", _controlPlanePorts.Select(p => $"https://127.0.0.1:{p}"));
 
     public string ConsoleUrl { get; } = $"https://127.0.0.1:{ControlPlaneProcess.FreePort()}/console/";
 
@@ -55,12 +69,21 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
     /// ControlPlane's web console listens on <see cref="ConsoleUrl"/>, without a certificate from loopback only with
     /// <paramref name="consoleOnLoopback"/>.</summary>
     public static async Task<ThreeRegionCluster> StartAsync(ITestOutputHelper? output, bool tls = false, IReadOnlyDictionary<string, string>? environment = null,
-        bool consoleOnLoopback = false)
+        bool consoleOnLoopback = false, bool replicatedRelay = false)
     {
-        var cluster = new ThreeRegionCluster(output, tls, environment, consoleOnLoopback);
+        var cluster = new ThreeRegionCluster(output, tls, environment, consoleOnLoopback, replicatedRelay);
         try
         {
             ClusterBootstrap.Run(cluster.Certificates, Regions, [], TimeProvider.System);
+            if (replicatedRelay)
+            {
+                cluster.LogServers = await RelayLogServer.ConfigureAsync(cluster._directory.Sub("relay-log"), cluster.Certificates, 3, output).ConfigureAwait(false);
+                foreach (var server in cluster.LogServers)
+                {
+                    server.Start();
+                }
+            }
+
             await cluster.StartControlPlaneAsync().ConfigureAwait(false);
             await Task.WhenAll(Regions.Select(cluster.StartRegionAsync)).ConfigureAwait(false);
             await cluster.AllConnectedAsync().ConfigureAwait(false);
@@ -73,18 +96,46 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the ControlPlane, or every replica not running.</summary>
     public async Task StartControlPlaneAsync() =>
-        ControlPlane = await ControlPlaneProcess.StartAsync(ControlPlaneDirectory, Certificates, Regions, _controlPlanePort, _output, _environment,
-            ["--console-urls", new Uri(ConsoleUrl).GetLeftPart(UriPartial.Authority), "--insecure-console-loopback", _consoleOnLoopback ? "true" : "false",
-                // A break-glass promotion waits this long after the old primary was last seen (30 s by default).
-                "--promotion-grace", "2"])
+        await Task.WhenAll(Enumerable.Range(0, _controlPlanes.Length).Where(i => _controlPlanes[i] is null).Select(StartControlPlaneReplicaAsync))
             .ConfigureAwait(false);
+
+    public async Task StartControlPlaneReplicaAsync(int index)
+    {
+        string[] console = index == 0
+            ? ["--console-urls", new Uri(ConsoleUrl).GetLeftPart(UriPartial.Authority), "--insecure-console-loopback", _consoleOnLoopback ? "true" : "false"]
+            : [];
+        // Each replica lists its own log server first, as scripts/run-local.sh --ha does.
+        string[] queue = LogServers.Count == 0
+            ? []
+            : ["--queue", string.Join(",", LogServers.Skip(index).Concat(LogServers.Take(index)).Select(s => s.Url)), "--log-cert", Certificates.RelayLogCertificate,
+                "--log-key", Certificates.RelayLogKey, "--replica-name", $"controlplane-{index}"];
+        _controlPlanes[index] = await ControlPlaneProcess.StartAsync(_controlPlanes.Length == 1 ? ControlPlaneDirectory : _directory.Sub($"controlplane-{index}"),
+                Certificates, Regions, _controlPlanePorts[index], _output, _environment,
+                [.. console, .. queue,
+                    // A break-glass promotion waits this long after the old primary was last seen (30 s by default).
+                    "--promotion-grace", "2"])
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>SIGKILL of one ControlPlane replica.</summary>
+    public async Task KillControlPlaneReplicaAsync(int index)
+    {
+        var replica = _controlPlanes[index] ?? throw new InvalidOperationException($"replica {index} is not running");
+        await replica.KillAsync().ConfigureAwait(false);
+        await replica.DisposeAsync().ConfigureAwait(false);
+        _controlPlanes[index] = null;
+    }
+
+    /// <summary>The index of the replica whose name the status gives (controlplane-N).</summary>
+    public static int ReplicaIndex(string name) => int.Parse(name["controlplane-".Length..], System.Globalization.CultureInfo.InvariantCulture);
 
     public async Task StartRegionAsync(string region) =>
         _nodes[region] = await RegionNodeProcess.StartAsync(DataDirectory(region), _output, region, _environment,
             transport: _tls ? ["--urls", "https://127.0.0.1:0", "--tls-cert", Certificates.RegionCertificate(region), "--tls-key", Certificates.RegionKey(region)] : null,
             certificateAuthority: _tls ? Certificates.AuthorityCertificate : null,
-            extra: ["--controlplane", $"https://127.0.0.1:{_controlPlanePort}/", "--cluster-certs", Certificates.Root, "--sync-interval", "0.5"])
+            extra: ["--controlplane", ControlPlaneAddresses, "--cluster-certs", Certificates.Root, "--sync-interval", "0.5"])
             .ConfigureAwait(false);
 
     /// <summary>Writes a cluster file (as scripts/run-local.sh does) so `mrk --region` reaches these processes; returns its path.</summary>
@@ -93,7 +144,7 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
         var path = _directory.Sub("cluster.json");
         var regions = string.Join(", ", Regions.Select(r => $"\"{r}\": \"{this[r].Endpoint}\""));
         File.WriteAllText(path, $$$"""
-            {"controlPlane": "{{{ControlPlane!.Endpoint}}}", "certificates": "{{{Certificates.Root}}}", "regions": { {{{regions}}} } }
+            {"controlPlane": "{{{ControlPlaneAddresses}}}", "certificates": "{{{Certificates.Root}}}", "regions": { {{{regions}}} } }
             """);
         return path;
     }
@@ -109,9 +160,13 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
 
     public async Task KillControlPlaneAsync()
     {
-        await ControlPlane!.KillAsync().ConfigureAwait(false);
-        await ControlPlane.DisposeAsync().ConfigureAwait(false);
-        ControlPlane = null;
+        for (var i = 0; i < _controlPlanes.Length; i++)
+        {
+            if (_controlPlanes[i] is not null)
+            {
+                await KillControlPlaneReplicaAsync(i).ConfigureAwait(false);
+            }
+        }
     }
 
     public async Task AllConnectedAsync() =>
@@ -200,9 +255,14 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
             await node!.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (ControlPlane is not null)
+        foreach (var controlPlane in _controlPlanes.Where(c => c is not null))
         {
-            await ControlPlane.DisposeAsync().ConfigureAwait(false);
+            await controlPlane!.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var server in LogServers)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
         }
 
         _directory.Dispose();

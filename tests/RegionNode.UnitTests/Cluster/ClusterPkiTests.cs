@@ -17,8 +17,12 @@ public sealed class ClusterPkiTests : IDisposable
     {
         var layout = new ClusterLayout(_folder.FullName);
         var created = ClusterBootstrap.Run(layout, ["us-east-1", "eu-west-1"], [], new FakeTimeProvider(Now));
-        Assert.Equal(7, created.Count); // CA, ControlPlane, operator, and a TLS and a signing certificate per Region
-        foreach (var key in new[] { layout.AuthorityKey, layout.ControlPlaneKey, layout.OperatorKey, layout.RegionKey("us-east-1"), layout.SigningKey("eu-west-1") })
+        Assert.Equal(8, created.Count); // CA, ControlPlane, operator, relay log, and a TLS and a signing certificate per Region
+        foreach (var key in new[]
+                 {
+                     layout.AuthorityKey, layout.ControlPlaneKey, layout.OperatorKey, layout.RelayLogKey, layout.RegionKey("us-east-1"),
+                     layout.SigningKey("eu-west-1"),
+                 })
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
         }
@@ -52,6 +56,14 @@ public sealed class ClusterPkiTests : IDisposable
         Assert.Equal(ClusterRole.ControlPlane, trust.Check(controlPlane, null, ClusterRole.ControlPlane).Identity!.Role);
         using var signing = ClusterPki.Load(layout.SigningCertificate("us-east-1"), layout.SigningKey("us-east-1"));
         Assert.Null(trust.Check(signing, null, ClusterRole.Region).Identity);
+
+        // The relay log's certificate serves its NATS servers and is their clients' (both usages), and is nobody else.
+        using var relayLog = ClusterPki.Load(layout.RelayLogCertificate, layout.RelayLogKey);
+        Assert.Equal(new PeerIdentity(ClusterRole.RelayLog, ClusterBootstrap.RelayLogName), trust.Check(relayLog, null, ClusterRole.RelayLog).Identity);
+        Assert.Null(trust.Check(relayLog, null, ClusterRole.Region, ClusterRole.ControlPlane, ClusterRole.Operator, ClusterRole.User, ClusterRole.Role).Identity);
+        var usages = relayLog.Extensions.OfType<X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>()
+            .Select(o => o.Value).ToList();
+        Assert.Equal([ClusterPki.ServerAuthentication, ClusterPki.ClientAuthentication], usages);
     }
 
     [Fact]

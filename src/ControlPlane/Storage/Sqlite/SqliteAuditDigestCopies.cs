@@ -2,29 +2,18 @@ using System.Security.Cryptography;
 using Grpc.Mrk.Cluster;
 using Microsoft.Data.Sqlite;
 
-namespace Grpc.Mrk.ControlPlane.Storage;
+namespace Grpc.Mrk.ControlPlane.Storage.Sqlite;
 
-/// <summary>A Region's signed audit digest as the ControlPlane keeps it.</summary>
-public sealed record DigestCopy(long Sequence, byte[] Hash, DateTimeOffset CreatedAt, byte[] Signature);
-
-/// <summary>
-/// The copies of each Region's audit digests. A digest is kept only when it verifies with the Region's audit signing
-/// key, which is the first key the Region published (a Region that later presents another key is refused: its log and
-/// key were replaced). The newest <see cref="KeptPerRegion"/> are kept per Region: the newest alone already commits to
-/// every record before it, older ones only narrow down where a log was changed.
-/// </summary>
-public sealed class AuditDigestCopies(RelayQueue database)
+/// <summary>The copies of each Region's audit digests in the single ControlPlane's own file (rules: <see cref="IAuditDigestCopies"/>).</summary>
+public sealed class SqliteAuditDigestCopies(SqliteRelayQueue database) : IAuditDigestCopies
 {
-    public const int KeptPerRegion = 100_000;
-
     /// <summary>Stores the digests; returns the highest sequence now held for the Region, or the reason they were refused.</summary>
     public async Task<(long UpTo, string? Refusal)> StoreAsync(string region, byte[] publicKey, IReadOnlyList<DigestCopy> digests,
         CancellationToken cancellationToken)
     {
-        using var key = AuditDigestSignature.PublicKey(publicKey);
-        if (key is null)
+        if (DigestChecks.Refusal(region, publicKey, digests) is { } refusal)
         {
-            return (0, "the audit public key is not an ECDSA P-384 SubjectPublicKeyInfo");
+            return (0, refusal);
         }
 
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
@@ -37,16 +26,11 @@ public sealed class AuditDigestCopies(RelayQueue database)
         }
         else if (!CryptographicOperations.FixedTimeEquals(pinned, publicKey))
         {
-            return (0, "the Region presents another audit signing key than the one it first published");
+            return (0, DigestChecks.OtherKey);
         }
 
         foreach (var digest in digests)
         {
-            if (!AuditDigestSignature.Verifies(key, region, digest.Sequence, digest.Hash, digest.CreatedAt, digest.Signature))
-            {
-                return (0, $"the digest sealing record {digest.Sequence} does not verify with the Region's audit signing key");
-            }
-
             await ExecuteAsync(connection, transaction, """
                 INSERT INTO audit_digests (region, sequence, hash, created_at, signature) VALUES ($r, $s, $h, $at, $sig)
                 ON CONFLICT (region, sequence) DO NOTHING;
@@ -57,7 +41,7 @@ public sealed class AuditDigestCopies(RelayQueue database)
         await ExecuteAsync(connection, transaction, """
             DELETE FROM audit_digests WHERE region = $r AND sequence <
               (SELECT sequence FROM audit_digests WHERE region = $r ORDER BY sequence DESC LIMIT 1 OFFSET $kept);
-            """, cancellationToken, ("$r", region), ("$kept", KeptPerRegion - 1)).ConfigureAwait(false);
+            """, cancellationToken, ("$r", region), ("$kept", IAuditDigestCopies.KeptPerRegion - 1)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return (digests.Count == 0 ? 0 : digests.Max(d => d.Sequence), null);
     }

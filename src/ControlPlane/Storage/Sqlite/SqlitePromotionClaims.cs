@@ -1,12 +1,12 @@
 using Grpc.Mrk.Cluster;
 
-namespace Grpc.Mrk.ControlPlane.Storage;
+namespace Grpc.Mrk.ControlPlane.Storage.Sqlite;
 
 /// <summary>
 /// Break-glass promotions granted, one Region per key set and epoch: the first claim is kept for good, so two replicas
 /// promoted at once can never both take over a set. The ControlPlane sees no key: only the ID and the epoch.
 /// </summary>
-public sealed class PromotionClaims(RelayQueue database, TimeProvider time)
+public sealed class SqlitePromotionClaims(SqliteRelayQueue database, TimeProvider time) : IPromotionClaims
 {
     /// <summary>Records the claim unless one exists; returns the Region holding the claim (the caller when granted).</summary>
     public async Task<string> ClaimAsync(string keyId, long fromEpoch, string region, CancellationToken cancellationToken)

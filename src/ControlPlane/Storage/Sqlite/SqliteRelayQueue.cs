@@ -1,11 +1,11 @@
 using Grpc.Mrk.Cluster;
 using Microsoft.Data.Sqlite;
 
-namespace Grpc.Mrk.ControlPlane.Storage;
+namespace Grpc.Mrk.ControlPlane.Storage.Sqlite;
 
-/// <summary>The durable per-destination queue: an envelope is stored (synchronous=FULL) before it is acknowledged
-/// to its sender and deleted only when its destination acknowledges it.</summary>
-public sealed class RelayQueue(string path, TimeProvider time) : IDisposable
+/// <summary>The single ControlPlane's queue in its own SQLite file: an envelope is stored (synchronous=FULL) before it is
+/// acknowledged to its sender and deleted only when its destination acknowledges it.</summary>
+public sealed class SqliteRelayQueue(string path, TimeProvider time) : IRelayQueue, IDisposable
 {
     private readonly string _connectionString = new SqliteConnectionStringBuilder
     {
@@ -16,12 +16,12 @@ public sealed class RelayQueue(string path, TimeProvider time) : IDisposable
 
     private readonly SqliteWriteGate _writes = new();
 
-    public string Path => path;
+    public string Describe => $"sqlite:{path}";
 
-    public async Task MigrateAsync(CancellationToken cancellationToken)
+    public async Task PrepareAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await SqliteMigrations.ApplyAsync(connection, typeof(RelayQueue).Assembly, "Grpc.Mrk.ControlPlane.Storage.Migrations.", cancellationToken)
+        await SqliteMigrations.ApplyAsync(connection, typeof(SqliteRelayQueue).Assembly, "Grpc.Mrk.ControlPlane.Storage.Migrations.", cancellationToken)
             .ConfigureAwait(false);
     }
 
