@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the container images: grpc-mrk/regionnode, grpc-mrk/controlplane and grpc-mrk/mrk (tag: $MRK_IMAGE_TAG,
 # default dev). Each is a self-contained, ahead-of-time compiled `dotnet publish` copied into a small base image.
+# With nats-server on this machine (Debian's package) also grpc-mrk/relay-log, a server of the replicated relay log
+# (deploy/compose/ha.yaml).
 #
 #   scripts/build-images.sh [--base-image IMAGE] [--network MODE]
 #
@@ -34,7 +36,15 @@ publish src/Client/Cli mrk
 cp deploy/docker/init-cluster.sh "$out/mrk/init-cluster.sh"
 cp deploy/docker/init-principals.sh "$out/mrk/init-principals.sh"
 
-for image in regionnode controlplane mrk; do
+images=(regionnode controlplane mrk)
+if command -v nats-server >/dev/null; then
+  mkdir -p "$out/relay-log"
+  cp "$(command -v nats-server)" "$out/relay-log/nats-server"
+  cp scripts/lib/relay-log-conf.sh "$out/relay-log/relay-log-conf.sh"
+  images+=(relay-log)
+fi
+
+for image in "${images[@]}"; do
   docker build --quiet --network "$network" --build-arg "BASE_IMAGE=$base_image" -f "deploy/docker/$image.Dockerfile" \
     -t "grpc-mrk/$image:$tag" "$out/$image" >/dev/null
   echo "built grpc-mrk/$image:$tag"

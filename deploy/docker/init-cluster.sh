@@ -6,6 +6,7 @@
 #                      service names) counts for the identity of that name
 #   MRK_ENDPOINT_HOST  host in cluster.json's endpoints; empty: each service's own name
 #   MRK_BASE_PORT      the ControlPlane's port; Region n listens on base + n
+#   MRK_CONTROLPLANE_URLS  the ControlPlane replicas' addresses, comma-separated (a replicated relay); default the one
 set -eu
 regions="${MRK_REGIONS:?}"
 base="${MRK_BASE_PORT:-7100}"
@@ -20,7 +21,7 @@ for region in $(echo "$regions" | tr ',' ' '); do
   endpoints="${endpoints:+${endpoints}, }\"${region}\": \"https://$(host "$region"):${port}\""
 done
 cat > /certs/cluster.json.new <<JSON
-{"controlPlane": "https://$(host controlplane):${base}", "certificates": "/certs", "caBundle": "/certs/ca.crt", "regions": {${endpoints}}}
+{"controlPlane": "${MRK_CONTROLPLANE_URLS:-https://$(host controlplane):${base}}", "certificates": "/certs", "caBundle": "/certs/ca.crt", "regions": {${endpoints}}}
 JSON
 mv /certs/cluster.json.new /certs/cluster.json
 echo "cluster PKI ready in /certs for ${regions}"

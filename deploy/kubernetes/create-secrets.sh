@@ -37,6 +37,10 @@ done
 
 secret mrk-cluster-ca ca.crt "$certs/ca.crt"
 secret mrk-controlplane-tls tls.crt "$certs/controlplane/tls.crt" tls.key "$certs/controlplane/tls.key"
+# The replicated relay log's (deploy/kubernetes-ha): its servers' and the ControlPlane replicas' connections to them.
+if [[ -f "$certs/relay-log/tls.crt" ]]; then
+  secret mrk-relay-log-tls tls.crt "$certs/relay-log/tls.crt" tls.key "$certs/relay-log/tls.key"
+fi
 
 signing=()
 for region in "${regions[@]}"; do

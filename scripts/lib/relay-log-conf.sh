@@ -4,11 +4,15 @@
 # Region's or an operator's certificate chains to the same CA but maps to no user, so it cannot connect.
 # Usage: relay-log-conf.sh NAME CLIENT_ADDRESS CLUSTER_ADDRESS STORE_DIR CERTS_DIR ROUTE_ADDRESS...
 #   addresses are host:port; ROUTE_ADDRESS lists every server's cluster address (its own is ignored by NATS).
+# RELAY_LOG_ADVERTISE=host:port sets the cluster address the server tells its peers (where they cannot reach it
+# directly, such as behind the chaos harness's route proxies).
 set -euo pipefail
 name="$1" client="$2" cluster="$3" store="$4" certs="$5"
 shift 5
 routes=""
 for route in "$@"; do routes="${routes:+${routes}, }nats-route://${route}"; done
+advertise=""
+[[ -n "${RELAY_LOG_ADVERTISE:-}" ]] && advertise="  advertise: \"${RELAY_LOG_ADVERTISE}\""
 cat <<CONF
 server_name: "${name}"
 listen: "${client}"
@@ -30,6 +34,7 @@ authorization {
 cluster {
   name: "mrk-relay-log"
   listen: "${cluster}"
+${advertise}
   routes: [ ${routes} ]
   tls {
     cert_file: "${certs}/relay-log/tls.crt"

@@ -64,7 +64,7 @@ public sealed class ScaleRun(string primaryRegion, MrkClient primary, IReadOnlyD
         {
             var cpu = LocalProcesses.CpuSeconds(p.Pid) - before[p.Name];
             return new ProcessFigures(p.Name, p.Pid, LocalProcesses.RssMb(p.Pid),
-                dataFolder is null ? null : LocalProcesses.StoreMb(Path.Combine(dataFolder, p.Name == "controlplane" ? "controlplane" : p.Name)),
+                dataFolder is null ? null : LocalProcesses.StoreMb(Path.Combine(dataFolder, p.Store)),
                 cpu is null ? null : 100 * cpu / idle.TotalSeconds);
         }).ToList();
         return new ScaleResult(count, replicas.Count, createSeconds, replicateSeconds, totalSeconds, quiet, figures);
@@ -109,12 +109,14 @@ public sealed class ScaleRun(string primaryRegion, MrkClient primary, IReadOnlyD
 /// <summary>The local cluster's processes, found by their command lines in /proc (Linux only; figures are null elsewhere).</summary>
 public static class LocalProcesses
 {
-    public sealed record Found(string Name, int? Pid);
+    /// <summary>A process and its store's folder (relative to the cluster's data folder).</summary>
+    public sealed record Found(string Name, int? Pid, string Store);
 
     /// <summary>
     /// The RegionNode of each Region and the ControlPlane. With <paramref name="dataFolder"/>, a process whose command line
     /// names its own folder under it is preferred, so other clusters on the machine (another test's, another user's) are
-    /// not measured instead.
+    /// not measured instead; a cluster started with `scripts/run-local.sh --ha` (folders controlplane-0..2 and
+    /// relay-log/n0..2 there) gives each ControlPlane replica and each relay log server.
     /// </summary>
     public static IReadOnlyList<Found> Find(IEnumerable<string> regions, string? dataFolder = null)
     {
@@ -135,7 +137,26 @@ public static class LocalProcesses
             var pick = preferred.Count > 0 ? preferred[0] : candidates.FirstOrDefault();
             return pick.Line is null ? null : pick.Pid;
         }
-        return [.. regions.Select(r => new Found(r, PidOf("Grpc.Mrk.RegionNode", r))), new Found("controlplane", PidOf("Grpc.Mrk.ControlPlane", null))];
+        List<Found> found = [.. regions.Select(r => new Found(r, PidOf("Grpc.Mrk.RegionNode", r), r))];
+        if (dataFolder is not null && Directory.Exists(Path.Combine(dataFolder, "controlplane-0")))
+        {
+            for (var i = 0; Directory.Exists(Path.Combine(dataFolder, $"controlplane-{i}")); i++)
+            {
+                var own = Path.Combine(Path.GetFullPath(dataFolder), $"controlplane-{i}") + " ";
+                var replica = commandLines.Where(p => p.Line!.Contains("Grpc.Mrk.ControlPlane", StringComparison.Ordinal) && p.Line.Contains(own, StringComparison.Ordinal))
+                    .Select(p => (int?)p.Pid).FirstOrDefault();
+                found.Add(new Found($"controlplane-{i}", replica, $"controlplane-{i}"));
+                var configuration = Path.Combine(Path.GetFullPath(dataFolder), "relay-log", $"n{i}.conf");
+                var server = commandLines.Where(p => p.Line!.Contains("nats-server", StringComparison.Ordinal) && p.Line.Contains(configuration, StringComparison.Ordinal))
+                    .Select(p => (int?)p.Pid).FirstOrDefault();
+                found.Add(new Found($"relay-log-n{i}", server, Path.Combine("relay-log", $"n{i}")));
+            }
+
+            return found;
+        }
+
+        found.Add(new Found("controlplane", PidOf("Grpc.Mrk.ControlPlane", null), "controlplane"));
+        return found;
     }
 
     public static double? RssMb(int? pid)
@@ -160,8 +181,11 @@ public static class LocalProcesses
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ticksPerSecond;
     }
 
+    /// <summary>The SQLite files in a process's folder, or every file under a relay log server's (its JetStream store).</summary>
     public static double? StoreMb(string folder) => Directory.Exists(folder)
-        ? Directory.EnumerateFiles(folder, "*.db*").Sum(f => new FileInfo(f).Length) / (1024.0 * 1024.0)
+        ? (Path.GetFileName(Path.GetDirectoryName(folder)) == "relay-log"
+            ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            : Directory.EnumerateFiles(folder, "*.db*")).Sum(f => new FileInfo(f).Length) / (1024.0 * 1024.0)
         : null;
 
     private static string? Read(string path)

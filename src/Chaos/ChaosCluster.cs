@@ -13,7 +13,10 @@ namespace Grpc.Mrk.Chaos;
 /// A ControlPlane and three RegionNodes as real processes, on 127.0.0.1 or each in a network namespace of its own
 /// (<see cref="NamespaceNetwork"/>), each Region reaching the ControlPlane through its own <see cref="FaultProxy"/>,
 /// all data under one folder. Any process can be killed, paused and restarted on the same data and ports; any Region's
-/// link can be cut, silenced or slowed by its proxy, and in namespaces also cut by iptables.
+/// link can be cut, silenced or slowed by its proxy, and in namespaces also cut by iptables. With a replicated relay
+/// (loopback only) three ControlPlane replicas share a three-server NATS JetStream log: each Region reaches every
+/// replica through a proxy of its own, and each log server reaches the others through proxies too, so one can be cut
+/// off from its peers.
 /// </summary>
 public sealed class ChaosCluster : IAsyncDisposable
 {
@@ -21,15 +24,21 @@ public sealed class ChaosCluster : IAsyncDisposable
     private static readonly TimeSpan ReadyWithin = TimeSpan.FromSeconds(60);
 
     private readonly Dictionary<string, NodeProcess> _regions = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, FaultProxy> _links = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FaultProxy[]> _links = new(StringComparer.Ordinal);
+    private readonly Dictionary<(int From, int To), FaultProxy> _routes = [];
     private readonly Dictionary<string, MrkClient> _clients = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Uri> _endpoints = new(StringComparer.Ordinal);
     private readonly X509Certificate2 _workloadIdentity;
     private readonly X509Certificate2 _operatorIdentity;
     private readonly Dictionary<string, MrkClient> _operatorClients = new(StringComparer.Ordinal);
 
-    private ChaosCluster(string folder, NamespaceNetwork? network)
+    private ChaosCluster(string folder, NamespaceNetwork? network, bool replicatedRelay)
     {
+        if (replicatedRelay && network is not null)
+        {
+            throw new InvalidOperationException("a replicated relay runs on loopback only (--network loopback).");
+        }
+
         Folder = folder;
         Network = network;
         Layout = new ClusterLayout(Path.Combine(folder, "certs"));
@@ -50,22 +59,28 @@ public sealed class ChaosCluster : IAsyncDisposable
 
         // In namespaces every process has an address and all ports to itself; on loopback each takes a free port.
         IPEndPoint Listen(string member) => network is null ? new IPEndPoint(IPAddress.Loopback, LoopbackPorts.Take()) : new IPEndPoint(network.Inside(member), 7000);
-        var controlPlane = Listen(ControlPlaneMember);
-        ControlPlaneEndpoint = Https(controlPlane);
-        Directory.CreateDirectory(ControlPlaneData);
-        ControlPlane = new NodeProcess("controlplane", ProductBinaries.ControlPlane,
-        [
-            "--data-dir", ControlPlaneData, "--regions", string.Join(",", [.. Regions, Adversary]), "--ca-cert", Layout.AuthorityCertificate,
-            "--tls-cert", Layout.ControlPlaneCertificate, "--tls-key", Layout.ControlPlaneKey, "--urls", ControlPlaneEndpoint.ToString().TrimEnd('/'),
+        var controlPlanes = Enumerable.Range(0, replicatedRelay ? 3 : 1).Select(_ => Listen(ControlPlaneMember)).ToList();
+        ControlPlaneEndpoints = [.. controlPlanes.Select(Https)];
+        string[][] queues = replicatedRelay ? StartingLog(folder) : [[]];
+        ControlPlanes = [.. controlPlanes.Select((listen, i) =>
+        {
+            var data = replicatedRelay ? $"{ControlPlaneData}-{i}" : ControlPlaneData;
+            Directory.CreateDirectory(data);
+            return new NodeProcess(replicatedRelay ? $"controlplane-{i}" : "controlplane", ProductBinaries.ControlPlane,
+            [
+                "--data-dir", data, "--regions", string.Join(",", [.. Regions, Adversary]), "--ca-cert", Layout.AuthorityCertificate,
+                "--tls-cert", Layout.ControlPlaneCertificate, "--tls-key", Layout.ControlPlaneKey, "--urls", Https(listen).ToString().TrimEnd('/'),
 
-            // rebuild-region promotes replicas of the sets the lost Region led once it has been gone this long.
-            "--promotion-grace", "1",
-        ], Path.Combine(folder, "logs", "controlplane.log"), network?.Namespace(ControlPlaneMember));
+                // rebuild-region promotes replicas of the sets the lost Region led once it has been gone this long.
+                "--promotion-grace", "1",
+                .. queues[i],
+            ], Path.Combine(folder, "logs", replicatedRelay ? $"controlplane-{i}.log" : "controlplane.log"), network?.Namespace(ControlPlaneMember));
+        })];
 
         foreach (var region in Regions)
         {
-            var link = new FaultProxy(network?.Host(region) ?? IPAddress.Loopback, controlPlane);
-            _links[region] = link;
+            var links = controlPlanes.Select(c => new FaultProxy(network?.Host(region) ?? IPAddress.Loopback, c)).ToArray();
+            _links[region] = links;
             var endpoint = Https(Listen(region));
             _endpoints[region] = endpoint;
             Directory.CreateDirectory(DataDirectory(region));
@@ -73,7 +88,7 @@ public sealed class ChaosCluster : IAsyncDisposable
             [
                 "--region", region, "--data-dir", DataDirectory(region), "--urls", endpoint.ToString().TrimEnd('/'),
                 "--tls-cert", Layout.RegionCertificate(region), "--tls-key", Layout.RegionKey(region),
-                "--controlplane", Https(link.Endpoint).ToString().TrimEnd('/'), "--cluster-certs", Layout.Root, "--sync-interval", "0.5",
+                "--controlplane", string.Join(",", links.Select(l => Https(l.Endpoint).ToString().TrimEnd('/'))), "--cluster-certs", Layout.Root, "--sync-interval", "0.5",
                 "--insecure-allow-anonymous", network is null ? "true" : "false",
 
                 // The workload measures what faults do to replication; a burst of it over CreateKey's 5 a second would
@@ -109,17 +124,103 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public ClusterLayout Layout { get; }
 
-    public Uri ControlPlaneEndpoint { get; }
+    /// <summary>The (first) ControlPlane's relay address: where the fuzzer and the adversary connect.</summary>
+    public Uri ControlPlaneEndpoint => ControlPlaneEndpoints[0];
+
+    public IReadOnlyList<Uri> ControlPlaneEndpoints { get; }
 
     public string ControlPlaneData => Path.Combine(Folder, "controlplane");
 
-    public NodeProcess ControlPlane { get; }
+    /// <summary>The ControlPlane, or its replicas with a replicated relay.</summary>
+    public IReadOnlyList<NodeProcess> ControlPlanes { get; }
+
+    /// <summary>The relay log's servers (none with a single ControlPlane).</summary>
+    public IReadOnlyList<NodeProcess> LogServers { get; private set; } = [];
+
+    public bool ReplicatedRelay => LogServers.Count > 0;
 
     public string DataDirectory(string region) => Path.Combine(Folder, region);
 
     public NodeProcess Region(string region) => _regions[region];
 
-    public FaultProxy Link(string region) => _links[region];
+    /// <summary>Sets every link of <paramref name="region"/> to the ControlPlane (one per replica) to <paramref name="mode"/>.</summary>
+    public void SetLink(string region, LinkMode mode, TimeSpan delay = default)
+    {
+        foreach (var link in _links[region])
+        {
+            link.Set(mode, delay);
+        }
+    }
+
+    /// <summary>Cuts log server <paramref name="server"/> off from the other servers (both directions), or joins it again.</summary>
+    public void SetRoutes(int server, LinkMode mode)
+    {
+        foreach (var ((from, to), route) in _routes)
+        {
+            if (from == server || to == server)
+            {
+                route.Set(mode);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Configures the relay log's three servers (started with the cluster): each reaches the others through a proxy per
+    /// direction and tells them an address nobody listens on, so no route bypasses the proxies. Returns each replica's
+    /// --queue arguments, its own server first.
+    /// </summary>
+    private string[][] StartingLog(string folder)
+    {
+        var clientPorts = Enumerable.Range(0, 3).Select(_ => LoopbackPorts.Take()).ToArray();
+        var routePorts = Enumerable.Range(0, 3).Select(_ => LoopbackPorts.Take()).ToArray();
+        for (var from = 0; from < 3; from++)
+        {
+            for (var to = 0; to < 3; to++)
+            {
+                if (from != to)
+                {
+                    _routes[(from, to)] = new FaultProxy(new IPEndPoint(IPAddress.Loopback, routePorts[to]));
+                }
+            }
+        }
+
+        var servers = new List<NodeProcess>();
+        for (var i = 0; i < 3; i++)
+        {
+            var store = Path.Combine(folder, "relay-log", $"n{i}");
+            Directory.CreateDirectory(store);
+            var configuration = Path.Combine(folder, "relay-log", $"n{i}.conf");
+            var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (var argument in new[]
+                     {
+                         ProductBinaries.RelayLogConfiguration, $"n{i}", $"127.0.0.1:{clientPorts[i]}", $"127.0.0.1:{routePorts[i]}", store, Layout.Root,
+                     }.Concat(Enumerable.Range(0, 3).Where(j => j != i).Select(j => _routes[(i, j)].Endpoint.ToString())))
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.Environment["RELAY_LOG_ADVERTISE"] = $"127.0.0.1:{LoopbackPorts.Take()}";
+            using (var script = System.Diagnostics.Process.Start(start)!)
+            {
+                File.WriteAllText(configuration, script.StandardOutput.ReadToEnd());
+                script.WaitForExit();
+                if (script.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"{ProductBinaries.RelayLogConfiguration} failed with exit code {script.ExitCode}.");
+                }
+            }
+
+            servers.Add(new NodeProcess($"relay-log-n{i}", "nats-server", ["-c", configuration], Path.Combine(folder, "logs", $"relay-log-n{i}.log"),
+                native: true));
+        }
+
+        LogServers = servers;
+        return [.. Enumerable.Range(0, 3).Select(i => new[]
+        {
+            "--queue", string.Join(",", Enumerable.Range(0, 3).Select(k => $"nats://127.0.0.1:{clientPorts[(i + k) % 3]}")),
+            "--log-cert", Layout.RelayLogCertificate, "--log-key", Layout.RelayLogKey, "--replica-name", $"controlplane-{i}",
+        })];
+    }
 
     public MrkClient Client(string region) => _clients[region];
 
@@ -137,7 +238,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     public static async Task<ChaosCluster> StartAsync(string folder, CancellationToken cancellationToken) =>
         await StartAsync(folder, ChaosNetwork.Loopback, cancellationToken).ConfigureAwait(false);
 
-    public static async Task<ChaosCluster> StartAsync(string folder, ChaosNetwork network, CancellationToken cancellationToken)
+    public static async Task<ChaosCluster> StartAsync(string folder, ChaosNetwork network, CancellationToken cancellationToken, bool replicatedRelay = false)
     {
         var namespaces = network == ChaosNetwork.Namespaces
             ? await NamespaceNetwork.CreateAsync([ControlPlaneMember, .. Regions]).ConfigureAwait(false)
@@ -145,7 +246,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         ChaosCluster cluster;
         try
         {
-            cluster = new ChaosCluster(folder, namespaces);
+            cluster = new ChaosCluster(folder, namespaces, replicatedRelay);
         }
         catch
         {
@@ -159,7 +260,16 @@ public sealed class ChaosCluster : IAsyncDisposable
 
         try
         {
-            cluster.ControlPlane.Start();
+            foreach (var server in cluster.LogServers)
+            {
+                server.Start();
+            }
+
+            foreach (var controlPlane in cluster.ControlPlanes)
+            {
+                controlPlane.Start();
+            }
+
             foreach (var region in Regions)
             {
                 cluster.Region(region).Start();
@@ -232,16 +342,31 @@ public sealed class ChaosCluster : IAsyncDisposable
     public async Task<GetClusterStatusResponse> StatusAsync(CancellationToken cancellationToken)
     {
         using var certificate = ClusterPki.Load(Layout.OperatorCertificate, Layout.OperatorKey);
-        using var handler = ClusterHandlers.Create(certificate, ClusterHandlers.ControlPlane(CertificateFiles.LoadCertificate(Layout.AuthorityCertificate)));
-        using var channel = GrpcChannel.ForAddress(ControlPlaneEndpoint, new GrpcChannelOptions { HttpHandler = handler });
-        var status = await new ClusterAdmin.ClusterAdminClient(channel)
-            .GetClusterStatusAsync(new GetClusterStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken)
-            .ResponseAsync.ConfigureAwait(false);
+        Grpc.Core.RpcException? last = null;
+        foreach (var endpoint in ControlPlaneEndpoints)
+        {
+            using var handler = ClusterHandlers.Create(certificate, ClusterHandlers.ControlPlane(CertificateFiles.LoadCertificate(Layout.AuthorityCertificate)));
+            using var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = handler });
+            try
+            {
+                var status = await new ClusterAdmin.ClusterAdminClient(channel)
+                    .GetClusterStatusAsync(new GetClusterStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken)
+                    .ResponseAsync.ConfigureAwait(false);
 
-        // The adversary's Region never connects, and what waits for it is no Region's backlog.
-        var real = new GetClusterStatusResponse();
-        real.Regions.Add(status.Regions.Where(r => r.Region != Adversary));
-        return real;
+                // The adversary's Region never connects, and what waits for it is no Region's backlog.
+                var real = new GetClusterStatusResponse { RelayLog = status.RelayLog };
+                real.Regions.Add(status.Regions.Where(r => r.Region != Adversary));
+                real.ControlPlanes.Add(status.ControlPlanes);
+                return real;
+            }
+            catch (Grpc.Core.RpcException e)
+            {
+                // With replicas, any one that answers will do.
+                last = e;
+            }
+        }
+
+        throw last!;
     }
 
     public async Task WaitConnectedAsync(CancellationToken cancellationToken)
@@ -273,23 +398,31 @@ public sealed class ChaosCluster : IAsyncDisposable
     /// </summary>
     public Task CutAsync(string region, bool reset) =>
         (Network ?? throw new InvalidOperationException("iptables partitions need the cluster in network namespaces."))
-        .CutAsync(region, Link(region).Endpoint.Address, Link(region).Endpoint.Port, reset);
+        .CutAsync(region, _links[region][0].Endpoint.Address, _links[region][0].Endpoint.Port, reset);
 
     public Task RestoreAsync(string region) => Network?.HealAsync(region) ?? Task.CompletedTask;
 
     /// <summary>Ends every fault: links open, paused processes resumed, stopped processes started again.</summary>
     public async Task HealAsync(CancellationToken cancellationToken)
     {
-        foreach (var (region, link) in _links)
+        foreach (var region in _links.Keys)
         {
-            link.Set(LinkMode.Open);
+            SetLink(region, LinkMode.Open);
             await RestoreAsync(region).ConfigureAwait(false);
         }
 
-        await ControlPlane.ResumeAsync().ConfigureAwait(false);
-        if (!ControlPlane.Running)
+        foreach (var route in _routes.Values)
         {
-            ControlPlane.Start();
+            route.Set(LinkMode.Open);
+        }
+
+        foreach (var process in LogServers.Concat(ControlPlanes))
+        {
+            await process.ResumeAsync().ConfigureAwait(false);
+            if (!process.Running)
+            {
+                process.Start();
+            }
         }
 
         foreach (var region in Regions)
@@ -319,8 +452,12 @@ public sealed class ChaosCluster : IAsyncDisposable
             await node.DisposeAsync().ConfigureAwait(false);
         }
 
-        await ControlPlane.DisposeAsync().ConfigureAwait(false);
-        foreach (var link in _links.Values)
+        foreach (var process in ControlPlanes.Concat(LogServers))
+        {
+            await process.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var link in _links.Values.SelectMany(l => l).Concat(_routes.Values))
         {
             await link.DisposeAsync().ConfigureAwait(false);
         }

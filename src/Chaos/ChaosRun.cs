@@ -25,11 +25,13 @@ public static class ChaosRun
         Directory.CreateDirectory(folder);
         var figures = new RunFigures
         {
-            Seed = settings.Seed, Network = settings.Network == ChaosNetwork.Namespaces ? "network namespaces" : "loopback",
+            Seed = settings.Seed,
+            Network = (settings.Network == ChaosNetwork.Namespaces ? "network namespaces" : "loopback")
+                      + (settings.ReplicatedRelay ? ", replicated relay (3 ControlPlanes, 3 NATS servers)" : string.Empty),
         };
         var clock = Stopwatch.StartNew();
         using var history = new History(Path.Combine(folder, "history.jsonl"), settings.Seed, settings.Describe());
-        await using (var cluster = await ChaosCluster.StartAsync(folder, settings.Network, cancellationToken).ConfigureAwait(false))
+        await using (var cluster = await ChaosCluster.StartAsync(folder, settings.Network, cancellationToken, settings.ReplicatedRelay).ConfigureAwait(false))
         {
             var ledger = new Ledger();
             var workload = new Workload(cluster, ledger, history, figures);

@@ -23,6 +23,12 @@ public sealed record ChaosSettings
     /// <summary>Loopback, or each process in its own network namespace (adds iptables partitions; needs root).</summary>
     public ChaosNetwork Network { get; init; } = ChaosNetwork.Loopback;
 
+    /// <summary>
+    /// Three ControlPlane replicas on a three-server NATS JetStream log instead of one ControlPlane (loopback only): adds
+    /// the faults that kill a replica, kill a log server and cut a log server off from the others.
+    /// </summary>
+    public bool ReplicatedRelay { get; init; }
+
     /// <summary>Where the cluster's data, logs and the history go; a new temporary folder when null.</summary>
     public string? Folder { get; init; }
 
@@ -36,6 +42,7 @@ public sealed record ChaosSettings
     {
         ["iterations"] = Iterations, ["operationsPerIteration"] = OperationsPerIteration, ["workers"] = Workers,
         ["iterationSeconds"] = IterationTime.TotalSeconds, ["maxMinutes"] = MaxDuration.TotalMinutes, ["network"] = Network.ToString(),
+        ["relay"] = ReplicatedRelay ? "replicated" : "single",
         ["faults"] = Faults is null ? "all" : string.Join(",", Faults),
     };
 }

@@ -8,6 +8,7 @@ namespace Grpc.Mrk.Chaos;
 /// burst of replication work (<paramref name="burst"/>), and while its batches travel the primary, a replica or the
 /// ControlPlane is killed, or a link passes part of what it carries and is reset; and a Region's store lost and
 /// restored from an online backup, or lost with no backup and rebuilt from the other Regions (<see cref="StoreLoss"/>).
+/// With a replicated relay also a replica killed or paused, a log server killed or cut off from its peers.
 /// </summary>
 public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures figures, Nemesis.Burst burst, StoreLoss? storeLoss = null,
     IReadOnlyList<string>? only = null)
@@ -25,7 +26,13 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
     /// <summary>Partitions made by iptables inside a Region's network namespace (only when the cluster runs in namespaces).</summary>
     public static readonly string[] NamespaceKinds = ["partition-iptables-drop", "partition-iptables-reject"];
 
-    private readonly string[] _kinds = (cluster.Network is null ? Kinds : [.. Kinds, .. NamespaceKinds])
+    /// <summary>
+    /// Faults of a replicated relay (only with one): a ControlPlane replica killed or paused, a log server killed, and
+    /// a log server cut off from the others (the replica that uses it is then cut off from the log's majority).
+    /// </summary>
+    public static readonly string[] ReplicatedRelayKinds = ["kill-controlplane-replica", "pause-controlplane-replica", "kill-log-node", "partition-log-node"];
+
+    private readonly string[] _kinds = Kinds.Concat(cluster.Network is null ? [] : NamespaceKinds).Concat(cluster.ReplicatedRelay ? ReplicatedRelayKinds : [])
         .Where(k => only is null || only.Contains(k)).DefaultIfEmpty("kill-region").ToArray();
 
     /// <summary>Faults, one after another, until <paramref name="until"/> is cancelled; each lasts a seeded 0.3-2 s.</summary>
@@ -45,9 +52,23 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
             var kind = _kinds[random.Next(_kinds.Length)];
             var region = ChaosCluster.Regions[random.Next(ChaosCluster.Regions.Length)];
             var duration = TimeSpan.FromMilliseconds(random.Next(300, 2000));
+            var replica = random.Next(cluster.ControlPlanes.Count);
+            if (kind.EndsWith("-log-node", StringComparison.Ordinal))
+            {
+                // Long enough, at times, for the log to elect new leaders (its election takes seconds).
+                duration *= 3;
+            }
+
             history.Write("fault", new Dictionary<string, object?>
             {
-                ["iteration"] = iteration, ["kind"] = kind, ["target"] = kind.Contains("controlplane", StringComparison.Ordinal) ? "controlplane" : region,
+                ["iteration"] = iteration, ["kind"] = kind,
+                ["target"] = kind switch
+                {
+                    _ when kind.EndsWith("-log-node", StringComparison.Ordinal) => $"relay-log-n{replica}",
+                    _ when kind.EndsWith("-controlplane-replica", StringComparison.Ordinal) => $"controlplane-{replica}",
+                    _ when kind.Contains("controlplane", StringComparison.Ordinal) => "controlplane",
+                    _ => region,
+                },
                 ["durationMs"] = (int)duration.TotalMilliseconds,
             });
             figures.Fault(kind);
@@ -57,24 +78,45 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
             }
             else
             {
-                await InjectAsync(kind, region, duration, random).ConfigureAwait(false);
+                await InjectAsync(kind, region, duration, random, replica).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task InjectAsync(string kind, string region, TimeSpan duration, Random random)
+    private async Task InjectAsync(string kind, string region, TimeSpan duration, Random random, int replica = 0)
     {
         switch (kind)
         {
+            case "kill-controlplane-replica":
+            case "kill-log-node":
+                var victim = kind == "kill-log-node" ? cluster.LogServers[replica] : cluster.ControlPlanes[replica];
+                await victim.KillAsync().ConfigureAwait(false);
+                await Task.Delay(duration).ConfigureAwait(false);
+                victim.Start();
+                break;
+            case "pause-controlplane-replica":
+                await cluster.ControlPlanes[replica].PauseAsync().ConfigureAwait(false);
+                await Task.Delay(duration).ConfigureAwait(false);
+                await cluster.ControlPlanes[replica].ResumeAsync().ConfigureAwait(false);
+                break;
+            case "partition-log-node":
+                cluster.SetRoutes(replica, LinkMode.Blackhole);
+                await Task.Delay(duration).ConfigureAwait(false);
+                cluster.SetRoutes(replica, LinkMode.Open);
+                break;
             case "kill-region":
                 await cluster.Region(region).KillAsync().ConfigureAwait(false);
                 await Task.Delay(duration).ConfigureAwait(false);
                 cluster.Region(region).Start();
                 break;
             case "kill-controlplane":
-                await cluster.ControlPlane.KillAsync().ConfigureAwait(false);
+                await Task.WhenAll(cluster.ControlPlanes.Select(c => c.KillAsync())).ConfigureAwait(false);
                 await Task.Delay(duration).ConfigureAwait(false);
-                cluster.ControlPlane.Start();
+                foreach (var controlPlane in cluster.ControlPlanes)
+                {
+                    controlPlane.Start();
+                }
+
                 break;
             case "pause-region":
                 await cluster.Region(region).PauseAsync().ConfigureAwait(false);
@@ -82,15 +124,15 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
                 await cluster.Region(region).ResumeAsync().ConfigureAwait(false);
                 break;
             case "pause-controlplane":
-                await cluster.ControlPlane.PauseAsync().ConfigureAwait(false);
+                await Task.WhenAll(cluster.ControlPlanes.Select(c => c.PauseAsync())).ConfigureAwait(false);
                 await Task.Delay(duration).ConfigureAwait(false);
-                await cluster.ControlPlane.ResumeAsync().ConfigureAwait(false);
+                await Task.WhenAll(cluster.ControlPlanes.Select(c => c.ResumeAsync())).ConfigureAwait(false);
                 break;
             case "partition-reset":
             case "partition-blackhole":
-                cluster.Link(region).Set(kind == "partition-reset" ? LinkMode.Reset : LinkMode.Blackhole);
+                cluster.SetLink(region, kind == "partition-reset" ? LinkMode.Reset : LinkMode.Blackhole);
                 await Task.Delay(duration).ConfigureAwait(false);
-                cluster.Link(region).Set(LinkMode.Open);
+                cluster.SetLink(region, LinkMode.Open);
                 break;
             case "partition-iptables-drop":
             case "partition-iptables-reject":
@@ -99,14 +141,14 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
                 await cluster.RestoreAsync(region).ConfigureAwait(false);
                 break;
             case "cut-link-midway":
-                cluster.Link(region).Set(LinkMode.CutMidway);
+                cluster.SetLink(region, LinkMode.CutMidway);
                 await Task.Delay(duration).ConfigureAwait(false);
-                cluster.Link(region).Set(LinkMode.Open);
+                cluster.SetLink(region, LinkMode.Open);
                 break;
             case "slow-link":
-                cluster.Link(region).Set(LinkMode.Slow, TimeSpan.FromMilliseconds(random.Next(20, 200)));
+                cluster.SetLink(region, LinkMode.Slow, TimeSpan.FromMilliseconds(random.Next(20, 200)));
                 await Task.Delay(duration).ConfigureAwait(false);
-                cluster.Link(region).Set(LinkMode.Open);
+                cluster.SetLink(region, LinkMode.Open);
                 break;
             case "restart-without-domain-key":
                 await RestartWithoutDomainKeyAsync(region).ConfigureAwait(false);

@@ -8,8 +8,10 @@ namespace Grpc.Mrk.Chaos;
 /// One product process (a RegionNode or the ControlPlane) started from its build, with its output appended to a log
 /// file, that can be killed (SIGKILL), paused (SIGSTOP) and resumed (SIGCONT), and started again on the same data. With a
 /// network namespace it runs inside it (`ip netns exec` replaces itself with the process, so the PID is the product's).
+/// With <paramref name="native"/>, <paramref name="dll"/> names a program run as it is (a relay log server).
 /// </summary>
-public sealed class NodeProcess(string name, string dll, IReadOnlyList<string> arguments, string logFile, string? networkNamespace = null)
+public sealed class NodeProcess(string name, string dll, IReadOnlyList<string> arguments, string logFile, string? networkNamespace = null,
+    bool native = false)
     : IAsyncDisposable
 {
     private Process? _process;
@@ -34,19 +36,24 @@ public sealed class NodeProcess(string name, string dll, IReadOnlyList<string> a
 
         _log?.Dispose();
         _log = new StreamWriter(new FileStream(LogFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-        var start = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip")
+        var program = native ? dll : "dotnet";
+        var start = new ProcessStartInfo(networkNamespace is null ? program : "ip")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         if (networkNamespace is not null)
         {
-            foreach (var argument in new[] { "netns", "exec", networkNamespace, "dotnet" })
+            foreach (var argument in new[] { "netns", "exec", networkNamespace, program })
             {
                 start.ArgumentList.Add(argument);
             }
         }
 
-        start.ArgumentList.Add(dll);
+        if (!native)
+        {
+            start.ArgumentList.Add(dll);
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -13,6 +13,9 @@ public static class ProductBinaries
 
     public static string ControlPlane => Built("ControlPlane", "Grpc.Mrk.ControlPlane.dll");
 
+    /// <summary>The script that prints a relay log server's configuration (the same as scripts/run-local.sh --ha uses).</summary>
+    public static string RelayLogConfiguration => Path.Combine(Root, "scripts", "lib", "relay-log-conf.sh");
+
     private static string Built(string project, string dll)
     {
         var path = Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", dll);

@@ -19,11 +19,19 @@ var network = new Option<string>("--network")
 };
 network.AcceptOnlyFromAmong("auto", "loopback", "namespaces");
 var json = new Option<string?>("--json") { Description = "also write the figures as JSON to this file" };
-var faults = new Option<string?>("--faults") { Description = $"comma-separated fault kinds to draw from (default: all): {string.Join(", ", [.. Nemesis.Kinds, .. Nemesis.NamespaceKinds])}" };
+var relay = new Option<string>("--relay")
+{
+    Description = "single: one ControlPlane with its SQLite queue; replicated: three ControlPlane replicas on a three-server NATS JetStream log "
+                  + "(loopback only; needs nats-server), adding the faults of replicas and log servers",
+    DefaultValueFactory = _ => "single",
+};
+relay.AcceptOnlyFromAmong("single", "replicated");
+string[] allFaults = [.. Nemesis.Kinds, .. Nemesis.NamespaceKinds, .. Nemesis.ReplicatedRelayKinds];
+var faults = new Option<string?>("--faults") { Description = $"comma-separated fault kinds to draw from (default: all): {string.Join(", ", allFaults)}" };
 faults.Validators.Add(result =>
 {
     var unknown = (result.GetValueOrDefault<string?>() ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-        .Where(k => !Nemesis.Kinds.Contains(k) && !Nemesis.NamespaceKinds.Contains(k)).ToList();
+        .Where(k => !allFaults.Contains(k)).ToList();
     if (unknown.Count > 0)
     {
         result.AddError($"unknown fault kinds: {string.Join(", ", unknown)}");
@@ -33,11 +41,18 @@ faults.Validators.Add(result =>
 var run = new Command("run", "Runs the seeded workload against a ControlPlane and three RegionNodes started here (on 127.0.0.1, or each in a network namespace of its own) while faults are injected, "
                              + "then heals and checks every invariant. Exit code 1 when anything was violated.")
 {
-    seed, iterations, operations, workers, iterationSeconds, maxMinutes, network, folder, json, faults,
+    seed, iterations, operations, workers, iterationSeconds, maxMinutes, network, relay, folder, json, faults,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
-    var asked = parse.GetValue(network);
+    var replicated = parse.GetValue(relay) == "replicated";
+    var asked = replicated ? "loopback" : parse.GetValue(network);
+    if (replicated && parse.GetValue(network) == "namespaces")
+    {
+        await Console.Error.WriteLineAsync("--relay replicated runs on loopback only: give --network loopback or auto").ConfigureAwait(false);
+        return 2;
+    }
+
     var unavailable = asked == "loopback" ? null : await NamespaceNetwork.UnavailableAsync().ConfigureAwait(false);
     if (unavailable is not null && asked == "namespaces")
     {
@@ -57,6 +72,7 @@ run.SetAction(async (parse, cancellationToken) =>
         MaxDuration = TimeSpan.FromMinutes(parse.GetValue(maxMinutes)),
         Network = asked != "loopback" && unavailable is null ? ChaosNetwork.Namespaces : ChaosNetwork.Loopback, Folder = parse.GetValue(folder), Keep = parse.GetValue(folder) is not null,
         Faults = parse.GetValue(faults)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        ReplicatedRelay = replicated,
     };
     RunFigures figures;
     string where;

@@ -48,6 +48,30 @@ public sealed class ChaosHarnessTests(ITestOutputHelper output)
         Assert.True(figures.Checks["every acknowledged management call has exactly one audit record"] >= 20);
     }
 
+    /// <summary>
+    /// No single ControlPlane: three replicas on a three-server NATS log, with replicas and log servers killed, paused
+    /// and cut off from each other beside Region faults; nothing is lost and every check holds.
+    /// </summary>
+    [Fact]
+    public async Task ReplicatedRelay_ReplicaAndLogServerFaults_LoseNothing()
+    {
+        var settings = new ChaosSettings
+        {
+            Seed = Seed, Iterations = 5, OperationsPerIteration = 40, Workers = 4, IterationTime = TimeSpan.FromSeconds(6),
+            MaxDuration = TimeSpan.FromMinutes(8), Network = ChaosNetwork.Loopback, ReplicatedRelay = true,
+            Faults = [.. Nemesis.ReplicatedRelayKinds, "kill-region"],
+        };
+        var (figures, folder) = await ChaosRun.RunAsync(settings, output.WriteLine, CancellationToken.None).WithTimeout(TimeSpan.FromMinutes(10));
+        output.WriteLine(ChaosReport.Table(figures));
+        Assert.True(figures.Violations.Count == 0, $"violations (data and history kept in {folder}):\n{string.Join("\n", figures.Violations)}");
+        Assert.Equal(0, figures.Count(Outcome.Internal));
+        Assert.Equal(5, figures.Iterations);
+        Assert.True(Nemesis.ReplicatedRelayKinds.Sum(k => figures.Faults.GetValueOrDefault(k)) >= 2,
+            $"only {Nemesis.ReplicatedRelayKinds.Sum(k => figures.Faults.GetValueOrDefault(k))} replica or log server faults injected");
+        Assert.True(figures.Count(Outcome.Acknowledged) >= 50, $"only {figures.Count(Outcome.Acknowledged)} operations acknowledged");
+        Assert.True(figures.Checks["no key material outside its Region's store"] >= 1);
+    }
+
     [Fact]
     public async Task AStoppedRun_StopsItsProcesses_KeepsItsFolder_AndSaysSo()
     {

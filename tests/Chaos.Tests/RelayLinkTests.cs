@@ -22,8 +22,8 @@ public sealed class RelayLinkTests
         await cluster.CutAsync(cutOff, reset: false).WithTimeout();
 
         // The ControlPlane restarts while the Region cannot hear it: the Region's connection now leads nowhere.
-        await cluster.ControlPlane.KillAsync().WithTimeout();
-        cluster.ControlPlane.Start();
+        await cluster.ControlPlanes[0].KillAsync().WithTimeout();
+        cluster.ControlPlanes[0].Start();
         await WaitForAsync(cluster, s => s.Regions.Where(r => r.Region != cutOff).All(r => r.Connected), "the other Regions to connect");
         Assert.False((await cluster.StatusAsync(CancellationToken.None).WithTimeout()).Regions.Single(r => r.Region == cutOff).Connected);
 

@@ -132,13 +132,82 @@ public sealed partial class DeploymentManifestTests
         Assert.Equal(Regions, regions.Split(','));
     }
 
+    /// <summary>
+    /// The replicated variant: three log servers and three ControlPlane replicas, every replica listing every log
+    /// server, every Region listing every replica, with certificates and Secrets the project makes.
+    /// </summary>
+    [Fact]
+    public async Task ReplicatedRelay_ComposeAndKubernetes_ListEveryReplicaAndLogServer()
+    {
+        var compose = Map(Map(Load(Path.Combine(Deploy, "compose", "ha.yaml")).Single())["services"]);
+        string[] logServers = ["relay-log-0", "relay-log-1", "relay-log-2"];
+        string[] replicas = ["controlplane", "controlplane-1", "controlplane-2"];
+        foreach (var server in logServers)
+        {
+            var service = Map(compose[server]);
+            AssertBuiltImage((string)service["image"]);
+            Assert.Equal(logServers.Select(s => $"{s}:6222"), ((string)Map(service["environment"])["RELAY_LOG_ROUTES"]).Split(' '));
+        }
+
+        foreach (var replica in replicas)
+        {
+            var environment = Map(Map(compose[replica])["environment"]);
+            Assert.Equal(logServers.Order(), ((string)environment["ControlPlane__Queue"]).Split(',').Select(u => new Uri(u).Host).Order());
+            Assert.Equal("/certs/relay-log/tls.crt", environment["ControlPlane__RelayLogCertificateFile"]);
+        }
+
+        foreach (var region in Regions)
+        {
+            Assert.Equal(replicas, ((string)Map(Map(compose[region])["environment"])["Mrk__ControlPlaneUrl"]).Split(',').Select(u => new Uri(u).Host));
+        }
+
+        var hosts = ((string)Map(Map(compose["init"])["environment"])["MRK_HOSTS"]).Split(',');
+        Assert.All(logServers, s => Assert.Contains($"relay-log={s}", hosts));
+        Assert.All(replicas.Skip(1), r => Assert.Contains($"controlplane={r}", hosts));
+
+        var secrets = await GeneratedSecretsAsync();
+        var folder = Path.Combine(Deploy, "kubernetes-ha");
+        var kustomization = Map(Load(Path.Combine(folder, "kustomization.yaml")).Single());
+        Assert.Equal(["../kubernetes", "relay-log.yaml"], List(kustomization["resources"]));
+        var documents = List(kustomization["patches"]).Select(p => (string)Map(p)["path"]).Append("relay-log.yaml")
+            .SelectMany(file => Load(Path.Combine(folder, file))).Select(Map).ToList();
+        var sets = documents.Where(d => (string)d["kind"] == "StatefulSet").ToDictionary(d => (string)Map(d["metadata"])["name"], d => Map(d["spec"]));
+        Assert.Equal("3", sets["relay-log"]["replicas"]);
+        Assert.Equal("3", sets["controlplane"]["replicas"]);
+        var logPod = Map(Map(sets["relay-log"]["template"])["spec"]);
+        AssertBuiltImage((string)Map(List(logPod["containers"]).Single())["image"]);
+        var replicaEnvironment = List(Map(List(Map(Map(sets["controlplane"]["template"])["spec"])["containers"]).Single())["env"]).Select(Map)
+            .ToDictionary(e => (string)e["name"], e => e);
+        Assert.Equal(Enumerable.Range(0, 3).Select(i => $"relay-log-{i}.relay-log.grpc-mrk.svc"),
+            ((string)replicaEnvironment["ControlPlane__Queue"]["value"]).Split(',').Select(u => new Uri(u).Host));
+        foreach (var pod in new[] { logPod, Map(Map(sets["controlplane"]["template"])["spec"]) })
+        {
+            var certs = Map(List(pod["volumes"]).Select(Map).Single(v => (string)v["name"] == "certs")["projected"]);
+            foreach (var source in List(certs["sources"]).Select(s => Map(Map(s)["secret"])))
+            {
+                foreach (var item in List(source["items"]).Select(Map))
+                {
+                    AssertSecretKey(secrets, (string)source["name"], (string)item["key"]);
+                }
+            }
+        }
+
+        foreach (var region in Regions)
+        {
+            var env = List(Map(List(Map(Map(sets[region]["template"])["spec"])["containers"]).Single())["env"]).Select(Map).Single();
+            Assert.Equal(Enumerable.Range(0, 3).Select(i => $"controlplane-{i}.controlplane.grpc-mrk.svc"),
+                ((string)env["value"]).Split(',').Select(u => new Uri(u).Host));
+        }
+    }
+
     private static void AssertBuiltImage(string image)
     {
         var match = ImageName().Match(image);
         Assert.True(match.Success, $"{image} is not an image the project builds");
         Assert.True(File.Exists(Path.Combine(Deploy, "docker", match.Groups[1].Value + ".Dockerfile")), $"no Dockerfile for {image}");
-        Assert.Contains($"for image in regionnode controlplane mrk", File.ReadAllText(Path.Combine(RepoPaths.Root, "scripts", "build-images.sh")),
-            StringComparison.Ordinal);
+        var build = File.ReadAllText(Path.Combine(RepoPaths.Root, "scripts", "build-images.sh"));
+        Assert.True(build.Contains("images=(regionnode controlplane mrk)", StringComparison.Ordinal)
+            || (match.Groups[1].Value == "relay-log" && build.Contains("images+=(relay-log)", StringComparison.Ordinal)), $"build-images.sh does not build {image}");
     }
 
     private static string Entrypoint(string image)
@@ -203,7 +272,7 @@ public sealed partial class DeploymentManifestTests
 
     private static List<object> List(object node) => (List<object>)node;
 
-    [GeneratedRegex(@"^grpc-mrk/(regionnode|controlplane|mrk):[\w.${}:-]+$")]
+    [GeneratedRegex(@"^grpc-mrk/(regionnode|controlplane|mrk|relay-log):[\w.${}:-]+$")]
     private static partial Regex ImageName();
 
     [GeneratedRegex("""ENTRYPOINT \["([^"]+)"\]""")]

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
 using Grpc.Core;
 using Grpc.Mrk.Cluster.Tests.Infrastructure;
 using Grpc.Mrk.V1;
@@ -36,6 +38,21 @@ public sealed class ReplicatedRelayTests(ITestOutputHelper output)
         Assert.Single(status.RelayLog.Peers, p => p.Leader);
         var via = ReplicaIndex(status.Regions.Single(r => r.Region == East).ControlPlane);
         Assert.Contains(East, status.ControlPlanes.Single(c => c.Name == $"controlplane-{via}").Regions);
+
+        // The console (on replica 0) shows every replica, the log, and what every Region reports, whichever replica
+        // holds its stream.
+        using var console = ConsoleClient(cluster);
+        await Eventually.TrueAsync(async () =>
+        {
+            using var keys = JsonDocument.Parse(await console.GetStringAsync(new Uri(new Uri(cluster.ConsoleUrl), "api/keys")).WithTimeout());
+            return keys.RootElement.GetProperty("reports").EnumerateArray().Select(r => r.GetProperty("region").GetString()).Order().SequenceEqual(Regions.Order());
+        }, TimeSpan.FromSeconds(60), "the console's census from all three Regions");
+        using (var relay = JsonDocument.Parse(await console.GetStringAsync(new Uri(new Uri(cluster.ConsoleUrl), "api/relay")).WithTimeout()))
+        {
+            Assert.Equal("nats", relay.RootElement.GetProperty("log").GetProperty("kind").GetString());
+            Assert.Equal(3, relay.RootElement.GetProperty("replicas").GetArrayLength());
+            Assert.Equal(3, relay.RootElement.GetProperty("log").GetProperty("peers").GetArrayLength());
+        }
 
         var ids = new List<string>();
         for (var i = 0; i < Keys; i++)
@@ -214,6 +231,14 @@ public sealed class ReplicatedRelayTests(ITestOutputHelper output)
         await new Internal.V1.ClusterAdmin.ClusterAdminClient(channel)
             .ClaimPromotionAsync(new Internal.V1.ClaimPromotionRequest { KeyId = keyId, FromEpoch = fromEpoch, PreviousPrimary = previousPrimary },
                 deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+    }
+
+    /// <summary>The console's JSON as an operator reads it (its certificate; the console's own certificate is the ControlPlane's).</summary>
+    private static HttpClient ConsoleClient(ThreeRegionCluster cluster)
+    {
+        var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
+        handler.ClientCertificates.Add(X509Certificate2.CreateFromPemFile(cluster.Certificates.OperatorCertificate, cluster.Certificates.OperatorKey));
+        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
     }
 
     private static async Task<Internal.V1.GetClusterStatusResponse> StatusAsync(ThreeRegionCluster cluster) =>

@@ -523,7 +523,7 @@ public static class FuzzRun
 
     private static void CheckAlive(ChaosCluster cluster, RunFigures figures)
     {
-        foreach (var node in ChaosCluster.Regions.Select(cluster.Region).Append(cluster.ControlPlane))
+        foreach (var node in ChaosCluster.Regions.Select(cluster.Region).Concat(cluster.ControlPlanes))
         {
             figures.Check("no process exits under bad input", node.Running ? null : $"{node.Name} exited; see {node.LogFile}");
             if (!node.Running)
@@ -534,7 +534,7 @@ public static class FuzzRun
     }
 
     private static Dictionary<string, long> Memory(ChaosCluster cluster) =>
-        ChaosCluster.Regions.Select(cluster.Region).Append(cluster.ControlPlane)
+        ChaosCluster.Regions.Select(cluster.Region).Concat(cluster.ControlPlanes)
             .ToDictionary(n => n.Name, n => n.Pid is { } pid ? Rss(pid) : 0);
 
     private static long Rss(int pid)

@@ -26,6 +26,7 @@ public sealed class RelayApi(
     EnvelopeTrace trace,
     KeyCensusBoard census,
     AuditTimeline timeline,
+    IReplicaViews views,
     ILogger<RelayApi> logger) : Internal.V1.Relay.RelayBase
 {
     private const int MaxEnvelopeBytes = 256 * 1024;
@@ -58,7 +59,11 @@ public sealed class RelayApi(
             }
         }
 
+        RelayStoreUnavailableException? deliveryFailed = null;
         var delivery = DeliverAsync(region, WriteAsync, stream.Token);
+        // A delivery that cannot go on ends the stream (the Region reads that and moves to another replica).
+        _ = delivery.ContinueWith(_ => stream.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         await using var acks = new FrameQueue<ControlPlaneFrame>(WriteAsync, stream.Cancel);
         try
         {
@@ -104,12 +109,20 @@ public sealed class RelayApi(
                     {
                         Log.CensusRefused(logger, region, frame.Census.Keys.Count);
                     }
+                    else
+                    {
+                        views.Share(region, frame);
+                    }
                 }
                 else if (frame.FrameCase == RegionFrame.FrameOneofCase.Audit)
                 {
                     if (!timeline.Accept(region, frame.Audit))
                     {
                         Log.AuditBriefsRefused(logger, region, frame.Audit.Events.Count);
+                    }
+                    else
+                    {
+                        views.Share(region, frame);
                     }
                 }
                 else if (frame.FrameCase == RegionFrame.FrameOneofCase.Digests)
@@ -137,9 +150,18 @@ public sealed class RelayApi(
             {
                 // Delivery stops with the stream.
             }
+            catch (RelayStoreUnavailableException e)
+            {
+                deliveryFailed = e;
+            }
 
             connections.Close(connection);
             Log.RegionDisconnected(logger, region);
+        }
+
+        if (deliveryFailed is not null)
+        {
+            throw deliveryFailed;
         }
     }
 
@@ -181,11 +203,10 @@ public sealed class RelayApi(
             }
             catch (RelayStoreUnavailableException e)
             {
-                // The Region's stream stays: what it sends is refused as it comes, and delivery goes on from the
-                // same place once the store answers again.
+                // The retries have outlasted any election: this replica is cut off from the log's majority. The
+                // Region's stream ends, so the Region moves to a replica that can deliver to it.
                 Log.DeliveryPaused(logger, region, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-                continue;
+                throw;
             }
 
             foreach (var (seq, bytes) in pending)

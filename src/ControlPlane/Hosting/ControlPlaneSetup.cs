@@ -142,6 +142,7 @@ public static class ControlPlaneSetup
             services.AddSingleton<IPromotionClaims, SqlitePromotionClaims>();
             services.AddSingleton<IRegionPresence, LocalRegionPresence>();
             services.AddSingleton<IRelayTopology, SingleControlPlane>();
+            services.AddSingleton<IReplicaViews, NoOtherReplicas>();
             return;
         }
 
@@ -158,6 +159,9 @@ public static class ControlPlaneSetup
         services.AddSingleton<IRegionPresence>(sp => sp.GetRequiredService<ReplicatedPresence>());
         services.AddSingleton<IRelayTopology, ReplicatedTopology>();
         services.AddHostedService<ReplicaHeartbeats>();
+        services.AddSingleton<SharedViews>();
+        services.AddSingleton<IReplicaViews>(sp => sp.GetRequiredService<SharedViews>());
+        services.AddHostedService(sp => sp.GetRequiredService<SharedViews>());
     }
 
     /// <summary>

@@ -97,6 +97,24 @@ public static class ConsoleEndpoints
             var regions = await status.ReadAsync(cancellationToken).ConfigureAwait(false);
             return Results.Json(new { now = time.GetUtcNow(), regions }, Json);
         });
+        console.MapGet("/api/relay", async (IRelayTopology topology, TimeProvider time, CancellationToken cancellationToken) =>
+        {
+            var (log, replicas) = await topology.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return Results.Json(new
+            {
+                now = time.GetUtcNow(),
+                answeredBy = topology.ReplicaName,
+                log = new
+                {
+                    kind = log.Kind, healthy = log.Healthy, problem = log.Problem, replicas = log.Replicas,
+                    peers = log.Peers.Select(p => new { name = p.Name, leader = p.Leader, current = p.Current, offline = p.Offline, lag = p.Lag }),
+                },
+                replicas = replicas.Select(r => new
+                {
+                    name = r.Name, url = r.Url, alive = r.Alive, lastHeartbeat = r.LastHeartbeat?.ToDateTimeOffset(), regions = r.Regions,
+                }),
+            }, Json);
+        });
         console.MapGet("/api/keys", (KeyCensusBoard census, TimeProvider time) =>
         {
             var reports = census.Reports().Select(r => new { region = r.Key, at = r.Value.At, truncated = r.Value.Truncated }).OrderBy(r => r.region);

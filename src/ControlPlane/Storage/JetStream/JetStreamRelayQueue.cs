@@ -16,6 +16,8 @@ public sealed class JetStreamRelayQueue(RelayLog log) : IRelayQueue
     /// <summary>Envelopes delivered from this replica and not yet acknowledged: message ID to stream position.</summary>
     private readonly ConcurrentDictionary<(string Destination, string MessageId), ulong> _delivered = new();
 
+    private INatsJSStream? _stream;
+
     public string Describe => $"nats:{string.Join(",", log.Settings.Servers)} (replica {log.Settings.ReplicaName})";
 
     public Task PrepareAsync(CancellationToken cancellationToken) => log.PrepareAsync(cancellationToken);
@@ -117,8 +119,13 @@ public sealed class JetStreamRelayQueue(RelayLog log) : IRelayQueue
         }
     }
 
-    private Task<INatsJSStream> StreamAsync(CancellationToken cancellationToken) =>
-        RelayLogRetry.RunAsync(token => log.JetStream.GetStreamAsync(RelayLog.EnvelopeStream, cancellationToken: token), cancellationToken);
+    /// <summary>
+    /// The envelope stream's handle, looked up once: reads and deletes name the stream, so a handle stays good whichever
+    /// server leads it, and each envelope costs no extra round trip to the log for it.
+    /// </summary>
+    private async Task<INatsJSStream> StreamAsync(CancellationToken cancellationToken) =>
+        _stream ??= await RelayLogRetry.RunAsync(token => log.JetStream.GetStreamAsync(RelayLog.EnvelopeStream, cancellationToken: token), cancellationToken)
+            .ConfigureAwait(false);
 
     private static string MessageIdOf(byte[] envelope)
     {

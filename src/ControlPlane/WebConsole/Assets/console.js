@@ -33,6 +33,7 @@ function renderRegions(status) {
     cell(row, String(region.queueDepth), "number");
     cell(row, age(region.oldestUndeliveredAgeSeconds), region.oldestUndeliveredAgeSeconds > 60 ? "number late" : "number");
     cell(row, String(region.deadLetters), region.deadLetters > 0 ? "number late" : "number");
+    cell(row, region.controlPlane || "–");
   }
 
   const list = document.getElementById("dead-letters");
@@ -47,6 +48,40 @@ function renderRegions(status) {
     const item = document.createElement("li");
     item.textContent = "None: every Region applied everything it received.";
     list.append(item);
+  }
+}
+
+// The relay: one ControlPlane with its own store, or replicas on a replicated log, each with its Regions.
+function renderRelay(relay) {
+  const log = relay.log;
+  const summary = document.getElementById("relay-log");
+  const kind = log.kind === "nats" ? `a replicated log (NATS JetStream, ${log.replicas} copies of each message)` : "this ControlPlane's own store";
+  summary.textContent = `Messages wait in ${kind}: ${log.healthy ? "healthy" : `not healthy: ${log.problem}`}. Answered by ${relay.answeredBy || "the ControlPlane"}.`;
+  summary.className = log.healthy ? "muted" : "late";
+
+  const replicas = document.getElementById("replicas");
+  replicas.hidden = relay.replicas.length === 0;
+  const replicaRows = replicas.querySelector("tbody");
+  replicaRows.replaceChildren();
+  for (const replica of relay.replicas) {
+    const row = replicaRows.insertRow();
+    cell(row, replica.name);
+    cell(row, replica.alive ? "alive" : "silent", `health ${replica.alive ? "reachable" : "unreachable"}`);
+    cell(row, since(relay.now, replica.lastHeartbeat));
+    cell(row, replica.regions.join(", ") || "–");
+  }
+
+  const servers = document.getElementById("log-servers");
+  servers.hidden = log.peers.length === 0;
+  const serverRows = servers.querySelector("tbody");
+  serverRows.replaceChildren();
+  for (const peer of log.peers) {
+    const row = serverRows.insertRow();
+    cell(row, peer.name);
+    cell(row, peer.leader ? "leader" : "follower");
+    const state = peer.offline ? "offline" : peer.current ? "current" : "catching up";
+    cell(row, state, `health ${peer.current ? "reachable" : "unreachable"}`);
+    cell(row, String(peer.lag), peer.lag > 0 ? "number late" : "number");
   }
 }
 
@@ -147,8 +182,9 @@ async function json(path) {
 async function refresh() {
   const error = document.getElementById("error");
   try {
-    const [status, keys, audit] = await Promise.all([json("api/regions"), json("api/keys"), json(auditQuery())]);
+    const [status, keys, audit, relay] = await Promise.all([json("api/regions"), json("api/keys"), json(auditQuery()), json("api/relay")]);
     renderRegions(status);
+    renderRelay(relay);
     renderKeys(keys);
     renderAudit(audit, status.regions.map(r => r.name));
     document.getElementById("updated").textContent = `updated ${new Date(status.now).toLocaleTimeString()}`;
