@@ -122,7 +122,7 @@ public sealed class WebConsoleTests(ITestOutputHelper output)
     {
         using var directory = new TempDirectory();
         var relay = ControlPlaneProcess.FreePort();
-        await RefusedStartAsync(directory, relay,
+        await ControlPlaneProcess.RefusedStartAsync(directory, East, relay,
             ["--console-urls", consoleUrl.Replace("{console}", ControlPlaneProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
                 .Replace("{relay}", relay.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)], reason);
     }
@@ -141,26 +141,7 @@ public sealed class WebConsoleTests(ITestOutputHelper output)
         }
 
         string[] console = content == "no-console" ? [] : ["--console-urls", $"https://127.0.0.1:{ControlPlaneProcess.FreePort()}"];
-        await RefusedStartAsync(directory, ControlPlaneProcess.FreePort(), ["--console-keys-file", file, .. console], reason);
-    }
-
-    /// <summary>Starts a ControlPlane with <paramref name="arguments"/> besides the usual ones, which must refuse to start, saying <paramref name="reason"/>.</summary>
-    private static async Task RefusedStartAsync(TempDirectory directory, int relay, string[] arguments, string reason)
-    {
-        var layout = new ClusterLayout(directory.Sub("certs"));
-        ClusterBootstrap.Run(layout, [East], [], TimeProvider.System);
-        var (process, log, _) = ProcessLauncher.Launch(RepoPaths.ControlPlaneDll,
-        [
-            "--data-dir", directory.Sub("controlplane"), "--regions", East, "--ca-cert", layout.AuthorityCertificate,
-            "--tls-cert", layout.ControlPlaneCertificate, "--tls-key", layout.ControlPlaneKey, "--urls", $"https://127.0.0.1:{relay}", .. arguments,
-        ], null);
-        using (process)
-        {
-            await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(60));
-            var text = string.Join(Environment.NewLine, log);
-            Assert.True(process.ExitCode == 2, text);
-            Assert.Contains(reason, text, StringComparison.Ordinal);
-        }
+        await ControlPlaneProcess.RefusedStartAsync(directory, East, ControlPlaneProcess.FreePort(), ["--console-keys-file", file, .. console], reason);
     }
 
     [Fact]

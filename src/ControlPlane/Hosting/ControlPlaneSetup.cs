@@ -150,7 +150,9 @@ public static class ControlPlaneSetup
         var name = string.IsNullOrWhiteSpace(options.ReplicaName) && Uri.TryCreate(url, UriKind.Absolute, out var address)
             ? $"{address.Host}:{address.Port}"
             : options.ReplicaName;
-        services.AddSingleton(new RelayLog(new RelayLogSettings(options.QueueServers, options.CaCertificateFile, options.RelayLogCertificateFile,
+        // Built when first asked for, after PrepareControlPlaneAsync has checked the addresses and files it reads: a
+        // --queue the NATS client cannot parse is a start-up refusal, not a crash while the services are resolved.
+        services.AddSingleton(_ => new RelayLog(new RelayLogSettings(options.QueueServers, options.CaCertificateFile, options.RelayLogCertificateFile,
             options.RelayLogKeyFile, options.LogReplicas, name, url)));
         services.AddSingleton<IRelayQueue, JetStreamRelayQueue>();
         services.AddSingleton<IAuditDigestCopies, JetStreamAuditDigestCopies>();

@@ -38,6 +38,28 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
 
     public static int FreePort() => LoopbackPorts.Take();
 
+    /// <summary>
+    /// Starts a ControlPlane with <paramref name="arguments"/> besides the usual ones, which must refuse to start (exit
+    /// code 2), saying <paramref name="reason"/>.
+    /// </summary>
+    public static async Task RefusedStartAsync(TempDirectory directory, string region, int relay, string[] arguments, string reason)
+    {
+        var layout = new ClusterLayout(directory.Sub("certs"));
+        ClusterBootstrap.Run(layout, [region], [], TimeProvider.System);
+        var (process, log, _) = ProcessLauncher.Launch(RepoPaths.ControlPlaneDll,
+        [
+            "--data-dir", directory.Sub("controlplane"), "--regions", region, "--ca-cert", layout.AuthorityCertificate,
+            "--tls-cert", layout.ControlPlaneCertificate, "--tls-key", layout.ControlPlaneKey, "--urls", $"https://127.0.0.1:{relay}", .. arguments,
+        ], null);
+        using (process)
+        {
+            await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(60));
+            var text = string.Join(Environment.NewLine, log);
+            Assert.True(process.ExitCode == 2, $"exit code {process.ExitCode}: {text}");
+            Assert.Contains(reason, text, StringComparison.Ordinal);
+        }
+    }
+
     public static async Task<ControlPlaneProcess> StartAsync(string dataDirectory, ClusterLayout certificates, IEnumerable<string> regions,
         int port, ITestOutputHelper? output = null, IReadOnlyDictionary<string, string>? environment = null, string[]? extra = null)
     {
