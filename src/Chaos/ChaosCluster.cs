@@ -1,5 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Grpc.Mrk.Chaos.Clocks;
+using Grpc.Mrk.Chaos.Disks;
 using Grpc.Mrk.Chaos.Network;
 using Grpc.Mrk.Client;
 using Grpc.Mrk.Cluster;
@@ -32,7 +34,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     private readonly X509Certificate2 _operatorIdentity;
     private readonly Dictionary<string, MrkClient> _operatorClients = new(StringComparer.Ordinal);
 
-    private ChaosCluster(string folder, NamespaceNetwork? network, bool replicatedRelay)
+    private ChaosCluster(string folder, NamespaceNetwork? network, bool replicatedRelay, RegionClocks? clocks, RegionDisks? disks)
     {
         if (replicatedRelay && network is not null)
         {
@@ -41,6 +43,9 @@ public sealed class ChaosCluster : IAsyncDisposable
 
         Folder = folder;
         Network = network;
+        Clocks = clocks;
+        Disks = disks;
+        TimeProvider issued = clocks is null ? TimeProvider.System : new IssuedEarlier(RegionClocks.CertificatesIssuedBefore);
         Layout = new ClusterLayout(Path.Combine(folder, "certs"));
         Directory.CreateDirectory(Path.Combine(folder, "logs"));
         // In namespaces each process has an address of its own, which only its own certificate names; a Region reaches the
@@ -49,11 +54,11 @@ public sealed class ChaosCluster : IAsyncDisposable
             ? []
             : [.. Regions.Select(r => $"{r}={network.Inside(r)}"), $"{ClusterBootstrap.ControlPlaneName}={network.Inside(ControlPlaneMember)}",
                 .. Regions.Select(r => $"{ClusterBootstrap.ControlPlaneName}={network.Host(r)}")],
-            TimeProvider.System);
+            issued);
 
         // The workload authenticates as a role with a certificate from the cluster CA, as a service in production would;
         // anonymous calls (the fuzzer's) are accepted only on loopback, where the nodes allow them.
-        var (clientCertificate, clientKey, _) = ClusterBootstrap.IssueClient(Layout, ClusterRole.Role, WorkloadRole, TimeProvider.System);
+        var (clientCertificate, clientKey, _) = ClusterBootstrap.IssueClient(Layout, ClusterRole.Role, WorkloadRole, issued);
         _workloadIdentity = ClusterPki.Load(clientCertificate, clientKey);
         _operatorIdentity = ClusterPki.Load(Layout.OperatorCertificate, Layout.OperatorKey);
 
@@ -94,7 +99,10 @@ public sealed class ChaosCluster : IAsyncDisposable
                 // The workload measures what faults do to replication; a burst of it over CreateKey's 5 a second would
                 // measure the quota instead (the quotas have tests of their own).
                 "--request-quotas", "false",
-            ], Path.Combine(folder, "logs", $"{region}.log"), network?.Namespace(region));
+
+                // With movable clocks, what a jump makes due is carried out within a second of it.
+                .. clocks is null ? Array.Empty<string>() : ["--maintenance-interval", "1"],
+            ], Path.Combine(folder, "logs", $"{region}.log"), network?.Namespace(region), environment: clocks?.Environment(region));
             _clients[region] = new MrkClient(endpoint, new MrkClientOptions
             {
                 MaxRetries = 0, Timeout = TimeSpan.FromSeconds(10), CertificateAuthorityFile = Layout.AuthorityCertificate, Region = region,
@@ -119,6 +127,12 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public string Folder { get; }
 
+    /// <summary>The Regions' movable wall clocks, or null when they read the machine's.</summary>
+    public RegionClocks? Clocks { get; }
+
+    /// <summary>The Regions' filesystems of their own, or null when their data directories are plain folders of the run's.</summary>
+    public RegionDisks? Disks { get; }
+
     /// <summary>The namespaces the processes run in, or null when they all share the harness's loopback.</summary>
     public NamespaceNetwork? Network { get; }
 
@@ -139,7 +153,7 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public bool ReplicatedRelay => LogServers.Count > 0;
 
-    public string DataDirectory(string region) => Path.Combine(Folder, region);
+    public string DataDirectory(string region) => Disks?.DataDirectory(region) ?? Path.Combine(Folder, region);
 
     public NodeProcess Region(string region) => _regions[region];
 
@@ -238,7 +252,8 @@ public sealed class ChaosCluster : IAsyncDisposable
     public static async Task<ChaosCluster> StartAsync(string folder, CancellationToken cancellationToken) =>
         await StartAsync(folder, ChaosNetwork.Loopback, cancellationToken).ConfigureAwait(false);
 
-    public static async Task<ChaosCluster> StartAsync(string folder, ChaosNetwork network, CancellationToken cancellationToken, bool replicatedRelay = false)
+    public static async Task<ChaosCluster> StartAsync(string folder, ChaosNetwork network, CancellationToken cancellationToken, bool replicatedRelay = false,
+        RegionClocks? clocks = null, RegionDisks? disks = null)
     {
         var namespaces = network == ChaosNetwork.Namespaces
             ? await NamespaceNetwork.CreateAsync([ControlPlaneMember, .. Regions]).ConfigureAwait(false)
@@ -246,7 +261,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         ChaosCluster cluster;
         try
         {
-            cluster = new ChaosCluster(folder, namespaces, replicatedRelay);
+            cluster = new ChaosCluster(folder, namespaces, replicatedRelay, clocks, disks);
         }
         catch
         {
@@ -402,9 +417,16 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public Task RestoreAsync(string region) => Network?.HealAsync(region) ?? Task.CompletedTask;
 
-    /// <summary>Ends every fault: links open, paused processes resumed, stopped processes started again.</summary>
+    /// <summary>Ends every fault: clocks true, links open, paused processes resumed, stopped processes started again.</summary>
     public async Task HealAsync(CancellationToken cancellationToken)
     {
+        if (Clocks is not null)
+        {
+            await Clocks.ResetAsync().ConfigureAwait(false);
+        }
+
+        Disks?.FreeAll();
+
         foreach (var region in _links.Keys)
         {
             SetLink(region, LinkMode.Open);
@@ -440,6 +462,12 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     private static Uri Https(IPEndPoint endpoint) => new($"https://{endpoint}");
 
+    /// <summary>The time certificates are issued at when clocks move: <see cref="RegionClocks.CertificatesIssuedBefore"/> ago.</summary>
+    private sealed class IssuedEarlier(TimeSpan before) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() - before;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var client in _clients.Values.Concat(_operatorClients.Values))
@@ -465,6 +493,11 @@ public sealed class ChaosCluster : IAsyncDisposable
         if (Network is not null)
         {
             await Network.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (Disks is not null)
+        {
+            await Disks.DisposeAsync().ConfigureAwait(false);
         }
 
         _workloadIdentity.Dispose();

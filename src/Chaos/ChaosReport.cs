@@ -55,6 +55,11 @@ public static class ChaosReport
             text.AppendLine(c, $"{kind,-30} {count,8}");
         }
 
+        foreach (var (kind, reason) in f.Skipped.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            text.AppendLine(c, $"{kind,-30} skipped: {reason}");
+        }
+
         text.AppendLine("invariant                                                                          checks");
         foreach (var (invariant, count) in f.Checks.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
@@ -85,6 +90,7 @@ public static class ChaosReport
         operations = f.Operations.GroupBy(o => o.Key.Operation).ToDictionary(g => g.Key, g => g.ToDictionary(o => o.Key.Outcome.ToString(), o => o.Value)),
         acknowledged = f.Count(Outcome.Acknowledged),
         faults = f.Faults,
+        skippedFaults = f.Skipped,
         fuzzAnswers = f.Answers,
         checks = f.Checks,
         fuzzCases = f.FuzzCases,

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Grpc.Mrk.Chaos.Clocks;
+using Grpc.Mrk.Chaos.Disks;
 using Grpc.Mrk.Chaos.Network;
 
 namespace Grpc.Mrk.Chaos;
@@ -30,13 +32,17 @@ public static class ChaosRun
                       + (settings.ReplicatedRelay ? ", replicated relay (3 ControlPlanes, 3 NATS servers)" : string.Empty),
         };
         var clock = Stopwatch.StartNew();
+        var clocks = MovableClocks(settings, folder, figures);
+        var disks = await OwnDisksAsync(settings, folder, figures).ConfigureAwait(false);
         using var history = new History(Path.Combine(folder, "history.jsonl"), settings.Seed, settings.Describe());
-        await using (var cluster = await ChaosCluster.StartAsync(folder, settings.Network, cancellationToken, settings.ReplicatedRelay).ConfigureAwait(false))
+        await using (var cluster = await StartClusterAsync(settings, folder, clocks, disks, cancellationToken).ConfigureAwait(false))
         {
             var ledger = new Ledger();
-            var workload = new Workload(cluster, ledger, history, figures);
-            var nemesis = new Nemesis(cluster, history, figures, workload.BurstAsync, new StoreLoss(cluster, ledger, history, figures), settings.Faults);
-            var checker = new InvariantChecker(cluster, ledger, history, figures);
+            var clockFaults = clocks is null ? null : new ClockFaults(cluster, clocks, history, figures);
+            var workload = new Workload(cluster, ledger, history, figures, clockFaults?.Deletions);
+            var nemesis = new Nemesis(cluster, history, figures, workload.BurstAsync, new StoreLoss(cluster, ledger, history, figures), settings.Faults,
+                clockFaults, disks is null ? null : new DiskFaults(cluster, disks, ledger, history, figures));
+            var checker = new InvariantChecker(cluster, ledger, history, figures, clockFaults?.Expected);
             var faults = new Random(settings.Seed);
             var healed = true;
             try
@@ -93,6 +99,67 @@ public static class ChaosRun
         }
 
         return (figures, folder);
+    }
+
+    /// <summary>
+    /// The Regions' movable clocks when the run draws clock faults; without libfaketime those faults are reported as
+    /// skipped and the Regions read the machine's clock.
+    /// </summary>
+    private static RegionClocks? MovableClocks(ChaosSettings settings, string folder, RunFigures figures)
+    {
+        var wanted = ClockFaults.Kinds.Where(k => settings.Faults is null || settings.Faults.Contains(k)).ToList();
+        if (wanted.Count == 0)
+        {
+            return null;
+        }
+
+        var clocks = RegionClocks.TryCreate(Path.Combine(folder, "clocks"), ChaosCluster.Regions);
+        foreach (var kind in clocks is null ? wanted : [])
+        {
+            figures.Skip(kind, RegionClocks.Unavailable() ?? "unavailable");
+        }
+
+        return clocks;
+    }
+
+    /// <summary>
+    /// A filesystem of its own for each Region's data when the run draws disk faults; where the machine cannot mount
+    /// one, those faults are reported as skipped and the data stays in plain folders.
+    /// </summary>
+    private static async Task<RegionDisks?> OwnDisksAsync(ChaosSettings settings, string folder, RunFigures figures)
+    {
+        var wanted = DiskFaults.Kinds.Where(k => settings.Faults is null || settings.Faults.Contains(k)).ToList();
+        if (wanted.Count == 0)
+        {
+            return null;
+        }
+
+        var (disks, unavailable) = await RegionDisks.TryCreateAsync(Path.Combine(folder, "disks"), ChaosCluster.Regions).ConfigureAwait(false);
+        foreach (var kind in disks is null ? wanted : [])
+        {
+            figures.Skip(kind, unavailable ?? "unavailable");
+        }
+
+        return disks;
+    }
+
+    /// <summary>The cluster, which from then on unmounts the disks when it stops; they are unmounted here if it never starts.</summary>
+    private static async Task<ChaosCluster> StartClusterAsync(ChaosSettings settings, string folder, RegionClocks? clocks, RegionDisks? disks,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ChaosCluster.StartAsync(folder, settings.Network, cancellationToken, settings.ReplicatedRelay, clocks, disks).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (disks is not null)
+            {
+                await disks.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
     }
 
     private static string Seconds(TimeSpan elapsed) => $"{elapsed.TotalSeconds:F0} s";

@@ -9,7 +9,8 @@ namespace Grpc.Mrk.Chaos;
 /// After healing: waits until the cluster has converged, then checks every invariant against what was acknowledged.
 /// Each check is counted in <see cref="RunFigures"/>; each failure is a violation with the evidence.
 /// </summary>
-public sealed class InvariantChecker(ChaosCluster cluster, Ledger ledger, History history, RunFigures figures)
+public sealed class InvariantChecker(ChaosCluster cluster, Ledger ledger, History history, RunFigures figures,
+    IReadOnlyCollection<Clocks.DueAction>? dueActions = null)
 {
     private static readonly TimeSpan ConvergeWithin = TimeSpan.FromSeconds(90);
 
@@ -147,7 +148,7 @@ public sealed class InvariantChecker(ChaosCluster cluster, Ledger ledger, Histor
         {
             foreach (var region in ChaosCluster.Regions)
             {
-                await new AuditCheck(cluster, ledger, figures).RunAsync(region, cancellationToken).ConfigureAwait(false);
+                await new AuditCheck(cluster, ledger, figures, dueActions ?? []).RunAsync(region, cancellationToken).ConfigureAwait(false);
             }
 
             new SecretScan(cluster, ledger, figures).Run();

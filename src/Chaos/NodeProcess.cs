@@ -8,10 +8,11 @@ namespace Grpc.Mrk.Chaos;
 /// One product process (a RegionNode or the ControlPlane) started from its build, with its output appended to a log
 /// file, that can be killed (SIGKILL), paused (SIGSTOP) and resumed (SIGCONT), and started again on the same data. With a
 /// network namespace it runs inside it (`ip netns exec` replaces itself with the process, so the PID is the product's).
-/// With <paramref name="native"/>, <paramref name="dll"/> names a program run as it is (a relay log server).
+/// With <paramref name="native"/>, <paramref name="dll"/> names a program run as it is (a relay log server);
+/// <paramref name="environment"/> adds to what it inherits (a Region's movable clock).
 /// </summary>
 public sealed class NodeProcess(string name, string dll, IReadOnlyList<string> arguments, string logFile, string? networkNamespace = null,
-    bool native = false)
+    bool native = false, IReadOnlyDictionary<string, string>? environment = null)
     : IAsyncDisposable
 {
     private Process? _process;
@@ -61,6 +62,10 @@ public sealed class NodeProcess(string name, string dll, IReadOnlyList<string> a
 
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment.Remove("MRK_DOMAIN_KEY");
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[variable] = value;
+        }
         var process = new Process { StartInfo = start };
         var log = _log;
         void Write(object sender, DataReceivedEventArgs e)

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Grpc.Mrk.Chaos;
+using Grpc.Mrk.Chaos.Clocks;
+using Grpc.Mrk.Chaos.Disks;
 using Grpc.Mrk.Chaos.Network;
 using Grpc.Mrk.Cluster;
 
@@ -26,7 +28,7 @@ var relay = new Option<string>("--relay")
     DefaultValueFactory = _ => "single",
 };
 relay.AcceptOnlyFromAmong("single", "replicated");
-string[] allFaults = [.. Nemesis.Kinds, .. Nemesis.NamespaceKinds, .. Nemesis.ReplicatedRelayKinds];
+string[] allFaults = [.. Nemesis.Kinds, .. Nemesis.NamespaceKinds, .. Nemesis.ReplicatedRelayKinds, .. ClockFaults.Kinds, .. DiskFaults.Kinds];
 var faults = new Option<string?>("--faults") { Description = $"comma-separated fault kinds to draw from (default: all): {string.Join(", ", allFaults)}" };
 faults.Validators.Add(result =>
 {

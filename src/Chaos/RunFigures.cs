@@ -10,6 +10,7 @@ public sealed class RunFigures
     private readonly ConcurrentDictionary<string, long> _checks = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _violations = new();
     private readonly ConcurrentDictionary<string, long> _answers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _skipped = new(StringComparer.Ordinal);
 
     public int Seed { get; init; }
 
@@ -35,6 +36,11 @@ public sealed class RunFigures
     public IReadOnlyDictionary<string, long> Checks => _checks;
 
     public IReadOnlyCollection<string> Violations => _violations;
+
+    /// <summary>Fault kinds asked for that this machine cannot inject, with why: reported as skipped, never as passed.</summary>
+    public IReadOnlyDictionary<string, string> Skipped => _skipped;
+
+    public void Skip(string kind, string reason) => _skipped[kind] = reason;
 
     /// <summary>Fuzz answers by where they went and their gRPC status (for example "public API InvalidArgument").</summary>
     public IReadOnlyDictionary<string, long> Answers => _answers;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
+using Grpc.Mrk.Chaos.Clocks;
 using Grpc.Mrk.Client;
 using Grpc.Mrk.V1;
 
@@ -9,7 +10,7 @@ namespace Grpc.Mrk.Chaos;
 /// The seeded client side of a run: several workers, each drawing operations from its own seeded generator, against
 /// whichever Region the draw names, while faults come and go. Only acknowledged results enter the <see cref="Ledger"/>.
 /// </summary>
-public sealed class Workload(ChaosCluster cluster, Ledger ledger, History history, RunFigures figures)
+public sealed class Workload(ChaosCluster cluster, Ledger ledger, History history, RunFigures figures, DeletionGate? deletions = null)
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(6);
     private const int BurstWorker = -1;
@@ -141,6 +142,12 @@ public sealed class Workload(ChaosCluster cluster, Ledger ledger, History histor
         });
     }
 
+    /// <summary>Runs an action when disposed: leaving the <see cref="DeletionGate"/> however the call ends.</summary>
+    private sealed class Leave(Action action) : IDisposable
+    {
+        public void Dispose() => action();
+    }
+
     private sealed record Record(string Event, string Region, string? KeyId, bool Management, string? Detail = null, Action? OnAcknowledged = null);
 
     private delegate Task Call(MrkClient client, CancellationToken cancellationToken);
@@ -260,10 +267,16 @@ public sealed class Workload(ChaosCluster cluster, Ledger ledger, History histor
                 }
 
                 var at = replicas[random.Next(replicas.Count)];
+                if (deletions is not null && !deletions.TryEnter(at))
+                {
+                    return (null, new Record(operation, region, set.KeyId, true));
+                }
+
                 // Each step counts for the audit check on its own: one can succeed and the next be refused (another
                 // worker's schedule-and-cancel of the same replica interleaved), and the audit log holds what succeeded.
                 return (async (client, ct) =>
                 {
+                    using var leave = deletions is null ? null : new Leave(() => deletions.Exit(at));
                     await CountedAsync(at, "ScheduleKeyDeletion", set.KeyId, () => client.CallAsync((kms, o) => kms.ScheduleKeyDeletionAsync(
                         new ScheduleKeyDeletionRequest { KeyId = set.KeyId, PendingWindowInDays = 7 }, o), ct)).ConfigureAwait(false);
                     await CountedAsync(at, "CancelKeyDeletion", set.KeyId, () => client.CallAsync((kms, o) => kms.CancelKeyDeletionAsync(

@@ -90,6 +90,9 @@ public static class KmsErrors
     /// AWS's answer to a request over a rate: "Rate exceeded" (the client retries with back-off), with when a request
     /// would be admitted again where that is known.
     /// </summary>
+    /// <summary>Something the Region depends on (its store, its audit log) cannot take the call now; retrying later may work.</summary>
+    public static KmsException DependencyUnavailable(string message) => new(KmsErrorCodes.DependencyTimeout, message);
+
     public static KmsException Throttled(TimeSpan? retryAfter = null) => new(KmsErrorCodes.Throttling, "Rate exceeded") { RetryAfter = retryAfter };
 
     public static KmsException MalformedPolicy(string message) => new(KmsErrorCodes.MalformedPolicyDocument, message);

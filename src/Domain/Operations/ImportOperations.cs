@@ -96,8 +96,11 @@ public sealed class ImportOperations(
             throw KmsErrors.InvalidImportToken("The import token is invalid or is associated with a different KMS key.");
         }
 
-        if (parameters.ValidTo <= now)
+        // Its erased private key says a token expired even when the clock has since been set back to before its end;
+        // and a token refused as expired now has its key erased now, so no later reading of the clock revives it.
+        if (parameters.ValidTo <= now || parameters.WrappedPrivateKey.Length == 0)
         {
+            await store.DeleteExpiredImportParametersAsync(now, ExpiredTokenMemory, cancellationToken).ConfigureAwait(false);
             throw KmsErrors.ExpiredImportToken();
         }
 
@@ -139,18 +142,20 @@ public sealed class ImportOperations(
         foreach (var keyId in await store.KeysWithExpiredMaterialAsync(now, cancellationToken).ConfigureAwait(false))
         {
             IReadOnlyList<string> expired = [];
+            (DateTimeOffset? Due, DateTimeOffset Now) decided = default;
             var key = await changes.ChangeByIdAsync(keyId, k =>
             {
-                expired = k.ExpireMaterial(time.GetUtcNow());
+                decided = (k.NextMaterialExpiry, time.GetUtcNow());
+                expired = k.ExpireMaterial(decided.Now);
                 return expired.Count > 0 ? Tell(k, sharedChange: false) : [];
             }, cancellationToken).ConfigureAwait(false);
             if (expired.Count > 0)
             {
                 expiredKeys.Add(keyId);
-                audit.Record(AuditEvent.Internal("DeleteExpiredKeyMaterial", key.Arn, new Dictionary<string, object?>
-                {
-                    ["keyMaterialIds"] = expired.ToArray(), ["keyState"] = key.State.ToString(),
-                }));
+                var parameters = DueActionAudit.Parameters(decided.Due ?? decided.Now, decided.Now);
+                parameters["keyMaterialIds"] = expired.ToArray();
+                parameters["keyState"] = key.State.ToString();
+                audit.Record(AuditEvent.Internal("DeleteExpiredKeyMaterial", key.Arn, parameters));
             }
         }
 

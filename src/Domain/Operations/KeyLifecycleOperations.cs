@@ -174,15 +174,16 @@ public sealed class KeyLifecycleOperations(
         {
             using var change = await changes.OpenAsync(keyId, Caller.System, cancellationToken).ConfigureAwait(false);
             var key = change.Key;
-            if (key is { State: KeyState.PendingDeletion, DeletionDate: { } due } && due <= time.GetUtcNow())
+            var now = time.GetUtcNow();
+            if (key is { State: KeyState.PendingDeletion, DeletionDate: { } due } && due <= now)
             {
                 // A replica tells its primary, which stops listing it; the tombstone answers late messages about it.
                 var outgoing = key is { MultiRegion: { } mr, IsPrimary: false }
                     ? [channel.Encode(mr.PrimaryRegion, keyId, new ReplicaDeletedMessage(mr.Epoch, mr.SyncVersion))]
                     : Array.Empty<OutgoingMessage>();
-                await change.DeleteAsync(key.Tombstone(time.GetUtcNow()), outgoing, cancellationToken).ConfigureAwait(false);
+                await change.DeleteAsync(key.Tombstone(now), outgoing, cancellationToken).ConfigureAwait(false);
                 deleted.Add(keyId);
-                audit.Record(AuditEvent.Internal("DeleteKey", key.Arn));
+                audit.Record(AuditEvent.Internal("DeleteKey", key.Arn, DueActionAudit.Parameters(due, now)));
             }
         }
 

@@ -118,7 +118,8 @@ public sealed partial class ReplicationReceiver
             return ReceiveOutcome.Refuse($"{source} reported a view that does not name this Region primary and itself a replica");
         }
 
-        if (_rejoinedAt is not { } rejoined || time.GetUtcNow() - rejoined > ViewsTakenFor)
+        // A clock set back since the rejoin would stretch the window by as much: before the rejoin time counts as after it.
+        if (_rejoinedAt is not { } rejoined || time.GetUtcNow() - rejoined is var since && (since > ViewsTakenFor || since < TimeSpan.Zero))
         {
             return ReceiveOutcome.Refuse($"{source} reported a view of the set, but this Region has not rejoined (its store did not go back)");
         }

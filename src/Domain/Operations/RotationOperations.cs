@@ -75,6 +75,7 @@ public sealed class RotationOperations(
         foreach (var keyId in await store.KeysDueForRotationAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
             var done = false;
+            (DateTimeOffset Due, DateTimeOffset Now) decided = default;
             var key = await changes.ChangeByIdAsync(keyId, key =>
             {
                 // A disabled key is not rotated; it rotates as soon as it is enabled again if it is overdue. Replicas
@@ -83,6 +84,7 @@ public sealed class RotationOperations(
                     && (key.MultiRegion is null || key.IsPrimary)
                     && key.Materials.All(m => m.State != KeyMaterialState.PENDING_ROTATION))
                 {
+                    decided = (due, time.GetUtcNow());
                     RotateNow(key, RotationType.AUTOMATIC);
                     done = true;
                     return Shared(key);
@@ -93,7 +95,8 @@ public sealed class RotationOperations(
             if (done)
             {
                 rotated.Add(keyId);
-                audit.Record(AuditEvent.Internal("RotateKey", key.Arn, new Dictionary<string, object?> { ["rotationType"] = "AUTOMATIC" }));
+                audit.Record(AuditEvent.Internal("RotateKey", key.Arn,
+                    new Dictionary<string, object?>(DueActionAudit.Parameters(decided.Due, decided.Now)) { ["rotationType"] = "AUTOMATIC" }));
             }
         }
 

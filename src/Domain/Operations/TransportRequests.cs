@@ -50,7 +50,7 @@ public sealed class TransportRequests(TimeProvider time)
             var newest = _byMessage[ids[^1]].CreatedAt;
             var first = Math.Max(RetryAfter.Ticks, _answerTime.Ticks * 4);
             var wait = TimeSpan.FromTicks(Math.Min(MaxRetryAfter.Ticks, first << Math.Min(ids.Count - 1, 20)));
-            return time.GetUtcNow() - newest < wait;
+            return time.GetElapsedTime(newest) < wait;
         }
     }
 
@@ -60,7 +60,7 @@ public sealed class TransportRequests(TimeProvider time)
         lock (_gate)
         {
             Sweep();
-            _byMessage[messageId] = new Entry(keyId, privateKey, time.GetUtcNow(), destination);
+            _byMessage[messageId] = new Entry(keyId, privateKey, time.GetTimestamp(), destination);
             if (!_byKey.TryGetValue(keyId, out var ids))
             {
                 _byKey[keyId] = ids = [];
@@ -92,7 +92,7 @@ public sealed class TransportRequests(TimeProvider time)
             }
 
             Remove(messageId);
-            var took = time.GetUtcNow() - entry.CreatedAt;
+            var took = time.GetElapsedTime(entry.CreatedAt);
             _answerTime = _answerTime == TimeSpan.Zero ? took : (_answerTime * 0.8) + (took * 0.2);
             return entry.PrivateKey;
         }
@@ -117,8 +117,7 @@ public sealed class TransportRequests(TimeProvider time)
 
     private void Sweep()
     {
-        var now = time.GetUtcNow();
-        var expired = _byMessage.Where(e => now - e.Value.CreatedAt > Lifetime).Select(e => e.Key).ToList();
+        var expired = _byMessage.Where(e => time.GetElapsedTime(e.Value.CreatedAt) > Lifetime).Select(e => e.Key).ToList();
         if (_byMessage.Count - expired.Count >= MaxOutstanding)
         {
             expired.AddRange(_byMessage.OrderBy(e => e.Value.CreatedAt).Take(_byMessage.Count - MaxOutstanding + 1).Select(e => e.Key));
@@ -146,5 +145,6 @@ public sealed class TransportRequests(TimeProvider time)
         }
     }
 
-    private sealed record Entry(string KeyId, byte[] PrivateKey, DateTimeOffset CreatedAt, string Destination);
+    /// <summary><paramref name="CreatedAt"/> is a monotonic timestamp: a wall clock set back must not make a request look recent for days.</summary>
+    private sealed record Entry(string KeyId, byte[] PrivateKey, long CreatedAt, string Destination);
 }

@@ -53,6 +53,12 @@ public interface IAuditSink
     /// <summary>Counts a call refused because the queue was backed up (recorded together once it drains, not one by one).</summary>
     void CountThrottled();
 
+    /// <summary>Why the log cannot be written now (its disk is full), or null; the API refuses audited calls meanwhile.</summary>
+    string? Unwritable { get; }
+
+    /// <summary>Counts a call refused because the log could not be written; the count is recorded once it can be again.</summary>
+    void CountRefusedUnwritable();
+
     /// <summary>Queues the event and waits until it is durable (management calls).</summary>
     Task RecordDurablyAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
 }

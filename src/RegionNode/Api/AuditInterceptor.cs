@@ -40,6 +40,14 @@ public sealed class AuditInterceptor(IAuditSink audit, RefusalRateLimit refusals
             return await continuation(request, context).ConfigureAwait(false);
         }
 
+        // A log that cannot be written (its disk is full) refuses every audited call, crypto calls too: none is served
+        // with a record that may never be kept. The count is recorded once the log can be written again.
+        if (audit.Unwritable is { } why)
+        {
+            audit.CountRefusedUnwritable();
+            throw KmsErrors.DependencyUnavailable($"The Region cannot write its audit log: {why}. The call was refused rather than served without its record; retry once space is freed.");
+        }
+
         // A backed-up audit queue refuses calls rather than lose their records (or grow without bound).
         if (audit.IsBackedUp)
         {

@@ -49,6 +49,11 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
                 }
 
                 return ErrorStatus.ToRpcException(refusal.ErrorCode, refusal.Message, refusal.RetryAfter);
+            case var _ when Storage.StoreWriteRefusal.Why(exception) is { } why:
+                // A transaction that cannot commit changes nothing: the caller hears why and may retry once there is room.
+                Log.CallRefused(logger, context.Method, KmsErrorCodes.DependencyTimeout, why);
+                return ErrorStatus.ToRpcException(KmsErrorCodes.DependencyTimeout,
+                    $"The Region cannot store the change: {why}. Nothing was changed; retry once space is freed.");
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled or its deadline passed."));
             default:

@@ -50,6 +50,14 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
     /// <summary>Raised after each new digest is stored (the ControlPlane link publishes it).</summary>
     public event Action? Sealed;
 
+    /// <summary>
+    /// Why the log cannot be written now (its disk is full), or null: while it is set the API refuses audited calls
+    /// rather than serve them with records it cannot keep. Cleared by the next batch that is written.
+    /// </summary>
+    public string? Unwritable => Volatile.Read(ref _unwritable);
+
+    private string? _unwritable;
+
     public bool IsBackedUp => Interlocked.Read(ref _queuedBytes) > MaxQueuedBytes || Interlocked.Read(ref _queuedRecords) > MaxQueuedRecords;
 
     /// <summary>Records queued and not yet written.</summary>
@@ -69,6 +77,11 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
 
     /// <summary>A call refused because the queue was backed up; they are recorded together, as one record, once it drains.</summary>
     public void CountThrottled() => Interlocked.Increment(ref _throttled);
+
+    private long _refusedUnwritable;
+
+    /// <summary>A call refused because the log could not be written: counted, and recorded as a count once it can be again.</summary>
+    public void CountRefusedUnwritable() => Interlocked.Increment(ref _refusedUnwritable);
 
     private void Enqueue(Queued item)
     {
@@ -118,13 +131,16 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var (sequence, hash) = await TailAsync(stoppingToken).ConfigureAwait(false);
-        var (sealedSequence, sealedAt) = (await store.LastSealedSequenceAsync(stoppingToken).ConfigureAwait(false), time.GetUtcNow());
+        // When the last digest was made, by the monotonic clock: a wall clock set back days must not hold the next one back as long.
+        var (sealedSequence, sealedAt) = (await store.LastSealedSequenceAsync(stoppingToken).ConfigureAwait(false), time.GetTimestamp());
         if (sequence > sealedSequence)
         {
             // Records left unsealed by a stop without shutdown (a crash): sealed before anything else is written, so
             // the tail cannot be rewritten later without breaking a digest that is also published away from the Region.
-            await SealAsync(sequence, hash, stoppingToken).ConfigureAwait(false);
-            sealedSequence = sequence;
+            if (await TrySealAsync(sequence, hash, stoppingToken).ConfigureAwait(false))
+            {
+                sealedSequence = sequence;
+            }
         }
 
         var batch = new List<Queued>();
@@ -145,12 +161,19 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
 
                 retry = FirstRetry;
                 RecordThrottledOnceDrained();
-                var sinceSealed = time.GetUtcNow() - sealedAt;
+                var sinceSealed = time.GetElapsedTime(sealedAt);
                 if (sequence > sealedSequence
                     && ((sequence - sealedSequence >= DigestEveryRecords && sinceSealed >= DigestAtMostEvery) || sinceSealed >= DigestEvery))
                 {
-                    await SealAsync(sequence, hash, stoppingToken).ConfigureAwait(false);
-                    (sealedSequence, sealedAt) = (sequence, time.GetUtcNow());
+                    if (await TrySealAsync(sequence, hash, stoppingToken).ConfigureAwait(false))
+                    {
+                        (sealedSequence, sealedAt) = (sequence, time.GetTimestamp());
+                    }
+                    else
+                    {
+                        await Task.Delay(retry, time, stoppingToken).ConfigureAwait(false);
+                        retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LastRetry.Ticks));
+                    }
                 }
             }
         }
@@ -179,14 +202,14 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
     /// Waits for records to write; with an unsealed tail, no longer than until its digest is due, so a tail that no
     /// record follows is sealed in time all the same. False once the queue is completed.
     /// </summary>
-    private async Task<bool> RecordsOrSealDueAsync(long unsealed, DateTimeOffset sealedAt, CancellationToken stoppingToken)
+    private async Task<bool> RecordsOrSealDueAsync(long unsealed, long sealedAt, CancellationToken stoppingToken)
     {
         if (unsealed <= 0)
         {
             return await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
         }
 
-        var due = sealedAt + (unsealed >= DigestEveryRecords ? DigestAtMostEvery : DigestEvery) - time.GetUtcNow();
+        var due = (unsealed >= DigestEveryRecords ? DigestAtMostEvery : DigestEvery) - time.GetElapsedTime(sealedAt);
         if (due <= TimeSpan.Zero)
         {
             return true;
@@ -202,6 +225,14 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
 
     private void RecordThrottledOnceDrained()
     {
+        if (Interlocked.Read(ref _refusedUnwritable) > 0 && Unwritable is null)
+        {
+            var count = Interlocked.Exchange(ref _refusedUnwritable, 0);
+            Record(new AuditEvent("RefusedCalls", AuditEvent.ServiceEvent, null, null, true,
+                new Dictionary<string, object?> { ["count"] = count }, null, Domain.Errors.KmsErrorCodes.DependencyTimeout,
+                $"{count} calls were refused while the audit log could not be written."));
+        }
+
         if (Interlocked.Read(ref _throttled) > 0 && !IsBackedUp)
         {
             var count = Interlocked.Exchange(ref _throttled, 0);
@@ -242,6 +273,23 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
         foreach (var arn in auditEvent.KeyArn is null ? auditEvent.OtherKeyArns : [auditEvent.KeyArn, .. auditEvent.OtherKeyArns])
         {
             usages[arn[(arn.LastIndexOf('/') + 1)..]] = usage;
+        }
+    }
+
+    /// <summary>A digest the store cannot take now (its disk is full) is made again with the next batch, not lost with the writer.</summary>
+    private async Task<bool> TrySealAsync(long sequence, byte[] hash, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SealAsync(sequence, hash, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _unwritable, null);
+            return true;
+        }
+        catch (Exception e) when (e is SqliteException or IOException)
+        {
+            Log.AuditWriteFailed(logger, 0, e);
+            Volatile.Write(ref _unwritable, StoreWriteRefusal.Why(e) ?? "its store refused a write");
+            return false;
         }
     }
 
@@ -295,8 +343,11 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
             catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
             {
                 Log.AuditWriteFailed(logger, batch.Count, e);
+                Volatile.Write(ref _unwritable, StoreWriteRefusal.Why(e) ?? "its store refused a write");
                 return (sequence, hash, false);
             }
+
+            Volatile.Write(ref _unwritable, null);
 
             _tail = (nextSequence, nextHash);
             foreach (var (_, durable, bytes) in batch)

@@ -149,7 +149,9 @@ public static partial class RegionNodeSetup
             binder => ServiceBases::Grpc.Mrk.Admin.V1.PrincipalAdmin.BindService(binder, sp.GetRequiredService<PrincipalAdminApi>()), Unparseable));
         services.AddGrpcReflection();
         Grpc.Mrk.Cluster.StoreHealthCheck.AddTo(services.AddGrpcHealthChecks(), "Region's store",
-            sp => sp.GetRequiredService<NodeMeta>().CountKeysAsync);
+                sp => sp.GetRequiredService<NodeMeta>().CountKeysAsync)
+            .Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("audit log",
+                sp => new AuditWritableCheck(sp.GetRequiredService<Audit.AuditLog>()), null, null));
         return builder;
     }
 

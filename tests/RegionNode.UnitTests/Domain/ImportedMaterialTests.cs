@@ -115,6 +115,28 @@ public sealed class ImportedMaterialTests
         await Import(store, other.KeyId, parameters, RandomNumberGenerator.GetBytes(32));
     }
 
+    /// <summary>
+    /// A token refused as expired has its private wrapping key erased by that refusal, before any maintenance pass; and
+    /// a token whose key is erased stays expired when the clock reads a time before its end again (a clock set back),
+    /// answered ExpiredImportTokenException rather than failing on the erased key.
+    /// </summary>
+    [Fact]
+    public async Task Import_TokenRefusedAsExpired_StaysExpiredWhenTheClockGoesBack()
+    {
+        using var store = new TempStore();
+        var key = await CreateExternalAsync(store);
+        var parameters = await Parameters(store, key.KeyId, WrappingAlgorithm.RSAES_OAEP_SHA_256);
+        store.Clock.Advance(TimeSpan.FromHours(25));
+        await ExpectAsync(KmsErrorCodes.ExpiredImportToken, () => Import(store, key.KeyId, parameters, RandomNumberGenerator.GetBytes(32)));
+        Assert.Equal(0L, Scalar(store, "SELECT count(*) FROM import_parameters WHERE length(wrapped_private_key) > 0;"));
+
+        // The clock set back two days: by its reading the token has a day left.
+        Assert.Equal(1L, Scalar(store, $"UPDATE import_parameters SET valid_to = {(store.Clock.GetUtcNow() + TimeSpan.FromDays(1)).UtcTicks} RETURNING 1;"));
+        var before = await Snapshot(store, key.KeyId);
+        await ExpectAsync(KmsErrorCodes.ExpiredImportToken, () => Import(store, key.KeyId, parameters, RandomNumberGenerator.GetBytes(32)));
+        Assert.Equal(before, await Snapshot(store, key.KeyId));
+    }
+
     [Fact]
     public async Task Import_ExpiredToken_ExpiredImportTokenAndNothingChanges()
     {
