@@ -32,6 +32,9 @@ command -v h2load >/dev/null || tools+=(nghttp2-client)
 command -v prometheus >/dev/null && command -v promtool >/dev/null || tools+=(prometheus)
 # NATS (nats-server): the replicated relay's log, three servers per test that runs ControlPlane replicas.
 command -v nats-server >/dev/null || tools+=(nats-server)
+# libfaketime: the chaos run's clock faults preload it into RegionNodes to move their wall clocks (the disk faults
+# need mkfs.ext4, mount and fallocate, which every Debian has).
+dpkg -s libfaketime >/dev/null 2>&1 || tools+=(libfaketime)
 # Chromium (headless) and a font for its screenshots: the ControlPlane's web console is tested in a real browser.
 command -v chromium >/dev/null || tools+=(chromium fonts-liberation)
 if [[ ${#tools[@]} -gt 0 ]]; then

@@ -39,7 +39,7 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
         .Concat(clocks is null ? [] : ClockFaults.Kinds).Concat(disks is null ? [] : DiskFaults.Kinds)
         .Where(k => only is null || only.Contains(k)).DefaultIfEmpty("kill-region").ToArray();
 
-    /// <summary>Faults, one after another, until <paramref name="until"/> is cancelled; each lasts a seeded 0.3-2 s.</summary>
+    /// <summary>Faults, one after another, until <paramref name="until"/> is cancelled; each lasts a seeded 0.3-2 s (clock and disk faults longer, with their probes).</summary>
     public async Task RunAsync(Random random, int iteration, CancellationToken until)
     {
         while (!until.IsCancellationRequested)
@@ -53,7 +53,7 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
                 return;
             }
 
-            var kind = _kinds[random.Next(_kinds.Length)];
+            var kind = Draw(random);
             var region = ChaosCluster.Regions[random.Next(ChaosCluster.Regions.Length)];
             var duration = TimeSpan.FromMilliseconds(random.Next(300, 2000));
             var replica = random.Next(cluster.ControlPlanes.Count);
@@ -85,6 +85,25 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
                 await InjectAsync(kind, region, duration, random, replica).ConfigureAwait(false);
             }
         }
+    }
+
+    private readonly Queue<string> _bag = new();
+
+    /// <summary>
+    /// Every kind once, in a seeded order, before any kind comes again: a short run still meets each fault it was
+    /// given, and a long one meets them evenly.
+    /// </summary>
+    private string Draw(Random random)
+    {
+        if (_bag.Count == 0)
+        {
+            foreach (var kind in _kinds.OrderBy(_ => random.Next()))
+            {
+                _bag.Enqueue(kind);
+            }
+        }
+
+        return _bag.Dequeue();
     }
 
     private async Task InjectAsync(string kind, string region, TimeSpan duration, Random random, int replica = 0)

@@ -27,6 +27,8 @@ public sealed class ChaosHarnessTests(ITestOutputHelper output)
         {
             Seed = Seed, Iterations = 20, OperationsPerIteration = 40, Workers = 4, IterationTime = TimeSpan.FromSeconds(5),
             MaxDuration = TimeSpan.FromMinutes(10), Network = namespaces ? ChaosNetwork.Namespaces : ChaosNetwork.Loopback,
+            // The faults of processes and links; those of clocks and disks have a run of their own below.
+            Faults = [.. Nemesis.Kinds, .. namespaces ? Nemesis.NamespaceKinds : []],
         };
         // About 3 minutes alone and 6 beside the fuzz test on 2 cores; the bound on iterations is only a backstop.
         var (figures, folder) = await ChaosRun.RunAsync(settings, output.WriteLine, CancellationToken.None).WithTimeout(TimeSpan.FromMinutes(12));
@@ -70,6 +72,34 @@ public sealed class ChaosHarnessTests(ITestOutputHelper output)
             $"only {Nemesis.ReplicatedRelayKinds.Sum(k => figures.Faults.GetValueOrDefault(k))} replica or log server faults injected");
         Assert.True(figures.Count(Outcome.Acknowledged) >= 50, $"only {figures.Count(Outcome.Acknowledged)} operations acknowledged");
         Assert.True(figures.Checks["no key material outside its Region's store"] >= 1);
+    }
+
+    /// <summary>
+    /// Faults below the process: Regions' clocks jump forward and back and run skewed (libfaketime), and a Region's
+    /// disk fills up, beside Region restarts. Due dates come due by the Regions' own clocks and never early, nothing
+    /// is undone or redone when a clock goes back, a full disk is refused clearly and recovers without a restart, and
+    /// every other invariant holds. This machine must allow both (scripts/test.sh installs libfaketime; loop devices
+    /// need root): a fault that cannot be injected fails the test, it is never counted as passed.
+    /// </summary>
+    [Fact]
+    public async Task ClockAndDiskFaults_DueDatesHold_FullDiskRefusedAndRecovered()
+    {
+        var settings = new ChaosSettings
+        {
+            Seed = Seed, Iterations = 6, OperationsPerIteration = 40, Workers = 4, IterationTime = TimeSpan.FromSeconds(6),
+            MaxDuration = TimeSpan.FromMinutes(8), Network = ChaosNetwork.Loopback,
+            Faults = [.. Clocks.ClockFaults.Kinds, .. Disks.DiskFaults.Kinds, "kill-region"],
+        };
+        var (figures, folder) = await ChaosRun.RunAsync(settings, output.WriteLine, CancellationToken.None).WithTimeout(TimeSpan.FromMinutes(10));
+        output.WriteLine(ChaosReport.Table(figures));
+        Assert.True(figures.Skipped.Count == 0, $"faults this machine cannot inject: {string.Join("; ", figures.Skipped.Select(s => $"{s.Key}: {s.Value}"))}");
+        Assert.True(figures.Violations.Count == 0, $"violations (data and history kept in {folder}):\n{string.Join("\n", figures.Violations)}");
+        Assert.Equal(0, figures.Count(Outcome.Internal));
+        Assert.Equal(6, figures.Iterations);
+        Assert.True(figures.Faults.GetValueOrDefault("disk-full") >= 1, "no disk filled");
+        Assert.True(Clocks.ClockFaults.Kinds.Count(k => figures.Faults.GetValueOrDefault(k) > 0) >= 2, "fewer than two kinds of clock fault injected");
+        Assert.True(figures.Checks.GetValueOrDefault("clock: no rotation runs early or twice when a clock jumps") >= 2);
+        Assert.True(figures.Checks.GetValueOrDefault("disk: a change is refused with an AWS error that says the disk is full") >= 1);
     }
 
     [Fact]
