@@ -14,6 +14,8 @@ public sealed class RegionClocks
     /// <summary>How often a process looks at its offset file again (FAKETIME_CACHE_DURATION, whole seconds).</summary>
     private const int RereadSeconds = 1;
 
+    private static readonly TimeSpan Reread = TimeSpan.FromSeconds(RereadSeconds + 1.5);
+
     /// <summary>Where Debian puts the library (per architecture), and MRK_LIBFAKETIME to name another.</summary>
     private static readonly string[] Candidates =
     [
@@ -82,7 +84,8 @@ public sealed class RegionClocks
 
     /// <summary>
     /// Sets <paramref name="region"/>'s clock to run <paramref name="offset"/> from the true time, and waits until its
-    /// process has read the change (the library looks again once a second).
+    /// process has read the change: the library looks again once its cached reading is a whole second old by its own
+    /// count of seconds, so within about two.
     /// </summary>
     public async Task SetAsync(string region, TimeSpan offset)
     {
@@ -92,7 +95,7 @@ public sealed class RegionClocks
         }
 
         Write(region, offset);
-        await Task.Delay(TimeSpan.FromSeconds(RereadSeconds) + TimeSpan.FromMilliseconds(300)).ConfigureAwait(false);
+        await Task.Delay(Reread).ConfigureAwait(false);
     }
 
     /// <summary>Every clock back to the true time.</summary>
@@ -115,7 +118,7 @@ public sealed class RegionClocks
 
         if (moved.Count > 0)
         {
-            await Task.Delay(TimeSpan.FromSeconds(RereadSeconds) + TimeSpan.FromMilliseconds(300)).ConfigureAwait(false);
+            await Task.Delay(Reread).ConfigureAwait(false);
         }
     }
 

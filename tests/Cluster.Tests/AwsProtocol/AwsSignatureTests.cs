@@ -128,6 +128,36 @@ public sealed class AwsSignatureTests(ITestOutputHelper output) : IDisposable
             .WithTimeout()).ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A Region whose wall clock runs an hour ahead refuses a request signed by the true time, as AWS refuses one more
+    /// than five minutes off its own clock, and its refusal names the time it read; once its clock is set true again
+    /// the same signature is accepted (the check reads the clock per request, never a time kept from before).
+    /// </summary>
+    [Fact]
+    public async Task ARegionsClockAnHourAhead_RefusesSignaturesOfTheTrueTime_SayingWhatTimeItRead()
+    {
+        var clock = new MovedClock(_directory.Path, TimeSpan.FromHours(1));
+        await using var region = await SecureRegion.StartAsync(_directory.Path, output, clock.Environment);
+        var (_, access) = await AccessKeyAsync(region, "alice");
+        using var caller = new AwsJsonCaller(region.Node);
+        var (status, body, _) = await caller.CallAsync("ListKeys", "{}", new Signing(access.AccessKeyId, access.SecretAccessKey, SecureRegion.Region));
+        Assert.Equal(400, status);
+        Assert.Equal("InvalidSignatureException", body.RootElement.GetProperty("__type").GetString());
+        var message = body.RootElement.GetProperty("message").GetString()!;
+        var read = System.Text.RegularExpressions.Regex.Match(message, @"\((\d{8}T\d{6}Z) - 5 min\.\)");
+        Assert.True(read.Success, message);
+        var regionTime = DateTimeOffset.ParseExact(read.Groups[1].Value, "yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal);
+        Assert.InRange(regionTime - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(58), TimeSpan.FromMinutes(62));
+
+        await clock.SetAsync(TimeSpan.Zero);
+        await Eventually.TrueAsync(async () =>
+        {
+            (status, body, _) = await caller.CallAsync("ListKeys", "{}", new Signing(access.AccessKeyId, access.SecretAccessKey, SecureRegion.Region));
+            return status == 200;
+        }, TimeSpan.FromSeconds(10), "the signature accepted once the Region's clock is true");
+    }
+
     public void Dispose() => _directory.Dispose();
 
     private static async Task<(string Arn, CreateAccessKeyResponse Key)> AccessKeyAsync(SecureRegion region, string name)

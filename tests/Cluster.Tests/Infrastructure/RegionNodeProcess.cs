@@ -108,13 +108,13 @@ public sealed class RegionNodeProcess : INodeUnderTest, IAsyncDisposable
     /// <paramref name="folder"/>/node; in the insecure local mode unless <paramref name="anonymous"/> is false.
     /// </summary>
     public static Task<RegionNodeProcess> StartOverTlsAsync(string folder, ITestOutputHelper? output, string region = "us-east-1", bool anonymous = true,
-        string[]? extra = null)
+        string[]? extra = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var layout = new ClusterLayout(Path.Combine(folder, "certs"));
         ClusterBootstrap.Run(layout, [region], [], TimeProvider.System);
         return StartAsync(Path.Combine(folder, "node"), output, region, anonymous: anonymous,
             transport: ["--urls", "https://127.0.0.1:0", "--tls-cert", layout.RegionCertificate(region), "--tls-key", layout.RegionKey(region)],
-            extra: extra, certificateAuthority: layout.AuthorityCertificate);
+            extra: extra, certificateAuthority: layout.AuthorityCertificate, environment: environment);
     }
 
     /// <summary>Runs the node with the given arguments and waits for it to exit; for start-up refusals.</summary>

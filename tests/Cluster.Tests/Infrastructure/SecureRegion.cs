@@ -27,10 +27,11 @@ public sealed class SecureRegion : IAsyncDisposable
 
     public MrkClient Admin { get; }
 
-    public static async Task<SecureRegion> StartAsync(string folder, ITestOutputHelper? output)
+    public static async Task<SecureRegion> StartAsync(string folder, ITestOutputHelper? output, IReadOnlyDictionary<string, string>? environment = null)
     {
         var layout = new ClusterLayout(Path.Combine(folder, "certs"));
-        var node = await RegionNodeProcess.StartOverTlsAsync(folder, output, Region, anonymous: false, extra: ["--cluster-certs", layout.Root]).ConfigureAwait(false);
+        var node = await RegionNodeProcess.StartOverTlsAsync(folder, output, Region, anonymous: false, extra: ["--cluster-certs", layout.Root],
+            environment: environment).ConfigureAwait(false);
         return new SecureRegion(layout, node);
     }
 
