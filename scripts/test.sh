@@ -35,6 +35,8 @@ command -v nats-server >/dev/null || tools+=(nats-server)
 # libfaketime: the chaos run's clock faults preload it into RegionNodes to move their wall clocks (the disk faults
 # need mkfs.ext4, mount and fallocate, which every Debian has).
 dpkg -s libfaketime >/dev/null 2>&1 || tools+=(libfaketime)
+# python3-fusepy and fuse3: faultfs, the chaos run's FUSE passthrough that stalls fsync and cuts the power below a Region.
+dpkg -s python3-fusepy >/dev/null 2>&1 && dpkg -s fuse3 >/dev/null 2>&1 || tools+=(python3-fusepy fuse3)
 # Chromium (headless) and a font for its screenshots: the ControlPlane's web console is tested in a real browser.
 command -v chromium >/dev/null || tools+=(chromium fonts-liberation)
 if [[ ${#tools[@]} -gt 0 ]]; then

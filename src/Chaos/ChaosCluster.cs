@@ -34,7 +34,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     private readonly X509Certificate2 _operatorIdentity;
     private readonly Dictionary<string, MrkClient> _operatorClients = new(StringComparer.Ordinal);
 
-    private ChaosCluster(string folder, NamespaceNetwork? network, bool replicatedRelay, RegionClocks? clocks, RegionDisks? disks)
+    private ChaosCluster(string folder, NamespaceNetwork? network, bool replicatedRelay, RegionClocks? clocks, RegionDisks? disks, RegionFaultFs? faultFs)
     {
         if (replicatedRelay && network is not null)
         {
@@ -45,6 +45,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         Network = network;
         Clocks = clocks;
         Disks = disks;
+        FaultFs = faultFs;
         TimeProvider issued = clocks is null ? TimeProvider.System : new IssuedEarlier(RegionClocks.CertificatesIssuedBefore);
         Layout = new ClusterLayout(Path.Combine(folder, "certs"));
         Directory.CreateDirectory(Path.Combine(folder, "logs"));
@@ -133,6 +134,9 @@ public sealed class ChaosCluster : IAsyncDisposable
     /// <summary>The Regions' filesystems of their own, or null when their data directories are plain folders of the run's.</summary>
     public RegionDisks? Disks { get; }
 
+    /// <summary>faultfs below the Regions' data directories (slow fsync, power cuts), or null.</summary>
+    public RegionFaultFs? FaultFs { get; }
+
     /// <summary>The namespaces the processes run in, or null when they all share the harness's loopback.</summary>
     public NamespaceNetwork? Network { get; }
 
@@ -153,7 +157,10 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public bool ReplicatedRelay => LogServers.Count > 0;
 
-    public string DataDirectory(string region) => Disks?.DataDirectory(region) ?? Path.Combine(Folder, region);
+    public string DataDirectory(string region) => FaultFs?.DataDirectory(region) ?? Disks?.DataDirectory(region) ?? Path.Combine(Folder, region);
+
+    /// <summary>Where a Region's data lives below faultfs: on its own filesystem when it has one.</summary>
+    public static string Backing(string folder, RegionDisks? disks, string region) => disks?.DataDirectory(region) ?? Path.Combine(folder, "backing", region);
 
     public NodeProcess Region(string region) => _regions[region];
 
@@ -253,7 +260,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         await StartAsync(folder, ChaosNetwork.Loopback, cancellationToken).ConfigureAwait(false);
 
     public static async Task<ChaosCluster> StartAsync(string folder, ChaosNetwork network, CancellationToken cancellationToken, bool replicatedRelay = false,
-        RegionClocks? clocks = null, RegionDisks? disks = null)
+        RegionClocks? clocks = null, RegionDisks? disks = null, RegionFaultFs? faultFs = null)
     {
         var namespaces = network == ChaosNetwork.Namespaces
             ? await NamespaceNetwork.CreateAsync([ControlPlaneMember, .. Regions]).ConfigureAwait(false)
@@ -261,7 +268,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         ChaosCluster cluster;
         try
         {
-            cluster = new ChaosCluster(folder, namespaces, replicatedRelay, clocks, disks);
+            cluster = new ChaosCluster(folder, namespaces, replicatedRelay, clocks, disks, faultFs);
         }
         catch
         {
@@ -426,6 +433,10 @@ public sealed class ChaosCluster : IAsyncDisposable
         }
 
         Disks?.FreeAll();
+        if (FaultFs is not null)
+        {
+            await FaultFs.HealAsync().ConfigureAwait(false);
+        }
 
         foreach (var region in _links.Keys)
         {
@@ -493,6 +504,11 @@ public sealed class ChaosCluster : IAsyncDisposable
         if (Network is not null)
         {
             await Network.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (FaultFs is not null)
+        {
+            await FaultFs.DisposeAsync().ConfigureAwait(false);
         }
 
         if (Disks is not null)

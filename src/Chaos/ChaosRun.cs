@@ -34,14 +34,16 @@ public static class ChaosRun
         var clock = Stopwatch.StartNew();
         var clocks = MovableClocks(settings, folder, figures);
         var disks = await OwnDisksAsync(settings, folder, figures).ConfigureAwait(false);
+        var faultFs = await FaultFsAsync(settings, folder, disks, figures).ConfigureAwait(false);
         using var history = new History(Path.Combine(folder, "history.jsonl"), settings.Seed, settings.Describe());
-        await using (var cluster = await StartClusterAsync(settings, folder, clocks, disks, cancellationToken).ConfigureAwait(false))
+        await using (var cluster = await StartClusterAsync(settings, folder, clocks, disks, faultFs, cancellationToken).ConfigureAwait(false))
         {
             var ledger = new Ledger();
             var clockFaults = clocks is null ? null : new ClockFaults(cluster, clocks, history, figures);
             var workload = new Workload(cluster, ledger, history, figures, clockFaults?.Deletions);
             var nemesis = new Nemesis(cluster, history, figures, workload.BurstAsync, new StoreLoss(cluster, ledger, history, figures), settings.Faults,
-                clockFaults, disks is null ? null : new DiskFaults(cluster, disks, ledger, history, figures));
+                clockFaults, disks is null ? null : new DiskFaults(cluster, disks, ledger, history, figures),
+                faultFs is null ? null : new PowerAndStallFaults(cluster, faultFs, history, figures));
             var checker = new InvariantChecker(cluster, ledger, history, figures, clockFaults?.Expected);
             var faults = new Random(settings.Seed);
             var healed = true;
@@ -143,16 +145,41 @@ public static class ChaosRun
         return disks;
     }
 
-    /// <summary>The cluster, which from then on unmounts the disks when it stops; they are unmounted here if it never starts.</summary>
+    /// <summary>faultfs below each Region's data when the run draws slow-disk or power-cut faults; skipped (and said) where the machine has no FUSE.</summary>
+    private static async Task<RegionFaultFs?> FaultFsAsync(ChaosSettings settings, string folder, RegionDisks? disks, RunFigures figures)
+    {
+        var wanted = PowerAndStallFaults.Kinds.Where(k => settings.Faults is null || settings.Faults.Contains(k)).ToList();
+        if (wanted.Count == 0)
+        {
+            return null;
+        }
+
+        var (faultFs, unavailable) = await RegionFaultFs.TryCreateAsync(Path.Combine(folder, "fs"), ChaosCluster.Regions,
+            region => ChaosCluster.Backing(folder, disks, region)).ConfigureAwait(false);
+        foreach (var kind in faultFs is null ? wanted : [])
+        {
+            figures.Skip(kind, unavailable ?? "unavailable");
+        }
+
+        return faultFs;
+    }
+
+    /// <summary>The cluster, which from then on unmounts the filesystems when it stops; they are unmounted here if it never starts.</summary>
     private static async Task<ChaosCluster> StartClusterAsync(ChaosSettings settings, string folder, RegionClocks? clocks, RegionDisks? disks,
-        CancellationToken cancellationToken)
+        RegionFaultFs? faultFs, CancellationToken cancellationToken)
     {
         try
         {
-            return await ChaosCluster.StartAsync(folder, settings.Network, cancellationToken, settings.ReplicatedRelay, clocks, disks).ConfigureAwait(false);
+            return await ChaosCluster.StartAsync(folder, settings.Network, cancellationToken, settings.ReplicatedRelay, clocks, disks, faultFs)
+                .ConfigureAwait(false);
         }
         catch
         {
+            if (faultFs is not null)
+            {
+                await faultFs.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (disks is not null)
             {
                 await disks.DisposeAsync().ConfigureAwait(false);

@@ -14,7 +14,7 @@ namespace Grpc.Mrk.Chaos;
 /// With a replicated relay also a replica killed or paused, a log server killed or cut off from its peers.
 /// </summary>
 public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures figures, Nemesis.Burst burst, StoreLoss? storeLoss = null,
-    IReadOnlyList<string>? only = null, ClockFaults? clocks = null, DiskFaults? disks = null)
+    IReadOnlyList<string>? only = null, ClockFaults? clocks = null, DiskFaults? disks = null, PowerAndStallFaults? power = null)
 {
     /// <summary>Starts <paramref name="keys"/> keys' worth of replication work from <paramref name="region"/> at once.</summary>
     public delegate Task Burst(string region, int keys, Random random, int iteration);
@@ -36,7 +36,7 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
     public static readonly string[] ReplicatedRelayKinds = ["kill-controlplane-replica", "pause-controlplane-replica", "kill-log-node", "partition-log-node"];
 
     private readonly string[] _kinds = Kinds.Concat(cluster.Network is null ? [] : NamespaceKinds).Concat(cluster.ReplicatedRelay ? ReplicatedRelayKinds : [])
-        .Concat(clocks is null ? [] : ClockFaults.Kinds).Concat(disks is null ? [] : DiskFaults.Kinds)
+        .Concat(clocks is null ? [] : ClockFaults.Kinds).Concat(disks is null ? [] : DiskFaults.Kinds).Concat(power is null ? [] : PowerAndStallFaults.Kinds)
         .Where(k => only is null || only.Contains(k)).DefaultIfEmpty("kill-region").ToArray();
 
     /// <summary>Faults, one after another, until <paramref name="until"/> is cancelled; each lasts a seeded 0.3-2 s (clock and disk faults longer, with their probes).</summary>
@@ -175,6 +175,9 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
                 break;
             case "clock-jump-forward" or "clock-jump-back" or "clock-skew" when clocks is not null:
                 await clocks.InjectAsync(kind, region, duration, random).ConfigureAwait(false);
+                break;
+            case "slow-disk" or "power-cut" when power is not null:
+                await power.InjectAsync(kind, region, duration, random).ConfigureAwait(false);
                 break;
             case "disk-full" when disks is not null:
                 await disks.InjectAsync(region, duration).ConfigureAwait(false);

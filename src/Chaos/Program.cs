@@ -28,7 +28,7 @@ var relay = new Option<string>("--relay")
     DefaultValueFactory = _ => "single",
 };
 relay.AcceptOnlyFromAmong("single", "replicated");
-string[] allFaults = [.. Nemesis.Kinds, .. Nemesis.NamespaceKinds, .. Nemesis.ReplicatedRelayKinds, .. ClockFaults.Kinds, .. DiskFaults.Kinds];
+string[] allFaults = [.. Nemesis.Kinds, .. Nemesis.NamespaceKinds, .. Nemesis.ReplicatedRelayKinds, .. ClockFaults.Kinds, .. DiskFaults.Kinds, .. PowerAndStallFaults.Kinds];
 var faults = new Option<string?>("--faults") { Description = $"comma-separated fault kinds to draw from (default: all): {string.Join(", ", allFaults)}" };
 faults.Validators.Add(result =>
 {

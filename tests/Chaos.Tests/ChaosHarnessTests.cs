@@ -75,28 +75,32 @@ public sealed class ChaosHarnessTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Faults below the process: Regions' clocks jump forward and back and run skewed (libfaketime), and a Region's
-    /// disk fills up, beside Region restarts. Due dates come due by the Regions' own clocks and never early, nothing
-    /// is undone or redone when a clock goes back, a full disk is refused clearly and recovers without a restart, and
-    /// every other invariant holds. This machine must allow both (scripts/test.sh installs libfaketime; loop devices
-    /// need root): a fault that cannot be injected fails the test, it is never counted as passed.
+    /// Faults below the process: Regions' clocks jump forward and back and run skewed (libfaketime), a Region's disk
+    /// fills up, its fsync stalls for seconds, and it loses power (unsynced writes dropped, torn half the time), beside
+    /// Region restarts. Due dates come due by the Regions' own clocks and never early, nothing is undone or redone when
+    /// a clock goes back, a full disk is refused clearly and recovers without a restart, a stalled disk answers by the
+    /// deadline, a power cut loses nothing acknowledged, and every other invariant holds. This machine must allow all
+    /// of them (scripts/test.sh installs libfaketime, python3-fusepy and fuse3; loop devices and FUSE need root): a
+    /// fault that cannot be injected fails the test, it is never counted as passed.
     /// </summary>
     [Fact]
-    public async Task ClockAndDiskFaults_DueDatesHold_FullDiskRefusedAndRecovered()
+    public async Task FaultsBelowTheProcess_DueDatesHold_DisksFullSlowOrCutLoseNothing()
     {
         var settings = new ChaosSettings
         {
-            Seed = Seed, Iterations = 6, OperationsPerIteration = 40, Workers = 4, IterationTime = TimeSpan.FromSeconds(6),
+            Seed = Seed, Iterations = 8, OperationsPerIteration = 40, Workers = 4, IterationTime = TimeSpan.FromSeconds(6),
             MaxDuration = TimeSpan.FromMinutes(8), Network = ChaosNetwork.Loopback,
-            Faults = [.. Clocks.ClockFaults.Kinds, .. Disks.DiskFaults.Kinds, "kill-region"],
+            Faults = [.. Clocks.ClockFaults.Kinds, .. Disks.DiskFaults.Kinds, .. Disks.PowerAndStallFaults.Kinds, "kill-region"],
         };
         var (figures, folder) = await ChaosRun.RunAsync(settings, output.WriteLine, CancellationToken.None).WithTimeout(TimeSpan.FromMinutes(10));
         output.WriteLine(ChaosReport.Table(figures));
         Assert.True(figures.Skipped.Count == 0, $"faults this machine cannot inject: {string.Join("; ", figures.Skipped.Select(s => $"{s.Key}: {s.Value}"))}");
         Assert.True(figures.Violations.Count == 0, $"violations (data and history kept in {folder}):\n{string.Join("\n", figures.Violations)}");
         Assert.Equal(0, figures.Count(Outcome.Internal));
-        Assert.Equal(6, figures.Iterations);
+        Assert.Equal(8, figures.Iterations);
         Assert.True(figures.Faults.GetValueOrDefault("disk-full") >= 1, "no disk filled");
+        Assert.True(figures.Faults.GetValueOrDefault("power-cut") >= 1, "no power cut");
+        Assert.True(figures.Faults.GetValueOrDefault("slow-disk") >= 1, "no fsync stalled");
         Assert.True(Clocks.ClockFaults.Kinds.Count(k => figures.Faults.GetValueOrDefault(k) > 0) >= 2, "fewer than two kinds of clock fault injected");
         Assert.True(figures.Checks.GetValueOrDefault("clock: no rotation runs early or twice when a clock jumps") >= 2);
         Assert.True(figures.Checks.GetValueOrDefault("disk: a change is refused with an AWS error that says the disk is full") >= 1);

@@ -276,6 +276,18 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
         }
     }
 
+    /// <summary>
+    /// A disk that is full or fails makes the log unwritable until a write succeeds; any other failure (a busy store)
+    /// is only retried, as before, with calls still admitted.
+    /// </summary>
+    private void NoteUnwritable(Exception failure)
+    {
+        if (StoreWriteRefusal.Why(failure) is { } why)
+        {
+            Volatile.Write(ref _unwritable, why);
+        }
+    }
+
     /// <summary>A digest the store cannot take now (its disk is full) is made again with the next batch, not lost with the writer.</summary>
     private async Task<bool> TrySealAsync(long sequence, byte[] hash, CancellationToken cancellationToken)
     {
@@ -288,7 +300,7 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
         catch (Exception e) when (e is SqliteException or IOException)
         {
             Log.AuditWriteFailed(logger, 0, e);
-            Volatile.Write(ref _unwritable, StoreWriteRefusal.Why(e) ?? "its store refused a write");
+            NoteUnwritable(e);
             return false;
         }
     }
@@ -343,7 +355,7 @@ public sealed class AuditLog(AuditStore store, AuditSigningKey signingKey, Regio
             catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
             {
                 Log.AuditWriteFailed(logger, batch.Count, e);
-                Volatile.Write(ref _unwritable, StoreWriteRefusal.Why(e) ?? "its store refused a write");
+                NoteUnwritable(e);
                 return (sequence, hash, false);
             }
 

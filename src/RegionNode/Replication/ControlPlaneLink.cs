@@ -53,6 +53,9 @@ public sealed class ControlPlaneLink(
     /// </summary>
     private static readonly TimeSpan ScarceLinger = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>How long the link waits before it streams again after its own store refused a write.</summary>
+    private static readonly TimeSpan StoreRetry = TimeSpan.FromSeconds(1);
+
     private readonly SemaphoreSlim _doorbell = new(0);
     private readonly SemaphoreSlim _sealed = new(0);
 
@@ -80,6 +83,15 @@ public sealed class ControlPlaneLink(
             catch (Exception e) when (e is RpcException or IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
             {
                 Log.ControlPlaneUnreachable(logger, controlPlane.ToString(), e.Message);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e)
+            {
+                // This Region's store could not take what the stream sent or brought (its disk is full): nothing is lost,
+                // what was not recorded is sent or delivered again. The ControlPlane is not to blame, so the same
+                // replica is tried again once the store has had a moment.
+                Log.LinkStoreFailed(logger, StoreWriteRefusal.Why(e) ?? e.Message);
+                await Task.Delay(StoreRetry, time, stoppingToken).ConfigureAwait(false);
+                continue;
             }
 
             // A stream that ended, or never opened, tells the same: that replica is not serving now. The next one is

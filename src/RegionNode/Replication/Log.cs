@@ -35,4 +35,7 @@ internal static partial class Log
 
     [LoggerMessage(28, LogLevel.Warning, "Ignored {Count} transport prekeys from {Source} that are not P-384 keys with an ID and expiry")]
     public static partial void PrekeysRefused(ILogger logger, string source, int count);
+
+    [LoggerMessage(29, LogLevel.Warning, "The relay stream stopped because this Region's store could not write ({Reason}); it starts again once it can")]
+    public static partial void LinkStoreFailed(ILogger logger, string reason);
 }

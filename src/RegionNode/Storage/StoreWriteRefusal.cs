@@ -15,7 +15,7 @@ public static class StoreWriteRefusal
     public static string? Why(Exception failure) => failure switch
     {
         SqliteException { SqliteErrorCode: Full } => "the disk of its data directory is full",
-        SqliteException { SqliteErrorCode: IoError } => "the disk of its data directory refused a write",
+        SqliteException { SqliteErrorCode: IoError } => "the disk of its data directory failed a read or write",
         _ => null,
     };
 }
