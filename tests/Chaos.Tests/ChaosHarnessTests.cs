@@ -112,7 +112,7 @@ public sealed class ChaosHarnessTests(ITestOutputHelper output)
         var settings = new ChaosSettings
         {
             Seed = Seed, Iterations = 50, OperationsPerIteration = 40, Workers = 4, IterationTime = TimeSpan.FromSeconds(5),
-            MaxDuration = TimeSpan.FromMinutes(10), Network = ChaosNetwork.Loopback,
+            MaxDuration = TimeSpan.FromMinutes(10), Network = ChaosNetwork.Loopback, Faults = Nemesis.Kinds,
         };
         using var stop = new CancellationTokenSource();
         var lines = new List<string>();
