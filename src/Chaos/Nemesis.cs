@@ -173,6 +173,10 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
                 await Task.Delay(duration).ConfigureAwait(false);
                 cluster.SetLink(region, LinkMode.Open);
                 break;
+            case "restore-with-clock-back" when clocks is not null && storeLoss is not null:
+                // A restored store with a clock set back: its peers must take what it sends (sequences from no clock).
+                await storeLoss.RestoreAsync(region, duration, ClockFaults.Between(random, TimeSpan.FromMinutes(5), TimeSpan.FromDays(3))).ConfigureAwait(false);
+                break;
             case "clock-jump-forward" or "clock-jump-back" or "clock-skew" when clocks is not null:
                 await clocks.InjectAsync(kind, region, duration, random).ConfigureAwait(false);
                 break;

@@ -19,7 +19,12 @@ public sealed class StoreLoss(ChaosCluster cluster, Ledger ledger, History histo
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(60);
     private int _backups;
 
-    public async Task RestoreAsync(string region, TimeSpan duration)
+    /// <summary>
+    /// Backs <paramref name="region"/> up online, lets the workload go on for <paramref name="duration"/>, then loses its
+    /// store and restores the backup; with <paramref name="clockBack"/>, the restored Region starts with its clock set
+    /// back that far (and keeps it so for the fault's duration), so nothing of its sequence may come from its clock.
+    /// </summary>
+    public async Task RestoreAsync(string region, TimeSpan duration, TimeSpan? clockBack = null)
     {
         var node = cluster.Region(region);
         var backup = Path.Combine(cluster.Folder, $"backup-{region}-{Interlocked.Increment(ref _backups)}.db");
@@ -50,8 +55,20 @@ public sealed class StoreLoss(ChaosCluster cluster, Ledger ledger, History histo
             figures.Check("an online backup restores (integrity, domain key and audit log checked)",
                 exit == 0 ? null : $"{region}: restore exited {exit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(hung)"}: {restore.LogTail(5)}");
             await restore.DisposeAsync().ConfigureAwait(false);
+            if (clockBack is { } back && cluster.Clocks is { } clocks)
+            {
+                history.Write("clock", new Dictionary<string, object?> { ["region"] = region, ["kind"] = "restore-with-clock-back", ["offsetSeconds"] = -(long)back.TotalSeconds });
+                await clocks.SetAsync(region, -back).ConfigureAwait(false);
+            }
+
             node.Start();
             await cluster.WaitReadyAsync(region, CancellationToken.None).ConfigureAwait(false);
+            if (clockBack is not null && cluster.Clocks is { } moved)
+            {
+                // Long enough for the rejoin and the workload's next changes to be sent while the clock is still back.
+                await Task.Delay(duration + TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+                await moved.SetAsync(region, TimeSpan.Zero).ConfigureAwait(false);
+            }
         }
         finally
         {

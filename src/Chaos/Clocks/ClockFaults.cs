@@ -7,7 +7,7 @@ namespace Grpc.Mrk.Chaos.Clocks;
 /// </summary>
 public sealed class ClockFaults(ChaosCluster cluster, RegionClocks clocks, History history, RunFigures figures)
 {
-    public static readonly string[] Kinds = ["clock-jump-forward", "clock-jump-back", "clock-skew"];
+    public static readonly string[] Kinds = ["clock-jump-forward", "clock-jump-back", "clock-skew", "restore-with-clock-back"];
 
     /// <summary>Long enough for two maintenance passes (one a second) after the clock has been reread.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
@@ -82,7 +82,7 @@ public sealed class ClockFaults(ChaosCluster cluster, RegionClocks clocks, Histo
     }
 
     /// <summary>Drawn evenly on a log scale, so minutes are as likely as days.</summary>
-    private static TimeSpan Between(Random random, TimeSpan least, TimeSpan most) =>
+    internal static TimeSpan Between(Random random, TimeSpan least, TimeSpan most) =>
         TimeSpan.FromSeconds(Math.Round(Math.Exp(Math.Log(least.TotalSeconds) + (random.NextDouble() * (Math.Log(most.TotalSeconds) - Math.Log(least.TotalSeconds))))));
 }
 

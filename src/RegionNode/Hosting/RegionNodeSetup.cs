@@ -186,14 +186,15 @@ public static partial class RegionNodeSetup
         services.AddSingleton<PromotionClaimClient>();
         services.AddSingleton<IReplicationChannel, ClusterChannel>();
         services.AddHostedService<ReplicationSyncService>();
+        services.AddSingleton<SequenceFloors>();
         services.AddSingleton<Inbox>();
         services.AddHostedService(sp => new ControlPlaneLink(sp.GetRequiredService<ControlPlaneEndpoints>(), sp.GetRequiredService<ReplicationIdentity>(),
             sp.GetRequiredService<RelayStore>(), sp.GetRequiredService<Outbox>(), sp.GetRequiredService<Inbox>(),
             new AuditDigestPublisher(sp.GetRequiredService<AuditStore>(), sp.GetRequiredService<AuditSigningKey>(), sp.GetRequiredService<NodeMeta>()),
             new KeyCensusPublisher(sp.GetRequiredService<StoreCensus>(), sp.GetRequiredService<TimeProvider>()),
             new AuditBriefPublisher(sp.GetRequiredService<AuditStore>(), sp.GetRequiredService<TimeProvider>()),
-            sp.GetRequiredService<KeyDeliveries>(), sp.GetRequiredService<Audit.AuditLog>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Cluster.Tracing.EnvelopeTrace>(), sp.GetRequiredService<ILogger<ControlPlaneLink>>()));
+            sp.GetRequiredService<KeyDeliveries>(), sp.GetRequiredService<Audit.AuditLog>(), sp.GetRequiredService<SequenceFloors>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Cluster.Tracing.EnvelopeTrace>(), sp.GetRequiredService<ILogger<ControlPlaneLink>>()));
     }
 
     /// <summary>Checks the configuration, migrates the store and loads the domain key; throws <see cref="StartupRefusedException"/> if it must not start.</summary>
@@ -312,9 +313,10 @@ public static partial class RegionNodeSetup
         var rejoin = PendingRejoin.Decode(pending) ?? new RejoinMessage(RejoinMessage.Restore, string.Empty, null);
         if (app.Services.GetService<RelayStore>() is { } relay)
         {
-            // The restored store's sequence numbers are behind what the other Regions have seen: numbered from them, the
-            // announcement would be refused as a replay. (The link moves them on too, but only once it starts.)
-            await relay.AdvanceSequencesAsync(app.Services.GetRequiredService<TimeProvider>().GetUtcNow(), app.Lifetime.ApplicationStopping)
+            // The restored store's sequence numbers are behind what the other Regions have applied: numbered
+            // from them, everything including the announcement would be refused as a replay. Each peer is asked where it
+            // stands, and what waits for it is numbered on from its answer (SequenceFloors); no clock is consulted.
+            await relay.HoldForFloorsAsync(app.Services.GetRequiredService<ReplicationIdentity>().PeerRegions(), app.Lifetime.ApplicationStopping)
                 .ConfigureAwait(false);
         }
 

@@ -25,6 +25,7 @@ public sealed class ControlPlaneLink(
     AuditBriefPublisher auditBriefs,
     KeyDeliveries deliveries,
     Audit.AuditLog audit,
+    SequenceFloors floors,
     TimeProvider time,
     EnvelopeTrace trace,
     ILogger<ControlPlaneLink> logger) : BackgroundService
@@ -53,6 +54,9 @@ public sealed class ControlPlaneLink(
     /// </summary>
     private static readonly TimeSpan ScarceLinger = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>How often a question about the sequence floor is sent again while its answer is awaited.</summary>
+    private static readonly TimeSpan AskAgain = TimeSpan.FromSeconds(5);
+
     /// <summary>How long the link waits before it streams again after its own store refused a write.</summary>
     private static readonly TimeSpan StoreRetry = TimeSpan.FromSeconds(1);
 
@@ -63,7 +67,8 @@ public sealed class ControlPlaneLink(
     {
         outbox.Enqueued += () => _doorbell.Release();
         audit.Sealed += () => _sealed.Release();
-        await store.AdvanceSequencesAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+        // A floor learnt lets what was held for that peer go.
+        floors.Ready += () => _doorbell.Release();
         // This Region's prekeys are new with this process, and it holds none of the others': both sides learn them now.
         await deliveries.PublishToAllAsync(stoppingToken).ConfigureAwait(false);
         var backoff = TimeSpan.FromMilliseconds(100);
@@ -147,6 +152,7 @@ public sealed class ControlPlaneLink(
         var publishing = PublishDigestsAsync(WriteAsync, stream.Token);
         var counting = census.RunAsync(WriteAsync, stream.Token);
         var briefing = auditBriefs.RunAsync(WriteAsync, stream.Token);
+        var asking = SendUnsequencedAsync(WriteAsync, stream.Token);
         var acks = new FrameQueue<RegionFrame>(WriteAsync, stream.Cancel);
 
         // Operators see each Region's set-aside envelopes in the cluster status: reported now and after each one.
@@ -180,7 +186,7 @@ public sealed class ControlPlaneLink(
             inbox.DeadLettered -= Report;
             await stream.CancelAsync().ConfigureAwait(false);
             await acks.DisposeAsync().ConfigureAwait(false);
-            foreach (var task in new[] { sending, publishing, counting, briefing })
+            foreach (var task in new[] { sending, publishing, counting, briefing, asking })
             {
                 try
                 {
@@ -193,6 +199,35 @@ public sealed class ControlPlaneLink(
             }
 
             writeLock.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Questions and answers about where the sequence stands after a rejoin (<see cref="SequenceFloors"/>): on
+    /// connecting, as soon as one is ready, and again every few seconds while a peer's answer is awaited (the same
+    /// message each time, so the ControlPlane keeps one).
+    /// </summary>
+    private async Task SendUnsequencedAsync(Func<RegionFrame, Task> write, CancellationToken cancellationToken)
+    {
+        // Not disposed: the inbox may still raise Ready on its own thread after this stream has ended.
+        var ready = new SemaphoreSlim(0);
+        void Wake() => ready.Release();
+        floors.Ready += Wake;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                foreach (var envelope in await floors.DueAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    await write(new RegionFrame { Send = envelope }).ConfigureAwait(false);
+                }
+
+                await ready.WaitAsync(AskAgain, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            floors.Ready -= Wake;
         }
     }
 

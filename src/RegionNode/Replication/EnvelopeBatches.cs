@@ -45,6 +45,8 @@ public static class EnvelopeBatches
                 foreach (var row in destination)
                 {
                     var member = Envelope.Parser.ParseFrom(row.Envelope);
+                    // The outbox's number, which a sequence floor learnt after a rejoin may have moved on since the envelope was built.
+                    member.Sequence = (ulong)row.Sequence;
                     member.Signature = ByteString.Empty;
                     member.Delivery = null;
                     using (var sent = trace?.Start("send", ActivityKind.Producer, member))

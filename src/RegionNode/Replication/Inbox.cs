@@ -19,7 +19,7 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// </summary>
 public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnumerable<IEnvelopeHandler> handlers, IAuditSink audit,
     Domain.Model.RegionIdentity region, ILogger<Inbox> logger, KeyDeliveries? deliveries = null, Telemetry.NodeMetrics? metrics = null,
-    EnvelopeTrace? trace = null)
+    EnvelopeTrace? trace = null, SequenceFloors? floors = null)
 {
     private readonly Dictionary<string, IEnvelopeHandler> _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
 
@@ -55,6 +55,13 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
                 null, "AccessDeniedException", LogText.Safe(problem)));
             // Counted under its source only when that names a Region this one knows: a metric label must not be the sender's to choose.
             metrics?.Envelope(identity.PeerSigningKey(envelope.SourceRegion) is null ? "unknown" : envelope.SourceRegion, "Envelope", "refused");
+            return;
+        }
+
+        // Outside the sequence: a question or an answer about where the sequence stands after a rejoin.
+        if (floors is not null && SequenceFloors.IsUnsequenced(envelope.Kind))
+        {
+            await floors.ReceiveAsync(envelope, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -157,6 +164,7 @@ public sealed class Inbox(RelayStore store, ReplicationIdentity identity, IEnume
             return "signature does not verify (forged or altered)";
         }
 
-        return envelope.Kind == EnvelopeBatches.Kind || _handlers.ContainsKey(envelope.Kind) ? null : $"unknown kind {envelope.Kind}";
+        return envelope.Kind == EnvelopeBatches.Kind || _handlers.ContainsKey(envelope.Kind) || (floors is not null && SequenceFloors.IsUnsequenced(envelope.Kind))
+            ? null : $"unknown kind {envelope.Kind}";
     }
 }

@@ -38,4 +38,7 @@ internal static partial class Log
 
     [LoggerMessage(29, LogLevel.Warning, "The relay stream stopped because this Region's store could not write ({Reason}); it starts again once it can")]
     public static partial void LinkStoreFailed(ILogger logger, string reason);
+
+    [LoggerMessage(30, LogLevel.Information, "{Peer} has applied this Region's envelopes up to {LastApplied}: what waits for it is numbered on from there")]
+    public static partial void SequenceFloorLearnt(ILogger logger, string peer, ulong lastApplied);
 }

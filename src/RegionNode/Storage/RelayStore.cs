@@ -59,6 +59,7 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
         using var command = connection.Command("""
             SELECT message_id, destination, sequence, envelope, deliver FROM outbox
             WHERE sequence > coalesce((SELECT value FROM json_each($sent) WHERE key = outbox.destination), -1)
+              AND destination NOT IN (SELECT region FROM relay_peers WHERE floor_nonce IS NOT NULL)
             ORDER BY sequence LIMIT $limit;
             """);
         command.Parameters.AddWithValue("$sent", System.Text.Json.JsonSerializer.Serialize(sentUpTo ?? new Dictionary<string, long>(),
@@ -138,7 +139,7 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        await EnsurePeerAsync(connection, transaction, source, now, cancellationToken).ConfigureAwait(false);
+        await EnsurePeerAsync(connection, transaction, source, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         using (var insert = connection.Command("""
                 INSERT INTO dead_letters (message_id, source_region, sequence, kind, key_id, received_at, reason, envelope)
                 VALUES ($id, $source, $sequence, $kind, $key, $at, $reason, $envelope) ON CONFLICT (message_id) DO NOTHING;
@@ -172,26 +173,111 @@ public sealed class RelayStore(SqliteDatabase database, TimeProvider time)
     }
 
     /// <summary>
-    /// Moves every outgoing sequence at least to the current time in microseconds. Run at start-up: a Region restored
-    /// from an older backup would otherwise reuse sequence numbers its peers have already seen and be refused as a replay.
+    /// After a restore this store's outgoing sequences may be behind what <paramref name="peers"/> have
+    /// applied (they saw envelopes the restored store never knew of): each peer gets a fresh question (its nonce), and
+    /// nothing else leaves for it until its answer arrives (<see cref="ApplyFloorAsync"/>). No clock is read: one set
+    /// back would otherwise number envelopes its peers refuse as replays.
     /// </summary>
-    public async Task AdvanceSequencesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task HoldForFloorsAsync(IEnumerable<string> peers, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.Command("UPDATE relay_peers SET next_out = max(next_out, $now);");
-        command.Parameters.AddWithValue("$now", TimeSeed(now));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var peer in peers)
+        {
+            await EnsurePeerAsync(connection, transaction, peer, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            using var hold = connection.Command("UPDATE relay_peers SET floor_nonce = $nonce WHERE region = $r;");
+            hold.Transaction = transaction;
+            hold.Parameters.AddWithValue("$r", peer);
+            hold.Parameters.AddWithValue("$nonce", NewNonce());
+            await hold.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await database.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
     }
 
-    private static long TimeSeed(DateTimeOffset now) => now.ToUnixTimeMilliseconds() * 1000;
+    /// <summary>The peers this Region waits to hear its sequence floor from, with the nonce of each question.</summary>
+    public async Task<IReadOnlyList<(string Peer, string Nonce)>> AwaitedFloorsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.Command("SELECT region, floor_nonce FROM relay_peers WHERE floor_nonce IS NOT NULL ORDER BY region;");
+        var awaited = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            awaited.Add((reader.GetString(0), reader.GetString(1)));
+        }
 
+        return awaited;
+    }
+
+    /// <summary>
+    /// <paramref name="peer"/> answered question <paramref name="nonce"/>: it applied this Region's envelopes up to
+    /// <paramref name="lastApplied"/>. What waits for it is numbered on from there, in the same order, and sending to it
+    /// resumes. False (and nothing changes) when no such question is open: an answer replayed, or to an older question.
+    /// </summary>
+    public async Task<bool> ApplyFloorAsync(string peer, string nonce, ulong lastApplied, CancellationToken cancellationToken)
+    {
+        // Far beyond any real count, and far from the end of SQLite's integers: an answer cannot exhaust the sequence.
+        if (lastApplied >= 1UL << 62)
+        {
+            return false;
+        }
+
+        await using var connection = await database.OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        using (var open = connection.Command("SELECT count(*) FROM relay_peers WHERE region = $r AND floor_nonce = $nonce;"))
+        {
+            open.Transaction = transaction;
+            open.Parameters.AddWithValue("$r", peer);
+            open.Parameters.AddWithValue("$nonce", nonce);
+            if ((long)(await open.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0)
+            {
+                return false;
+            }
+        }
+
+        long shift;
+        using (var lowest = connection.Command("SELECT coalesce(min(sequence), 0) FROM outbox WHERE destination = $r;"))
+        {
+            lowest.Transaction = transaction;
+            lowest.Parameters.AddWithValue("$r", peer);
+            shift = Math.Max(0, (long)lastApplied + 1 - (long)(await lowest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!);
+        }
+
+        // Negative first, then positive: the rows keep their order and never meet one another's numbers on the way.
+        using (var renumber = connection.Command("""
+            UPDATE outbox SET sequence = -(sequence + $shift) WHERE destination = $r;
+            UPDATE outbox SET sequence = -sequence WHERE destination = $r AND sequence < 0;
+            UPDATE relay_peers SET floor_nonce = NULL,
+                next_out = max(next_out, $floor + 1, coalesce((SELECT max(sequence) + 1 FROM outbox WHERE destination = $r), 0))
+            WHERE region = $r;
+            """))
+        {
+            renumber.Transaction = transaction;
+            renumber.Parameters.AddWithValue("$r", peer);
+            renumber.Parameters.AddWithValue("$floor", (long)lastApplied);
+            renumber.Parameters.AddWithValue("$shift", shift);
+            await renumber.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await database.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// A peer this store has no record of yet starts at the time in microseconds: for a store that starts empty after
+    /// its Region's store was lost (a rebuild), above what the peer applied before the loss as long as the clock has not
+    /// gone back past it. (A restore asks the peers instead, <see cref="HoldForFloorsAsync"/>, and needs no clock.)
+    /// </summary>
     private static async Task EnsurePeerAsync(SqliteConnection connection, SqliteTransaction transaction, string region, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         using var ensure = connection.Command("INSERT INTO relay_peers (region, next_out, last_in) VALUES ($r, $seed, 0) ON CONFLICT (region) DO NOTHING;");
         ensure.Transaction = transaction;
         ensure.Parameters.AddWithValue("$r", region);
-        ensure.Parameters.AddWithValue("$seed", TimeSeed(now));
+        ensure.Parameters.AddWithValue("$seed", now.ToUnixTimeMilliseconds() * 1000);
         await ensure.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    private static string NewNonce() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 }

@@ -85,7 +85,7 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
             }
 
             await cluster.StartControlPlaneAsync().ConfigureAwait(false);
-            await Task.WhenAll(Regions.Select(cluster.StartRegionAsync)).ConfigureAwait(false);
+            await Task.WhenAll(Regions.Select(r => cluster.StartRegionAsync(r))).ConfigureAwait(false);
             await cluster.AllConnectedAsync().ConfigureAwait(false);
             return cluster;
         }
@@ -131,8 +131,10 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
     /// <summary>The index of the replica whose name the status gives (controlplane-N).</summary>
     public static int ReplicaIndex(string name) => int.Parse(name["controlplane-".Length..], System.Globalization.CultureInfo.InvariantCulture);
 
-    public async Task StartRegionAsync(string region) =>
-        _nodes[region] = await RegionNodeProcess.StartAsync(DataDirectory(region), _output, region, _environment,
+    /// <summary>Starts <paramref name="region"/> again; <paramref name="environment"/> adds to the cluster's (a moved clock).</summary>
+    public async Task StartRegionAsync(string region, IReadOnlyDictionary<string, string>? environment = null) =>
+        _nodes[region] = await RegionNodeProcess.StartAsync(DataDirectory(region), _output, region,
+            environment is null ? _environment : new Dictionary<string, string>((_environment ?? new Dictionary<string, string>()).Concat(environment)),
             transport: _tls ? ["--urls", "https://127.0.0.1:0", "--tls-cert", Certificates.RegionCertificate(region), "--tls-key", Certificates.RegionKey(region)] : null,
             certificateAuthority: _tls ? Certificates.AuthorityCertificate : null,
             extra: ["--controlplane", ControlPlaneAddresses, "--cluster-certs", Certificates.Root, "--sync-interval", "0.5"])

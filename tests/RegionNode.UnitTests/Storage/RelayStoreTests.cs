@@ -45,4 +45,49 @@ public sealed class RelayStoreTests
         await store.Relay.RemoveAsync(first[0].MessageId, None);
         Assert.Equal(5L, await store.Relay.BacklogAsync(None));
     }
+
+    /// <summary>
+    /// After a restore nothing leaves for a peer until it says how far it got in this Region's sequence; then what
+    /// waits for it is numbered on from there in the same order, and what is queued later follows. An answer to no
+    /// open question (a replay, another peer's nonce, a floor past any real count) changes nothing.
+    /// </summary>
+    [Fact]
+    public async Task HeldForAFloor_NothingLeaves_ThenNumberedOnFromThePeersAnswer_InOrder()
+    {
+        using var store = new TempStore();
+        var now = store.Clock.GetUtcNow();
+        for (var i = 0; i < 3; i++)
+        {
+            var text = $"{i}";
+            await store.Relay.EnqueueAsync("eu-west-1", s => ($"eu-{text}", Encoding.UTF8.GetBytes(text)), now, WriteDurability.Immediate, None);
+        }
+
+        await store.Relay.EnqueueAsync("ap-southeast-2", s => ("ap-0", [7]), now, WriteDurability.Immediate, None);
+        var before = (await store.Relay.PendingAsync(10, None)).ToDictionary(p => p.MessageId, p => p.Sequence);
+        await store.Relay.HoldForFloorsAsync(["eu-west-1", "ap-southeast-2"], None);
+        Assert.Empty(await store.Relay.PendingAsync(10, None));
+        var awaited = await store.Relay.AwaitedFloorsAsync(None);
+        Assert.Equal(["ap-southeast-2", "eu-west-1"], awaited.Select(a => a.Peer));
+        var nonce = awaited.Single(a => a.Peer == "eu-west-1").Nonce;
+        var otherNonce = awaited.Single(a => a.Peer == "ap-southeast-2").Nonce;
+
+        // The peer applied 500 more than the restored store knows of.
+        var floor = (ulong)before["eu-2"] + 500;
+        Assert.False(await store.Relay.ApplyFloorAsync("eu-west-1", otherNonce, floor, None));
+        Assert.False(await store.Relay.ApplyFloorAsync("eu-west-1", nonce, 1UL << 62, None));
+        Assert.Empty(await store.Relay.PendingAsync(10, None));
+
+        Assert.True(await store.Relay.ApplyFloorAsync("eu-west-1", nonce, floor, None));
+        var pending = await store.Relay.PendingAsync(10, None);
+        Assert.Equal([(long)floor + 1, (long)floor + 2, (long)floor + 3], pending.Select(p => p.Sequence));
+        Assert.Equal(["0", "1", "2"], pending.Select(p => Encoding.UTF8.GetString(p.Envelope)));
+        Assert.False(await store.Relay.ApplyFloorAsync("eu-west-1", nonce, floor + 400, None));
+        await store.Relay.EnqueueAsync("eu-west-1", s => ("eu-next", [9]), now, WriteDurability.Immediate, None);
+        Assert.Equal((long)floor + 4, (await store.Relay.PendingAsync(10, None)).Single(p => p.MessageId == "eu-next").Sequence);
+
+        // A peer that applied less than what is queued: the numbers stand.
+        Assert.True(await store.Relay.ApplyFloorAsync("ap-southeast-2", otherNonce, 0, None));
+        Assert.Equal(before["ap-0"], (await store.Relay.PendingAsync(10, None)).Single(p => p.MessageId == "ap-0").Sequence);
+        Assert.Empty(await store.Relay.AwaitedFloorsAsync(None));
+    }
 }
