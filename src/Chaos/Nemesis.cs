@@ -177,6 +177,10 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
                 // A restored store with a clock set back: its peers must take what it sends (sequences from no clock).
                 await storeLoss.RestoreAsync(region, duration, ClockFaults.Between(random, TimeSpan.FromMinutes(5), TimeSpan.FromDays(3))).ConfigureAwait(false);
                 break;
+            case "rebuild-with-clock-back" when clocks is not null && storeLoss is not null:
+                // A store rebuilt from nothing with a clock set back: it has no sequence of its own to go on, so it asks.
+                await storeLoss.RebuildAsync(region, duration, ClockFaults.Between(random, TimeSpan.FromMinutes(5), TimeSpan.FromDays(3))).ConfigureAwait(false);
+                break;
             case "clock-jump-forward" or "clock-jump-back" or "clock-skew" when clocks is not null:
                 await clocks.InjectAsync(kind, region, duration, random).ConfigureAwait(false);
                 break;
@@ -193,7 +197,7 @@ public sealed class Nemesis(ChaosCluster cluster, History history, RunFigures fi
                 await storeLoss.RestoreAsync(region, duration).ConfigureAwait(false);
                 break;
             case "rebuild-region" when storeLoss is not null:
-                await storeLoss.RebuildAsync(region).ConfigureAwait(false);
+                await storeLoss.RebuildAsync(region, duration).ConfigureAwait(false);
                 break;
         }
     }

@@ -3,6 +3,7 @@ using Grpc.Mrk.Admin.V1;
 using Grpc.Mrk.Client;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Mrk.Cluster;
+using Grpc.Mrk.V1;
 
 namespace Grpc.Mrk.Chaos;
 
@@ -48,27 +49,12 @@ public sealed class StoreLoss(ChaosCluster cluster, Ledger ledger, History histo
             await Task.Delay(duration).ConfigureAwait(false);
             await node.KillAsync().ConfigureAwait(false);
             Wipe(cluster.DataDirectory(region), keep: "domain.key");
-            var restore = new NodeProcess($"{region}-restore", ProductBinaries.RegionNode,
-                ["restore", "--from", backup, "--region", region, "--data-dir", cluster.DataDirectory(region)], node.LogFile);
-            restore.Start();
-            var exit = await restore.WaitForExitAsync(Step).ConfigureAwait(false);
-            figures.Check("an online backup restores (integrity, domain key and audit log checked)",
-                exit == 0 ? null : $"{region}: restore exited {exit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(hung)"}: {restore.LogTail(5)}");
-            await restore.DisposeAsync().ConfigureAwait(false);
-            if (clockBack is { } back && cluster.Clocks is { } clocks)
-            {
-                history.Write("clock", new Dictionary<string, object?> { ["region"] = region, ["kind"] = "restore-with-clock-back", ["offsetSeconds"] = -(long)back.TotalSeconds });
-                await clocks.SetAsync(region, -back).ConfigureAwait(false);
-            }
-
+            await RunNodeCommandAsync(region, ["restore", "--from", backup], "an online backup restores (integrity, domain key and audit log checked)")
+                .ConfigureAwait(false);
+            await SetClockBackAsync(region, clockBack, "restore-with-clock-back").ConfigureAwait(false);
             node.Start();
             await cluster.WaitReadyAsync(region, CancellationToken.None).ConfigureAwait(false);
-            if (clockBack is not null && cluster.Clocks is { } moved)
-            {
-                // Long enough for the rejoin and the workload's next changes to be sent while the clock is still back.
-                await Task.Delay(duration + TimeSpan.FromSeconds(3)).ConfigureAwait(false);
-                await moved.SetAsync(region, TimeSpan.Zero).ConfigureAwait(false);
-            }
+            await TrueClockAfterAsync(region, clockBack, duration).ConfigureAwait(false);
         }
         finally
         {
@@ -77,7 +63,13 @@ public sealed class StoreLoss(ChaosCluster cluster, Ledger ledger, History histo
         }
     }
 
-    public async Task RebuildAsync(string region)
+    /// <summary>
+    /// Loses <paramref name="region"/>'s store with no backup and rebuilds it as the operations guide says: its empty data
+    /// directory prepared by `rebuild`, the node started, its principal added back, then `mrk cluster rebuild-region`.
+    /// With <paramref name="clockBack"/>, it starts with its clock set back that far, and a set it leads must reach another
+    /// Region before the rebuild-region call: nothing it sends may be numbered from its clock.
+    /// </summary>
+    public async Task RebuildAsync(string region, TimeSpan duration, TimeSpan? clockBack = null)
     {
         var node = cluster.Region(region);
         ledger.BeginUncertain(region);
@@ -87,18 +79,101 @@ public sealed class StoreLoss(ChaosCluster cluster, Ledger ledger, History histo
             Wipe(cluster.DataDirectory(region), keep: null);
             ledger.ForgetRegion(region);
             await PromoteWhatItLedAsync(region).ConfigureAwait(false);
+            await RunNodeCommandAsync(region, ["rebuild"], "a lost Region's empty data directory is prepared for a rebuild").ConfigureAwait(false);
+            await SetClockBackAsync(region, clockBack, "rebuild-with-clock-back").ConfigureAwait(false);
             node.Start();
             await cluster.WaitReadyAsync(region, CancellationToken.None).ConfigureAwait(false);
             // Principals are the Region's own and went with its store: the operator adds them again before the keys come
             // back, so the key policies that name them are bound to them.
             await cluster.AddWorkloadPrincipalAsync(region, CancellationToken.None).ConfigureAwait(false);
+            if (clockBack is not null)
+            {
+                figures.Check("rebuild: what a rebuilt Region sends before rebuild-region is taken, its clock set back",
+                    await SetReachesAnotherRegionAsync(region).ConfigureAwait(false));
+            }
+
             var rebuilt = (RebuildRegionResponse)await cluster.OperatorClient(region).InvokeAsync(RegionAdmin.Descriptor.FindMethodByName("RebuildRegion"),
                 new RebuildRegionRequest()).ConfigureAwait(false);
             history.Write("rebuild", new Dictionary<string, object?> { ["region"] = region, ["asked"] = string.Join(",", rebuilt.Regions) });
+            await TrueClockAfterAsync(region, clockBack, duration).ConfigureAwait(false);
         }
         finally
         {
             ledger.EndUncertain(region);
+        }
+    }
+
+    /// <summary>Runs one of the RegionNode's commands for a stopped Region (restore, rebuild), checking that it succeeds.</summary>
+    private async Task RunNodeCommandAsync(string region, string[] command, string check)
+    {
+        var run = new NodeProcess($"{region}-{command[0]}", ProductBinaries.RegionNode,
+            [.. command, "--region", region, "--data-dir", cluster.DataDirectory(region)], cluster.Region(region).LogFile);
+        run.Start();
+        var exit = await run.WaitForExitAsync(Step).ConfigureAwait(false);
+        figures.Check(check,
+            exit == 0 ? null : $"{region}: {command[0]} exited {exit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(hung)"}: {run.LogTail(5)}");
+        await run.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task SetClockBackAsync(string region, TimeSpan? clockBack, string kind)
+    {
+        if (clockBack is { } back && cluster.Clocks is { } clocks)
+        {
+            history.Write("clock", new Dictionary<string, object?> { ["region"] = region, ["kind"] = kind, ["offsetSeconds"] = -(long)back.TotalSeconds });
+            await clocks.SetAsync(region, -back).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Long enough for the rejoin and the workload's next changes to be sent while the clock is still back; then true again.</summary>
+    private async Task TrueClockAfterAsync(string region, TimeSpan? clockBack, TimeSpan duration)
+    {
+        if (clockBack is not null && cluster.Clocks is { } clocks)
+        {
+            await Task.Delay(duration + TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+            await clocks.SetAsync(region, TimeSpan.Zero).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A multi-Region key created in <paramref name="region"/> and replicated to another Region is Enabled there within
+    /// a minute: null when it is, else what happened. The key is the probe's own; the ledger does not follow it.
+    /// </summary>
+    private async Task<string?> SetReachesAnotherRegionAsync(string region)
+    {
+        var other = ChaosCluster.Regions.First(r => r != region);
+        using var within = new CancellationTokenSource(Step);
+        try
+        {
+            var keyId = (await cluster.Client(region).CallAsync((kms, o) => kms.CreateKeyAsync(
+                new CreateKeyRequest { MultiRegion = true, Description = "rebuild probe" }, o), within.Token).ConfigureAwait(false)).KeyMetadata.KeyId;
+            await cluster.Client(region).CallAsync((kms, o) => kms.ReplicateKeyAsync(new ReplicateKeyRequest { KeyId = keyId, ReplicaRegion = other }, o),
+                within.Token).ConfigureAwait(false);
+            while (true)
+            {
+                try
+                {
+                    var state = (await cluster.Client(other).CallAsync((kms, o) => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, o),
+                        within.Token).ConfigureAwait(false)).KeyMetadata.KeyState;
+                    if (state == KeyState.Enabled)
+                    {
+                        return null;
+                    }
+                }
+                catch (MrkException e) when (e.ErrorCode == "NotFoundException")
+                {
+                    // Not there yet.
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(250), within.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return $"{region} created a set and replicated it to {other}; {other} did not hold it Enabled within {Step.TotalSeconds:0} s";
+        }
+        catch (MrkException e)
+        {
+            return $"{region} could not create or replicate a set: {e.ErrorCode}: {e.Message}";
         }
     }
 

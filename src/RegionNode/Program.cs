@@ -18,6 +18,13 @@ try
         return exitCode;
     }
 
+    if (args.Contains("rebuild"))
+    {
+        var exitCode = await app.PrepareRebuildAsync();
+        await app.DisposeAsync();
+        return exitCode;
+    }
+
     if (args.Contains("rotate-domain-key"))
     {
         var exitCode = await app.RotateDomainKeyAsync();

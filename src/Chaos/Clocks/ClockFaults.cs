@@ -7,7 +7,7 @@ namespace Grpc.Mrk.Chaos.Clocks;
 /// </summary>
 public sealed class ClockFaults(ChaosCluster cluster, RegionClocks clocks, History history, RunFigures figures)
 {
-    public static readonly string[] Kinds = ["clock-jump-forward", "clock-jump-back", "clock-skew", "restore-with-clock-back"];
+    public static readonly string[] Kinds = ["clock-jump-forward", "clock-jump-back", "clock-skew", "restore-with-clock-back", "rebuild-with-clock-back"];
 
     /// <summary>Long enough for two maintenance passes (one a second) after the clock has been reread.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);

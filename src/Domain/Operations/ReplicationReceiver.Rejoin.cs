@@ -27,11 +27,14 @@ public sealed partial class ReplicationReceiver
     public void RejoinedAt(DateTimeOffset at) => _rejoinedAt = at;
 
     /// <summary>
-    /// Run once when this Region first starts on a store that went back in time: every set it leads repeats its state
-    /// to every replica, and every other Region is told (<see cref="RejoinMessage"/>). Returns the Regions told.
+    /// Run once when this Region first starts on a store that went back in time: the other Regions are asked where its
+    /// sequences stand, every set it leads repeats its state to every replica, and every other Region is told
+    /// (<see cref="RejoinMessage"/>). Returns the Regions told.
     /// </summary>
     public async Task<IReadOnlyList<string>> AnnounceRejoinAsync(RejoinMessage rejoin, CancellationToken cancellationToken)
     {
+        // Before anything below is queued: numbered from this store, the announcement itself could be refused as a replay.
+        await channel.AskWhereSequencesStandAsync(cancellationToken).ConfigureAwait(false);
         await ForEachKeyAsync(after => store.PrimaryKeysAsync(region.Region, after, RejoinPage, cancellationToken), async keyId =>
         {
             using var change = await changes.OpenForReplicationAsync(keyId, cancellationToken).ConfigureAwait(false);

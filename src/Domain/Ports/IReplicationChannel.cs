@@ -21,6 +21,14 @@ public interface IReplicationChannel
     Task SendAsync(string destination, string keyId, ReplicationMessage message, WriteDurability durability, CancellationToken cancellationToken);
 
     /// <summary>
+    /// This Region's store went back (restored from a backup, or rebuilt empty), so its outgoing sequence numbers may be
+    /// behind what the other Regions applied from it: each is asked how far it got, and nothing more leaves for it until
+    /// it answers; what waits is then numbered on from there. No clock is read: one set back would otherwise number
+    /// envelopes the others refuse as replays.
+    /// </summary>
+    Task AskWhereSequencesStandAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// This Region, giving up the primary role of <paramref name="keyId"/>, names <paramref name="newPrimary"/> primary of
     /// <paramref name="epoch"/> at the request of <paramref name="requestedBy"/>, signed.
     /// </summary>

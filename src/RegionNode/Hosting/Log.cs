@@ -36,4 +36,7 @@ internal static partial class Log
 
     [LoggerMessage(35, LogLevel.Warning, "Started on a restored store (backup {BackupId}): told the other Regions to send what changed since ({Regions})")]
     public static partial void RejoinAnnounced(ILogger logger, string backupId, string regions);
+
+    [LoggerMessage(36, LogLevel.Warning, "Started on a store prepared by rebuild: asked the other Regions where this Region's sequences stand; nothing else leaves for them until they answer")]
+    public static partial void RebuiltStoreAsksPeers(ILogger logger);
 }

@@ -289,40 +289,41 @@ public static partial class RegionNodeSetup
         }
 
         await RunCryptoSelfTestAsync(app, logger).ConfigureAwait(false);
-        await RejoinAfterRestoreAsync(app, meta, logger).ConfigureAwait(false);
+        await RejoinAfterStoreWentBackAsync(app, meta, logger).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// The first start on a restored store: every other Region is told (through the outbox, so it reaches them once the
-    /// relay is up) before the mark goes, so a crash in between tells them twice, never not at all.
+    /// The first start on a store that went back. After `rebuild`: every other Region is asked where this Region's
+    /// sequences stand before anything leaves (the rejoin waits for the operator). After a restore: every other Region
+    /// is told (through the outbox, so it reaches them once the relay is up; the rejoin asks the same question first)
+    /// before the mark goes, so a crash in between tells them twice, never not at all.
     /// </summary>
-    private static async Task RejoinAfterRestoreAsync(WebApplication app, NodeMeta meta, ILogger logger)
+    private static async Task RejoinAfterStoreWentBackAsync(WebApplication app, NodeMeta meta, ILogger logger)
     {
+        var stopping = app.Lifetime.ApplicationStopping;
+        if (await meta.GetAsync(RegionRebuild.AskPeersName, stopping).ConfigureAwait(false) is not null)
+        {
+            await app.Services.GetRequiredService<IReplicationChannel>().AskWhereSequencesStandAsync(stopping).ConfigureAwait(false);
+            await meta.DeleteAsync(RegionRebuild.AskPeersName, stopping).ConfigureAwait(false);
+            Log.RebuiltStoreAsksPeers(logger);
+        }
+
         var receiver = app.Services.GetRequiredService<ReplicationReceiver>();
-        if (await meta.RejoinedAtAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false) is { } rejoined)
+        if (await meta.RejoinedAtAsync(stopping).ConfigureAwait(false) is { } rejoined)
         {
             // Replicas' views of this Region's sets may still be on their way after a restart.
             receiver.RejoinedAt(rejoined);
         }
 
-        if (await meta.GetAsync(RegionRestore.RejoinPendingName, app.Lifetime.ApplicationStopping).ConfigureAwait(false) is not { } pending)
+        if (await meta.GetAsync(RegionRestore.RejoinPendingName, stopping).ConfigureAwait(false) is not { } pending)
         {
             return;
         }
 
         var rejoin = PendingRejoin.Decode(pending) ?? new RejoinMessage(RejoinMessage.Restore, string.Empty, null);
-        if (app.Services.GetService<RelayStore>() is { } relay)
-        {
-            // The restored store's sequence numbers are behind what the other Regions have applied: numbered
-            // from them, everything including the announcement would be refused as a replay. Each peer is asked where it
-            // stands, and what waits for it is numbered on from its answer (SequenceFloors); no clock is consulted.
-            await relay.HoldForFloorsAsync(app.Services.GetRequiredService<ReplicationIdentity>().PeerRegions(), app.Lifetime.ApplicationStopping)
-                .ConfigureAwait(false);
-        }
-
-        var told = await receiver.AnnounceRejoinAsync(rejoin, app.Lifetime.ApplicationStopping).ConfigureAwait(false);
-        await meta.NoteRejoinedAsync(app.Services.GetRequiredService<TimeProvider>().GetUtcNow(), app.Lifetime.ApplicationStopping).ConfigureAwait(false);
-        await meta.DeleteAsync(RegionRestore.RejoinPendingName, app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+        var told = await receiver.AnnounceRejoinAsync(rejoin, stopping).ConfigureAwait(false);
+        await meta.NoteRejoinedAsync(app.Services.GetRequiredService<TimeProvider>().GetUtcNow(), stopping).ConfigureAwait(false);
+        await meta.DeleteAsync(RegionRestore.RejoinPendingName, stopping).ConfigureAwait(false);
         Log.RejoinAnnounced(logger, rejoin.BackupId, told.Count == 0 ? "none" : string.Join(", ", told));
     }
 
@@ -357,6 +358,14 @@ public static partial class RegionNodeSetup
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Grpc.Mrk.RegionNode");
         return DomainKeyRotation.RunAsync(options, logger, CancellationToken.None);
+    }
+
+    /// <summary>`rebuild` for a Region whose store was lost with no backup, before its node first starts (see <see cref="RegionRebuild"/>).</summary>
+    public static Task<int> PrepareRebuildAsync(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<RegionNodeOptions>>().Value;
+        RequireValidRegion(options);
+        return RegionRebuild.RunAsync(options, CancellationToken.None);
     }
 
     /// <summary>`restore --from &lt;backup&gt;` for a stopped Region (see <see cref="RegionRestore"/>).</summary>

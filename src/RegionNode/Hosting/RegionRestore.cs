@@ -24,8 +24,6 @@ public static class RegionRestore
     /// <summary>node_meta: set by a restore, read and cleared by the first start (which tells the other Regions).</summary>
     public const string RejoinPendingName = "rejoin-pending";
 
-    private static readonly string[] AllowedBeforeRestore = ["domain.key", "node.lock"];
-
     public static async Task<int> RunAsync(RegionNodeOptions options, string backupFile, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!File.Exists(backupFile))
@@ -33,15 +31,7 @@ public static class RegionRestore
             throw new StartupRefusedException($"There is no backup at {backupFile}.");
         }
 
-        Directory.CreateDirectory(options.DataDirectory);
-        var present = Directory.EnumerateFileSystemEntries(options.DataDirectory).Select(Path.GetFileName)
-            .Where(name => !AllowedBeforeRestore.Contains(name)).ToList();
-        if (present.Count > 0)
-        {
-            throw new StartupRefusedException(
-                $"The data directory {options.DataDirectory} is not empty ({string.Join(", ", present.Take(5))}): restore only into an empty one "
-                + "(it may hold the domain key file).");
-        }
+        EmptyDataDirectory.Require(options.DataDirectory, "restore");
 
         using var directoryLock = DataDirectoryLock.Acquire(options.DataDirectory);
         var target = RegionNodeSetup.StorePath(options);

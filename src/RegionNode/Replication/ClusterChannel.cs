@@ -6,7 +6,7 @@ using Grpc.Mrk.RegionNode.Domain.Ports;
 namespace Grpc.Mrk.RegionNode.Replication;
 
 /// <summary>Reaches other Regions through the outbox and the ControlPlane; a Region is known when its replication certificate is.</summary>
-public sealed class ClusterChannel(ReplicationIdentity identity, Outbox outbox, EnvelopeTrace? trace = null, PromotionClaimClient? claims = null) : IReplicationChannel
+public sealed class ClusterChannel(ReplicationIdentity identity, Outbox outbox, SequenceFloors floors, EnvelopeTrace? trace = null, PromotionClaimClient? claims = null) : IReplicationChannel
 {
     public bool IsClusterRegion(string region) => region != identity.Region && identity.PeerSigningKey(region) is not null;
 
@@ -20,6 +20,8 @@ public sealed class ClusterChannel(ReplicationIdentity identity, Outbox outbox, 
 
     public Task SendAsync(string destination, string keyId, ReplicationMessage message, WriteDurability durability, CancellationToken cancellationToken) =>
         outbox.SendAsync(destination, keyId, ReplicationCodec.Encode(message), durability, cancellationToken);
+
+    public Task AskWhereSequencesStandAsync(CancellationToken cancellationToken) => floors.AskEveryPeerAsync(cancellationToken);
 
     public HandOff SignHandOff(string keyId, long epoch, string newPrimary, string requestedBy) =>
         HandOffSignatures.Sign(identity.SigningKey, keyId, epoch, identity.Region, newPrimary, requestedBy);
@@ -64,6 +66,8 @@ public sealed class StandaloneChannel : IReplicationChannel
 
     public Task SendAsync(string destination, string keyId, ReplicationMessage message, WriteDurability durability, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("This Region is not linked to a ControlPlane; it cannot send messages to other Regions.");
+
+    public Task AskWhereSequencesStandAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public HandOff SignHandOff(string keyId, long epoch, string newPrimary, string requestedBy) =>
         throw new InvalidOperationException("This Region is not linked to a ControlPlane; it has no other Region to hand a key to.");

@@ -32,6 +32,13 @@ public sealed class SequenceFloors(RelayStore store, ReplicationIdentity identit
 
     public static bool IsUnsequenced(string kind) => kind == QueryKind || kind == FloorKind;
 
+    /// <summary>Asks every other Region where this Region's sequence stands, holding what waits for each until it answers.</summary>
+    public async Task AskEveryPeerAsync(CancellationToken cancellationToken)
+    {
+        await store.HoldForFloorsAsync(identity.PeerRegions(), cancellationToken).ConfigureAwait(false);
+        Ready?.Invoke();
+    }
+
     /// <summary>What the link sends now: a question to each peer still awaited (the same message each time), and the answers queued.</summary>
     public async Task<IReadOnlyList<Envelope>> DueAsync(CancellationToken cancellationToken)
     {

@@ -270,7 +270,8 @@ public sealed class KeyDeliveryTests : IDisposable
             _name = name;
             Identity = new ReplicationIdentity(certificates, name, TimeProvider.System);
             Store = new TempStore(new OutgoingEnvelopes(name), name,
-                store => new ClusterChannel(Identity, new Outbox(store.Relay, new OutgoingEnvelopes(name), store.Clock)));
+                store => new ClusterChannel(Identity, new Outbox(store.Relay, new OutgoingEnvelopes(name), store.Clock),
+                    new SequenceFloors(store.Relay, Identity, store.Clock, NullLogger<SequenceFloors>.Instance)));
             Outbox = new Outbox(Store.Relay, new OutgoingEnvelopes(name), Store.Clock);
             Restart();
         }
