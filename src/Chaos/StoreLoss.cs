@@ -183,6 +183,13 @@ public sealed class StoreLoss(ChaosCluster cluster, Ledger ledger, History histo
     /// </summary>
     private async Task PromoteWhatItLedAsync(string lost)
     {
+        // As an operator would: the other Regions are asked only once they serve (a fault before this one may still be
+        // restarting one of them), so a replica is not missed, nor its set written off, for a Region that was starting.
+        foreach (var region in ChaosCluster.Regions.Where(r => r != lost))
+        {
+            await cluster.WaitReadyAsync(region, CancellationToken.None).ConfigureAwait(false);
+        }
+
         using var operatorCertificate = ClusterPki.Load(cluster.Layout.OperatorCertificate, cluster.Layout.OperatorKey);
         using var operatorKey = operatorCertificate.GetECDsaPrivateKey()!;
         foreach (var set in ledger.Sets.Values.OrderBy(s => s.Ordinal).ToList())
