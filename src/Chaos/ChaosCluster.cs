@@ -332,6 +332,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     {
         var node = Region(region);
         var deadline = DateTime.UtcNow + ReadyWithin;
+        var last = "no answer";
         while (DateTime.UtcNow < deadline)
         {
             if (!node.Running)
@@ -343,7 +344,8 @@ public sealed class ChaosCluster : IAsyncDisposable
             {
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 attempt.CancelAfter(TimeSpan.FromSeconds(5));
-                if (await Client(region).CheckHealthAsync(attempt.Token).ConfigureAwait(false) == "SERVING")
+                last = await Client(region).CheckHealthAsync(attempt.Token).ConfigureAwait(false);
+                if (last == "SERVING")
                 {
                     return;
                 }
@@ -352,12 +354,14 @@ public sealed class ChaosCluster : IAsyncDisposable
                                           && !cancellationToken.IsCancellationRequested)
             {
                 // Not listening yet.
+                last = $"{e.GetType().Name}: {e.Message}";
             }
 
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
 
-        throw new TimeoutException($"{region} did not become ready within {ReadyWithin.TotalSeconds} s; see {node.LogFile}.");
+        throw new TimeoutException($"{region} did not become ready within {ReadyWithin.TotalSeconds} s (its health check last answered: {last}); "
+                                   + $"see {node.LogFile}.");
     }
 
     /// <summary>The ControlPlane's view of each Region: connected or not, and how many envelopes wait for it.</summary>

@@ -55,12 +55,44 @@ public sealed class StoreLoss(ChaosCluster cluster, Ledger ledger, History histo
             node.Start();
             await cluster.WaitReadyAsync(region, CancellationToken.None).ConfigureAwait(false);
             await TrueClockAfterAsync(region, clockBack, duration).ConfigureAwait(false);
+            await LeadAgainWhatTheRestoreLeftWithoutAPrimaryAsync(region).ConfigureAwait(false);
         }
         finally
         {
             ledger.EndUncertain(region);
             File.Delete(backup);
         }
+    }
+
+    /// <summary>
+    /// A set whose primary role reached <paramref name="region"/> after its backup, while it held no key of the set, has
+    /// no primary after the restore (the restored Region cannot lead a set it does not hold; docs/operations.md, "What a
+    /// restore cannot bring back"). The operator's way out, as written there: stop the Region past the promotion grace,
+    /// promote a replica of each such set by break-glass, and start it again; it then follows as a replica.
+    /// </summary>
+    private async Task LeadAgainWhatTheRestoreLeftWithoutAPrimaryAsync(string region)
+    {
+        await cluster.WaitReadyAsync(region, CancellationToken.None).ConfigureAwait(false);
+        var unled = new List<KeySet>();
+        foreach (var set in ledger.Sets.Values.Where(s => s.Primary == region))
+        {
+            if (await DescribeAsync(region, set.KeyId).ConfigureAwait(false) is null)
+            {
+                unled.Add(set);
+            }
+        }
+
+        if (unled.Count == 0)
+        {
+            return;
+        }
+
+        history.Write("restore-left-without-primary", new Dictionary<string, object?> { ["region"] = region, ["keys"] = string.Join(",", unled.Select(s => s.KeyId)) });
+        var node = cluster.Region(region);
+        await node.KillAsync().ConfigureAwait(false);
+        await PromoteWhatItLedAsync(region, unled).ConfigureAwait(false);
+        node.Start();
+        await cluster.WaitReadyAsync(region, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -78,7 +110,7 @@ public sealed class StoreLoss(ChaosCluster cluster, Ledger ledger, History histo
             await node.KillAsync().ConfigureAwait(false);
             Wipe(cluster.DataDirectory(region), keep: null);
             ledger.ForgetRegion(region);
-            await PromoteWhatItLedAsync(region).ConfigureAwait(false);
+            await PromoteWhatItLedAsync(region, ledger.Sets.Values).ConfigureAwait(false);
             await RunNodeCommandAsync(region, ["rebuild"], "a lost Region's empty data directory is prepared for a rebuild").ConfigureAwait(false);
             await SetClockBackAsync(region, clockBack, "rebuild-with-clock-back").ConfigureAwait(false);
             node.Start();
@@ -181,7 +213,7 @@ public sealed class StoreLoss(ChaosCluster cluster, Ledger ledger, History histo
     /// Each set the lost Region led moves, by an operator's break-glass order, to a Region that holds an Enabled replica;
     /// a set no other Region holds is lost with it. The ControlPlane refuses until it has missed the Region for its grace.
     /// </summary>
-    private async Task PromoteWhatItLedAsync(string lost)
+    private async Task PromoteWhatItLedAsync(string lost, IEnumerable<KeySet> sets)
     {
         // As an operator would: the other Regions are asked only once they serve (a fault before this one may still be
         // restarting one of them), so a replica is not missed, nor its set written off, for a Region that was starting.
@@ -192,7 +224,7 @@ public sealed class StoreLoss(ChaosCluster cluster, Ledger ledger, History histo
 
         using var operatorCertificate = ClusterPki.Load(cluster.Layout.OperatorCertificate, cluster.Layout.OperatorKey);
         using var operatorKey = operatorCertificate.GetECDsaPrivateKey()!;
-        foreach (var set in ledger.Sets.Values.OrderBy(s => s.Ordinal).ToList())
+        foreach (var set in sets.OrderBy(s => s.Ordinal).ToList())
         {
             var holders = new List<(string Region, DescribeReplicaSetResponse View)>();
             foreach (var region in ChaosCluster.Regions.Where(r => r != lost))

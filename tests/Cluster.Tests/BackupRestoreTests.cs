@@ -46,10 +46,10 @@ public sealed class BackupRestoreTests(ITestOutputHelper output) : IDisposable
 
         // After the backup, everywhere: a rotation led from East, a set that gains West, a rotation and a new replica
         // of the set West leads (both made by West itself), and a key of West's own that the restore cannot bring back.
-        await RotateEverywhereAsync(cluster, East, ledByEast.KeyId, Regions);
+        await cluster.RotateEverywhereAsync(East, ledByEast.KeyId, Regions, Converges);
         var gainedWest = await cluster[East].CreateAsync(multiRegion: true);
         await cluster.ReplicateAsync(East, gainedWest.KeyId, West);
-        await RotateEverywhereAsync(cluster, West, ledByWest.KeyId, [West, East]);
+        await cluster.RotateEverywhereAsync(West, ledByWest.KeyId, [West, East], Converges);
         await cluster.ReplicateAsync(West, ledByWest.KeyId, Sydney);
         var lostWithTheStore = await cluster[West].CreateAsync();
         var afterRotation = await cluster.EncryptAsync(Sydney, ledByEast.KeyId, "after East rotated");
@@ -58,17 +58,7 @@ public sealed class BackupRestoreTests(ITestOutputHelper output) : IDisposable
         var expected = (await cluster.DescribeAsync(East, ledByWest.KeyId)).CurrentKeyMaterialId;
 
         // West's store is lost; its domain key is kept apart, as operations.md says.
-        await cluster.KillRegionAsync(West);
-        var data = cluster.DataDirectory(West);
-        var domainKey = await File.ReadAllBytesAsync(Path.Combine(data, "domain.key"));
-        Directory.Delete(data, recursive: true);
-        Directory.CreateDirectory(data);
-        await File.WriteAllBytesAsync(Path.Combine(data, "domain.key"), domainKey);
-        File.SetUnixFileMode(Path.Combine(data, "domain.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-
-        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(data, West, ["restore", "--from", backup]);
-        output.WriteLine(log);
-        Assert.True(exitCode == 0, log);
+        var log = await LoseStoreAndRestoreAsync(cluster, West, backup);
         Assert.Contains("audit log verified", log, StringComparison.Ordinal);
 
         // And its clock is set back three minutes, to before the cluster started: a sequence seeded from the clock would
@@ -93,7 +83,7 @@ public sealed class BackupRestoreTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(StatusCode.NotFound, lost.StatusCode);
 
         // West leads its set again: a rotation it makes now reaches both replicas.
-        await RotateEverywhereAsync(cluster, West, ledByWest.KeyId, Regions);
+        await cluster.RotateEverywhereAsync(West, ledByWest.KeyId, Regions, Converges);
 
         var audit = new AuditLog.AuditLogClient(cluster[West].Invoker);
         var verified = await audit.VerifyAuditLogAsync(new VerifyAuditLogRequest(), deadline: Deadline.Soon).ResponseAsync.WithTimeout();
@@ -103,6 +93,57 @@ public sealed class BackupRestoreTests(ITestOutputHelper output) : IDisposable
         var rejoined = await new AuditLog.AuditLogClient(cluster[East].Invoker)
             .ListAuditRecordsAsync(new ListAuditRecordsRequest { EventName = "RejoinRegion" }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
         Assert.Contains(rejoined.Records, r => r.Json.Contains(West, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A set whose primary moved to West after West's backup, while the backup held no key of it, has no primary after
+    /// the restore: West cannot lead a set it does not hold, and East follows West. The way out that operations.md gives:
+    /// stop West past the promotion grace, promote East's replica by break-glass, start West again; West then holds the
+    /// set again as a replica, with one primary, and decrypts what was made before.
+    /// </summary>
+    [Fact]
+    public async Task RestoreThatLeftASetWithoutAPrimary_IsLedAgainByBreakGlass()
+    {
+        await using var cluster = await StartAsync(output);
+        var backup = Path.Combine(_backups.Path, "west.db");
+        await using (var file = File.Create(backup))
+        {
+            await cluster[West].Client.BackupRegionAsync(file, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token).WithTimeout();
+        }
+
+        var key = await cluster[East].CreateAsync(multiRegion: true);
+        await cluster.ReplicateAsync(East, key.KeyId, West);
+        await cluster.Kms(East).UpdatePrimaryRegionAsync(new UpdatePrimaryRegionRequest { KeyId = key.KeyId, PrimaryRegion = West },
+            deadline: Deadline.Soon).ResponseAsync.WithTimeout();
+        await cluster.UntilAsync(East, key.KeyId, m => m.MultiRegionConfiguration.MultiRegionKeyType == MultiRegionKeyType.Replica
+                                                      && m.MultiRegionConfiguration.PrimaryKey.Region == West, Converges);
+        await cluster.QuiescentAsync(East, West);
+        var before = await cluster.EncryptAsync(East, key.KeyId, "made before West's restore");
+
+        await LoseStoreAndRestoreAsync(cluster, West, backup);
+        await cluster.StartRegionAsync(West);
+        await cluster.QuiescentAsync(East, West);
+        var missing = await Assert.ThrowsAsync<RpcException>(() => cluster.DescribeAsync(West, key.KeyId));
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(West, (await cluster.DescribeAsync(East, key.KeyId)).MultiRegionConfiguration.PrimaryKey.Region);
+
+        // The cluster file names every Region's address, so it is written while West still runs; the order goes to East.
+        var clusterFile = cluster.WriteClusterFile();
+        await cluster.KillRegionAsync(West);
+        var promote = new[]
+        {
+            "--cluster-file", clusterFile, "--region", East, "cluster", "promote-replica", "--key-id", key.KeyId,
+            "--reason", "West's restore left the set without a primary",
+        };
+        await Eventually.TrueAsync(async () => (await MrkCli.RunAsync(_backups.Path, promote)).ExitCode == 0, TimeSpan.FromSeconds(30),
+            "the promotion, once West was unreachable long enough");
+        await cluster.StartRegionAsync(West);
+
+        var replica = await cluster.UntilAsync(West, key.KeyId, m => m.KeyState == KeyState.Enabled && m.MultiRegionConfiguration.PrimaryKey.Region == East,
+            Converges);
+        Assert.Equal(MultiRegionKeyType.Replica, replica.MultiRegionConfiguration.MultiRegionKeyType);
+        Assert.Equal(MultiRegionKeyType.Primary, (await cluster.DescribeAsync(East, key.KeyId)).MultiRegionConfiguration.MultiRegionKeyType);
+        Assert.Equal("made before West's restore", await cluster.DecryptTextAsync(West, before));
     }
 
     /// <summary>
@@ -277,15 +318,20 @@ public sealed class BackupRestoreTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(before.Where(n => n != "node.lock"), after);
     }
 
-    private static async Task RotateEverywhereAsync(ThreeRegionCluster cluster, string primary, string keyId, IReadOnlyList<string> regions)
+    /// <summary>Kills <paramref name="region"/>, loses its store (its domain key is kept apart, as operations.md says) and restores <paramref name="backup"/>.</summary>
+    private async Task<string> LoseStoreAndRestoreAsync(ThreeRegionCluster cluster, string region, string backup)
     {
-        var before = (await cluster.DescribeAsync(primary, keyId)).CurrentKeyMaterialId;
-        await cluster.Kms(primary).RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = keyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout();
-        foreach (var region in regions)
-        {
-            await cluster.UntilAsync(region, keyId, m => m.CurrentKeyMaterialId != before, Converges);
-        }
+        await cluster.KillRegionAsync(region);
+        var data = cluster.DataDirectory(region);
+        var domainKey = await File.ReadAllBytesAsync(Path.Combine(data, "domain.key"));
+        Directory.Delete(data, recursive: true);
+        Directory.CreateDirectory(data);
+        await File.WriteAllBytesAsync(Path.Combine(data, "domain.key"), domainKey);
+        File.SetUnixFileMode(Path.Combine(data, "domain.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
-        await cluster.QuiescentAsync([.. regions]);
+        var (exitCode, log) = await RegionNodeProcess.RunToExitAsync(data, region, ["restore", "--from", backup]);
+        output.WriteLine(log);
+        Assert.True(exitCode == 0, log);
+        return log;
     }
 }

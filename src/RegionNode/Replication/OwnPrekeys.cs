@@ -8,6 +8,8 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// Memory only: a restart forgets them, and material sealed with one of them is asked for again. A prekey is taken
 /// (its private key removed) by the first batch that uses it; unused ones expire after <see cref="Lifetime"/>, after
 /// which nothing sealed with them can be opened here: forward secrecy per batch, at the latest after the lifetime.
+/// The lifetime is counted on the monotonic clock as well as by the published expiry, so a wall clock set back does
+/// not keep a private key longer.
 /// </summary>
 public sealed class OwnPrekeys(TimeProvider time)
 {
@@ -52,7 +54,7 @@ public sealed class OwnPrekeys(TimeProvider time)
                 _byPeer[peer] = set = [];
             }
 
-            foreach (var expired in set.Where(p => p.ExpiresAt <= now).ToList())
+            foreach (var expired in set.Where(p => !Live(p, now)).ToList())
             {
                 Forget(set, expired);
             }
@@ -62,7 +64,7 @@ public sealed class OwnPrekeys(TimeProvider time)
             while (set.Count < target)
             {
                 var (publicKey, privateKey) = DeliverySealing.CreatePrekey();
-                set.Add(new Prekey(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), publicKey, privateKey, now + Lifetime));
+                set.Add(new Prekey(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), publicKey, privateKey, now + Lifetime, time.GetTimestamp()));
             }
 
             return set.Skip(onlyNew ? set.Count - made : 0).Select(p => new Published(p.Id, p.PublicKey, p.ExpiresAt)).ToList();
@@ -83,7 +85,7 @@ public sealed class OwnPrekeys(TimeProvider time)
             }
 
             set.Remove(prekey);
-            return prekey.ExpiresAt > time.GetUtcNow() ? (prekey.PublicKey, prekey.PrivateKey) : Expired(prekey);
+            return Live(prekey, time.GetUtcNow()) ? (prekey.PublicKey, prekey.PrivateKey) : Expired(prekey);
         }
     }
 
@@ -93,9 +95,11 @@ public sealed class OwnPrekeys(TimeProvider time)
         lock (_gate)
         {
             var now = time.GetUtcNow();
-            return _byPeer.TryGetValue(peer, out var set) ? set.Count(p => p.ExpiresAt > now) : 0;
+            return _byPeer.TryGetValue(peer, out var set) ? set.Count(p => Live(p, now)) : 0;
         }
     }
+
+    private bool Live(Prekey prekey, DateTimeOffset now) => prekey.ExpiresAt > now && time.GetElapsedTime(prekey.Made) < Lifetime;
 
     private static (byte[], byte[])? Expired(Prekey prekey)
     {
@@ -109,5 +113,6 @@ public sealed class OwnPrekeys(TimeProvider time)
         set.Remove(prekey);
     }
 
-    private sealed record Prekey(string Id, byte[] PublicKey, byte[] PrivateKey, DateTimeOffset ExpiresAt);
+    /// <summary>A prekey and when it was made (a monotonic timestamp).</summary>
+    private sealed record Prekey(string Id, byte[] PublicKey, byte[] PrivateKey, DateTimeOffset ExpiresAt, long Made);
 }

@@ -4,7 +4,8 @@ namespace Grpc.Mrk.RegionNode.Replication;
 /// How fast this Region uses each other Region's prekeys, and how long that Region takes to answer a request for
 /// more. In a burst the answer queues behind everything already sent to it, so a fixed low-water mark asks too late
 /// and for too few: this asks while what is left still covers twice the time an answer takes at the current rate, and
-/// for enough to cover four times it.
+/// for enough to cover four times it. Every time here is an interval, read on the monotonic clock: a wall clock set
+/// back would otherwise hold asks back for as long.
 /// </summary>
 public sealed class PrekeyDemand(TimeProvider time)
 {
@@ -26,7 +27,7 @@ public sealed class PrekeyDemand(TimeProvider time)
         lock (_gate)
         {
             var state = For(peer);
-            state.Uses.Enqueue(time.GetUtcNow());
+            state.Uses.Enqueue(time.GetTimestamp());
             Forget(state);
         }
     }
@@ -39,7 +40,7 @@ public sealed class PrekeyDemand(TimeProvider time)
     {
         lock (_gate)
         {
-            var now = time.GetUtcNow();
+            var now = time.GetTimestamp();
             var state = For(peer);
             Forget(state);
             if (held >= Math.Max(OwnPrekeys.PerPeer / 4, Math.Ceiling(state.UsedWithin(answers: 2))))
@@ -47,7 +48,7 @@ public sealed class PrekeyDemand(TimeProvider time)
                 return null;
             }
 
-            if (state.LastAsk is { } last && (now - last < AskAgainAfter || (state.Waiting && now - last < 2 * state.Lead)))
+            if (state.LastAsk is { } last && time.GetElapsedTime(last, now) is var since && (since < AskAgainAfter || (state.Waiting && since < 2 * state.Lead)))
             {
                 return null;
             }
@@ -94,7 +95,7 @@ public sealed class PrekeyDemand(TimeProvider time)
             var state = For(peer);
             if (state.Waiting && state.LastAsk is { } asked)
             {
-                state.Answer = time.GetUtcNow() - asked;
+                state.Answer = time.GetElapsedTime(asked);
             }
 
             state.Waiting = false;
@@ -113,8 +114,8 @@ public sealed class PrekeyDemand(TimeProvider time)
 
     private void Forget(Peer state)
     {
-        var since = time.GetUtcNow() - Window;
-        while (state.Uses.TryPeek(out var oldest) && oldest <= since)
+        var now = time.GetTimestamp();
+        while (state.Uses.TryPeek(out var oldest) && time.GetElapsedTime(oldest, now) >= Window)
         {
             state.Uses.Dequeue();
         }
@@ -122,9 +123,10 @@ public sealed class PrekeyDemand(TimeProvider time)
 
     private sealed class Peer
     {
-        public Queue<DateTimeOffset> Uses { get; } = new();
+        /// <summary>Monotonic timestamps (<see cref="TimeProvider.GetTimestamp"/>) of the uses within the window.</summary>
+        public Queue<long> Uses { get; } = new();
 
-        public DateTimeOffset? LastAsk { get; set; }
+        public long? LastAsk { get; set; }
 
         /// <summary>An ask was sent and nothing new has arrived since.</summary>
         public bool Waiting { get; set; }

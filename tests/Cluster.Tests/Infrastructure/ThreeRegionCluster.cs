@@ -250,6 +250,20 @@ public sealed class ThreeRegionCluster : IAsyncDisposable
         await QuiescentAsync([primary, .. targets]).ConfigureAwait(false);
     }
 
+    /// <summary>RotateKeyOnDemand at <paramref name="primary"/>, then waits until the new version is current in each of <paramref name="regions"/> and the relay is quiet.</summary>
+    public async Task RotateEverywhereAsync(string primary, string keyId, IReadOnlyList<string> regions, TimeSpan? within = null)
+    {
+        var before = (await DescribeAsync(primary, keyId).ConfigureAwait(false)).CurrentKeyMaterialId;
+        await Kms(primary).RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = keyId }, deadline: Deadline.Soon).ResponseAsync.WithTimeout()
+            .ConfigureAwait(false);
+        foreach (var region in regions)
+        {
+            await UntilAsync(region, keyId, m => m.CurrentKeyMaterialId != before, within).ConfigureAwait(false);
+        }
+
+        await QuiescentAsync([.. regions]).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var node in _nodes.Values.Where(n => n is not null))

@@ -1,4 +1,5 @@
 using Grpc.Mrk.RegionNode.Replication;
+using Grpc.Mrk.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Grpc.Mrk.RegionNode.UnitTests.Replication;
@@ -58,6 +59,21 @@ public sealed class PrekeyDemandTests
         _clock.Advance(TimeSpan.FromSeconds(1.5));
         Assert.Null(demand.Ask(West, 0));
         _clock.Advance(TimeSpan.FromSeconds(0.5));
+        Assert.NotNull(demand.Ask(West, 0));
+    }
+
+    [Fact]
+    public void AWallClockSetBack_DoesNotHoldAsksBack()
+    {
+        var clock = new SteppedWallClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var demand = new PrekeyDemand(clock);
+        Assert.NotNull(demand.Ask(West, 0));
+
+        // Set back three days: an unanswered ask is still repeated once it is overdue, not three days later.
+        clock.Step(TimeSpan.FromDays(-3));
+        clock.Advance(TimeSpan.FromSeconds(1.5));
+        Assert.Null(demand.Ask(West, 0));
+        clock.Advance(TimeSpan.FromSeconds(0.5));
         Assert.NotNull(demand.Ask(West, 0));
     }
 

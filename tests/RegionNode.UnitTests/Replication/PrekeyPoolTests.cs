@@ -1,4 +1,5 @@
 using Grpc.Mrk.RegionNode.Replication;
+using Grpc.Mrk.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Grpc.Mrk.RegionNode.UnitTests.Replication;
@@ -29,6 +30,22 @@ public sealed class PrekeyPoolTests
         Assert.Null(own.Take("eu-west-1", published[1].Id));
         Assert.Equal(0, own.Count("eu-west-1"));
         Assert.DoesNotContain(own.TopUp("eu-west-1"), p => p.Id == published[2].Id);
+    }
+
+    [Fact]
+    public void OwnPrekey_IsForgottenAfterItsLifetime_EvenWhenTheWallClockIsSetBack()
+    {
+        var clock = new SteppedWallClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var own = new OwnPrekeys(clock);
+        var published = own.TopUp("eu-west-1");
+        clock.Step(TimeSpan.FromDays(-3));
+        clock.Advance(OwnPrekeys.Lifetime - TimeSpan.FromSeconds(1));
+        Assert.NotNull(own.Take("eu-west-1", published[0].Id));
+
+        // Its private key is not kept three days longer than published: what it sealed no longer opens here.
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Null(own.Take("eu-west-1", published[1].Id));
+        Assert.Equal(0, own.Count("eu-west-1"));
     }
 
     [Fact]
